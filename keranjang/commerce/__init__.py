@@ -1,0 +1,1 @@
+"""Commerce: the shop back-end. Every transaction happens here, in its own database."""

@@ -1,0 +1,218 @@
+"""Commerce's JSON API: operators, merchants, the public catalog feed and attribution figures."""
+
+import secrets
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from keranjang.commerce import domain
+from keranjang.commerce.service import CommerceService, NewMerchant
+
+
+class MerchantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    slug: str = Field(examples=["batik-sekar"], description="The shop's address: /shops/{slug}")
+    name: str = Field(max_length=120, examples=["Batik Sekar"])
+    kind: domain.MerchantKind = domain.MerchantKind.LOCAL
+    city: str = Field(default="", max_length=80, examples=["Solo"])
+
+
+class MerchantOut(BaseModel):
+    id: int
+    slug: str
+    name: str
+    kind: domain.MerchantKind
+    city: str
+
+
+class RegisteredOut(MerchantOut):
+    token: str = Field(description="Bearer token for the seller API; shown once.")
+
+
+class ProductIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=5000)
+    price_idr: int = Field(description="Price in whole rupiah.")
+    stock: int = Field(ge=0, le=10_000_000)
+    category: str = Field(default="Lainnya", max_length=60)
+    image_url: str | None = Field(default=None, max_length=500)
+
+
+class ProductOut(BaseModel):
+    id: int
+    merchant: MerchantOut
+    title: str
+    description: str
+    price_idr: int
+    stock: int
+    category: str
+    image_url: str
+
+
+class CatalogEntry(BaseModel):
+    """The public catalog: exactly what social may know about a product."""
+
+    id: int
+    merchant_id: int
+    merchant_name: str
+    title: str
+    price_idr: int
+    image_url: str
+    stock_status: Literal["in_stock", "out_of_stock"]
+
+
+class CatalogPage(BaseModel):
+    items: list[CatalogEntry]
+    next_after: int | None = Field(description="Pass as `after` for the next page; null at the end.")
+
+
+class Count(BaseModel):
+    id: int
+    handoffs: int
+
+
+class CreatorFiguresOut(BaseModel):
+    """Aggregate attribution for one creator: counts only, never a buyer's row."""
+
+    creator_id: int
+    handoffs: int
+    by_content: list[Count]
+    by_product: list[Count]
+    first_at: datetime | None
+    last_at: datetime | None
+
+
+def image_url(request: Request, product: domain.Product) -> str:
+    if product.image_url and not product.image_url.startswith("/"):
+        return product.image_url
+    base: str = request.app.state.settings.public_url
+    return f"{base}{product.image_url or f'/media/products/{product.id}.svg'}"
+
+
+def catalog_entry(request: Request, p: domain.Product) -> CatalogEntry:
+    return CatalogEntry(
+        id=p.id,
+        merchant_id=p.merchant.id,
+        merchant_name=p.merchant.name,
+        title=p.title,
+        price_idr=p.price_idr,
+        image_url=image_url(request, p),
+        stock_status="in_stock" if p.in_stock else "out_of_stock",
+    )
+
+
+def product_out(request: Request, p: domain.Product) -> ProductOut:
+    return ProductOut(
+        id=p.id,
+        merchant=MerchantOut.model_validate(p.merchant, from_attributes=True),
+        title=p.title,
+        description=p.description,
+        price_idr=p.price_idr,
+        stock=p.stock,
+        category=p.category,
+        image_url=image_url(request, p),
+    )
+
+
+def service(request: Request) -> CommerceService:
+    svc: CommerceService = request.app.state.service
+    return svc
+
+
+Service = Annotated[CommerceService, Depends(service)]
+
+
+def bearer(authorization: Annotated[str | None, Header()] = None) -> str | None:
+    if authorization and authorization.lower().startswith("bearer "):
+        return authorization[7:].strip()
+    return None
+
+
+def current_merchant(
+    svc: Service, token: Annotated[str | None, Depends(bearer)]
+) -> domain.Merchant:
+    return svc.authenticate_merchant(token)
+
+
+def require_admin(request: Request, token: Annotated[str | None, Depends(bearer)]) -> None:
+    expected: str | None = request.app.state.settings.admin_token
+    if not expected:
+        raise domain.NotPermitted("no operator token is configured on this commerce service")
+    if not token or not secrets.compare_digest(token, expected):
+        raise domain.Unauthenticated("this action needs the platform operator's token")
+
+
+Merchant = Annotated[domain.Merchant, Depends(current_merchant)]
+router = APIRouter()
+
+
+@router.post(
+    "/api/merchants",
+    status_code=201,
+    response_model=RegisteredOut,
+    dependencies=[Depends(require_admin)],
+    tags=["merchants"],
+    summary="Register a merchant (operators only)",
+)
+def register_merchant(body: MerchantIn, svc: Service) -> RegisteredOut:
+    registered = svc.register_merchant(NewMerchant(body.slug, body.name, body.kind, body.city))
+    out = MerchantOut.model_validate(registered.merchant, from_attributes=True)
+    return RegisteredOut(**out.model_dump(), token=registered.token)
+
+
+@router.post("/api/products", status_code=201, response_model=ProductOut, tags=["catalog"])
+def add_product(body: ProductIn, merchant: Merchant, svc: Service, request: Request) -> ProductOut:
+    new = domain.NewProduct(
+        body.title, body.description, body.price_idr, body.stock, body.category, body.image_url
+    )
+    return product_out(request, svc.add_product(merchant, new))
+
+
+@router.get("/api/products/{product_id}", response_model=ProductOut, tags=["catalog"])
+def get_product(product_id: int, svc: Service, request: Request) -> ProductOut:
+    return product_out(request, svc.product(product_id))
+
+
+@router.get(
+    "/catalog/products",
+    response_model=CatalogPage,
+    tags=["public catalog"],
+    summary="The public catalog feed (public fields only), in id order",
+)
+def catalog_feed(
+    svc: Service,
+    request: Request,
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 100,
+) -> CatalogPage:
+    products = svc.products(after, limit)
+    next_after = products[-1].id if len(products) == limit else None
+    return CatalogPage(items=[catalog_entry(request, p) for p in products], next_after=next_after)
+
+
+@router.get(
+    "/catalog/products/{product_id}", response_model=CatalogEntry, tags=["public catalog"]
+)
+def catalog_product(product_id: int, svc: Service, request: Request) -> CatalogEntry:
+    return catalog_entry(request, svc.product(product_id))
+
+
+@router.get(
+    "/attribution/creators/{creator_id}",
+    response_model=CreatorFiguresOut,
+    tags=["attribution"],
+    summary="Aggregate hand-off figures for one creator (counts only)",
+)
+def creator_figures(creator_id: int, svc: Service) -> CreatorFiguresOut:
+    f = svc.creator_figures(creator_id)
+    return CreatorFiguresOut(
+        creator_id=f.creator_id,
+        handoffs=f.handoffs,
+        by_content=[Count(id=c.key, handoffs=c.handoffs) for c in f.by_content],
+        by_product=[Count(id=c.key, handoffs=c.handoffs) for c in f.by_product],
+        first_at=f.first_at,
+        last_at=f.last_at,
+    )

@@ -1,0 +1,24 @@
+"""Commerce's settings, from `KERANJANG_COMMERCE_*` environment variables."""
+
+from pydantic_settings import SettingsConfigDict
+
+from keranjang.infra.settings import ServiceSettings
+
+
+class CommerceSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="KERANJANG_COMMERCE_")
+
+    port: int = 8002
+    public_url: str = "http://127.0.0.1:8002"
+    # Where social publishes its hand-off verification keys, and where "back" links go.
+    social_url: str = "http://127.0.0.1:8001"
+    # Platform operators' token for registering merchants.
+    admin_token: str | None = None
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or self.sqlite_default("commerce")
+
+    @property
+    def social_jwks_url(self) -> str:
+        return f"{self.social_url}/.well-known/jwks.json"

@@ -1,0 +1,151 @@
+"""Commerce's tables and queries. From social it stores only the allowed hand-off claims."""
+
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    func,
+    select,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+from keranjang.infra.types import UtcDateTime
+from keranjang.commerce import domain
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
+Id = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class MerchantRow(Base):
+    __tablename__ = "merchants"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(10))
+    city: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    def to_domain(self) -> domain.Merchant:
+        return domain.Merchant(
+            self.id, self.slug, self.name, domain.MerchantKind(self.kind), self.city
+        )
+
+
+class ProductRow(Base):
+    __tablename__ = "products"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    price_idr: Mapped[int] = mapped_column(BigInteger)
+    stock: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(60))
+    image_url: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    merchant: Mapped[MerchantRow] = relationship(lazy="joined")
+
+    def to_domain(self) -> domain.Product:
+        return domain.Product(
+            id=self.id,
+            merchant=self.merchant.to_domain(),
+            title=self.title,
+            description=self.description,
+            price_idr=self.price_idr,
+            stock=self.stock,
+            category=self.category,
+            image_url=self.image_url,
+        )
+
+
+class AttributionRow(Base):
+    """One redeemed hand-off. The unique `jti` makes every token single-use."""
+
+    __tablename__ = "attributions"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    jti: Mapped[str] = mapped_column(String(64), unique=True)
+    creator_id: Mapped[int] = mapped_column(Id, index=True)
+    content_id: Mapped[int] = mapped_column(Id)
+    pin_id: Mapped[int] = mapped_column(Id)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
+    campaign: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    @classmethod
+    def of(cls, a: domain.Attribution) -> "AttributionRow":
+        return cls(
+            jti=a.jti,
+            creator_id=a.creator_id,
+            content_id=a.content_id,
+            pin_id=a.pin_id,
+            product_id=a.product_id,
+            merchant_id=a.merchant_id,
+            campaign=a.campaign,
+            at=a.at,
+        )
+
+
+def get_or_404(session: Session, model: type[T], key: int, what: str) -> T:
+    row = session.get(model, key)
+    if row is None:
+        raise domain.NotFound(f"no {what} with id {key}")
+    return row
+
+
+def merchant_by_token_hash(session: Session, token_hash: str) -> MerchantRow | None:
+    return session.scalar(select(MerchantRow).where(MerchantRow.token_hash == token_hash))
+
+
+def merchant_by_slug(session: Session, slug: str) -> MerchantRow | None:
+    return session.scalar(select(MerchantRow).where(MerchantRow.slug == slug))
+
+
+def products_page(
+    session: Session, after: int, limit: int, merchant_id: int | None = None
+) -> list[ProductRow]:
+    query = select(ProductRow).where(ProductRow.id > after).order_by(ProductRow.id).limit(limit)
+    if merchant_id is not None:
+        query = query.where(ProductRow.merchant_id == merchant_id)
+    return list(session.scalars(query))
+
+
+def merchants(session: Session) -> list[MerchantRow]:
+    return list(session.scalars(select(MerchantRow).order_by(MerchantRow.name)))
+
+
+def creator_figures(session: Session, creator_id: int) -> domain.CreatorFigures:
+    a = AttributionRow
+    total, first, last = session.execute(
+        select(func.count(), func.min(a.at), func.max(a.at)).where(a.creator_id == creator_id)
+    ).one()
+
+    def grouped(column: object) -> tuple[domain.Count, ...]:
+        rows = session.execute(
+            select(column, func.count())  # type: ignore[call-overload]
+            .where(a.creator_id == creator_id)
+            .group_by(column)
+            .order_by(column)
+        )
+        return tuple(domain.Count(key, n) for key, n in rows)
+
+    return domain.CreatorFigures(
+        creator_id=creator_id,
+        handoffs=total,
+        by_content=grouped(a.content_id),
+        by_product=grouped(a.product_id),
+        first_at=first,
+        last_at=last,
+    )

@@ -1,0 +1,88 @@
+"""Commerce's HTML pages: storefront, shops, product pages and the hand-off landing."""
+
+import hashlib
+from html import escape
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from keranjang.commerce import domain
+from keranjang.commerce.api import Service
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+router = APIRouter(include_in_schema=False)
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: object) -> HTMLResponse:
+    context.setdefault("social_url", request.app.state.settings.social_url)
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+@router.get("/", response_class=HTMLResponse)
+def storefront(request: Request, svc: Service) -> HTMLResponse:
+    return render(
+        request, "storefront.html", products=svc.products(limit=60), merchants=svc.merchants()
+    )
+
+
+@router.get("/shops/{slug}", response_class=HTMLResponse)
+def shop(request: Request, slug: str, svc: Service) -> HTMLResponse:
+    merchant = svc.merchant(slug)
+    products = svc.products(limit=200, merchant_id=merchant.id)
+    return render(request, "shop.html", merchant=merchant, products=products)
+
+
+@router.get("/products/{product_id}", response_class=HTMLResponse)
+def product(request: Request, product_id: int, svc: Service) -> HTMLResponse:
+    return render(request, "product.html", p=svc.product(product_id), via_creator=False)
+
+
+@router.get("/handoff", response_class=HTMLResponse)
+def handoff_landing(
+    request: Request, svc: Service, token: Annotated[str, Query(max_length=4096)] = ""
+) -> HTMLResponse:
+    if not token:
+        raise domain.HandoffRefused("missing", "this link has no hand-off token")
+    response = render(request, "product.html", p=svc.redeem_handoff(token), via_creator=True)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@router.get("/media/products/{product_id}.svg")
+def product_image(product_id: int, svc: Service) -> Response:
+    """A generated picture for products without one, so the demo shop needs no network."""
+    p = svc.product(product_id)
+    hue = int(hashlib.sha256(p.category.encode()).hexdigest()[:4], 16) % 360
+    initials = escape("".join(w[0] for w in p.title.split()[:2]).upper())
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 400">'
+        f'<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">'
+        f'<stop offset="0" stop-color="hsl({hue},70%,88%)"/>'
+        f'<stop offset="1" stop-color="hsl({(hue + 40) % 360},65%,70%)"/></linearGradient></defs>'
+        '<rect width="400" height="400" fill="url(#g)"/>'
+        f'<text x="200" y="230" font-family="sans-serif" font-size="120" font-weight="700" '
+        f'text-anchor="middle" fill="hsl({hue},45%,30%)">{initials}</text>'
+        f'<text x="200" y="330" font-family="sans-serif" font-size="26" text-anchor="middle" '
+        f'fill="hsl({hue},40%,25%)">{escape(p.category)}</text></svg>'
+    )
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "max-age=3600"})
+
+
+HEADINGS = {
+    "expired": "Link kedaluwarsa",
+    "replayed": "Link sudah dipakai",
+    "bad_signature": "Link tidak sah",
+    "unknown_key": "Link tidak sah",
+}
+
+
+def error_page(request: Request, exc: domain.CommerceError) -> HTMLResponse:
+    reason = getattr(exc, "reason", type(exc).__name__)
+    heading = HEADINGS.get(reason, "Halaman tidak tersedia" if exc.status == 404 else "Ada masalah")
+    return render(
+        request, "error.html", exc.status, heading=heading, message=str(exc), reason=reason
+    )

@@ -1,0 +1,171 @@
+"""Commerce's use cases. Each public method is one transaction."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from keranjang import handoff
+from keranjang.commerce import db, domain
+from keranjang.infra.clock import Clock
+from keranjang.infra.database import transaction
+
+HANDOFF_STATUS = {"expired": 410, "unknown_key": 401, "bad_signature": 401}
+
+
+class KeySource(Protocol):
+    def ring_for(self, token: str) -> handoff.KeyRing: ...
+
+
+@dataclass(frozen=True)
+class NewMerchant:
+    slug: str
+    name: str
+    kind: domain.MerchantKind
+    city: str
+
+
+@dataclass(frozen=True)
+class Registered:
+    merchant: domain.Merchant
+    token: str
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class CommerceService:
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock, keys: KeySource) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.keys = keys
+
+    # merchants ------------------------------------------------------------------------------
+    def register_merchant(self, new: NewMerchant) -> Registered:
+        domain.check_slug(new.slug)
+        if not new.name.strip():
+            raise domain.Invalid("name must not be empty")
+        token = secrets.token_urlsafe(32)
+        with transaction(self.sessions) as s:
+            if db.merchant_by_slug(s, new.slug) is not None:
+                raise domain.Conflict(f"the shop address {new.slug!r} is taken; choose another")
+            row = db.MerchantRow(
+                slug=new.slug,
+                name=new.name.strip(),
+                kind=new.kind.value,
+                city=new.city.strip(),
+                token_hash=token_hash(token),
+                created_at=self.clock.now(),
+            )
+            s.add(row)
+            s.flush()
+            return Registered(row.to_domain(), token)
+
+    def authenticate_merchant(self, token: str | None) -> domain.Merchant:
+        if not token:
+            raise domain.Unauthenticated("send your shop token as 'Authorization: Bearer …'")
+        with self.sessions() as s:
+            row = db.merchant_by_token_hash(s, token_hash(token))
+            if row is None:
+                raise domain.Unauthenticated("that shop token is not valid")
+            return row.to_domain()
+
+    def merchant(self, slug: str) -> domain.Merchant:
+        with self.sessions() as s:
+            row = db.merchant_by_slug(s, slug)
+            if row is None:
+                raise domain.NotFound(f"no shop at /shops/{slug}")
+            return row.to_domain()
+
+    def merchants(self) -> list[domain.Merchant]:
+        with self.sessions() as s:
+            return [m.to_domain() for m in db.merchants(s)]
+
+    # catalog --------------------------------------------------------------------------------
+    def add_product(self, merchant: domain.Merchant, new: domain.NewProduct) -> domain.Product:
+        domain.check_new_product(new)
+        now = self.clock.now()
+        with transaction(self.sessions) as s:
+            row = db.ProductRow(
+                merchant_id=merchant.id,
+                title=new.title.strip(),
+                description=new.description.strip(),
+                price_idr=new.price_idr,
+                stock=new.stock,
+                category=new.category.strip() or "Lainnya",
+                image_url=new.image_url,
+                created_at=now,
+                updated_at=now,
+            )
+            s.add(row)
+            s.flush()
+            s.refresh(row)
+            return row.to_domain()
+
+    def product(self, product_id: int) -> domain.Product:
+        with self.sessions() as s:
+            return db.get_or_404(s, db.ProductRow, product_id, "product").to_domain()
+
+    def products(
+        self, after: int = 0, limit: int = 50, merchant_id: int | None = None
+    ) -> list[domain.Product]:
+        with self.sessions() as s:
+            return [r.to_domain() for r in db.products_page(s, after, limit, merchant_id)]
+
+    # the hand-off ---------------------------------------------------------------------------
+    def redeem_handoff(self, token: str) -> domain.Product:
+        """Verify a yellow-cart token, record its attribution once, and return the product."""
+        claims = self._verified(token)
+        with transaction(self.sessions) as s:
+            product = s.get(db.ProductRow, claims.product)
+            if product is None:
+                raise domain.HandoffRefused(
+                    "unknown_product", f"product {claims.product} is no longer sold here", 404
+                )
+            found = product.to_domain()
+            domain.check_handoff_target(found, claims.merchant)
+            s.add(db.AttributionRow.of(self._attribution(claims)))
+            try:
+                s.flush()
+            except IntegrityError as exc:
+                raise domain.HandoffRefused(
+                    "replayed", "this link has already been used; tap the yellow cart again", 410
+                ) from exc
+            return found
+
+    def _verified(self, token: str) -> handoff.HandoffClaims:
+        try:
+            return handoff.verify(token, self.keys.ring_for(token), now=self.clock.now())
+        except handoff.HandoffError as exc:
+            reason = exc.reason
+            raise domain.HandoffRefused(reason, _explain(exc), HANDOFF_STATUS.get(reason, 400)) from exc
+
+    def _attribution(self, claims: handoff.HandoffClaims) -> domain.Attribution:
+        return domain.Attribution(
+            jti=claims.jti,
+            creator_id=claims.creator,
+            content_id=claims.content,
+            pin_id=claims.pin,
+            product_id=claims.product,
+            merchant_id=claims.merchant,
+            campaign=claims.campaign,
+            at=self.clock.now(),
+        )
+
+    def creator_figures(self, creator_id: int) -> domain.CreatorFigures:
+        with self.sessions() as s:
+            return db.creator_figures(s, creator_id)
+
+
+def _explain(exc: handoff.HandoffError) -> str:
+    if isinstance(exc, handoff.TokenExpired):
+        return "this link has expired; go back to the video and tap the yellow cart again"
+    if isinstance(exc, handoff.UnknownKey | handoff.BadSignature):
+        return "this link was not issued by Keranjang social, or it was altered"
+    if isinstance(exc, handoff.WrongAudience):
+        return "this link was issued for another shop"
+    return f"this link cannot be read: {exc}"

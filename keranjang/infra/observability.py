@@ -1,0 +1,102 @@
+"""Health, Prometheus metrics and structured logs, the same for every service."""
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import structlog
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import generate_latest
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def configure_logging(level: str = "INFO") -> None:
+    logging.basicConfig(format="%(message)s", level=level)
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
+        cache_logger_on_first_use=True,
+    )
+
+
+class Metrics:
+    """Request counts and latencies for one service, in a registry of its own."""
+
+    def __init__(self, service: str) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "keranjang_http_requests",
+            "HTTP requests served",
+            ["service", "method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "keranjang_http_request_duration_seconds",
+            "HTTP request latency",
+            ["service", "route"],
+            registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+        )
+        self.service = service
+
+
+class MetricsMiddleware:
+    """Pure ASGI middleware (cheaper than BaseHTTPMiddleware on hot paths)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            m = self.metrics
+            m.requests.labels(m.service, scope["method"], route, str(status)).inc()
+            m.latency.labels(m.service, route).observe(time.perf_counter() - started)
+
+
+def install(app: FastAPI, service: str, ready: Callable[[], None]) -> Metrics:
+    """Add `/healthz` and `/metrics`; `ready` raises if the service cannot serve."""
+    metrics = Metrics(service)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)  # type: ignore[arg-type]
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness and database reachability")
+    def healthz() -> JSONResponse:
+        try:
+            ready()
+        except Exception as exc:  # any failure means "not healthy"; report it, do not crash
+            return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
+        return JSONResponse({"status": "ok", "service": service})
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    def prometheus() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics

@@ -1,0 +1,66 @@
+"""Composition of the social service."""
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import text
+
+from keranjang.handoff import SigningKey
+from keranjang.infra import observability, schema
+from keranjang.infra.clock import Clock, SystemClock
+from keranjang.infra.database import make_engine, session_factory
+from keranjang.social import api, db, domain, pages
+from keranjang.social.catalog import CatalogSource, HttpCatalog
+from keranjang.social.config import SocialSettings
+from keranjang.social.service import SocialService
+
+HEADINGS = {404: "Not found", 401: "Sign-in needed", 403: "Not allowed", 503: "Try again soon"}
+
+
+def create_app(
+    settings: SocialSettings | None = None,
+    *,
+    clock: Clock | None = None,
+    catalog: CatalogSource | None = None,
+    signing_key: SigningKey | None = None,
+    migrate: bool = True,
+) -> FastAPI:
+    settings = settings or SocialSettings()
+    engine = make_engine(settings.resolved_database_url)
+    if migrate:
+        schema.upgrade(db.MIGRATIONS, engine)
+    service = SocialService(
+        session_factory(engine),
+        clock or SystemClock(),
+        catalog or HttpCatalog(settings.commerce_url),
+        signing_key or SigningKey.load_or_create(settings.resolved_signing_key_file),
+        settings.handoff_ttl_seconds,
+    )
+    app = FastAPI(
+        title="Keranjang social",
+        version="0.1.0",
+        description="Creators, content and product pins. Promotion only: no payments here.",
+    )
+    app.state.settings = settings
+    app.state.service = service
+    app.state.engine = engine
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    def ready() -> None:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+
+    observability.install(app, "social", ready)
+
+    @app.exception_handler(domain.SocialError)
+    def social_error(request: Request, exc: domain.SocialError) -> Response:
+        if request.url.path.startswith("/api/") or "text/html" not in request.headers.get(
+            "accept", ""
+        ):
+            return JSONResponse(
+                {"error": type(exc).__name__, "detail": str(exc)}, status_code=exc.status
+            )
+        heading = HEADINGS.get(exc.status, "Something is not right")
+        return pages.error_page(request, exc.status, heading, str(exc))
+
+    return app

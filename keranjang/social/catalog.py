@@ -1,0 +1,62 @@
+"""Reading commerce's public catalog feed over HTTP. Only public fields cross this line."""
+
+from typing import Literal, Protocol
+
+import httpx
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from keranjang.social.domain import CatalogItem, CatalogUnavailable, NotFound
+
+TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+
+
+class CatalogEntry(BaseModel):
+    """One product in commerce's public feed; unknown fields are ignored, never stored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    merchant_id: int
+    merchant_name: str
+    title: str
+    price_idr: int
+    image_url: str
+    stock_status: Literal["in_stock", "out_of_stock"]
+
+    def to_domain(self) -> CatalogItem:
+        return CatalogItem(
+            product_id=self.id,
+            merchant_id=self.merchant_id,
+            merchant_name=self.merchant_name,
+            title=self.title,
+            price_idr=self.price_idr,
+            image_url=self.image_url,
+            in_stock=self.stock_status == "in_stock",
+        )
+
+
+class CatalogSource(Protocol):
+    def product(self, product_id: int) -> CatalogItem: ...
+
+
+class HttpCatalog:
+    """Commerce's catalog feed over httpx; the client (and its transport) is injectable."""
+
+    def __init__(self, base_url: str, client: httpx.Client | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.client = client or httpx.Client(timeout=TIMEOUT)
+
+    def product(self, product_id: int) -> CatalogItem:
+        url = f"{self.base_url}/catalog/products/{product_id}"
+        try:
+            response = self.client.get(url)
+        except httpx.HTTPError as exc:
+            raise CatalogUnavailable(f"commerce's catalog could not be reached: {exc}") from exc
+        if response.status_code == httpx.codes.NOT_FOUND:
+            raise NotFound(f"commerce's catalog has no product with id {product_id}")
+        if response.status_code != httpx.codes.OK:
+            raise CatalogUnavailable(f"commerce's catalog answered {response.status_code}")
+        try:
+            return CatalogEntry.model_validate_json(response.content).to_domain()
+        except ValidationError as exc:
+            raise CatalogUnavailable(f"commerce's catalog sent an unreadable entry: {exc}") from exc

@@ -1,0 +1,158 @@
+"""Social's tables and the queries the use cases need. Social's database holds no buyer data."""
+
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+from keranjang.infra.types import UtcDateTime
+from keranjang.social import domain
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
+Id = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CreatorRow(Base):
+    __tablename__ = "creators"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    handle: Mapped[str] = mapped_column(String(30), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    ecommerce_permitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    def to_domain(self) -> domain.Creator:
+        return domain.Creator(self.id, self.handle, self.display_name, self.ecommerce_permitted)
+
+
+class ContentRow(Base):
+    __tablename__ = "content"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    campaign: Mapped[str | None] = mapped_column(String(64))
+    live_status: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    creator: Mapped[CreatorRow] = relationship(lazy="joined")
+    pins: Mapped[list["PinRow"]] = relationship(
+        back_populates="content", order_by="PinRow.id", lazy="selectin"
+    )
+
+
+class CatalogCacheRow(Base):
+    """Commerce's public catalog data, cached: title, price, image, stock status. Nothing more."""
+
+    __tablename__ = "catalog_cache"
+    product_id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)
+    merchant_id: Mapped[int] = mapped_column(Id)
+    merchant_name: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(200))
+    price_idr: Mapped[int] = mapped_column(BigInteger)
+    image_url: Mapped[str] = mapped_column(String(500))
+    in_stock: Mapped[bool] = mapped_column(Boolean)
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    def to_domain(self) -> domain.CatalogItem:
+        return domain.CatalogItem(
+            self.product_id,
+            self.merchant_id,
+            self.merchant_name,
+            self.title,
+            self.price_idr,
+            self.image_url,
+            self.in_stock,
+        )
+
+    def refresh(self, item: domain.CatalogItem, at: datetime) -> None:
+        self.merchant_id = item.merchant_id
+        self.merchant_name = item.merchant_name
+        self.title = item.title
+        self.price_idr = item.price_idr
+        self.image_url = item.image_url
+        self.in_stock = item.in_stock
+        self.fetched_at = at
+
+
+class PinRow(Base):
+    __tablename__ = "pins"
+    __table_args__ = (UniqueConstraint("content_id", "product_id", name="uq_pin_content_product"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    content_id: Mapped[int] = mapped_column(ForeignKey("content.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("catalog_cache.product_id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    content: Mapped[ContentRow] = relationship(back_populates="pins")
+    product: Mapped[CatalogCacheRow] = relationship(lazy="joined")
+
+    def to_domain(self) -> domain.Pin:
+        return domain.Pin(self.id, self.content_id, self.product.to_domain())
+
+
+def content_to_domain(row: ContentRow) -> domain.Content:
+    return domain.Content(
+        id=row.id,
+        creator=row.creator.to_domain(),
+        kind=domain.ContentKind(row.kind),
+        title=row.title,
+        description=row.description,
+        campaign=row.campaign,
+        live_status=domain.LiveStatus(row.live_status) if row.live_status else None,
+        created_at=row.created_at,
+        pins=tuple(p.to_domain() for p in row.pins),
+    )
+
+
+def get_or_404(session: Session, model: type[T], key: int, what: str) -> T:
+    row = session.get(model, key)
+    if row is None:
+        raise domain.NotFound(f"no {what} with id {key}")
+    return row
+
+
+def creator_by_token_hash(session: Session, token_hash: str) -> CreatorRow | None:
+    return session.scalar(select(CreatorRow).where(CreatorRow.token_hash == token_hash))
+
+
+def handle_taken(session: Session, handle: str) -> bool:
+    return session.scalar(select(CreatorRow.id).where(CreatorRow.handle == handle)) is not None
+
+
+def feed(session: Session, limit: int, kind: domain.ContentKind | None) -> list[ContentRow]:
+    query = select(ContentRow).order_by(ContentRow.created_at.desc(), ContentRow.id.desc())
+    if kind is not None:
+        query = query.where(ContentRow.kind == kind.value)
+    return list(session.scalars(query.limit(limit)).unique())
+
+
+def pin_count(session: Session, content_id: int) -> int:
+    return session.scalar(
+        select(func.count()).select_from(PinRow).where(PinRow.content_id == content_id)
+    ) or 0
+
+
+def pin_target(session: Session, pin_id: int) -> tuple[PinRow, ContentRow] | None:
+    """The pin with its content and product in one query: the yellow-cart hot path."""
+    row = session.execute(
+        select(PinRow, ContentRow)
+        .join(ContentRow, PinRow.content_id == ContentRow.id)
+        .where(PinRow.id == pin_id)
+    ).first()
+    return None if row is None else (row[0], row[1])

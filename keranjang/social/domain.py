@@ -1,0 +1,125 @@
+"""Social's rules in plain Python: no web, no database.
+
+Errors::
+
+    SocialError
+    ├── NotFound            no such creator, content, pin or catalog product
+    ├── Invalid             input that breaks a rule; the message says what to fix
+    ├── Conflict            the thing already exists
+    ├── NotPermitted        authenticated, but not allowed (no e-commerce permission, not yours)
+    ├── Unauthenticated     missing or wrong credentials
+    └── CatalogUnavailable  commerce's public catalog could not be read
+"""
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class SocialError(Exception):
+    status = 400
+
+
+class NotFound(SocialError):
+    status = 404
+
+
+class Invalid(SocialError):
+    status = 422
+
+
+class Conflict(SocialError):
+    status = 409
+
+
+class NotPermitted(SocialError):
+    status = 403
+
+
+class Unauthenticated(SocialError):
+    status = 401
+
+
+class CatalogUnavailable(SocialError):
+    status = 503
+
+
+class ContentKind(enum.StrEnum):
+    VIDEO = "video"
+    LIVE = "live"
+
+
+class LiveStatus(enum.StrEnum):
+    SCHEDULED = "scheduled"
+    LIVE = "live"
+    ENDED = "ended"
+
+
+HANDLE = re.compile(r"^[a-z0-9_.]{3,30}$")
+MAX_PINS_PER_CONTENT = 20
+
+
+@dataclass(frozen=True)
+class Creator:
+    id: int
+    handle: str
+    display_name: str
+    ecommerce_permitted: bool
+
+
+@dataclass(frozen=True)
+class CatalogItem:
+    """Public catalog data as commerce publishes it; nothing else about commerce is known here."""
+
+    product_id: int
+    merchant_id: int
+    merchant_name: str
+    title: str
+    price_idr: int
+    image_url: str
+    in_stock: bool
+
+
+@dataclass(frozen=True)
+class Pin:
+    id: int
+    content_id: int
+    product: CatalogItem
+
+
+@dataclass(frozen=True)
+class Content:
+    id: int
+    creator: Creator
+    kind: ContentKind
+    title: str
+    description: str
+    campaign: str | None
+    live_status: LiveStatus | None
+    created_at: datetime
+    pins: tuple[Pin, ...] = ()
+
+
+def check_handle(handle: str) -> str:
+    if not HANDLE.match(handle):
+        raise Invalid(
+            "handle must be 3 to 30 characters of lower-case letters, digits, '_' or '.'"
+        )
+    return handle
+
+
+def check_can_pin(creator: Creator, content_creator_id: int, existing_pins: int) -> None:
+    """A creator pins only on their own content, only with e-commerce permission, within a limit."""
+    if creator.id != content_creator_id:
+        raise NotPermitted("you can pin products only on your own content")
+    if not creator.ecommerce_permitted:
+        raise NotPermitted(
+            "this creator has no e-commerce permission yet; ask the platform to grant it"
+        )
+    if existing_pins >= MAX_PINS_PER_CONTENT:
+        raise Invalid(f"a piece of content can pin at most {MAX_PINS_PER_CONTENT} products")
+
+
+def initial_live_status(kind: ContentKind) -> LiveStatus | None:
+    return LiveStatus.LIVE if kind is ContentKind.LIVE else None
