@@ -1,0 +1,3 @@
+from keranjang.cli import app
+
+app(prog_name="keranjang")
