@@ -45,6 +45,9 @@ class SocialService:
         self.clock = clock
         self.catalog = catalog
         self.signing_key = signing_key
+        # Public keys still published: the current one and those retired while tokens they
+        # signed may still be in flight.
+        self.published_keys = [signing_key]
         self.handoff_ttl_seconds = handoff_ttl_seconds
 
     # creators -----------------------------------------------------------------------------
@@ -159,5 +162,10 @@ class SocialService:
         claims = handoff.new_claims(target, now=self.clock.now(), ttl_seconds=self.handoff_ttl_seconds)
         return handoff.sign(claims, self.signing_key)
 
+    def rotate_signing_key(self, new_key: handoff.SigningKey) -> None:
+        """Sign with `new_key` from now on; keep publishing the old key for tokens in flight."""
+        self.published_keys = [new_key, self.signing_key]
+        self.signing_key = new_key
+
     def jwks(self) -> dict[str, list[dict[str, str]]]:
-        return {"keys": [self.signing_key.public_jwk()]}
+        return {"keys": [k.public_jwk() for k in self.published_keys]}
