@@ -8,7 +8,7 @@ import sys
 import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import httpx
 import typer
@@ -17,6 +17,9 @@ from rich.progress import Progress
 from rich.table import Table
 
 from keranjang.demo.seed import Seeder, SeedError, SeedSize, catalog_is_empty
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 app = typer.Typer(help="Keranjang: social commerce with promotion and transactions kept apart.")
 console = Console()
@@ -28,10 +31,12 @@ class ServiceName(StrEnum):
 
 
 DEFAULT_PORTS = {ServiceName.social: 8001, ServiceName.commerce: 8002}
-DataDir = Annotated[Path, typer.Option(envvar="KERANJANG_DATA_DIR", help="Folder for SQLite files.")]
+DataDir = Annotated[
+    Path, typer.Option(envvar="KERANJANG_DATA_DIR", help="Folder for SQLite files.")
+]
 
 
-def build_app(name: ServiceName):  # type: ignore[no-untyped-def]  # returns a FastAPI app
+def build_app(name: ServiceName) -> "FastAPI":
     """Import only the part being served, so one process never holds both parts."""
     if name is ServiceName.social:
         from keranjang.social.app import create_app as social_app
@@ -76,7 +81,9 @@ def operator_token(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def service_env(data_dir: Path, host: str, ports: dict[ServiceName, int], token: str) -> dict[str, str]:
+def service_env(
+    data_dir: Path, host: str, ports: dict[ServiceName, int], token: str
+) -> dict[str, str]:
     social = f"http://{host}:{ports[ServiceName.social]}"
     commerce = f"http://{host}:{ports[ServiceName.commerce]}"
     return {
@@ -95,7 +102,9 @@ def service_env(data_dir: Path, host: str, ports: dict[ServiceName, int], token:
     }
 
 
-def wait_healthy(urls: dict[ServiceName, str], procs: list[subprocess.Popen[bytes]], timeout: float) -> None:
+def wait_healthy(
+    urls: dict[ServiceName, str], procs: list[subprocess.Popen[bytes]], timeout: float
+) -> None:
     deadline = time.monotonic() + timeout
     pending = dict(urls)
     while pending:
@@ -133,7 +142,9 @@ def up(
     host: Annotated[str, typer.Option(help="Interface every service binds.")] = "127.0.0.1",
     social_port: Annotated[int, typer.Option(envvar="KERANJANG_SOCIAL_PORT")] = 8001,
     commerce_port: Annotated[int, typer.Option(envvar="KERANJANG_COMMERCE_PORT")] = 8002,
-    seed: Annotated[bool, typer.Option(help="Seed a demo marketplace if the shop is empty.")] = True,
+    seed: Annotated[
+        bool, typer.Option(help="Seed a demo marketplace if the shop is empty.")
+    ] = True,
 ) -> None:
     """Start every service on SQLite files in DATA_DIR, seed a demo marketplace, print the URLs."""
     data_dir = data_dir.resolve()
@@ -177,14 +188,20 @@ def print_urls(urls: dict[ServiceName, str], data_dir: Path) -> None:
     for name, url in urls.items():
         table.add_row(f"{name} API docs", url + "/docs")
     console.print(table)
-    console.print(f"Data in {data_dir}. Operator token in {data_dir / 'operator-token'}. Ctrl-C stops.")
+    console.print(
+        f"Data in {data_dir}. Operator token in {data_dir / 'operator-token'}. Ctrl-C stops."
+    )
 
 
 @app.command(name="seed")
 def seed_command(
     data_dir: DataDir = Path(".keranjang"),
-    social_url: Annotated[str, typer.Option(envvar="KERANJANG_SOCIAL_PUBLIC_URL")] = "http://127.0.0.1:8001",
-    commerce_url: Annotated[str, typer.Option(envvar="KERANJANG_COMMERCE_PUBLIC_URL")] = "http://127.0.0.1:8002",
+    social_url: Annotated[
+        str, typer.Option(envvar="KERANJANG_SOCIAL_PUBLIC_URL")
+    ] = "http://127.0.0.1:8001",
+    commerce_url: Annotated[
+        str, typer.Option(envvar="KERANJANG_COMMERCE_PUBLIC_URL")
+    ] = "http://127.0.0.1:8002",
     merchants: Annotated[int, typer.Option(min=1, max=10_000)] = 6,
     products_per_merchant: Annotated[int, typer.Option(min=1, max=1_000)] = 5,
     creators: Annotated[int, typer.Option(min=1, max=10_000)] = 5,

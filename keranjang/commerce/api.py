@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from keranjang.commerce import domain
 from keranjang.commerce.service import CommerceService, NewMerchant
+from keranjang.infra.http_errors import MAX_ID, PathId
 
 
 class MerchantIn(BaseModel):
@@ -66,7 +67,9 @@ class CatalogEntry(BaseModel):
 
 class CatalogPage(BaseModel):
     items: list[CatalogEntry]
-    next_after: int | None = Field(description="Pass as `after` for the next page; null at the end.")
+    next_after: int | None = Field(
+        description="Pass as `after` for the next page; null at the end."
+    )
 
 
 class Count(BaseModel):
@@ -172,7 +175,7 @@ def add_product(body: ProductIn, merchant: Merchant, svc: Service, request: Requ
 
 
 @router.get("/api/products/{product_id}", response_model=ProductOut, tags=["catalog"])
-def get_product(product_id: int, svc: Service, request: Request) -> ProductOut:
+def get_product(product_id: PathId, svc: Service, request: Request) -> ProductOut:
     return product_out(request, svc.product(product_id))
 
 
@@ -185,7 +188,7 @@ def get_product(product_id: int, svc: Service, request: Request) -> ProductOut:
 def catalog_feed(
     svc: Service,
     request: Request,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 100,
 ) -> CatalogPage:
     products = svc.products(after, limit)
@@ -193,10 +196,8 @@ def catalog_feed(
     return CatalogPage(items=[catalog_entry(request, p) for p in products], next_after=next_after)
 
 
-@router.get(
-    "/catalog/products/{product_id}", response_model=CatalogEntry, tags=["public catalog"]
-)
-def catalog_product(product_id: int, svc: Service, request: Request) -> CatalogEntry:
+@router.get("/catalog/products/{product_id}", response_model=CatalogEntry, tags=["public catalog"])
+def catalog_product(product_id: PathId, svc: Service, request: Request) -> CatalogEntry:
     return catalog_entry(request, svc.product(product_id))
 
 
@@ -206,7 +207,7 @@ def catalog_product(product_id: int, svc: Service, request: Request) -> CatalogE
     tags=["attribution"],
     summary="Aggregate hand-off figures for one creator (counts only)",
 )
-def creator_figures(creator_id: int, svc: Service) -> CreatorFiguresOut:
+def creator_figures(creator_id: PathId, svc: Service) -> CreatorFiguresOut:
     f = svc.creator_figures(creator_id)
     return CreatorFiguresOut(
         creator_id=f.creator_id,

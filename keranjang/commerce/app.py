@@ -1,7 +1,7 @@
 """Composition of the commerce service."""
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import text
 
 from keranjang.commerce import api, db, domain, pages
@@ -11,6 +11,7 @@ from keranjang.commerce.service import CommerceService, KeySource
 from keranjang.infra import observability, schema
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.infra.database import make_engine, session_factory
+from keranjang.infra.http_errors import error_json
 
 
 def create_app(
@@ -51,10 +52,8 @@ def create_app(
         if request.url.path.startswith(("/api/", "/catalog/", "/attribution/")) or (
             "text/html" not in request.headers.get("accept", "")
         ):
-            body = {"error": type(exc).__name__, "detail": str(exc)}
-            if isinstance(exc, domain.HandoffRefused):
-                body["reason"] = exc.reason
-            return JSONResponse(body, status_code=exc.status)
+            extra = {"reason": exc.reason} if isinstance(exc, domain.HandoffRefused) else {}
+            return error_json(type(exc).__name__, str(exc), exc.status, **extra)
         return pages.error_page(request, exc)
 
     return app

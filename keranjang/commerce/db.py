@@ -15,8 +15,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-from keranjang.infra.types import UtcDateTime
 from keranjang.commerce import domain
+from keranjang.infra.types import UtcDateTime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")

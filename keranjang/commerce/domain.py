@@ -128,7 +128,9 @@ class CreatorFigures:
 
 def check_slug(slug: str) -> str:
     if not SLUG.match(slug):
-        raise Invalid("slug must be 3 to 50 lower-case letters, digits or '-', not starting or ending with '-'")
+        raise Invalid(
+            "slug must be 3 to 50 lower-case letters, digits or '-', not starting or ending with '-'"
+        )
     return slug
 
 

@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from keranjang.commerce import domain
 from keranjang.commerce.api import Service
+from keranjang.infra.http_errors import PathId
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 router = APIRouter(include_in_schema=False)
@@ -36,7 +37,7 @@ def shop(request: Request, slug: str, svc: Service) -> HTMLResponse:
 
 
 @router.get("/products/{product_id}", response_class=HTMLResponse)
-def product(request: Request, product_id: int, svc: Service) -> HTMLResponse:
+def product(request: Request, product_id: PathId, svc: Service) -> HTMLResponse:
     return render(request, "product.html", p=svc.product(product_id), via_creator=False)
 
 
@@ -52,8 +53,8 @@ def handoff_landing(
     return response
 
 
-@router.get("/media/products/{product_id}.svg")
-def product_image(product_id: int, svc: Service) -> Response:
+@router.api_route("/media/products/{product_id}.svg", methods=["GET", "HEAD"])
+def product_image(product_id: PathId, svc: Service) -> Response:
     """A generated picture for products without one, so the demo shop needs no network."""
     p = svc.product(product_id)
     hue = int(hashlib.sha256(p.category.encode()).hexdigest()[:4], 16) % 360
@@ -69,7 +70,9 @@ def product_image(product_id: int, svc: Service) -> Response:
         f'<text x="200" y="330" font-family="sans-serif" font-size="26" text-anchor="middle" '
         f'fill="hsl({hue},40%,25%)">{escape(p.category)}</text></svg>'
     )
-    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "max-age=3600"})
+    # Social's pages load it with crossorigin="anonymous": no cookies, no referrer go with it.
+    headers = {"Cache-Control": "max-age=3600", "Access-Control-Allow-Origin": "*"}
+    return Response(svg, media_type="image/svg+xml", headers=headers)
 
 
 HEADINGS = {

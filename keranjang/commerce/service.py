@@ -142,7 +142,9 @@ class CommerceService:
             return handoff.verify(token, self.keys.ring_for(token), now=self.clock.now())
         except handoff.HandoffError as exc:
             reason = exc.reason
-            raise domain.HandoffRefused(reason, _explain(exc), HANDOFF_STATUS.get(reason, 400)) from exc
+            raise domain.HandoffRefused(
+                reason, _explain(exc), HANDOFF_STATUS.get(reason, 400)
+            ) from exc
 
     def _attribution(self, claims: handoff.HandoffClaims) -> domain.Attribution:
         return domain.Attribution(

@@ -31,24 +31,28 @@ PRODUCTS = {
         ("Kopi Robusta Lampung 500 g", 78_000),
         ("Teh Melati Tubruk", 24_000),
         ("Wedang Uwuh Jahe", 30_000),
+        ("Sirup Markisa Medan", 48_000),
     ],
     "Rumah Tangga": [
         ("Keranjang Rotan Anyam", 125_000),
         ("Kursi Rotan Teras", 890_000),
         ("Tudung Saji Bambu", 45_000),
         ("Tikar Pandan Lipat", 99_000),
+        ("Lampu Hias Anyaman Bambu", 135_000),
     ],
     "Kecantikan": [
         ("Serum Niacinamide 20 ml", 79_000),
         ("Sabun Kopi Scrub", 27_500),
         ("Lulur Bali Tradisional", 42_000),
         ("Minyak Kemiri Rambut", 38_000),
+        ("Masker Bengkoang Alami", 33_000),
     ],
     "Elektronik": [
         ("TWS Earbuds Bluetooth 5.3", 189_000),
         ("Power Bank 10.000 mAh", 159_000),
         ("Kabel Data USB-C 1 m", 29_000),
         ("Lampu LED Sensor Gerak", 65_000),
+        ("Smartwatch Layar AMOLED", 449_000),
     ],
 }
 

@@ -23,9 +23,8 @@ class SeedSize:
 
     @property
     def steps(self) -> int:
-        return (
-            self.merchants * (1 + self.products_per_merchant)
-            + self.creators * (2 + self.content_per_creator)
+        return self.merchants * (1 + self.products_per_merchant) + self.creators * (
+            2 + self.content_per_creator
         )
 
 
@@ -126,7 +125,11 @@ class Seeder:
         return self._send(client, "GET", path, None, {})
 
     def _post(
-        self, client: httpx.Client, path: str, body: dict[str, Any], headers: dict[str, str] | None = None
+        self,
+        client: httpx.Client,
+        path: str,
+        body: dict[str, Any],
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         return self._send(client, "POST", path, body, headers or {})
 

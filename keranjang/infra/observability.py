@@ -8,8 +8,13 @@ from typing import Any
 import structlog
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
-from prometheus_client import generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -85,7 +90,7 @@ class MetricsMiddleware:
 def install(app: FastAPI, service: str, ready: Callable[[], None]) -> Metrics:
     """Add `/healthz` and `/metrics`; `ready` raises if the service cannot serve."""
     metrics = Metrics(service)
-    app.add_middleware(MetricsMiddleware, metrics=metrics)  # type: ignore[arg-type]
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and database reachability")
     def healthz() -> JSONResponse:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, MetaData
 
 
 def alembic_config(migrations_dir: Path, engine: Engine) -> Config:
@@ -20,7 +20,7 @@ def upgrade(migrations_dir: Path, engine: Engine) -> None:
     command.upgrade(alembic_config(migrations_dir, engine), "head")
 
 
-def run_env(target_metadata: object) -> None:
+def run_env(target_metadata: MetaData) -> None:
     """Body of every service's `env.py`: migrate online with the engine the service handed over."""
     from alembic import context
 

@@ -4,10 +4,11 @@ import secrets
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from keranjang.infra.http_errors import PathId
 from keranjang.social import domain
 from keranjang.social.service import NewContent, SocialService
 
@@ -149,7 +150,7 @@ def register_creator(body: CreatorIn, svc: Service) -> RegisteredOut:
     tags=["creators"],
     summary="Grant or withdraw a creator's e-commerce (affiliate) permission (operators only)",
 )
-def set_permission(creator_id: int, body: PermissionIn, svc: Service) -> CreatorOut:
+def set_permission(creator_id: PathId, body: PermissionIn, svc: Service) -> CreatorOut:
     creator = svc.set_ecommerce_permission(creator_id, body.permitted)
     return CreatorOut.model_validate(creator, from_attributes=True)
 
@@ -161,26 +162,24 @@ def publish(body: ContentIn, creator: Creator, svc: Service) -> ContentOut:
 
 
 @router.get("/api/content", response_model=list[ContentOut], tags=["content"])
-def list_content(
-    svc: Service, limit: Annotated[int, Field(ge=1, le=100)] = 50
-) -> list[ContentOut]:
+def list_content(svc: Service, limit: Annotated[int, Query(ge=1, le=100)] = 50) -> list[ContentOut]:
     return [content_out(c) for c in svc.feed(limit)]
 
 
 @router.get("/api/content/{content_id}", response_model=ContentOut, tags=["content"])
-def get_content(content_id: int, svc: Service) -> ContentOut:
+def get_content(content_id: PathId, svc: Service) -> ContentOut:
     return content_out(svc.content(content_id))
 
 
 @router.post("/api/content/{content_id}/end", response_model=ContentOut, tags=["content"])
-def end_live(content_id: int, creator: Creator, svc: Service) -> ContentOut:
+def end_live(content_id: PathId, creator: Creator, svc: Service) -> ContentOut:
     return content_out(svc.end_live(creator, content_id))
 
 
 @router.post(
     "/api/content/{content_id}/pins", status_code=201, response_model=PinOut, tags=["pins"]
 )
-def pin(content_id: int, body: PinIn, creator: Creator, svc: Service) -> PinOut:
+def pin(content_id: PathId, body: PinIn, creator: Creator, svc: Service) -> PinOut:
     return pin_out(svc.pin(creator, content_id, body.product_id))
 
 
@@ -191,7 +190,7 @@ def pin(content_id: int, body: PinIn, creator: Creator, svc: Service) -> PinOut:
     tags=["yellow cart"],
     summary="The yellow cart: a signed, single-use hand-off to commerce",
 )
-def yellow_cart(pin_id: int, request: Request, svc: Service) -> RedirectResponse:
+def yellow_cart(pin_id: PathId, request: Request, svc: Service) -> RedirectResponse:
     token = svc.handoff_token(pin_id)
     target = f"{request.app.state.settings.commerce_url}/handoff?token={token}"
     return RedirectResponse(

@@ -1,13 +1,14 @@
 """Composition of the social service."""
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import text
 
 from keranjang.handoff import SigningKey
 from keranjang.infra import observability, schema
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.infra.database import make_engine, session_factory
+from keranjang.infra.http_errors import error_json
 from keranjang.social import api, db, domain, pages
 from keranjang.social.catalog import CatalogSource, HttpCatalog
 from keranjang.social.config import SocialSettings
@@ -57,9 +58,7 @@ def create_app(
         if request.url.path.startswith("/api/") or "text/html" not in request.headers.get(
             "accept", ""
         ):
-            return JSONResponse(
-                {"error": type(exc).__name__, "detail": str(exc)}, status_code=exc.status
-            )
+            return error_json(type(exc).__name__, str(exc), exc.status)
         heading = HEADINGS.get(exc.status, "Something is not right")
         return pages.error_page(request, exc.status, heading, str(exc))
 

@@ -143,9 +143,12 @@ def feed(session: Session, limit: int, kind: domain.ContentKind | None) -> list[
 
 
 def pin_count(session: Session, content_id: int) -> int:
-    return session.scalar(
-        select(func.count()).select_from(PinRow).where(PinRow.content_id == content_id)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count()).select_from(PinRow).where(PinRow.content_id == content_id)
+        )
+        or 0
+    )
 
 
 def pin_target(session: Session, pin_id: int) -> tuple[PinRow, ContentRow] | None:

@@ -103,9 +103,7 @@ class Content:
 
 def check_handle(handle: str) -> str:
     if not HANDLE.match(handle):
-        raise Invalid(
-            "handle must be 3 to 30 characters of lower-case letters, digits, '_' or '.'"
-        )
+        raise Invalid("handle must be 3 to 30 characters of lower-case letters, digits, '_' or '.'")
     return handle
 
 

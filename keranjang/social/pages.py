@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from keranjang.infra.http_errors import PathId
 from keranjang.social import domain
 from keranjang.social.api import Service
 
@@ -27,7 +28,7 @@ def feed(request: Request, svc: Service, kind: domain.ContentKind | None = None)
 
 
 @router.get("/live/{content_id}", response_class=HTMLResponse)
-def live(request: Request, content_id: int, svc: Service) -> HTMLResponse:
+def live(request: Request, content_id: PathId, svc: Service) -> HTMLResponse:
     content = svc.content(content_id)
     if content.kind is not domain.ContentKind.LIVE:
         raise domain.NotFound(f"content {content_id} is a video, not a live session")
@@ -35,7 +36,7 @@ def live(request: Request, content_id: int, svc: Service) -> HTMLResponse:
 
 
 @router.get("/videos/{content_id}", response_class=HTMLResponse)
-def video(request: Request, content_id: int, svc: Service) -> HTMLResponse:
+def video(request: Request, content_id: PathId, svc: Service) -> HTMLResponse:
     return render(request, "watch.html", c=svc.content(content_id), active="feed")
 
 

@@ -135,7 +135,9 @@ class SocialService:
             )
             cached.refresh(item, self.clock.now())
             s.add(cached)
-            row = db.PinRow(content_id=content_id, product_id=product_id, created_at=self.clock.now())
+            row = db.PinRow(
+                content_id=content_id, product_id=product_id, created_at=self.clock.now()
+            )
             s.add(row)
             try:
                 s.flush()
@@ -159,7 +161,9 @@ class SocialService:
                 creator=content.creator_id,
                 campaign=content.campaign,
             )
-        claims = handoff.new_claims(target, now=self.clock.now(), ttl_seconds=self.handoff_ttl_seconds)
+        claims = handoff.new_claims(
+            target, now=self.clock.now(), ttl_seconds=self.handoff_ttl_seconds
+        )
         return handoff.sign(claims, self.signing_key)
 
     def rotate_signing_key(self, new_key: handoff.SigningKey) -> None:

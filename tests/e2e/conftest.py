@@ -5,6 +5,7 @@ download one. Without it these tests skip, except under CI=true, where they fail
 yellow cart works in a browser.
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -118,10 +119,8 @@ def _stop(process: subprocess.Popen[str]) -> None:
             process.wait(timeout=5)
     # `up` runs in a session of its own, so its process group holds only it and its services.
     # If it died before it could stop them (for example, killed above), stop them here.
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """`keranjang up` as an operator sees it: the URLs it prints, and each service's operations
 endpoints (health, Prometheus metrics, OpenAPI) answering on those URLs."""
 
+import re
 from typing import TYPE_CHECKING
 
 import httpx
@@ -20,7 +21,7 @@ def base_url(marketplace: "RunningMarketplace", service: str) -> str:
 def test_up_prints_the_urls_of_both_services(marketplace: "RunningMarketplace") -> None:
     output = marketplace.output()
     assert "Keranjang is running" in output, output
-    assert "Seeded 6 shops, 30 products, 5 creators" in output, output
+    assert re.search(r"Seeded \d+ shops, \d+ products, \d+ creators", output), output
     for service in SERVICES:
         url = base_url(marketplace, service)
         assert f"{url}/" in output, f"{service} URL {url}/ not printed:\n{output}"

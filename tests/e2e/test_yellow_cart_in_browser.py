@@ -186,3 +186,16 @@ def test_shop_tab_leads_to_the_storefront(
     expect(cards.first).to_be_visible()
     assert cards.count() == min(len(products), 60)
     page.screenshot(path=tmp_path / "storefront.png")
+
+
+def test_pin_thumbnails_load_on_the_feed(page: Page, marketplace: "RunningMarketplace") -> None:
+    page.goto(f"{marketplace.social_url}/")
+    thumbnail = page.locator('[data-testid="pin"] img').first
+    expect(thumbnail).to_be_visible()
+    page.wait_for_load_state("load")
+    widths = page.locator('[data-testid="pin"] img').evaluate_all(
+        # Pictures load lazily: judge those in the first screenful.
+        "imgs => imgs.filter(img => img.getBoundingClientRect().top < innerHeight)"
+        ".map(img => img.complete ? img.naturalWidth : -1)"
+    )
+    assert widths and all(w > 0 for w in widths), f"pin pictures that did not load: {widths}"

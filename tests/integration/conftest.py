@@ -40,21 +40,32 @@ class System:
 
     def merchant(self, slug: str = "batik-sekar", name: str = "Batik Sekar") -> dict[str, Any]:
         r = self.commerce.post(
-            "/api/merchants", json={"slug": slug, "name": name, "city": "Solo"}, headers=self.operator()
+            "/api/merchants",
+            json={"slug": slug, "name": name, "city": "Solo"},
+            headers=self.operator(),
         )
         assert r.status_code == 201, r.text
         return r.json()
 
     def product(self, merchant: dict[str, Any], **fields: Any) -> dict[str, Any]:
-        body = {"title": "Kemeja Batik Tulis", "price_idr": 350_000, "stock": 5, "category": "Fashion"}
+        body = {
+            "title": "Kemeja Batik Tulis",
+            "price_idr": 350_000,
+            "stock": 5,
+            "category": "Fashion",
+        }
         r = self.commerce.post(
-            "/api/products", json=body | fields, headers={"Authorization": f"Bearer {merchant['token']}"}
+            "/api/products",
+            json=body | fields,
+            headers={"Authorization": f"Bearer {merchant['token']}"},
         )
         assert r.status_code == 201, r.text
         return r.json()
 
     def creator(self, handle: str = "rina.masak", permitted: bool = True) -> dict[str, Any]:
-        r = self.social.post("/api/creators", json={"handle": handle, "display_name": handle.title()})
+        r = self.social.post(
+            "/api/creators", json={"handle": handle, "display_name": handle.title()}
+        )
         assert r.status_code == 201, r.text
         creator = r.json()
         if permitted:
@@ -66,15 +77,21 @@ class System:
             assert r.status_code == 200, r.text
         return creator
 
-    def content(self, creator: dict[str, Any], kind: str = "video", **fields: Any) -> dict[str, Any]:
+    def content(
+        self, creator: dict[str, Any], kind: str = "video", **fields: Any
+    ) -> dict[str, Any]:
         body = {"kind": kind, "title": "Review jujur kemeja batik"} | fields
         r = self.social.post("/api/content", json=body, headers=bearer(creator))
         assert r.status_code == 201, r.text
         return r.json()
 
-    def pin(self, creator: dict[str, Any], content: dict[str, Any], product: dict[str, Any]) -> dict[str, Any]:
+    def pin(
+        self, creator: dict[str, Any], content: dict[str, Any], product: dict[str, Any]
+    ) -> dict[str, Any]:
         r = self.social.post(
-            f"/api/content/{content['id']}/pins", json={"product_id": product["id"]}, headers=bearer(creator)
+            f"/api/content/{content['id']}/pins",
+            json={"product_id": product["id"]},
+            headers=bearer(creator),
         )
         assert r.status_code == 201, r.text
         return r.json()
@@ -132,7 +149,9 @@ def system(
             return holder["social"].get(url.removeprefix(SOCIAL_URL))
 
     c_app = commerce_app(
-        commerce_settings, clock=clock, keys=IssuerKeys(f"{SOCIAL_URL}/.well-known/jwks.json", LazySocial(), min_refresh_seconds=0)  # type: ignore[arg-type]
+        commerce_settings,
+        clock=clock,
+        keys=IssuerKeys(f"{SOCIAL_URL}/.well-known/jwks.json", LazySocial(), min_refresh_seconds=0),  # type: ignore[arg-type]
     )
     commerce = TestClient(c_app, base_url=COMMERCE_URL)
     s_app = social_app(

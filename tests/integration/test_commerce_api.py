@@ -62,8 +62,18 @@ def test_the_public_catalog_feed_pages_through_public_fields_only(system: System
         after = page["next_after"]
     assert [item["id"] for item in seen] == ids
     for item in seen:
-        assert set(item) == {"id", "merchant_id", "merchant_name", "title", "price_idr", "image_url", "stock_status"}
-    assert [item["stock_status"] for item in seen] == ["out_of_stock", "in_stock"] * 2 + ["out_of_stock"]
+        assert set(item) == {
+            "id",
+            "merchant_id",
+            "merchant_name",
+            "title",
+            "price_idr",
+            "image_url",
+            "stock_status",
+        }
+    assert [item["stock_status"] for item in seen] == ["out_of_stock", "in_stock"] * 2 + [
+        "out_of_stock"
+    ]
 
 
 def test_the_storefront_and_shop_pages_list_products(system: System) -> None:

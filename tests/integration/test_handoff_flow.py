@@ -23,8 +23,15 @@ def test_a_yellow_cart_click_lands_on_the_product_page_and_is_attributed(system:
     assert pin["product"]["title"] in page.text
     [row] = attributions(system)
     content = system.social.get(f"/api/content/{pin['content_id']}").json()
-    assert (row.creator_id, row.content_id, row.pin_id) == (content["creator"]["id"], content["id"], pin["id"])
-    assert (row.product_id, row.merchant_id) == (pin["product"]["product_id"], pin["product"]["merchant_id"])
+    assert (row.creator_id, row.content_id, row.pin_id) == (
+        content["creator"]["id"],
+        content["id"],
+        pin["id"],
+    )
+    assert (row.product_id, row.merchant_id) == (
+        pin["product"]["product_id"],
+        pin["product"]["merchant_id"],
+    )
     assert row.campaign == "gajian-maret"
 
 
@@ -42,7 +49,9 @@ def test_each_click_is_a_new_handoff(system: System) -> None:
     pin = system.pinned_product()
     for _ in range(3):
         assert system.commerce.get(system.click_cart(pin["id"]), headers=HTML).status_code == 200
-    figures = system.commerce.get(f"/attribution/creators/{attributions(system)[0].creator_id}").json()
+    figures = system.commerce.get(
+        f"/attribution/creators/{attributions(system)[0].creator_id}"
+    ).json()
     assert figures["handoffs"] == 3
 
 
@@ -60,7 +69,9 @@ def test_a_tampered_handoff_is_refused_with_a_clear_page(system: System) -> None
     pin = system.pinned_product()
     token = parse_qs(urlsplit(system.click_cart(pin["id"])).query)["token"][0]
     header, payload, signature = token.split(".")
-    tampered = f"{header}.{payload[:-2]}{'A' if payload[-2] != 'A' else 'B'}{payload[-1]}.{signature}"
+    tampered = (
+        f"{header}.{payload[:-2]}{'A' if payload[-2] != 'A' else 'B'}{payload[-1]}.{signature}"
+    )
     refused = system.commerce.get(f"/handoff?token={tampered}", headers=HTML)
     assert refused.status_code in (400, 401)
     assert 'data-testid="error"' in refused.text
@@ -82,7 +93,9 @@ def test_a_handoff_naming_another_merchants_product_is_refused(system: System) -
     token = parse_qs(urlsplit(system.click_cart(pin["id"])).query)["token"][0]
     claims = jwt.decode(token, options={"verify_signature": False})
     claims["merchant"] = other["id"]
-    forged = jwt.encode(claims, system.key.private_key, algorithm="EdDSA", headers={"kid": system.key.kid})
+    forged = jwt.encode(
+        claims, system.key.private_key, algorithm="EdDSA", headers={"kid": system.key.kid}
+    )
     refused = system.commerce.get(f"/handoff?token={forged}")
     assert refused.status_code == 400
     assert refused.json()["reason"] == "merchant_mismatch"

@@ -7,9 +7,28 @@ from keranjang.commerce.db import AttributionRow
 from keranjang.handoff import HandoffClaims
 from tests.integration.conftest import HTML, System
 
-BUYER_WORDS = ("buyer", "customer", "email", "phone", "address", "password", "order", "payment", "viewer", "ip")
+BUYER_WORDS = (
+    "buyer",
+    "customer",
+    "email",
+    "phone",
+    "address",
+    "password",
+    "order",
+    "payment",
+    "viewer",
+    "ip",
+)
 # Attribution columns are exactly the allowed claims (renamed *_id), plus commerce's own id and time.
-CLAIM_COLUMNS = {"jti", "creator_id", "content_id", "pin_id", "product_id", "merchant_id", "campaign"}
+CLAIM_COLUMNS = {
+    "jti",
+    "creator_id",
+    "content_id",
+    "pin_id",
+    "product_id",
+    "merchant_id",
+    "campaign",
+}
 
 
 def columns(engine) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
@@ -33,7 +52,9 @@ def test_social_database_holds_no_buyer_data_after_handoffs(system: System) -> N
     schema = columns(system.social_engine)
     for table, names in schema.items():
         for name in names | {table}:
-            assert not any(word in name.split("_") or name.startswith(word) for word in BUYER_WORDS), (table, name)
+            assert not any(
+                word in name.split("_") or name.startswith(word) for word in BUYER_WORDS
+            ), (table, name)
     assert "buyer-secret-cookie" not in all_values(system.social_engine)
 
 
@@ -41,7 +62,9 @@ def test_commerce_keeps_from_social_only_the_allowed_claims(system: System) -> N
     pin = system.pinned_product(campaign="live-42")
     system.commerce.get(system.click_cart(pin["id"]))
     assert columns(system.commerce_engine)["attributions"] == CLAIM_COLUMNS | {"id", "at"}
-    allowed = {name for name in HandoffClaims.model_fields if name not in {"iss", "aud", "iat", "exp"}}
+    allowed = {
+        name for name in HandoffClaims.model_fields if name not in {"iss", "aud", "iat", "exp"}
+    }
     assert {c.removesuffix("_id") for c in CLAIM_COLUMNS} == allowed
     # No other table in commerce mentions social's creators, content or pins.
     for table, names in columns(system.commerce_engine).items():
@@ -52,8 +75,25 @@ def test_commerce_keeps_from_social_only_the_allowed_claims(system: System) -> N
 def test_social_knows_only_public_catalog_fields(system: System) -> None:
     pin = system.pinned_product()
     cached = columns(system.social_engine)["catalog_cache"]
-    assert cached == {"product_id", "merchant_id", "merchant_name", "title", "price_idr", "image_url", "in_stock", "fetched_at"}
-    assert set(pin["product"]) == {"product_id", "merchant_id", "merchant_name", "title", "price_idr", "image_url", "in_stock"}
+    assert cached == {
+        "product_id",
+        "merchant_id",
+        "merchant_name",
+        "title",
+        "price_idr",
+        "image_url",
+        "in_stock",
+        "fetched_at",
+    }
+    assert set(pin["product"]) == {
+        "product_id",
+        "merchant_id",
+        "merchant_name",
+        "title",
+        "price_idr",
+        "image_url",
+        "in_stock",
+    }
 
 
 def test_attribution_figures_are_counts_never_rows(system: System) -> None:
@@ -63,7 +103,14 @@ def test_attribution_figures_are_counts_never_rows(system: System) -> None:
     with system.commerce_engine.connect() as conn:
         creator_id = conn.scalar(select(AttributionRow.creator_id))
     figures = system.commerce.get(f"/attribution/creators/{creator_id}").json()
-    assert set(figures) == {"creator_id", "handoffs", "by_content", "by_product", "first_at", "last_at"}
+    assert set(figures) == {
+        "creator_id",
+        "handoffs",
+        "by_content",
+        "by_product",
+        "first_at",
+        "last_at",
+    }
     assert figures["handoffs"] == 2
     assert figures["by_product"] == [{"id": pin["product"]["product_id"], "handoffs": 2}]
     assert figures["by_content"] == [{"id": pin["content_id"], "handoffs": 2}]

@@ -18,7 +18,9 @@ def test_a_creator_without_ecommerce_permission_cannot_pin(system: System) -> No
     creator = system.creator("budi.review", permitted=False)
     content = system.content(creator)
     refused = system.social.post(
-        f"/api/content/{content['id']}/pins", json={"product_id": product["id"]}, headers=bearer(creator)
+        f"/api/content/{content['id']}/pins",
+        json={"product_id": product["id"]},
+        headers=bearer(creator),
     )
     assert refused.status_code == 403
     assert "e-commerce permission" in refused.json()["detail"]
@@ -29,7 +31,10 @@ def test_granting_permission_needs_the_operator_token(system: System) -> None:
     creator = system.creator("budi.review", permitted=False)
     path = f"/api/creators/{creator['id']}/ecommerce-permission"
     assert system.social.put(path, json={"permitted": True}).status_code == 401
-    assert system.social.put(path, json={"permitted": True}, headers=bearer(creator)).status_code == 401
+    assert (
+        system.social.put(path, json={"permitted": True}, headers=bearer(creator)).status_code
+        == 401
+    )
 
 
 def test_a_creator_cannot_pin_on_another_creators_content(system: System) -> None:
@@ -37,7 +42,9 @@ def test_a_creator_cannot_pin_on_another_creators_content(system: System) -> Non
     owner, other = system.creator("rina.masak"), system.creator("sekar.gaya")
     content = system.content(owner)
     refused = system.social.post(
-        f"/api/content/{content['id']}/pins", json={"product_id": product["id"]}, headers=bearer(other)
+        f"/api/content/{content['id']}/pins",
+        json={"product_id": product["id"]},
+        headers=bearer(other),
     )
     assert refused.status_code == 403
     assert pins(system) == 0
@@ -59,7 +66,9 @@ def test_pinning_the_same_product_twice_is_a_conflict(system: System) -> None:
     content = system.content(creator)
     system.pin(creator, content, product)
     again = system.social.post(
-        f"/api/content/{content['id']}/pins", json={"product_id": product["id"]}, headers=bearer(creator)
+        f"/api/content/{content['id']}/pins",
+        json={"product_id": product["id"]},
+        headers=bearer(creator),
     )
     assert again.status_code == 409
     assert "already pinned" in again.json()["detail"]
@@ -89,10 +98,14 @@ def test_commerce_being_down_refuses_the_pin_and_writes_nothing(system: System) 
         raise httpx.ConnectError("connection refused", request=request)
 
     service = system.social.app.state.service  # type: ignore[attr-defined]
-    service.catalog = HttpCatalog("http://commerce.test", httpx.Client(transport=httpx.MockTransport(down)))
+    service.catalog = HttpCatalog(
+        "http://commerce.test", httpx.Client(transport=httpx.MockTransport(down))
+    )
     creator = system.creator()
     content = system.content(creator)
-    refused = system.social.post(f"/api/content/{content['id']}/pins", json={"product_id": 1}, headers=bearer(creator))
+    refused = system.social.post(
+        f"/api/content/{content['id']}/pins", json={"product_id": 1}, headers=bearer(creator)
+    )
     assert refused.status_code == 503
     assert "could not be reached" in refused.json()["detail"]
     assert pins(system) == 0
@@ -100,22 +113,35 @@ def test_commerce_being_down_refuses_the_pin_and_writes_nothing(system: System) 
 
 def test_duplicate_handles_and_bad_input_are_refused(system: System) -> None:
     system.creator("rina.masak")
-    taken = system.social.post("/api/creators", json={"handle": "rina.masak", "display_name": "Other"})
+    taken = system.social.post(
+        "/api/creators", json={"handle": "rina.masak", "display_name": "Other"}
+    )
     assert taken.status_code == 409
     bad = system.social.post("/api/creators", json={"handle": "Rina Masak", "display_name": "R"})
     assert bad.status_code == 422
     assert "handle" in bad.text
     creator = system.creator("sekar.gaya")
-    empty = system.social.post("/api/content", json={"kind": "video", "title": "  "}, headers=bearer(creator))
+    empty = system.social.post(
+        "/api/content", json={"kind": "video", "title": "  "}, headers=bearer(creator)
+    )
     assert empty.status_code == 422
-    unknown_kind = system.social.post("/api/content", json={"kind": "story", "title": "x"}, headers=bearer(creator))
+    unknown_kind = system.social.post(
+        "/api/content", json={"kind": "story", "title": "x"}, headers=bearer(creator)
+    )
     assert unknown_kind.status_code == 422
 
 
 def test_content_and_pins_need_a_creator_token(system: System) -> None:
-    assert system.social.post("/api/content", json={"kind": "video", "title": "x"}).status_code == 401
+    assert (
+        system.social.post("/api/content", json={"kind": "video", "title": "x"}).status_code == 401
+    )
     wrong = {"Authorization": "Bearer not-a-token"}
-    assert system.social.post("/api/content", json={"kind": "video", "title": "x"}, headers=wrong).status_code == 401
+    assert (
+        system.social.post(
+            "/api/content", json={"kind": "video", "title": "x"}, headers=wrong
+        ).status_code
+        == 401
+    )
 
 
 def test_a_live_session_page_shows_its_yellow_carts_and_can_end(system: System) -> None:

@@ -37,7 +37,13 @@ def test_a_live_session_starts_live_and_a_video_has_no_live_status() -> None:
 
 
 def product(**changes: object) -> shop.NewProduct:
-    base = {"title": "Kopi Gayo", "description": "", "price_idr": 95_000, "stock": 3, "category": "Minuman"}
+    base = {
+        "title": "Kopi Gayo",
+        "description": "",
+        "price_idr": 95_000,
+        "stock": 3,
+        "category": "Minuman",
+    }
     return shop.NewProduct(**(base | changes))  # type: ignore[arg-type]
 
 
@@ -51,7 +57,9 @@ def product(**changes: object) -> shop.NewProduct:
         ({"image_url": "javascript:alert(1)"}, "image_url"),
     ],
 )
-def test_a_bad_product_is_refused_naming_the_field(changes: dict[str, object], message: str) -> None:
+def test_a_bad_product_is_refused_naming_the_field(
+    changes: dict[str, object], message: str
+) -> None:
     with pytest.raises(shop.Invalid, match=message):
         shop.check_new_product(product(**changes))
 

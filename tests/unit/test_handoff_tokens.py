@@ -1,6 +1,7 @@
 """The hand-off contract: what may be signed, and which tokens commerce must refuse."""
 
 import base64
+import contextlib
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -174,7 +175,5 @@ def test_no_corrupted_token_escapes_the_error_tree(noise: bytes) -> None:
     token = handoff.sign(handoff.new_claims(TARGET, now=NOW), KEY)
     cut = len(noise) % len(token)
     corrupted = token[:cut] + base64.urlsafe_b64encode(noise).decode() + token[cut + 5 :]
-    try:
+    with contextlib.suppress(handoff.HandoffError):
         verify(corrupted)
-    except handoff.HandoffError:
-        pass

@@ -37,7 +37,9 @@ def test_unknown_key_ids_cannot_make_commerce_hammer_social() -> None:
     client, calls = serving(KEY)
     keys = IssuerKeys("http://social.test/jwks", client, min_refresh_seconds=60)
     for _ in range(20):
-        assert handoff.SigningKey.generate().kid not in keys.ring_for(token_by(handoff.SigningKey.generate()))
+        assert handoff.SigningKey.generate().kid not in keys.ring_for(
+            token_by(handoff.SigningKey.generate())
+        )
     assert len(calls) == 1
 
 
