@@ -109,20 +109,39 @@ def cmdline(pid: int) -> str:
         return ""
 
 
+def postgres_cpu() -> dict[int, float]:
+    """CPU seconds of every PostgreSQL process on the machine (server, backends), by pid."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != "postgres":
+                continue
+        except OSError:
+            continue
+        seconds = proc_cpu_seconds(int(entry.name))
+        if seconds is not None:
+            found[int(entry.name)] = seconds
+    return found
+
+
 @dataclass
 class CpuSnapshot:
     at: float
     client: float
     servers: dict[str, float | None]
     machine: tuple[float, float] | None
+    postgres: dict[int, float] | None
 
     @classmethod
-    def take(cls, server_pids: dict[str, int]) -> CpuSnapshot:
+    def take(cls, server_pids: dict[str, int], with_postgres: bool) -> CpuSnapshot:
         return cls(
             time.perf_counter(),
             time.process_time(),
             {name: proc_cpu_seconds(pid) for name, pid in server_pids.items()},
             machine_cpu(),
+            postgres_cpu() if with_postgres else None,
         )
 
 
@@ -135,6 +154,10 @@ def cpu_usage(a: CpuSnapshot, b: CpuSnapshot) -> dict[str, Any]:
         out[f"{name}_cores"] = (
             None if before is None or after is None else round((after - before) / wall, 3)
         )
+    if a.postgres is not None and b.postgres is not None:
+        # Backends that started in the window count in full; ones that ended are missed.
+        used = sum(after - a.postgres.get(pid, 0.0) for pid, after in b.postgres.items())
+        out["postgres_cores"] = round(max(0.0, used) / wall, 3)
     if a.machine and b.machine:
         busy = b.machine[0] - a.machine[0]
         total = b.machine[1] - a.machine[1]
@@ -142,7 +165,8 @@ def cpu_usage(a: CpuSnapshot, b: CpuSnapshot) -> dict[str, Any]:
         out["machine_busy_cores"] = round(cores * busy / total, 3) if total else None
         ours = [v for k, v in out.items() if k != "machine_busy_cores"]
         if out["machine_busy_cores"] is not None and None not in ours:
-            # Anything else on the (shared) machine: a noisy neighbour shows up here.
+            # Anything else on the (shared) machine: a noisy neighbour shows up here. With
+            # PostgreSQL, every postgres process on the machine is counted apart, as the DB.
             out["other_cores"] = round(max(0.0, out["machine_busy_cores"] - sum(ours)), 3)
     return out
 
@@ -562,9 +586,11 @@ async def closed_loop(
     connections: int,
     warmup: float,
     seconds: float,
-    server_pids: dict[str, int],
+    system: System,
 ) -> PhaseResult:
     """`connections` workers each run `op` back to back; only ops ending in the window count."""
+    server_pids = system.server_pids
+    with_postgres = system.database == "postgresql"
     stop = False
     records: list[tuple[float, float, dict[str, float]]] = []  # (start, end, step durations)
     errors: Counter[str] = Counter()
@@ -587,9 +613,9 @@ async def closed_loop(
     tasks = [asyncio.create_task(worker(i)) for i in range(connections)]
     try:
         await asyncio.sleep(warmup)
-        before = CpuSnapshot.take(server_pids)
+        before = CpuSnapshot.take(server_pids, with_postgres)
         await asyncio.sleep(seconds)
-        after = CpuSnapshot.take(server_pids)
+        after = CpuSnapshot.take(server_pids, with_postgres)
         stop = True
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=60)
     finally:
@@ -748,7 +774,7 @@ async def measure(system: System, args: argparse.Namespace) -> dict[str, Any]:
                 args.connections,
                 args.warmup,
                 args.seconds,
-                system.server_pids,
+                system,
             )
             await asyncio.sleep(0.5)
         spy_runs = {}
@@ -772,7 +798,7 @@ async def measure(system: System, args: argparse.Namespace) -> dict[str, Any]:
             args.connections,
             args.warmup,
             args.seconds,
-            system.server_pids,
+            system,
         )
         for name, (proc, out) in spy_runs.items():
             try:
@@ -824,14 +850,23 @@ def print_report(result: dict[str, Any]) -> None:
         f"window={result['seconds']:g}s after {result['warmup']:g}s warm-up  "
         f"cores={result['machine']['cpu_count']}"
     )
-    header = f"{'phase':<18}{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}   CPU cores used: client / social / commerce / other processes"
+    header = (
+        f"{'phase':<18}{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}"
+        "   CPU cores: client / social / commerce / postgres / other"
+    )
     print(header)
     print("-" * len(header))
     for name, p in phases.items():
         c = p["cpu"]
         cpu = " / ".join(
-            "?" if c.get(k) is None else f"{c[k]:.2f}"
-            for k in ("client_cores", "social_cores", "commerce_cores", "other_cores")
+            "-" if c.get(k) is None else f"{c[k]:.2f}"
+            for k in (
+                "client_cores",
+                "social_cores",
+                "commerce_cores",
+                "postgres_cores",
+                "other_cores",
+            )
         )
         print(
             f"{name:<18}{p['per_second']:>9.1f}{p['p50_ms']:>9.1f}{p['p99_ms']:>9.1f}"
