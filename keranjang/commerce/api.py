@@ -1,14 +1,14 @@
 """Commerce's JSON API: operators, merchants, the public catalog feed and attribution figures."""
 
-import secrets
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from keranjang.commerce import domain
 from keranjang.commerce.service import CommerceService, NewMerchant
+from keranjang.infra.auth import bearer, is_operator
 from keranjang.infra.http_errors import MAX_ID, PathId
 
 
@@ -120,18 +120,12 @@ def product_out(request: Request, p: domain.Product) -> ProductOut:
     )
 
 
-def service(request: Request) -> CommerceService:
+async def service(request: Request) -> CommerceService:
     svc: CommerceService = request.app.state.service
     return svc
 
 
 Service = Annotated[CommerceService, Depends(service)]
-
-
-def bearer(authorization: Annotated[str | None, Header()] = None) -> str | None:
-    if authorization and authorization.lower().startswith("bearer "):
-        return authorization[7:].strip()
-    return None
 
 
 def current_merchant(
@@ -140,11 +134,11 @@ def current_merchant(
     return svc.authenticate_merchant(token)
 
 
-def require_admin(request: Request, token: Annotated[str | None, Depends(bearer)]) -> None:
+async def require_admin(request: Request, token: Annotated[str | None, Depends(bearer)]) -> None:
     expected: str | None = request.app.state.settings.admin_token
     if not expected:
         raise domain.NotPermitted("no operator token is configured on this commerce service")
-    if not token or not secrets.compare_digest(token, expected):
+    if not is_operator(token, expected):
         raise domain.Unauthenticated("this action needs the platform operator's token")
 
 

@@ -1,13 +1,13 @@
 """Social's JSON API and the yellow cart. Entry points only translate HTTP to use cases."""
 
-import secrets
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from keranjang.infra.auth import bearer, is_operator
 from keranjang.infra.http_errors import PathId
 from keranjang.social import domain
 from keranjang.social.service import NewContent, SocialService
@@ -100,7 +100,7 @@ def content_out(c: domain.Content) -> ContentOut:
     )
 
 
-def service(request: Request) -> SocialService:
+async def service(request: Request) -> SocialService:
     svc: SocialService = request.app.state.service
     return svc
 
@@ -108,21 +108,15 @@ def service(request: Request) -> SocialService:
 Service = Annotated[SocialService, Depends(service)]
 
 
-def bearer(authorization: Annotated[str | None, Header()] = None) -> str | None:
-    if authorization and authorization.lower().startswith("bearer "):
-        return authorization[7:].strip()
-    return None
-
-
 def current_creator(svc: Service, token: Annotated[str | None, Depends(bearer)]) -> domain.Creator:
     return svc.authenticate(token)
 
 
-def require_admin(request: Request, token: Annotated[str | None, Depends(bearer)]) -> None:
+async def require_admin(request: Request, token: Annotated[str | None, Depends(bearer)]) -> None:
     expected: str | None = request.app.state.settings.admin_token
     if not expected:
         raise domain.NotPermitted("no operator token is configured on this social service")
-    if not token or not secrets.compare_digest(token, expected):
+    if not is_operator(token, expected):
         raise domain.Unauthenticated("this action needs the platform operator's token")
 
 
