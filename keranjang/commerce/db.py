@@ -1,5 +1,6 @@
 """Commerce's tables and queries. From social it stores only the allowed hand-off claims."""
 
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
@@ -11,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    insert,
     select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
@@ -84,18 +86,6 @@ class AttributionRow(Base):
     campaign: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
 
-    @classmethod
-    def of(cls, a: domain.Attribution) -> "AttributionRow":
-        return cls(
-            jti=a.jti,
-            creator_id=a.creator_id,
-            content_id=a.content_id,
-            pin_id=a.pin_id,
-            product_id=a.product_id,
-            merchant_id=a.merchant_id,
-            campaign=a.campaign,
-            at=a.at,
-        )
 
 
 def get_or_404(session: Session, model: type[T], key: int, what: str) -> T:
@@ -149,3 +139,35 @@ def creator_figures(session: Session, creator_id: int) -> domain.CreatorFigures:
         first_at=first,
         last_at=last,
     )
+
+
+def product_view(session: Session, product_id: int) -> domain.Product | None:
+    """A product with its merchant in one Core query (the hand-off hot path)."""
+    m, p = MerchantRow, ProductRow
+    row = session.execute(
+        select(
+            p.id,
+            p.title,
+            p.description,
+            p.price_idr,
+            p.stock,
+            p.category,
+            p.image_url,
+            m.id,
+            m.slug,
+            m.name,
+            m.kind,
+            m.city,
+        )
+        .join(m, p.merchant_id == m.id)
+        .where(p.id == product_id)
+    ).first()
+    if row is None:
+        return None
+    merchant = domain.Merchant(row[7], row[8], row[9], domain.MerchantKind(row[10]), row[11])
+    return domain.Product(row[0], merchant, *row[1:7])
+
+
+def record_attribution(session: Session, a: domain.Attribution) -> None:
+    """One INSERT; the unique `jti` raises IntegrityError for a token already redeemed."""
+    session.execute(insert(AttributionRow).values(**asdict(a)))

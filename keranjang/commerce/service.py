@@ -121,21 +121,19 @@ class CommerceService:
         """Verify a yellow-cart token, record its attribution once, and return the product."""
         claims = self._verified(token)
         with transaction(self.sessions) as s:
-            product = s.get(db.ProductRow, claims.product)
+            product = db.product_view(s, claims.product)
             if product is None:
                 raise domain.HandoffRefused(
                     "unknown_product", f"product {claims.product} is no longer sold here", 404
                 )
-            found = product.to_domain()
-            domain.check_handoff_target(found, claims.merchant)
-            s.add(db.AttributionRow.of(self._attribution(claims)))
+            domain.check_handoff_target(product, claims.merchant)
             try:
-                s.flush()
+                db.record_attribution(s, self._attribution(claims))
             except IntegrityError as exc:
                 raise domain.HandoffRefused(
                     "replayed", "this link has already been used; tap the yellow cart again", 410
                 ) from exc
-            return found
+            return product
 
     def _verified(self, token: str) -> handoff.HandoffClaims:
         try:

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
+from keranjang.handoff import HandoffTarget
 from keranjang.infra.types import UtcDateTime
 from keranjang.social import domain
 
@@ -151,11 +152,20 @@ def pin_count(session: Session, content_id: int) -> int:
     )
 
 
-def pin_target(session: Session, pin_id: int) -> tuple[PinRow, ContentRow] | None:
-    """The pin with its content and product in one query: the yellow-cart hot path."""
+def pin_target(session: Session, pin_id: int) -> HandoffTarget | None:
+    """What a pin's yellow cart points at, in one narrow query: the hot path builds no ORM
+    objects."""
     row = session.execute(
-        select(PinRow, ContentRow)
+        select(
+            PinRow.id,
+            PinRow.content_id,
+            PinRow.product_id,
+            CatalogCacheRow.merchant_id,
+            ContentRow.creator_id,
+            ContentRow.campaign,
+        )
         .join(ContentRow, PinRow.content_id == ContentRow.id)
+        .join(CatalogCacheRow, PinRow.product_id == CatalogCacheRow.product_id)
         .where(PinRow.id == pin_id)
     ).first()
-    return None if row is None else (row[0], row[1])
+    return None if row is None else HandoffTarget(*row)

@@ -149,18 +149,9 @@ class SocialService:
     def handoff_token(self, pin_id: int) -> str:
         """Sign a hand-off for a yellow-cart click. Carries nothing about the viewer."""
         with self.sessions() as s:
-            found = db.pin_target(s, pin_id)
-            if found is None:
-                raise domain.NotFound(f"no pinned product with id {pin_id}")
-            pin, content = found
-            target = handoff.HandoffTarget(
-                pin=pin.id,
-                content=content.id,
-                product=pin.product_id,
-                merchant=pin.product.merchant_id,
-                creator=content.creator_id,
-                campaign=content.campaign,
-            )
+            target = db.pin_target(s, pin_id)
+        if target is None:
+            raise domain.NotFound(f"no pinned product with id {pin_id}")
         claims = handoff.new_claims(
             target, now=self.clock.now(), ttl_seconds=self.handoff_ttl_seconds
         )
