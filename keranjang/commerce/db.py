@@ -87,7 +87,6 @@ class AttributionRow(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-
 def get_or_404(session: Session, model: type[T], key: int, what: str) -> T:
     row = session.get(model, key)
     if row is None:

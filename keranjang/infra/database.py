@@ -1,11 +1,18 @@
 """Engines and sessions for one service's own database (SQLite file or PostgreSQL)."""
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+# SQLite lets one writer in at a time and makes the others sleep and retry in growing steps
+# (1 ms up to 100 ms), which turns a queue of writers into long tail latencies. Writers of one
+# process therefore queue on a lock instead; other processes still meet the busy timeout.
+_sqlite_writers: "WeakKeyDictionary[Engine, threading.Lock]" = WeakKeyDictionary()
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -21,8 +28,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             **kwargs,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        _sqlite_writers[engine] = threading.Lock()
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **kwargs)
+    # No pre-ping: it would cost a round trip per request; stale connections are recycled.
+    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -38,8 +47,13 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def _writer_lock(factory: sessionmaker[Session]) -> AbstractContextManager[object]:
+    lock = _sqlite_writers.get(factory.kw.get("bind"))  # type: ignore[arg-type]
+    return lock if lock is not None else nullcontext()
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commits if the block finishes, rolls back if it raises."""
-    with factory() as session, session.begin():
+    with _writer_lock(factory), factory() as session, session.begin():
         yield session
