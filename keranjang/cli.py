@@ -68,6 +68,9 @@ def serve(
         port=port or settings.port,
         log_level=settings.log_level.lower(),
         access_log=False,
+        # Served directly, not behind a proxy: trust no forwarded headers.
+        proxy_headers=False,
+        server_header=False,
     )
 
 

@@ -63,26 +63,42 @@ class BenchError(Exception):
 # --------------------------------------------------------------------------------------------
 
 
-def proc_cpu_seconds(pid: int) -> float | None:
-    """User + system CPU seconds of one process (its threads included), from /proc."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK
-    except (OSError, IndexError, ValueError):
-        return None
+def all_processes() -> dict[int, tuple[str, float]]:
+    """{pid: (name, CPU seconds, reaped children included)} for every process on the machine."""
+    found = {}
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat") as f:
+                    head, _, tail = f.read().rpartition(")")
+                fields = tail.split()
+                # utime + stime + cutime + cstime: a parent's share of reaped children counts,
+                # so short-lived processes (PostgreSQL backends forked per connection, say) are
+                # seen through the postmaster once they exit.
+                seconds = sum(int(x) for x in fields[11:15]) / CLK_TCK
+            except (OSError, IndexError, ValueError):
+                continue
+            found[int(entry.name)] = (head.partition("(")[2], seconds)
+    return found
 
 
-def machine_cpu() -> tuple[float, float] | None:
-    """(busy, total) jiffies over all cores, from /proc/stat."""
+def machine_cpu() -> dict[str, float] | None:
+    """Jiffies over all cores from /proc/stat: total, busy, and the kernel's irq/steal parts."""
     try:
         with open("/proc/stat") as f:
-            values = [int(v) for v in f.readline().split()[1:]]
+            v = [int(x) for x in f.readline().split()[1:]]
     except (OSError, ValueError):
         return None
-    idle = values[3] + (values[4] if len(values) > 4 else 0)
-    total = sum(values[:8])
-    return float(total - idle), float(total)
+    v += [0] * (8 - len(v))
+    total = float(sum(v[:8]))
+    return {
+        "total": total,
+        "busy": total - v[3] - v[4],
+        "irq": float(v[5] + v[6]),  # hard + soft interrupts (loopback networking lands here)
+        "steal": float(v[7]),  # time the hypervisor gave our vCPUs to someone else
+    }
 
 
 def children_of(pid: int) -> list[int]:
@@ -109,65 +125,68 @@ def cmdline(pid: int) -> str:
         return ""
 
 
-def postgres_cpu() -> dict[int, float]:
-    """CPU seconds of every PostgreSQL process on the machine (server, backends), by pid."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if (entry / "comm").read_text().strip() != "postgres":
-                continue
-        except OSError:
-            continue
-        seconds = proc_cpu_seconds(int(entry.name))
-        if seconds is not None:
-            found[int(entry.name)] = seconds
-    return found
-
-
 @dataclass
 class CpuSnapshot:
     at: float
     client: float
-    servers: dict[str, float | None]
-    machine: tuple[float, float] | None
-    postgres: dict[int, float] | None
+    processes: dict[int, tuple[str, float]]
+    machine: dict[str, float] | None
 
     @classmethod
-    def take(cls, server_pids: dict[str, int], with_postgres: bool) -> CpuSnapshot:
-        return cls(
-            time.perf_counter(),
-            time.process_time(),
-            {name: proc_cpu_seconds(pid) for name, pid in server_pids.items()},
-            machine_cpu(),
-            postgres_cpu() if with_postgres else None,
-        )
+    def take(cls) -> CpuSnapshot:
+        return cls(time.perf_counter(), time.process_time(), all_processes(), machine_cpu())
 
 
-def cpu_usage(a: CpuSnapshot, b: CpuSnapshot) -> dict[str, Any]:
-    """CPU used between two snapshots, in cores (1.0 = one core fully busy)."""
+def cpu_usage(
+    a: CpuSnapshot, b: CpuSnapshot, server_pids: dict[str, int], with_postgres: bool
+) -> dict[str, Any]:
+    """CPU used between two snapshots, in cores (1.0 = one core fully busy).
+
+    client, social, commerce: our processes; postgres (PostgreSQL runs only): every process
+    named postgres; kernel_irq and steal from /proc/stat; other: the rest of the machine's busy
+    time (neighbours on a shared machine), with the busiest of them named in other_top.
+    """
     wall = b.at - a.at
+
+    def used(pid: int) -> float:
+        # A process that started in the window counts in full; one that ended counts through
+        # its parent's reaped-children time (see all_processes).
+        return b.processes[pid][1] - a.processes.get(pid, ("", 0.0))[1]
+
     out: dict[str, Any] = {"client_cores": round((b.client - a.client) / wall, 3)}
-    for name, before in a.servers.items():
-        after = b.servers.get(name)
-        out[f"{name}_cores"] = (
-            None if before is None or after is None else round((after - before) / wall, 3)
-        )
-    if a.postgres is not None and b.postgres is not None:
-        # Backends that started in the window count in full; ones that ended are missed.
-        used = sum(after - a.postgres.get(pid, 0.0) for pid, after in b.postgres.items())
-        out["postgres_cores"] = round(max(0.0, used) / wall, 3)
+    ours = {os.getpid()}
+    for name, pid in server_pids.items():
+        ours.add(pid)
+        out[f"{name}_cores"] = round(used(pid) / wall, 3) if pid in b.processes else None
+    if with_postgres:
+        pg = [pid for pid, (comm, _) in b.processes.items() if comm == "postgres"]
+        ours.update(pg)
+        out["postgres_cores"] = round(max(0.0, sum(used(pid) for pid in pg)) / wall, 3)
+    others = sorted(
+        (
+            (used(pid), f"{comm}[{pid}]")
+            for pid, (comm, _) in b.processes.items()
+            if pid not in ours
+        ),
+        reverse=True,
+    )
+    out["other_top"] = [(name, round(sec / wall, 3)) for sec, name in others[:3] if sec > 0]
     if a.machine and b.machine:
-        busy = b.machine[0] - a.machine[0]
-        total = b.machine[1] - a.machine[1]
-        cores = os.cpu_count() or 1
-        out["machine_busy_cores"] = round(cores * busy / total, 3) if total else None
-        ours = [v for k, v in out.items() if k != "machine_busy_cores"]
-        if out["machine_busy_cores"] is not None and None not in ours:
-            # Anything else on the (shared) machine: a noisy neighbour shows up here. With
-            # PostgreSQL, every postgres process on the machine is counted apart, as the DB.
-            out["other_cores"] = round(max(0.0, out["machine_busy_cores"] - sum(ours)), 3)
+        total = b.machine["total"] - a.machine["total"]
+        if total > 0:
+            cores = os.cpu_count() or 1
+            share = {
+                k: cores * (b.machine[k] - a.machine[k]) / total for k in ("busy", "irq", "steal")
+            }
+            out["machine_busy_cores"] = round(share["busy"], 3)
+            out["kernel_irq_cores"] = round(share["irq"], 3)
+            out["steal_cores"] = round(share["steal"], 3)
+            accounted = sum(
+                v
+                for k, v in out.items()
+                if k.endswith("_cores") and k != "machine_busy_cores" and v is not None
+            )
+            out["other_cores"] = round(max(0.0, share["busy"] - accounted), 3)
     return out
 
 
@@ -237,6 +256,8 @@ class System:
     data_dir: Path
     database: str
     server_pids: dict[str, int] = field(default_factory=dict)
+    # PostgreSQL only: sessions (connections) opened so far on the bench databases.
+    db_sessions: Callable[[], int | None] | None = None
 
 
 def wait_healthy(urls: list[str], procs: list[subprocess.Popen[bytes]], timeout: float) -> None:
@@ -329,10 +350,13 @@ def postgres_databases(admin_url: str) -> Iterator[dict[str, str]]:
     names = {svc: f"keranjang_bench_{svc}_{suffix}" for svc in ("social", "commerce")}
     created: list[str] = []
     try:
-        with psycopg.connect(pg_admin_conninfo(admin_url), autocommit=True) as conn:
-            for name in names.values():
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-                created.append(name)
+        try:
+            with psycopg.connect(pg_admin_conninfo(admin_url), autocommit=True) as conn:
+                for name in names.values():
+                    conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                    created.append(name)
+        except psycopg.Error as exc:
+            raise BenchError(f"could not create the bench databases via --pg-url: {exc}") from exc
         yield {svc: pg_database_url(admin_url, name) for svc, name in names.items()}
     finally:
         if created:
@@ -343,6 +367,25 @@ def postgres_databases(admin_url: str) -> Iterator[dict[str, str]]:
                             sql.Identifier(name)
                         )
                     )
+
+
+def pg_session_counter(admin_url: str, db_urls: dict[str, str]) -> Callable[[], int | None]:
+    """Sessions ever opened on our databases (pg_stat_database.sessions, PostgreSQL 14+)."""
+    import psycopg
+
+    names = [urllib.parse.urlsplit(url).path.lstrip("/") for url in db_urls.values()]
+
+    def count() -> int | None:
+        try:
+            with psycopg.connect(pg_admin_conninfo(admin_url), autocommit=True) as conn:
+                row = conn.execute(
+                    "SELECT sum(sessions) FROM pg_stat_database WHERE datname = ANY(%s)", [names]
+                ).fetchone()
+        except psycopg.Error:
+            return None
+        return None if row is None or row[0] is None else int(row[0])
+
+    return count
 
 
 @contextlib.contextmanager
@@ -418,6 +461,7 @@ def postgres_system(workdir: Path, admin_url: str) -> Iterator[System]:
                 data_dir,
                 "postgresql",
                 {name: proc.pid for name, proc in procs.items()},
+                pg_session_counter(admin_url, db_urls),
             )
         finally:
             for proc in procs.values():
@@ -569,6 +613,8 @@ class PhaseResult:
     cpu: dict[str, Any]
     step_p50_ms: dict[str, float] = field(default_factory=dict)
     step_p99_ms: dict[str, float] = field(default_factory=dict)
+    # PostgreSQL only: new database connections per second (pool churn shows up here).
+    db_sessions_per_s: float | None = None
 
 
 Op = Callable[[Client, random.Random], Awaitable[dict[str, float]]]
@@ -604,18 +650,23 @@ async def closed_loop(
                 steps = await op(mine, rng)
             except OpFailed as exc:
                 errors[str(exc)] += 1
-                continue
             except Exception as exc:  # a transport error is a failed op, reported, not fatal
                 errors[f"{type(exc).__name__}: {exc}"[:200]] += 1
+            else:
+                records.append((started, time.perf_counter(), steps))
                 continue
-            records.append((started, time.perf_counter(), steps))
+            await asyncio.sleep(0.05)  # do not spin on a server that refuses at once
 
     tasks = [asyncio.create_task(worker(i)) for i in range(connections)]
     try:
         await asyncio.sleep(warmup)
-        before = CpuSnapshot.take(server_pids, with_postgres)
+        counter = system.db_sessions
+        # The counter opens a database connection: off the event loop, not to stall the load.
+        sessions_before = await asyncio.to_thread(counter) if counter else None
+        before = CpuSnapshot.take()
         await asyncio.sleep(seconds)
-        after = CpuSnapshot.take(server_pids, with_postgres)
+        after = CpuSnapshot.take()
+        sessions_after = await asyncio.to_thread(counter) if counter else None
         stop = True
         await asyncio.wait_for(asyncio.gather(*tasks), timeout=60)
     finally:
@@ -640,7 +691,12 @@ async def closed_loop(
         mean_ms=round(statistics.fmean(latencies), 2) if latencies else float("nan"),
         errors=sum(errors.values()),
         error_samples=[f"{n} x {msg}" for msg, n in errors.most_common(5)],
-        cpu=cpu_usage(before, after),
+        cpu=cpu_usage(before, after, server_pids, with_postgres),
+        db_sessions_per_s=(
+            None
+            if sessions_before is None or sessions_after is None
+            else round((sessions_after - sessions_before) / wall, 1)
+        ),
         step_p50_ms={k: round(pct(v, 50), 2) for k, v in step_lat.items()},
         step_p99_ms={k: round(pct(v, 99), 2) for k, v in step_lat.items()},
     )
@@ -683,34 +739,57 @@ def py_spy() -> str | None:
     return str(beside) if beside.exists() else shutil.which("py-spy")
 
 
+PROFILE_VIEWS = {
+    # Samples of the thread holding the GIL: where the Python CPU time goes.
+    "cpu": ["--gil"],
+    # Samples of every thread not idle: also shows waits outside the GIL (database, locks).
+    "wall": [],
+}
+
+
 def start_profiles(
     spy: str, pids: dict[str, int], delay: float, seconds: float, outdir: Path
 ) -> dict[str, tuple[subprocess.Popen[bytes], Path]]:
-    """py-spy record (collapsed stacks) of each server, starting after `delay` seconds."""
+    """py-spy record (collapsed stacks) of each server, both views, after `delay` seconds."""
     started = {}
     for name, pid in pids.items():
-        out = outdir / f"{name}.folded"
-        cmd = [
-            "sh",
-            "-c",
-            f'sleep {delay:.2f}; exec "$0" record --pid {pid} --duration {max(1, int(seconds))} '
-            f"--rate 200 --gil --format raw --nonblocking --output {out}",
-            spy,
-        ]
-        started[name] = (
-            subprocess.Popen(
+        for view, flags in PROFILE_VIEWS.items():
+            out = outdir / f"{name}.{view}.folded"
+            cmd = [
+                "sh",
+                "-c",
+                f'sleep {delay:.2f}; exec "$0" "$@"',
+                spy,
+                "record",
+                "--pid", str(pid),
+                "--duration", str(max(1, round(seconds))),
+                "--rate", "100",
+                "--format", "raw",
+                "--nonblocking",
+                "--output", str(out),
+                *flags,
+            ]  # fmt: skip
+            proc = subprocess.Popen(
                 cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-            ),
-            out,
-        )
+            )
+            started[f"{name}.{view}"] = (proc, out)
     return started
 
 
+def idle_stack(frames: list[str]) -> bool:
+    """A thread-pool worker waiting for work, or the event loop waiting in its selector."""
+    names = [f.partition(" (")[0] for f in frames]
+    if "WorkerThread.run" in names:
+        after = names[names.index("WorkerThread.run") + 1 :]
+        return not after or after[0] == "Queue.get"
+    return bool(names) and names[-1] in {"select", "_run_once", "Runner.run", "run_forever"}
+
+
 def summarise_folded(path: Path, top: int = 12) -> dict[str, Any]:
-    """Top frames by inclusive share of samples, from py-spy's collapsed stacks."""
+    """Top frames by share of (non-idle) samples, from py-spy's collapsed stacks."""
     inclusive: Counter[str] = Counter()
     leaf: Counter[str] = Counter()
-    total = 0
+    total = idle = 0
     for line in path.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
         try:
@@ -718,6 +797,9 @@ def summarise_folded(path: Path, top: int = 12) -> dict[str, Any]:
         except ValueError:
             continue
         frames = [f for f in stack.split(";") if f]
+        if idle_stack(frames):
+            idle += count
+            continue
         total += count
         seen = set()
         for frame in frames:
@@ -725,12 +807,12 @@ def summarise_folded(path: Path, top: int = 12) -> dict[str, Any]:
             if key not in seen:
                 seen.add(key)
                 inclusive[key] += count
-        if frames:
-            leaf[short_frame(frames[-1])] += count
+        leaf[short_frame(frames[-1]) if frames else "(no Python frame)"] += count
     share = lambda n: round(100 * n / total, 1) if total else 0.0  # noqa: E731
     return {
         "samples": total,
-        "inclusive_pct": [(f, share(n)) for f, n in inclusive.most_common(60)],
+        "idle_samples_dropped": idle,
+        "inclusive_pct": [(f, share(n)) for f, n in inclusive.most_common(80)],
         "self_pct": [(f, share(n)) for f, n in leaf.most_common(top)],
     }
 
@@ -850,7 +932,15 @@ def summarise(rounds: list[dict[str, PhaseResult]]) -> dict[str, Any]:
     }
 
 
-CPU_COLUMNS = ("client_cores", "social_cores", "commerce_cores", "postgres_cores", "other_cores")
+CPU_COLUMNS = (
+    "client_cores",
+    "social_cores",
+    "commerce_cores",
+    "postgres_cores",
+    "kernel_irq_cores",
+    "steal_cores",
+    "other_cores",
+)
 
 
 def print_report(result: dict[str, Any]) -> None:
@@ -860,11 +950,12 @@ def print_report(result: dict[str, Any]) -> None:
         f"Keranjang hand-off benchmark  {result['timestamp']}  database={result['database']}  "
         f"client={result['client']}  connections={result['connections']}  "
         f"window={result['seconds']:g}s after {result['warmup']:g}s warm-up  "
-        f"rounds={len(result['rounds'])}  cores={result['machine']['cpu_count']}"
+        f"rounds={len(result['rounds'])}  cores={result['machine']['cpu_count']}  "
+        f"code={result['code']['commit']}{'+dirty' if result['code']['dirty'] else ''}"
     )
     header = (
         f"{'phase':<20}{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}{'errors':>8}"
-        "   CPU cores: client / social / commerce / postgres / other"
+        "   CPU cores: client / social / commerce / postgres / irq / steal / other"
     )
     print(header)
     print("-" * len(header))
@@ -877,6 +968,11 @@ def print_report(result: dict[str, Any]) -> None:
                 f"{label:<20}{p['per_second']:>9.1f}{p['p50_ms']:>9.1f}{p['p99_ms']:>9.1f}"
                 f"{p['max_ms']:>9.1f}{p['errors']:>8}   {cpu}"
             )
+            if p.get("db_sessions_per_s") is not None:
+                print(f"{'':<20}new PostgreSQL connections: {p['db_sessions_per_s']:.1f}/s")
+            if (c.get("other_cores") or 0) >= 0.2 and c.get("other_top"):
+                top = ", ".join(f"{n} {v:.2f}" for n, v in c["other_top"])
+                print(f"{'':<20}other processes: {top}")
         h = phases["handoff"]
         if h.get("step_p50_ms"):
             steps = ", ".join(
@@ -918,10 +1014,16 @@ def print_report(result: dict[str, Any]) -> None:
     ]
     for label, value, note in rows:
         print(f"  {label:<36}{value:>14}   {note}")
+    for r, phases in enumerate(result["rounds"], 1):
+        for name, p in phases.items():
+            for sample in p["error_samples"]:
+                print(f"  error in {name} (round {r}): {sample}")
     for name, prof in result.get("profiles", {}).items():
+        server, _, view = name.partition(".")
+        what = "thread holding the GIL" if view == "cpu" else "busy threads, waits included"
         print(
-            f"\npy-spy --gil, {name} during the first hand-off phase ({prof['samples']} samples "
-            "of the thread holding the GIL):"
+            f"\npy-spy, {server} during the first hand-off phase, {view} view "
+            f"({prof['samples']} samples of the {what}):"
         )
         print("  self:      " + "; ".join(f"{f} {p}%" for f, p in prof["self_pct"][:8]))
         noise = ("threading.py", "runpy", "__main__", "cli.py", "core.py", "main.py", "_api.py")
@@ -969,6 +1071,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def code_version() -> dict[str, Any]:
+    """The commit measured, and whether the service code had uncommitted changes."""
+    repo = HERE.parents[1]
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=10
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    status = git("status", "--porcelain", "--", "keranjang", "pyproject.toml")
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "dirty": bool(status) if status is not None else None,
+    }
+
+
 def finite(value: Any) -> Any:
     """The result with NaN (no sample) as null, so the file is strict JSON."""
     if isinstance(value, float) and value != value:
@@ -1006,6 +1128,7 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             pass
     timestamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    code = code_version()
     with tempfile.TemporaryDirectory(prefix="keranjang-bench-") as workdir:
         args.workdir = workdir
         try:
@@ -1037,6 +1160,7 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": args.seconds,
         "warmup": args.warmup,
         "pins": measured["pins"],
+        "code": code,
         "profiled": bool(measured["profiles"]),
         "machine": {
             "cpu_count": os.cpu_count(),

@@ -8,7 +8,7 @@ from keranjang.commerce import api, db, domain, pages
 from keranjang.commerce.config import CommerceSettings
 from keranjang.commerce.issuer_keys import IssuerKeys
 from keranjang.commerce.service import CommerceService, KeySource
-from keranjang.infra import observability, schema
+from keranjang.infra import observability, runtime, schema
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.infra.database import make_engine, session_factory
 from keranjang.infra.http_errors import error_json
@@ -31,6 +31,7 @@ def create_app(
         keys or IssuerKeys(settings.social_jwks_url),
     )
     app = FastAPI(
+        lifespan=runtime.lifespan,
         title="Keranjang commerce",
         version="0.1.0",
         description="The shop back-end: merchants, catalog, hand-off landing and attribution.",

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    bindparam,
     func,
     insert,
     select,
@@ -140,27 +141,33 @@ def creator_figures(session: Session, creator_id: int) -> domain.CreatorFigures:
     )
 
 
+_m, _p = MerchantRow, ProductRow
+# Built once: the hot path reuses the compiled statements and runs them on the connection,
+# skipping per-call statement construction and ORM execution.
+_PRODUCT_VIEW = (
+    select(
+        _p.id,
+        _p.title,
+        _p.description,
+        _p.price_idr,
+        _p.stock,
+        _p.category,
+        _p.image_url,
+        _m.id,
+        _m.slug,
+        _m.name,
+        _m.kind,
+        _m.city,
+    )
+    .join(_m, _p.merchant_id == _m.id)
+    .where(_p.id == bindparam("product_id"))
+)
+_INSERT_ATTRIBUTION = insert(AttributionRow.__table__)  # type: ignore[arg-type]
+
+
 def product_view(session: Session, product_id: int) -> domain.Product | None:
-    """A product with its merchant in one Core query (the hand-off hot path)."""
-    m, p = MerchantRow, ProductRow
-    row = session.execute(
-        select(
-            p.id,
-            p.title,
-            p.description,
-            p.price_idr,
-            p.stock,
-            p.category,
-            p.image_url,
-            m.id,
-            m.slug,
-            m.name,
-            m.kind,
-            m.city,
-        )
-        .join(m, p.merchant_id == m.id)
-        .where(p.id == product_id)
-    ).first()
+    """A product with its merchant in one query (the hand-off hot path)."""
+    row = session.connection().execute(_PRODUCT_VIEW, {"product_id": product_id}).first()
     if row is None:
         return None
     merchant = domain.Merchant(row[7], row[8], row[9], domain.MerchantKind(row[10]), row[11])
@@ -169,4 +176,4 @@ def product_view(session: Session, product_id: int) -> domain.Product | None:
 
 def record_attribution(session: Session, a: domain.Attribution) -> None:
     """One INSERT; the unique `jti` raises IntegrityError for a token already redeemed."""
-    session.execute(insert(AttributionRow).values(**asdict(a)))
+    session.connection().execute(_INSERT_ATTRIBUTION, asdict(a))

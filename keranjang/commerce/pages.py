@@ -14,6 +14,7 @@ from keranjang.commerce.api import Service
 from keranjang.infra.http_errors import PathId
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.auto_reload = False  # templates ship with the package; never re-stat them
 router = APIRouter(include_in_schema=False)
 
 

@@ -9,6 +9,8 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from keranjang.infra.runtime import WORKER_THREADS
+
 # SQLite lets one writer in at a time and makes the others sleep and retry in growing steps
 # (1 ms up to 100 ms), which turns a queue of writers into long tail latencies. Writers of one
 # process therefore queue on a lock instead; other processes still meet the busy timeout.
@@ -23,15 +25,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=8,
-            max_overflow=16,
+            pool_size=WORKER_THREADS,
+            max_overflow=4,
             **kwargs,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         _sqlite_writers[engine] = threading.Lock()
         return engine
     # No pre-ping: it would cost a round trip per request; stale connections are recycled.
-    return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800, **kwargs)
+    return create_engine(url, pool_size=WORKER_THREADS, max_overflow=4, pool_recycle=1800, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -5,7 +5,7 @@ from fastapi.responses import Response
 from sqlalchemy import text
 
 from keranjang.handoff import SigningKey
-from keranjang.infra import observability, schema
+from keranjang.infra import observability, runtime, schema
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.infra.database import make_engine, session_factory
 from keranjang.infra.http_errors import error_json
@@ -37,6 +37,7 @@ def create_app(
         settings.handoff_ttl_seconds,
     )
     app = FastAPI(
+        lifespan=runtime.lifespan,
         title="Keranjang social",
         version="0.1.0",
         description="Creators, content and product pins. Promotion only: no payments here.",

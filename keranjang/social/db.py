@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     func,
     select,
 )
@@ -152,20 +153,23 @@ def pin_count(session: Session, content_id: int) -> int:
     )
 
 
+_PIN_TARGET = (
+    select(
+        PinRow.id,
+        PinRow.content_id,
+        PinRow.product_id,
+        CatalogCacheRow.merchant_id,
+        ContentRow.creator_id,
+        ContentRow.campaign,
+    )
+    .join(ContentRow, PinRow.content_id == ContentRow.id)
+    .join(CatalogCacheRow, PinRow.product_id == CatalogCacheRow.product_id)
+    .where(PinRow.id == bindparam("pin_id"))
+)
+
+
 def pin_target(session: Session, pin_id: int) -> HandoffTarget | None:
-    """What a pin's yellow cart points at, in one narrow query: the hot path builds no ORM
-    objects."""
-    row = session.execute(
-        select(
-            PinRow.id,
-            PinRow.content_id,
-            PinRow.product_id,
-            CatalogCacheRow.merchant_id,
-            ContentRow.creator_id,
-            ContentRow.campaign,
-        )
-        .join(ContentRow, PinRow.content_id == ContentRow.id)
-        .join(CatalogCacheRow, PinRow.product_id == CatalogCacheRow.product_id)
-        .where(PinRow.id == pin_id)
-    ).first()
+    """What a pin's yellow cart points at, in one narrow prebuilt query: the hot path builds no
+    ORM objects."""
+    row = session.connection().execute(_PIN_TARGET, {"pin_id": pin_id}).first()
     return None if row is None else HandoffTarget(*row)

@@ -11,6 +11,7 @@ from keranjang.social import domain
 from keranjang.social.api import Service
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.auto_reload = False  # templates ship with the package; never re-stat them
 router = APIRouter(include_in_schema=False)
 
 
