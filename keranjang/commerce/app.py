@@ -2,16 +2,16 @@
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from sqlalchemy import text
 
 from keranjang.commerce import api, db, domain, pages
 from keranjang.commerce.config import CommerceSettings
 from keranjang.commerce.issuer_keys import IssuerKeys
 from keranjang.commerce.service import CommerceService, KeySource
-from keranjang.infra import observability, runtime, schema
+from keranjang.infra import schema
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.infra.database import make_engine, session_factory
 from keranjang.infra.http_errors import error_json
+from keranjang.infra.webapp import ServiceShell, service_app, wants_json
 
 
 def create_app(
@@ -30,29 +30,19 @@ def create_app(
         clock or SystemClock(),
         keys or IssuerKeys(settings.social_jwks_url),
     )
-    app = FastAPI(
-        lifespan=runtime.lifespan,
+    shell = ServiceShell(
+        name="commerce",
         title="Keranjang commerce",
-        version="0.1.0",
         description="The shop back-end: merchants, catalog, hand-off landing and attribution.",
+        engine=engine,
+        settings=settings,
+        service=service,
     )
-    app.state.settings = settings
-    app.state.service = service
-    app.state.engine = engine
-    app.include_router(api.router)
-    app.include_router(pages.router)
-
-    def ready() -> None:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-
-    observability.install(app, "commerce", ready)
+    app = service_app(shell, api.router, pages.router)
 
     @app.exception_handler(domain.CommerceError)
     def commerce_error(request: Request, exc: domain.CommerceError) -> Response:
-        if request.url.path.startswith(("/api/", "/catalog/", "/attribution/")) or (
-            "text/html" not in request.headers.get("accept", "")
-        ):
+        if wants_json(request, "/api/", "/catalog/", "/attribution/"):
             extra = {"reason": exc.reason} if isinstance(exc, domain.HandoffRefused) else {}
             return error_json(type(exc).__name__, str(exc), exc.status, **extra)
         return pages.error_page(request, exc)

@@ -19,11 +19,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from keranjang.commerce import domain
-from keranjang.infra.types import UtcDateTime
+from keranjang.infra.types import Id, UtcDateTime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
-Id = BigInteger().with_variant(Integer, "sqlite")
 
 
 class Base(DeclarativeBase):

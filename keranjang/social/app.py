@@ -2,13 +2,14 @@
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from sqlalchemy import text
 
 from keranjang.handoff import SigningKey
-from keranjang.infra import observability, runtime, schema
+from keranjang.infra import schema
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.infra.database import make_engine, session_factory
 from keranjang.infra.http_errors import error_json
+from keranjang.infra.runtime import PeriodicJob
+from keranjang.infra.webapp import ServiceShell, service_app, wants_json
 from keranjang.social import api, db, domain, pages
 from keranjang.social.catalog import CatalogSource, HttpCatalog
 from keranjang.social.config import SocialSettings
@@ -36,29 +37,24 @@ def create_app(
         signing_key or SigningKey.load_or_create(settings.resolved_signing_key_file),
         settings.handoff_ttl_seconds,
     )
-    app = FastAPI(
-        lifespan=runtime.lifespan,
+    shell = ServiceShell(
+        name="social",
         title="Keranjang social",
-        version="0.1.0",
         description="Creators, content and product pins. Promotion only: no payments here.",
+        engine=engine,
+        settings=settings,
+        service=service,
+        jobs=(
+            PeriodicJob(
+                "refresh_catalog", settings.catalog_refresh_seconds, service.refresh_catalog
+            ),
+        ),
     )
-    app.state.settings = settings
-    app.state.service = service
-    app.state.engine = engine
-    app.include_router(api.router)
-    app.include_router(pages.router)
-
-    def ready() -> None:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-
-    observability.install(app, "social", ready)
+    app = service_app(shell, api.router, pages.router)
 
     @app.exception_handler(domain.SocialError)
     def social_error(request: Request, exc: domain.SocialError) -> Response:
-        if request.url.path.startswith("/api/") or "text/html" not in request.headers.get(
-            "accept", ""
-        ):
+        if wants_json(request, "/api/"):
             return error_json(type(exc).__name__, str(exc), exc.status)
         heading = HEADINGS.get(exc.status, "Something is not right")
         return pages.error_page(request, exc.status, heading, str(exc))

@@ -1,6 +1,6 @@
 """Reading commerce's public catalog feed over HTTP. Only public fields cross this line."""
 
-from typing import Literal, Protocol
+from typing import Literal, Protocol, TypeVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from keranjang.social.domain import CatalogItem, CatalogUnavailable, NotFound
 
 TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+Model = TypeVar("Model", bound=BaseModel)
 
 
 class CatalogEntry(BaseModel):
@@ -35,8 +36,17 @@ class CatalogEntry(BaseModel):
         )
 
 
+class CatalogPage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    items: list[CatalogEntry]
+    next_after: int | None
+
+
 class CatalogSource(Protocol):
     def product(self, product_id: int) -> CatalogItem: ...
+
+    def page(self, after: int) -> tuple[list[CatalogItem], int | None]: ...
 
 
 class HttpCatalog:
@@ -47,16 +57,26 @@ class HttpCatalog:
         self.client = client or httpx.Client(timeout=TIMEOUT)
 
     def product(self, product_id: int) -> CatalogItem:
-        url = f"{self.base_url}/catalog/products/{product_id}"
-        try:
-            response = self.client.get(url)
-        except httpx.HTTPError as exc:
-            raise CatalogUnavailable(f"commerce's catalog could not be reached: {exc}") from exc
+        response = self._get(f"/catalog/products/{product_id}")
         if response.status_code == httpx.codes.NOT_FOUND:
             raise NotFound(f"commerce's catalog has no product with id {product_id}")
+        return self._parse(CatalogEntry, response).to_domain()
+
+    def page(self, after: int) -> tuple[list[CatalogItem], int | None]:
+        """One page of the feed in id order, and where the next starts (None at the end)."""
+        page = self._parse(CatalogPage, self._get(f"/catalog/products?after={after}&limit=200"))
+        return [entry.to_domain() for entry in page.items], page.next_after
+
+    def _get(self, path: str) -> httpx.Response:
+        try:
+            return self.client.get(self.base_url + path)
+        except httpx.HTTPError as exc:
+            raise CatalogUnavailable(f"commerce's catalog could not be reached: {exc}") from exc
+
+    def _parse(self, model: type[Model], response: httpx.Response) -> Model:
         if response.status_code != httpx.codes.OK:
             raise CatalogUnavailable(f"commerce's catalog answered {response.status_code}")
         try:
-            return CatalogEntry.model_validate_json(response.content).to_domain()
+            return model.model_validate_json(response.content)
         except ValidationError as exc:
             raise CatalogUnavailable(f"commerce's catalog sent an unreadable entry: {exc}") from exc

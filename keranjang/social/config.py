@@ -17,6 +17,9 @@ class SocialSettings(ServiceSettings):
     commerce_url: str = "http://127.0.0.1:8002"
     signing_key_file: Path | None = None
     handoff_ttl_seconds: int = 120
+    # How often pinned products' public data (price, title, stock status) is re-read from
+    # commerce's catalog feed; 0 turns the refresh off.
+    catalog_refresh_seconds: float = 60.0
     # Platform operators' token for granting creators e-commerce permission.
     admin_token: str | None = None
 

@@ -8,7 +8,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     ForeignKey,
-    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -19,12 +18,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from keranjang.handoff import HandoffTarget
-from keranjang.infra.types import UtcDateTime
+from keranjang.infra.types import Id, UtcDateTime
 from keranjang.social import domain
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
-Id = BigInteger().with_variant(Integer, "sqlite")
 
 
 class Base(DeclarativeBase):
@@ -106,6 +104,21 @@ class PinRow(Base):
 
     def to_domain(self) -> domain.Pin:
         return domain.Pin(self.id, self.content_id, self.product.to_domain())
+
+
+def refresh_cached(session: Session, items: list[domain.CatalogItem], at: datetime) -> int:
+    """Update the cached rows among `items` (only pinned products are cached); count changes."""
+    rows = session.scalars(
+        select(CatalogCacheRow).where(CatalogCacheRow.product_id.in_([i.product_id for i in items]))
+    )
+    by_id = {i.product_id: i for i in items}
+    changed = 0
+    for row in rows:
+        item = by_id[row.product_id]
+        if row.to_domain() != item:
+            row.refresh(item, at)
+            changed += 1
+    return changed
 
 
 def content_to_domain(row: ContentRow) -> domain.Content:

@@ -145,6 +145,18 @@ class SocialService:
                 raise domain.Conflict(f"product {product_id} is already pinned here") from exc
             return row.to_domain()
 
+    def refresh_catalog(self) -> int:
+        """Bring the cached catalog data of pinned products up to date from commerce's feed
+        (prices, titles, stock status change there). Returns how many rows changed."""
+        changed, after = 0, 0
+        while True:
+            items, next_after = self.catalog.page(after)
+            with transaction(self.sessions) as s:
+                changed += db.refresh_cached(s, items, self.clock.now())
+            if next_after is None:
+                return changed
+            after = next_after
+
     # the yellow cart ------------------------------------------------------------------------
     def handoff_token(self, pin_id: int) -> str:
         """Sign a hand-off for a yellow-cart click. Carries nothing about the viewer."""

@@ -162,3 +162,19 @@ def test_unknown_pages_get_a_clear_404_page(system: System) -> None:
     assert page.status_code == 404
     assert "no content with id 999" in page.text
     assert system.social.get("/cart/999", follow_redirects=False).status_code == 404
+
+
+def test_a_price_change_in_commerce_reaches_the_feed_after_a_catalog_refresh(system: System) -> None:
+    from sqlalchemy import update
+
+    from keranjang.commerce.db import ProductRow
+
+    pin = system.pinned_product()
+    with system.commerce_engine.begin() as conn:
+        conn.execute(update(ProductRow).values(price_idr=299_000, stock=0))
+    service = system.social.app.state.service  # type: ignore[attr-defined]
+    assert service.refresh_catalog() == 1
+    shown = system.social.get(f"/api/content/{pin['content_id']}").json()["pins"][0]["product"]
+    assert (shown["price_idr"], shown["in_stock"]) == (299_000, False)
+    assert "Rp299.000" in system.social.get("/", headers=HTML).text
+    assert service.refresh_catalog() == 0
