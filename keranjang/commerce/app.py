@@ -6,7 +6,8 @@ from fastapi.responses import Response
 from keranjang.commerce import api, db, domain, pages
 from keranjang.commerce.config import CommerceSettings
 from keranjang.commerce.issuer_keys import IssuerKeys
-from keranjang.commerce.service import CommerceService, KeySource
+from keranjang.commerce.service import CommerceService
+from keranjang.handoff import KeyLookup
 from keranjang.infra import schema
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.infra.database import make_engine, session_factory
@@ -18,7 +19,7 @@ def create_app(
     settings: CommerceSettings | None = None,
     *,
     clock: Clock | None = None,
-    keys: KeySource | None = None,
+    keys: KeyLookup | None = None,
     migrate: bool = True,
 ) -> FastAPI:
     settings = settings or CommerceSettings()

@@ -9,6 +9,7 @@ import time
 
 import httpx
 import structlog
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from keranjang import handoff
 
@@ -30,14 +31,13 @@ class IssuerKeys:
         self._fetched_at = float("-inf")
         self._lock = threading.Lock()
 
-    def ring_for(self, token: str) -> handoff.KeyRing:
-        kid = handoff.key_id(token)
-        if kid in self._ring:
-            return self._ring
-        with self._lock:
-            if kid not in self._ring and self._may_refresh():
-                self._ring = self._fetch()
-        return self._ring
+    def get(self, kid: str) -> Ed25519PublicKey:
+        """The key for `kid`; an unknown id triggers a (rate-limited) refetch of the JWKS."""
+        if kid not in self._ring:
+            with self._lock:
+                if kid not in self._ring and self._may_refresh():
+                    self._ring = self._fetch()
+        return self._ring.get(kid)
 
     def _may_refresh(self) -> bool:
         return time.monotonic() - self._fetched_at >= self.min_refresh_seconds
@@ -52,13 +52,3 @@ class IssuerKeys:
             # Keep the keys we had; the token is then refused as signed by an unknown key.
             log.warning("jwks_fetch_failed", url=self.jwks_url, error=str(exc))
             return self._ring
-
-
-class StaticKeys:
-    """A fixed key ring, for tests and for deployments that configure keys by hand."""
-
-    def __init__(self, ring: handoff.KeyRing) -> None:
-        self._ring = ring
-
-    def ring_for(self, token: str) -> handoff.KeyRing:
-        return self._ring

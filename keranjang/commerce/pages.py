@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from keranjang.commerce import domain
 from keranjang.commerce.api import Service
 from keranjang.infra.http_errors import PathId
+from keranjang.infra.runtime import call_blocking
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.auto_reload = False  # templates ship with the package; never re-stat them
@@ -43,12 +44,14 @@ def product(request: Request, product_id: PathId, svc: Service) -> HTMLResponse:
 
 
 @router.get("/handoff", response_class=HTMLResponse)
-def handoff_landing(
+async def handoff_landing(
     request: Request, svc: Service, token: Annotated[str, Query(max_length=4096)] = ""
 ) -> HTMLResponse:
     if not token:
         raise domain.HandoffRefused("missing", "this link has no hand-off token")
-    response = render(request, "product.html", p=svc.redeem_handoff(token), via_creator=True)
+    dialect = request.app.state.engine.dialect.name
+    product = await call_blocking(dialect, lambda: svc.redeem_handoff(token))
+    response = render(request, "product.html", p=product, via_creator=True)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -3,7 +3,6 @@
 import hashlib
 import secrets
 from dataclasses import dataclass
-from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,10 +13,6 @@ from keranjang.infra.clock import Clock
 from keranjang.infra.database import transaction
 
 HANDOFF_STATUS = {"expired": 410, "unknown_key": 401, "bad_signature": 401}
-
-
-class KeySource(Protocol):
-    def ring_for(self, token: str) -> handoff.KeyRing: ...
 
 
 @dataclass(frozen=True)
@@ -39,7 +34,9 @@ def token_hash(token: str) -> str:
 
 
 class CommerceService:
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock, keys: KeySource) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: Clock, keys: handoff.KeyLookup
+    ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.keys = keys
@@ -137,7 +134,7 @@ class CommerceService:
 
     def _verified(self, token: str) -> handoff.HandoffClaims:
         try:
-            return handoff.verify(token, self.keys.ring_for(token), now=self.clock.now())
+            return handoff.verify(token, self.keys, now=self.clock.now())
         except handoff.HandoffError as exc:
             reason = exc.reason
             raise domain.HandoffRefused(

@@ -33,7 +33,7 @@ from keranjang.handoff.errors import (
     UnknownKey,
     WrongAudience,
 )
-from keranjang.handoff.keys import KeyRing, SigningKey
+from keranjang.handoff.keys import KeyLookup, KeyRing, SigningKey
 from keranjang.handoff.tokens import key_id, sign, verify
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "HandoffClaims",
     "HandoffError",
     "HandoffTarget",
+    "KeyLookup",
     "KeyRing",
     "SigningKey",
     "TokenExpired",

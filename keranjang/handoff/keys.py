@@ -9,7 +9,7 @@ import base64
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -64,6 +64,12 @@ class SigningKey:
 
     def public_jwk(self) -> dict[str, str]:
         return {**_public_jwk(self.public_key), "kid": self.kid, "alg": "EdDSA", "use": "sig"}
+
+
+class KeyLookup(Protocol):
+    """Where a verifier finds the public key for a key id; raises `UnknownKey` if none."""
+
+    def get(self, kid: str) -> Ed25519PublicKey: ...
 
 
 class KeyRing:

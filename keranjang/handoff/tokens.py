@@ -13,7 +13,7 @@ from keranjang.handoff.errors import (
     TokenMalformed,
     WrongAudience,
 )
-from keranjang.handoff.keys import KeyRing, SigningKey
+from keranjang.handoff.keys import KeyLookup, SigningKey
 
 ALGORITHM = "EdDSA"
 # Tolerated clock difference between social and commerce.
@@ -30,7 +30,7 @@ def sign(claims: HandoffClaims | dict[str, Any], key: SigningKey) -> str:
 
 def verify(
     token: str,
-    keys: KeyRing,
+    keys: KeyLookup,
     *,
     now: datetime,
     audience: str = AUDIENCE,
@@ -66,7 +66,7 @@ def key_id(token: str) -> str:
     return kid
 
 
-def _decode(token: str, keys: KeyRing, *, audience: str, issuer: str) -> dict[str, Any]:
+def _decode(token: str, keys: KeyLookup, *, audience: str, issuer: str) -> dict[str, Any]:
     key = keys.get(key_id(token))
     try:
         decoded: dict[str, Any] = jwt.decode(

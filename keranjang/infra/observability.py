@@ -87,15 +87,15 @@ class MetricsMiddleware:
             m.latency.labels(m.service, route).observe(time.perf_counter() - started)
 
 
-def install(app: FastAPI, service: str, ready: Callable[[], None]) -> Metrics:
+def install(app: FastAPI, service: str, ready: Callable[[], Awaitable[None]]) -> Metrics:
     """Add `/healthz` and `/metrics`; `ready` raises if the service cannot serve."""
     metrics = Metrics(service)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and database reachability")
-    def healthz() -> JSONResponse:
+    async def healthz() -> JSONResponse:
         try:
-            ready()
+            await ready()
         except Exception as exc:  # any failure means "not healthy"; report it, do not crash
             return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
         return JSONResponse({"status": "ok", "service": service})

@@ -7,6 +7,7 @@ import gc
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 import anyio.to_thread
 import structlog
@@ -17,6 +18,7 @@ from fastapi import FastAPI
 WORKER_THREADS = 16
 GC_YOUNG_THRESHOLD = 20_000
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -61,3 +63,15 @@ def lifespan(
                     await task
 
     return run
+
+
+async def call_blocking(engine_dialect: str, fn: Callable[[], T]) -> T:
+    """Run a short unit of database work from an async endpoint.
+
+    SQLite work is in-process and CPU-bound, so it runs inline: a hop to a worker thread would
+    cost more than the work (measured on the hand-off, bench/README.md). Work on a networked
+    database waits for round trips, so it goes to a worker thread and the event loop keeps serving.
+    """
+    if engine_dialect == "sqlite":
+        return fn()
+    return await anyio.to_thread.run_sync(fn)

@@ -34,9 +34,13 @@ def service_app(shell: ServiceShell, *routers: APIRouter) -> FastAPI:
     for router in routers:
         app.include_router(router)
 
-    def ready() -> None:
+    def ping() -> None:
         with shell.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+
+    async def ready() -> None:
+        # The same rule as every database-touching endpoint (runtime.call_blocking).
+        await runtime.call_blocking(shell.engine.dialect.name, ping)
 
     observability.install(app, shell.name, ready)
     return app

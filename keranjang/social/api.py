@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from keranjang.infra.auth import bearer, is_operator
 from keranjang.infra.http_errors import PathId
+from keranjang.infra.runtime import call_blocking
 from keranjang.social import domain
 from keranjang.social.service import NewContent, SocialService
 
@@ -184,8 +185,9 @@ def pin(content_id: PathId, body: PinIn, creator: Creator, svc: Service) -> PinO
     tags=["yellow cart"],
     summary="The yellow cart: a signed, single-use hand-off to commerce",
 )
-def yellow_cart(pin_id: PathId, request: Request, svc: Service) -> RedirectResponse:
-    token = svc.handoff_token(pin_id)
+async def yellow_cart(pin_id: PathId, request: Request, svc: Service) -> RedirectResponse:
+    dialect = request.app.state.engine.dialect.name
+    token = await call_blocking(dialect, lambda: svc.handoff_token(pin_id))
     target = f"{request.app.state.settings.commerce_url}/handoff?token={token}"
     return RedirectResponse(
         target,

@@ -11,7 +11,6 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from keranjang.commerce.app import create_app as commerce_app
 from keranjang.commerce.config import CommerceSettings
-from keranjang.commerce.issuer_keys import StaticKeys
 from keranjang.handoff import KeyRing, SigningKey
 from keranjang.social.app import create_app as social_app
 from keranjang.social.config import SocialSettings
@@ -40,7 +39,7 @@ def commerce_schema(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[n
     folder: Path = tmp_path_factory.mktemp("fuzz-commerce")
     app = commerce_app(
         CommerceSettings(data_dir=folder, admin_token="op"),
-        keys=StaticKeys(KeyRing.of(SigningKey.generate())),
+        keys=KeyRing.of(SigningKey.generate()),
     )
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 

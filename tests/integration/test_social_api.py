@@ -164,7 +164,9 @@ def test_unknown_pages_get_a_clear_404_page(system: System) -> None:
     assert system.social.get("/cart/999", follow_redirects=False).status_code == 404
 
 
-def test_a_price_change_in_commerce_reaches_the_feed_after_a_catalog_refresh(system: System) -> None:
+def test_a_price_change_in_commerce_reaches_the_feed_after_a_catalog_refresh(
+    system: System,
+) -> None:
     from sqlalchemy import update
 
     from keranjang.commerce.db import ProductRow

@@ -1,6 +1,7 @@
 """Commerce's cache of social's published keys, over an injected HTTP transport."""
 
 import httpx
+import pytest
 
 from keranjang import handoff
 from keranjang.commerce.issuer_keys import IssuerKeys
@@ -29,7 +30,7 @@ def test_keys_are_fetched_once_and_then_served_from_cache() -> None:
     client, calls = serving(KEY)
     keys = IssuerKeys("http://social.test/.well-known/jwks.json", client)
     for _ in range(5):
-        assert KEY.kid in keys.ring_for(token_by(KEY))
+        assert keys.get(handoff.key_id(token_by(KEY))) is not None
     assert calls == ["http://social.test/.well-known/jwks.json"]
 
 
@@ -37,10 +38,10 @@ def test_unknown_key_ids_cannot_make_commerce_hammer_social() -> None:
     client, calls = serving(KEY)
     keys = IssuerKeys("http://social.test/jwks", client, min_refresh_seconds=60)
     for _ in range(20):
-        assert handoff.SigningKey.generate().kid not in keys.ring_for(
-            token_by(handoff.SigningKey.generate())
-        )
+        with pytest.raises(handoff.UnknownKey):
+            keys.get(handoff.SigningKey.generate().kid)
     assert len(calls) == 1
+    assert keys.get(KEY.kid) is not None
 
 
 def test_social_being_down_leaves_tokens_refused_not_crashing() -> None:
@@ -48,5 +49,5 @@ def test_social_being_down_leaves_tokens_refused_not_crashing() -> None:
         raise httpx.ConnectError("connection refused", request=request)
 
     keys = IssuerKeys("http://social.test/jwks", httpx.Client(transport=httpx.MockTransport(down)))
-    ring = keys.ring_for(token_by(KEY))
-    assert len(ring) == 0
+    with pytest.raises(handoff.UnknownKey):
+        keys.get(KEY.kid)
