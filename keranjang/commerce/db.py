@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from sqlalchemy import (
     BigInteger,
+    Connection,
     ForeignKey,
     Integer,
     String,
@@ -164,15 +165,15 @@ _PRODUCT_VIEW = (
 _INSERT_ATTRIBUTION = insert(AttributionRow.__table__)  # type: ignore[arg-type]
 
 
-def product_view(session: Session, product_id: int) -> domain.Product | None:
+def product_view(connection: Connection, product_id: int) -> domain.Product | None:
     """A product with its merchant in one query (the hand-off hot path)."""
-    row = session.connection().execute(_PRODUCT_VIEW, {"product_id": product_id}).first()
+    row = connection.execute(_PRODUCT_VIEW, {"product_id": product_id}).first()
     if row is None:
         return None
     merchant = domain.Merchant(row[7], row[8], row[9], domain.MerchantKind(row[10]), row[11])
     return domain.Product(row[0], merchant, *row[1:7])
 
 
-def record_attribution(session: Session, a: domain.Attribution) -> None:
+def record_attribution(connection: Connection, a: domain.Attribution) -> None:
     """One INSERT; the unique `jti` raises IntegrityError for a token already redeemed."""
-    session.connection().execute(_INSERT_ATTRIBUTION, asdict(a))
+    connection.execute(_INSERT_ATTRIBUTION, asdict(a))

@@ -40,7 +40,7 @@ def shop(request: Request, slug: str, svc: Service) -> HTMLResponse:
 
 @router.get("/products/{product_id}", response_class=HTMLResponse)
 def product(request: Request, product_id: PathId, svc: Service) -> HTMLResponse:
-    return render(request, "product.html", p=svc.product(product_id), via_creator=False)
+    return render(request, "product.html", p=svc.product_view(product_id), via_creator=False)
 
 
 @router.get("/handoff", response_class=HTMLResponse)

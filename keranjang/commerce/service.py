@@ -2,16 +2,19 @@
 
 import hashlib
 import secrets
+import threading
 from dataclasses import dataclass
 
+from cachetools import TTLCache
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang import handoff
 from keranjang.commerce import db, domain
 from keranjang.infra.clock import Clock
-from keranjang.infra.database import transaction
+from keranjang.infra.database import read_connection, transaction, write_connection
 
+PRODUCT_VIEW_TTL_SECONDS = 2.0
 HANDOFF_STATUS = {"expired": 410, "unknown_key": 401, "bad_signature": 401}
 
 
@@ -40,6 +43,12 @@ class CommerceService:
         self.sessions = sessions
         self.clock = clock
         self.keys = keys
+        # A live session sends thousands of viewers to the same few products at once: product
+        # pages may show data a couple of seconds old, checkout never does.
+        self._views: TTLCache[int, domain.Product] = TTLCache(
+            maxsize=10_000, ttl=PRODUCT_VIEW_TTL_SECONDS
+        )
+        self._views_lock = threading.Lock()
 
     # merchants ------------------------------------------------------------------------------
     def register_merchant(self, new: NewMerchant) -> Registered:
@@ -114,23 +123,40 @@ class CommerceService:
             return [r.to_domain() for r in db.products_page(s, after, limit, merchant_id)]
 
     # the hand-off ---------------------------------------------------------------------------
+    def product_view(self, product_id: int) -> domain.Product:
+        """A product as its page shows it (cached for `PRODUCT_VIEW_TTL_SECONDS`)."""
+        with self._views_lock:
+            cached = self._views.get(product_id)
+        if cached is not None:
+            return cached
+        with read_connection(self.sessions) as connection:
+            product = db.product_view(connection, product_id)
+        if product is None:
+            raise domain.NotFound(f"no product with id {product_id}")
+        with self._views_lock:
+            self._views[product_id] = product
+        return product
+
     def redeem_handoff(self, token: str) -> domain.Product:
         """Verify a yellow-cart token, record its attribution once, and return the product."""
         claims = self._verified(token)
-        with transaction(self.sessions) as s:
-            product = db.product_view(s, claims.product)
-            if product is None:
-                raise domain.HandoffRefused(
-                    "unknown_product", f"product {claims.product} is no longer sold here", 404
-                )
-            domain.check_handoff_target(product, claims.merchant)
+        try:
+            product = self.product_view(claims.product)
+        except domain.NotFound as exc:
+            raise domain.HandoffRefused(
+                "unknown_product", f"product {claims.product} is no longer sold here", 404
+            ) from exc
+        domain.check_handoff_target(product, claims.merchant)
+        with write_connection(self.sessions) as connection:
             try:
-                db.record_attribution(s, self._attribution(claims))
+                db.record_attribution(connection, self._attribution(claims))
             except IntegrityError as exc:
+                # Products are never deleted, so the one constraint that can fail is the
+                # unique token id: this token was redeemed before.
                 raise domain.HandoffRefused(
                     "replayed", "this link has already been used; tap the yellow cart again", 410
                 ) from exc
-            return product
+        return product
 
     def _verified(self, token: str) -> handoff.HandoffClaims:
         try:

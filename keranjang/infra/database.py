@@ -6,7 +6,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.infra.runtime import WORKER_THREADS
@@ -59,3 +59,19 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commits if the block finishes, rolls back if it raises."""
     with _writer_lock(factory), factory() as session, session.begin():
         yield session
+
+
+@contextmanager
+def write_connection(factory: sessionmaker[Session]) -> Iterator[Connection]:
+    """A Core-only unit of work on the factory's engine, for hot paths that need no ORM session:
+    commits if the block finishes, rolls back if it raises."""
+    engine = factory.kw["bind"]
+    with _writer_lock(factory), engine.begin() as connection:
+        yield connection
+
+
+@contextmanager
+def read_connection(factory: sessionmaker[Session]) -> Iterator[Connection]:
+    """A Core-only read on the factory's engine, for hot paths that need no ORM session."""
+    with factory.kw["bind"].connect() as connection:
+        yield connection

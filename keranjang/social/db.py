@@ -7,6 +7,7 @@ from typing import TypeVar
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Connection,
     ForeignKey,
     String,
     Text,
@@ -181,8 +182,8 @@ _PIN_TARGET = (
 )
 
 
-def pin_target(session: Session, pin_id: int) -> HandoffTarget | None:
+def pin_target(connection: Connection, pin_id: int) -> HandoffTarget | None:
     """What a pin's yellow cart points at, in one narrow prebuilt query: the hot path builds no
     ORM objects."""
-    row = session.connection().execute(_PIN_TARGET, {"pin_id": pin_id}).first()
+    row = connection.execute(_PIN_TARGET, {"pin_id": pin_id}).first()
     return None if row is None else HandoffTarget(*row)

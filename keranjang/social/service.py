@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang import handoff
 from keranjang.infra.clock import Clock
-from keranjang.infra.database import transaction
+from keranjang.infra.database import read_connection, transaction
 from keranjang.social import db, domain
 from keranjang.social.catalog import CatalogSource
 
@@ -160,8 +160,8 @@ class SocialService:
     # the yellow cart ------------------------------------------------------------------------
     def handoff_token(self, pin_id: int) -> str:
         """Sign a hand-off for a yellow-cart click. Carries nothing about the viewer."""
-        with self.sessions() as s:
-            target = db.pin_target(s, pin_id)
+        with read_connection(self.sessions) as connection:
+            target = db.pin_target(connection, pin_id)
         if target is None:
             raise domain.NotFound(f"no pinned product with id {pin_id}")
         claims = handoff.new_claims(
