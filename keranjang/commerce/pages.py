@@ -1,10 +1,12 @@
 """Commerce's HTML pages: storefront, shops, product pages and the hand-off landing."""
 
 import hashlib
+import threading
 from html import escape
 from pathlib import Path
 from typing import Annotated
 
+from cachetools import TTLCache
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -38,9 +40,27 @@ def shop(request: Request, slug: str, svc: Service) -> HTMLResponse:
     return render(request, "shop.html", merchant=merchant, products=products)
 
 
+# Rendered product pages, keyed by the (immutable) product view they show: a new view from the
+# service's cache means a new key, so a page is never older than its view.
+_product_pages: TTLCache[tuple[domain.Product, bool, str], bytes] = TTLCache(maxsize=10_000, ttl=60)
+_product_pages_lock = threading.Lock()
+
+
+def product_page(request: Request, product: domain.Product, via_creator: bool) -> HTMLResponse:
+    key = (product, via_creator, request.app.state.settings.social_url)
+    with _product_pages_lock:
+        html = _product_pages.get(key)
+    if html is None:
+        template = templates.get_template("product.html")
+        html = template.render(p=product, via_creator=via_creator, social_url=key[2]).encode()
+        with _product_pages_lock:
+            _product_pages[key] = html
+    return HTMLResponse(html)
+
+
 @router.get("/products/{product_id}", response_class=HTMLResponse)
 def product(request: Request, product_id: PathId, svc: Service) -> HTMLResponse:
-    return render(request, "product.html", p=svc.product_view(product_id), via_creator=False)
+    return product_page(request, svc.product_view(product_id), via_creator=False)
 
 
 @router.get("/handoff", response_class=HTMLResponse)
@@ -51,7 +71,7 @@ async def handoff_landing(
         raise domain.HandoffRefused("missing", "this link has no hand-off token")
     dialect = request.app.state.engine.dialect.name
     product = await call_blocking(dialect, lambda: svc.redeem_handoff(token))
-    response = render(request, "product.html", p=product, via_creator=True)
+    response = product_page(request, product, via_creator=True)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
