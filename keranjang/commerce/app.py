@@ -3,7 +3,8 @@
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from keranjang.commerce import api, db, domain, pages
+from keranjang.commerce import api, db, domain, pages, shop_api
+from keranjang.commerce.checkout import BuyingService, CheckoutSettings
 from keranjang.commerce.config import CommerceSettings
 from keranjang.commerce.issuer_keys import IssuerKeys
 from keranjang.commerce.service import CommerceService
@@ -12,6 +13,7 @@ from keranjang.infra import schema
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.infra.database import make_engine, session_factory
 from keranjang.infra.http_errors import error_json
+from keranjang.infra.runtime import PeriodicJob
 from keranjang.infra.webapp import ServiceShell, service_app, wants_json
 
 
@@ -31,6 +33,11 @@ def create_app(
         clock or SystemClock(),
         keys or IssuerKeys(settings.social_jwks_url),
     )
+    buying = BuyingService(
+        service.sessions,
+        service.clock,
+        CheckoutSettings(settings.shipping_idr, settings.hold_minutes),
+    )
     shell = ServiceShell(
         name="commerce",
         title="Keranjang commerce",
@@ -38,8 +45,14 @@ def create_app(
         engine=engine,
         settings=settings,
         service=service,
+        jobs=(
+            PeriodicJob(
+                "release_expired_holds", settings.hold_release_seconds, buying.release_expired_holds
+            ),
+        ),
     )
-    app = service_app(shell, api.router, pages.router)
+    app = service_app(shell, api.router, shop_api.router, pages.router)
+    app.state.buying = buying
 
     @app.exception_handler(domain.CommerceError)
     def commerce_error(request: Request, exc: domain.CommerceError) -> Response:

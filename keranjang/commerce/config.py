@@ -14,6 +14,11 @@ class CommerceSettings(ServiceSettings):
     social_url: str = "http://127.0.0.1:8001"
     # Platform operators' token for registering merchants.
     admin_token: str | None = None
+    # Flat shipping cost per merchant in an order, and how long stock waits for payment.
+    shipping_idr: int = 15_000
+    hold_minutes: int = 30
+    # How often unpaid orders past their hold are expired and their stock released; 0: never.
+    hold_release_seconds: float = 30.0
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,0 +1,377 @@
+"""Commerce's buying use cases: buyer accounts, the cart, checkout with stock holds and an
+idempotency key, order transitions, and releasing holds when payment never comes.
+Each public method is one transaction."""
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerifyMismatchError
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from keranjang.commerce import db, domain, orders
+from keranjang.commerce import order_tables as t
+from keranjang.commerce.orders import OrderStatus
+from keranjang.infra.clock import Clock
+from keranjang.infra.database import transaction
+
+SESSION_DAYS = 30
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class CheckoutSettings:
+    shipping_idr: int = 15_000
+    hold_minutes: int = 30
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A stored HTTP answer: what an idempotent retry gets back, byte for byte."""
+
+    status_code: int
+    body: dict[str, Any]
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class BuyingService:
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: Clock, settings: CheckoutSettings
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.settings = settings
+
+    # buyers ---------------------------------------------------------------------------------
+    def sign_up(self, email: str, name: str, password: str) -> str:
+        email = email.strip().lower()
+        if "@" not in email or len(email) > 254:
+            raise domain.Invalid("email must be an address like name@example.com")
+        if len(password) < 10:
+            raise domain.Invalid("password must be at least 10 characters")
+        with transaction(self.sessions) as s:
+            if s.scalar(select(t.BuyerRow.id).where(t.BuyerRow.email == email)) is not None:
+                raise domain.Conflict("an account with this email exists; log in instead")
+            buyer = t.BuyerRow(
+                email=email,
+                name=name.strip() or email,
+                password_hash=_hasher.hash(password),
+                created_at=self.clock.now(),
+            )
+            s.add(buyer)
+            s.flush()
+            return self._new_session(s, buyer.id)
+
+    def log_in(self, email: str, password: str) -> str:
+        with transaction(self.sessions) as s:
+            buyer = s.scalar(select(t.BuyerRow).where(t.BuyerRow.email == email.strip().lower()))
+            try:
+                if buyer is None:
+                    raise VerifyMismatchError
+                _hasher.verify(buyer.password_hash, password)
+            except VerifyMismatchError:
+                raise domain.Unauthenticated("email or password is wrong") from None
+            return self._new_session(s, buyer.id)
+
+    def _new_session(self, s: Session, buyer_id: int) -> str:
+        token = secrets.token_urlsafe(32)
+        now = self.clock.now()
+        s.add(
+            t.BuyerSessionRow(
+                token_hash=_token_hash(token),
+                buyer_id=buyer_id,
+                created_at=now,
+                expires_at=now + timedelta(days=SESSION_DAYS),
+            )
+        )
+        return token
+
+    def buyer_id(self, token: str | None) -> int:
+        if not token:
+            raise domain.Unauthenticated("log in first: send 'Authorization: Bearer <session>'")
+        with self.sessions() as s:
+            row = s.get(t.BuyerSessionRow, _token_hash(token))
+            if row is None or row.expires_at <= self.clock.now():
+                raise domain.Unauthenticated("your session has ended; log in again")
+            return row.buyer_id
+
+    # cart -----------------------------------------------------------------------------------
+    def set_quantity(self, buyer_id: int, product_id: int, quantity: int) -> None:
+        orders.check_quantity(quantity)
+        with transaction(self.sessions) as s:
+            db.get_or_404(s, db.ProductRow, product_id, "product")
+            s.execute(
+                delete(t.CartLineRow).where(
+                    t.CartLineRow.buyer_id == buyer_id, t.CartLineRow.product_id == product_id
+                )
+            )
+            if quantity:
+                s.add(t.CartLineRow(buyer_id=buyer_id, product_id=product_id, quantity=quantity))
+
+    def cart(self, buyer_id: int) -> list[orders.CartLine]:
+        with self.sessions() as s:
+            return _cart_lines(s, buyer_id)
+
+    # checkout -------------------------------------------------------------------------------
+    def checkout(self, buyer_id: int, key: str, body: dict[str, Any]) -> Answer:
+        """Orders per merchant with stock held, exactly once per (buyer, Idempotency-Key).
+
+        The key, the orders and the answer commit together, so a crash leaves either nothing or
+        all of it. A refused checkout (out of stock, empty cart) is answered the same way on
+        every retry with that key too; a retry while the first is running gets a 409."""
+        fingerprint = orders.request_fingerprint(body)
+        now = self.clock.now()
+        try:
+            with transaction(self.sessions) as s:
+                stored = _claim_key(s, buyer_id, key, fingerprint, now)
+                if stored is not None:
+                    return stored
+                answer = self._place_orders(s, buyer_id, body, now)
+                _store_answer(s, buyer_id, key, answer)
+                return answer
+        except (orders.OutOfStock, orders.EmptyCart, domain.Invalid) as exc:
+            refused = Answer(exc.status, {"error": type(exc).__name__, "detail": str(exc)})
+            with transaction(self.sessions) as s:
+                _claim_key(s, buyer_id, key, fingerprint, now)
+                _store_answer(s, buyer_id, key, refused)
+            return refused
+
+    def _place_orders(
+        self, s: Session, buyer_id: int, body: dict[str, Any], now: datetime
+    ) -> Answer:
+        expires = orders.hold_expiry(now, self.settings.hold_minutes)
+        lines = _cart_lines(s, buyer_id)
+        drafts = orders.split_by_merchant(lines, self.settings.shipping_idr)
+        _take_stock(s, lines)
+        placed = [_insert_order(s, buyer_id, draft, body, now, expires) for draft in drafts]
+        s.execute(delete(t.CartLineRow).where(t.CartLineRow.buyer_id == buyer_id))
+        return Answer(201, {"orders": placed, "hold_expires_at": expires.isoformat()})
+
+    # transitions ----------------------------------------------------------------------------
+    def transition(self, order_id: int, target: OrderStatus, actor: str, reason: str = "") -> str:
+        with transaction(self.sessions) as s:
+            order = db.get_or_404(s, t.OrderRow, order_id, "order")
+            _move(s, order, target, actor, reason, self.clock.now())
+            return order.status
+
+    def release_expired_holds(self) -> int:
+        """Orders still unpaid past their hold expire, and their stock goes back on sale."""
+        now = self.clock.now()
+        with transaction(self.sessions) as s:
+            due = s.scalars(
+                select(t.OrderRow).where(
+                    t.OrderRow.status == OrderStatus.AWAITING_PAYMENT.value,
+                    t.OrderRow.hold_expires_at <= now,
+                )
+            ).all()
+            for order in due:
+                _move(
+                    s, order, OrderStatus.EXPIRED, "system:hold-expiry", "no payment in time", now
+                )
+            return len(due)
+
+
+# ----------------------------------------------------------------------------------------------
+# The statements behind the use cases.
+
+
+def _cart_lines(s: Session, buyer_id: int) -> list[orders.CartLine]:
+    rows = s.execute(
+        select(
+            db.ProductRow.id,
+            db.ProductRow.merchant_id,
+            db.ProductRow.title,
+            db.ProductRow.price_idr,
+            t.CartLineRow.quantity,
+        )
+        .join(db.ProductRow, t.CartLineRow.product_id == db.ProductRow.id)
+        .where(t.CartLineRow.buyer_id == buyer_id)
+        .order_by(db.ProductRow.id)
+    )
+    return [orders.CartLine(*row) for row in rows]
+
+
+def _claim_key(
+    s: Session, buyer_id: int, key: str, fingerprint: str, now: datetime
+) -> Answer | None:
+    """Take the key, or return the answer already given for it (same body only)."""
+    row = s.scalar(
+        select(t.IdempotencyKeyRow).where(
+            t.IdempotencyKeyRow.buyer_id == buyer_id, t.IdempotencyKeyRow.key == key
+        )
+    )
+    if row is None:
+        s.add(
+            t.IdempotencyKeyRow(buyer_id=buyer_id, key=key, fingerprint=fingerprint, created_at=now)
+        )
+        try:
+            s.flush()
+        except IntegrityError:  # the same key is being used right now by a concurrent request
+            raise orders.in_progress() from None
+        return None
+    orders.check_same_request(row.fingerprint, fingerprint)
+    if row.response is None or row.status_code is None:
+        raise orders.in_progress()
+    return Answer(row.status_code, json.loads(row.response))
+
+
+def _store_answer(s: Session, buyer_id: int, key: str, answer: Answer) -> None:
+    s.execute(
+        update(t.IdempotencyKeyRow)
+        .where(t.IdempotencyKeyRow.buyer_id == buyer_id, t.IdempotencyKeyRow.key == key)
+        .values(status_code=answer.status_code, response=json.dumps(answer.body))
+    )
+
+
+def _take_stock(s: Session, lines: list[orders.CartLine]) -> None:
+    """Conditional decrements: a row changes only if enough is left, so no buyer ever takes the
+    last unit twice, whatever the concurrency (row locks on PostgreSQL, one writer on SQLite)."""
+    for line in lines:
+        taken = s.execute(
+            update(db.ProductRow)
+            .where(db.ProductRow.id == line.product_id, db.ProductRow.stock >= line.quantity)
+            .values(stock=db.ProductRow.stock - line.quantity)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            raise orders.OutOfStock(
+                f"only fewer than {line.quantity} of {line.title!r} are left; "
+                "lower the quantity or remove it from the cart"
+            )
+
+
+def _insert_order(
+    s: Session,
+    buyer_id: int,
+    draft: orders.OrderDraft,
+    body: dict[str, Any],
+    now: datetime,
+    expires: datetime,
+) -> dict[str, Any]:
+    order = t.OrderRow(
+        number="KRJ-" + secrets.token_hex(6).upper(),
+        buyer_id=buyer_id,
+        merchant_id=draft.merchant_id,
+        status=OrderStatus.AWAITING_PAYMENT.value,
+        subtotal_idr=draft.subtotal_idr,
+        shipping_idr=draft.shipping_idr,
+        total_idr=draft.total_idr,
+        shipping_address=json.dumps(body.get("shipping_address", {})),
+        hold_expires_at=expires,
+        created_at=now,
+        updated_at=now,
+    )
+    s.add(order)
+    s.flush()
+    for line in draft.lines:
+        s.add(
+            t.OrderLineRow(
+                order_id=order.id,
+                product_id=line.product_id,
+                title=line.title,
+                unit_price_idr=line.unit_price_idr,
+                quantity=line.quantity,
+            )
+        )
+        s.add(
+            t.StockHoldRow(
+                order_id=order.id,
+                product_id=line.product_id,
+                quantity=line.quantity,
+                expires_at=expires,
+            )
+        )
+    _record(s, order, None, f"buyer:{buyer_id}", "checkout", now)
+    return {
+        "id": order.id,
+        "number": order.number,
+        "merchant_id": order.merchant_id,
+        "status": order.status,
+        "subtotal_idr": order.subtotal_idr,
+        "shipping_idr": order.shipping_idr,
+        "total_idr": order.total_idr,
+        "lines": [
+            {
+                "product_id": x.product_id,
+                "title": x.title,
+                "unit_price_idr": x.unit_price_idr,
+                "quantity": x.quantity,
+            }
+            for x in draft.lines
+        ],
+    }
+
+
+def _move(
+    s: Session, order: t.OrderRow, target: OrderStatus, actor: str, reason: str, now: datetime
+) -> None:
+    current = OrderStatus(order.status)
+    orders.check_transition(current, target)
+    order.status = target.value
+    order.updated_at = now
+    if target in orders.RESTOCKING:
+        _release_holds(s, order.id, now)
+    _record(s, order, current, actor, reason, now)
+
+
+def _release_holds(s: Session, order_id: int, now: datetime) -> None:
+    holds = s.scalars(
+        select(t.StockHoldRow).where(
+            t.StockHoldRow.order_id == order_id, t.StockHoldRow.released_at.is_(None)
+        )
+    ).all()
+    for hold in holds:
+        s.execute(
+            update(db.ProductRow)
+            .where(db.ProductRow.id == hold.product_id)
+            .values(stock=db.ProductRow.stock + hold.quantity)
+        )
+        hold.released_at = now
+
+
+def _record(
+    s: Session,
+    order: t.OrderRow,
+    before: OrderStatus | None,
+    actor: str,
+    reason: str,
+    now: datetime,
+) -> None:
+    s.add(
+        t.OrderEventRow(
+            order_id=order.id,
+            from_status=before,
+            to_status=order.status,
+            actor=actor,
+            reason=reason,
+            at=now,
+        )
+    )
+    payload = {
+        "order_id": order.id,
+        "number": order.number,
+        "from": before,
+        "to": order.status,
+        "total_idr": order.total_idr,
+    }
+    s.add(t.OutboxRow(topic=f"order.{order.status}", payload=json.dumps(payload), created_at=now))
+
+
+def held_units(s: Session, product_id: int) -> int:
+    """Units of a product held by unpaid orders (for tests and the seller center)."""
+    return (
+        s.scalar(
+            select(func.coalesce(func.sum(t.StockHoldRow.quantity), 0)).where(
+                t.StockHoldRow.product_id == product_id, t.StockHoldRow.released_at.is_(None)
+            )
+        )
+        or 0
+    )

@@ -1,0 +1,122 @@
+"""Commerce's tables for buyers, carts, orders, stock holds, order events, the outbox and
+idempotency keys, with the statements checkout runs."""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from keranjang.commerce.db import Base
+from keranjang.infra.types import Id, UtcDateTime
+
+
+class BuyerRow(Base):
+    __tablename__ = "buyers"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class BuyerSessionRow(Base):
+    __tablename__ = "buyer_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CartLineRow(Base):
+    __tablename__ = "cart_lines"
+    __table_args__ = (UniqueConstraint("buyer_id", "product_id", name="uq_cart_buyer_product"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    # The hand-off that brought this product into the cart, if any (its attribution row).
+    attribution_id: Mapped[int | None] = mapped_column(ForeignKey("attributions.id"))
+
+
+class OrderRow(Base):
+    __tablename__ = "orders"
+    __table_args__ = (Index("ix_orders_status_hold", "status", "hold_expires_at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"), index=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    subtotal_idr: Mapped[int] = mapped_column(BigInteger)
+    shipping_idr: Mapped[int] = mapped_column(BigInteger)
+    total_idr: Mapped[int] = mapped_column(BigInteger)
+    shipping_address: Mapped[str] = mapped_column(Text)
+    hold_expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OrderLineRow(Base):
+    __tablename__ = "order_lines"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    unit_price_idr: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(Integer)
+    attribution_id: Mapped[int | None] = mapped_column(ForeignKey("attributions.id"))
+
+
+class StockHoldRow(Base):
+    """Units taken off the shelf for an unpaid order; released once, if payment never comes."""
+
+    __tablename__ = "stock_holds"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    quantity: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class OrderEventRow(Base):
+    """Every transition, with its time and actor."""
+
+    __tablename__ = "order_events"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OutboxRow(Base):
+    """Order events for other systems, written in the same transaction as the change."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(60))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+
+
+class IdempotencyKeyRow(Base):
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("buyer_id", "key", name="uq_idempotency_buyer_key"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"))
+    key: Mapped[str] = mapped_column(String(100))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

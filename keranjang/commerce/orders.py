@@ -1,0 +1,138 @@
+"""Orders in plain Python: the state machine, checkout arithmetic and the rules around them.
+
+Every transaction of the platform happens here, in commerce. Money is whole rupiah (int)."""
+
+import enum
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from keranjang.commerce.domain import CommerceError, Conflict, Invalid
+
+
+class OrderStatus(enum.StrEnum):
+    AWAITING_PAYMENT = "awaiting_payment"
+    PAID = "paid"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    REFUNDED = "refunded"
+
+
+S = OrderStatus
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    S.AWAITING_PAYMENT: frozenset({S.PAID, S.CANCELLED, S.EXPIRED}),
+    S.PAID: frozenset({S.SHIPPED, S.CANCELLED, S.REFUNDED}),
+    S.SHIPPED: frozenset({S.DELIVERED}),
+    S.DELIVERED: frozenset({S.COMPLETED, S.REFUNDED}),
+    S.COMPLETED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.EXPIRED: frozenset(),
+    S.REFUNDED: frozenset(),
+}
+# Stock goes back on the shelf when an order ends before it ships.
+RESTOCKING = frozenset({S.CANCELLED, S.EXPIRED})
+MAX_QUANTITY = 999
+MAX_LINES = 50
+
+
+class IllegalTransition(CommerceError):
+    status = 409
+
+
+class OutOfStock(CommerceError):
+    status = 409
+
+
+class IdempotencyMismatch(CommerceError):
+    status = 422
+
+
+class EmptyCart(CommerceError):
+    status = 422
+
+
+def check_transition(current: OrderStatus, target: OrderStatus) -> OrderStatus:
+    if target not in TRANSITIONS[current]:
+        allowed = ", ".join(sorted(TRANSITIONS[current])) or "none: the order is final"
+        raise IllegalTransition(
+            f"an order that is {current.value} cannot become {target.value} (allowed: {allowed})"
+        )
+    return target
+
+
+def check_quantity(quantity: int) -> int:
+    if not 0 <= quantity <= MAX_QUANTITY:
+        raise Invalid(f"quantity must be from 0 (remove) to {MAX_QUANTITY}")
+    return quantity
+
+
+@dataclass(frozen=True)
+class CartLine:
+    product_id: int
+    merchant_id: int
+    title: str
+    unit_price_idr: int
+    quantity: int
+
+    @property
+    def amount_idr(self) -> int:
+        return self.unit_price_idr * self.quantity
+
+
+@dataclass(frozen=True)
+class OrderDraft:
+    """One merchant's share of a checkout, with prices fixed at this moment."""
+
+    merchant_id: int
+    lines: tuple[CartLine, ...]
+    shipping_idr: int
+
+    @property
+    def subtotal_idr(self) -> int:
+        return sum(line.amount_idr for line in self.lines)
+
+    @property
+    def total_idr(self) -> int:
+        return self.subtotal_idr + self.shipping_idr
+
+
+def split_by_merchant(lines: Iterable[CartLine], shipping_idr: int) -> list[OrderDraft]:
+    """A cart across merchants becomes one order per merchant, each with its own shipping."""
+    lines = list(lines)
+    if not lines:
+        raise EmptyCart("the cart is empty: add products before checking out")
+    if len(lines) > MAX_LINES:
+        raise Invalid(f"a checkout holds at most {MAX_LINES} different products")
+    merchants = sorted({line.merchant_id for line in lines})
+    return [
+        OrderDraft(m, tuple(line for line in lines if line.merchant_id == m), shipping_idr)
+        for m in merchants
+    ]
+
+
+def hold_expiry(now: datetime, hold_minutes: int) -> datetime:
+    return now + timedelta(minutes=hold_minutes)
+
+
+def request_fingerprint(body: dict[str, Any]) -> str:
+    """Same key and same body must give the same answer; this tells bodies apart."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_same_request(stored: str, given: str) -> None:
+    if stored != given:
+        raise IdempotencyMismatch(
+            "this Idempotency-Key was already used with a different request body; "
+            "use a new key for a new checkout"
+        )
+
+
+def in_progress() -> Conflict:
+    return Conflict("a checkout with this Idempotency-Key is still in progress; retry shortly")

@@ -1,0 +1,133 @@
+"""The buyer's JSON API: accounts, the cart, checkout and orders."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from keranjang.commerce import orders
+from keranjang.commerce.checkout import BuyingService
+from keranjang.infra.auth import bearer
+from keranjang.infra.http_errors import PathId
+
+
+class SignUpIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(max_length=254, examples=["siti@example.com"])
+    name: str = Field(max_length=120, examples=["Siti Rahma"])
+    password: str = Field(max_length=200)
+
+
+class LogInIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=200)
+
+
+class SessionOut(BaseModel):
+    token: str = Field(description="Send as 'Authorization: Bearer <token>'.")
+
+
+class QuantityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    quantity: int = Field(ge=0, le=orders.MAX_QUANTITY, description="0 removes the product.")
+
+
+class CartLineOut(BaseModel):
+    product_id: int
+    merchant_id: int
+    title: str
+    unit_price_idr: int
+    quantity: int
+    amount_idr: int
+
+
+class CartOut(BaseModel):
+    lines: list[CartLineOut]
+    subtotal_idr: int
+
+
+class AddressIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    recipient: str = Field(min_length=1, max_length=120)
+    phone: str = Field(pattern=r"^\+?[0-9]{8,15}$")
+    street: str = Field(min_length=3, max_length=300)
+    city: str = Field(min_length=2, max_length=80)
+    postal_code: str = Field(pattern=r"^[0-9]{5}$")
+
+
+class CheckoutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    shipping_address: AddressIn
+
+
+async def buying(request: Request) -> BuyingService:
+    svc: BuyingService = request.app.state.buying
+    return svc
+
+
+Buying = Annotated[BuyingService, Depends(buying)]
+
+
+def current_buyer(svc: Buying, token: Annotated[str | None, Depends(bearer)]) -> int:
+    return svc.buyer_id(token)
+
+
+Buyer = Annotated[int, Depends(current_buyer)]
+router = APIRouter(tags=["buying"])
+
+
+@router.post("/api/buyers", status_code=201, response_model=SessionOut)
+def sign_up(body: SignUpIn, svc: Buying) -> SessionOut:
+    return SessionOut(token=svc.sign_up(body.email, body.name, body.password))
+
+
+@router.post("/api/buyers/sessions", status_code=201, response_model=SessionOut)
+def log_in(body: LogInIn, svc: Buying) -> SessionOut:
+    return SessionOut(token=svc.log_in(body.email, body.password))
+
+
+def cart_out(lines: list[orders.CartLine]) -> CartOut:
+    return CartOut(
+        lines=[
+            CartLineOut(**line.__dict__, amount_idr=line.amount_idr)  # frozen dataclass fields
+            for line in lines
+        ],
+        subtotal_idr=sum(line.amount_idr for line in lines),
+    )
+
+
+@router.get("/api/cart", response_model=CartOut)
+def cart(buyer: Buyer, svc: Buying) -> CartOut:
+    return cart_out(svc.cart(buyer))
+
+
+@router.put("/api/cart/items/{product_id}", response_model=CartOut)
+def set_quantity(product_id: PathId, body: QuantityIn, buyer: Buyer, svc: Buying) -> CartOut:
+    svc.set_quantity(buyer, product_id, body.quantity)
+    return cart_out(svc.cart(buyer))
+
+
+@router.post(
+    "/api/checkout",
+    status_code=201,
+    summary="Turn the cart into one order per merchant, holding the stock",
+    responses={409: {"description": "Out of stock, or the same key is still in progress"}},
+)
+def checkout(
+    body: CheckoutIn,
+    buyer: Buyer,
+    svc: Buying,
+    idempotency_key: Annotated[
+        str,
+        Header(
+            min_length=8,
+            max_length=100,
+            pattern=r"^[A-Za-z0-9_.:-]+$",
+            description="A new random key per checkout; retries with it get the same answer.",
+        ),
+    ],
+) -> JSONResponse:
+    answer = svc.checkout(buyer, idempotency_key, body.model_dump())
+    return JSONResponse(answer.body, status_code=answer.status_code)

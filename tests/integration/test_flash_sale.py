@@ -1,0 +1,93 @@
+"""A flash sale over real HTTP: many buyers at once race for fewer units than buyers."""
+
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from keranjang.commerce import order_tables as t
+from keranjang.commerce.db import ProductRow
+from tests.integration.conftest import System
+from tests.integration.test_checkout import ADDRESS
+
+BUYERS = 30
+UNITS = 7
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """The app on a real socket (uvicorn in a thread), for as long as the block runs."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+def test_second_buyer_cannot_take_the_last_item(system: System) -> None:
+    product = system.product(system.merchant(), title="Sepatu Edisi Terbatas", stock=UNITS)
+    with serving(system.commerce.app) as url, httpx.Client(base_url=url, timeout=30) as http:  # type: ignore[arg-type]
+        tokens = []
+        for i in range(BUYERS):
+            r = http.post(
+                "/api/buyers",
+                json={
+                    "email": f"buyer{i}@example.com",
+                    "name": f"B{i}",
+                    "password": "rahasia-sekali",
+                },
+            )
+            auth = {"Authorization": f"Bearer {r.json()['token']}"}
+            assert (
+                http.put(
+                    f"/api/cart/items/{product['id']}", json={"quantity": 1}, headers=auth
+                ).status_code
+                == 200
+            )
+            tokens.append(auth)
+
+        start = threading.Barrier(BUYERS)
+        statuses: Counter[int] = Counter()
+        lock = threading.Lock()
+
+        def buy(auth: dict[str, str]) -> None:
+            with httpx.Client(base_url=url, timeout=60) as own:
+                start.wait()
+                r = own.post(
+                    "/api/checkout",
+                    json={"shipping_address": ADDRESS},
+                    headers=auth | {"Idempotency-Key": uuid.uuid4().hex},
+                )
+            with lock:
+                statuses[r.status_code] += 1
+
+        threads = [threading.Thread(target=buy, args=(auth,)) for auth in tokens]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert statuses == Counter({201: UNITS, 409: BUYERS - UNITS})
+    with system.commerce_engine.connect() as conn:
+        assert conn.scalar(select(ProductRow.stock).where(ProductRow.id == product["id"])) == 0
+        assert conn.scalar(select(func.count()).select_from(t.OrderRow)) == UNITS
+        assert conn.scalar(select(func.sum(t.OrderLineRow.quantity))) == UNITS
+        assert conn.scalar(select(func.sum(t.StockHoldRow.quantity))) == UNITS
