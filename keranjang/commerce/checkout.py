@@ -160,7 +160,7 @@ class BuyingService:
     def transition(self, order_id: int, target: OrderStatus, actor: str, reason: str = "") -> str:
         with transaction(self.sessions) as s:
             order = db.get_or_404(s, t.OrderRow, order_id, "order")
-            _move(s, order, target, actor, reason, self.clock.now())
+            t.move_order(s, order, target, actor, reason, self.clock.now())
             return order.status
 
     def release_expired_holds(self) -> int:
@@ -174,7 +174,7 @@ class BuyingService:
                 )
             ).all()
             for order in due:
-                _move(
+                t.move_order(
                     s, order, OrderStatus.EXPIRED, "system:hold-expiry", "no payment in time", now
                 )
             return len(due)
@@ -289,7 +289,7 @@ def _insert_order(
                 expires_at=expires,
             )
         )
-    _record(s, order, None, f"buyer:{buyer_id}", "checkout", now)
+    t.record_event(s, order, None, f"buyer:{buyer_id}", "checkout", now)
     return {
         "id": order.id,
         "number": order.number,
@@ -308,61 +308,6 @@ def _insert_order(
             for x in draft.lines
         ],
     }
-
-
-def _move(
-    s: Session, order: t.OrderRow, target: OrderStatus, actor: str, reason: str, now: datetime
-) -> None:
-    current = OrderStatus(order.status)
-    orders.check_transition(current, target)
-    order.status = target.value
-    order.updated_at = now
-    if target in orders.RESTOCKING:
-        _release_holds(s, order.id, now)
-    _record(s, order, current, actor, reason, now)
-
-
-def _release_holds(s: Session, order_id: int, now: datetime) -> None:
-    holds = s.scalars(
-        select(t.StockHoldRow).where(
-            t.StockHoldRow.order_id == order_id, t.StockHoldRow.released_at.is_(None)
-        )
-    ).all()
-    for hold in holds:
-        s.execute(
-            update(db.ProductRow)
-            .where(db.ProductRow.id == hold.product_id)
-            .values(stock=db.ProductRow.stock + hold.quantity)
-        )
-        hold.released_at = now
-
-
-def _record(
-    s: Session,
-    order: t.OrderRow,
-    before: OrderStatus | None,
-    actor: str,
-    reason: str,
-    now: datetime,
-) -> None:
-    s.add(
-        t.OrderEventRow(
-            order_id=order.id,
-            from_status=before,
-            to_status=order.status,
-            actor=actor,
-            reason=reason,
-            at=now,
-        )
-    )
-    payload = {
-        "order_id": order.id,
-        "number": order.number,
-        "from": before,
-        "to": order.status,
-        "total_idr": order.total_idr,
-    }
-    s.add(t.OutboxRow(topic=f"order.{order.status}", payload=json.dumps(payload), created_at=now))
 
 
 def held_units(s: Session, product_id: int) -> int:

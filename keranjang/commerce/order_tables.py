@@ -1,6 +1,7 @@
 """Commerce's tables for buyers, carts, orders, stock holds, order events, the outbox and
 idempotency keys, with the statements checkout runs."""
 
+import json
 from datetime import datetime
 
 from sqlalchemy import (
@@ -11,10 +12,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
+    update,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from keranjang.commerce.db import Base
+from keranjang.commerce import orders
+from keranjang.commerce.db import Base, ProductRow
+from keranjang.commerce.orders import OrderStatus
 from keranjang.infra.types import Id, UtcDateTime
 
 
@@ -120,3 +125,62 @@ class IdempotencyKeyRow(Base):
     status_code: Mapped[int | None] = mapped_column(Integer)
     response: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+# ----------------------------------------------------------------------------------------------
+# Moving an order: the transition, its event, its outbox message, and the stock it gives back.
+
+
+def move_order(
+    s: Session, order: OrderRow, target: OrderStatus, actor: str, reason: str, now: datetime
+) -> None:
+    current = OrderStatus(order.status)
+    orders.check_transition(current, target)
+    order.status = target.value
+    order.updated_at = now
+    if target in orders.RESTOCKING:
+        release_holds(s, order.id, now)
+    record_event(s, order, current, actor, reason, now)
+
+
+def release_holds(s: Session, order_id: int, now: datetime) -> None:
+    holds = s.scalars(
+        select(StockHoldRow).where(
+            StockHoldRow.order_id == order_id, StockHoldRow.released_at.is_(None)
+        )
+    ).all()
+    for hold in holds:
+        s.execute(
+            update(ProductRow)
+            .where(ProductRow.id == hold.product_id)
+            .values(stock=ProductRow.stock + hold.quantity)
+        )
+        hold.released_at = now
+
+
+def record_event(
+    s: Session,
+    order: OrderRow,
+    before: OrderStatus | None,
+    actor: str,
+    reason: str,
+    now: datetime,
+) -> None:
+    s.add(
+        OrderEventRow(
+            order_id=order.id,
+            from_status=before,
+            to_status=order.status,
+            actor=actor,
+            reason=reason,
+            at=now,
+        )
+    )
+    payload = {
+        "order_id": order.id,
+        "number": order.number,
+        "from": before,
+        "to": order.status,
+        "total_idr": order.total_idr,
+    }
+    s.add(OutboxRow(topic=f"order.{order.status}", payload=json.dumps(payload), created_at=now))
