@@ -3,9 +3,10 @@
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from keranjang.commerce import api, db, domain, pages, shop_api
+from keranjang.commerce import api, db, domain, pages, seller_api, shop_api
 from keranjang.commerce.checkout import BuyingService, CheckoutSettings
 from keranjang.commerce.config import CommerceSettings
+from keranjang.commerce.fulfilment import FulfilmentService
 from keranjang.commerce.issuer_keys import IssuerKeys
 from keranjang.commerce.service import CommerceService
 from keranjang.handoff import KeyLookup
@@ -51,8 +52,9 @@ def create_app(
             ),
         ),
     )
-    app = service_app(shell, api.router, shop_api.router, pages.router)
+    app = service_app(shell, api.router, shop_api.router, seller_api.router, pages.router)
     app.state.buying = buying
+    app.state.fulfilment = FulfilmentService(service.sessions, service.clock)
 
     @app.exception_handler(domain.CommerceError)
     def commerce_error(request: Request, exc: domain.CommerceError) -> Response:

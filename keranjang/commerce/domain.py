@@ -95,6 +95,16 @@ class NewProduct:
 
 
 @dataclass(frozen=True)
+class ProductChange:
+    """A seller's edit of a product; None leaves a field as it is."""
+
+    title: str | None = None
+    description: str | None = None
+    price_idr: int | None = None
+    stock: int | None = None
+
+
+@dataclass(frozen=True)
 class Attribution:
     """What a redeemed hand-off leaves in commerce: exactly the allowed claims, nothing more."""
 
@@ -144,6 +154,20 @@ def check_new_product(p: NewProduct) -> NewProduct:
     if p.image_url is not None and not p.image_url.startswith(("https://", "http://", "/")):
         raise Invalid("image_url must be an http(s) URL or a path on this shop")
     return p
+
+
+def apply_change(product: Product, change: ProductChange) -> NewProduct:
+    """The product as it will be after the change, checked by the same rules as a new one."""
+    return check_new_product(
+        NewProduct(
+            title=product.title if change.title is None else change.title,
+            description=product.description if change.description is None else change.description,
+            price_idr=product.price_idr if change.price_idr is None else change.price_idr,
+            stock=product.stock if change.stock is None else change.stock,
+            category=product.category,
+            image_url=product.image_url,
+        )
+    )
 
 
 def check_handoff_target(product: Product, claimed_merchant: int) -> None:

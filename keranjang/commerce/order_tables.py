@@ -63,6 +63,7 @@ class OrderRow(Base):
     shipping_idr: Mapped[int] = mapped_column(BigInteger)
     total_idr: Mapped[int] = mapped_column(BigInteger)
     shipping_address: Mapped[str] = mapped_column(Text)
+    tracking_number: Mapped[str | None] = mapped_column(String(64))
     hold_expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -184,3 +185,30 @@ def record_event(
         "total_idr": order.total_idr,
     }
     s.add(OutboxRow(topic=f"order.{order.status}", payload=json.dumps(payload), created_at=now))
+
+
+def order_view(s: Session, order: OrderRow) -> dict[str, object]:
+    """An order as its buyer and its merchant see it."""
+    lines = s.scalars(select(OrderLineRow).where(OrderLineRow.order_id == order.id)).all()
+    return {
+        "id": order.id,
+        "number": order.number,
+        "merchant_id": order.merchant_id,
+        "status": order.status,
+        "subtotal_idr": order.subtotal_idr,
+        "shipping_idr": order.shipping_idr,
+        "total_idr": order.total_idr,
+        "tracking_number": order.tracking_number,
+        "shipping_address": json.loads(order.shipping_address),
+        "hold_expires_at": order.hold_expires_at.isoformat(),
+        "created_at": order.created_at.isoformat(),
+        "lines": [
+            {
+                "product_id": x.product_id,
+                "title": x.title,
+                "unit_price_idr": x.unit_price_idr,
+                "quantity": x.quantity,
+            }
+            for x in lines
+        ],
+    }

@@ -112,6 +112,21 @@ class CommerceService:
             s.refresh(row)
             return row.to_domain()
 
+    def change_product(
+        self, merchant: domain.Merchant, product_id: int, change: domain.ProductChange
+    ) -> domain.Product:
+        """A merchant edits its own product; another shop's product is not found."""
+        with transaction(self.sessions) as s:
+            row = s.get(db.ProductRow, product_id)
+            if row is None or row.merchant_id != merchant.id:
+                raise domain.NotFound(f"no product with id {product_id} in your shop")
+            after = domain.apply_change(row.to_domain(), change)
+            row.title, row.description = after.title.strip(), after.description.strip()
+            row.price_idr, row.stock = after.price_idr, after.stock
+            row.updated_at = self.clock.now()
+            s.flush()
+            return row.to_domain()
+
     def product(self, product_id: int) -> domain.Product:
         with self.sessions() as s:
             return db.get_or_404(s, db.ProductRow, product_id, "product").to_domain()

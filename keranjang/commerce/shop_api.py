@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from keranjang.commerce import orders
 from keranjang.commerce.checkout import BuyingService
+from keranjang.commerce.fulfilment import FulfilmentService, View
 from keranjang.infra.auth import bearer
 from keranjang.infra.http_errors import PathId
 
@@ -131,3 +132,31 @@ def checkout(
 ) -> JSONResponse:
     answer = svc.checkout(buyer, idempotency_key, body.model_dump())
     return JSONResponse(answer.body, status_code=answer.status_code)
+
+
+class BuyerCancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(default="", max_length=500)
+
+
+async def fulfilment(request: Request) -> FulfilmentService:
+    svc: FulfilmentService = request.app.state.fulfilment
+    return svc
+
+
+Fulfilment = Annotated[FulfilmentService, Depends(fulfilment)]
+
+
+@router.get("/api/orders")
+def my_orders(buyer: Buyer, svc: Fulfilment) -> list[View]:
+    return svc.buyer_orders(buyer)
+
+
+@router.get("/api/orders/{order_id}")
+def my_order(order_id: PathId, buyer: Buyer, svc: Fulfilment) -> View:
+    return svc.buyer_order(buyer, order_id)
+
+
+@router.post("/api/orders/{order_id}/cancel")
+def cancel_my_order(order_id: PathId, body: BuyerCancelIn, buyer: Buyer, svc: Fulfilment) -> View:
+    return svc.buyer_cancel(buyer, order_id, body.reason)

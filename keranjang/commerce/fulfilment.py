@@ -1,0 +1,98 @@
+"""Orders after checkout: merchants fulfil their own (ship, deliver, cancel with a reason) and
+buyers see and cancel their own. Each public method is one transaction."""
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from keranjang.commerce import domain
+from keranjang.commerce import order_tables as t
+from keranjang.commerce.orders import OrderStatus
+from keranjang.infra.clock import Clock
+from keranjang.infra.database import transaction
+
+TRACKING = re.compile(r"^[A-Za-z0-9-]{6,64}$")
+View = dict[str, object]
+
+
+class FulfilmentService:
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
+        self.sessions = sessions
+        self.clock = clock
+
+    # merchants ------------------------------------------------------------------------------
+    def merchant_orders(self, merchant_id: int, status: OrderStatus | None = None) -> list[View]:
+        with self.sessions() as s:
+            query = select(t.OrderRow).where(t.OrderRow.merchant_id == merchant_id)
+            if status is not None:
+                query = query.where(t.OrderRow.status == status.value)
+            rows = s.scalars(query.order_by(t.OrderRow.id.desc()).limit(200))
+            return [t.order_view(s, row) for row in rows]
+
+    def ship(self, merchant_id: int, order_id: int, tracking_number: str) -> View:
+        if not TRACKING.match(tracking_number):
+            raise domain.Invalid("tracking_number must be 6 to 64 letters, digits or '-'")
+        return self._merchant_move(merchant_id, order_id, OrderStatus.SHIPPED, "", tracking_number)
+
+    def deliver(self, merchant_id: int, order_id: int) -> View:
+        return self._merchant_move(merchant_id, order_id, OrderStatus.DELIVERED, "")
+
+    def merchant_cancel(self, merchant_id: int, order_id: int, reason: str) -> View:
+        if not reason.strip():
+            raise domain.Invalid("say why the order is cancelled: the buyer reads the reason")
+        return self._merchant_move(merchant_id, order_id, OrderStatus.CANCELLED, reason.strip())
+
+    def _merchant_move(
+        self,
+        merchant_id: int,
+        order_id: int,
+        target: OrderStatus,
+        reason: str,
+        tracking: str | None = None,
+    ) -> View:
+        with transaction(self.sessions) as s:
+            order = _owned(s, order_id, merchant_id=merchant_id)
+            t.move_order(s, order, target, f"merchant:{merchant_id}", reason, self.clock.now())
+            if tracking is not None:
+                order.tracking_number = tracking
+            return t.order_view(s, order)
+
+    # buyers ---------------------------------------------------------------------------------
+    def buyer_orders(self, buyer_id: int) -> list[View]:
+        with self.sessions() as s:
+            rows = s.scalars(
+                select(t.OrderRow)
+                .where(t.OrderRow.buyer_id == buyer_id)
+                .order_by(t.OrderRow.id.desc())
+                .limit(200)
+            )
+            return [t.order_view(s, row) for row in rows]
+
+    def buyer_order(self, buyer_id: int, order_id: int) -> View:
+        with self.sessions() as s:
+            return t.order_view(s, _owned(s, order_id, buyer_id=buyer_id))
+
+    def buyer_cancel(self, buyer_id: int, order_id: int, reason: str) -> View:
+        with transaction(self.sessions) as s:
+            order = _owned(s, order_id, buyer_id=buyer_id)
+            if order.status != OrderStatus.AWAITING_PAYMENT.value:
+                raise domain.Conflict(
+                    "only an unpaid order can be cancelled here; ask the shop to cancel a paid one"
+                )
+            actor = f"buyer:{buyer_id}"
+            t.move_order(s, order, OrderStatus.CANCELLED, actor, reason.strip(), self.clock.now())
+            return t.order_view(s, order)
+
+
+def _owned(
+    s: Session, order_id: int, *, merchant_id: int | None = None, buyer_id: int | None = None
+) -> t.OrderRow:
+    """The order, if it belongs to this merchant or buyer; someone else's order is not found."""
+    order = s.get(t.OrderRow, order_id)
+    mine = order is not None and (
+        order.merchant_id == merchant_id if merchant_id is not None else order.buyer_id == buyer_id
+    )
+    if order is None or not mine:
+        raise domain.NotFound(f"no order with id {order_id} in your account")
+    return order

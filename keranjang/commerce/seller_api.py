@@ -1,0 +1,71 @@
+"""The seller center's API (token-authenticated): a merchant's own products and orders."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from keranjang.commerce import domain
+from keranjang.commerce.api import Merchant, ProductOut, Service, product_out
+from keranjang.commerce.fulfilment import FulfilmentService, View
+from keranjang.commerce.orders import OrderStatus
+from keranjang.infra.http_errors import PathId
+
+
+class ShipIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tracking_number: str = Field(max_length=64, examples=["JNE-1234567890"])
+
+
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(max_length=500, examples=["Stok rusak saat dikemas"])
+
+
+class ProductChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    price_idr: int | None = None
+    stock: int | None = Field(default=None, ge=0, le=10_000_000)
+
+
+async def fulfilment(request: Request) -> FulfilmentService:
+    svc: FulfilmentService = request.app.state.fulfilment
+    return svc
+
+
+Fulfilment = Annotated[FulfilmentService, Depends(fulfilment)]
+router = APIRouter(prefix="/api/seller", tags=["seller center"])
+
+
+@router.get("/orders")
+def orders(merchant: Merchant, svc: Fulfilment, status: OrderStatus | None = None) -> list[View]:
+    return svc.merchant_orders(merchant.id, status)
+
+
+@router.post("/orders/{order_id}/ship")
+def ship(order_id: PathId, body: ShipIn, merchant: Merchant, svc: Fulfilment) -> View:
+    return svc.ship(merchant.id, order_id, body.tracking_number)
+
+
+@router.post("/orders/{order_id}/deliver")
+def deliver(order_id: PathId, merchant: Merchant, svc: Fulfilment) -> View:
+    return svc.deliver(merchant.id, order_id)
+
+
+@router.post("/orders/{order_id}/cancel")
+def cancel(order_id: PathId, body: CancelIn, merchant: Merchant, svc: Fulfilment) -> View:
+    return svc.merchant_cancel(merchant.id, order_id, body.reason)
+
+
+@router.patch("/products/{product_id}", response_model=ProductOut)
+def change_product(
+    product_id: PathId,
+    body: ProductChangeIn,
+    merchant: Merchant,
+    svc: Service,
+    request: Request,
+) -> ProductOut:
+    changes = domain.ProductChange(**body.model_dump(exclude_unset=True))
+    return product_out(request, svc.change_product(merchant, product_id, changes))
