@@ -4,12 +4,28 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from keranjang.commerce import domain
-from keranjang.commerce.service import CommerceService, NewMerchant
+from keranjang.commerce.service import CommerceService, Incomplete, NewMerchant, Registered
 from keranjang.infra.auth import bearer, is_operator
 from keranjang.infra.http_errors import MAX_ID, PathId
+
+
+class ForeignRegistrationIn(BaseModel):
+    """What a foreign merchant must give (Permendag 31/2023 Pasal 5); see `missing` answers."""
+
+    model_config = ConfigDict(extra="forbid")
+    owner_name: str | None = Field(default=None, max_length=120)
+    identity_document: str | None = Field(default=None, max_length=60)
+    business_legality_document: str | None = Field(default=None, max_length=500)
+    legalisation_reference: str | None = Field(default=None, max_length=120)
+    sni_certificate: str | None = Field(default=None, max_length=120)
+    halal_certificate: str | None = Field(default=None, max_length=120)
+    description_id: str | None = Field(default=None, max_length=5000)
+    origin_country: str | None = Field(default=None, max_length=2)
+    origin_city: str | None = Field(default=None, max_length=80)
 
 
 class MerchantIn(BaseModel):
@@ -18,6 +34,9 @@ class MerchantIn(BaseModel):
     name: str = Field(max_length=120, examples=["Batik Sekar"])
     kind: domain.MerchantKind = domain.MerchantKind.LOCAL
     city: str = Field(default="", max_length=80, examples=["Solo"])
+    registration: ForeignRegistrationIn | None = Field(
+        default=None, description="Required for a foreign merchant."
+    )
 
 
 class MerchantOut(BaseModel):
@@ -154,10 +173,57 @@ router = APIRouter()
     tags=["merchants"],
     summary="Register a merchant (operators only)",
 )
-def register_merchant(body: MerchantIn, svc: Service) -> RegisteredOut:
-    registered = svc.register_merchant(NewMerchant(body.slug, body.name, body.kind, body.city))
-    out = MerchantOut.model_validate(registered.merchant, from_attributes=True)
-    return RegisteredOut(**out.model_dump(), token=registered.token)
+def register_merchant(body: MerchantIn, svc: Service) -> RegisteredOut | JSONResponse:
+    submitted = body.registration.model_dump() if body.registration else {}
+    outcome = svc.register_merchant(
+        NewMerchant(body.slug, body.name, body.kind, body.city), submitted
+    )
+    return registered_or_missing(outcome)
+
+
+def registered_or_missing(outcome: Registered | Incomplete) -> RegisteredOut | JSONResponse:
+    if isinstance(outcome, Incomplete):
+        detail = [
+            {
+                "loc": ["body", "registration", field],
+                "msg": f"missing: {domain.FOREIGN_REQUIREMENTS[field]} (Permendag 31/2023 Pasal 5)",
+                "type": "missing",
+            }
+            for field in outcome.missing
+        ]
+        body = {
+            "error": "IncompleteRegistration",
+            "detail": detail,
+            "missing": outcome.missing,
+            "application_id": outcome.application_id,
+        }
+        return JSONResponse(body, status_code=422)
+    out = MerchantOut.model_validate(outcome.merchant, from_attributes=True)
+    return RegisteredOut(**out.model_dump(), token=outcome.token)
+
+
+@router.patch(
+    "/api/merchant-applications/{application_id}",
+    status_code=201,
+    response_model=RegisteredOut,
+    dependencies=[Depends(require_admin)],
+    tags=["merchants"],
+    summary="Add missing items to a kept foreign registration (operators only)",
+)
+def complete_application(
+    application_id: PathId, body: ForeignRegistrationIn, svc: Service
+) -> RegisteredOut | JSONResponse:
+    return registered_or_missing(svc.complete_application(application_id, body.model_dump()))
+
+
+@router.get(
+    "/api/merchant-applications/{application_id}",
+    dependencies=[Depends(require_admin)],
+    tags=["merchants"],
+    summary="A registration as submitted, with what is still missing (operators only)",
+)
+def get_application(application_id: PathId, svc: Service) -> dict[str, object]:
+    return svc.application(application_id)
 
 
 @router.post("/api/products", status_code=201, response_model=ProductOut, tags=["catalog"])

@@ -46,6 +46,22 @@ class MerchantRow(Base):
         )
 
 
+class MerchantApplicationRow(Base):
+    """A merchant's registration as submitted, kept whether complete or not."""
+
+    __tablename__ = "merchant_applications"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(10))
+    city: Mapped[str] = mapped_column(String(80))
+    submitted: Mapped[str] = mapped_column(Text)
+    missing: Mapped[str] = mapped_column(Text)
+    merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class ProductRow(Base):
     __tablename__ = "products"
     id: Mapped[int] = mapped_column(Id, primary_key=True)

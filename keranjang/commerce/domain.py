@@ -136,6 +136,29 @@ class CreatorFigures:
     last_at: datetime | None
 
 
+# What a foreign merchant must give before selling (Permendag 31/2023 Pasal 5), field by field.
+FOREIGN_REQUIREMENTS: dict[str, str] = {
+    "owner_name": "the name of the person responsible for the business",
+    "identity_document": "the owner's identity document number (passport or national ID)",
+    "business_legality_document": "proof of business legality (document reference or URL)",
+    "legalisation_reference": "the legalisation of that proof (apostille or embassy reference)",
+    "sni_certificate": "proof of Indonesian National Standard (SNI) conformity",
+    "halal_certificate": "halal proof (certificate number)",
+    "description_id": "a description of the goods in Indonesian",
+    "origin_country": "the shipping origin country (ISO 3166 two-letter code)",
+    "origin_city": "the shipping origin city",
+}
+
+
+def missing_for_foreign(submitted: dict[str, str | None]) -> list[str]:
+    """The Pasal 5 items still missing or unusable, in a fixed order; empty when complete."""
+    missing = [k for k in FOREIGN_REQUIREMENTS if not (submitted.get(k) or "").strip()]
+    country = (submitted.get("origin_country") or "").strip()
+    if country and (len(country) != 2 or not country.isalpha() or country.upper() == "ID"):
+        missing.append("origin_country")
+    return sorted(set(missing), key=list(FOREIGN_REQUIREMENTS).index)
+
+
 def check_slug(slug: str) -> str:
     if not SLUG.match(slug):
         raise Invalid(

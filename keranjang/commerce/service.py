@@ -1,6 +1,7 @@
 """Commerce's use cases. Each public method is one transaction."""
 
 import hashlib
+import json
 import secrets
 import threading
 from dataclasses import dataclass
@@ -32,6 +33,14 @@ class Registered:
     token: str
 
 
+@dataclass(frozen=True)
+class Incomplete:
+    """A kept registration that still lacks `missing` (field names of FOREIGN_REQUIREMENTS)."""
+
+    application_id: int
+    missing: list[str]
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -51,25 +60,94 @@ class CommerceService:
         self._views_lock = threading.Lock()
 
     # merchants ------------------------------------------------------------------------------
-    def register_merchant(self, new: NewMerchant) -> Registered:
+    def register_merchant(
+        self, new: NewMerchant, submitted: dict[str, str | None] | None = None
+    ) -> "Registered | Incomplete":
+        """Register a shop. A foreign merchant's registration is kept as submitted; while any
+        Pasal 5 item is missing it stays an application and the missing items are named."""
         domain.check_slug(new.slug)
         if not new.name.strip():
             raise domain.Invalid("name must not be empty")
-        token = secrets.token_urlsafe(32)
         with transaction(self.sessions) as s:
             if db.merchant_by_slug(s, new.slug) is not None:
                 raise domain.Conflict(f"the shop address {new.slug!r} is taken; choose another")
-            row = db.MerchantRow(
+            if new.kind is domain.MerchantKind.LOCAL:
+                return self._open_shop(s, new)
+            application = db.MerchantApplicationRow(
                 slug=new.slug,
                 name=new.name.strip(),
                 kind=new.kind.value,
                 city=new.city.strip(),
-                token_hash=token_hash(token),
+                submitted="{}",
+                missing="[]",
                 created_at=self.clock.now(),
             )
-            s.add(row)
-            s.flush()
-            return Registered(row.to_domain(), token)
+            s.add(application)
+            return self._evaluate(s, application, submitted or {})
+
+    def complete_application(
+        self, application_id: int, more: dict[str, str | None]
+    ) -> "Registered | Incomplete":
+        """Add to a kept foreign registration; the shop opens once nothing is missing."""
+        with transaction(self.sessions) as s:
+            application = db.get_or_404(
+                s, db.MerchantApplicationRow, application_id, "merchant application"
+            )
+            if application.merchant_id is not None:
+                raise domain.Conflict("this application is complete and its shop is open")
+            if db.merchant_by_slug(s, application.slug) is not None:
+                raise domain.Conflict(f"the shop address {application.slug!r} is taken")
+            kept = json.loads(application.submitted)
+            return self._evaluate(s, application, kept | {k: v for k, v in more.items() if v})
+
+    def _evaluate(
+        self, s: Session, application: db.MerchantApplicationRow, submitted: dict[str, str | None]
+    ) -> "Registered | Incomplete":
+        missing = domain.missing_for_foreign(submitted)
+        application.submitted = json.dumps(submitted, sort_keys=True)
+        application.missing = json.dumps(missing)
+        application.updated_at = self.clock.now()
+        s.flush()
+        if missing:
+            return Incomplete(application.id, missing)
+        new = NewMerchant(
+            application.slug,
+            application.name,
+            domain.MerchantKind(application.kind),
+            application.city,
+        )
+        registered = self._open_shop(s, new)
+        application.merchant_id = registered.merchant.id
+        return registered
+
+    def _open_shop(self, s: Session, new: NewMerchant) -> Registered:
+        token = secrets.token_urlsafe(32)
+        row = db.MerchantRow(
+            slug=new.slug,
+            name=new.name.strip(),
+            kind=new.kind.value,
+            city=new.city.strip(),
+            token_hash=token_hash(token),
+            created_at=self.clock.now(),
+        )
+        s.add(row)
+        s.flush()
+        return Registered(row.to_domain(), token)
+
+    def application(self, application_id: int) -> dict[str, object]:
+        with self.sessions() as s:
+            row = db.get_or_404(
+                s, db.MerchantApplicationRow, application_id, "merchant application"
+            )
+            return {
+                "id": row.id,
+                "slug": row.slug,
+                "name": row.name,
+                "kind": row.kind,
+                "submitted": json.loads(row.submitted),
+                "missing": json.loads(row.missing),
+                "merchant_id": row.merchant_id,
+            }
 
     def authenticate_merchant(self, token: str | None) -> domain.Merchant:
         if not token:
