@@ -17,6 +17,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from keranjang.demo.seed import Seeder, SeedError, SeedSize, catalog_is_empty
+from keranjang.infra import secret_files
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -28,9 +29,10 @@ console = Console()
 class ServiceName(StrEnum):
     social = "social"
     commerce = "commerce"
+    payments = "payments"
 
 
-DEFAULT_PORTS = {ServiceName.social: 8001, ServiceName.commerce: 8002}
+DEFAULT_PORTS = {ServiceName.social: 8001, ServiceName.commerce: 8002, ServiceName.payments: 8003}
 DataDir = Annotated[
     Path, typer.Option(envvar="KERANJANG_DATA_DIR", help="Folder for SQLite files.")
 ]
@@ -42,6 +44,10 @@ def build_app(name: ServiceName) -> "FastAPI":
         from keranjang.social.app import create_app as social_app
 
         return social_app()
+    if name is ServiceName.payments:
+        from keranjang.payments.simulator.app import create_app as payments_app
+
+        return payments_app()
     from keranjang.commerce.app import create_app as commerce_app
 
     return commerce_app()
@@ -84,6 +90,11 @@ def operator_token(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def payments_server_key(data_dir: Path) -> str:
+    """The payment simulator's server key for this data folder, created (mode 0600) on first use."""
+    return secret_files.load_or_create(data_dir / "payments-server-key")
+
+
 def service_env(
     data_dir: Path, host: str, ports: dict[ServiceName, int], token: str
 ) -> dict[str, str]:
@@ -102,6 +113,17 @@ def service_env(
         "KERANJANG_COMMERCE_PUBLIC_URL": commerce,
         "KERANJANG_COMMERCE_SOCIAL_URL": social,
         "KERANJANG_COMMERCE_ADMIN_TOKEN": token,
+        **payments_env(data_dir, host, ports[ServiceName.payments], token),
+    }
+
+
+def payments_env(data_dir: Path, host: str, port: int, token: str) -> dict[str, str]:
+    return {
+        "KERANJANG_PAYMENTS_HOST": host,
+        "KERANJANG_PAYMENTS_PORT": str(port),
+        "KERANJANG_PAYMENTS_PUBLIC_URL": f"http://{host}:{port}",
+        "KERANJANG_PAYMENTS_ADMIN_TOKEN": token,
+        "KERANJANG_PAYMENTS_SERVER_KEY": payments_server_key(data_dir),
     }
 
 
@@ -145,6 +167,7 @@ def up(
     host: Annotated[str, typer.Option(help="Interface every service binds.")] = "127.0.0.1",
     social_port: Annotated[int, typer.Option(envvar="KERANJANG_SOCIAL_PORT")] = 8001,
     commerce_port: Annotated[int, typer.Option(envvar="KERANJANG_COMMERCE_PORT")] = 8002,
+    payments_port: Annotated[int, typer.Option(envvar="KERANJANG_PAYMENTS_PORT")] = 8003,
     seed: Annotated[
         bool, typer.Option(help="Seed a demo marketplace if the shop is empty.")
     ] = True,
@@ -152,7 +175,11 @@ def up(
     """Start every service on SQLite files in DATA_DIR, seed a demo marketplace, print the URLs."""
     data_dir = data_dir.resolve()
     token = operator_token(data_dir)
-    ports = {ServiceName.social: social_port, ServiceName.commerce: commerce_port}
+    ports = {
+        ServiceName.social: social_port,
+        ServiceName.commerce: commerce_port,
+        ServiceName.payments: payments_port,
+    }
     env = service_env(data_dir, host, ports, token)
     urls = {name: f"http://{host}:{port}" for name, port in ports.items()}
     procs = [
@@ -188,12 +215,14 @@ def print_urls(urls: dict[ServiceName, str], data_dir: Path) -> None:
     table.add_column("URL")
     table.add_row("social (feed, yellow carts)", urls[ServiceName.social] + "/")
     table.add_row("commerce (shop)", urls[ServiceName.commerce] + "/")
+    table.add_row("payment simulator", urls[ServiceName.payments] + "/")
     for name, url in urls.items():
         table.add_row(f"{name} API docs", url + "/docs")
     console.print(table)
     console.print(
         f"Data in {data_dir}. Operator token in {data_dir / 'operator-token'}. Ctrl-C stops."
     )
+    console.print(f"Payment simulator server key in {data_dir / 'payments-server-key'}.")
 
 
 @app.command(name="seed")

@@ -1,0 +1,74 @@
+"""Composition of the payment simulator service."""
+
+import random
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from keranjang.infra import schema, secret_files
+from keranjang.infra.clock import Clock, SystemClock
+from keranjang.infra.database import make_engine, session_factory
+from keranjang.infra.http_errors import error_json
+from keranjang.infra.runtime import PeriodicJob
+from keranjang.infra.webapp import ServiceShell, service_app, wants_json
+from keranjang.payments.simulator import api, db, domain, pages
+from keranjang.payments.simulator.config import PaymentsSettings
+from keranjang.payments.simulator.notifier import HttpNotifier
+from keranjang.payments.simulator.service import SimulatorService
+
+
+def create_app(
+    settings: PaymentsSettings | None = None,
+    *,
+    clock: Clock | None = None,
+    notify_client: httpx.Client | None = None,
+    rng: random.Random | None = None,
+    migrate: bool = True,
+) -> FastAPI:
+    """`notify_client` carries notifications to the shop (inject one to deliver in-process)."""
+    settings = settings or PaymentsSettings()
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.resolved_database_url)
+    if migrate:
+        schema.upgrade(db.MIGRATIONS, engine)
+    server_key = settings.server_key or secret_files.load_or_create(
+        settings.resolved_server_key_file
+    )
+    service = SimulatorService(
+        session_factory(engine),
+        clock or SystemClock(),
+        server_key,
+        HttpNotifier(settings.notification_url, notify_client),
+        rng,
+    )
+    # Without a notification URL nothing can be sent: queued notifications wait, unpolled.
+    dispatch_every = settings.dispatch_every_seconds if settings.notification_url else 0
+    shell = ServiceShell(
+        name="payments",
+        title="Keranjang payments",
+        description="The payment simulator: a Midtrans-like partner with a pay page, signed "
+        "notifications and switches to make them arrive duplicated, late, reordered, dropped "
+        "or forged.",
+        engine=engine,
+        settings=settings,
+        service=service,
+        jobs=(
+            PeriodicJob("dispatch", dispatch_every, service.dispatch_due),
+            PeriodicJob("expire_overdue", settings.expire_every_seconds, service.expire_overdue),
+        ),
+    )
+    app = service_app(shell, api.router, pages.router)
+
+    @app.exception_handler(domain.SimulatorError)
+    def simulator_error(request: Request, exc: domain.SimulatorError) -> Response:
+        if wants_json(request, "/v2/", "/admin/"):
+            extra = {"status_code": str(exc.status), "status_message": str(exc)}
+            response = error_json(type(exc).__name__, str(exc), exc.status, **extra)
+            if exc.status == 401:
+                response.headers["WWW-Authenticate"] = 'Basic realm="payments"'
+            return response
+        return pages.error_page(request, exc)
+
+    return app
