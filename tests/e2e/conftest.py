@@ -67,12 +67,13 @@ def free_port() -> int:
         return port
 
 
-def two_free_ports() -> tuple[int, int]:
-    first = free_port()
-    second = free_port()
-    while second == first:
-        second = free_port()
-    return first, second
+def free_ports(count: int) -> list[int]:
+    ports: list[int] = []
+    while len(ports) < count:
+        port = free_port()
+        if port not in ports:
+            ports.append(port)
+    return ports
 
 
 def _catalog_seeded(commerce_url: str) -> bool:
@@ -127,14 +128,19 @@ def _stop(process: subprocess.Popen[str]) -> None:
 def marketplace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningMarketplace]:
     """A seeded demo marketplace: `python -m keranjang up` on SQLite files in a temporary folder."""
     data_dir = tmp_path_factory.mktemp("keranjang-up")
-    social_port, commerce_port = two_free_ports()
+    social_port, commerce_port, payments_port = free_ports(3)
     env = {
         **os.environ,
         "PYTHONUNBUFFERED": "1",
         "COLUMNS": "160",  # rich's table width when stdout is a pipe; keeps URLs on one line
         "NO_COLOR": "1",
     }
-    for name in ("KERANJANG_DATA_DIR", "KERANJANG_SOCIAL_PORT", "KERANJANG_COMMERCE_PORT"):
+    for name in (
+        "KERANJANG_DATA_DIR",
+        "KERANJANG_SOCIAL_PORT",
+        "KERANJANG_COMMERCE_PORT",
+        "KERANJANG_PAYMENTS_PORT",
+    ):
         env.pop(name, None)
     command = [
         sys.executable,
@@ -147,6 +153,8 @@ def marketplace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningMar
         str(social_port),
         "--commerce-port",
         str(commerce_port),
+        "--payments-port",
+        str(payments_port),
     ]
     process = subprocess.Popen(
         command,
