@@ -113,7 +113,10 @@ def service_env(
         "KERANJANG_COMMERCE_PUBLIC_URL": commerce,
         "KERANJANG_COMMERCE_SOCIAL_URL": social,
         "KERANJANG_COMMERCE_ADMIN_TOKEN": token,
+        "KERANJANG_COMMERCE_PAYMENTS_URL": f"http://{host}:{ports[ServiceName.payments]}",
+        "KERANJANG_COMMERCE_PAYMENTS_SERVER_KEY": payments_server_key(data_dir),
         **payments_env(data_dir, host, ports[ServiceName.payments], token),
+        "KERANJANG_PAYMENTS_NOTIFICATION_URL": f"{commerce}/payments/notifications",
     }
 
 

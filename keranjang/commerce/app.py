@@ -8,14 +8,26 @@ from keranjang.commerce.checkout import BuyingService, CheckoutSettings
 from keranjang.commerce.config import CommerceSettings
 from keranjang.commerce.fulfilment import FulfilmentService
 from keranjang.commerce.issuer_keys import IssuerKeys
+from keranjang.commerce.paying import PayingService
 from keranjang.commerce.service import CommerceService
 from keranjang.handoff import KeyLookup
-from keranjang.infra import schema
+from keranjang.infra import schema, secret_files
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.infra.database import make_engine, session_factory
 from keranjang.infra.http_errors import error_json
 from keranjang.infra.runtime import PeriodicJob
 from keranjang.infra.webapp import ServiceShell, service_app, wants_json
+from keranjang.payments import PaymentPartner
+from keranjang.payments.simulator_partner import SimulatorPartner
+
+
+def default_partner(settings: CommerceSettings) -> PaymentPartner:
+    """The payment simulator, with the server key from settings or the data folder's key file
+    (the one `keranjang up` gives the simulator)."""
+    key = settings.payments_server_key or secret_files.load_or_create(
+        settings.data_dir / "payments-server-key"
+    )
+    return SimulatorPartner(settings.payments_url, key)
 
 
 def create_app(
@@ -23,6 +35,7 @@ def create_app(
     *,
     clock: Clock | None = None,
     keys: KeyLookup | None = None,
+    partner: PaymentPartner | None = None,
     migrate: bool = True,
 ) -> FastAPI:
     settings = settings or CommerceSettings()
@@ -55,6 +68,9 @@ def create_app(
     app = service_app(shell, api.router, shop_api.router, seller_api.router, pages.router)
     app.state.buying = buying
     app.state.fulfilment = FulfilmentService(service.sessions, service.clock)
+    app.state.paying = PayingService(
+        service.sessions, service.clock, partner or default_partner(settings), settings.public_url
+    )
 
     @app.exception_handler(domain.CommerceError)
     def commerce_error(request: Request, exc: domain.CommerceError) -> Response:

@@ -17,6 +17,9 @@ class CommerceSettings(ServiceSettings):
     # Flat shipping cost per merchant in an order, and how long stock waits for payment.
     shipping_idr: int = 15_000
     hold_minutes: int = 30
+    # The payment partner (the simulator by default) and commerce's server key with it.
+    payments_url: str = "http://127.0.0.1:8003"
+    payments_server_key: str | None = None
     # How often unpaid orders past their hold are expired and their stock released; 0: never.
     hold_release_seconds: float = 30.0
 

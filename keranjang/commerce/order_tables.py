@@ -212,3 +212,32 @@ def order_view(s: Session, order: OrderRow) -> dict[str, object]:
             for x in lines
         ],
     }
+
+
+class PaymentRow(Base):
+    """The payment an order is paid through: one per order, created at the partner."""
+
+    __tablename__ = "payments"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
+    partner: Mapped[str] = mapped_column(String(30))
+    partner_transaction_id: Mapped[str] = mapped_column(String(100))
+    method: Mapped[str] = mapped_column(String(30))
+    amount_idr: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(30))
+    instructions: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PaymentEventRow(Base):
+    """Every verified partner notification, once: the unique key makes handling idempotent."""
+
+    __tablename__ = "payment_events"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    order_number: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(30))
+    amount_idr: Mapped[int] = mapped_column(BigInteger)
+    outcome: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -2,15 +2,19 @@
 
 from typing import Annotated
 
+import structlog
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from keranjang.commerce import orders
 from keranjang.commerce.checkout import BuyingService
 from keranjang.commerce.fulfilment import FulfilmentService, View
+from keranjang.commerce.paying import PayingService
 from keranjang.infra.auth import bearer
 from keranjang.infra.http_errors import PathId
+from keranjang.payments import NotificationRejected, PaymentMethod
 
 
 class SignUpIn(BaseModel):
@@ -76,6 +80,7 @@ def current_buyer(svc: Buying, token: Annotated[str | None, Depends(bearer)]) ->
 
 
 Buyer = Annotated[int, Depends(current_buyer)]
+log = structlog.get_logger(__name__)
 router = APIRouter(tags=["buying"])
 
 
@@ -160,3 +165,36 @@ def my_order(order_id: PathId, buyer: Buyer, svc: Fulfilment) -> View:
 @router.post("/api/orders/{order_id}/cancel")
 def cancel_my_order(order_id: PathId, body: BuyerCancelIn, buyer: Buyer, svc: Fulfilment) -> View:
     return svc.buyer_cancel(buyer, order_id, body.reason)
+
+
+class PayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    method: PaymentMethod = Field(description="virtual_account, qris or ewallet")
+
+
+async def paying(request: Request) -> PayingService:
+    svc: PayingService = request.app.state.paying
+    return svc
+
+
+Paying = Annotated[PayingService, Depends(paying)]
+
+
+@router.post("/api/orders/{order_id}/payment", summary="Pay an unpaid order through the partner")
+def pay(order_id: PathId, body: PayIn, buyer: Buyer, svc: Paying) -> View:
+    return svc.start(buyer, order_id, body.method)
+
+
+@router.post(
+    "/payments/notifications",
+    tags=["payments"],
+    summary="The payment partner's signed notifications (handled once each)",
+)
+async def payment_notification(request: Request, svc: Paying) -> JSONResponse:
+    body = await request.body()
+    try:
+        outcome = await run_in_threadpool(svc.notified, dict(request.headers), body)
+    except NotificationRejected as exc:
+        log.warning("payment_notification_rejected", reason=str(exc))
+        return JSONResponse({"error": "NotificationRejected", "detail": str(exc)}, 400)
+    return JSONResponse({"outcome": outcome})

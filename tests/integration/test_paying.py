@@ -1,0 +1,126 @@
+"""Paying an order through the payment simulator: the buyer pays on the partner's page, the
+partner's signed notifications mark the order paid exactly once, forgeries change nothing."""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from keranjang.commerce import order_tables as t
+from keranjang.infra.clock import FixedClock
+from tests.integration.conftest import System
+from tests.integration.payment_partners import HTML, SimulatorHarness, simulator_harness
+from tests.integration.test_checkout import buyer, checkout, put_in_cart
+
+
+@pytest.fixture
+def partner(
+    system: System, database_url, clock: FixedClock, tmp_path: Path
+) -> Iterator[SimulatorHarness]:  # type: ignore[no-untyped-def]
+    for harness in simulator_harness(database_url, clock, tmp_path / "payments"):
+        system.commerce.app.state.paying.partner = harness.partner  # type: ignore[attr-defined]
+        yield harness
+
+
+def unpaid_order(system: System) -> tuple[dict[str, Any], dict[str, str]]:
+    product = system.product(system.merchant(), price_idr=350_000, stock=5)
+    auth = buyer(system)
+    put_in_cart(system, auth, product["id"], 1)
+    return checkout(system, auth).json()["orders"][0], auth
+
+
+def start_payment(system: System, order: dict[str, Any], auth: dict[str, str]) -> dict[str, Any]:
+    r = system.commerce.post(
+        f"/api/orders/{order['id']}/payment", json={"method": "virtual_account"}, headers=auth
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def pay_on_partner_page(partner: SimulatorHarness, payment: dict[str, Any]) -> None:
+    page = partner.client.get(payment["redirect_url"], headers=HTML)
+    assert "Rp365.000" in page.text
+    paid = partner.client.post(
+        f"/pay/{payment['partner_transaction_id']}",
+        data={"method": "bank_transfer"},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert paid.status_code in (302, 303), paid.text
+
+
+def deliver(system: System, partner: SimulatorHarness) -> list[tuple[int, str]]:
+    answers = []
+    for note in partner.delivered():
+        r = system.commerce.post(
+            "/payments/notifications",
+            content=note.body,
+            headers={"content-type": "application/json"},
+        )
+        answers.append((r.status_code, r.json().get("outcome", r.json().get("error"))))
+    return answers
+
+
+def status_of(system: System, order_id: int) -> str:
+    with system.commerce_engine.connect() as conn:
+        return conn.scalar(select(t.OrderRow.status).where(t.OrderRow.id == order_id))  # type: ignore[return-value]
+
+
+def paid_events(system: System, order_id: int) -> int:
+    with system.commerce_engine.connect() as conn:
+        rows = conn.execute(
+            select(t.OrderEventRow.to_status).where(t.OrderEventRow.order_id == order_id)
+        )
+        return sum(1 for (status,) in rows if status == "paid")
+
+
+def test_a_buyer_pays_on_the_partner_page_and_the_order_is_paid(
+    system: System, partner: SimulatorHarness
+) -> None:
+    order, auth = unpaid_order(system)
+    payment = start_payment(system, order, auth)
+    assert payment["amount_idr"] == 365_000 and payment["virtual_account"]["number"]
+    assert start_payment(system, order, auth) == payment
+    pay_on_partner_page(partner, payment)
+    answers = deliver(system, partner)
+    assert (200, "order paid") in answers
+    assert status_of(system, order["id"]) == "paid"
+    assert paid_events(system, order["id"]) == 1
+
+
+def test_duplicated_notifications_pay_the_order_once(
+    system: System, partner: SimulatorHarness
+) -> None:
+    partner.set_faults(duplicate=3)
+    order, auth = unpaid_order(system)
+    pay_on_partner_page(partner, start_payment(system, order, auth))
+    answers = deliver(system, partner)
+    assert [a for a in answers if a[1] == "order paid"] == [(200, "order paid")]
+    assert sum(1 for a in answers if a[1] == "duplicate: already handled") >= 2
+    assert paid_events(system, order["id"]) == 1
+
+
+def test_a_forged_notification_is_refused_and_changes_nothing(
+    system: System, partner: SimulatorHarness
+) -> None:
+    order, auth = unpaid_order(system)
+    payment = start_payment(system, order, auth)
+    pay_on_partner_page(partner, payment)
+    genuine = partner.delivered()
+    for name, forged in partner.forgeries(genuine).items():
+        r = system.commerce.post(
+            "/payments/notifications", content=forged, headers={"content-type": "application/json"}
+        )
+        assert r.status_code == 400, name
+    assert status_of(system, order["id"]) == "awaiting_payment"
+
+
+def test_paying_someone_elses_order_is_not_found(system: System, partner: SimulatorHarness) -> None:
+    order, _ = unpaid_order(system)
+    stranger = buyer(system, "stranger@example.com")
+    r = system.commerce.post(
+        f"/api/orders/{order['id']}/payment", json={"method": "qris"}, headers=stranger
+    )
+    assert r.status_code == 404
