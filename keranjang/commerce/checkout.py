@@ -271,16 +271,18 @@ def _insert_order(
     )
     s.add(order)
     s.flush()
-    for line in draft.lines:
-        s.add(
-            t.OrderLineRow(
-                order_id=order.id,
-                product_id=line.product_id,
-                title=line.title,
-                unit_price_idr=line.unit_price_idr,
-                quantity=line.quantity,
-            )
+    lines = [
+        t.OrderLineRow(
+            order_id=order.id,
+            product_id=line.product_id,
+            title=line.title,
+            unit_price_idr=line.unit_price_idr,
+            quantity=line.quantity,
         )
+        for line in draft.lines
+    ]
+    s.add_all(lines)
+    for line in draft.lines:
         s.add(
             t.StockHoldRow(
                 order_id=order.id,
@@ -290,24 +292,7 @@ def _insert_order(
             )
         )
     t.record_event(s, order, None, f"buyer:{buyer_id}", "checkout", now)
-    return {
-        "id": order.id,
-        "number": order.number,
-        "merchant_id": order.merchant_id,
-        "status": order.status,
-        "subtotal_idr": order.subtotal_idr,
-        "shipping_idr": order.shipping_idr,
-        "total_idr": order.total_idr,
-        "lines": [
-            {
-                "product_id": x.product_id,
-                "title": x.title,
-                "unit_price_idr": x.unit_price_idr,
-                "quantity": x.quantity,
-            }
-            for x in draft.lines
-        ],
-    }
+    return t.order_view(s, order, lines)
 
 
 def held_units(s: Session, product_id: int) -> int:

@@ -2,6 +2,7 @@
 idempotency keys, with the statements checkout runs."""
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import (
@@ -187,9 +188,12 @@ def record_event(
     s.add(OutboxRow(topic=f"order.{order.status}", payload=json.dumps(payload), created_at=now))
 
 
-def order_view(s: Session, order: OrderRow) -> dict[str, object]:
-    """An order as its buyer and its merchant see it."""
-    lines = s.scalars(select(OrderLineRow).where(OrderLineRow.order_id == order.id)).all()
+def order_view(
+    s: Session, order: OrderRow, lines: Sequence[OrderLineRow] | None = None
+) -> dict[str, object]:
+    """An order as its buyer and its merchant see it (pass `lines` when they are at hand)."""
+    if lines is None:
+        lines = s.scalars(select(OrderLineRow).where(OrderLineRow.order_id == order.id)).all()
     return {
         "id": order.id,
         "number": order.number,
