@@ -2,6 +2,7 @@
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from itsdangerous import TimestampSigner
 
 from keranjang.commerce import api, db, domain, pages, seller_api, shop_api
 from keranjang.commerce.checkout import BuyingService, CheckoutSettings
@@ -50,7 +51,9 @@ def create_app(
     buying = BuyingService(
         service.sessions,
         service.clock,
-        CheckoutSettings(settings.shipping_idr, settings.hold_minutes),
+        CheckoutSettings(
+            settings.shipping_idr, settings.hold_minutes, settings.attribution_window_days
+        ),
     )
     shell = ServiceShell(
         name="commerce",
@@ -67,6 +70,11 @@ def create_app(
     )
     app = service_app(shell, api.router, shop_api.router, seller_api.router, pages.router)
     app.state.buying = buying
+    app.state.attribution_signer = TimestampSigner(
+        settings.secret_key
+        or secret_files.load_or_create(settings.data_dir / "commerce-secret-key"),
+        salt="keranjang.attribution",
+    )
     app.state.fulfilment = FulfilmentService(service.sessions, service.clock)
     app.state.paying = PayingService(
         service.sessions, service.clock, partner or default_partner(settings), settings.public_url

@@ -29,6 +29,7 @@ _hasher = PasswordHasher()
 class CheckoutSettings:
     shipping_idr: int = 15_000
     hold_minutes: int = 30
+    attribution_window_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -105,17 +106,37 @@ class BuyingService:
             return row.buyer_id
 
     # cart -----------------------------------------------------------------------------------
-    def set_quantity(self, buyer_id: int, product_id: int, quantity: int) -> None:
+    def set_quantity(
+        self, buyer_id: int, product_id: int, quantity: int, attribution_id: int | None = None
+    ) -> None:
+        """Put a quantity in the cart (0 removes). A hand-off that led to this very product
+        stays with the line, through login and checkout, for the creator's commission."""
         orders.check_quantity(quantity)
         with transaction(self.sessions) as s:
             db.get_or_404(s, db.ProductRow, product_id, "product")
+            attribution_id = self._still_counts(s, attribution_id, product_id)
             s.execute(
                 delete(t.CartLineRow).where(
                     t.CartLineRow.buyer_id == buyer_id, t.CartLineRow.product_id == product_id
                 )
             )
             if quantity:
-                s.add(t.CartLineRow(buyer_id=buyer_id, product_id=product_id, quantity=quantity))
+                s.add(
+                    t.CartLineRow(
+                        buyer_id=buyer_id,
+                        product_id=product_id,
+                        quantity=quantity,
+                        attribution_id=attribution_id,
+                    )
+                )
+
+    def _still_counts(self, s: Session, attribution_id: int | None, product_id: int) -> int | None:
+        """The attribution, if it led to this product and is inside the attribution window."""
+        came_from = s.get(db.AttributionRow, attribution_id) if attribution_id else None
+        window = timedelta(days=self.settings.attribution_window_days)
+        if came_from is None or came_from.product_id != product_id:
+            return None
+        return came_from.id if came_from.at >= self.clock.now() - window else None
 
     def cart(self, buyer_id: int) -> list[orders.CartLine]:
         with self.sessions() as s:
@@ -192,6 +213,7 @@ def _cart_lines(s: Session, buyer_id: int) -> list[orders.CartLine]:
             db.ProductRow.title,
             db.ProductRow.price_idr,
             t.CartLineRow.quantity,
+            t.CartLineRow.attribution_id,
         )
         .join(db.ProductRow, t.CartLineRow.product_id == db.ProductRow.id)
         .where(t.CartLineRow.buyer_id == buyer_id)
@@ -278,6 +300,7 @@ def _insert_order(
             title=line.title,
             unit_price_idr=line.unit_price_idr,
             quantity=line.quantity,
+            attribution_id=line.attribution_id,
         )
         for line in draft.lines
     ]

@@ -14,6 +14,10 @@ class CommerceSettings(ServiceSettings):
     social_url: str = "http://127.0.0.1:8001"
     # Platform operators' token for registering merchants.
     admin_token: str | None = None
+    # Signs the attribution cookie a hand-off leaves (default: a key file in the data folder).
+    secret_key: str | None = None
+    # How long after a hand-off a purchase still counts for the creator.
+    attribution_window_days: int = 7
     # Flat shipping cost per merchant in an order, and how long stock waits for payment.
     shipping_idr: int = 15_000
     hold_minutes: int = 30

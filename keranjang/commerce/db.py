@@ -190,6 +190,8 @@ def product_view(connection: Connection, product_id: int) -> domain.Product | No
     return domain.Product(row[0], merchant, *row[1:7])
 
 
-def record_attribution(connection: Connection, a: domain.Attribution) -> None:
-    """One INSERT; the unique `jti` raises IntegrityError for a token already redeemed."""
-    connection.execute(_INSERT_ATTRIBUTION, asdict(a))
+def record_attribution(connection: Connection, a: domain.Attribution) -> int:
+    """One INSERT, returning the row id; the unique `jti` raises IntegrityError for a token
+    already redeemed."""
+    result = connection.execute(_INSERT_ATTRIBUTION, asdict(a))
+    return int(result.inserted_primary_key[0])  # type: ignore[index]

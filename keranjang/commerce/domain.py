@@ -119,6 +119,14 @@ class Attribution:
 
 
 @dataclass(frozen=True)
+class Landing:
+    """A redeemed hand-off: the product to show and the attribution it recorded."""
+
+    product: Product
+    attribution_id: int
+
+
+@dataclass(frozen=True)
 class Count:
     key: int
     handoffs: int

@@ -79,6 +79,7 @@ class CartLine:
     title: str
     unit_price_idr: int
     quantity: int
+    attribution_id: int | None = None
 
     @property
     def amount_idr(self) -> int:

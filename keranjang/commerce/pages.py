@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from keranjang.commerce import domain
 from keranjang.commerce.api import Service
+from keranjang.commerce.cookies import remember_attribution
 from keranjang.infra.http_errors import PathId
 from keranjang.infra.runtime import call_blocking
 
@@ -70,8 +71,9 @@ async def handoff_landing(
     if not token:
         raise domain.HandoffRefused("missing", "this link has no hand-off token")
     dialect = request.app.state.engine.dialect.name
-    product = await call_blocking(dialect, lambda: svc.redeem_handoff(token))
-    response = product_page(request, product, via_creator=True)
+    landing = await call_blocking(dialect, lambda: svc.redeem_handoff(token))
+    response = product_page(request, landing.product, via_creator=True)
+    remember_attribution(request, response, landing.attribution_id)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -230,7 +230,7 @@ class CommerceService:
             self._views[product_id] = product
         return product
 
-    def redeem_handoff(self, token: str) -> domain.Product:
+    def redeem_handoff(self, token: str) -> domain.Landing:
         """Verify a yellow-cart token, record its attribution once, and return the product."""
         claims = self._verified(token)
         try:
@@ -242,14 +242,14 @@ class CommerceService:
         domain.check_handoff_target(product, claims.merchant)
         with write_connection(self.sessions) as connection:
             try:
-                db.record_attribution(connection, self._attribution(claims))
+                attribution_id = db.record_attribution(connection, self._attribution(claims))
             except IntegrityError as exc:
                 # Products are never deleted, so the one constraint that can fail is the
                 # unique token id: this token was redeemed before.
                 raise domain.HandoffRefused(
                     "replayed", "this link has already been used; tap the yellow cart again", 410
                 ) from exc
-        return product
+        return domain.Landing(product, attribution_id)
 
     def _verified(self, token: str) -> handoff.HandoffClaims:
         try:

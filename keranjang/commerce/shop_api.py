@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from keranjang.commerce import orders
 from keranjang.commerce.checkout import BuyingService
+from keranjang.commerce.cookies import remembered_attribution
 from keranjang.commerce.fulfilment import FulfilmentService, View
 from keranjang.commerce.paying import PayingService
 from keranjang.infra.auth import bearer
@@ -110,8 +111,10 @@ def cart(buyer: Buyer, svc: Buying) -> CartOut:
 
 
 @router.put("/api/cart/items/{product_id}", response_model=CartOut)
-def set_quantity(product_id: PathId, body: QuantityIn, buyer: Buyer, svc: Buying) -> CartOut:
-    svc.set_quantity(buyer, product_id, body.quantity)
+def set_quantity(
+    product_id: PathId, body: QuantityIn, buyer: Buyer, svc: Buying, request: Request
+) -> CartOut:
+    svc.set_quantity(buyer, product_id, body.quantity, remembered_attribution(request))
     return cart_out(svc.cart(buyer))
 
 
