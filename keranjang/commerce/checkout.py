@@ -2,7 +2,6 @@
 idempotency key, order transitions, and releasing holds when payment never comes.
 Each public method is one transaction."""
 
-import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -11,13 +10,14 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerifyMismatchError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.commerce import db, domain, orders
 from keranjang.commerce import order_tables as t
 from keranjang.commerce.orders import OrderStatus
+from keranjang.infra.auth import token_digest
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import transaction
 
@@ -38,10 +38,6 @@ class Answer:
 
     status_code: int
     body: dict[str, Any]
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class BuyingService:
@@ -88,7 +84,7 @@ class BuyingService:
         now = self.clock.now()
         s.add(
             t.BuyerSessionRow(
-                token_hash=_token_hash(token),
+                token_hash=token_digest(token),
                 buyer_id=buyer_id,
                 created_at=now,
                 expires_at=now + timedelta(days=SESSION_DAYS),
@@ -100,7 +96,7 @@ class BuyingService:
         if not token:
             raise domain.Unauthenticated("log in first: send 'Authorization: Bearer <session>'")
         with self.sessions() as s:
-            row = s.get(t.BuyerSessionRow, _token_hash(token))
+            row = s.get(t.BuyerSessionRow, token_digest(token))
             if row is None or row.expires_at <= self.clock.now():
                 raise domain.Unauthenticated("your session has ended; log in again")
             return row.buyer_id
@@ -316,15 +312,3 @@ def _insert_order(
         )
     t.record_event(s, order, None, f"buyer:{buyer_id}", "checkout", now)
     return t.order_view(s, order, lines)
-
-
-def held_units(s: Session, product_id: int) -> int:
-    """Units of a product held by unpaid orders (for tests and the seller center)."""
-    return (
-        s.scalar(
-            select(func.coalesce(func.sum(t.StockHoldRow.quantity), 0)).where(
-                t.StockHoldRow.product_id == product_id, t.StockHoldRow.released_at.is_(None)
-            )
-        )
-        or 0
-    )

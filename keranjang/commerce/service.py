@@ -1,6 +1,5 @@
 """Commerce's use cases. Each public method is one transaction."""
 
-import hashlib
 import json
 import secrets
 import threading
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang import handoff
 from keranjang.commerce import db, domain
+from keranjang.infra.auth import token_digest
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import read_connection, transaction, write_connection
 
@@ -39,10 +39,6 @@ class Incomplete:
 
     application_id: int
     missing: list[str]
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class CommerceService:
@@ -127,7 +123,7 @@ class CommerceService:
             name=new.name.strip(),
             kind=new.kind.value,
             city=new.city.strip(),
-            token_hash=token_hash(token),
+            token_hash=token_digest(token),
             created_at=self.clock.now(),
         )
         s.add(row)
@@ -153,7 +149,7 @@ class CommerceService:
         if not token:
             raise domain.Unauthenticated("send your shop token as 'Authorization: Bearer …'")
         with self.sessions() as s:
-            row = db.merchant_by_token_hash(s, token_hash(token))
+            row = db.merchant_by_token_hash(s, token_digest(token))
             if row is None:
                 raise domain.Unauthenticated("that shop token is not valid")
             return row.to_domain()

@@ -1,6 +1,5 @@
 """Social's use cases. Each public method is one transaction."""
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 
@@ -8,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang import handoff
+from keranjang.infra.auth import token_digest
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import read_connection, transaction
 from keranjang.social import db, domain
@@ -26,10 +26,6 @@ class NewContent:
 class Registered:
     creator: domain.Creator
     token: str
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class SocialService:
@@ -63,7 +59,7 @@ class SocialService:
                 handle=handle,
                 display_name=display_name.strip(),
                 ecommerce_permitted=False,
-                token_hash=token_hash(token),
+                token_hash=token_digest(token),
                 created_at=self.clock.now(),
             )
             s.add(row)
@@ -74,7 +70,7 @@ class SocialService:
         if not token:
             raise domain.Unauthenticated("send your creator token as 'Authorization: Bearer …'")
         with self.sessions() as s:
-            row = db.creator_by_token_hash(s, token_hash(token))
+            row = db.creator_by_token_hash(s, token_digest(token))
             if row is None:
                 raise domain.Unauthenticated("that creator token is not valid")
             return row.to_domain()
