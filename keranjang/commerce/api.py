@@ -51,7 +51,21 @@ class RegisteredOut(MerchantOut):
     token: str = Field(description="Bearer token for the seller API; shown once.")
 
 
-class ProductIn(BaseModel):
+class CrossBorderFields(BaseModel):
+    """Permendag 31/2023: HS code, origin and FOB price (Pasal 19), standards numbers (Pasal 11).
+    A cross-border product (sold directly from abroad) needs HS code, FOB price and NPB number,
+    and its FOB price must be at least US$100 unless its HS code is on the positive list."""
+
+    hs_code: str | None = Field(default=None, max_length=13, examples=["6205.20.00"])
+    origin_country: str = Field(default="ID", max_length=2, examples=["ID", "CN"])
+    cross_border: bool = Field(default=False, description="Shipped directly from abroad.")
+    fob_usd_cents: int | None = Field(default=None, description="FOB price in US cents.")
+    npb_number: str | None = Field(default=None, max_length=64)
+    sni_number: str | None = Field(default=None, max_length=64)
+    halal_number: str | None = Field(default=None, max_length=64)
+
+
+class ProductIn(CrossBorderFields):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(max_length=200)
     description: str = Field(default="", max_length=5000)
@@ -61,7 +75,7 @@ class ProductIn(BaseModel):
     image_url: str | None = Field(default=None, max_length=500)
 
 
-class ProductOut(BaseModel):
+class ProductOut(CrossBorderFields):
     id: int
     merchant: MerchantOut
     title: str
@@ -127,15 +141,10 @@ def catalog_entry(request: Request, p: domain.Product) -> CatalogEntry:
 
 
 def product_out(request: Request, p: domain.Product) -> ProductOut:
+    fields = {name: getattr(p, name) for name in ProductOut.model_fields if name != "merchant"}
     return ProductOut(
-        id=p.id,
+        **fields | {"image_url": image_url(request, p)},
         merchant=MerchantOut.model_validate(p.merchant, from_attributes=True),
-        title=p.title,
-        description=p.description,
-        price_idr=p.price_idr,
-        stock=p.stock,
-        category=p.category,
-        image_url=image_url(request, p),
     )
 
 
@@ -228,9 +237,7 @@ def get_application(application_id: PathId, svc: Service) -> dict[str, object]:
 
 @router.post("/api/products", status_code=201, response_model=ProductOut, tags=["catalog"])
 def add_product(body: ProductIn, merchant: Merchant, svc: Service, request: Request) -> ProductOut:
-    new = domain.NewProduct(
-        body.title, body.description, body.price_idr, body.stock, body.category, body.image_url
-    )
+    new = domain.NewProduct(**body.model_dump())
     return product_out(request, svc.add_product(merchant, new))
 
 

@@ -4,10 +4,20 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from itsdangerous import TimestampSigner
 
-from keranjang.commerce import api, db, domain, pages, seller_api, shop_api
+from keranjang.commerce import (
+    api,
+    buyer_pages,
+    db,
+    domain,
+    pages,
+    seller_api,
+    seller_pages,
+    shop_api,
+)
 from keranjang.commerce.checkout import BuyingService, CheckoutSettings
 from keranjang.commerce.config import CommerceSettings
 from keranjang.commerce.fulfilment import FulfilmentService
+from keranjang.commerce.invoices import InvoiceService
 from keranjang.commerce.issuer_keys import IssuerKeys
 from keranjang.commerce.paying import PayingService
 from keranjang.commerce.service import CommerceService
@@ -68,7 +78,11 @@ def create_app(
             ),
         ),
     )
-    app = service_app(shell, api.router, shop_api.router, seller_api.router, pages.router)
+    app = service_app(
+        shell, api.router, shop_api.router, seller_api.router, pages.router, buyer_pages.router
+    )
+    app.include_router(seller_pages.router)
+    app.state.seller_sessions = seller_pages.session_serializer(settings)
     app.state.buying = buying
     app.state.attribution_signer = TimestampSigner(
         settings.secret_key
@@ -76,6 +90,7 @@ def create_app(
         salt="keranjang.attribution",
     )
     app.state.fulfilment = FulfilmentService(service.sessions, service.clock)
+    app.state.invoices = InvoiceService(service.sessions)
     app.state.paying = PayingService(
         service.sessions, service.clock, partner or default_partner(settings), settings.public_url
     )

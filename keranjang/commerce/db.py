@@ -1,18 +1,20 @@
 """Commerce's tables and queries. From social it stores only the allowed hand-off claims."""
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Connection,
     ForeignKey,
     Integer,
     String,
     Text,
     bindparam,
+    false,
     func,
     insert,
     select,
@@ -23,6 +25,8 @@ from keranjang.commerce import domain
 from keranjang.infra.types import Id, UtcDateTime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# A product's seller-editable fields, in `domain.NewProduct`'s order.
+LISTING_FIELDS = tuple(f.name for f in fields(domain.NewProduct))
 T = TypeVar("T")
 
 
@@ -72,20 +76,27 @@ class ProductRow(Base):
     stock: Mapped[int] = mapped_column(Integer)
     category: Mapped[str] = mapped_column(String(60))
     image_url: Mapped[str | None] = mapped_column(String(500))
+    hs_code: Mapped[str | None] = mapped_column(String(10))
+    origin_country: Mapped[str] = mapped_column(String(2), server_default="ID")
+    cross_border: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    fob_usd_cents: Mapped[int | None] = mapped_column(BigInteger)
+    npb_number: Mapped[str | None] = mapped_column(String(64))
+    sni_number: Mapped[str | None] = mapped_column(String(64))
+    halal_number: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     merchant: Mapped[MerchantRow] = relationship(lazy="joined")
+
+    def set_listing(self, listing: domain.NewProduct) -> None:
+        """Copy a checked listing onto the row (every seller-editable field)."""
+        for name in LISTING_FIELDS:
+            setattr(self, name, getattr(listing, name))
 
     def to_domain(self) -> domain.Product:
         return domain.Product(
             id=self.id,
             merchant=self.merchant.to_domain(),
-            title=self.title,
-            description=self.description,
-            price_idr=self.price_idr,
-            stock=self.stock,
-            category=self.category,
-            image_url=self.image_url,
+            **{name: getattr(self, name) for name in LISTING_FIELDS},
         )
 
 
@@ -163,12 +174,7 @@ _m, _p = MerchantRow, ProductRow
 _PRODUCT_VIEW = (
     select(
         _p.id,
-        _p.title,
-        _p.description,
-        _p.price_idr,
-        _p.stock,
-        _p.category,
-        _p.image_url,
+        *(getattr(_p, name) for name in LISTING_FIELDS),
         _m.id,
         _m.slug,
         _m.name,
@@ -186,8 +192,9 @@ def product_view(connection: Connection, product_id: int) -> domain.Product | No
     row = connection.execute(_PRODUCT_VIEW, {"product_id": product_id}).first()
     if row is None:
         return None
-    merchant = domain.Merchant(row[7], row[8], row[9], domain.MerchantKind(row[10]), row[11])
-    return domain.Product(row[0], merchant, *row[1:7])
+    *listing, m_id, m_slug, m_name, m_kind, m_city = row[1:]
+    merchant = domain.Merchant(m_id, m_slug, m_name, domain.MerchantKind(m_kind), m_city)
+    return domain.Product(row[0], merchant, *listing)
 
 
 def record_attribution(connection: Connection, a: domain.Attribution) -> int:

@@ -13,7 +13,7 @@ Errors::
 
 import enum
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 
 
@@ -57,6 +57,15 @@ class MerchantKind(enum.StrEnum):
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,48}[a-z0-9])$")
 MAX_PRICE_IDR = 1_000_000_000_000
+COUNTRY = re.compile(r"^[A-Z]{2}$")
+HS_CODE = re.compile(r"^[0-9]{6,10}$")  # after dots are removed
+STANDARD_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .:/-]{1,62}[A-Za-z0-9]$")
+MAX_FOB_USD_CENTS = 100_000_000_00
+MIN_CROSS_BORDER_FOB_USD_CENTS = 100_00  # US$100 FOB a unit (Pasal 19)
+# The positive list's goods by HS heading: printed books, newspapers and children's books
+# (4901-4903), printed music (4904), cinematographic film (3706) and recorded media carrying
+# software or music (8523).
+POSITIVE_LIST_HS_HEADINGS = ("4901", "4902", "4903", "4904", "3706", "8523")
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,13 @@ class Product:
     stock: int
     category: str
     image_url: str | None
+    hs_code: str | None = None
+    origin_country: str = "ID"
+    cross_border: bool = False
+    fob_usd_cents: int | None = None
+    npb_number: str | None = None
+    sni_number: str | None = None
+    halal_number: str | None = None
 
     @property
     def in_stock(self) -> bool:
@@ -86,22 +102,43 @@ class Product:
 
 @dataclass(frozen=True)
 class NewProduct:
+    """A listing as a seller submits it. Cross-border listings (sold directly from abroad) carry
+    what Permendag 31/2023 asks: HS code, origin, FOB price in US cents (Pasal 19) and the
+    standards numbers a buyer must see (NPB, SNI, halal; Pasal 11)."""
+
     title: str
     description: str
     price_idr: int
     stock: int
     category: str
     image_url: str | None = None
+    hs_code: str | None = None
+    origin_country: str = "ID"
+    cross_border: bool = False
+    fob_usd_cents: int | None = None
+    npb_number: str | None = None
+    sni_number: str | None = None
+    halal_number: str | None = None
 
 
 @dataclass(frozen=True)
 class ProductChange:
-    """A seller's edit of a product; None leaves a field as it is."""
+    """A seller's edit of a product; None leaves a field as it is. Optional text fields are
+    cleared with an empty string."""
 
     title: str | None = None
     description: str | None = None
     price_idr: int | None = None
     stock: int | None = None
+    category: str | None = None
+    image_url: str | None = None
+    hs_code: str | None = None
+    origin_country: str | None = None
+    cross_border: bool | None = None
+    fob_usd_cents: int | None = None
+    npb_number: str | None = None
+    sni_number: str | None = None
+    halal_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,7 +213,10 @@ def check_slug(slug: str) -> str:
 
 
 def check_new_product(p: NewProduct) -> NewProduct:
-    if not 1 <= len(p.title.strip()) <= 200:
+    """The listing, normalised (trimmed text, empty optional text as None, upper-case country),
+    or `Invalid` naming the first field to fix."""
+    p = _normalised(p)
+    if not 1 <= len(p.title) <= 200:
         raise Invalid("title must be 1 to 200 characters")
     if not 1 <= p.price_idr <= MAX_PRICE_IDR:
         raise Invalid(f"price_idr must be a whole number of rupiah from 1 to {MAX_PRICE_IDR}")
@@ -184,21 +224,79 @@ def check_new_product(p: NewProduct) -> NewProduct:
         raise Invalid("stock cannot be negative")
     if p.image_url is not None and not p.image_url.startswith(("https://", "http://", "/")):
         raise Invalid("image_url must be an http(s) URL or a path on this shop")
+    _check_origin_and_codes(p)
+    if p.cross_border:
+        _check_cross_border(p)
     return p
+
+
+def _normalised(p: NewProduct) -> NewProduct:
+    def text(value: str | None) -> str | None:
+        return (value or "").strip() or None
+
+    return replace(
+        p,
+        title=p.title.strip(),
+        description=p.description.strip(),
+        category=p.category.strip() or "Lainnya",
+        image_url=text(p.image_url),
+        hs_code=(text(p.hs_code) or "").replace(".", "") or None,
+        origin_country=p.origin_country.strip().upper(),
+        npb_number=text(p.npb_number),
+        sni_number=text(p.sni_number),
+        halal_number=text(p.halal_number),
+    )
+
+
+def _check_origin_and_codes(p: NewProduct) -> None:
+    if not COUNTRY.match(p.origin_country):
+        raise Invalid("origin_country must be an ISO 3166 two-letter country code, like ID or CN")
+    if p.hs_code is not None and not HS_CODE.match(p.hs_code):
+        raise Invalid("hs_code must be 6 to 10 digits (dots allowed), like 6205.20.00")
+    if p.fob_usd_cents is not None and not 1 <= p.fob_usd_cents <= MAX_FOB_USD_CENTS:
+        raise Invalid(
+            f"fob_usd_cents must be a whole number of US cents from 1 to {MAX_FOB_USD_CENTS}"
+        )
+    for name in ("npb_number", "sni_number", "halal_number"):
+        value = getattr(p, name)
+        if value is not None and not STANDARD_NUMBER.match(value):
+            raise Invalid(f"{name} must be 3 to 64 letters, digits, spaces or . : / -")
+
+
+def _check_cross_border(p: NewProduct) -> None:
+    """Pasal 19: goods sold directly from abroad name their HS code, origin and FOB price, which
+    is at least US$100 a unit unless the HS code is on the positive list; Pasal 11: they show
+    their standards proof (the NPB number)."""
+    if p.origin_country == "ID":
+        raise Invalid(
+            "origin_country must be the country the goods ship from: a cross-border product does not ship from ID"
+        )
+    if p.hs_code is None:
+        raise Invalid("hs_code is required for a cross-border product")
+    if p.fob_usd_cents is None:
+        raise Invalid(
+            "fob_usd_cents (the FOB price in US cents) is required for a cross-border product"
+        )
+    if p.fob_usd_cents < MIN_CROSS_BORDER_FOB_USD_CENTS and not on_positive_list(p.hs_code):
+        raise Invalid(
+            "fob_usd_cents must be at least 10000 (US$100 FOB a unit) for goods sold directly "
+            "from abroad (Permendag 31/2023 Pasal 19), unless the HS code is on the positive list"
+        )
+    if p.npb_number is None:
+        raise Invalid("npb_number is required for a cross-border product (Pasal 11)")
+
+
+def on_positive_list(hs_code: str) -> bool:
+    """Whether an HS code falls under the cross-border positive list (Kepmendag 1998/2023):
+    books, films, software and music, matched here by their HS headings."""
+    return hs_code.startswith(POSITIVE_LIST_HS_HEADINGS)
 
 
 def apply_change(product: Product, change: ProductChange) -> NewProduct:
     """The product as it will be after the change, checked by the same rules as a new one."""
-    return check_new_product(
-        NewProduct(
-            title=product.title if change.title is None else change.title,
-            description=product.description if change.description is None else change.description,
-            price_idr=product.price_idr if change.price_idr is None else change.price_idr,
-            stock=product.stock if change.stock is None else change.stock,
-            category=product.category,
-            image_url=product.image_url,
-        )
-    )
+    current = NewProduct(**{f.name: getattr(product, f.name) for f in fields(NewProduct)})
+    edits = {k: v for k, v in asdict(change).items() if v is not None}
+    return check_new_product(replace(current, **edits))
 
 
 def check_handoff_target(product: Product, claimed_merchant: int) -> None:

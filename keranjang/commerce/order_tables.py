@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from keranjang.commerce import orders
-from keranjang.commerce.db import Base, ProductRow
+from keranjang.commerce.db import Base, MerchantRow, ProductRow
 from keranjang.commerce.orders import OrderStatus
 from keranjang.infra.types import Id, UtcDateTime
 
@@ -206,6 +206,7 @@ def order_view(
         "shipping_address": json.loads(order.shipping_address),
         "hold_expires_at": order.hold_expires_at.isoformat(),
         "created_at": order.created_at.isoformat(),
+        "invoice": _invoice_ref(s, order),
         "lines": [
             {
                 "product_id": x.product_id,
@@ -216,6 +217,19 @@ def order_view(
             for x in lines
         ],
     }
+
+
+def _invoice_ref(s: Session, order: OrderRow) -> dict[str, str] | None:
+    if order.status in UNPAID:
+        return None
+    number = s.scalar(select(InvoiceRow.number).where(InvoiceRow.order_id == order.id))
+    if number is None:
+        return None
+    path = f"/orders/{order.id}/invoice"
+    return {"number": number, "url": path, "pdf_url": f"{path}.pdf"}
+
+
+UNPAID = frozenset({OrderStatus.AWAITING_PAYMENT.value, OrderStatus.EXPIRED.value})
 
 
 class PaymentRow(Base):
@@ -245,3 +259,71 @@ class PaymentEventRow(Base):
     amount_idr: Mapped[int] = mapped_column(BigInteger)
     outcome: Mapped[str] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class InvoiceRow(Base):
+    """The invoice of a paid order, issued once in the transaction that marks it paid. `body`
+    freezes what it says (seller, buyer, address, lines, amounts) as of that moment, so later
+    edits to the shop or the account never change an issued invoice."""
+
+    __tablename__ = "invoices"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    body: Mapped[str] = mapped_column(Text)
+
+
+class AddressRow(Base):
+    """A buyer's saved shipping address."""
+
+    __tablename__ = "buyer_addresses"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"), index=True)
+    label: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(16))
+    street: Mapped[str] = mapped_column(String(300))
+    city: Mapped[str] = mapped_column(String(80))
+    postal_code: Mapped[str] = mapped_column(String(5))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+def invoice_number(order: OrderRow, issued_at: datetime) -> str:
+    """`INV/<issue date>/KRJ/<order id, ten digits>`: unique (one invoice per order), never
+    reused, and it needs no counter that concurrent payments would fight over."""
+    return f"INV/{issued_at:%Y%m%d}/KRJ/{order.id:010d}"
+
+
+def issue_invoice(s: Session, order: OrderRow, now: datetime) -> InvoiceRow:
+    """The order's invoice, written once as it becomes paid, with everything it says frozen."""
+    merchant = s.get_one(MerchantRow, order.merchant_id)
+    buyer = s.get_one(BuyerRow, order.buyer_id)
+    payment = s.scalar(select(PaymentRow).where(PaymentRow.order_id == order.id))
+    view = order_view(s, order)
+    body = {
+        "order_id": order.id,
+        "order_number": order.number,
+        "seller": {"name": merchant.name, "slug": merchant.slug, "city": merchant.city},
+        "buyer": {"name": buyer.name, "email": buyer.email},
+        "shipping_address": view["shipping_address"],
+        "lines": view["lines"],
+        "subtotal_idr": order.subtotal_idr,
+        "shipping_idr": order.shipping_idr,
+        "total_idr": order.total_idr,
+        "payment": None
+        if payment is None
+        else {
+            "partner": payment.partner,
+            "method": payment.method,
+            "reference": payment.partner_transaction_id,
+        },
+    }
+    invoice = InvoiceRow(
+        order_id=order.id,
+        number=invoice_number(order, now),
+        issued_at=now,
+        body=json.dumps(body),
+    )
+    s.add(invoice)
+    return invoice

@@ -121,6 +121,8 @@ def _apply(s: Session, event: PaymentEvent, now: datetime) -> str:
         return f"noted: order is already {order.status}"
     actor = "partner:" + event.partner_transaction_id[:30]
     t.move_order(s, order, OrderStatus.PAID, actor, "", now)
+    s.flush()
+    t.issue_invoice(s, order, now)
     return "order paid"
 
 

@@ -1,14 +1,17 @@
 """The seller center's API (token-authenticated): a merchant's own products and orders."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from keranjang.commerce import domain
 from keranjang.commerce.api import Merchant, ProductOut, Service, product_out
 from keranjang.commerce.fulfilment import FulfilmentService, View
+from keranjang.commerce.invoices import invoice_json
 from keranjang.commerce.orders import OrderStatus
+from keranjang.commerce.shop_api import invoice_pdf_response
 from keranjang.infra.http_errors import PathId
 
 
@@ -23,11 +26,22 @@ class CancelIn(BaseModel):
 
 
 class ProductChangeIn(BaseModel):
+    """Only the fields sent change; send "" to clear an optional text field."""
+
     model_config = ConfigDict(extra="forbid")
     title: str | None = Field(default=None, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
     price_idr: int | None = None
     stock: int | None = Field(default=None, ge=0, le=10_000_000)
+    category: str | None = Field(default=None, max_length=60)
+    image_url: str | None = Field(default=None, max_length=500)
+    hs_code: str | None = Field(default=None, max_length=13)
+    origin_country: str | None = Field(default=None, max_length=2)
+    cross_border: bool | None = None
+    fob_usd_cents: int | None = None
+    npb_number: str | None = Field(default=None, max_length=64)
+    sni_number: str | None = Field(default=None, max_length=64)
+    halal_number: str | None = Field(default=None, max_length=64)
 
 
 async def fulfilment(request: Request) -> FulfilmentService:
@@ -57,6 +71,23 @@ def deliver(order_id: PathId, merchant: Merchant, svc: Fulfilment) -> View:
 @router.post("/orders/{order_id}/cancel")
 def cancel(order_id: PathId, body: CancelIn, merchant: Merchant, svc: Fulfilment) -> View:
     return svc.merchant_cancel(merchant.id, order_id, body.reason)
+
+
+@router.get(
+    "/orders/{order_id}/invoice",
+    summary="A paid order's invoice (409 while unpaid)",
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def invoice(
+    order_id: PathId,
+    merchant: Merchant,
+    request: Request,
+    format: Literal["json", "pdf"] = "json",
+) -> Response:
+    found = request.app.state.invoices.for_merchant(merchant.id, order_id)
+    if format == "pdf":
+        return invoice_pdf_response(found)
+    return JSONResponse(invoice_json(found))
 
 
 @router.patch("/products/{product_id}", response_model=ProductOut)

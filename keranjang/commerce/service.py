@@ -167,20 +167,11 @@ class CommerceService:
 
     # catalog --------------------------------------------------------------------------------
     def add_product(self, merchant: domain.Merchant, new: domain.NewProduct) -> domain.Product:
-        domain.check_new_product(new)
+        listing = domain.check_new_product(new)
         now = self.clock.now()
         with transaction(self.sessions) as s:
-            row = db.ProductRow(
-                merchant_id=merchant.id,
-                title=new.title.strip(),
-                description=new.description.strip(),
-                price_idr=new.price_idr,
-                stock=new.stock,
-                category=new.category.strip() or "Lainnya",
-                image_url=new.image_url,
-                created_at=now,
-                updated_at=now,
-            )
+            row = db.ProductRow(merchant_id=merchant.id, created_at=now, updated_at=now)
+            row.set_listing(listing)
             s.add(row)
             s.flush()
             s.refresh(row)
@@ -194,9 +185,7 @@ class CommerceService:
             row = s.get(db.ProductRow, product_id)
             if row is None or row.merchant_id != merchant.id:
                 raise domain.NotFound(f"no product with id {product_id} in your shop")
-            after = domain.apply_change(row.to_domain(), change)
-            row.title, row.description = after.title.strip(), after.description.strip()
-            row.price_idr, row.stock = after.price_idr, after.stock
+            row.set_listing(domain.apply_change(row.to_domain(), change))
             row.updated_at = self.clock.now()
             s.flush()
             return row.to_domain()

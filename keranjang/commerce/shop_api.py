@@ -1,10 +1,10 @@
 """The buyer's JSON API: accounts, the cart, checkout and orders."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import structlog
 from fastapi import APIRouter, Depends, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -12,6 +12,13 @@ from keranjang.commerce import orders
 from keranjang.commerce.checkout import BuyingService
 from keranjang.commerce.cookies import remembered_attribution
 from keranjang.commerce.fulfilment import FulfilmentService, View
+from keranjang.commerce.invoices import (
+    Invoice,
+    InvoiceService,
+    invoice_json,
+    pdf_filename,
+    render_pdf,
+)
 from keranjang.commerce.paying import PayingService
 from keranjang.infra.auth import bearer
 from keranjang.infra.http_errors import PathId
@@ -168,6 +175,36 @@ def my_order(order_id: PathId, buyer: Buyer, svc: Fulfilment) -> View:
 @router.post("/api/orders/{order_id}/cancel")
 def cancel_my_order(order_id: PathId, body: BuyerCancelIn, buyer: Buyer, svc: Fulfilment) -> View:
     return svc.buyer_cancel(buyer, order_id, body.reason)
+
+
+async def invoices(request: Request) -> InvoiceService:
+    svc: InvoiceService = request.app.state.invoices
+    return svc
+
+
+Invoices = Annotated[InvoiceService, Depends(invoices)]
+
+
+def invoice_pdf_response(invoice: Invoice) -> Response:
+    return Response(
+        render_pdf(invoice),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{pdf_filename(invoice)}"'},
+    )
+
+
+@router.get(
+    "/api/orders/{order_id}/invoice",
+    summary="The paid order's invoice (409 while unpaid)",
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def my_invoice(
+    order_id: PathId, buyer: Buyer, svc: Invoices, format: Literal["json", "pdf"] = "json"
+) -> Response:
+    invoice = svc.for_buyer(buyer, order_id)
+    if format == "pdf":
+        return invoice_pdf_response(invoice)
+    return JSONResponse(invoice_json(invoice))
 
 
 class PayIn(BaseModel):
