@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,6 +19,9 @@ from keranjang.infra.clock import FixedClock
 from keranjang.social.app import create_app as social_app
 from keranjang.social.catalog import HttpCatalog
 from keranjang.social.config import SocialSettings
+
+if TYPE_CHECKING:
+    from tests.integration.payment_partners import SimulatorHarness
 
 OPERATOR = "operator-test-token"
 COMMERCE_URL = "http://commerce.test"
@@ -163,3 +166,15 @@ def system(
         yield System(social, commerce, clock, key, s_app.state.engine, c_app.state.engine)
     s_app.state.engine.dispose()
     c_app.state.engine.dispose()
+
+
+@pytest.fixture
+def partner(
+    system: System, database_url: Callable[[str], str], clock: FixedClock, tmp_path: Path
+) -> Iterator["SimulatorHarness"]:
+    """The payment simulator, in-process on its own database, as commerce's payment partner."""
+    from tests.integration.payment_partners import simulator_harness
+
+    for harness in simulator_harness(database_url, clock, tmp_path / "payments"):
+        system.commerce.app.state.paying.partner = harness.partner  # type: ignore[attr-defined]
+        yield harness

@@ -1,27 +1,14 @@
 """Paying an order through the payment simulator: the buyer pays on the partner's page, the
 partner's signed notifications mark the order paid exactly once, forgeries change nothing."""
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from keranjang.commerce import order_tables as t
-from keranjang.infra.clock import FixedClock
 from tests.integration.conftest import System
-from tests.integration.payment_partners import HTML, SimulatorHarness, simulator_harness
+from tests.integration.payment_partners import HTML, SimulatorHarness
 from tests.integration.test_checkout import buyer, checkout, put_in_cart
-
-
-@pytest.fixture
-def partner(
-    system: System, database_url, clock: FixedClock, tmp_path: Path
-) -> Iterator[SimulatorHarness]:  # type: ignore[no-untyped-def]
-    for harness in simulator_harness(database_url, clock, tmp_path / "payments"):
-        system.commerce.app.state.paying.partner = harness.partner  # type: ignore[attr-defined]
-        yield harness
 
 
 def unpaid_order(system: System) -> tuple[dict[str, Any], dict[str, str]]:
