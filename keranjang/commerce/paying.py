@@ -80,10 +80,35 @@ class PayingService:
                 f"the payment partner could not take the payment: {exc}"
             ) from exc
 
+    def _confirmed(self, event: PaymentEvent) -> bool:
+        """A settlement moves money, so it is checked with the partner's status API before the
+        order is paid (the notification's signature does not cover every field). Raises
+        `PaymentUnavailable` when the partner cannot answer: the partner then retries later."""
+        try:
+            current = self.partner.status(event.order_id)
+        except PaymentError as exc:
+            raise PaymentUnavailable(
+                f"could not confirm the payment with the partner: {exc}"
+            ) from exc
+        same = (current.partner_transaction_id, current.gross_amount) == (
+            event.partner_transaction_id,
+            event.gross_amount,
+        )
+        if not (current.is_paid and same):
+            log.warning(
+                "payment_not_confirmed",
+                order=event.order_id,
+                notified=event.status,
+                partner_says=current.status,
+            )
+        return current.is_paid and same
+
     def notified(self, headers: Mapping[str, str], body: bytes) -> str:
         """Handle one notification exactly once; raises `NotificationRejected` for anything not
         genuine. Returns what was done, for the log and the partner's record."""
         event = self.partner.parse_notification(headers, body)
+        if event.is_paid and not self._confirmed(event):
+            return "held: the partner's status does not confirm this payment"
         now = self.clock.now()
         try:
             with transaction(self.sessions) as s:

@@ -19,7 +19,7 @@ from keranjang.commerce.invoices import (
     pdf_filename,
     render_pdf,
 )
-from keranjang.commerce.paying import PayingService
+from keranjang.commerce.paying import PayingService, PaymentUnavailable
 from keranjang.infra.auth import bearer
 from keranjang.infra.http_errors import PathId
 from keranjang.payments import NotificationRejected, PaymentMethod
@@ -237,4 +237,6 @@ async def payment_notification(request: Request, svc: Paying) -> JSONResponse:
     except NotificationRejected as exc:
         log.warning("payment_notification_rejected", reason=str(exc))
         return JSONResponse({"error": "NotificationRejected", "detail": str(exc)}, 400)
+    except PaymentUnavailable as exc:  # the partner retries a notification that was not taken
+        return JSONResponse({"error": "PaymentUnavailable", "detail": str(exc)}, 503)
     return JSONResponse({"outcome": outcome})

@@ -6,8 +6,9 @@ from typing import Any
 from sqlalchemy import select
 
 from keranjang.commerce import order_tables as t
+from keranjang.payments.midtrans_wire import signature
 from tests.integration.conftest import System
-from tests.integration.payment_partners import HTML, SimulatorHarness
+from tests.integration.payment_partners import HTML, SERVER_KEY, SimulatorHarness, encode
 from tests.integration.test_checkout import buyer, checkout, put_in_cart
 
 
@@ -111,3 +112,52 @@ def test_paying_someone_elses_order_is_not_found(system: System, partner: Simula
         f"/api/orders/{order['id']}/payment", json={"method": "qris"}, headers=stranger
     )
     assert r.status_code == 404
+
+
+def test_a_validly_signed_settlement_the_partner_does_not_confirm_pays_nothing(
+    system: System, partner: SimulatorHarness
+) -> None:
+    """Someone holding the server key signs a settlement for an order nobody paid: commerce asks
+    the partner's status API, hears 'pending', and leaves the order unpaid."""
+    order, auth = unpaid_order(system)
+    start_payment(system, order, auth)
+    pending = next(
+        d.json() for d in partner.delivered() if d.json()["transaction_status"] == "pending"
+    )
+    order_id, amount = str(pending["order_id"]), str(pending["gross_amount"])
+    settled = pending | {
+        "transaction_status": "settlement",
+        "status_code": "200",
+        "signature_key": signature(order_id, "200", amount, SERVER_KEY),
+    }
+    r = system.commerce.post(
+        "/payments/notifications",
+        content=encode(settled),
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 200
+    assert r.json()["outcome"].startswith("held: the partner's status does not confirm")
+    assert status_of(system, order["id"]) == "awaiting_payment"
+
+
+def test_a_settlement_that_cannot_be_confirmed_is_refused_for_a_retry(
+    system: System, partner: SimulatorHarness
+) -> None:
+    order, auth = unpaid_order(system)
+    pay_on_partner_page(partner, start_payment(system, order, auth))
+    notes = partner.delivered()
+    paying = system.commerce.app.state.paying  # type: ignore[attr-defined]
+    reachable, paying.partner = paying.partner, partner.unreachable()
+    settled = next(n for n in notes if n.json()["transaction_status"] == "settlement")
+    r = system.commerce.post(
+        "/payments/notifications", content=settled.body, headers=settled.headers
+    )
+    assert r.status_code == 503  # the partner keeps the notification and sends it again
+    assert status_of(system, order["id"]) == "awaiting_payment"
+
+    paying.partner = reachable
+    r = system.commerce.post(
+        "/payments/notifications", content=settled.body, headers=settled.headers
+    )
+    assert (r.status_code, r.json()["outcome"]) == (200, "order paid")
+    assert status_of(system, order["id"]) == "paid"
