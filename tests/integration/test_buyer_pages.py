@@ -4,6 +4,7 @@ PostgreSQL, with the payment simulator in-process."""
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -376,6 +377,39 @@ def test_submitting_the_same_checkout_twice_places_the_orders_once(
     assert first.headers["location"] == second.headers["location"]
     assert count(system, t.OrderRow) == 1 and count(system, t.PaymentRow) == 1
     assert stock(system, product["id"]) == 3
+
+
+def test_a_double_click_on_place_order_places_the_orders_once(
+    system: System, partner: SimulatorHarness
+) -> None:
+    product = batik(system)
+    sign_up(system)
+    add(system, product["id"])
+    key = checkout_key(get(system, "/checkout"))
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: check_out(system, key), range(4)))
+    pay_page = answers[0].headers["location"]
+    assert {(r.status_code, r.headers["location"]) for r in answers} == {(303, pay_page)}
+    assert count(system, t.OrderRow) == 1 and count(system, t.PaymentRow) == 1
+
+
+def test_when_the_partner_is_down_the_orders_stand_and_can_be_paid_later(
+    system: System, partner: SimulatorHarness
+) -> None:
+    paying = system.commerce.app.state.paying  # type: ignore[attr-defined]
+    paying.partner = partner.unreachable()
+    product = batik(system)
+    sign_up(system)
+    add(system, product["id"])
+    r = check_out(system)
+    assert r.status_code == 200 and "Mitra pembayaran belum bisa dihubungi" in r.text
+    [order_id] = re.findall(r'data-testid="pay-entry" data-order-id="(\d+)"', r.text)
+    assert status_of(system, int(order_id)) == "awaiting_payment" and cart_lines(system) == []
+    down = post(system, f"/orders/{order_id}/pay", method="virtual_account")
+    assert down.status_code == 503 and "tidak bisa dihubungi" in down.text
+    paying.partner = partner.partner
+    up = post(system, f"/orders/{order_id}/pay", method="virtual_account")
+    assert up.status_code == 303 and up.headers["location"].startswith(f"{PAYMENTS_URL}/pay/")
 
 
 def test_a_cart_across_shops_gets_a_pay_link_per_order(

@@ -35,9 +35,12 @@ class PendingAdd:
 
 
 def pending_add(fields: Mapping[str, str]) -> PendingAdd | None:
+    """The product and quantity a form carries (no quantity means one), or None if either is
+    not a whole number in range."""
     product_id = _whole_number(fields.get("product_id", ""))
-    quantity = _whole_number(fields.get("quantity", "")) or 1
-    if not product_id or not 1 <= quantity <= orders.MAX_QUANTITY:
+    given = fields.get("quantity", "").strip()
+    quantity = _whole_number(given) if given else 1
+    if not product_id or quantity is None or not 1 <= quantity <= orders.MAX_QUANTITY:
         return None
     return PendingAdd(product_id, quantity)
 

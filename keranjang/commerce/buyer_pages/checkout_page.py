@@ -20,9 +20,8 @@ from keranjang.commerce.buyer_pages.guard import (
     buying,
     personal_page,
 )
-from keranjang.commerce.buyer_pages.order_pages import METHODS, shops
+from keranjang.commerce.buyer_pages.order_pages import METHODS, shops, start_payment
 from keranjang.commerce.checkout import Answer
-from keranjang.commerce.paying import PayingService, PaymentUnavailable
 from keranjang.commerce.service import CommerceService
 from keranjang.commerce.shop_api import AddressIn
 from keranjang.payments import PaymentMethod
@@ -141,13 +140,8 @@ def pay_for(
     request: Request, buyer: int, placed: list[dict[str, Any]], method: PaymentMethod
 ) -> Response:
     """One order: to its pay page at the partner. Several: a page with a pay link for each."""
-    paying: PayingService = request.app.state.paying
-    payments: list[dict[str, Any] | None] = []
-    for order in placed:
-        try:
-            payments.append(paying.start(buyer, order["id"], method))
-        except PaymentUnavailable:
-            payments.append(None)  # the order stands; its page offers to pay again
+    # None where the partner cannot take a payment now: the order stands, its page pays later.
+    payments = [start_payment(request, buyer, order["id"], method) for order in placed]
     first = payments[0] if len(payments) == 1 else None
     if first is not None and first.get("redirect_url"):
         return RedirectResponse(str(first["redirect_url"]), status_code=303)
