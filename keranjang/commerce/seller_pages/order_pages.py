@@ -1,0 +1,130 @@
+"""The seller center's order pages: the shop's orders by status, one order with the steps it
+allows (ship with a tracking number, mark delivered, cancel with a reason), and its invoice."""
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from keranjang.commerce import domain, invoices, orders
+from keranjang.commerce import order_tables as t
+from keranjang.commerce.fulfilment import FulfilmentService, View
+from keranjang.commerce.orders import OrderStatus
+from keranjang.commerce.seller_pages.session import (
+    CHECKED,
+    STATUS_LABELS,
+    Form,
+    Seller,
+    render,
+    seller_router,
+)
+from keranjang.infra.http_errors import PathId
+
+# The longest reason the order history keeps (the seller API's limit).
+MAX_REASON = 500
+router = seller_router()
+
+
+def _fulfilment(request: Request) -> FulfilmentService:
+    svc: FulfilmentService = request.app.state.fulfilment
+    return svc
+
+
+def _invoices(request: Request) -> invoices.InvoiceService:
+    svc: invoices.InvoiceService = request.app.state.invoices
+    return svc
+
+
+Fulfilment = Annotated[FulfilmentService, Depends(_fulfilment)]
+Invoices = Annotated[invoices.InvoiceService, Depends(_invoices)]
+
+
+@router.get("/orders", response_class=HTMLResponse)
+def order_list(request: Request, merchant: Seller, svc: Fulfilment) -> HTMLResponse:
+    wanted = request.query_params.get("status") or None
+    if wanted is not None and wanted not in STATUS_LABELS:
+        raise domain.NotFound(f"Tidak ada status pesanan {wanted!r}")
+    status = None if wanted is None else OrderStatus(wanted)
+    listed = svc.merchant_orders(merchant.id, status)
+    return render(request, "seller_orders.html", orders=listed, status=status)
+
+
+@router.get("/orders/{order_id}", response_class=HTMLResponse)
+def order_page(
+    request: Request, order_id: PathId, merchant: Seller, svc: Fulfilment
+) -> HTMLResponse:
+    return _order_page(request, own_order(svc, merchant.id, order_id))
+
+
+@router.post("/orders/{order_id}/ship", dependencies=CHECKED)
+def ship(
+    request: Request, order_id: PathId, merchant: Seller, svc: Fulfilment, form: Form
+) -> Response:
+    tracking = form.get("tracking_number", "").strip()
+    return _step(request, merchant.id, order_id, lambda: svc.ship(merchant.id, order_id, tracking))
+
+
+@router.post("/orders/{order_id}/deliver", dependencies=CHECKED)
+def deliver(request: Request, order_id: PathId, merchant: Seller, svc: Fulfilment) -> Response:
+    return _step(request, merchant.id, order_id, lambda: svc.deliver(merchant.id, order_id))
+
+
+@router.post("/orders/{order_id}/cancel", dependencies=CHECKED)
+def cancel(
+    request: Request, order_id: PathId, merchant: Seller, svc: Fulfilment, form: Form
+) -> Response:
+    reason = form.get("reason", "")
+
+    def cancel_with_reason() -> View:
+        if len(reason) > MAX_REASON:
+            raise domain.Invalid(f"Alasan pembatalan paling banyak {MAX_REASON} karakter.")
+        return svc.merchant_cancel(merchant.id, order_id, reason)
+
+    return _step(request, merchant.id, order_id, cancel_with_reason)
+
+
+@router.get("/orders/{order_id}/invoice", response_class=HTMLResponse)
+def invoice(order_id: PathId, merchant: Seller, svc: Invoices) -> HTMLResponse:
+    return HTMLResponse(invoices.render_html(svc.for_merchant(merchant.id, order_id)))
+
+
+@router.get("/orders/{order_id}/invoice.pdf")
+def invoice_pdf(order_id: PathId, merchant: Seller, svc: Invoices) -> Response:
+    issued = svc.for_merchant(merchant.id, order_id)
+    filename = issued.number.replace("/", "-") + ".pdf"
+    return Response(
+        invoices.render_pdf(issued),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+def _order_page(
+    request: Request, order: View, problem: str = "", status_code: int = 200
+) -> HTMLResponse:
+    allowed = orders.TRANSITIONS[OrderStatus(str(order["status"]))]
+    return render(
+        request, "seller_order.html", status_code, order=order, allowed=allowed, problem=problem
+    )
+
+
+def _step(request: Request, merchant_id: int, order_id: int, step: Callable[[], View]) -> Response:
+    """Take a fulfilment step and go back to the order; a refusal (a move the order's state does
+    not allow, a bad input) is shown on the order's page, with the order as it was."""
+    try:
+        step()
+    except (domain.Invalid, domain.Conflict, orders.IllegalTransition) as exc:
+        order = own_order(_fulfilment(request), merchant_id, order_id)
+        return _order_page(request, order, str(exc), exc.status)
+    return RedirectResponse(f"/seller/orders/{order_id}", status_code=303)
+
+
+def own_order(svc: FulfilmentService, merchant_id: int, order_id: int) -> View:
+    """One of the shop's orders; another shop's is not found. A read FulfilmentService does not
+    offer yet (it lists a shop's latest 200 orders); it belongs there."""
+    with svc.sessions() as s:
+        order = s.get(t.OrderRow, order_id)
+        if order is None or order.merchant_id != merchant_id:
+            raise domain.NotFound(f"Tidak ada pesanan dengan id {order_id} di toko Anda")
+        return t.order_view(s, order)
