@@ -38,6 +38,7 @@ class Answer:
 
     status_code: int
     body: dict[str, Any]
+    replayed: bool = False
 
 
 class BuyingService:
@@ -142,25 +143,46 @@ class BuyingService:
     def checkout(self, buyer_id: int, key: str, body: dict[str, Any]) -> Answer:
         """Orders per merchant with stock held, exactly once per (buyer, Idempotency-Key).
 
-        The key, the orders and the answer commit together, so a crash leaves either nothing or
-        all of it. A refused checkout (out of stock, empty cart) is answered the same way on
-        every retry with that key too; a retry while the first is running gets a 409."""
+        The key, the orders and the answer commit together in one transaction, so a crash
+        leaves either nothing or all of it, and a retry gets the stored answer (`replayed`). A
+        refused checkout (out of stock, empty cart) is answered the same way on every retry with
+        that key. Two requests racing with one key both run; the key's unique index lets one
+        commit and the other rolls back and answers what the first stored."""
         fingerprint = orders.request_fingerprint(body)
         now = self.clock.now()
         try:
             with transaction(self.sessions) as s:
-                stored = _claim_key(s, buyer_id, key, fingerprint, now)
+                stored = _stored_answer(s, buyer_id, key, fingerprint)
                 if stored is not None:
                     return stored
                 answer = self._place_orders(s, buyer_id, body, now)
-                _store_answer(s, buyer_id, key, answer)
+                _keep_answer(s, buyer_id, key, fingerprint, answer, now)
                 return answer
         except (orders.OutOfStock, orders.EmptyCart, domain.Invalid) as exc:
             refused = Answer(exc.status, {"error": type(exc).__name__, "detail": str(exc)})
+            return self._keep_refusal(buyer_id, key, fingerprint, refused, now)
+        except IntegrityError:  # the same key committed by a concurrent request
+            return self._answer_stored_meanwhile(buyer_id, key, fingerprint)
+
+    def _keep_refusal(
+        self, buyer_id: int, key: str, fingerprint: str, refused: Answer, now: datetime
+    ) -> Answer:
+        try:
             with transaction(self.sessions) as s:
-                _claim_key(s, buyer_id, key, fingerprint, now)
-                _store_answer(s, buyer_id, key, refused)
-            return refused
+                stored = _stored_answer(s, buyer_id, key, fingerprint)
+                if stored is not None:
+                    return stored
+                _keep_answer(s, buyer_id, key, fingerprint, refused, now)
+                return refused
+        except IntegrityError:
+            return self._answer_stored_meanwhile(buyer_id, key, fingerprint)
+
+    def _answer_stored_meanwhile(self, buyer_id: int, key: str, fingerprint: str) -> Answer:
+        with self.sessions() as s:
+            stored = _stored_answer(s, buyer_id, key, fingerprint)
+        if stored is None:  # cannot happen unless the key was deleted in between
+            raise orders.in_progress()
+        return stored
 
     def _place_orders(
         self, s: Session, buyer_id: int, body: dict[str, Any], now: datetime
@@ -218,36 +240,36 @@ def _cart_lines(s: Session, buyer_id: int) -> list[orders.CartLine]:
     return [orders.CartLine(*row) for row in rows]
 
 
-def _claim_key(
-    s: Session, buyer_id: int, key: str, fingerprint: str, now: datetime
-) -> Answer | None:
-    """Take the key, or return the answer already given for it (same body only)."""
+def _stored_answer(s: Session, buyer_id: int, key: str, fingerprint: str) -> Answer | None:
+    """The answer already given for this key (same body only), or None for a new key."""
     row = s.scalar(
         select(t.IdempotencyKeyRow).where(
             t.IdempotencyKeyRow.buyer_id == buyer_id, t.IdempotencyKeyRow.key == key
         )
     )
     if row is None:
-        s.add(
-            t.IdempotencyKeyRow(buyer_id=buyer_id, key=key, fingerprint=fingerprint, created_at=now)
-        )
-        try:
-            s.flush()
-        except IntegrityError:  # the same key is being used right now by a concurrent request
-            raise orders.in_progress() from None
         return None
     orders.check_same_request(row.fingerprint, fingerprint)
-    if row.response is None or row.status_code is None:
+    if row.status_code is None or row.response is None:  # claimed by an older release, unfinished
         raise orders.in_progress()
-    return Answer(row.status_code, json.loads(row.response))
+    return Answer(row.status_code, json.loads(row.response), replayed=True)
 
 
-def _store_answer(s: Session, buyer_id: int, key: str, answer: Answer) -> None:
-    s.execute(
-        update(t.IdempotencyKeyRow)
-        .where(t.IdempotencyKeyRow.buyer_id == buyer_id, t.IdempotencyKeyRow.key == key)
-        .values(status_code=answer.status_code, response=json.dumps(answer.body))
+def _keep_answer(
+    s: Session, buyer_id: int, key: str, fingerprint: str, answer: Answer, now: datetime
+) -> None:
+    """One INSERT of key and answer; a key taken meanwhile raises IntegrityError here."""
+    s.add(
+        t.IdempotencyKeyRow(
+            buyer_id=buyer_id,
+            key=key,
+            fingerprint=fingerprint,
+            status_code=answer.status_code,
+            response=json.dumps(answer.body),
+            created_at=now,
+        )
     )
+    s.flush()
 
 
 def _take_stock(s: Session, lines: list[orders.CartLine]) -> None:

@@ -91,3 +91,37 @@ def test_second_buyer_cannot_take_the_last_item(system: System) -> None:
         assert conn.scalar(select(func.count()).select_from(t.OrderRow)) == UNITS
         assert conn.scalar(select(func.sum(t.OrderLineRow.quantity))) == UNITS
         assert conn.scalar(select(func.sum(t.StockHoldRow.quantity))) == UNITS
+
+
+def test_a_checkout_retried_many_times_at_once_places_its_orders_once(system: System) -> None:
+    """A buyer's app retries one checkout (one Idempotency-Key) eight times at once: every
+    answer is the same order, stock moves once."""
+    product = system.product(system.merchant(), title="Tas Rotan", stock=5)
+    retries = 8
+    with serving(system.commerce.app) as url, httpx.Client(base_url=url, timeout=30) as http:  # type: ignore[arg-type]
+        r = http.post(
+            "/api/buyers",
+            json={"email": "retry@example.com", "name": "R", "password": "rahasia-sekali"},
+        )
+        auth = {"Authorization": f"Bearer {r.json()['token']}", "Idempotency-Key": "one-checkout-1"}
+        http.put(f"/api/cart/items/{product['id']}", json={"quantity": 2}, headers=auth)
+        start = threading.Barrier(retries)
+        answers: list[httpx.Response] = []
+
+        def retry() -> None:
+            with httpx.Client(base_url=url, timeout=60) as own:
+                start.wait()
+                answer = own.post("/api/checkout", json={"shipping_address": ADDRESS}, headers=auth)
+            answers.append(answer)  # list.append is atomic
+
+        threads = [threading.Thread(target=retry) for _ in range(retries)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert [a.status_code for a in answers] == [201] * retries
+    assert len({a.text for a in answers}) == 1
+    with system.commerce_engine.connect() as conn:
+        assert conn.scalar(select(ProductRow.stock).where(ProductRow.id == product["id"])) == 3
+        assert conn.scalar(select(func.count()).select_from(t.OrderRow)) == 1
