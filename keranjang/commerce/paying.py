@@ -72,6 +72,47 @@ class PayingService:
             s.flush()
             return _view(row)
 
+    def pay_placed_orders(
+        self, buyer_id: int, placed: list[View], method: PaymentMethod, replayed: bool
+    ) -> list[View]:
+        """Payments for orders checkout has just placed, one per order, created at the partner
+        right after the orders commit (a network call never runs inside a transaction). A new
+        checkout's orders have no payment yet, so each costs the partner call and one INSERT; a
+        replayed checkout finds the payments it made before. When the partner cannot take one,
+        the order says so and stays payable later through `start`."""
+        paid_for = []
+        for order in placed:
+            try:
+                if replayed:
+                    payment = self.start(buyer_id, int(str(order["id"])), method)
+                else:
+                    payment = self._first_payment(order, method)
+                paid_for.append(order | {"payment": payment})
+            except PaymentUnavailable as exc:
+                paid_for.append(order | {"payment": None, "payment_error": str(exc)})
+        return paid_for
+
+    def _first_payment(self, order: View, method: PaymentMethod) -> View:
+        order_id, number = int(str(order["id"])), str(order["number"])
+        new = NewPayment(
+            order_id=number,
+            gross_amount=int(str(order["total_idr"])),
+            method=method,
+            description=f"Keranjang order {number}",
+            finish_redirect_url=f"{self.finish_url}/orders/{order_id}",
+        )
+        created = self._create(new)
+        try:
+            with transaction(self.sessions) as s:
+                row = _payment_row(order_id, self.partner.name, created, self.clock.now())
+                s.add(row)
+                s.flush()
+                return _view(row)
+        except IntegrityError:  # the buyer started this order's payment meanwhile
+            with self.sessions() as s:
+                existing = s.scalars(select(t.PaymentRow).where(t.PaymentRow.order_id == order_id))
+                return _view(existing.one())
+
     def _create(self, new: NewPayment) -> CreatedPayment:
         try:
             return self.partner.create_payment(new)

@@ -73,6 +73,11 @@ class AddressIn(BaseModel):
 class CheckoutIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     shipping_address: AddressIn
+    payment_method: PaymentMethod | None = Field(
+        default=None,
+        description="virtual_account, qris or ewallet: each order's payment is created at the "
+        "partner at once and answered as `payment` (else pay later: POST /api/orders/{id}/payment)",
+    )
 
 
 async def buying(request: Request) -> BuyingService:
@@ -81,6 +86,14 @@ async def buying(request: Request) -> BuyingService:
 
 
 Buying = Annotated[BuyingService, Depends(buying)]
+
+
+async def paying(request: Request) -> PayingService:
+    svc: PayingService = request.app.state.paying
+    return svc
+
+
+Paying = Annotated[PayingService, Depends(paying)]
 
 
 def current_buyer(svc: Buying, token: Annotated[str | None, Depends(bearer)]) -> int:
@@ -135,6 +148,7 @@ def checkout(
     body: CheckoutIn,
     buyer: Buyer,
     svc: Buying,
+    paying: Paying,
     idempotency_key: Annotated[
         str,
         Header(
@@ -145,8 +159,13 @@ def checkout(
         ),
     ],
 ) -> JSONResponse:
-    answer = svc.checkout(buyer, idempotency_key, body.model_dump())
-    return JSONResponse(answer.body, status_code=answer.status_code)
+    answer = svc.checkout(buyer, idempotency_key, body.model_dump(exclude_none=True))
+    if answer.status_code != 201 or body.payment_method is None:
+        return JSONResponse(answer.body, status_code=answer.status_code)
+    placed = paying.pay_placed_orders(
+        buyer, answer.body["orders"], body.payment_method, answer.replayed
+    )
+    return JSONResponse(answer.body | {"orders": placed}, status_code=201)
 
 
 class BuyerCancelIn(BaseModel):
@@ -210,14 +229,6 @@ def my_invoice(
 class PayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     method: PaymentMethod = Field(description="virtual_account, qris or ewallet")
-
-
-async def paying(request: Request) -> PayingService:
-    svc: PayingService = request.app.state.paying
-    return svc
-
-
-Paying = Annotated[PayingService, Depends(paying)]
 
 
 @router.post("/api/orders/{order_id}/payment", summary="Pay an unpaid order through the partner")

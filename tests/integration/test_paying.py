@@ -9,7 +9,7 @@ from keranjang.commerce import order_tables as t
 from keranjang.payments.midtrans_wire import signature
 from tests.integration.conftest import System
 from tests.integration.payment_partners import HTML, SERVER_KEY, SimulatorHarness, encode
-from tests.integration.test_checkout import buyer, checkout, put_in_cart
+from tests.integration.test_checkout import buyer, checkout, count, put_in_cart, stock
 
 
 def unpaid_order(system: System) -> tuple[dict[str, Any], dict[str, str]]:
@@ -161,3 +161,46 @@ def test_a_settlement_that_cannot_be_confirmed_is_refused_for_a_retry(
     )
     assert (r.status_code, r.json()["outcome"]) == (200, "order paid")
     assert status_of(system, order["id"]) == "paid"
+
+
+def test_checkout_with_a_payment_method_answers_each_orders_payment(
+    system: System, partner: SimulatorHarness
+) -> None:
+    batik = system.product(system.merchant(), price_idr=350_000, stock=5)
+    kopi = system.product(system.merchant("kopi-gayo", "Kopi Gayo"), price_idr=80_000, stock=5)
+    auth = buyer(system)
+    put_in_cart(system, auth, batik["id"], 1)
+    put_in_cart(system, auth, kopi["id"], 2)
+    first = checkout(system, auth, key="pay-at-once-1", payment_method="qris")
+    assert first.status_code == 201, first.text
+    placed = first.json()["orders"]
+    assert [o["payment"]["amount_idr"] for o in placed] == [365_000, 175_000]
+    assert all(o["payment"]["method"] == "qris" and o["payment"]["qris"] for o in placed)
+
+    again = checkout(system, auth, key="pay-at-once-1", payment_method="qris")
+    assert again.json() == first.json()  # the same orders and the same payments
+    assert count(system, t.PaymentRow) == 2
+
+    pay_on_partner_page(partner, placed[0]["payment"])
+    assert (200, "order paid") in deliver(system, partner)
+    assert status_of(system, placed[0]["id"]) == "paid"
+
+
+def test_when_the_partner_is_down_checkout_keeps_the_orders_to_pay_later(
+    system: System, partner: SimulatorHarness
+) -> None:
+    product = system.product(system.merchant(), price_idr=350_000, stock=5)
+    auth = buyer(system)
+    put_in_cart(system, auth, product["id"], 1)
+    paying = system.commerce.app.state.paying  # type: ignore[attr-defined]
+    reachable, paying.partner = paying.partner, partner.unreachable()
+    r = checkout(system, auth, payment_method="virtual_account")
+    assert r.status_code == 201, r.text
+    order = r.json()["orders"][0]
+    assert order["payment"] is None and "could not take the payment" in order["payment_error"]
+    assert (
+        stock(system, product["id"]) == 4 and status_of(system, order["id"]) == "awaiting_payment"
+    )
+
+    paying.partner = reachable
+    assert start_payment(system, order, auth)["amount_idr"] == 365_000
