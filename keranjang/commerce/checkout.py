@@ -10,7 +10,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerifyMismatchError
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -139,6 +139,44 @@ class BuyingService:
         with self.sessions() as s:
             return _cart_lines(s, buyer_id)
 
+    # addresses ------------------------------------------------------------------------------
+    def addresses(self, buyer_id: int) -> list[dict[str, Any]]:
+        with self.sessions() as s:
+            rows = s.scalars(
+                select(t.AddressRow)
+                .where(t.AddressRow.buyer_id == buyer_id)
+                .order_by(t.AddressRow.id)
+            )
+            return [_address_view(row) for row in rows]
+
+    def add_address(self, buyer_id: int, label: str, address: dict[str, str]) -> dict[str, Any]:
+        with transaction(self.sessions) as s:
+            kept = s.scalar(
+                select(func.count())
+                .select_from(t.AddressRow)
+                .where(t.AddressRow.buyer_id == buyer_id)
+            )
+            if (kept or 0) >= MAX_ADDRESSES:
+                raise domain.Conflict(
+                    f"an account keeps at most {MAX_ADDRESSES} addresses; delete one first"
+                )
+            row = t.AddressRow(
+                buyer_id=buyer_id,
+                label=label.strip() or "Rumah",
+                created_at=self.clock.now(),
+                **address,
+            )
+            s.add(row)
+            s.flush()
+            return _address_view(row)
+
+    def delete_address(self, buyer_id: int, address_id: int) -> None:
+        with transaction(self.sessions) as s:
+            row = s.get(t.AddressRow, address_id)
+            if row is None or row.buyer_id != buyer_id:
+                raise domain.NotFound(f"no saved address with id {address_id} in your account")
+            s.execute(delete(t.AddressRow).where(t.AddressRow.id == address_id))
+
     # checkout -------------------------------------------------------------------------------
     def checkout(self, buyer_id: int, key: str, body: dict[str, Any]) -> Answer:
         """Orders per merchant with stock held, exactly once per (buyer, Idempotency-Key).
@@ -188,6 +226,9 @@ class BuyingService:
         self, s: Session, buyer_id: int, body: dict[str, Any], now: datetime
     ) -> Answer:
         expires = orders.hold_expiry(now, self.settings.hold_minutes)
+        if "address_id" in body:
+            saved = _address_view(_own_address(s, buyer_id, body["address_id"]))
+            body = {"shipping_address": {k: saved[k] for k in ADDRESS_FIELDS}}
         lines = _cart_lines(s, buyer_id)
         drafts = orders.split_by_merchant(lines, self.settings.shipping_idr)
         _take_stock(s, lines)
@@ -238,6 +279,21 @@ def _cart_lines(s: Session, buyer_id: int) -> list[orders.CartLine]:
         .order_by(db.ProductRow.id)
     )
     return [orders.CartLine(*row) for row in rows]
+
+
+ADDRESS_FIELDS = ("recipient", "phone", "street", "city", "postal_code")
+MAX_ADDRESSES = 20
+
+
+def _address_view(row: t.AddressRow) -> dict[str, Any]:
+    return {"id": row.id, "label": row.label} | {k: getattr(row, k) for k in ADDRESS_FIELDS}
+
+
+def _own_address(s: Session, buyer_id: int, address_id: int) -> t.AddressRow:
+    row = s.get(t.AddressRow, address_id)
+    if row is None or row.buyer_id != buyer_id:
+        raise domain.Invalid(f"address_id {address_id} is not one of your saved addresses")
+    return row
 
 
 def _stored_answer(s: Session, buyer_id: int, key: str, fingerprint: str) -> Answer | None:

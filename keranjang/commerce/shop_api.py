@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from keranjang.commerce import orders
+from keranjang.commerce import domain, orders
 from keranjang.commerce.checkout import BuyingService
 from keranjang.commerce.cookies import remembered_attribution
 from keranjang.commerce.fulfilment import FulfilmentService, View
@@ -21,7 +21,7 @@ from keranjang.commerce.invoices import (
 )
 from keranjang.commerce.paying import PayingService, PaymentUnavailable
 from keranjang.infra.auth import bearer
-from keranjang.infra.http_errors import PathId
+from keranjang.infra.http_errors import MAX_ID, PathId
 from keranjang.payments import NotificationRejected, PaymentMethod
 
 
@@ -70,9 +70,26 @@ class AddressIn(BaseModel):
     postal_code: str = Field(pattern=r"^[0-9]{5}$")
 
 
+class SavedAddressIn(AddressIn):
+    label: str = Field(default="Rumah", max_length=40, examples=["Rumah", "Kantor"])
+
+
+class SavedAddressOut(BaseModel):
+    id: int
+    label: str
+    recipient: str
+    phone: str
+    street: str
+    city: str
+    postal_code: str
+
+
 class CheckoutIn(BaseModel):
+    """Ship to `shipping_address`, or to a saved address by `address_id`: exactly one."""
+
     model_config = ConfigDict(extra="forbid")
-    shipping_address: AddressIn
+    shipping_address: AddressIn | None = None
+    address_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     payment_method: PaymentMethod | None = Field(
         default=None,
         description="virtual_account, qris or ewallet: each order's payment is created at the "
@@ -138,6 +155,21 @@ def set_quantity(
     return cart_out(svc.cart(buyer))
 
 
+@router.get("/api/addresses", response_model=list[SavedAddressOut])
+def my_addresses(buyer: Buyer, svc: Buying) -> list[dict[str, object]]:
+    return svc.addresses(buyer)
+
+
+@router.post("/api/addresses", status_code=201, response_model=SavedAddressOut)
+def save_address(body: SavedAddressIn, buyer: Buyer, svc: Buying) -> dict[str, object]:
+    return svc.add_address(buyer, body.label, body.model_dump(exclude={"label"}))
+
+
+@router.delete("/api/addresses/{address_id}", status_code=204)
+def delete_address(address_id: PathId, buyer: Buyer, svc: Buying) -> None:
+    svc.delete_address(buyer, address_id)
+
+
 @router.post(
     "/api/checkout",
     status_code=201,
@@ -159,6 +191,8 @@ def checkout(
         ),
     ],
 ) -> JSONResponse:
+    if (body.shipping_address is None) == (body.address_id is None):
+        raise domain.Invalid("give either shipping_address or address_id (a saved address)")
     answer = svc.checkout(buyer, idempotency_key, body.model_dump(exclude_none=True))
     if answer.status_code != 201 or body.payment_method is None:
         return JSONResponse(answer.body, status_code=answer.status_code)
