@@ -56,6 +56,14 @@ PRODUCTS = {
     ],
 }
 
+# The standards proof a shop shows on its listings (Pasal 11): halal certificates for food and
+# drink, SNI for electronics. The numbers are made up, in the real formats' shape.
+STANDARDS = {
+    "Makanan": ("halal_number", "ID00110000{n:07d}"),
+    "Minuman": ("halal_number", "ID00210000{n:07d}"),
+    "Elektronik": ("sni_number", "SNI IEC 62368-1:2014 NRP {n:05d}"),
+}
+
 CREATORS = [
     ("rina.masak", "Rina Masak Enak"),
     ("budi.review", "Budi Review Gadget"),

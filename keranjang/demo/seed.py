@@ -82,6 +82,9 @@ class Seeder:
                 "stock": rng.choice([0, 3, 10, 25, 50, 120]) if j else 40,
                 "category": category,
             }
+            if category in data.STANDARDS:
+                field, number = data.STANDARDS[category]
+                product[field] = number.format(n=1000 * i + j + 1)
             ids.append(self._post(self.commerce, "/api/products", product, auth)["id"])
             self.progress(1)
         return ids
