@@ -3,7 +3,7 @@ buyers see and cancel their own. Each public method is one transaction."""
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.commerce import domain
@@ -29,6 +29,24 @@ class FulfilmentService:
                 query = query.where(t.OrderRow.status == status.value)
             rows = s.scalars(query.order_by(t.OrderRow.id.desc()).limit(200))
             return [t.order_view(s, row) for row in rows]
+
+    def merchant_order(self, merchant_id: int, order_id: int) -> View:
+        with self.sessions() as s:
+            return t.order_view(s, _owned(s, order_id, merchant_id=merchant_id))
+
+    def merchant_figures(self, merchant_id: int) -> dict[OrderStatus, tuple[int, int]]:
+        """Per status: how many of the shop's orders, and their total in rupiah (all of them)."""
+        query = (
+            select(
+                t.OrderRow.status, func.count(), func.coalesce(func.sum(t.OrderRow.total_idr), 0)
+            )
+            .where(t.OrderRow.merchant_id == merchant_id)
+            .group_by(t.OrderRow.status)
+        )
+        with self.sessions() as s:
+            return {
+                OrderStatus(status): (int(n), int(total)) for status, n, total in s.execute(query)
+            }
 
     def ship(self, merchant_id: int, order_id: int, tracking_number: str) -> View:
         if not TRACKING.match(tracking_number):

@@ -154,6 +154,13 @@ class CommerceService:
                 raise domain.Unauthenticated("that shop token is not valid")
             return row.to_domain()
 
+    def merchant_with_token_digest(self, merchant_id: int, digest: str) -> domain.Merchant | None:
+        """The merchant, if its current shop token has this digest (a changed token ends what
+        was opened with the old one)."""
+        with self.sessions() as s:
+            row = db.merchant_by_token_hash(s, digest)
+            return row.to_domain() if row is not None and row.id == merchant_id else None
+
     def merchant(self, slug: str) -> domain.Merchant:
         with self.sessions() as s:
             row = db.merchant_by_slug(s, slug)

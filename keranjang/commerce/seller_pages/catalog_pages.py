@@ -3,10 +3,8 @@ through forms that keep what the seller typed and say next to each field what to
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, select
 
 from keranjang.commerce import domain
-from keranjang.commerce import order_tables as t
 from keranjang.commerce.api import Service
 from keranjang.commerce.orders import OrderStatus
 from keranjang.commerce.seller_pages.listing_form import TEXT_LIMITS, ProductForm
@@ -24,7 +22,7 @@ router = seller_router()
 
 @router.get("", response_class=HTMLResponse)
 def dashboard(request: Request, merchant: Seller, svc: Service) -> HTMLResponse:
-    figures = order_figures(svc, merchant.id)
+    figures = request.app.state.fulfilment.merchant_figures(merchant.id)
     low = [p for p in all_products(svc, merchant.id) if p.stock <= LOW_STOCK]
     return render(
         request,
@@ -119,15 +117,3 @@ def all_products(svc: CommerceService, merchant_id: int) -> list[domain.Product]
     while page := svc.products(found[-1].id if found else 0, 200, merchant_id):
         found.extend(page)
     return found
-
-
-def order_figures(svc: CommerceService, merchant_id: int) -> dict[OrderStatus, tuple[int, int]]:
-    """Per status: how many of the shop's orders, and their total in rupiah. A read the services
-    do not offer yet (FulfilmentService lists at most 200 orders); it belongs there."""
-    query = (
-        select(t.OrderRow.status, func.count(), func.coalesce(func.sum(t.OrderRow.total_idr), 0))
-        .where(t.OrderRow.merchant_id == merchant_id)
-        .group_by(t.OrderRow.status)
-    )
-    with svc.sessions() as s:
-        return {OrderStatus(status): (int(n), int(total)) for status, n, total in s.execute(query)}

@@ -8,7 +8,6 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keranjang.commerce import domain, invoices, orders
-from keranjang.commerce import order_tables as t
 from keranjang.commerce.fulfilment import FulfilmentService, View
 from keranjang.commerce.orders import OrderStatus
 from keranjang.commerce.seller_pages.session import (
@@ -121,10 +120,8 @@ def _step(request: Request, merchant_id: int, order_id: int, step: Callable[[], 
 
 
 def own_order(svc: FulfilmentService, merchant_id: int, order_id: int) -> View:
-    """One of the shop's orders; another shop's is not found. A read FulfilmentService does not
-    offer yet (it lists a shop's latest 200 orders); it belongs there."""
-    with svc.sessions() as s:
-        order = s.get(t.OrderRow, order_id)
-        if order is None or order.merchant_id != merchant_id:
-            raise domain.NotFound(f"Tidak ada pesanan dengan id {order_id} di toko Anda")
-        return t.order_view(s, order)
+    """One of the shop's orders; another shop's is not found."""
+    try:
+        return svc.merchant_order(merchant_id, order_id)
+    except domain.NotFound:
+        raise domain.NotFound(f"Tidak ada pesanan dengan id {order_id} di toko Anda") from None

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from keranjang.commerce import db, domain
+from keranjang.commerce import domain
 from keranjang.commerce.api import Service
 from keranjang.commerce.config import CommerceSettings
 from keranjang.commerce.orders import OrderStatus
@@ -146,17 +146,7 @@ def signed_in(request: Request, svc: CommerceService) -> domain.Merchant | None:
         return None
     if not 0 <= _now(request) - made_at <= SESSION_HOURS * 3600:
         return None
-    return merchant_with_token_digest(svc, merchant_id, digest)
-
-
-def merchant_with_token_digest(
-    svc: CommerceService, merchant_id: int, digest: str
-) -> domain.Merchant | None:
-    """The merchant whose current shop token has this digest. A read CommerceService does not
-    offer yet (it authenticates raw tokens only); it belongs there."""
-    with svc.sessions() as s:
-        row = db.merchant_by_token_hash(s, digest)
-        return row.to_domain() if row is not None and row.id == merchant_id else None
+    return svc.merchant_with_token_digest(merchant_id, digest)
 
 
 def current_merchant(request: Request, svc: Service) -> domain.Merchant:
