@@ -3,9 +3,7 @@ cookie, redirects. Sign-up and log-in, the cart, checkout, orders and invoices, 
 PostgreSQL, with the payment simulator in-process."""
 
 import re
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,9 +15,8 @@ from keranjang.commerce import order_tables as t
 from keranjang.commerce.buyer_pages.guard import SESSION_COOKIE
 from keranjang.commerce.cookies import ATTRIBUTION_COOKIE
 from keranjang.commerce.db import AttributionRow
-from keranjang.infra.clock import FixedClock
 from tests.integration.conftest import COMMERCE_URL, System
-from tests.integration.payment_partners import PAYMENTS_URL, SimulatorHarness, simulator_harness
+from tests.integration.payment_partners import PAYMENTS_URL, SimulatorHarness
 from tests.integration.test_checkout import count, stock
 from tests.integration.test_paying import deliver, status_of
 
@@ -34,15 +31,6 @@ ADDRESS = {
     "city": "Bandung",
     "postal_code": "40111",
 }
-
-
-@pytest.fixture
-def partner(
-    system: System, database_url, clock: FixedClock, tmp_path: Path
-) -> Iterator[SimulatorHarness]:  # type: ignore[no-untyped-def]
-    for harness in simulator_harness(database_url, clock, tmp_path / "payments"):
-        system.commerce.app.state.paying.partner = harness.partner  # type: ignore[attr-defined]
-        yield harness
 
 
 def post(system: System, path: str, headers: dict[str, str] | None = None, **data: Any):  # type: ignore[no-untyped-def]

@@ -35,7 +35,7 @@ def remember_session(request: Request, response: Response, token: str) -> None:
         path="/",
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=_served_over_https(request),
     )
 
 
@@ -45,8 +45,15 @@ def forget_session(request: Request, response: Response) -> None:
         path="/",
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=_served_over_https(request),
     )
+
+
+def _served_over_https(request: Request) -> bool:
+    """This request came over https, or the shop's public address is https (a TLS proxy in
+    front may forward plain http)."""
+    public: str = request.app.state.settings.public_url
+    return request.url.scheme == "https" or public.startswith("https://")
 
 
 def buyer_or_none(request: Request) -> int | None:
