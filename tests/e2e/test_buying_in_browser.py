@@ -136,3 +136,36 @@ def test_a_viewer_buys_from_the_yellow_cart_pays_and_gets_the_invoice(
     assert pdf.body().startswith(b"%PDF")
 
     assert credited_creator(marketplace.data_dir, order_number) == (pin.creator_id, pin.pin_id)
+
+
+def test_a_form_posted_from_another_origin_is_refused(
+    page: Page, marketplace: "RunningMarketplace", tmp_path: Path
+) -> None:
+    """Social runs on another port of the same host: the same *site*, so the browser sends the
+    Lax session cookie along with a form posted from there. The shop still refuses it."""
+    social, commerce = marketplace.social_url, marketplace.commerce_url
+    pin, _ = in_stock_video_pin(marketplace)
+    page.goto(f"{commerce}/signup")
+    page.get_by_test_id("field-name").fill("Budi")
+    page.get_by_test_id("field-email").fill(f"budi-{uuid.uuid4().hex[:8]}@example.com")
+    page.get_by_test_id("field-password").fill("rahasia-sekali")
+    page.get_by_test_id("signup-submit").click()
+    page.wait_for_url(f"{commerce}/")
+
+    page.goto(f"{social}/")
+    with page.expect_response(f"{commerce}/cart/add") as answer:
+        page.evaluate(
+            """([action, productId]) => {
+                const form = Object.assign(document.createElement("form"), {method: "post", action});
+                form.append(Object.assign(document.createElement("input"), {name: "product_id", value: productId}));
+                document.body.append(form);
+                form.submit();
+            }""",
+            [f"{commerce}/cart/add", str(pin.product_id)],
+        )
+    assert answer.value.status == 403
+    expect(page.get_by_test_id("error")).to_contain_text("tidak dikirim dari halaman Keranjang")
+    page.screenshot(path=tmp_path / "refused.png")
+
+    page.goto(f"{commerce}/cart")
+    expect(page.get_by_test_id("cart-empty")).to_be_visible()
