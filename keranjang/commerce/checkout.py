@@ -93,6 +93,13 @@ class BuyingService:
         )
         return token
 
+    def log_out(self, token: str) -> None:
+        """End this session everywhere: the token is no longer accepted."""
+        with transaction(self.sessions) as s:
+            s.execute(
+                delete(t.BuyerSessionRow).where(t.BuyerSessionRow.token_hash == token_digest(token))
+            )
+
     def buyer_id(self, token: str | None) -> int:
         if not token:
             raise domain.Unauthenticated("log in first: send 'Authorization: Bearer <session>'")

@@ -116,9 +116,13 @@ def test_signing_up_keeps_an_httponly_lax_session_and_logging_out_ends_it(system
     assert cart.status_code == 200 and 'data-testid="logout"' in cart.text
     assert cart.headers["cache-control"] == "no-store"
 
+    token = system.commerce.cookies[SESSION_COOKIE]
     out = post(system, "/logout")
     assert out.status_code == 303 and SESSION_COOKIE not in system.commerce.cookies
     assert get(system, "/cart").headers["location"] == "/login?next=/cart"
+    # The session is revoked, not only forgotten by this browser: its token no longer works.
+    stolen = system.commerce.get("/api/cart", headers={"Authorization": f"Bearer {token}"})
+    assert stolen.status_code == 401
 
 
 def test_the_session_cookie_is_secure_on_https(system: System) -> None:

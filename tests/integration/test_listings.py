@@ -98,3 +98,14 @@ def test_a_seller_edits_and_clears_cross_border_fields_under_the_same_rules(syst
     )
     assert r.status_code == 200, r.text
     assert system.commerce.get(f"/api/products/{product['id']}").json()["cross_border"] is False
+
+
+def test_the_product_page_shows_the_standards_proof(system: System) -> None:
+    product = system.product(system.merchant(), **CROSS_BORDER)
+    page = system.commerce.get(f"/products/{product['id']}", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    for shown in ("Dikirim dari luar negeri", "Asal CN", "HS 85183000", "NPB-2024/0001234"):
+        assert shown in page.text
+    plain = system.product(system.merchant("toko-lokal", "Toko Lokal"))
+    page = system.commerce.get(f"/products/{plain['id']}", headers={"accept": "text/html"})
+    assert 'data-testid="product-standards"' not in page.text

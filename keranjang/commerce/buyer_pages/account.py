@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from keranjang.commerce import domain
 from keranjang.commerce.buyer_pages import cart
 from keranjang.commerce.buyer_pages.guard import (
+    SESSION_COOKIE,
     CrossSiteChecked,
     Form,
     buyer_or_none,
@@ -111,6 +112,9 @@ def signup_errors(values: dict[str, str], password: str) -> dict[str, str]:
 
 @router.post("/logout", dependencies=[CrossSiteChecked])
 def log_out(request: Request) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        buying(request).log_out(token)
     response = RedirectResponse("/", status_code=303)
     forget_session(request, response)
     return response
