@@ -7,9 +7,12 @@ together as `keranjang up` wires them, seeds merchants, products and buyers thro
 API, then measures, interleaved when `--rounds` > 1:
 
 1. pgbench: `pgbench -c N -j 2 -T S` (TPC-B) on a database of its own on the same server;
-2. checkout: N buyers in closed loops, each iteration putting a product in the cart, checking
-   out with a fresh Idempotency-Key, and creating the payment at the partner (in the checkout
-   request when commerce accepts `payment_method`, else one payment request per order);
+2. carts (unmeasured): a pool of buyers per virtual buyer gets one product each in its cart
+   through `PUT /api/cart/items/{id}` (the cart-add latency is reported from this pass);
+3. checkout: N buyers in closed loops, each iteration taking the next prepared buyer of its pool
+   and checking out with a fresh Idempotency-Key, creating the payment at the partner (in the
+   checkout request when commerce accepts `payment_method`, else one payment request per
+   order): only checkout work is in the measured window;
 
 counts the SQL statements one checkout runs (commerce in-process on a database of its own),
 checks the books at the end (orders, stock, payments), prints a table, writes JSON to
@@ -25,8 +28,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import json
+import math
 import os
 import platform
 import random
@@ -256,10 +261,23 @@ class Buyer:
 
 
 @dataclass
+class Lane:
+    """One virtual buyer's pool: buyers whose cart holds one product, ready to check out, and
+    buyers already checked out (empty cart) for the next unmeasured refill."""
+
+    ready: collections.deque[Buyer] = field(default_factory=collections.deque)
+    spent: list[Buyer] = field(default_factory=list)
+    # Checkouts that found the pool empty and filled a cart inside the window (see checkout_op).
+    dry: int = 0
+
+
+@dataclass
 class Shop:
     products: list[int]
     initial_stock: int
     buyers: list[Buyer]
+    lanes: list[Lane] = field(default_factory=list)
+    pool_buyers: int = 0  # buyers written straight into commerce's database (see add_buyers)
 
 
 async def expect(api: Api, status: int, method: str, path: str, **kw: Any) -> Any:
@@ -308,7 +326,86 @@ async def seed(api: Api, system: System, args: argparse.Namespace) -> Shop:
         return Buyer(email, answer["token"])
 
     buyers = list(await asyncio.gather(*(sign_up(i) for i in range(args.connections))))
-    return Shop(products, args.stock * len(products), buyers)
+    lanes = [Lane(spent=[buyer]) for buyer in buyers]
+    return Shop(products, args.stock * len(products), buyers, lanes)
+
+
+def add_buyers(system: System, shop: Shop, count: int) -> list[Buyer]:
+    """`count` more buyers with a session each, written straight into commerce's database in
+    two statements: a sign-up hashes the password with argon2 (about 0.25 s of CPU here), which
+    would make a pool of a thousand buyers take minutes to seed. Each copies the password hash
+    of the first buyer signed up through the API, so they are ordinary accounts."""
+    import psycopg
+
+    from keranjang.infra.auth import token_digest
+
+    first = len(shop.buyers) + shop.pool_buyers
+    run = shop.buyers[0].email.split("-", 1)[1].split("@", 1)[0]
+    with psycopg.connect(pg_admin_conninfo(system.db_urls["commerce"])) as conn:
+        rows = conn.execute(
+            "INSERT INTO buyers (email, name, password_hash, created_at) "
+            "SELECT 'buyer' || g || '-' || %s || '@bench.example', 'Pembeli ' || g, "
+            "(SELECT password_hash FROM buyers WHERE email = %s), now() "
+            "FROM generate_series(%s::int, %s::int) AS g ORDER BY g RETURNING id, email",
+            (run, shop.buyers[0].email, first, first + count - 1),
+        ).fetchall()
+        tokens = [secrets.token_urlsafe(32) for _ in rows]
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO buyer_sessions (token_hash, buyer_id, created_at, expires_at) "
+                "VALUES (%s, %s, now(), now() + interval '30 days')",
+                [
+                    (token_digest(tok), buyer_id)
+                    for tok, (buyer_id, _) in zip(tokens, rows, strict=True)
+                ],
+            )
+    shop.pool_buyers += count
+    return [Buyer(email, tok) for tok, (_, email) in zip(tokens, rows, strict=True)]
+
+
+def pool_size(args: argparse.Namespace, rate: float) -> int:
+    """Prepared buyers per virtual buyer for a warm-up and a window at `rate` checkouts/s, with
+    half again as many for the drain and the noise."""
+    return math.ceil((args.warmup + args.seconds + 1) * rate * 1.5 / args.connections)
+
+
+async def fill_carts(
+    system: System, api: Api, shop: Shop, per_lane: int, rng: random.Random, connections: int
+) -> dict[str, Any]:
+    """The unmeasured pass before a checkout window: every lane gets `per_lane` buyers with one
+    product (at random) in their cart, refilling the buyers it checked out before and adding
+    buyers when it has too few. Answers the cart-add latencies of the pass."""
+    missing = sum(max(0, per_lane - len(lane.ready) - len(lane.spent)) for lane in shop.lanes)
+    fresh = await asyncio.to_thread(add_buyers, system, shop, missing) if missing else []
+    todo: list[tuple[Lane, Buyer]] = []
+    for lane in shop.lanes:
+        for _ in range(per_lane - len(lane.ready)):
+            todo.append((lane, lane.spent.pop() if lane.spent else fresh.pop()))
+    latencies: list[float] = []
+    queue = collections.deque(todo)
+    started = time.perf_counter()
+
+    async def filler() -> None:
+        while queue:
+            lane, buyer = queue.popleft()
+            t0 = time.perf_counter()
+            try:
+                await add_to_cart(api, buyer, rng.choice(shop.products))
+            except OpFailed as exc:
+                raise BenchError(f"filling the carts: {exc}") from exc
+            latencies.append(1000 * (time.perf_counter() - t0))
+            lane.ready.append(buyer)
+
+    await asyncio.gather(*(filler() for _ in range(min(connections, len(todo)) or 1)))
+    latencies.sort()
+    return {
+        "carts_filled": len(latencies),
+        "buyers_per_lane": per_lane,
+        "buyers_added": missing,
+        "seconds": round(time.perf_counter() - started, 2),
+        "cart_p50_ms": round(pct(latencies, 50), 2),
+        "cart_p99_ms": round(pct(latencies, 99), 2),
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -356,14 +453,21 @@ def placed_orders(status: int, answer: Any, tally: Tally) -> list[dict[str, Any]
     return orders
 
 
-def checkout_op(api: Api, products: list[int], inline_payment: bool, tally: Tally) -> Op[Buyer]:
-    """Cart, checkout, payment. Steps: `cart` (the cart request), `checkout` (what the buyer
-    waits for from pressing "pay": the checkout request and the payment requests, if separate),
-    `checkout_request`, `payment_request`."""
+def checkout_op(api: Api, products: list[int], inline_payment: bool, tally: Tally) -> Op[Lane]:
+    """Checkout and payment for the lane's next prepared buyer (cart filled beforehand). Steps:
+    `checkout` (what the buyer waits for from pressing "pay": the checkout request and the
+    payment requests, if separate), `checkout_request`, `payment_request`. A lane whose pool ran
+    dry fills the cart of a checked-out buyer in the window (counted in `Lane.dry`, reported:
+    the pool was too small for the rate), so the loop keeps its concurrency."""
 
-    async def op(buyer: Buyer, rng: random.Random) -> dict[str, float]:
-        t0 = time.perf_counter()
-        await add_to_cart(api, buyer, rng.choice(products))
+    async def op(lane: Lane, rng: random.Random) -> dict[str, float]:
+        if lane.ready:
+            buyer = lane.ready.popleft()
+        else:
+            lane.dry += 1
+            buyer = lane.spent.pop(0)
+            await add_to_cart(api, buyer, rng.choice(products))
+        lane.spent.append(buyer)
         t1 = time.perf_counter()
         status, answer = await api.call(
             "POST",
@@ -392,7 +496,7 @@ def checkout_op(api: Api, products: list[int], inline_payment: bool, tally: Tall
                 tally.payments += 1
         t3 = time.perf_counter()
         tally.checkouts += 1
-        steps = {"cart": t1 - t0, "checkout": t3 - t1, "checkout_request": t2 - t1}
+        steps = {"checkout": t3 - t1, "checkout_request": t2 - t1}
         if not inline_payment:
             steps["payment_request"] = t3 - t2
         return steps
@@ -834,7 +938,10 @@ async def measure(
 ) -> dict[str, Any]:
     """`--rounds` rounds of: pgbench, checkout (interleaved)."""
     rounds: list[dict[str, PhaseResult]] = []
+    pools: list[dict[str, Any]] = []
     profiles: dict[str, Any] = {}
+    rng = random.Random(7)
+    rate = args.pool_rate
     workdir = Path(args.workdir)
     n = args.connections
     op = checkout_op(api, shop.products, inline, tally)
@@ -849,6 +956,15 @@ async def measure(
         phases["pgbench"] = await pgbench_phase(
             pgbench, system.db_urls["pgbench"], args, system, system.pg_databases, workdir, r
         )
+        per_lane = pool_size(args, rate)
+        print(
+            f"  {tag}filling {per_lane} carts per buyer ({per_lane * n} in all, sized for "
+            f"{rate:g} checkouts/s; not measured)",
+            flush=True,
+        )
+        pool = await fill_carts(system, api, shop, per_lane, rng, n)
+        for lane in shop.lanes:
+            lane.dry = 0
         await asyncio.sleep(0.5)
         spy_runs = {}
         if args.profile and r == 1:
@@ -868,7 +984,7 @@ async def measure(
             "checkout",
             "checkout",
             op,
-            lambda i: shop.buyers[i],
+            lambda i: shop.lanes[i],
             n,
             args.warmup,
             args.seconds,
@@ -877,13 +993,25 @@ async def measure(
             pg_databases=system.pg_databases,
         )
         rounds.append(phases)
+        pool["ran_dry"] = sum(lane.dry for lane in shop.lanes)
+        pools.append(pool)
+        if pool["ran_dry"]:
+            print(
+                f"  the pool ran dry: {pool['ran_dry']} checkouts filled their cart in the "
+                "window; raise --pool-rate",
+                flush=True,
+            )
+        rate = max(rate, phases["checkout"].per_second)
         profiles.update(collect_profiles(spy_runs, args.profile_out))
         await asyncio.sleep(0.5)
-    return {"rounds": rounds, "profiles": profiles}
+    return {"rounds": rounds, "pools": pools, "profiles": profiles}
 
 
 def summarise(
-    rounds: list[dict[str, PhaseResult]], statements: dict[str, Any], books: dict[str, Any]
+    rounds: list[dict[str, PhaseResult]],
+    pools: list[dict[str, Any]],
+    statements: dict[str, Any],
+    books: dict[str, Any],
 ) -> dict[str, Any]:
     """Per round: ratio = checkouts/s ÷ pgbench tps. Over rounds: the median of each figure."""
     per_round = []
@@ -895,7 +1023,7 @@ def summarise(
             return float("nan")
         return round(1000 * cores / phase.per_second, 2)
 
-    for phases in rounds:
+    for phases, pool in zip(rounds, pools, strict=True):
         base, c = phases["pgbench"], phases["checkout"]
         per_round.append(
             {
@@ -905,8 +1033,9 @@ def summarise(
                 "ratio": round(c.per_second / base.per_second, 3) if base.per_second else 0.0,
                 "checkout_p50_ms": c.p50_ms,
                 "checkout_p99_ms": c.p99_ms,
-                "cart_p50_ms": c.step_p50_ms.get("cart", float("nan")),
-                "cart_p99_ms": c.step_p99_ms.get("cart", float("nan")),
+                "cart_p50_ms": pool["cart_p50_ms"],
+                "cart_p99_ms": pool["cart_p99_ms"],
+                "pool_ran_dry": pool["ran_dry"],
                 "commerce_cpu_ms_per_checkout": cpu_ms(c, "commerce_cores"),
                 "payments_cpu_ms_per_checkout": cpu_ms(c, "payments_cores"),
                 "postgres_cpu_ms_per_checkout": cpu_ms(c, "postgres_backends"),
@@ -932,6 +1061,7 @@ def summarise(
         "p99_pass": median["checkout_p99_ms"] < TARGET_P99_MS,
         "statements_pass": statements["statements"] <= TARGET_STATEMENTS,
         "errors": sum(p.errors for p in every),
+        "pool_ran_dry": sum(pool["ran_dry"] for pool in pools),
         "books_ok": books["ok"],
         "client_max_cores": client_cores,
         "client_bound": client_cores >= 0.9,
@@ -1011,7 +1141,16 @@ def print_report(result: dict[str, Any], show_sql: bool) -> None:
             f"{verdict(s['p99_pass'])} (target < {TARGET_P99_MS:g} ms)",
         ),
         ("checkout p50", f"{s['checkout_p50_ms']:.1f} ms", ""),
-        ("cart add p50 / p99", f"{s['cart_p50_ms']:.1f} / {s['cart_p99_ms']:.1f} ms", ""),
+        (
+            "cart add p50 / p99",
+            f"{s['cart_p50_ms']:.1f} / {s['cart_p99_ms']:.1f} ms",
+            "the unmeasured pass that fills the carts",
+        ),
+        (
+            "pool ran dry",
+            str(s["pool_ran_dry"]),
+            "carts filled in the window: raise --pool-rate" if s["pool_ran_dry"] else "never",
+        ),
         (
             "CPU per checkout",
             f"{s['commerce_cpu_ms_per_checkout']:.1f} + {s['payments_cpu_ms_per_checkout']:.1f} ms",
@@ -1092,6 +1231,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--merchants", type=int, default=4, help="merchants selling them (4)")
     p.add_argument("--stock", type=int, default=1_000_000, help="stock per product (1,000,000)")
     p.add_argument(
+        "--pool-rate",
+        type=float,
+        default=100,
+        help="checkouts/s the prepared carts are sized for, 1.5 times over warm-up and window; "
+        "later rounds use the rate measured if higher (100)",
+    )
+    p.add_argument(
         "--payment",
         choices=["auto", "inline", "separate"],
         default="auto",
@@ -1116,6 +1262,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.connections < 1 or args.rounds < 1 or args.seconds < 3 or args.warmup < 0:
         p.error("--connections and --rounds must be ≥ 1, --seconds ≥ 3, --warmup ≥ 0")
+    if args.pool_rate <= 0:
+        p.error("--pool-rate must be > 0")
     if args.products < 1 or not 1 <= args.merchants <= args.products or args.stock < 1:
         p.error("--products ≥ --merchants ≥ 1 and --stock ≥ 1")
     if args.pgbench_scale is None:
@@ -1215,7 +1363,8 @@ def main(argv: list[str] | None = None) -> int:
             "loadavg_after": os.getloadavg() if hasattr(os, "getloadavg") else None,
         },
         "rounds": [{name: asdict(p) for name, p in r.items()} for r in rounds],
-        "summary": summarise(rounds, statements, books),
+        "pools": measured["pools"],
+        "summary": summarise(rounds, measured["pools"], statements, books),
         "statements": statements,
         "books": books,
         "profiles": measured["profiles"],
