@@ -6,7 +6,7 @@ shown next to the field its message names.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from keranjang.commerce import domain
 
@@ -117,24 +117,8 @@ class ProductForm:
         if self.fob_usd_cents is None and product.fob_usd_cents is not None:
             # ProductChange reads None as "unchanged": a FOB price cannot be removed.
             self.errors.setdefault("fob_usd", "Harga FOB yang sudah ada tidak dapat dikosongkan.")
-        if self.errors:
-            return None
-        x = self.text
-        return domain.ProductChange(
-            title=x["title"],
-            description=x["description"],
-            price_idr=self.price_idr,
-            stock=self.stock,
-            category=x["category"],
-            image_url=x["image_url"],
-            hs_code=x["hs_code"],
-            origin_country=x["origin_country"],
-            cross_border=self.cross_border,
-            fob_usd_cents=self.fob_usd_cents,
-            npb_number=x["npb_number"],
-            sni_number=x["sni_number"],
-            halal_number=x["halal_number"],
-        )
+        new = self.new_product()
+        return None if new is None else domain.ProductChange(**asdict(new))
 
     def refused(self, exc: domain.Invalid) -> None:
         """Show a rule's refusal next to the field its message starts with."""
