@@ -10,7 +10,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerifyMismatchError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,7 +19,7 @@ from keranjang.commerce import order_tables as t
 from keranjang.commerce.orders import OrderStatus
 from keranjang.infra.auth import token_digest
 from keranjang.infra.clock import Clock
-from keranjang.infra.database import transaction
+from keranjang.infra.database import read_connection, transaction
 
 SESSION_DAYS = 30
 _hasher = PasswordHasher()
@@ -103,11 +103,11 @@ class BuyingService:
     def buyer_id(self, token: str | None) -> int:
         if not token:
             raise domain.Unauthenticated("log in first: send 'Authorization: Bearer <session>'")
-        with self.sessions() as s:
-            row = s.get(t.BuyerSessionRow, token_digest(token))
-            if row is None or row.expires_at <= self.clock.now():
-                raise domain.Unauthenticated("your session has ended; log in again")
-            return row.buyer_id
+        with read_connection(self.sessions) as connection:
+            row = connection.execute(_SESSION_BUYER, {"token_hash": token_digest(token)}).first()
+        if row is None or row.expires_at <= self.clock.now():
+            raise domain.Unauthenticated("your session has ended; log in again")
+        return int(row.buyer_id)
 
     # cart -----------------------------------------------------------------------------------
     def set_quantity(
@@ -239,7 +239,7 @@ class BuyingService:
         lines = _cart_lines(s, buyer_id)
         drafts = orders.split_by_merchant(lines, self.settings.shipping_idr)
         _take_stock(s, lines)
-        placed = [_insert_order(s, buyer_id, draft, body, now, expires) for draft in drafts]
+        placed = _insert_orders(s, buyer_id, drafts, body, now, expires)
         s.execute(delete(t.CartLineRow).where(t.CartLineRow.buyer_id == buyer_id))
         return Answer(201, {"orders": placed, "hold_expires_at": expires.isoformat()})
 
@@ -351,49 +351,88 @@ def _take_stock(s: Session, lines: list[orders.CartLine]) -> None:
             )
 
 
-def _insert_order(
+# Built once: the hot paths reuse the compiled statements (Core, no ORM unit of work).
+_s = t.BuyerSessionRow
+_SESSION_BUYER = select(_s.buyer_id, _s.expires_at).where(_s.token_hash == bindparam("token_hash"))
+_orders = t.OrderRow.__table__
+_INSERT_ORDERS = insert(_orders).returning(_orders.c.id, sort_by_parameter_order=True)  # type: ignore[arg-type]
+_INSERT_ORDER_LINES = insert(t.OrderLineRow.__table__)  # type: ignore[arg-type]
+_INSERT_STOCK_HOLDS = insert(t.StockHoldRow.__table__)  # type: ignore[arg-type]
+
+
+def _insert_orders(
     s: Session,
     buyer_id: int,
-    draft: orders.OrderDraft,
+    drafts: list[orders.OrderDraft],
     body: dict[str, Any],
     now: datetime,
     expires: datetime,
-) -> dict[str, Any]:
-    order = t.OrderRow(
-        number="KRJ-" + secrets.token_hex(6).upper(),
-        buyer_id=buyer_id,
-        merchant_id=draft.merchant_id,
-        status=OrderStatus.AWAITING_PAYMENT.value,
-        subtotal_idr=draft.subtotal_idr,
-        shipping_idr=draft.shipping_idr,
-        total_idr=draft.total_idr,
-        shipping_address=json.dumps(body.get("shipping_address", {})),
-        hold_expires_at=expires,
-        created_at=now,
-        updated_at=now,
-    )
-    s.add(order)
-    s.flush()
-    lines = [
-        t.OrderLineRow(
-            order_id=order.id,
-            product_id=line.product_id,
-            title=line.title,
-            unit_price_idr=line.unit_price_idr,
-            quantity=line.quantity,
-            attribution_id=line.attribution_id,
-        )
-        for line in draft.lines
+) -> list[dict[str, Any]]:
+    """The drafts' orders in one INSERT (ids returned in the drafts' order), then their lines,
+    stock holds, events and outbox messages in one multi-row INSERT each; answers their views."""
+    address = json.dumps(body.get("shipping_address", {}))
+    rows = [
+        {
+            "number": "KRJ-" + secrets.token_hex(6).upper(),
+            "buyer_id": buyer_id,
+            "merchant_id": draft.merchant_id,
+            "status": OrderStatus.AWAITING_PAYMENT.value,
+            "subtotal_idr": draft.subtotal_idr,
+            "shipping_idr": draft.shipping_idr,
+            "total_idr": draft.total_idr,
+            "shipping_address": address,
+            "tracking_number": None,
+            "hold_expires_at": expires,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for draft in drafts
     ]
-    s.add_all(lines)
-    for line in draft.lines:
-        s.add(
-            t.StockHoldRow(
+    ids = s.execute(_INSERT_ORDERS, rows).scalars().all()
+    # Transient rows, never added to the session: what `order_view` and `record_events` read.
+    placed = [t.OrderRow(id=order_id, **row) for order_id, row in zip(ids, rows, strict=True)]
+    lines = [
+        [
+            t.OrderLineRow(
                 order_id=order.id,
                 product_id=line.product_id,
+                title=line.title,
+                unit_price_idr=line.unit_price_idr,
                 quantity=line.quantity,
-                expires_at=expires,
+                attribution_id=line.attribution_id,
             )
-        )
-    t.record_event(s, order, None, f"buyer:{buyer_id}", "checkout", now)
-    return t.order_view(s, order, lines)
+            for line in draft.lines
+        ]
+        for order, draft in zip(placed, drafts, strict=True)
+    ]
+    s.execute(
+        _INSERT_ORDER_LINES,
+        [
+            {
+                "order_id": x.order_id,
+                "product_id": x.product_id,
+                "title": x.title,
+                "unit_price_idr": x.unit_price_idr,
+                "quantity": x.quantity,
+                "attribution_id": x.attribution_id,
+            }
+            for order_lines in lines
+            for x in order_lines
+        ],
+    )
+    s.execute(
+        _INSERT_STOCK_HOLDS,
+        [
+            {
+                "order_id": x.order_id,
+                "product_id": x.product_id,
+                "quantity": x.quantity,
+                "expires_at": expires,
+                "released_at": None,
+            }
+            for order_lines in lines
+            for x in order_lines
+        ],
+    )
+    t.record_events(s, placed, None, f"buyer:{buyer_id}", "checkout", now)
+    return [t.order_view(s, order, x) for order, x in zip(placed, lines, strict=True)]

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    insert,
     select,
     update,
 )
@@ -168,24 +169,54 @@ def record_event(
     reason: str,
     now: datetime,
 ) -> None:
-    s.add(
-        OrderEventRow(
-            order_id=order.id,
-            from_status=before,
-            to_status=order.status,
-            actor=actor,
-            reason=reason,
-            at=now,
-        )
+    record_events(s, [order], before, actor, reason, now)
+
+
+def record_events(
+    s: Session,
+    moved: Sequence[OrderRow],
+    before: OrderStatus | None,
+    actor: str,
+    reason: str,
+    now: datetime,
+) -> None:
+    """The orders' events and outbox messages, one multi-row INSERT each (Core: no flush)."""
+    s.execute(
+        _INSERT_EVENTS,
+        [
+            {
+                "order_id": order.id,
+                "from_status": before,
+                "to_status": order.status,
+                "actor": actor,
+                "reason": reason,
+                "at": now,
+            }
+            for order in moved
+        ],
     )
-    payload = {
-        "order_id": order.id,
-        "number": order.number,
-        "from": before,
-        "to": order.status,
-        "total_idr": order.total_idr,
-    }
-    s.add(OutboxRow(topic=f"order.{order.status}", payload=json.dumps(payload), created_at=now))
+    messages = []
+    for order in moved:
+        payload = {
+            "order_id": order.id,
+            "number": order.number,
+            "from": before,
+            "to": order.status,
+            "total_idr": order.total_idr,
+        }
+        messages.append(
+            {
+                "topic": f"order.{order.status}",
+                "payload": json.dumps(payload),
+                "created_at": now,
+                "published_at": None,
+            }
+        )
+    s.execute(_INSERT_OUTBOX, messages)
+
+
+_INSERT_EVENTS = insert(OrderEventRow.__table__)  # type: ignore[arg-type]
+_INSERT_OUTBOX = insert(OutboxRow.__table__)  # type: ignore[arg-type]
 
 
 def order_view(
