@@ -264,11 +264,14 @@ UNPAID = frozenset({OrderStatus.AWAITING_PAYMENT.value, OrderStatus.EXPIRED.valu
 
 
 class PaymentRow(Base):
-    """The payment an order is paid through: one per order, created at the partner."""
+    """The payment an order is paid through: one per order, created at the partner; a new
+    attempt replaces one the partner ended (expired, failed, cancelled)."""
 
     __tablename__ = "payments"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
+    # Which try this is (the partner knows it as `paying.partner_order_id(number, attempt)`).
+    attempt: Mapped[int] = mapped_column(Integer, server_default="1")
     partner: Mapped[str] = mapped_column(String(30))
     partner_transaction_id: Mapped[str] = mapped_column(String(100))
     method: Mapped[str] = mapped_column(String(30))

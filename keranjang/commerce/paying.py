@@ -3,11 +3,11 @@ partner's verified notifications into order transitions, each exactly once."""
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,6 +18,7 @@ from keranjang.infra.clock import Clock
 from keranjang.infra.database import transaction
 from keranjang.payments import (
     CreatedPayment,
+    DuplicateOrder,
     NewPayment,
     PaymentError,
     PaymentEvent,
@@ -28,6 +29,21 @@ from keranjang.payments import (
 
 log = structlog.get_logger(__name__)
 View = dict[str, object]
+# A payment in one of these states will never be paid: the buyer may start a new attempt.
+ENDED = frozenset(
+    {PaymentStatus.EXPIRED.value, PaymentStatus.FAILED.value, PaymentStatus.CANCELLED.value}
+)
+MAX_ATTEMPTS = 5
+REPLACED_COLUMNS = (
+    "attempt",
+    "partner",
+    "partner_transaction_id",
+    "method",
+    "amount_idr",
+    "status",
+    "instructions",
+    "updated_at",
+)
 
 
 class PaymentUnavailable(domain.CommerceError):
@@ -48,29 +64,21 @@ class PayingService:
         self.finish_url = finish_url.rstrip("/")
 
     def start(self, buyer_id: int, order_id: int, method: PaymentMethod) -> View:
-        """The payment of the buyer's unpaid order; asking again returns the same payment."""
+        """The payment of the buyer's unpaid order; asking again returns the same payment. A
+        payment the partner cancelled, expired or failed is replaced by a new attempt."""
         with self.sessions() as s:
             order = s.get(t.OrderRow, order_id)
             if order is None or order.buyer_id != buyer_id:
                 raise domain.NotFound(f"no order with id {order_id} in your account")
             existing = s.scalar(select(t.PaymentRow).where(t.PaymentRow.order_id == order_id))
-            if existing is not None:
+            if existing is not None and existing.status not in ENDED:
                 return _view(existing)
             if order.status != OrderStatus.AWAITING_PAYMENT.value:
                 raise domain.Conflict(f"order {order.number} is {order.status}: nothing to pay")
-            new = NewPayment(
-                order_id=order.number,
-                gross_amount=order.total_idr,
-                method=method,
-                description=f"Keranjang order {order.number}",
-                finish_redirect_url=f"{self.finish_url}/orders/{order.id}",
-            )
-        created = self._create(new)  # a network call: never inside a database transaction
-        with transaction(self.sessions) as s:
-            row = _payment_row(order_id, self.partner.name, created, self.clock.now())
-            s.add(row)
-            s.flush()
-            return _view(row)
+            new = self._new_payment(order_id, order.number, order.total_idr, method)
+            replaced = None if existing is None else existing.attempt
+        created, attempt = self._create(new, 1 if replaced is None else replaced + 1)
+        return self._keep(order_id, created, attempt, replaced)
 
     def pay_placed_orders(
         self, buyer_id: int, placed: list[View], method: PaymentMethod, replayed: bool
@@ -93,33 +101,72 @@ class PayingService:
         return paid_for
 
     def _first_payment(self, order: View, method: PaymentMethod) -> View:
-        order_id, number = int(str(order["id"])), str(order["number"])
-        new = NewPayment(
+        order_id = int(str(order["id"]))
+        total = int(str(order["total_idr"]))
+        created, attempt = self._create(
+            self._new_payment(order_id, str(order["number"]), total, method), 1
+        )
+        return self._keep(order_id, created, attempt, None)
+
+    def _new_payment(
+        self, order_id: int, number: str, total_idr: int, method: PaymentMethod
+    ) -> NewPayment:
+        return NewPayment(
             order_id=number,
-            gross_amount=int(str(order["total_idr"])),
+            gross_amount=total_idr,
             method=method,
             description=f"Keranjang order {number}",
             finish_redirect_url=f"{self.finish_url}/orders/{order_id}",
         )
-        created = self._create(new)
+
+    def _create(self, new: NewPayment, attempt: int) -> tuple[CreatedPayment, int]:
+        """Create the payment at the partner under the first unused attempt id from `attempt`.
+
+        The partner refuses an order id it has seen. If commerce stopped between the partner's
+        answer and storing it, or a concurrent request took the id, the order id is taken but
+        commerce has no payment for it: the next attempt id is free, so the order stays payable.
+        """
+        number = new.order_id
+        for tried in range(attempt, attempt + MAX_ATTEMPTS):
+            try:
+                return self.partner.create_payment(
+                    replace(new, order_id=partner_order_id(number, tried))
+                ), tried
+            except DuplicateOrder:
+                continue
+            except PaymentError as exc:
+                raise PaymentUnavailable(
+                    f"the payment partner could not take the payment: {exc}"
+                ) from exc
+        raise PaymentUnavailable(
+            f"the payment partner already holds {MAX_ATTEMPTS} payments for order {number}"
+        )
+
+    def _keep(
+        self, order_id: int, created: CreatedPayment, attempt: int, replaced: int | None
+    ) -> View:
+        """Store the partner's payment: one INSERT for an order's first, or a replacement of the
+        ended attempt. If another request stored one meanwhile, that one is the order's."""
+        row = _payment_row(order_id, self.partner.name, created, attempt, self.clock.now())
         try:
             with transaction(self.sessions) as s:
-                row = _payment_row(order_id, self.partner.name, created, self.clock.now())
-                s.add(row)
-                s.flush()
-                return _view(row)
-        except IntegrityError:  # the buyer started this order's payment meanwhile
-            with self.sessions() as s:
-                existing = s.scalars(select(t.PaymentRow).where(t.PaymentRow.order_id == order_id))
-                return _view(existing.one())
-
-    def _create(self, new: NewPayment) -> CreatedPayment:
-        try:
-            return self.partner.create_payment(new)
-        except PaymentError as exc:
-            raise PaymentUnavailable(
-                f"the payment partner could not take the payment: {exc}"
-            ) from exc
+                if replaced is None:
+                    s.add(row)
+                    s.flush()
+                    return _view(row)
+                values = {c: getattr(row, c) for c in REPLACED_COLUMNS}
+                done = s.execute(
+                    update(t.PaymentRow)
+                    .where(t.PaymentRow.order_id == order_id, t.PaymentRow.attempt == replaced)
+                    .values(**values)
+                )
+                if done.rowcount == 1:  # type: ignore[attr-defined]
+                    return _view(row)
+        except IntegrityError:
+            pass
+        with self.sessions() as s:
+            current = s.scalars(select(t.PaymentRow).where(t.PaymentRow.order_id == order_id))
+            return _view(current.one())
 
     def _confirmed(self, event: PaymentEvent) -> bool:
         """A settlement moves money, so it is checked with the partner's status API before the
@@ -171,11 +218,12 @@ class PayingService:
 
 
 def _apply(s: Session, event: PaymentEvent, now: datetime) -> str:
-    order = s.scalar(select(t.OrderRow).where(t.OrderRow.number == event.order_id))
+    number, attempt = order_number_and_attempt(event.order_id)
+    order = s.scalar(select(t.OrderRow).where(t.OrderRow.number == number))
     if order is None:
         return "ignored: no such order"
     payment = s.scalar(select(t.PaymentRow).where(t.PaymentRow.order_id == order.id))
-    if payment is not None:
+    if payment is not None and payment.attempt == attempt:  # an older attempt's news is kept
         payment.status = event.status.value
         payment.updated_at = now
     if not event.is_paid:
@@ -192,8 +240,22 @@ def _apply(s: Session, event: PaymentEvent, now: datetime) -> str:
     return "order paid"
 
 
+def partner_order_id(number: str, attempt: int) -> str:
+    """The order id the partner knows a payment attempt by: the order number for the first,
+    `<number>-<attempt>` after."""
+    return number if attempt == 1 else f"{number}-{attempt}"
+
+
+def order_number_and_attempt(partner_id: str) -> tuple[str, int]:
+    """The inverse of `partner_order_id` (order numbers are `KRJ-<hex>`, one '-')."""
+    head, dash, tail = partner_id.rpartition("-")
+    if dash and head.count("-") == 1 and tail.isdigit():
+        return head, int(tail)
+    return partner_id, 1
+
+
 def _payment_row(
-    order_id: int, partner: str, created: CreatedPayment, now: datetime
+    order_id: int, partner: str, created: CreatedPayment, attempt: int, now: datetime
 ) -> t.PaymentRow:
     instructions = {
         "redirect_url": created.redirect_url,
@@ -203,6 +265,7 @@ def _payment_row(
     }
     return t.PaymentRow(
         order_id=order_id,
+        attempt=attempt,
         partner=partner,
         partner_transaction_id=created.partner_transaction_id,
         method=created.method.value,

@@ -204,3 +204,44 @@ def test_when_the_partner_is_down_checkout_keeps_the_orders_to_pay_later(
 
     paying.partner = reachable
     assert start_payment(system, order, auth)["amount_idr"] == 365_000
+
+
+def test_a_payment_cancelled_on_the_partner_page_is_replaced_by_a_new_attempt(
+    system: System, partner: SimulatorHarness
+) -> None:
+    order, auth = unpaid_order(system)
+    first = start_payment(system, order, auth)
+    cancelled = partner.client.post(
+        f"/pay/{first['partner_transaction_id']}/cancel", headers=HTML, follow_redirects=False
+    )
+    assert cancelled.status_code in (302, 303), cancelled.text
+    assert "recorded: cancelled" in [a[1] for a in deliver(system, partner)]
+
+    second = start_payment(system, order, auth)
+    assert second["partner_transaction_id"] != first["partner_transaction_id"]
+    assert second["status"] == "pending" and start_payment(system, order, auth) == second
+    pay_on_partner_page(partner, second)
+    assert (200, "order paid") in deliver(system, partner)
+    assert status_of(system, order["id"]) == "paid"
+
+
+def test_a_payment_the_partner_made_but_commerce_never_stored_does_not_block_the_order(
+    system: System, partner: SimulatorHarness
+) -> None:
+    """Commerce dies after the partner created the payment and before storing it: the partner
+    now refuses that order id as a duplicate, and the buyer can still pay, under a new attempt."""
+    order, auth = unpaid_order(system)
+    paying = system.commerce.app.state.paying  # type: ignore[attr-defined]
+    orphan = paying.partner.create_payment(
+        paying._new_payment(order["id"], order["number"], order["total_idr"], "qris")
+    )
+    payment = start_payment(system, order, auth)
+    assert payment["partner_transaction_id"] != orphan.partner_transaction_id
+    pay_on_partner_page(partner, payment)
+    assert (200, "order paid") in deliver(system, partner)
+    assert status_of(system, order["id"]) == "paid"
+    with system.commerce_engine.connect() as conn:
+        assert (
+            conn.scalar(select(t.PaymentRow.attempt).where(t.PaymentRow.order_id == order["id"]))
+            == 2
+        )

@@ -2,7 +2,6 @@
 the page the partner's pay page sends the buyer back to, which keeps checking until the
 partner's notification has marked the order paid."""
 
-import time
 from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
@@ -15,7 +14,7 @@ from keranjang.commerce.fulfilment import FulfilmentService
 from keranjang.commerce.paying import PayingService, PaymentUnavailable
 from keranjang.commerce.service import CommerceService
 from keranjang.infra.http_errors import PathId
-from keranjang.payments import DuplicateOrder, PaymentMethod
+from keranjang.payments import PaymentMethod
 
 router = APIRouter(include_in_schema=False)
 STATUS_LABELS = {
@@ -42,8 +41,6 @@ MAX_CHECKS = 60
 # Indonesia keeps no daylight saving time: Western Indonesian Time is always UTC+7.
 WIB = timezone(timedelta(hours=7), "WIB")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
-DUPLICATE_WAITS = 30
-DUPLICATE_PAUSE_SECONDS = 0.1
 PageNumber = Annotated[int, Query(ge=0, le=10_000)]
 
 
@@ -135,20 +132,13 @@ def pay(request: Request, order_id: PathId, form: Form, buyer: Shopper) -> Respo
 def start_payment(
     request: Request, buyer: int, order_id: int, method: PaymentMethod
 ) -> dict[str, Any] | None:
-    """The order's payment at the partner, or None while the partner cannot take it.
-
-    When the partner says the order already has a payment, another request (a second press of
-    the button) is storing that very payment right now: wait for it rather than report an
-    outage."""
+    """The order's payment at the partner, or None while the partner cannot take it (a second
+    press of the button gets the payment the first one stored)."""
     paying: PayingService = request.app.state.paying
-    for _ in range(DUPLICATE_WAITS):
-        try:
-            return paying.start(buyer, order_id, method)
-        except PaymentUnavailable as exc:
-            if not isinstance(exc.__cause__, DuplicateOrder):
-                return None
-            time.sleep(DUPLICATE_PAUSE_SECONDS)
-    return None
+    try:
+        return paying.start(buyer, order_id, method)
+    except PaymentUnavailable:
+        return None
 
 
 @router.post("/orders/{order_id}/cancel", dependencies=[CrossSiteChecked])
