@@ -31,8 +31,10 @@ class FulfilmentService:
             return [t.order_view(s, row) for row in rows]
 
     def merchant_order(self, merchant_id: int, order_id: int) -> View:
+        """One of the shop's orders, with its history."""
         with self.sessions() as s:
-            return t.order_view(s, _owned(s, order_id, merchant_id=merchant_id))
+            order = _owned(s, order_id, merchant_id=merchant_id)
+            return t.order_view(s, order) | {"history": t.order_history(s, order.id)}
 
     def merchant_figures(self, merchant_id: int) -> dict[OrderStatus, tuple[int, int]]:
         """Per status: how many of the shop's orders, and their total in rupiah (all of them)."""
@@ -88,8 +90,10 @@ class FulfilmentService:
             return [t.order_view(s, row) for row in rows]
 
     def buyer_order(self, buyer_id: int, order_id: int) -> View:
+        """One of the buyer's orders, with its history."""
         with self.sessions() as s:
-            return t.order_view(s, _owned(s, order_id, buyer_id=buyer_id))
+            order = _owned(s, order_id, buyer_id=buyer_id)
+            return t.order_view(s, order) | {"history": t.order_history(s, order.id)}
 
     def buyer_cancel(self, buyer_id: int, order_id: int, reason: str) -> View:
         with transaction(self.sessions) as s:

@@ -250,6 +250,23 @@ def order_view(
     }
 
 
+def order_history(s: Session, order_id: int) -> list[dict[str, object]]:
+    """The order's transitions, oldest first: when, to what, by whom (the kind of actor only:
+    buyer, merchant, partner or system) and why."""
+    events = s.scalars(
+        select(OrderEventRow).where(OrderEventRow.order_id == order_id).order_by(OrderEventRow.id)
+    )
+    return [
+        {
+            "status": e.to_status,
+            "at": e.at.isoformat(),
+            "by": e.actor.split(":", 1)[0],
+            "reason": e.reason,
+        }
+        for e in events
+    ]
+
+
 def _invoice_ref(s: Session, order: OrderRow) -> dict[str, str] | None:
     if order.status in UNPAID:
         return None

@@ -456,6 +456,8 @@ def test_back_from_paying_the_order_page_waits_for_the_partner_then_shows_it_pai
     assert 'data-status="paid"' in paid and "Dibayar" in paid
     assert 'http-equiv="refresh"' not in paid and 'data-testid="pay-form"' not in paid
     assert f'href="/orders/{order["id"]}/invoice"' in paid
+    history = paid.split('data-testid="order-history"', 1)[1].split("</ol>", 1)[0]
+    assert history.index("Menunggu pembayaran") < history.index("Dibayar")
 
 
 def test_checking_for_the_payment_stops_after_a_while(

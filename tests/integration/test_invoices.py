@@ -122,3 +122,23 @@ def test_duplicated_notifications_issue_one_invoice(
     paid_order(system, partner)
     with system.commerce_engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(t.InvoiceRow)) == 1
+
+
+def test_buyer_and_seller_read_the_orders_history(
+    system: System, partner: SimulatorHarness
+) -> None:
+    order, auth, seller = paid_order(system, partner)
+    history = system.commerce.get(f"/api/orders/{order['id']}", headers=auth).json()["history"]
+    assert [(h["status"], h["by"]) for h in history] == [
+        ("awaiting_payment", "buyer"),
+        ("paid", "partner"),
+    ]
+    shipped = system.commerce.post(
+        f"/api/seller/orders/{order['id']}/ship",
+        json={"tracking_number": "JNE-0012345678"},
+        headers=seller,
+    )
+    assert shipped.status_code == 200, shipped.text
+    later = system.commerce.get(f"/api/orders/{order['id']}", headers=auth).json()["history"]
+    assert [h["status"] for h in later] == ["awaiting_payment", "paid", "shipped"]
+    assert later[-1]["by"] == "merchant"
