@@ -15,6 +15,7 @@ import enum
 import re
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
+from typing import Any
 
 
 class CommerceError(Exception):
@@ -123,8 +124,8 @@ class NewProduct:
 
 @dataclass(frozen=True)
 class ProductChange:
-    """A seller's edit of a product; None leaves a field as it is. Optional text fields are
-    cleared with an empty string."""
+    """A seller's edit of a product; None leaves a field as it is. Optional fields named in
+    `cleared` are removed (optional text fields are also cleared with an empty string)."""
 
     title: str | None = None
     description: str | None = None
@@ -139,6 +140,13 @@ class ProductChange:
     npb_number: str | None = None
     sni_number: str | None = None
     halal_number: str | None = None
+    cleared: frozenset[str] = frozenset()
+
+
+# What a seller may remove from a listing.
+CLEARABLE = frozenset(
+    {"image_url", "hs_code", "fob_usd_cents", "npb_number", "sni_number", "halal_number"}
+)
 
 
 @dataclass(frozen=True)
@@ -294,8 +302,13 @@ def on_positive_list(hs_code: str) -> bool:
 
 def apply_change(product: Product, change: ProductChange) -> NewProduct:
     """The product as it will be after the change, checked by the same rules as a new one."""
+    if change.cleared - CLEARABLE:
+        raise Invalid(f"{sorted(change.cleared - CLEARABLE)[0]} cannot be removed, only changed")
     current = NewProduct(**{f.name: getattr(product, f.name) for f in fields(NewProduct)})
-    edits = {k: v for k, v in asdict(change).items() if v is not None}
+    edits: dict[str, Any] = {
+        k: v for k, v in asdict(change).items() if v is not None and k != "cleared"
+    }
+    edits.update(dict.fromkeys(change.cleared))
     return check_new_product(replace(current, **edits))
 
 

@@ -26,7 +26,7 @@ class CancelIn(BaseModel):
 
 
 class ProductChangeIn(BaseModel):
-    """Only the fields sent change; send "" to clear an optional text field."""
+    """Only the fields sent change; send null (or "" for text) to remove an optional field."""
 
     model_config = ConfigDict(extra="forbid")
     title: str | None = Field(default=None, max_length=200)
@@ -98,5 +98,9 @@ def change_product(
     svc: Service,
     request: Request,
 ) -> ProductOut:
-    changes = domain.ProductChange(**body.model_dump(exclude_unset=True))
+    sent = body.model_dump(exclude_unset=True)
+    changes = domain.ProductChange(
+        **{name: value for name, value in sent.items() if value is not None},
+        cleared=frozenset(name for name, value in sent.items() if value is None),
+    )
     return product_out(request, svc.change_product(merchant, product_id, changes))

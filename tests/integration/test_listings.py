@@ -109,3 +109,31 @@ def test_the_product_page_shows_the_standards_proof(system: System) -> None:
     plain = system.product(system.merchant("toko-lokal", "Toko Lokal"))
     page = system.commerce.get(f"/products/{plain['id']}", headers={"accept": "text/html"})
     assert 'data-testid="product-standards"' not in page.text
+
+
+def test_null_removes_an_optional_field_and_required_ones_cannot_be_removed(
+    system: System,
+) -> None:
+    merchant = system.merchant()
+    auth = {"Authorization": f"Bearer {merchant['token']}"}
+    product = system.product(merchant, **CROSS_BORDER)
+    path = f"/api/seller/products/{product['id']}"
+    # Still cross-border: the FOB price is required, so removing it is refused.
+    r = system.commerce.patch(path, json={"fob_usd_cents": None}, headers=auth)
+    assert (
+        r.status_code == 422 and "fob_usd_cents (the FOB price in US cents) is required" in r.text
+    )
+    r = system.commerce.patch(
+        path,
+        json={
+            "cross_border": False,
+            "origin_country": "ID",
+            "fob_usd_cents": None,
+            "hs_code": None,
+        },
+        headers=auth,
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["fob_usd_cents"], r.json()["hs_code"]) == (None, None)
+    r = system.commerce.patch(path, json={"title": None}, headers=auth)
+    assert r.status_code == 422 and "title cannot be removed" in r.text

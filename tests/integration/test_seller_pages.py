@@ -231,10 +231,14 @@ def test_a_cross_border_product_needs_what_the_regulation_asks(system: System) -
     assert 'data-testid="cross-border"' in page(system, "/seller/products").text
     edit = page(system, f"/seller/products/{row.id}/edit").text
     assert 'value="120.50"' in edit and 'value="NPB-2024-001"' in edit
-    domestic = LISTING | {"fob_usd": ""}
-    kept = post(system, f"/seller/products/{row.id}/edit", domestic)
+    still_abroad = abroad | {"hs_code": "6205.20.00", "fob_usd": ""}
+    kept = post(system, f"/seller/products/{row.id}/edit", still_abroad)
     assert kept.status_code == 422 and 'data-testid="error-fob_usd"' in kept.text
-    assert shop_products(system)[0].cross_border is True
+    assert shop_products(system)[0].fob_usd_cents == 12_050
+    domestic = LISTING | {"fob_usd": ""}  # no longer cross-border: its FOB price goes
+    assert post(system, f"/seller/products/{row.id}/edit", domestic).status_code == 303
+    (row,) = shop_products(system)
+    assert (row.cross_border, row.fob_usd_cents) == (False, None)
 
 
 def test_a_merchant_edits_its_product_and_clears_an_optional_number(system: System) -> None:

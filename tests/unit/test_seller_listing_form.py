@@ -70,7 +70,7 @@ def test_an_edit_sends_every_field_so_an_emptied_number_is_cleared() -> None:
     assert change is not None and change.sni_number == "" and change.cross_border is False
 
 
-def test_an_edit_cannot_empty_a_fob_price_it_cannot_remove() -> None:
+def test_an_emptied_fob_price_is_removed_from_the_listing() -> None:
     product = domain.Product(
         id=1,
         merchant=domain.Merchant(1, "toko", "Toko", domain.MerchantKind.FOREIGN, "Shenzhen"),
@@ -83,4 +83,6 @@ def test_an_edit_cannot_empty_a_fob_price_it_cannot_remove() -> None:
         fob_usd_cents=25_000,
     )
     form = ProductForm.submitted(TYPED)
-    assert form.change_of(product) is None and "fob_usd" in form.errors
+    change = form.change_of(product)
+    assert change is not None and change.cleared == {"fob_usd_cents"}
+    assert domain.apply_change(product, change).fob_usd_cents is None

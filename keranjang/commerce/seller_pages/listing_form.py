@@ -114,11 +114,11 @@ class ProductForm:
     def change_of(self, product: domain.Product) -> domain.ProductChange | None:
         """The whole form as a change (an emptied optional text field is cleared), or None while
         the form has errors."""
-        if self.fob_usd_cents is None and product.fob_usd_cents is not None:
-            # ProductChange reads None as "unchanged": a FOB price cannot be removed.
-            self.errors.setdefault("fob_usd", "Harga FOB yang sudah ada tidak dapat dikosongkan.")
         new = self.new_product()
-        return None if new is None else domain.ProductChange(**asdict(new))
+        if new is None:
+            return None
+        emptied = frozenset({"fob_usd_cents"}) if new.fob_usd_cents is None else frozenset()
+        return domain.ProductChange(**asdict(new), cleared=emptied)
 
     def refused(self, exc: domain.Invalid) -> None:
         """Show a rule's refusal next to the field its message starts with."""
