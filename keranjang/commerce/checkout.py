@@ -182,7 +182,7 @@ class BuyingService:
             row = s.get(t.AddressRow, address_id)
             if row is None or row.buyer_id != buyer_id:
                 raise domain.NotFound(f"no saved address with id {address_id} in your account")
-            s.execute(delete(t.AddressRow).where(t.AddressRow.id == address_id))
+            s.delete(row)
 
     # checkout -------------------------------------------------------------------------------
     def checkout(self, buyer_id: int, key: str, body: dict[str, Any]) -> Answer:
@@ -405,20 +405,10 @@ def _insert_orders(
         ]
         for order, draft in zip(placed, drafts, strict=True)
     ]
+    line_columns = [c.key for c in t.OrderLineRow.__table__.columns if c.key != "id"]
     s.execute(
         _INSERT_ORDER_LINES,
-        [
-            {
-                "order_id": x.order_id,
-                "product_id": x.product_id,
-                "title": x.title,
-                "unit_price_idr": x.unit_price_idr,
-                "quantity": x.quantity,
-                "attribution_id": x.attribution_id,
-            }
-            for order_lines in lines
-            for x in order_lines
-        ],
+        [{c: getattr(x, c) for c in line_columns} for order_lines in lines for x in order_lines],
     )
     s.execute(
         _INSERT_STOCK_HOLDS,

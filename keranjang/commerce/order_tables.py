@@ -238,15 +238,16 @@ def order_view(
         "hold_expires_at": order.hold_expires_at.isoformat(),
         "created_at": order.created_at.isoformat(),
         "invoice": _invoice_ref(s, order),
-        "lines": [
-            {
-                "product_id": x.product_id,
-                "title": x.title,
-                "unit_price_idr": x.unit_price_idr,
-                "quantity": x.quantity,
-            }
-            for x in lines
-        ],
+        "lines": [line_view(x) for x in lines],
+    }
+
+
+def line_view(line: OrderLineRow) -> dict[str, object]:
+    return {
+        "product_id": line.product_id,
+        "title": line.title,
+        "unit_price_idr": line.unit_price_idr,
+        "quantity": line.quantity,
     }
 
 
@@ -351,14 +352,14 @@ def issue_invoice(s: Session, order: OrderRow, now: datetime) -> InvoiceRow:
     merchant = s.get_one(MerchantRow, order.merchant_id)
     buyer = s.get_one(BuyerRow, order.buyer_id)
     payment = s.scalar(select(PaymentRow).where(PaymentRow.order_id == order.id))
-    view = order_view(s, order)
+    lines = s.scalars(select(OrderLineRow).where(OrderLineRow.order_id == order.id))
     body = {
         "order_id": order.id,
         "order_number": order.number,
         "seller": {"name": merchant.name, "slug": merchant.slug, "city": merchant.city},
         "buyer": {"name": buyer.name, "email": buyer.email},
-        "shipping_address": view["shipping_address"],
-        "lines": view["lines"],
+        "shipping_address": json.loads(order.shipping_address),
+        "lines": [line_view(x) for x in lines],
         "subtotal_idr": order.subtotal_idr,
         "shipping_idr": order.shipping_idr,
         "total_idr": order.total_idr,
