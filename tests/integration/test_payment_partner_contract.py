@@ -1,6 +1,9 @@
-"""The payment-partner contract: what every adapter (simulator now; Midtrans and Xendit later)
-must do, each against its partner, on SQLite and PostgreSQL where the partner keeps a database."""
+"""The payment-partner contract: what every adapter (the simulator, Midtrans, Xendit) must do,
+each against its partner. Midtrans and Xendit are replayed in-process from their documented
+request and response formats (no test touches the network); the simulator keeps a database, so
+it runs on SQLite and PostgreSQL."""
 
+import importlib
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -21,9 +24,15 @@ from keranjang.payments import (
     RefundRequest,
     UnknownPayment,
 )
-from tests.integration.payment_partners import PartnerHarness, events, simulator_harness
+from tests.integration.payment_partners import PartnerHarness, events
 
-PARTNERS = ["simulator"]
+# Each partner's harness factory: (database_url, clock, folder) -> an iterator of one harness.
+HARNESSES = {
+    "simulator": "tests.integration.payment_partners:simulator_harness",
+    "midtrans": "tests.integration.partner_midtrans:midtrans_harness",
+    "xendit": "tests.integration.partner_xendit:xendit_harness",
+}
+PARTNERS = list(HARNESSES)
 PRICE = 350_000
 
 
@@ -39,8 +48,8 @@ def harness(
     clock: FixedClock,
     tmp_path: Path,
 ) -> Iterator[PartnerHarness]:
-    if request.param == "simulator":
-        yield from simulator_harness(database_url, clock, tmp_path)
+    module, _, factory = HARNESSES[request.param].partition(":")
+    yield from getattr(importlib.import_module(module), factory)(database_url, clock, tmp_path)
 
 
 def new_payment(
