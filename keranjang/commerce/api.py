@@ -65,7 +65,15 @@ class CrossBorderFields(BaseModel):
     halal_number: str | None = Field(default=None, max_length=64)
 
 
-class ProductIn(CrossBorderFields):
+class AffiliateFields(BaseModel):
+    commission_bp: int = Field(
+        default=0,
+        description="A creator's commission on a line bought through their yellow cart, in basis "
+        "points (100 = 1%), from 0 to 5000.",
+    )
+
+
+class ProductIn(CrossBorderFields, AffiliateFields):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(max_length=200)
     description: str = Field(default="", max_length=5000)
@@ -75,7 +83,7 @@ class ProductIn(CrossBorderFields):
     image_url: str | None = Field(default=None, max_length=500)
 
 
-class ProductOut(CrossBorderFields):
+class ProductOut(CrossBorderFields, AffiliateFields):
     id: int
     merchant: MerchantOut
     title: str

@@ -1,5 +1,7 @@
 """Composition of the commerce service."""
 
+from datetime import timedelta
+
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from itsdangerous import TimestampSigner
@@ -9,6 +11,7 @@ from keranjang.commerce import (
     buyer_pages,
     db,
     domain,
+    money_api,
     pages,
     seller_api,
     seller_pages,
@@ -20,7 +23,9 @@ from keranjang.commerce.fulfilment import FulfilmentService
 from keranjang.commerce.invoices import InvoiceService
 from keranjang.commerce.issuer_keys import IssuerKeys
 from keranjang.commerce.paying import PayingService
+from keranjang.commerce.refunding import RefundService
 from keranjang.commerce.service import CommerceService
+from keranjang.commerce.settlement import SettlementService
 from keranjang.handoff import KeyLookup
 from keranjang.infra import schema, secret_files
 from keranjang.infra.clock import Clock, SystemClock
@@ -62,8 +67,17 @@ def create_app(
         service.sessions,
         service.clock,
         CheckoutSettings(
-            settings.shipping_idr, settings.hold_minutes, settings.attribution_window_days
+            settings.shipping_idr,
+            settings.hold_minutes,
+            settings.attribution_window_days,
+            settings.platform_fee_bp,
         ),
+    )
+    settlement = SettlementService(
+        service.sessions,
+        service.clock,
+        timedelta(days=settings.auto_complete_days),
+        timedelta(days=settings.refund_window_days),
     )
     shell = ServiceShell(
         name="commerce",
@@ -76,10 +90,17 @@ def create_app(
             PeriodicJob(
                 "release_expired_holds", settings.hold_release_seconds, buying.release_expired_holds
             ),
+            PeriodicJob("settle_due_orders", settings.settle_every_seconds, settlement.run_due),
         ),
     )
     app = service_app(
-        shell, api.router, shop_api.router, seller_api.router, pages.router, buyer_pages.router
+        shell,
+        api.router,
+        shop_api.router,
+        seller_api.router,
+        money_api.router,
+        pages.router,
+        buyer_pages.router,
     )
     app.include_router(seller_pages.router)
     app.state.seller_sessions = seller_pages.session_serializer(settings)
@@ -89,11 +110,13 @@ def create_app(
         or secret_files.load_or_create(settings.data_dir / "commerce-secret-key"),
         salt="keranjang.attribution",
     )
-    app.state.fulfilment = FulfilmentService(service.sessions, service.clock)
+    chosen = partner or default_partner(settings)
+    refund_window = timedelta(days=settings.refund_window_days)
+    app.state.refunds = RefundService(service.sessions, service.clock, chosen, refund_window)
+    app.state.fulfilment = FulfilmentService(service.sessions, service.clock, app.state.refunds)
     app.state.invoices = InvoiceService(service.sessions)
-    app.state.paying = PayingService(
-        service.sessions, service.clock, partner or default_partner(settings), settings.public_url
-    )
+    app.state.paying = PayingService(service.sessions, service.clock, chosen, settings.public_url)
+    app.state.settlement = settlement
 
     @app.exception_handler(domain.CommerceError)
     def commerce_error(request: Request, exc: domain.CommerceError) -> Response:

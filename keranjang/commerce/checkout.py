@@ -30,6 +30,7 @@ class CheckoutSettings:
     shipping_idr: int = 15_000
     hold_minutes: int = 30
     attribution_window_days: int = 7
+    platform_fee_bp: int = 500
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,8 @@ class BuyingService:
 
     def cart(self, buyer_id: int) -> list[orders.CartLine]:
         with self.sessions() as s:
-            return _cart_lines(s, buyer_id)
+            window = timedelta(days=self.settings.attribution_window_days)
+            return _cart_lines(s, buyer_id, self.clock.now() - window)
 
     # addresses ------------------------------------------------------------------------------
     def addresses(self, buyer_id: int) -> list[dict[str, Any]]:
@@ -236,10 +238,13 @@ class BuyingService:
         if "address_id" in body:
             saved = _address_view(_own_address(s, buyer_id, body["address_id"]))
             body = {"shipping_address": {k: saved[k] for k in ADDRESS_FIELDS}}
-        lines = _cart_lines(s, buyer_id)
+        window = timedelta(days=self.settings.attribution_window_days)
+        lines = _cart_lines(s, buyer_id, now - window)
         drafts = orders.split_by_merchant(lines, self.settings.shipping_idr)
         _take_stock(s, lines)
-        placed = _insert_orders(s, buyer_id, drafts, body, now, expires)
+        placed = _insert_orders(
+            s, buyer_id, drafts, body, now, expires, self.settings.platform_fee_bp
+        )
         s.execute(delete(t.CartLineRow).where(t.CartLineRow.buyer_id == buyer_id))
         return Answer(201, {"orders": placed, "hold_expires_at": expires.isoformat()})
 
@@ -271,7 +276,10 @@ class BuyingService:
 # The statements behind the use cases.
 
 
-def _cart_lines(s: Session, buyer_id: int) -> list[orders.CartLine]:
+def _cart_lines(s: Session, buyer_id: int, attributed_since: datetime) -> list[orders.CartLine]:
+    """The cart with today's prices and commission rates; a line's creator is kept only if the
+    hand-off that brought it is still inside the attribution window."""
+    a = db.AttributionRow
     rows = s.execute(
         select(
             db.ProductRow.id,
@@ -280,12 +288,21 @@ def _cart_lines(s: Session, buyer_id: int) -> list[orders.CartLine]:
             db.ProductRow.price_idr,
             t.CartLineRow.quantity,
             t.CartLineRow.attribution_id,
+            db.ProductRow.commission_bp,
+            a.creator_id,
+            a.at,
         )
         .join(db.ProductRow, t.CartLineRow.product_id == db.ProductRow.id)
+        .outerjoin(a, t.CartLineRow.attribution_id == a.id)
         .where(t.CartLineRow.buyer_id == buyer_id)
         .order_by(db.ProductRow.id)
     )
-    return [orders.CartLine(*row) for row in rows]
+    return [
+        orders.CartLine(
+            *row[:7], creator_id=row[7] if row[8] and row[8] >= attributed_since else None
+        )
+        for row in rows
+    ]
 
 
 ADDRESS_FIELDS = ("recipient", "phone", "street", "city", "postal_code")
@@ -367,6 +384,7 @@ def _insert_orders(
     body: dict[str, Any],
     now: datetime,
     expires: datetime,
+    platform_fee_bp: int,
 ) -> list[dict[str, Any]]:
     """The drafts' orders in one INSERT (ids returned in the drafts' order), then their lines,
     stock holds, events and outbox messages in one multi-row INSERT each; answers their views."""
@@ -385,6 +403,11 @@ def _insert_orders(
             "hold_expires_at": expires,
             "created_at": now,
             "updated_at": now,
+            "platform_fee_bp": platform_fee_bp,
+            "refunded_idr": 0,
+            "refunded_shipping_idr": 0,
+            "completed_at": None,
+            "released_at": None,
         }
         for draft in drafts
     ]
@@ -400,6 +423,9 @@ def _insert_orders(
                 unit_price_idr=line.unit_price_idr,
                 quantity=line.quantity,
                 attribution_id=line.attribution_id,
+                creator_id=line.creator_id,
+                commission_bp=line.commission_bp if line.creator_id is not None else 0,
+                refunded_quantity=0,
             )
             for line in draft.lines
         ]

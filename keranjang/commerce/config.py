@@ -1,5 +1,6 @@
 """Commerce's settings, from `KERANJANG_COMMERCE_*` environment variables."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from keranjang.infra.settings import ServiceSettings
@@ -26,6 +27,14 @@ class CommerceSettings(ServiceSettings):
     payments_server_key: str | None = None
     # How often unpaid orders past their hold are expired and their stock released; 0: never.
     hold_release_seconds: float = 30.0
+    # The platform's fee on the goods of a completed order, in basis points (500 = 5%).
+    platform_fee_bp: int = Field(default=500, ge=0, le=2_000)
+    # A delivered order completes when its buyer confirms, or by itself after this many days.
+    auto_complete_days: int = Field(default=3, ge=0)
+    # A completed order can be refunded for this many days; its shares are held until then.
+    refund_window_days: int = Field(default=7, ge=0)
+    # How often due orders are completed and closed refund windows released; 0: never.
+    settle_every_seconds: float = 300.0
 
     @property
     def resolved_database_url(self) -> str:

@@ -83,6 +83,7 @@ class ProductRow(Base):
     npb_number: Mapped[str | None] = mapped_column(String(64))
     sni_number: Mapped[str | None] = mapped_column(String(64))
     halal_number: Mapped[str | None] = mapped_column(String(64))
+    commission_bp: Mapped[int] = mapped_column(Integer, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     merchant: Mapped[MerchantRow] = relationship(lazy="joined")

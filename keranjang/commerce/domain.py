@@ -62,6 +62,7 @@ COUNTRY = re.compile(r"^[A-Z]{2}$")
 HS_CODE = re.compile(r"^[0-9]{6,10}$")  # after dots are removed
 STANDARD_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .:/-]{1,62}[A-Za-z0-9]$")
 MAX_FOB_USD_CENTS = 100_000_000_00
+MAX_COMMISSION_BP = 5_000  # a creator earns at most half of a line
 MIN_CROSS_BORDER_FOB_USD_CENTS = 100_00  # US$100 FOB a unit (Pasal 19)
 # The positive list's goods by HS heading: printed books, newspapers and children's books
 # (4901-4903), printed music (4904), cinematographic film (3706) and recorded media carrying
@@ -95,6 +96,7 @@ class Product:
     npb_number: str | None = None
     sni_number: str | None = None
     halal_number: str | None = None
+    commission_bp: int = 0
 
     @property
     def in_stock(self) -> bool:
@@ -120,6 +122,9 @@ class NewProduct:
     npb_number: str | None = None
     sni_number: str | None = None
     halal_number: str | None = None
+    # What a creator earns on this product when a buyer came through their yellow cart, in
+    # basis points of the line (100 = 1%).
+    commission_bp: int = 0
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,7 @@ class ProductChange:
     npb_number: str | None = None
     sni_number: str | None = None
     halal_number: str | None = None
+    commission_bp: int | None = None
     cleared: frozenset[str] = frozenset()
 
 
@@ -233,6 +239,11 @@ def check_new_product(p: NewProduct) -> NewProduct:
     if p.image_url is not None and not p.image_url.startswith(("https://", "http://", "/")):
         raise Invalid("image_url must be an http(s) URL or a path on this shop")
     _check_origin_and_codes(p)
+    if not 0 <= p.commission_bp <= MAX_COMMISSION_BP:
+        raise Invalid(
+            f"commission_bp must be from 0 to {MAX_COMMISSION_BP} basis points "
+            "(100 = 1% of the line, paid to the creator who brought the buyer)"
+        )
     if p.cross_border:
         _check_cross_border(p)
     return p

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from keranjang.commerce import domain
 from keranjang.commerce import order_tables as t
 from keranjang.commerce.orders import OrderStatus
+from keranjang.commerce.refunding import RefundAsk, RefundService
+from keranjang.commerce.settlement import refund_in_flight
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import transaction
 
@@ -17,9 +19,12 @@ View = dict[str, object]
 
 
 class FulfilmentService:
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: Clock, refunds: RefundService | None = None
+    ) -> None:
         self.sessions = sessions
         self.clock = clock
+        self.refunds = refunds
 
     # merchants ------------------------------------------------------------------------------
     def merchant_orders(self, merchant_id: int, status: OrderStatus | None = None) -> list[View]:
@@ -53,14 +58,30 @@ class FulfilmentService:
     def ship(self, merchant_id: int, order_id: int, tracking_number: str) -> View:
         if not TRACKING.match(tracking_number):
             raise domain.Invalid("tracking_number must be 6 to 64 letters, digits or '-'")
+        with self.sessions() as s:
+            if refund_in_flight(s, order_id):
+                raise domain.Conflict("a refund of this order is still at the payment partner")
         return self._merchant_move(merchant_id, order_id, OrderStatus.SHIPPED, "", tracking_number)
 
     def deliver(self, merchant_id: int, order_id: int) -> View:
         return self._merchant_move(merchant_id, order_id, OrderStatus.DELIVERED, "")
 
     def merchant_cancel(self, merchant_id: int, order_id: int, reason: str) -> View:
+        """Cancel an order; a paid one is refunded in full through the partner first, and is
+        cancelled once the money is back with the buyer."""
         if not reason.strip():
             raise domain.Invalid("say why the order is cancelled: the buyer reads the reason")
+        with self.sessions() as s:
+            paid = _owned(s, order_id, merchant_id=merchant_id).status == OrderStatus.PAID.value
+        if paid and self.refunds is not None:
+            ask = RefundAsk(
+                order_id,
+                f"merchant:{merchant_id}",
+                reason.strip(),
+                then_status=OrderStatus.CANCELLED,
+            )
+            self.refunds.refund(ask, merchant_id)
+            return self.merchant_order(merchant_id, order_id)
         return self._merchant_move(merchant_id, order_id, OrderStatus.CANCELLED, reason.strip())
 
     def _merchant_move(

@@ -69,6 +69,13 @@ class OrderRow(Base):
     hold_expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The money side, fixed at checkout and kept by the ledger's use cases.
+    platform_fee_bp: Mapped[int] = mapped_column(Integer, server_default="0")
+    refunded_idr: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    refunded_shipping_idr: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When the refund window closed and the held shares became payable.
+    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class OrderLineRow(Base):
@@ -80,6 +87,11 @@ class OrderLineRow(Base):
     unit_price_idr: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int] = mapped_column(Integer)
     attribution_id: Mapped[int | None] = mapped_column(ForeignKey("attributions.id"))
+    # The creator who brought the buyer (inside the attribution window) and the commission rate,
+    # both fixed at checkout; and how many units have been refunded (or are being refunded).
+    creator_id: Mapped[int | None] = mapped_column(BigInteger)
+    commission_bp: Mapped[int] = mapped_column(Integer, server_default="0")
+    refunded_quantity: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class StockHoldRow(Base):

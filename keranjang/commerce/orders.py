@@ -28,9 +28,10 @@ S = OrderStatus
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.AWAITING_PAYMENT: frozenset({S.PAID, S.CANCELLED, S.EXPIRED}),
     S.PAID: frozenset({S.SHIPPED, S.CANCELLED, S.REFUNDED}),
-    S.SHIPPED: frozenset({S.DELIVERED}),
+    S.SHIPPED: frozenset({S.DELIVERED, S.REFUNDED}),
     S.DELIVERED: frozenset({S.COMPLETED, S.REFUNDED}),
-    S.COMPLETED: frozenset(),
+    # Refundable until its refund window closes (the refund use case checks the window).
+    S.COMPLETED: frozenset({S.REFUNDED}),
     S.CANCELLED: frozenset(),
     S.EXPIRED: frozenset(),
     S.REFUNDED: frozenset(),
@@ -80,6 +81,8 @@ class CartLine:
     unit_price_idr: int
     quantity: int
     attribution_id: int | None = None
+    commission_bp: int = 0
+    creator_id: int | None = None
 
     @property
     def amount_idr(self) -> int:

@@ -11,7 +11,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from keranjang.commerce import domain
+from keranjang.commerce import domain, ledger
+from keranjang.commerce import money_tables as money
 from keranjang.commerce import order_tables as t
 from keranjang.commerce.orders import OrderStatus
 from keranjang.infra.clock import Clock
@@ -210,14 +211,14 @@ class PayingService:
                 )
                 s.add(seen)
                 s.flush()  # the unique key: a notification seen before stops here
-                seen.outcome = outcome = _apply(s, event, now)
+                seen.outcome = outcome = _apply(s, event, self.partner.name, now)
         except IntegrityError:
             outcome = "duplicate: already handled"
         log.info("payment_notification", order=event.order_id, status=event.status, outcome=outcome)
         return outcome
 
 
-def _apply(s: Session, event: PaymentEvent, now: datetime) -> str:
+def _apply(s: Session, event: PaymentEvent, partner: str, now: datetime) -> str:
     number, attempt = order_number_and_attempt(event.order_id)
     order = s.scalar(select(t.OrderRow).where(t.OrderRow.number == number))
     if order is None:
@@ -235,6 +236,9 @@ def _apply(s: Session, event: PaymentEvent, now: datetime) -> str:
         return f"noted: order is already {order.status}"
     actor = "partner:" + event.partner_transaction_id[:30]
     t.move_order(s, order, OrderStatus.PAID, actor, "", now)
+    method = event.method.value if event.method else (payment.method if payment else "")
+    fee = ledger.partner_fee(method, event.gross_amount)
+    money.post(s, ledger.payment(order.id, order.number, partner, event.gross_amount, fee), now)
     s.flush()
     t.issue_invoice(s, order, now)
     return "order paid"

@@ -42,6 +42,7 @@ class ProductChangeIn(BaseModel):
     npb_number: str | None = Field(default=None, max_length=64)
     sni_number: str | None = Field(default=None, max_length=64)
     halal_number: str | None = Field(default=None, max_length=64)
+    commission_bp: int | None = None
 
 
 async def fulfilment(request: Request) -> FulfilmentService:

@@ -176,5 +176,6 @@ def partner(
     from tests.integration.payment_partners import simulator_harness
 
     for harness in simulator_harness(database_url, clock, tmp_path / "payments"):
-        system.commerce.app.state.paying.partner = harness.partner  # type: ignore[attr-defined]
+        state = system.commerce.app.state  # type: ignore[attr-defined]
+        state.paying.partner = state.refunds.partner = harness.partner
         yield harness

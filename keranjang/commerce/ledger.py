@@ -1,0 +1,271 @@
+"""The money ledger's rules in plain Python: accounts, balanced entries, and how an order's money
+is split between its merchant, the creator who brought the buyer, and the platform.
+
+Double entry: every entry's debits equal its credits, and a balance is only ever the sum of the
+entries on an account, never a number kept beside them. Whole rupiah (int) throughout.
+
+The accounts, with the side they normally carry::
+
+    partner_clearing:<partner>    debit   what a payment partner holds for the platform
+    partner_fees                  debit   what partners charge for taking payments
+    escrow                        credit  buyers' money for orders not yet completed
+    merchant_pending:<id>         credit  a merchant's share of completed orders, still refundable
+    merchant_payable:<id>         credit  ... once the refund window has closed: paid out next
+    commission_pending:<creator>  credit  a creator's commission, still refundable
+    commission_payable:<creator>  credit  ... once the refund window has closed: paid out next
+    platform_fees                 credit  the platform's fee on completed orders
+
+How money moves: a payment puts the order's total into escrow (less the partner's fee, which the
+platform bears); completion moves escrow into the merchant's, the creator's and the platform's
+shares, held while the order can still be refunded; when the refund window closes the held
+shares become payable; a payout pays a payable out through the partner; a refund reverses what
+the refunded goods had been given, back out through the partner.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+BASIS_POINTS = 10_000
+ESCROW = "escrow"
+PARTNER_FEES = "partner_fees"
+PLATFORM_FEES = "platform_fees"
+# What a partner charges per payment, by method: (flat rupiah, basis points of the amount).
+PARTNER_FEE_SCHEDULE: dict[str, tuple[int, int]] = {
+    "virtual_account": (4_000, 0),
+    "qris": (0, 70),
+    "ewallet": (0, 200),
+}
+
+
+class UnbalancedEntry(ValueError):
+    """An entry whose debits and credits differ: a bug, never a user's mistake."""
+
+
+def partner_clearing(partner: str) -> str:
+    return f"partner_clearing:{partner}"
+
+
+def merchant_pending(merchant_id: int) -> str:
+    return f"merchant_pending:{merchant_id}"
+
+
+def merchant_payable(merchant_id: int) -> str:
+    return f"merchant_payable:{merchant_id}"
+
+
+def commission_pending(creator_id: int) -> str:
+    return f"commission_pending:{creator_id}"
+
+
+def commission_payable(creator_id: int) -> str:
+    return f"commission_payable:{creator_id}"
+
+
+# ----------------------------------------------------------------------------------------------
+# Entries
+
+
+@dataclass(frozen=True)
+class Posting:
+    account: str
+    debit: int = 0
+    credit: int = 0
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One balanced movement. `ref` names it uniquely (`payment:<order id>`…), so posting the
+    same movement twice is impossible."""
+
+    kind: str
+    ref: str
+    memo: str
+    postings: tuple[Posting, ...]
+    order_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.postings:
+            raise UnbalancedEntry(f"{self.ref}: an entry moves some money")
+        for p in self.postings:
+            if p.debit < 0 or p.credit < 0 or (p.debit > 0) == (p.credit > 0):
+                raise UnbalancedEntry(f"{self.ref}: {p} is not one positive debit or credit")
+        if self.debits != self.credits:
+            raise UnbalancedEntry(f"{self.ref}: debits {self.debits} != credits {self.credits}")
+
+    @property
+    def debits(self) -> int:
+        return sum(p.debit for p in self.postings)
+
+    @property
+    def credits(self) -> int:
+        return sum(p.credit for p in self.postings)
+
+
+def entry(
+    kind: str,
+    ref: str,
+    memo: str,
+    debits: Mapping[str, int],
+    credits: Mapping[str, int],
+    order_id: int | None = None,
+) -> Entry:
+    """An entry from amounts per account; zero amounts are left out, and a negative amount
+    goes to the other side (a clawback's rounding can give a share back a rupiah)."""
+    signed = [(a, n) for a, n in debits.items() if n] + [(a, -n) for a, n in credits.items() if n]
+    postings = [Posting(a, debit=n) if n > 0 else Posting(a, credit=-n) for a, n in signed]
+    return Entry(kind, ref, memo, tuple(postings), order_id)
+
+
+# ----------------------------------------------------------------------------------------------
+# Splitting an order's money
+
+
+@dataclass(frozen=True)
+class MoneyLine:
+    """An order line as the ledger sees it: `quantity` is what is still not refunded."""
+
+    product_id: int
+    unit_price_idr: int
+    quantity: int
+    commission_bp: int = 0
+    creator_id: int | None = None
+
+    @property
+    def amount_idr(self) -> int:
+        return self.unit_price_idr * self.quantity
+
+    @property
+    def commission_idr(self) -> int:
+        if self.creator_id is None:
+            return 0
+        return self.amount_idr * self.commission_bp // BASIS_POINTS
+
+
+@dataclass(frozen=True)
+class Split:
+    """Who gets what of an order's money. The shares add up to `total_idr` exactly: rounding
+    goes down on the commissions and the fee, and the merchant gets the rest."""
+
+    merchant_idr: int
+    commissions: Mapping[int, int] = field(default_factory=dict)
+    platform_fee_idr: int = 0
+
+    @property
+    def total_idr(self) -> int:
+        return self.merchant_idr + sum(self.commissions.values()) + self.platform_fee_idr
+
+    def minus(self, other: "Split") -> "Split":
+        creators = set(self.commissions) | set(other.commissions)
+        return Split(
+            self.merchant_idr - other.merchant_idr,
+            {c: self.commissions.get(c, 0) - other.commissions.get(c, 0) for c in creators},
+            self.platform_fee_idr - other.platform_fee_idr,
+        )
+
+
+def split(lines: Iterable[MoneyLine], shipping_idr: int, platform_fee_bp: int) -> Split:
+    """The shares of what is left of an order. Commission and fee are taken per line on the
+    goods (never on shipping, which is the merchant's cost to carry)."""
+    commissions: dict[int, int] = {}
+    fee = goods = 0
+    for line in lines:
+        goods += line.amount_idr
+        fee += line.amount_idr * platform_fee_bp // BASIS_POINTS
+        if line.creator_id is not None and line.commission_idr:
+            commissions[line.creator_id] = commissions.get(line.creator_id, 0) + line.commission_idr
+    merchant = goods + shipping_idr - fee - sum(commissions.values())
+    return Split(merchant, commissions, fee)
+
+
+def partner_fee(method: str, gross_idr: int) -> int:
+    flat, bp = PARTNER_FEE_SCHEDULE.get(method, (0, 0))
+    return min(gross_idr, flat + gross_idr * bp // BASIS_POINTS)
+
+
+# ----------------------------------------------------------------------------------------------
+# The movements
+
+
+def payment(order_id: int, number: str, partner: str, gross_idr: int, fee_idr: int) -> Entry:
+    return entry(
+        "payment",
+        f"payment:{order_id}",
+        f"payment for order {number}",
+        {partner_clearing(partner): gross_idr - fee_idr, PARTNER_FEES: fee_idr},
+        {ESCROW: gross_idr},
+        order_id,
+    )
+
+
+def completion(order_id: int, number: str, merchant_id: int, shares: Split) -> Entry:
+    credits = {merchant_pending(merchant_id): shares.merchant_idr}
+    credits |= {commission_pending(c): n for c, n in shares.commissions.items()}
+    credits |= {PLATFORM_FEES: shares.platform_fee_idr}
+    return entry(
+        "completion",
+        f"completion:{order_id}",
+        f"order {number} completed",
+        {ESCROW: shares.total_idr},
+        credits,
+        order_id,
+    )
+
+
+def release(order_id: int, number: str, merchant_id: int, shares: Split) -> Entry:
+    """The refund window has closed: the held shares become payable."""
+    debits = {merchant_pending(merchant_id): shares.merchant_idr}
+    debits |= {commission_pending(c): n for c, n in shares.commissions.items()}
+    credits = {merchant_payable(merchant_id): shares.merchant_idr}
+    credits |= {commission_payable(c): n for c, n in shares.commissions.items()}
+    return entry(
+        "release",
+        f"release:{order_id}",
+        f"refund window of order {number} closed",
+        debits,
+        credits,
+        order_id,
+    )
+
+
+@dataclass(frozen=True)
+class RefundMoney:
+    """A refund as the ledger sees it. `clawback` is None before completion (the money is still
+    in escrow); after, it is what the refunded goods had given each share."""
+
+    refund_id: int
+    order_id: int
+    number: str
+    merchant_id: int
+    partner: str
+    amount_idr: int
+    clawback: Split | None = None
+
+
+def refund(r: RefundMoney) -> Entry:
+    if r.clawback is None:
+        debits: dict[str, int] = {ESCROW: r.amount_idr}
+    else:
+        if r.clawback.total_idr != r.amount_idr:
+            raise UnbalancedEntry(f"refund {r.refund_id}: the clawback is not the refund")
+        debits = {merchant_pending(r.merchant_id): r.clawback.merchant_idr}
+        debits |= {commission_pending(c): n for c, n in r.clawback.commissions.items()}
+        debits[PLATFORM_FEES] = r.clawback.platform_fee_idr
+    return entry(
+        "refund",
+        f"refund:{r.refund_id}",
+        f"refund of order {r.number}",
+        debits,
+        {partner_clearing(r.partner): r.amount_idr},
+        r.order_id,
+    )
+
+
+def payout(payout_id: int, payable_account: str, partner: str, amount_idr: int) -> Entry:
+    """A payable paid out, through the partner's disbursement, from what the partner holds."""
+    return entry(
+        "payout",
+        f"payout:{payout_id}",
+        f"payout {payout_id} of {payable_account}",
+        {payable_account: amount_idr},
+        {partner_clearing(partner): amount_idr},
+    )

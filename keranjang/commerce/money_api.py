@@ -1,0 +1,99 @@
+"""The money API: a buyer confirms receipt (the order completes), a seller refunds (full or
+partial) through the payment partner, and operators read the ledger's balances."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from keranjang.commerce import money_tables as money
+from keranjang.commerce.api import Merchant, require_admin
+from keranjang.commerce.fulfilment import View
+from keranjang.commerce.refunding import REQUESTED, RefundAsk, RefundService
+from keranjang.commerce.settlement import SettlementService
+from keranjang.commerce.shop_api import Buyer
+from keranjang.infra.http_errors import PathId
+
+router = APIRouter()
+
+
+async def refunds(request: Request) -> RefundService:
+    svc: RefundService = request.app.state.refunds
+    return svc
+
+
+async def settlement(request: Request) -> SettlementService:
+    svc: SettlementService = request.app.state.settlement
+    return svc
+
+
+Refunds = Annotated[RefundService, Depends(refunds)]
+Settlement = Annotated[SettlementService, Depends(settlement)]
+
+
+class RefundItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    product_id: int = Field(ge=1)
+    quantity: int = Field(ge=1, le=999)
+
+
+class RefundIn(BaseModel):
+    """Leave `items` out to refund everything still refundable, shipping included."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500, examples=["Barang rusak saat diterima"])
+    items: list[RefundItemIn] | None = Field(default=None, max_length=50)
+    shipping: bool = Field(default=False, description="Refund the shipping cost too.")
+
+
+@router.post(
+    "/api/orders/{order_id}/received",
+    tags=["orders"],
+    summary="The buyer confirms the goods arrived: the order completes",
+)
+def confirm_received(order_id: PathId, buyer: Buyer, svc: Settlement) -> View:
+    return svc.confirm_received(buyer, order_id)
+
+
+@router.post(
+    "/api/seller/orders/{order_id}/refunds",
+    status_code=201,
+    tags=["seller center"],
+    summary="Refund an order, fully or partly, through the payment partner",
+    responses={202: {"description": "Asked of the partner, not yet answered: retried later"}},
+)
+async def refund_order(
+    order_id: PathId, body: RefundIn, merchant: Merchant, svc: Refunds
+) -> JSONResponse:
+    quantities: dict[int, int] | None = None
+    if body.items is not None:
+        quantities = {}
+        for item in body.items:
+            quantities[item.product_id] = quantities.get(item.product_id, 0) + item.quantity
+    ask = RefundAsk(order_id, f"merchant:{merchant.id}", body.reason, quantities, body.shipping)
+    refund = await run_in_threadpool(svc.refund, ask, merchant.id)
+    return JSONResponse(refund, status_code=202 if refund["status"] == REQUESTED else 201)
+
+
+@router.get("/api/seller/orders/{order_id}/refunds", tags=["seller center"])
+def order_refunds(order_id: PathId, merchant: Merchant, svc: Refunds) -> list[View]:
+    return svc.refunds_of(order_id, merchant.id)
+
+
+@router.get(
+    "/api/admin/ledger",
+    dependencies=[Depends(require_admin)],
+    tags=["money"],
+    summary="Every account's balance and the journal's totals (operators only)",
+)
+def ledger_balances(request: Request) -> dict[str, object]:
+    with request.app.state.service.sessions() as s:
+        debits, credits = money.totals(s)
+        return {
+            "debits_idr": debits,
+            "credits_idr": credits,
+            "balanced": debits == credits,
+            "balances": dict(sorted(money.balances(s).items())),
+        }

@@ -1,0 +1,165 @@
+"""Commerce's money tables: the append-only journal (entries and their postings), refunds, and
+payout batches, with the queries that derive balances from the journal.
+
+The journal is append-only: nothing here updates or deletes a posting, and the database refuses
+it too (triggers from migration 0008). A balance is always a sum over postings."""
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from keranjang.commerce import ledger
+from keranjang.commerce.db import Base
+from keranjang.infra.types import Id, UtcDateTime
+
+
+class LedgerEntryRow(Base):
+    __tablename__ = "ledger_entries"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    # Names the movement (`payment:<order id>`…): the same movement is never posted twice.
+    ref: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    memo: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LedgerPostingRow(Base):
+    __tablename__ = "ledger_postings"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"), index=True)
+    account: Mapped[str] = mapped_column(String(60), index=True)
+    debit_idr: Mapped[int] = mapped_column(BigInteger)
+    credit_idr: Mapped[int] = mapped_column(BigInteger)
+
+
+class RefundRow(Base):
+    """A refund asked of the partner. While `requested`, its goods are reserved (counted as
+    refunded) so no second refund can take them; `failed` gives them back."""
+
+    __tablename__ = "refunds"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    refund_key: Mapped[str] = mapped_column(String(64), unique=True)
+    amount_idr: Mapped[int] = mapped_column(BigInteger)
+    shipping_idr: Mapped[int] = mapped_column(BigInteger)
+    # {product id: quantity} refunded, as JSON.
+    lines: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(500))
+    actor: Mapped[str] = mapped_column(String(40))
+    # Where the money is taken back from: "escrow" before completion, "shares" after.
+    stage: Mapped[str] = mapped_column(String(10))
+    # What the order becomes once this refund succeeds, if it ends the order.
+    then_status: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    partner_refund_id: Mapped[str | None] = mapped_column(String(100))
+    error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    def quantities(self) -> dict[int, int]:
+        return {int(k): int(v) for k, v in json.loads(self.lines).items()}
+
+
+class PayoutBatchRow(Base):
+    __tablename__ = "payout_batches"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    partner: Mapped[str] = mapped_column(String(30))
+    payouts: Mapped[int] = mapped_column(Integer)
+    total_idr: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PayoutRow(Base):
+    """One payee's payout in a batch: everything payable on its account when the batch ran."""
+
+    __tablename__ = "payouts"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("payout_batches.id"), index=True)
+    payee_kind: Mapped[str] = mapped_column(String(10))
+    payee_id: Mapped[int] = mapped_column(BigInteger)
+    account: Mapped[str] = mapped_column(String(60), index=True)
+    amount_idr: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+_INSERT_POSTINGS = insert(LedgerPostingRow.__table__)  # type: ignore[arg-type]
+
+
+def post(s: Session, e: ledger.Entry, at: datetime) -> bool:
+    """Write a balanced entry; False (and nothing written) if its movement was posted before.
+    A concurrent second posting of the same `ref` fails on the unique key and rolls back."""
+    if s.scalar(select(LedgerEntryRow.id).where(LedgerEntryRow.ref == e.ref)) is not None:
+        return False
+    row = LedgerEntryRow(ref=e.ref, kind=e.kind, order_id=e.order_id, memo=e.memo, at=at)
+    s.add(row)
+    s.flush()
+    s.execute(
+        _INSERT_POSTINGS,
+        [
+            {"entry_id": row.id, "account": p.account, "debit_idr": p.debit, "credit_idr": p.credit}
+            for p in e.postings
+        ],
+    )
+    return True
+
+
+def balances(s: Session, accounts: Iterable[str] | None = None) -> dict[str, int]:
+    """Debits minus credits per account (credit-side accounts come out negative)."""
+    p = LedgerPostingRow
+    query = select(p.account, func.sum(p.debit_idr) - func.sum(p.credit_idr)).group_by(p.account)
+    if accounts is not None:
+        query = query.where(p.account.in_(list(accounts)))
+    return {account: int(n) for account, n in s.execute(query)}
+
+
+def owed(s: Session, account: str) -> int:
+    """What a credit-side account (a payable, escrow) holds: credits minus debits."""
+    return -balances(s, [account]).get(account, 0)
+
+
+def totals(s: Session) -> tuple[int, int]:
+    """All debits and all credits ever posted: equal, always."""
+    p = LedgerPostingRow
+    debits, credits = s.execute(
+        select(func.coalesce(func.sum(p.debit_idr), 0), func.coalesce(func.sum(p.credit_idr), 0))
+    ).one()
+    return int(debits), int(credits)
+
+
+def postings_of(s: Session, accounts: Iterable[str], limit: int = 500) -> list[dict[str, object]]:
+    """The postings on these accounts, oldest first, with their entry and its order."""
+    e, p = LedgerEntryRow, LedgerPostingRow
+    rows = s.execute(
+        select(e.id, e.kind, e.ref, e.memo, e.order_id, e.at, p.account, p.debit_idr, p.credit_idr)
+        .join(p, p.entry_id == e.id)
+        .where(p.account.in_(list(accounts)))
+        .order_by(e.id, p.id)
+        .limit(limit)
+    )
+    return [
+        {
+            "entry_id": r.id,
+            "kind": r.kind,
+            "ref": r.ref,
+            "memo": r.memo,
+            "order_id": r.order_id,
+            "at": r.at.isoformat(),
+            "account": r.account,
+            "debit_idr": r.debit_idr,
+            "credit_idr": r.credit_idr,
+        }
+        for r in rows
+    ]

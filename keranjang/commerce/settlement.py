@@ -1,0 +1,153 @@
+"""Completing orders and closing their refund windows, with the ledger entries each posts.
+
+A delivered order completes when its buyer confirms receipt, or by itself `auto_complete` after
+delivery. Completion moves the order's money out of escrow into its shares (merchant, creator,
+platform), held while the order can still be refunded; once the refund window has closed the
+held shares become payable. Each public method is one transaction per order."""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from keranjang.commerce import domain, ledger
+from keranjang.commerce import money_tables as money
+from keranjang.commerce import order_tables as t
+from keranjang.commerce.orders import OrderStatus
+from keranjang.infra.clock import Clock
+from keranjang.infra.database import transaction
+
+View = dict[str, object]
+
+
+class SettlementService:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        auto_complete: timedelta,
+        refund_window: timedelta,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.auto_complete = auto_complete
+        self.refund_window = refund_window
+
+    def confirm_received(self, buyer_id: int, order_id: int) -> View:
+        """The buyer says the goods arrived: the order completes."""
+        with transaction(self.sessions) as s:
+            order = s.get(t.OrderRow, order_id, with_for_update=True)
+            if order is None or order.buyer_id != buyer_id:
+                raise domain.NotFound(f"no order with id {order_id} in your account")
+            complete(
+                s, order, f"buyer:{buyer_id}", "the buyer received the goods", self.clock.now()
+            )
+            return t.order_view(s, order)
+
+    def complete_due(self) -> int:
+        """Delivered orders whose buyer has not confirmed within `auto_complete` complete."""
+        cutoff = self.clock.now() - self.auto_complete
+        due = select(t.OrderRow.id).where(
+            t.OrderRow.status == OrderStatus.DELIVERED.value, t.OrderRow.updated_at <= cutoff
+        )
+        done = 0
+        for order_id in self._ids(due):
+            with transaction(self.sessions) as s:
+                order = s.get_one(t.OrderRow, order_id, with_for_update=True)
+                if order.status == OrderStatus.DELIVERED.value:
+                    complete(
+                        s, order, "system:auto-complete", "no word from the buyer", self.clock.now()
+                    )
+                    done += 1
+        return done
+
+    def release_due(self) -> int:
+        """Completed orders whose refund window has closed: their held shares become payable.
+        An order with a refund still at the partner waits for it to settle."""
+        now = self.clock.now()
+        due = select(t.OrderRow.id).where(
+            t.OrderRow.status == OrderStatus.COMPLETED.value,
+            t.OrderRow.released_at.is_(None),
+            t.OrderRow.completed_at <= now - self.refund_window,
+            ~exists().where(
+                money.RefundRow.order_id == t.OrderRow.id, money.RefundRow.status == "requested"
+            ),
+        )
+        done = 0
+        for order_id in self._ids(due):
+            with transaction(self.sessions) as s:
+                order = s.get_one(t.OrderRow, order_id, with_for_update=True)
+                if order.released_at is None and not refund_in_flight(s, order.id):
+                    shares = settled_split(s, order)
+                    entry = ledger.release(order.id, order.number, order.merchant_id, shares)
+                    money.post(s, entry, now)
+                    order.released_at = now
+                    done += 1
+        return done
+
+    def run_due(self) -> None:
+        """The periodic job: complete what is due, then release what is due."""
+        self.complete_due()
+        self.release_due()
+
+    def refund_window_closes(self, order: t.OrderRow) -> datetime | None:
+        return None if order.completed_at is None else order.completed_at + self.refund_window
+
+    def _ids(self, query: object) -> list[int]:
+        with self.sessions() as s:
+            return list(s.scalars(query.order_by(t.OrderRow.id).limit(1000)))  # type: ignore[attr-defined]
+
+
+def complete(s: Session, order: t.OrderRow, actor: str, reason: str, now: datetime) -> None:
+    t.move_order(s, order, OrderStatus.COMPLETED, actor, reason, now)
+    order.completed_at = now
+    shares = settled_split(s, order)
+    money.post(s, ledger.completion(order.id, order.number, order.merchant_id, shares), now)
+
+
+def settled_split(s: Session, order: t.OrderRow, without: int | None = None) -> ledger.Split:
+    """The shares of what of the order has not been refunded (refunds still at the partner are
+    not refunded yet). `without` also leaves out that refund's goods, as if it had succeeded."""
+    refunded, shipping = settled_refunds(s, order.id, without)
+    lines = s.scalars(select(t.OrderLineRow).where(t.OrderLineRow.order_id == order.id))
+    money_lines = [
+        ledger.MoneyLine(
+            line.product_id,
+            line.unit_price_idr,
+            line.quantity - refunded.get(line.product_id, 0),
+            line.commission_bp,
+            line.creator_id,
+        )
+        for line in lines
+    ]
+    return ledger.split(money_lines, order.shipping_idr - shipping, order.platform_fee_bp)
+
+
+def settled_refunds(
+    s: Session, order_id: int, also: int | None = None
+) -> tuple[dict[int, int], int]:
+    """Units per product and shipping refunded by the order's succeeded refunds (and `also`)."""
+    rows = s.scalars(
+        select(money.RefundRow).where(
+            money.RefundRow.order_id == order_id,
+            (money.RefundRow.status == "succeeded") | (money.RefundRow.id == (also or 0)),
+        )
+    )
+    quantities: dict[int, int] = {}
+    shipping = 0
+    for row in rows:
+        shipping += row.shipping_idr
+        for product_id, quantity in row.quantities().items():
+            quantities[product_id] = quantities.get(product_id, 0) + quantity
+    return quantities, shipping
+
+
+def refund_in_flight(s: Session, order_id: int) -> bool:
+    return (
+        s.scalar(
+            select(money.RefundRow.id)
+            .where(money.RefundRow.order_id == order_id, money.RefundRow.status == "requested")
+            .limit(1)
+        )
+        is not None
+    )
