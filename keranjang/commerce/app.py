@@ -23,6 +23,7 @@ from keranjang.commerce.fulfilment import FulfilmentService
 from keranjang.commerce.invoices import InvoiceService
 from keranjang.commerce.issuer_keys import IssuerKeys
 from keranjang.commerce.paying import PayingService
+from keranjang.commerce.reconciliation import ReconciliationService
 from keranjang.commerce.refunding import RefundService
 from keranjang.commerce.service import CommerceService
 from keranjang.commerce.settlement import SettlementService
@@ -34,12 +35,29 @@ from keranjang.infra.http_errors import error_json
 from keranjang.infra.runtime import PeriodicJob
 from keranjang.infra.webapp import ServiceShell, service_app, wants_json
 from keranjang.payments import PaymentPartner
+from keranjang.payments.midtrans import MidtransPartner
 from keranjang.payments.simulator_partner import SimulatorPartner
+from keranjang.payments.xendit import XenditPartner
 
 
-def default_partner(settings: CommerceSettings) -> PaymentPartner:
-    """The payment simulator, with the server key from settings or the data folder's key file
-    (the one `keranjang up` gives the simulator)."""
+def default_partner(settings: CommerceSettings, clock: Clock) -> PaymentPartner:
+    """The configured partner. The simulator takes its server key from settings or the data
+    folder's key file (the one `keranjang up` gives it); Midtrans and Xendit need their keys."""
+    if settings.payments_partner == "midtrans":
+        if not settings.midtrans_server_key:
+            raise ValueError("set KERANJANG_COMMERCE_MIDTRANS_SERVER_KEY to pay through Midtrans")
+        return MidtransPartner(
+            settings.midtrans_server_key, sandbox=not settings.midtrans_production, clock=clock
+        )
+    if settings.payments_partner == "xendit":
+        if not (settings.xendit_secret_key and settings.xendit_callback_token):
+            raise ValueError(
+                "set KERANJANG_COMMERCE_XENDIT_SECRET_KEY and KERANJANG_COMMERCE_XENDIT_CALLBACK_TOKEN "
+                "to pay through Xendit"
+            )
+        return XenditPartner(
+            settings.xendit_secret_key, settings.xendit_callback_token, clock=clock
+        )
     key = settings.payments_server_key or secret_files.load_or_create(
         settings.data_dir / "payments-server-key"
     )
@@ -91,6 +109,12 @@ def create_app(
                 "release_expired_holds", settings.hold_release_seconds, buying.release_expired_holds
             ),
             PeriodicJob("settle_due_orders", settings.settle_every_seconds, settlement.run_due),
+            # The reconciliation service is built below, with the partner.
+            PeriodicJob(
+                "reconcile_payments",
+                settings.reconcile_every_seconds,
+                lambda: app.state.reconciliation.run_recent().as_dict(),
+            ),
         ),
     )
     app = service_app(
@@ -110,13 +134,16 @@ def create_app(
         or secret_files.load_or_create(settings.data_dir / "commerce-secret-key"),
         salt="keranjang.attribution",
     )
-    chosen = partner or default_partner(settings)
+    chosen = partner or default_partner(settings, service.clock)
     refund_window = timedelta(days=settings.refund_window_days)
     app.state.refunds = RefundService(service.sessions, service.clock, chosen, refund_window)
     app.state.fulfilment = FulfilmentService(service.sessions, service.clock, app.state.refunds)
     app.state.invoices = InvoiceService(service.sessions)
     app.state.paying = PayingService(service.sessions, service.clock, chosen, settings.public_url)
     app.state.settlement = settlement
+    app.state.reconciliation = ReconciliationService(
+        service.sessions, service.clock, chosen, app.state.paying, app.state.refunds
+    )
 
     @app.exception_handler(domain.CommerceError)
     def commerce_error(request: Request, exc: domain.CommerceError) -> Response:

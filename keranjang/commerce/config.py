@@ -1,5 +1,7 @@
 """Commerce's settings, from `KERANJANG_COMMERCE_*` environment variables."""
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -22,9 +24,17 @@ class CommerceSettings(ServiceSettings):
     # Flat shipping cost per merchant in an order, and how long stock waits for payment.
     shipping_idr: int = 15_000
     hold_minutes: int = 30
-    # The payment partner (the simulator by default) and commerce's server key with it.
+    # The payment partner: the local simulator (default), Midtrans or Xendit.
+    payments_partner: Literal["simulator", "midtrans", "xendit"] = "simulator"
+    # The simulator's address and commerce's server key with it (default: the data folder's).
     payments_url: str = "http://127.0.0.1:8003"
     payments_server_key: str | None = None
+    # Midtrans: the server key, and whether to use production instead of the sandbox.
+    midtrans_server_key: str | None = None
+    midtrans_production: bool = False
+    # Xendit: the secret API key and the callback verification token of the account.
+    xendit_secret_key: str | None = None
+    xendit_callback_token: str | None = None
     # How often unpaid orders past their hold are expired and their stock released; 0: never.
     hold_release_seconds: float = 30.0
     # The platform's fee on the goods of a completed order, in basis points (500 = 5%).
@@ -35,6 +45,8 @@ class CommerceSettings(ServiceSettings):
     refund_window_days: int = Field(default=7, ge=0)
     # How often due orders are completed and closed refund windows released; 0: never.
     settle_every_seconds: float = 300.0
+    # How often recent payments are reconciled with the partner's status; 0: never.
+    reconcile_every_seconds: float = 300.0
 
     @property
     def resolved_database_url(self) -> str:

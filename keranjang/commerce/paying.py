@@ -198,6 +198,22 @@ class PayingService:
         event = self.partner.parse_notification(headers, body)
         if event.is_paid and not self._confirmed(event):
             return "held: the partner's status does not confirm this payment"
+        outcome = self._once(event)
+        log.info("payment_notification", order=event.order_id, status=event.status, outcome=outcome)
+        return outcome
+
+    def apply_status(self, event: PaymentEvent) -> str:
+        """Apply what a status lookup answered as its notification would have been applied
+        (reconciliation's way to close a lost notification). It shares the notification's
+        dedupe key, so the notification arriving later is a duplicate."""
+        outcome = self._once(event)
+        log.info(
+            "payment_status_applied", order=event.order_id, status=event.status, outcome=outcome
+        )
+        return outcome
+
+    def _once(self, event: PaymentEvent) -> str:
+        """Apply the event in one transaction, unless an event with its dedupe key was."""
         now = self.clock.now()
         try:
             with transaction(self.sessions) as s:
@@ -214,7 +230,6 @@ class PayingService:
                 seen.outcome = outcome = _apply(s, event, self.partner.name, now)
         except IntegrityError:
             outcome = "duplicate: already handled"
-        log.info("payment_notification", order=event.order_id, status=event.status, outcome=outcome)
         return outcome
 
 
@@ -224,8 +239,8 @@ def _apply(s: Session, event: PaymentEvent, partner: str, now: datetime) -> str:
     if order is None:
         return "ignored: no such order"
     payment = s.scalar(select(t.PaymentRow).where(t.PaymentRow.order_id == order.id))
-    if payment is not None and payment.attempt == attempt:  # an older attempt's news is kept
-        payment.status = event.status.value
+    if payment is not None and payment.attempt == attempt and _advances(payment.status, event):
+        payment.status = event.status.value  # an older attempt's news, or stale news, is not
         payment.updated_at = now
     if not event.is_paid:
         return f"recorded: {event.status.value}"
@@ -242,6 +257,25 @@ def _apply(s: Session, event: PaymentEvent, partner: str, now: datetime) -> str:
     s.flush()
     t.issue_invoice(s, order, now)
     return "order paid"
+
+
+# How far along a payment is: news of an earlier stage arriving late never moves it back.
+STAGE = {
+    PaymentStatus.PENDING.value: 0,
+    PaymentStatus.EXPIRED.value: 1,
+    PaymentStatus.FAILED.value: 1,
+    PaymentStatus.CANCELLED.value: 1,
+    PaymentStatus.PAID.value: 2,
+    PaymentStatus.PARTIALLY_REFUNDED.value: 3,
+    PaymentStatus.REFUNDED.value: 4,
+}
+
+
+def _advances(current: str, event: PaymentEvent) -> bool:
+    """Whether the event is news for the payment: a later stage (a partial refund again is news:
+    more has been refunded). A late "pending" after "paid" changes nothing."""
+    new, now = STAGE[event.status.value], STAGE.get(current, 0)
+    return new > now or (new == now and event.status is PaymentStatus.PARTIALLY_REFUNDED)
 
 
 def partner_order_id(number: str, attempt: int) -> str:

@@ -66,11 +66,12 @@ class Shop:
             )
             assert r.status_code == 200, r.text
 
+    @property
+    def auth(self) -> dict[str, str]:
+        return bearer(self.merchant)
+
     def seller(self, path: str, **body: Any) -> Any:
-        r = self.system.commerce.post(
-            f"/api/seller/orders/{path}", json=body, headers=bearer(self.merchant)
-        )
-        return r
+        return self.system.commerce.post(f"/api/seller/orders/{path}", json=body, headers=self.auth)
 
     def delivered_order(self, quantity: int = 2) -> dict[str, Any]:
         order = self.paid_order(quantity)
