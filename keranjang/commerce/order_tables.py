@@ -245,6 +245,7 @@ def order_view(
         "subtotal_idr": order.subtotal_idr,
         "shipping_idr": order.shipping_idr,
         "total_idr": order.total_idr,
+        "refunded_idr": order.refunded_idr,
         "tracking_number": order.tracking_number,
         "shipping_address": json.loads(order.shipping_address),
         "hold_expires_at": order.hold_expires_at.isoformat(),

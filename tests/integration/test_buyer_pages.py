@@ -517,3 +517,31 @@ def test_the_invoice_is_there_once_paid_as_a_page_and_a_pdf(
     assert number in page.text and "Rp365.000" in page.text and "Rp350.000" in page.text
     pdf = get(system, f"/orders/{order['id']}/invoice.pdf")
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_the_buyer_confirms_a_delivered_order_and_it_completes(
+    system: System, partner: SimulatorHarness
+) -> None:
+    merchant = system.merchant()
+    sign_up(system)
+    add(system, system.product(merchant, price_idr=350_000, stock=5)["id"])
+    to_pay = check_out(system)
+    with system.commerce_engine.connect() as conn:
+        order = {"id": conn.scalar(select(t.OrderRow.id))}
+    pay_at_partner(system, partner, to_pay.headers["location"])
+    deliver(system, partner)
+    assert 'data-testid="received-form"' not in get(system, f"/orders/{order['id']}").text
+    early = post(system, f"/orders/{order['id']}/received")
+    assert early.status_code == 409 and "setelah tiba di tujuan" in early.text
+    seller = {"Authorization": f"Bearer {merchant['token']}"}
+    for step, body in (("ship", {"tracking_number": "JNE-12345678"}), ("deliver", {})):
+        r = system.commerce.post(
+            f"/api/seller/orders/{order['id']}/{step}", json=body, headers=seller
+        )
+        assert r.status_code == 200, r.text
+    page = get(system, f"/orders/{order['id']}").text
+    assert 'data-testid="received-form"' in page
+    done = post(system, f"/orders/{order['id']}/received")
+    assert done.status_code == 303
+    assert status_of(system, order["id"]) == "completed"
+    assert "Selesai" in get(system, f"/orders/{order['id']}").text

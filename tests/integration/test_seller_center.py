@@ -7,7 +7,9 @@ from sqlalchemy import select
 from keranjang.commerce.db import ProductRow
 from keranjang.commerce.orders import OrderStatus
 from tests.integration.conftest import System
+from tests.integration.payment_partners import SimulatorHarness
 from tests.integration.test_checkout import buyer, checkout, put_in_cart
+from tests.integration.test_seller_pages import paid_through_partner
 
 
 def shop_auth(merchant: dict[str, Any]) -> dict[str, str]:
@@ -92,9 +94,12 @@ def test_shipping_an_unpaid_order_is_refused_with_409(system: System) -> None:
     )
 
 
-def test_a_cancelled_order_gives_its_stock_back_and_needs_a_reason(system: System) -> None:
+def test_a_cancelled_order_gives_its_stock_back_and_needs_a_reason(
+    system: System, partner: SimulatorHarness
+) -> None:
+    """A paid order: the money goes back to the buyer through the partner too."""
     merchant = system.merchant()
-    order, _ = paid_order(system, merchant, quantity=2)
+    order = paid_through_partner(system, partner, merchant)
     path = f"/api/seller/orders/{order['id']}/cancel"
     assert (
         system.commerce.post(path, json={"reason": "  "}, headers=shop_auth(merchant)).status_code
@@ -104,6 +109,8 @@ def test_a_cancelled_order_gives_its_stock_back_and_needs_a_reason(system: Syste
         path, json={"reason": "Stok rusak"}, headers=shop_auth(merchant)
     )
     assert cancelled.json()["status"] == "cancelled"
+    assert cancelled.json()["refunded_idr"] == order["total_idr"]
+    assert partner.partner.status(order["number"]).refunded_amount == order["total_idr"]
     with system.commerce_engine.connect() as conn:
         assert (
             conn.scalar(

@@ -336,10 +336,11 @@ def test_an_illegal_step_shows_the_reason_and_changes_nothing(system: System) ->
     assert status_of(system, order["id"]) == "paid"
 
 
-def test_a_merchant_cancels_with_a_reason_and_the_stock_comes_back(system: System) -> None:
+def test_a_merchant_cancels_with_a_reason_and_the_stock_comes_back(
+    system: System, partner: SimulatorHarness
+) -> None:
     merchant = system.merchant()
-    order = placed_order(system, merchant, stock=5)
-    mark_paid(system, order)
+    order = paid_through_partner(system, partner, merchant)
     sign_in(system, merchant)
     path = f"/seller/orders/{order['id']}/cancel"
     no_reason = post(system, path, {"reason": "  "})
@@ -400,3 +401,23 @@ def test_the_seller_reads_and_downloads_the_invoice_of_a_paid_order(
     assert pdf.content.startswith(b"%PDF")
     not_yet = page(system, f"/seller/orders/{unpaid['id']}/invoice")
     assert not_yet.status_code == 409 and "issued once it is paid" in not_yet.text
+
+
+def test_a_merchant_refunds_part_of_an_order_then_the_rest_from_its_page(
+    system: System, partner: SimulatorHarness
+) -> None:
+    merchant = system.merchant()
+    order = paid_through_partner(system, partner, merchant)
+    sign_in(system, merchant)
+    path = f"/seller/orders/{order['id']}/refund"
+    product_id = order["lines"][0]["product_id"]
+    assert 'data-testid="refund-form"' in page(system, f"/seller/orders/{order['id']}").text
+    too_many = post(system, path, {f"q_{product_id}": "2", "reason": "Rusak"})
+    assert too_many.status_code == 422 and "refund from 1 to 1 units" in too_many.text
+    assert post(system, path, {f"q_{product_id}": "1", "reason": "Rusak"}).status_code == 303
+    detail = page(system, f"/seller/orders/{order['id']}").text
+    assert 'data-testid="refunded"' in detail and "Rp350.000" in detail
+    assert status_of(system, order["id"]) == "paid"  # the shipping is still the buyer's
+    assert post(system, path, {"reason": "Ongkir juga"}).status_code == 303
+    assert status_of(system, order["id"]) == "refunded"
+    assert partner.partner.status(order["number"]).refunded_amount == 365_000

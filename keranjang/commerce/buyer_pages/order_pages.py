@@ -11,8 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from keranjang.commerce import domain, invoices
 from keranjang.commerce.buyer_pages.guard import CrossSiteChecked, Form, Shopper, personal_page
 from keranjang.commerce.fulfilment import FulfilmentService
+from keranjang.commerce.orders import IllegalTransition
 from keranjang.commerce.paying import PayingService, PaymentUnavailable
 from keranjang.commerce.service import CommerceService
+from keranjang.commerce.settlement import SettlementService
 from keranjang.infra.http_errors import PathId
 from keranjang.payments import PaymentMethod
 
@@ -151,6 +153,21 @@ def cancel(request: Request, order_id: PathId, form: Form, buyer: Shopper) -> Re
     except domain.Conflict:
         raise domain.Conflict(
             "Pesanan yang sudah dibayar tidak bisa dibatalkan di sini; hubungi tokonya."
+        ) from None
+    return RedirectResponse(f"/orders/{order_id}", status_code=303)
+
+
+@router.post("/orders/{order_id}/received", dependencies=[CrossSiteChecked])
+def received(request: Request, order_id: PathId, buyer: Shopper) -> Response:
+    """The buyer confirms the goods arrived: the order completes."""
+    settlement: SettlementService = request.app.state.settlement
+    try:
+        settlement.confirm_received(buyer, order_id)
+    except domain.NotFound:
+        raise domain.NotFound("Pesanan ini tidak ada di akunmu.") from None
+    except IllegalTransition:
+        raise domain.Conflict(
+            "Pesanan bisa dikonfirmasi diterima setelah tiba di tujuan."
         ) from None
     return RedirectResponse(f"/orders/{order_id}", status_code=303)
 

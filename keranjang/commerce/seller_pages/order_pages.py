@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from keranjang.commerce import domain, invoices, orders
 from keranjang.commerce.fulfilment import FulfilmentService, View
 from keranjang.commerce.orders import OrderStatus
+from keranjang.commerce.refunding import RefundAsk, RefundRefused, RefundService
 from keranjang.commerce.seller_pages.session import (
     CHECKED,
     STATUS_LABELS,
@@ -83,6 +84,39 @@ def cancel(
     return _step(request, merchant.id, order_id, cancel_with_reason)
 
 
+@router.post("/orders/{order_id}/refund", dependencies=CHECKED)
+def refund(request: Request, order_id: PathId, merchant: Seller, form: Form) -> Response:
+    """A full refund when no quantity is given, else the units asked (and the shipping if ticked)."""
+    refunds: RefundService = request.app.state.refunds
+
+    def refund_what_was_asked() -> View:
+        reason = form.get("reason", "").strip()
+        if not reason or len(reason) > MAX_REASON:
+            raise domain.Invalid(
+                f"Tulis alasan pengembalian (paling banyak {MAX_REASON} karakter)."
+            )
+        quantities = _quantities(form)
+        shipping = form.get("shipping") == "1"
+        whole = not quantities and not shipping
+        ask = RefundAsk(
+            order_id, f"merchant:{merchant.id}", reason, None if whole else quantities, shipping
+        )
+        return refunds.refund(ask, merchant.id)
+
+    return _step(request, merchant.id, order_id, refund_what_was_asked)
+
+
+def _quantities(form: dict[str, str]) -> dict[int, int]:
+    asked = {}
+    for name, value in form.items():
+        if name.startswith("q_") and value.strip() not in ("", "0"):
+            try:
+                asked[int(name[2:])] = int(value)
+            except ValueError:
+                raise domain.Invalid("Jumlah yang dikembalikan harus bilangan bulat.") from None
+    return asked
+
+
 @router.get("/orders/{order_id}/invoice", response_class=HTMLResponse)
 def invoice(order_id: PathId, merchant: Seller, svc: Invoices) -> HTMLResponse:
     return HTMLResponse(invoices.render_html(svc.for_merchant(merchant.id, order_id)))
@@ -113,7 +147,7 @@ def _step(request: Request, merchant_id: int, order_id: int, step: Callable[[], 
     not allow, a bad input) is shown on the order's page, with the order as it was."""
     try:
         step()
-    except (domain.Invalid, domain.Conflict, orders.IllegalTransition) as exc:
+    except (domain.Invalid, domain.Conflict, orders.IllegalTransition, RefundRefused) as exc:
         order = own_order(_fulfilment(request), merchant_id, order_id)
         return _order_page(request, order, str(exc), exc.status)
     return RedirectResponse(f"/seller/orders/{order_id}", status_code=303)
