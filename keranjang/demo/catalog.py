@@ -64,6 +64,9 @@ STANDARDS = {
     "Elektronik": ("sni_number", "SNI IEC 62368-1:2014 NRP {n:05d}"),
 }
 
+# What shops give a creator whose yellow cart brought the buyer, in basis points (500 = 5%).
+COMMISSION_RATES_BP = (0, 300, 500, 800, 1_000)
+
 CREATORS = [
     ("rina.masak", "Rina Masak Enak"),
     ("budi.review", "Budi Review Gadget"),

@@ -81,6 +81,7 @@ class Seeder:
                 "price_idr": price,
                 "stock": rng.choice([0, 3, 10, 25, 50, 120]) if j else 40,
                 "category": category,
+                "commission_bp": data.COMMISSION_RATES_BP[(i + j) % len(data.COMMISSION_RATES_BP)],
             }
             if category in data.STANDARDS:
                 field, number = data.STANDARDS[category]
