@@ -118,8 +118,16 @@ class Count(BaseModel):
     handoffs: int
 
 
+class CommissionOut(BaseModel):
+    """A creator's commission in whole rupiah, summed from the ledger."""
+
+    pending_idr: int = Field(description="Held while the orders can still be refunded.")
+    payable_idr: int = Field(description="The refund window has closed: paid out next.")
+    paid_out_idr: int = Field(description="Paid out so far.")
+
+
 class CreatorFiguresOut(BaseModel):
-    """Aggregate attribution for one creator: counts only, never a buyer's row."""
+    """Aggregate attribution for one creator: sums and counts only, never a buyer's row."""
 
     creator_id: int
     handoffs: int
@@ -127,6 +135,8 @@ class CreatorFiguresOut(BaseModel):
     by_product: list[Count]
     first_at: datetime | None
     last_at: datetime | None
+    orders: int = Field(description="Paid orders with a line this creator brought.")
+    commission: CommissionOut
 
 
 def image_url(request: Request, product: domain.Product) -> str:
@@ -280,7 +290,7 @@ def catalog_product(product_id: PathId, svc: Service, request: Request) -> Catal
     "/attribution/creators/{creator_id}",
     response_model=CreatorFiguresOut,
     tags=["attribution"],
-    summary="Aggregate hand-off figures for one creator (counts only)",
+    summary="Aggregate figures for one creator: hand-offs, orders, commission (sums and counts)",
 )
 def creator_figures(creator_id: PathId, svc: Service) -> CreatorFiguresOut:
     f = svc.creator_figures(creator_id)
@@ -291,4 +301,6 @@ def creator_figures(creator_id: PathId, svc: Service) -> CreatorFiguresOut:
         by_product=[Count(id=c.key, handoffs=c.handoffs) for c in f.by_product],
         first_at=f.first_at,
         last_at=f.last_at,
+        orders=f.orders,
+        commission=CommissionOut.model_validate(f.commission, from_attributes=True),
     )

@@ -13,6 +13,7 @@ from keranjang.commerce import (
     domain,
     money_api,
     pages,
+    payout_api,
     seller_api,
     seller_pages,
     shop_api,
@@ -23,6 +24,7 @@ from keranjang.commerce.fulfilment import FulfilmentService
 from keranjang.commerce.invoices import InvoiceService
 from keranjang.commerce.issuer_keys import IssuerKeys
 from keranjang.commerce.paying import PayingService
+from keranjang.commerce.payouts import PayoutService
 from keranjang.commerce.reconciliation import ReconciliationService
 from keranjang.commerce.refunding import RefundService
 from keranjang.commerce.service import CommerceService
@@ -123,6 +125,7 @@ def create_app(
         shop_api.router,
         seller_api.router,
         money_api.router,
+        payout_api.router,
         pages.router,
         buyer_pages.router,
     )
@@ -141,6 +144,9 @@ def create_app(
     app.state.invoices = InvoiceService(service.sessions)
     app.state.paying = PayingService(service.sessions, service.clock, chosen, settings.public_url)
     app.state.settlement = settlement
+    app.state.payouts = PayoutService(
+        service.sessions, service.clock, app.state.paying.partner.name
+    )
     app.state.reconciliation = ReconciliationService(
         service.sessions, service.clock, chosen, app.state.paying, app.state.refunds
     )

@@ -13,7 +13,7 @@ Errors::
 
 import enum
 import re
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -184,8 +184,19 @@ class Count:
 
 
 @dataclass(frozen=True)
+class Commission:
+    """A creator's commission in whole rupiah, from the ledger: still refundable (`pending`),
+    paid out next (`payable`), and paid out so far."""
+
+    pending_idr: int = 0
+    payable_idr: int = 0
+    paid_out_idr: int = 0
+
+
+@dataclass(frozen=True)
 class CreatorFigures:
-    """Aggregates only: sums and counts, never a buyer's row."""
+    """Aggregates only: sums and counts, never a buyer's row. `orders` counts the paid orders
+    with a line the creator brought."""
 
     creator_id: int
     handoffs: int
@@ -193,6 +204,8 @@ class CreatorFigures:
     by_product: tuple[Count, ...]
     first_at: datetime | None
     last_at: datetime | None
+    orders: int = 0
+    commission: Commission = field(default_factory=Commission)
 
 
 # What a foreign merchant must give before selling (Permendag 31/2023 Pasal 5), field by field.

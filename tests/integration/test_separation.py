@@ -110,7 +110,10 @@ def test_attribution_figures_are_counts_never_rows(system: System) -> None:
         "by_product",
         "first_at",
         "last_at",
+        "orders",
+        "commission",
     }
+    assert set(figures["commission"]) == {"pending_idr", "payable_idr", "paid_out_idr"}
     assert figures["handoffs"] == 2
     assert figures["by_product"] == [{"id": pin["product"]["product_id"], "handoffs": 2}]
     assert figures["by_content"] == [{"id": pin["content_id"], "handoffs": 2}]
