@@ -422,8 +422,7 @@ def _insert_orders(
                 title=line.title,
                 unit_price_idr=line.unit_price_idr,
                 quantity=line.quantity,
-                attribution_id=line.attribution_id,
-                creator_id=line.creator_id,
+                attribution_id=line.attribution_id if line.creator_id is not None else None,
                 commission_bp=line.commission_bp if line.creator_id is not None else 0,
                 refunded_quantity=0,
             )

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
-from keranjang.commerce import domain, ledger
+from keranjang.commerce import domain
 from keranjang.infra.types import Id, UtcDateTime
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -166,42 +166,6 @@ def creator_figures(session: Session, creator_id: int) -> domain.CreatorFigures:
         by_product=grouped(a.product_id),
         first_at=first,
         last_at=last,
-        orders=attributed_orders(session, creator_id),
-        commission=creator_commission(session, creator_id),
-    )
-
-
-# The order and money tables are declared on this module's `Base`, so they import this module:
-# the two queries below import them when they run, not when this module loads.
-
-
-def attributed_orders(session: Session, creator_id: int) -> int:
-    """How many paid orders (the ledger took their payment) have a line the creator brought."""
-    from keranjang.commerce.money_tables import LedgerEntryRow
-    from keranjang.commerce.order_tables import OrderLineRow
-
-    paid = select(LedgerEntryRow.order_id).where(LedgerEntryRow.kind == "payment")
-    count = select(func.count(func.distinct(OrderLineRow.order_id))).where(
-        OrderLineRow.creator_id == creator_id, OrderLineRow.order_id.in_(paid)
-    )
-    return int(session.scalar(count) or 0)
-
-
-def creator_commission(session: Session, creator_id: int) -> domain.Commission:
-    """A creator's commission as the ledger's postings have it: what its pending and payable
-    accounts hold, and what payouts have taken out of the payable one."""
-    from keranjang.commerce.money_tables import LedgerEntryRow, LedgerPostingRow, owed
-
-    payable = ledger.commission_payable(creator_id)
-    p = LedgerPostingRow
-    paid = select(func.coalesce(func.sum(p.debit_idr), 0)).join(
-        LedgerEntryRow, LedgerEntryRow.id == p.entry_id
-    )
-    paid = paid.where(p.account == payable, LedgerEntryRow.kind == "payout")
-    return domain.Commission(
-        pending_idr=owed(session, ledger.commission_pending(creator_id)),
-        payable_idr=owed(session, payable),
-        paid_out_idr=int(session.scalar(paid) or 0),
     )
 
 

@@ -20,8 +20,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from keranjang.commerce import ledger
-from keranjang.commerce.db import Base
+from keranjang.commerce import domain, ledger
+from keranjang.commerce import order_tables as t
+from keranjang.commerce.db import AttributionRow, Base
 from keranjang.infra.types import Id, UtcDateTime
 
 
@@ -137,6 +138,35 @@ def totals(s: Session) -> tuple[int, int]:
         select(func.coalesce(func.sum(p.debit_idr), 0), func.coalesce(func.sum(p.credit_idr), 0))
     ).one()
     return int(debits), int(credits)
+
+
+def attributed_orders(s: Session, creator_id: int) -> int:
+    """How many paid orders (the ledger took their payment) have a line the creator brought."""
+    line, came = t.OrderLineRow, AttributionRow
+    paid = select(LedgerEntryRow.order_id).where(LedgerEntryRow.kind == "payment")
+    count = (
+        select(func.count(func.distinct(line.order_id)))
+        .join(came, line.attribution_id == came.id)
+        .where(came.creator_id == creator_id, line.order_id.in_(paid))
+    )
+    return int(s.scalar(count) or 0)
+
+
+def creator_commission(s: Session, creator_id: int) -> domain.Commission:
+    """A creator's commission as the postings have it: what its pending and payable accounts
+    hold, and what payouts have taken out of the payable one."""
+    payable = ledger.commission_payable(creator_id)
+    p, e = LedgerPostingRow, LedgerEntryRow
+    paid = (
+        select(func.coalesce(func.sum(p.debit_idr), 0))
+        .join(e, e.id == p.entry_id)
+        .where(p.account == payable, e.kind == "payout")
+    )
+    return domain.Commission(
+        pending_idr=owed(s, ledger.commission_pending(creator_id)),
+        payable_idr=owed(s, payable),
+        paid_out_idr=int(s.scalar(paid) or 0),
+    )
 
 
 def postings_of(s: Session, accounts: Iterable[str], limit: int = 500) -> list[dict[str, object]]:

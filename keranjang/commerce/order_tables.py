@@ -87,9 +87,8 @@ class OrderLineRow(Base):
     unit_price_idr: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int] = mapped_column(Integer)
     attribution_id: Mapped[int | None] = mapped_column(ForeignKey("attributions.id"))
-    # The creator who brought the buyer (inside the attribution window) and the commission rate,
-    # both fixed at checkout; and how many units have been refunded (or are being refunded).
-    creator_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The commission rate the creator of the attribution earns (0 without one), fixed at
+    # checkout; and how many units have been refunded (or are being refunded).
     commission_bp: Mapped[int] = mapped_column(Integer, server_default="0")
     refunded_quantity: Mapped[int] = mapped_column(Integer, server_default="0")
 

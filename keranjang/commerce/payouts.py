@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from keranjang.commerce import db, domain, ledger
+from keranjang.commerce import domain, ledger
 from keranjang.commerce import money_tables as money
 from keranjang.commerce import order_tables as t
 from keranjang.infra.clock import Clock
@@ -101,7 +101,7 @@ class PayoutService:
     def creator_commissions(self, creator_id: int) -> View:
         """A creator's commission totals (aggregates only)."""
         with self.sessions() as s:
-            c = db.creator_commission(s, creator_id)
+            c = money.creator_commission(s, creator_id)
         return {
             "creator_id": creator_id,
             "pending_idr": c.pending_idr,

@@ -3,7 +3,7 @@
 import json
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cachetools import TTLCache
 from sqlalchemy.exc import IntegrityError
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang import handoff
 from keranjang.commerce import db, domain
+from keranjang.commerce import money_tables as money
 from keranjang.infra.auth import token_digest
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import read_connection, transaction, write_connection
@@ -266,7 +267,11 @@ class CommerceService:
 
     def creator_figures(self, creator_id: int) -> domain.CreatorFigures:
         with self.sessions() as s:
-            return db.creator_figures(s, creator_id)
+            return replace(
+                db.creator_figures(s, creator_id),
+                orders=money.attributed_orders(s, creator_id),
+                commission=money.creator_commission(s, creator_id),
+            )
 
 
 def _explain(exc: handoff.HandoffError) -> str:

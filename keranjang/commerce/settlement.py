@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from keranjang.commerce import domain, ledger
+from keranjang.commerce import db, domain, ledger
 from keranjang.commerce import money_tables as money
 from keranjang.commerce import order_tables as t
 from keranjang.commerce.orders import OrderStatus
@@ -109,16 +109,17 @@ def settled_split(s: Session, order: t.OrderRow, without: int | None = None) -> 
     """The shares of what of the order has not been refunded (refunds still at the partner are
     not refunded yet). `without` also leaves out that refund's goods, as if it had succeeded."""
     refunded, shipping = settled_refunds(s, order.id, without)
-    lines = s.scalars(select(t.OrderLineRow).where(t.OrderLineRow.order_id == order.id))
-    money_lines = [
-        ledger.MoneyLine(
-            line.product_id,
-            line.unit_price_idr,
-            line.quantity - refunded.get(line.product_id, 0),
-            line.commission_bp,
-            line.creator_id,
+    line, came = t.OrderLineRow, db.AttributionRow
+    rows = s.execute(
+        select(
+            line.product_id, line.unit_price_idr, line.quantity, line.commission_bp, came.creator_id
         )
-        for line in lines
+        .outerjoin(came, line.attribution_id == came.id)
+        .where(line.order_id == order.id)
+    )
+    money_lines = [
+        ledger.MoneyLine(product, price, bought - refunded.get(product, 0), rate, creator)
+        for product, price, bought, rate, creator in rows
     ]
     return ledger.split(money_lines, order.shipping_idr - shipping, order.platform_fee_bp)
 

@@ -140,7 +140,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_ledger_postings_entry_id"), ["entry_id"], unique=False)
 
     with op.batch_alter_table("order_lines", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("creator_id", sa.BigInteger(), nullable=True))
         batch_op.add_column(
             sa.Column("commission_bp", sa.Integer(), server_default="0", nullable=False)
         )
@@ -193,7 +192,6 @@ def downgrade() -> None:
     with op.batch_alter_table("order_lines", schema=None) as batch_op:
         batch_op.drop_column("refunded_quantity")
         batch_op.drop_column("commission_bp")
-        batch_op.drop_column("creator_id")
 
     with op.batch_alter_table("ledger_postings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ledger_postings_entry_id"))
