@@ -1,11 +1,13 @@
 """The `keranjang` command: run the services, alone or all together, and seed a demo marketplace."""
 
+import json
 import os
 import secrets
 import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -21,6 +23,8 @@ from keranjang.infra import secret_files
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from keranjang.commerce.reconciliation import Report
 
 app = typer.Typer(help="Keranjang: social commerce with promotion and transactions kept apart.")
 console = Console()
@@ -250,3 +254,55 @@ def seed_command(
     except SeedError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
+
+
+@app.command()
+def reconcile(
+    hours: Annotated[
+        float | None,
+        typer.Option(min=0.001, help="Only payments changed in the last HOURS (default: all)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Reconcile commerce's payments with the payment partner (settings from KERANJANG_COMMERCE_*):
+    settle missed payments, retry refunds, and report what disagrees (exit code 1 if anything)."""
+    log_to_stderr(os.environ.get("KERANJANG_COMMERCE_LOG_LEVEL", "WARNING"))
+    web = build_app(ServiceName.commerce)
+    try:
+        report = web.state.reconciliation.run(None if hours is None else timedelta(hours=hours))
+    finally:
+        web.state.engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(report.as_dict()))
+    else:
+        print_reconciliation(report)
+    if report.disagreements:
+        raise typer.Exit(1)
+
+
+def log_to_stderr(level: str) -> None:
+    """Logs as a service writes them, but on stderr: stdout carries the command's answer."""
+    import structlog
+
+    from keranjang.infra.observability import configure_logging
+
+    configure_logging(level)
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+
+
+def print_reconciliation(report: "Report") -> None:
+    console.print(
+        f"Checked {report.checked} payments: {report.settled} paid now, {report.recorded} ended "
+        f"payments recorded, {report.refunds_settled} refunds settled, "
+        f"{report.unreachable} not answered by the partner."
+    )
+    if not report.disagreements:
+        console.print("[green]Commerce and the partner agree.[/green]")
+        return
+    table = Table(title=f"{len(report.disagreements)} disagreements (nothing was changed)")
+    table.add_column("order")
+    table.add_column("commerce says")
+    table.add_column("the partner says")
+    for d in report.disagreements:
+        table.add_row(d.order_number, d.commerce, d.partner)
+    console.print(table)

@@ -1,9 +1,11 @@
 """The money API: a buyer confirms receipt (the order completes), a seller refunds (full or
-partial) through the payment partner, and operators read the ledger's balances."""
+partial) through the payment partner, and operators read the ledger's balances and reconcile
+payments with the partner."""
 
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
@@ -11,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from keranjang.commerce import money_tables as money
 from keranjang.commerce.api import Merchant, require_admin
 from keranjang.commerce.fulfilment import View
+from keranjang.commerce.reconciliation import ReconciliationService
 from keranjang.commerce.refunding import REQUESTED, RefundAsk, RefundService
 from keranjang.commerce.settlement import SettlementService
 from keranjang.commerce.shop_api import Buyer
@@ -97,3 +100,21 @@ def ledger_balances(request: Request) -> dict[str, object]:
             "balanced": debits == credits,
             "balances": dict(sorted(money.balances(s).items())),
         }
+
+
+@router.post(
+    "/api/admin/reconciliation",
+    dependencies=[Depends(require_admin)],
+    tags=["money"],
+    summary="Reconcile payments with the partner: settle what was missed, report what disagrees",
+)
+def reconcile(
+    request: Request,
+    since_hours: Annotated[
+        float | None,
+        Query(gt=0, le=24 * 366, description="Only payments changed this recently (default: all)."),
+    ] = None,
+) -> dict[str, object]:
+    svc: ReconciliationService = request.app.state.reconciliation
+    since = None if since_hours is None else timedelta(hours=since_hours)
+    return svc.run(since).as_dict()

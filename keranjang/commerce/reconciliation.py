@@ -1,0 +1,244 @@
+"""Reconciliation: commerce's payments compared with what the payment partner says about them.
+
+Notifications get lost, arrive late, or come while commerce is down; refunds can be left at the
+partner unanswered. A run closes those gaps and reports the rest:
+
+- an unpaid order the partner says is paid (same transaction, same amount) is paid through the
+  notification's own code path, under the notification's dedupe key;
+- a payment the partner says expired, failed or was cancelled is recorded;
+- refunds still `requested` are asked for again, with their keys;
+- everything else that disagrees is reported and left alone, for an operator: commerce paid but
+  the partner not, amounts that differ, refunded sums that differ, money taken for an order
+  commerce has ended, payments the partner does not know.
+
+Status lookups run outside any transaction; each change is its own transaction (PayingService).
+"""
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from keranjang.commerce import money_tables as money
+from keranjang.commerce import order_tables as t
+from keranjang.commerce.orders import OrderStatus
+from keranjang.commerce.paying import ENDED, PayingService, partner_order_id
+from keranjang.commerce.refunding import REQUESTED, RefundService
+from keranjang.infra.clock import Clock
+from keranjang.payments import (
+    PaymentError,
+    PaymentEvent,
+    PaymentPartner,
+    PaymentStatus,
+    UnknownPayment,
+)
+
+log = structlog.get_logger(__name__)
+PAGE = 500
+# What the periodic job looks at: payments and orders that changed this recently, and every
+# order still awaiting payment. An operator's full run (`keranjang reconcile`) looks at all.
+RECENT = timedelta(days=2)
+# The partner's statuses under which it holds (or has held) the buyer's money.
+TAKEN = frozenset({PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED})
+COLLECTED = frozenset(
+    {
+        OrderStatus.PAID.value,
+        OrderStatus.SHIPPED.value,
+        OrderStatus.DELIVERED.value,
+        OrderStatus.COMPLETED.value,
+        OrderStatus.REFUNDED.value,
+    }
+)
+ENDED_ORDERS = frozenset({OrderStatus.CANCELLED.value, OrderStatus.EXPIRED.value})
+AWAITING = OrderStatus.AWAITING_PAYMENT.value
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    order_number: str
+    commerce: str
+    partner: str
+
+
+@dataclass
+class Report:
+    """`checked`: payments the partner answered for; `settled`: unpaid orders paid now;
+    `recorded`: ended payments recorded; `unreachable`: payments the partner did not answer for."""
+
+    checked: int = 0
+    settled: int = 0
+    recorded: int = 0
+    refunds_settled: int = 0
+    unreachable: int = 0
+    disagreements: list[Disagreement] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Ours:
+    """One payment as commerce knows it, with its order."""
+
+    payment_id: int
+    number: str
+    order_status: str
+    total_idr: int
+    refunded_idr: int
+    refund_in_flight: bool
+    attempt: int
+    transaction_id: str
+    payment_status: str
+
+
+SETTLE, RECORD, LEAVE = "settle", "record", "leave"
+
+
+def judge(ours: Ours, theirs: PaymentEvent) -> tuple[str, str | None]:
+    """What to do about one payment (settle it, record it, or leave it) and, if commerce and the
+    partner disagree about it, what the partner says, in words (then nothing is changed)."""
+    if theirs.partner_transaction_id != ours.transaction_id:
+        return LEAVE, f"transaction {theirs.partner_transaction_id}, not {ours.transaction_id}"
+    taken = theirs.status in TAKEN
+    if ours.order_status == AWAITING:
+        if theirs.is_paid and theirs.gross_amount == ours.total_idr:
+            return SETTLE, None
+        if taken and theirs.gross_amount != ours.total_idr:
+            return LEAVE, f"{_said(theirs)}: the amounts differ"
+        if taken:
+            return LEAVE, f"{_said(theirs)}: refunded, yet commerce never saw it paid"
+    if not taken:
+        if ours.order_status in COLLECTED:
+            return LEAVE, f"{_said(theirs)}: the buyer's money is not in"
+        if theirs.status.value in ENDED and ours.payment_status != theirs.status.value:
+            return RECORD, None
+        return LEAVE, None
+    if theirs.gross_amount != ours.total_idr:
+        return LEAVE, f"{_said(theirs)}: the amounts differ"
+    if ours.order_status in ENDED_ORDERS and theirs.gross_amount > theirs.refunded_amount:
+        left = theirs.gross_amount - theirs.refunded_amount
+        return LEAVE, f"{_said(theirs)}: Rp{left} taken for an ended order needs a refund"
+    if not ours.refund_in_flight and theirs.refunded_amount != ours.refunded_idr:
+        return LEAVE, f"{_said(theirs)}: the refunded sums differ"
+    return LEAVE, None
+
+
+def _said(theirs: PaymentEvent) -> str:
+    refunded = f", Rp{theirs.refunded_amount} refunded" if theirs.refunded_amount else ""
+    return f"{theirs.status.value}, Rp{theirs.gross_amount}{refunded}"
+
+
+def _ours_in_words(ours: Ours) -> str:
+    refunded = f", Rp{ours.refunded_idr} refunded" if ours.refunded_idr else ""
+    return f"order {ours.order_status}, Rp{ours.total_idr}{refunded}"
+
+
+class ReconciliationService:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        partner: PaymentPartner,
+        paying: PayingService,
+        refunds: RefundService,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.partner = partner
+        self.paying = paying
+        self.refunds = refunds
+
+    def run(self, since: timedelta | None = None) -> Report:
+        """Reconcile every payment through this partner, or (`since`) those whose payment or
+        order changed since then, with every order still awaiting payment. Refunds still at the
+        partner are asked for first, so the refunded sums compared are the settled ones."""
+        report = Report(refunds_settled=self.refunds.settle_requested())
+        cutoff = None if since is None else self.clock.now() - since
+        for ours in self._payments(cutoff):
+            self._check(ours, report)
+        log.info(
+            "reconciled",
+            checked=report.checked,
+            settled=report.settled,
+            recorded=report.recorded,
+            refunds_settled=report.refunds_settled,
+            unreachable=report.unreachable,
+            disagreements=len(report.disagreements),
+        )
+        return report
+
+    def run_recent(self) -> Report:
+        """The periodic job's run: what changed within `RECENT`."""
+        return self.run(RECENT)
+
+    def _check(self, ours: Ours, report: Report) -> None:
+        try:
+            theirs = self.partner.status(partner_order_id(ours.number, ours.attempt))
+        except UnknownPayment:
+            report.checked += 1
+            self._disagree(report, ours, f"no payment {ours.transaction_id}")
+            return
+        except PaymentError as exc:
+            report.unreachable += 1
+            log.warning("reconciliation_unreachable", order=ours.number, error=str(exc))
+            return
+        report.checked += 1
+        action, disagreement = judge(ours, theirs)
+        if disagreement is not None:
+            self._disagree(report, ours, disagreement)
+        elif action == SETTLE:
+            report.settled += self.paying.apply_status(theirs) == "order paid"
+        elif action == RECORD:
+            report.recorded += self.paying.apply_status(theirs).startswith("recorded")
+
+    def _disagree(self, report: Report, ours: Ours, partner_says: str) -> None:
+        found = Disagreement(ours.number, _ours_in_words(ours), partner_says)
+        log.warning("reconciliation_disagreement", **asdict(found))
+        report.disagreements.append(found)
+
+    def _payments(self, cutoff: datetime | None) -> Iterator[Ours]:
+        """This partner's payments in pages by id, each page read in its own short session."""
+        after = 0
+        while True:
+            with self.sessions() as s:
+                page = [Ours(*row) for row in s.execute(_query(self.partner.name, cutoff, after))]
+            yield from page
+            if len(page) < PAGE:
+                return
+            after = page[-1].payment_id
+
+
+def _query(partner: str, cutoff: datetime | None, after: int) -> Select[*tuple[Any, ...]]:
+    p, o, r = t.PaymentRow, t.OrderRow, money.RefundRow
+    in_flight = exists().where(r.order_id == o.id, r.status == REQUESTED)
+    query = (
+        select(
+            p.id,
+            o.number,
+            o.status,
+            o.total_idr,
+            o.refunded_idr,
+            in_flight,
+            p.attempt,
+            p.partner_transaction_id,
+            p.status,
+        )
+        .join(o, o.id == p.order_id)
+        .where(p.partner == partner, p.id > after)
+        .order_by(p.id)
+        .limit(PAGE)
+    )
+    if cutoff is not None:
+        query = query.where(
+            or_(
+                o.status == AWAITING,
+                p.updated_at >= cutoff,
+                o.updated_at >= cutoff,
+                exists().where(r.order_id == o.id, r.updated_at >= cutoff),
+            )
+        )
+    return query

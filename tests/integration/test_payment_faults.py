@@ -1,0 +1,177 @@
+"""A thousand orders paid through the payment simulator while it duplicates, delays, reorders,
+drops and forges notifications: every order ends up paid exactly once, no forgery changes
+anything, reconciliation pays the orders whose notifications were lost, and the ledger balances.
+
+The buyers' carts are filled through the buying service (the cart API is tested elsewhere);
+checkout, the partner's pay flow and every notification go through the real HTTP endpoints."""
+
+import json
+import time
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from structlog.testing import capture_logs
+
+from keranjang.commerce import ledger
+from keranjang.commerce import money_tables as money
+from keranjang.commerce import order_tables as t
+from keranjang.commerce.orders import OrderStatus
+from tests.integration.conftest import System
+from tests.integration.payment_partners import HTML, SimulatorHarness
+from tests.integration.test_checkout import buyer, checkout
+
+MERCHANTS = 25  # a checkout places one order per merchant in the cart
+CHECKOUTS = 40  # 25 x 40 = 1000 orders
+BUYERS = 8
+PRICE = 120_000
+# The fault switches each checkout's notifications (its pending ones, then its settlements) are
+# queued under, in turn: every fault alone, then all of them together.
+PROFILES: list[dict[str, Any]] = [
+    {"duplicate": 2},
+    {"delay_seconds": 120, "forge": True},
+    {"reorder": True, "duplicate": 2},
+    {"drop_probability": 0.3},
+    {
+        "duplicate": 2,
+        "delay_seconds": 30,
+        "reorder": True,
+        "forge": True,
+        "drop_probability": 0.15,
+    },
+]
+
+
+class Notifications:
+    """Delivers what the simulator sends to commerce's endpoint and keeps score."""
+
+    def __init__(self, system: System, partner: SimulatorHarness) -> None:
+        self.system, self.partner = system, partner
+        self.answers: Counter[int] = Counter()
+        self.delivered: list[bytes] = []
+
+    def deliver_due(self) -> None:
+        while notes := self.partner.delivered():
+            for note in notes:
+                r = self.system.commerce.post(
+                    "/payments/notifications",
+                    content=note.body,
+                    headers={"content-type": "application/json"},
+                )
+                self.answers[r.status_code] += 1
+                self.delivered.append(note.body)
+
+    def deliver_everything(self) -> None:
+        self.system.clock.advance(seconds=max(p.get("delay_seconds", 0) for p in PROFILES))
+        self.partner.client.post("/admin/notifications/release", headers=self.partner.operator())
+        self.deliver_due()
+
+
+def place_orders(system: System, partner: SimulatorHarness, notes: Notifications) -> list[int]:
+    buying = system.commerce.app.state.buying  # type: ignore[attr-defined]
+    products = [
+        system.product(system.merchant(f"toko-{m}", f"Toko {m}"), price_idr=PRICE, stock=1_000)
+        for m in range(MERCHANTS)
+    ]
+    buyers = [buyer(system, f"pembeli{b}@example.com") for b in range(BUYERS)]
+    order_ids = []
+    for n in range(CHECKOUTS):
+        partner.set_faults(**PROFILES[n % len(PROFILES)])
+        auth = buyers[n % BUYERS]
+        buyer_id = buying.buyer_id(auth["Authorization"].removeprefix("Bearer "))
+        for product in products:
+            buying.set_quantity(buyer_id, product["id"], 1 + n % 3)
+        r = checkout(system, auth, payment_method="virtual_account")
+        assert r.status_code == 201, r.text
+        for order in r.json()["orders"]:
+            paid = partner.client.post(
+                f"/pay/{order['payment']['partner_transaction_id']}",
+                data={"method": "bank_transfer"},
+                headers=HTML,
+                follow_redirects=False,
+            )
+            assert paid.status_code == 303, paid.text
+            order_ids.append(order["id"])
+        system.clock.advance(seconds=5)
+        notes.deliver_due()  # some arrive between checkouts, the delayed and held ones later
+    partner.set_faults()
+    return order_ids
+
+
+def settlements(delivered: list[bytes], forged: set[bytes]) -> set[str]:
+    """The orders a genuine settlement notification reached commerce for."""
+    genuine = [json.loads(body) for body in delivered if body not in forged]
+    return {str(n["order_id"]) for n in genuine if n["transaction_status"] == "settlement"}
+
+
+def paid_orders(s: Session) -> set[str]:
+    return set(s.scalars(select(t.OrderRow.number).where(t.OrderRow.status == "paid")))
+
+
+def test_a_thousand_orders_are_paid_exactly_once_through_faulty_notifications(
+    system: System, partner: SimulatorHarness
+) -> None:
+    started = time.monotonic()
+    state = system.commerce.app.state  # type: ignore[attr-defined]
+    state.reconciliation.partner = partner.partner
+    notes = Notifications(system, partner)
+    with capture_logs() as logs:
+        order_ids = place_orders(system, partner, notes)
+        notes.deliver_everything()
+    assert len(order_ids) == MERCHANTS * CHECKOUTS == 1000
+
+    # Every forgery delivered, and only a forgery, was refused with 400 and logged.
+    outbox = partner.service.outbox(limit=100_000)
+    forged = {n.body.encode() for n in outbox if n.forged}
+    forged_sent = sum(n.copies for n in outbox if n.forged and n.state == "sent")
+    refused = [e for e in logs if e["event"] == "payment_notification_rejected"]
+    assert forged_sent > 100
+    assert notes.answers == {200: len(notes.delivered) - forged_sent, 400: forged_sent}
+    assert len(refused) == forged_sent
+    assert sum(body in forged for body in notes.delivered) == forged_sent
+
+    # Before reconciliation: paid are exactly the orders whose genuine settlement arrived.
+    settled_notified = settlements(notes.delivered, forged)
+    with Session(system.commerce_engine) as s:
+        assert paid_orders(s) == settled_notified
+    lost = len(order_ids) - len(settled_notified)
+    assert lost > 20  # the drops lost some settlements
+
+    first = state.reconciliation.run()
+    assert (first.checked, first.settled, first.unreachable) == (1000, lost, 0)
+    assert first.disagreements == []
+    second = state.reconciliation.run()
+    assert (second.checked, second.settled, second.recorded) == (1000, 0, 0)
+    assert second.disagreements == []
+
+    with Session(system.commerce_engine) as s:
+        totals = dict(s.execute(select(t.OrderRow.id, t.OrderRow.total_idr)).tuples().all())
+        assert set(totals) == set(order_ids)
+        assert len(paid_orders(s)) == 1000
+        paid_events = Counter(
+            s.scalars(select(t.OrderEventRow.order_id).where(t.OrderEventRow.to_status == "paid"))
+        )
+        assert paid_events == Counter(order_ids)
+        payment_refs = Counter(
+            s.scalars(
+                select(money.LedgerEntryRow.ref).where(money.LedgerEntryRow.kind == "payment")
+            )
+        )
+        assert payment_refs == Counter(f"payment:{i}" for i in order_ids)
+        invoices = Counter(s.scalars(select(t.InvoiceRow.order_id)))
+        assert invoices == Counter(order_ids)
+
+        debits, credits = money.totals(s)
+        assert debits == credits
+        escrow = money.owed(s, ledger.ESCROW)
+        assert escrow == sum(totals.values())
+        held = money.balances(s, [ledger.partner_clearing("simulator"), ledger.PARTNER_FEES])
+        assert sum(held.values()) == escrow
+        awaiting = s.scalar(
+            select(func.count())
+            .select_from(t.OrderRow)
+            .where(t.OrderRow.status == OrderStatus.AWAITING_PAYMENT.value)
+        )
+        assert awaiting == 0
+    print(f"\n1000 orders through faulty notifications in {time.monotonic() - started:.1f}s")
