@@ -192,10 +192,17 @@ class PayingService:
             )
         return current.is_paid and same
 
+    def _seen(self, event: PaymentEvent) -> bool:
+        key = t.PaymentEventRow.dedupe_key
+        with self.sessions() as s:
+            return s.scalar(select(key).where(key == event.dedupe_key)) is not None
+
     def notified(self, headers: Mapping[str, str], body: bytes) -> str:
         """Handle one notification exactly once; raises `NotificationRejected` for anything not
         genuine. Returns what was done, for the log and the partner's record."""
         event = self.partner.parse_notification(headers, body)
+        if self._seen(event):  # a copy or a replay: answered without asking the partner again
+            return "duplicate: already handled"
         if event.is_paid and not self._confirmed(event):
             return "held: the partner's status does not confirm this payment"
         outcome = self._once(event)

@@ -178,4 +178,5 @@ def partner(
     for harness in simulator_harness(database_url, clock, tmp_path / "payments"):
         state = system.commerce.app.state  # type: ignore[attr-defined]
         state.paying.partner = state.refunds.partner = harness.partner
+        state.reconciliation.partner = harness.partner
         yield harness
