@@ -14,6 +14,8 @@ The accounts, with the side they normally carry::
     commission_pending:<creator>  credit  a creator's commission, still refundable
     commission_payable:<creator>  credit  ... once the refund window has closed: paid out next
     platform_fees                 credit  the platform's fee on completed orders
+    stray_payments                credit  money paid for an order already paid or ended, owed
+                                          back to the buyer until its automatic refund succeeds
 
 How money moves: a payment puts the order's total into escrow (less the partner's fee, which the
 platform bears); completion moves escrow into the merchant's, the creator's and the platform's
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 
 BASIS_POINTS = 10_000
 ESCROW = "escrow"
+STRAY = "stray_payments"
 PARTNER_FEES = "partner_fees"
 PLATFORM_FEES = "platform_fees"
 # What a partner charges per payment, by method: (flat rupiah, basis points of the amount).
@@ -257,6 +260,34 @@ def refund(r: RefundMoney) -> Entry:
         debits,
         {partner_clearing(r.partner): r.amount_idr},
         r.order_id,
+    )
+
+
+def stray_payment(
+    order_id: int, partner_order_id: str, transaction: str, partner: str, gross: int, fee: int
+) -> Entry:
+    """A buyer paid an order that was already paid (another attempt) or had ended: the money is
+    in, and owed back."""
+    return entry(
+        "stray",
+        f"stray:{partner_order_id}:{transaction}"[:80],
+        f"second payment {partner_order_id}, to be returned",
+        {partner_clearing(partner): gross - fee, PARTNER_FEES: fee},
+        {STRAY: gross},
+        order_id,
+    )
+
+
+def stray_refund(
+    refund_id: int, order_id: int, partner_order_id: str, partner: str, amount: int
+) -> Entry:
+    return entry(
+        "refund",
+        f"refund:{refund_id}",
+        f"second payment {partner_order_id} returned",
+        {STRAY: amount},
+        {partner_clearing(partner): amount},
+        order_id,
     )
 
 

@@ -60,8 +60,10 @@ class RefundRow(Base):
     lines: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(String(500))
     actor: Mapped[str] = mapped_column(String(40))
-    # Where the money is taken back from: "escrow" before completion, "shares" after.
+    # Where the money is taken back from: "escrow" before completion, "shares" after, "stray"
+    # for a second payment of the order (returned whole, under its own partner order id).
     stage: Mapped[str] = mapped_column(String(10))
+    partner_order_id: Mapped[str | None] = mapped_column(String(50))
     # What the order becomes once this refund succeeds, if it ends the order.
     then_status: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(12), index=True)
@@ -102,7 +104,7 @@ _INSERT_POSTINGS = insert(LedgerPostingRow.__table__)  # type: ignore[arg-type]
 def post(s: Session, e: ledger.Entry, at: datetime) -> bool:
     """Write a balanced entry; False (and nothing written) if its movement was posted before.
     A concurrent second posting of the same `ref` fails on the unique key and rolls back."""
-    if s.scalar(select(LedgerEntryRow.id).where(LedgerEntryRow.ref == e.ref)) is not None:
+    if posted(s, e.ref):
         return False
     row = LedgerEntryRow(ref=e.ref, kind=e.kind, order_id=e.order_id, memo=e.memo, at=at)
     s.add(row)
@@ -115,6 +117,10 @@ def post(s: Session, e: ledger.Entry, at: datetime) -> bool:
         ],
     )
     return True
+
+
+def posted(s: Session, ref: str) -> bool:
+    return s.scalar(select(LedgerEntryRow.id).where(LedgerEntryRow.ref == ref)) is not None
 
 
 def balances(s: Session, accounts: Iterable[str] | None = None) -> dict[str, int]:

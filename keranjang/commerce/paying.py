@@ -2,6 +2,7 @@
 partner's verified notifications into order transitions, each exactly once."""
 
 import json
+import secrets
 from collections.abc import Mapping
 from dataclasses import asdict, replace
 from datetime import datetime
@@ -254,16 +255,85 @@ def _apply(s: Session, event: PaymentEvent, partner: str, now: datetime) -> str:
     if event.gross_amount != order.total_idr:
         log.warning("payment_amount_mismatch", order=order.number, paid=event.gross_amount)
         return f"held: paid {event.gross_amount} but the order totals {order.total_idr}"
-    if order.status != OrderStatus.AWAITING_PAYMENT.value:
-        return f"noted: order is already {order.status}"
-    actor = "partner:" + event.partner_transaction_id[:30]
-    t.move_order(s, order, OrderStatus.PAID, actor, "", now)
     method = event.method.value if event.method else (payment.method if payment else "")
     fee = ledger.partner_fee(method, event.gross_amount)
+    if order.status != OrderStatus.AWAITING_PAYMENT.value:
+        if _paid_before(s, order, payment, event):
+            return f"noted: order is already {order.status}"
+        return _stray(s, order, event, partner, fee, now)
+    actor = "partner:" + event.partner_transaction_id[:30]
+    t.move_order(s, order, OrderStatus.PAID, actor, "", now)
     money.post(s, ledger.payment(order.id, order.number, partner, event.gross_amount, fee), now)
+    _paid_by(s, order, payment, event, attempt, now)
     s.flush()
     t.issue_invoice(s, order, now)
     return "order paid"
+
+
+def _paid_by(
+    s: Session,
+    order: t.OrderRow,
+    payment: t.PaymentRow | None,
+    event: PaymentEvent,
+    attempt: int,
+    now: datetime,
+) -> None:
+    """The order's payment row names the attempt and transaction that paid it (an older attempt,
+    or a hosted page's transaction id known only now), so refunds reach the money."""
+    if payment is None:
+        return
+    payment.attempt, payment.partner_transaction_id = attempt, event.partner_transaction_id
+    payment.status, payment.amount_idr, payment.updated_at = (
+        event.status.value,
+        event.gross_amount,
+        now,
+    )
+    if event.method is not None:
+        payment.method = event.method.value
+
+
+def _paid_before(
+    s: Session, order: t.OrderRow, payment: t.PaymentRow | None, event: PaymentEvent
+) -> bool:
+    """Whether this is news of the payment that paid the order (not a second payment)."""
+    paid = money.posted(s, f"payment:{order.id}")
+    return (
+        paid
+        and payment is not None
+        and (payment.partner_transaction_id == event.partner_transaction_id)
+    )
+
+
+def _stray(
+    s: Session, order: t.OrderRow, event: PaymentEvent, partner: str, fee: int, now: datetime
+) -> str:
+    """A second payment (another attempt paid too), or a payment of an order that had ended:
+    the money is recorded as owed back and a refund of it is queued (reconciliation asks the
+    partner for it, with its key, until it succeeds)."""
+    entry = ledger.stray_payment(
+        order.id, event.order_id, event.partner_transaction_id, partner, event.gross_amount, fee
+    )
+    if not money.post(s, entry, now):
+        return f"noted: order is already {order.status}"
+    s.add(
+        money.RefundRow(
+            order_id=order.id,
+            refund_key="rf-" + secrets.token_hex(12),
+            amount_idr=event.gross_amount,
+            shipping_idr=0,
+            lines="{}",
+            reason=f"paid again after the order was {order.status}: returned to the buyer",
+            actor="system:stray-payment",
+            stage="stray",
+            partner_order_id=event.order_id,
+            then_status=None,
+            status="requested",
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    log.warning("stray_payment", order=order.number, partner_order=event.order_id)
+    return f"stray: order is already {order.status}; this payment is being returned"
 
 
 # How far along a payment is: news of an earlier stage arriving late never moves it back.

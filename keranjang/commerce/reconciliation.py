@@ -100,9 +100,10 @@ SETTLE, RECORD, LEAVE = "settle", "record", "leave"
 
 def judge(ours: Ours, theirs: PaymentEvent) -> tuple[str, str | None]:
     """What to do about one payment (settle it, record it, or leave it) and, if commerce and the
-    partner disagree about it, what the partner says, in words (then nothing is changed)."""
-    if theirs.partner_transaction_id != ours.transaction_id:
-        return LEAVE, f"transaction {theirs.partner_transaction_id}, not {ours.transaction_id}"
+    partner disagree about it, what the partner says, in words (then nothing is changed). The
+    payment is looked up by the order id the partner keys it by; its transaction id is not
+    compared, because a hosted page (Midtrans Snap) only gets one once the buyer picks how to
+    pay."""
     taken = theirs.status in TAKEN
     if ours.order_status == AWAITING:
         if theirs.is_paid and theirs.gross_amount == ours.total_idr:

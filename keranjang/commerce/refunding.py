@@ -35,6 +35,7 @@ REFUNDABLE = frozenset(
     {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
 )
 REQUESTED, SUCCEEDED, FAILED = "requested", "succeeded", "failed"
+STRAY = "stray"
 
 
 class RefundRefused(domain.CommerceError):
@@ -94,9 +95,8 @@ class RefundService:
             order = s.get_one(t.OrderRow, row.order_id)
             payment = s.scalar(select(t.PaymentRow).where(t.PaymentRow.order_id == order.id))
             attempt = payment.attempt if payment else 1
-            request = RefundRequest(
-                partner_order_id(order.number, attempt), row.refund_key, row.amount_idr, row.reason
-            )
+            target = row.partner_order_id or partner_order_id(order.number, attempt)
+            request = RefundRequest(target, row.refund_key, row.amount_idr, row.reason)
         try:
             result = self.partner.refund(request)
         except PartnerUnavailable as exc:
@@ -186,6 +186,8 @@ class RefundService:
             if row.status != REQUESTED:
                 return refund_view(row)
             order = s.get_one(t.OrderRow, row.order_id, with_for_update=True)
+            if row.stage == STRAY:
+                return self._stray_returned(s, row, partner_refund_id)
             clawback = None
             if order.completed_at is not None:
                 clawback = settled_split(s, order).minus(settled_split(s, order, without=row.id))
@@ -214,11 +216,27 @@ class RefundService:
             log.info("refund_succeeded", order=order.number, amount=row.amount_idr)
             return refund_view(row)
 
+    def _stray_returned(self, s: Session, row: money.RefundRow, partner_refund_id: str) -> View:
+        """A second payment is back with the buyer: the order itself is not touched."""
+        now = self.clock.now()
+        partner = self.partner.name
+        entry = ledger.stray_refund(
+            row.id, row.order_id, row.partner_order_id or "", partner, row.amount_idr
+        )
+        money.post(s, entry, now)
+        row.status, row.partner_refund_id, row.updated_at = SUCCEEDED, partner_refund_id, now
+        log.info("stray_payment_returned", refund=row.id, partner_order=row.partner_order_id)
+        return refund_view(row)
+
     def _failed(self, refund_id: int, error: str) -> None:
         """The partner refused: the reserved goods are refundable again."""
         with transaction(self.sessions) as s:
             row = s.get_one(money.RefundRow, refund_id, with_for_update=True)
             if row.status != REQUESTED:
+                return
+            row.status, row.error, row.updated_at = FAILED, error[:300], self.clock.now()
+            if row.stage == STRAY:
+                log.error("stray_payment_not_returned", refund=row.id, error=error)
                 return
             order = s.get_one(t.OrderRow, row.order_id, with_for_update=True)
             quantities = row.quantities()
@@ -227,7 +245,6 @@ class RefundService:
             ):
                 line.refunded_quantity -= quantities.get(line.product_id, 0)
             order.refunded_shipping_idr -= row.shipping_idr
-            row.status, row.error, row.updated_at = FAILED, error[:300], self.clock.now()
             log.warning("refund_refused", order=order.number, error=error)
 
     def _still_requested(self, refund_id: int, error: str) -> View:

@@ -70,7 +70,9 @@ class SettlementService:
             t.OrderRow.released_at.is_(None),
             t.OrderRow.completed_at <= now - self.refund_window,
             ~exists().where(
-                money.RefundRow.order_id == t.OrderRow.id, money.RefundRow.status == "requested"
+                money.RefundRow.order_id == t.OrderRow.id,
+                money.RefundRow.status == "requested",
+                money.RefundRow.stage != "stray",
             ),
         )
         done = 0
@@ -147,7 +149,11 @@ def refund_in_flight(s: Session, order_id: int) -> bool:
     return (
         s.scalar(
             select(money.RefundRow.id)
-            .where(money.RefundRow.order_id == order_id, money.RefundRow.status == "requested")
+            .where(
+                money.RefundRow.order_id == order_id,
+                money.RefundRow.status == "requested",
+                money.RefundRow.stage != "stray",
+            )
             .limit(1)
         )
         is not None

@@ -4,8 +4,11 @@ partner's signed notifications mark the order paid exactly once, forgeries chang
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from keranjang.commerce import money_tables as money
 from keranjang.commerce import order_tables as t
+from keranjang.payments import PaymentMethod
 from keranjang.payments.midtrans_wire import signature
 from tests.integration.conftest import System
 from tests.integration.payment_partners import HTML, SERVER_KEY, SimulatorHarness, encode
@@ -245,3 +248,57 @@ def test_a_payment_the_partner_made_but_commerce_never_stored_does_not_block_the
             conn.scalar(select(t.PaymentRow.attempt).where(t.PaymentRow.order_id == order["id"]))
             == 2
         )
+
+
+# a second payment ---------------------------------------------------------------------------
+def ledger_balances(system: System) -> dict[str, int]:
+    with system.commerce_engine.connect() as conn, Session(bind=conn) as s:
+        return money.balances(s)
+
+
+def test_a_second_attempt_paid_too_is_returned_to_the_buyer(
+    system: System, partner: SimulatorHarness
+) -> None:
+    """The buyer pays an older attempt the partner still holds, and the order's own payment
+    too: the second payment is recorded as owed back and refunded, and the order is paid once."""
+    order, auth = unpaid_order(system)
+    paying = system.commerce.app.state.paying  # type: ignore[attr-defined]
+    orphan = paying.partner.create_payment(
+        paying._new_payment(
+            order["id"], order["number"], order["total_idr"], PaymentMethod.VIRTUAL_ACCOUNT
+        )
+    )
+    payment = start_payment(system, order, auth)
+    pay_on_partner_page(partner, payment)
+    assert (200, "order paid") in deliver(system, partner)
+    partner.pay(orphan)
+    outcomes = [outcome for _, outcome in deliver(system, partner)]
+    assert any(o.startswith("stray") for o in outcomes), outcomes
+    assert paid_events(system, order["id"]) == 1
+    total = order["total_idr"]
+    assert -ledger_balances(system)["stray_payments"] == total
+    refunds = system.commerce.app.state.refunds  # type: ignore[attr-defined]
+    assert refunds.settle_requested() == 1
+    assert partner.partner.status(orphan.order_id).refunded_amount == total
+    assert partner.partner.status(order["number"] + "-2").refunded_amount == 0
+    balances = ledger_balances(system)
+    assert balances.get("stray_payments", 0) == 0 and -balances["escrow"] == total
+    assert status_of(system, order["id"]) == "paid"
+
+
+def test_a_payment_that_comes_after_the_order_expired_is_returned(
+    system: System, partner: SimulatorHarness
+) -> None:
+    order, auth = unpaid_order(system)
+    payment = start_payment(system, order, auth)
+    system.clock.advance(minutes=31)
+    buying = system.commerce.app.state.buying  # type: ignore[attr-defined]
+    assert buying.release_expired_holds() == 1
+    pay_on_partner_page(partner, payment)
+    outcomes = [outcome for _, outcome in deliver(system, partner)]
+    assert any(o.startswith("stray: order is already expired") for o in outcomes), outcomes
+    assert status_of(system, order["id"]) == "expired"
+    refunds = system.commerce.app.state.refunds  # type: ignore[attr-defined]
+    assert refunds.settle_requested() == 1
+    assert partner.partner.status(order["number"]).refunded_amount == order["total_idr"]
+    assert ledger_balances(system).get("stray_payments", 0) == 0

@@ -105,6 +105,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(length=500), nullable=False),
         sa.Column("actor", sa.String(length=40), nullable=False),
         sa.Column("stage", sa.String(length=10), nullable=False),
+        sa.Column("partner_order_id", sa.String(length=50), nullable=True),
         sa.Column("then_status", sa.String(length=20), nullable=True),
         sa.Column("status", sa.String(length=12), nullable=False),
         sa.Column("partner_refund_id", sa.String(length=100), nullable=True),
