@@ -146,7 +146,10 @@ def test_a_thousand_orders_are_paid_exactly_once_through_faulty_notifications(
     assert second.disagreements == []
 
     with Session(system.commerce_engine) as s:
-        totals = dict(s.execute(select(t.OrderRow.id, t.OrderRow.total_idr)).tuples().all())
+        totals = {
+            order_id: total
+            for order_id, total in s.execute(select(t.OrderRow.id, t.OrderRow.total_idr))
+        }
         assert set(totals) == set(order_ids)
         assert len(paid_orders(s)) == 1000
         paid_events = Counter(
