@@ -258,18 +258,24 @@ class BuyingService:
     def release_expired_holds(self) -> int:
         """Orders still unpaid past their hold expire, and their stock goes back on sale."""
         now = self.clock.now()
-        with transaction(self.sessions) as s:
+        with self.sessions() as s:
             due = s.scalars(
-                select(t.OrderRow).where(
+                select(t.OrderRow.id).where(
                     t.OrderRow.status == OrderStatus.AWAITING_PAYMENT.value,
                     t.OrderRow.hold_expires_at <= now,
                 )
             ).all()
-            for order in due:
-                t.move_order(
-                    s, order, OrderStatus.EXPIRED, "system:hold-expiry", "no payment in time", now
-                )
-            return len(due)
+        expired = 0
+        for order_id in due:  # one transaction each: an order paid meanwhile is left alone
+            try:
+                with transaction(self.sessions) as s:
+                    order = s.get_one(t.OrderRow, order_id)
+                    reason = "no payment in time"
+                    t.move_order(s, order, OrderStatus.EXPIRED, "system:hold-expiry", reason, now)
+                    expired += 1
+            except (orders.OrderChanged, orders.IllegalTransition):
+                continue
+        return expired
 
 
 # ----------------------------------------------------------------------------------------------

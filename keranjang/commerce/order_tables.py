@@ -18,6 +18,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 
 from keranjang.commerce import orders
 from keranjang.commerce.db import Base, MerchantRow, ProductRow
@@ -148,10 +149,23 @@ class IdempotencyKeyRow(Base):
 def move_order(
     s: Session, order: OrderRow, target: OrderStatus, actor: str, reason: str, now: datetime
 ) -> None:
+    """Compare and set: the order moves only if it is still in the state it was read in, so
+    two requests racing (a payment and the hold's expiry, a cancel and a shipment) can never
+    both win; the loser gets `OrderChanged` and its transaction rolls back."""
     current = OrderStatus(order.status)
     orders.check_transition(current, target)
-    order.status = target.value
-    order.updated_at = now
+    moved = s.execute(
+        update(OrderRow)
+        .where(OrderRow.id == order.id, OrderRow.status == current.value)
+        .values(status=target.value, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise orders.OrderChanged(
+            f"order {order.number} changed while this request ran; reload it and try again"
+        )
+    set_committed_value(order, "status", target.value)
+    set_committed_value(order, "updated_at", now)
     if target in orders.RESTOCKING:
         release_holds(s, order.id, now)
     record_event(s, order, current, actor, reason, now)

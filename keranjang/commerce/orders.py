@@ -46,6 +46,12 @@ class IllegalTransition(CommerceError):
     status = 409
 
 
+class OrderChanged(CommerceError):
+    """Another request moved the order first."""
+
+    status = 409
+
+
 class OutOfStock(CommerceError):
     status = 409
 

@@ -157,9 +157,13 @@ class PayingService:
                     s.flush()
                     return _view(row)
                 values = {c: getattr(row, c) for c in REPLACED_COLUMNS}
-                done = s.execute(
+                done = s.execute(  # only if that attempt is still ended (not paid meanwhile)
                     update(t.PaymentRow)
-                    .where(t.PaymentRow.order_id == order_id, t.PaymentRow.attempt == replaced)
+                    .where(
+                        t.PaymentRow.order_id == order_id,
+                        t.PaymentRow.attempt == replaced,
+                        t.PaymentRow.status.in_(ENDED),
+                    )
                     .values(**values)
                 )
                 if done.rowcount == 1:  # type: ignore[attr-defined]
@@ -237,13 +241,16 @@ class PayingService:
                 s.flush()  # the unique key: a notification seen before stops here
                 seen.outcome = outcome = _apply(s, event, self.partner.name, now)
         except IntegrityError:
+            if not self._seen(event):  # not a copy: a real conflict, the partner must retry
+                raise
             outcome = "duplicate: already handled"
         return outcome
 
 
 def _apply(s: Session, event: PaymentEvent, partner: str, now: datetime) -> str:
     number, attempt = order_number_and_attempt(event.order_id)
-    order = s.scalar(select(t.OrderRow).where(t.OrderRow.number == number))
+    # Locked: two payments of one order (two attempts) are applied one after the other.
+    order = s.scalar(select(t.OrderRow).where(t.OrderRow.number == number).with_for_update())
     if order is None:
         return "ignored: no such order"
     payment = s.scalar(select(t.PaymentRow).where(t.PaymentRow.order_id == order.id))

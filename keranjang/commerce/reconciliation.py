@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, String, case, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.commerce import money_tables as money
@@ -120,6 +120,8 @@ def judge(ours: Ours, theirs: PaymentEvent) -> tuple[str, str | None]:
         return LEAVE, None
     if theirs.gross_amount != ours.total_idr:
         return LEAVE, f"{_said(theirs)}: the amounts differ"
+    if ours.order_status in ENDED_ORDERS and theirs.is_paid:
+        return SETTLE, None  # applied as its notification: a payment after the end, returned
     if ours.order_status in ENDED_ORDERS and theirs.gross_amount > theirs.refunded_amount:
         left = theirs.gross_amount - theirs.refunded_amount
         return LEAVE, f"{_said(theirs)}: Rp{left} taken for an ended order needs a refund"
@@ -161,6 +163,7 @@ class ReconciliationService:
         cutoff = None if since is None else self.clock.now() - since
         for ours in self._payments(cutoff):
             self._check(ours, report)
+        self._unreturned(report)
         log.info(
             "reconciled",
             checked=report.checked,
@@ -192,9 +195,28 @@ class ReconciliationService:
         if disagreement is not None:
             self._disagree(report, ours, disagreement)
         elif action == SETTLE:
-            report.settled += self.paying.apply_status(theirs) == "order paid"
+            outcome = self.paying.apply_status(theirs)
+            report.settled += outcome == "order paid" or outcome.startswith("stray")
         elif action == RECORD:
             report.recorded += self.paying.apply_status(theirs).startswith("recorded")
+
+    def _unreturned(self, report: Report) -> None:
+        """Second payments the partner refused to refund: the buyer is still owed them."""
+        r, o = money.RefundRow, t.OrderRow
+        with self.sessions() as s:
+            rows = s.execute(
+                select(o.number, r.partner_order_id, r.amount_idr, r.error)
+                .join(o, o.id == r.order_id)
+                .where(r.stage == "stray", r.status == "failed")
+            ).all()
+        for number, partner_id, amount, error in rows:
+            found = Disagreement(
+                number,
+                f"second payment {partner_id} of Rp{amount} owed back to the buyer",
+                f"refused its refund: {error}",
+            )
+            log.warning("reconciliation_disagreement", **asdict(found))
+            report.disagreements.append(found)
 
     def _disagree(self, report: Report, ours: Ours, partner_says: str) -> None:
         found = Disagreement(ours.number, _ours_in_words(ours), partner_says)
@@ -213,6 +235,22 @@ class ReconciliationService:
             after = page[-1].payment_id
 
 
+def _stray_refunded(o: type[t.OrderRow], p: type[t.PaymentRow]) -> Any:
+    """What was returned of second payments made under this payment's partner order id."""
+    r = money.RefundRow
+    partner_id = case((p.attempt == 1, o.number), else_=o.number + "-" + cast(p.attempt, String))
+    return (
+        select(func.coalesce(func.sum(r.amount_idr), 0))
+        .where(
+            r.order_id == o.id,
+            r.stage == "stray",
+            r.status == "succeeded",
+            r.partner_order_id == partner_id,
+        )
+        .scalar_subquery()
+    )
+
+
 def _query(partner: str, cutoff: datetime | None, after: int) -> Select[*tuple[Any, ...]]:
     p, o, r = t.PaymentRow, t.OrderRow, money.RefundRow
     in_flight = exists().where(r.order_id == o.id, r.status == REQUESTED)
@@ -222,7 +260,7 @@ def _query(partner: str, cutoff: datetime | None, after: int) -> Select[*tuple[A
             o.number,
             o.status,
             o.total_idr,
-            o.refunded_idr,
+            o.refunded_idr + _stray_refunded(o, p),
             in_flight,
             p.attempt,
             p.partner_transaction_id,

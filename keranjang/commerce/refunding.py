@@ -211,8 +211,9 @@ class RefundService:
             row.status, row.partner_refund_id, row.updated_at = SUCCEEDED, partner_refund_id, now
             row.stage = "shares" if clawback is not None else "escrow"
             order.refunded_idr += row.amount_idr
-            if row.then_status and _nothing_left(s, order):
-                t.move_order(s, order, _ending(order, row.then_status), row.actor, row.reason, now)
+            if _nothing_left(s, order):  # whichever refund settles last ends the order
+                ending = _ending(order, row.then_status or OrderStatus.REFUNDED.value)
+                t.move_order(s, order, ending, row.actor, row.reason, now)
             log.info("refund_succeeded", order=order.number, amount=row.amount_idr)
             return refund_view(row)
 

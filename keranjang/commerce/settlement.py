@@ -5,8 +5,11 @@ delivery. Completion moves the order's money out of escrow into its shares (merc
 platform), held while the order can still be refunded; once the refund window has closed the
 held shares become payable. Each public method is one transaction per order."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
+import structlog
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -18,6 +21,7 @@ from keranjang.infra.clock import Clock
 from keranjang.infra.database import transaction
 
 View = dict[str, object]
+log = structlog.get_logger(__name__)
 
 
 class SettlementService:
@@ -52,7 +56,7 @@ class SettlementService:
         )
         done = 0
         for order_id in self._ids(due):
-            with transaction(self.sessions) as s:
+            with self._each(order_id) as s:
                 order = s.get_one(t.OrderRow, order_id, with_for_update=True)
                 if order.status == OrderStatus.DELIVERED.value:
                     complete(
@@ -77,15 +81,25 @@ class SettlementService:
         )
         done = 0
         for order_id in self._ids(due):
-            with transaction(self.sessions) as s:
+            with self._each(order_id) as s:
                 order = s.get_one(t.OrderRow, order_id, with_for_update=True)
                 if order.released_at is None and not refund_in_flight(s, order.id):
                     shares = settled_split(s, order)
-                    entry = ledger.release(order.id, order.number, order.merchant_id, shares)
-                    money.post(s, entry, now)
+                    if shares.total_idr:
+                        entry = ledger.release(order.id, order.number, order.merchant_id, shares)
+                        money.post(s, entry, now)
                     order.released_at = now
                     done += 1
         return done
+
+    @contextmanager
+    def _each(self, order_id: int) -> Iterator[Session]:
+        """One order's transaction in a job: if it fails, it is logged and the job goes on."""
+        try:
+            with transaction(self.sessions) as s:
+                yield s
+        except Exception:
+            log.exception("settling_order_failed", order_id=order_id)
 
     def run_due(self) -> None:
         """The periodic job: complete what is due, then release what is due."""
@@ -104,7 +118,8 @@ def complete(s: Session, order: t.OrderRow, actor: str, reason: str, now: dateti
     t.move_order(s, order, OrderStatus.COMPLETED, actor, reason, now)
     order.completed_at = now
     shares = settled_split(s, order)
-    money.post(s, ledger.completion(order.id, order.number, order.merchant_id, shares), now)
+    if shares.total_idr:
+        money.post(s, ledger.completion(order.id, order.number, order.merchant_id, shares), now)
 
 
 def settled_split(s: Session, order: t.OrderRow, without: int | None = None) -> ledger.Split:
