@@ -5,10 +5,13 @@ carries `status_code` as a string, and amounts and times are strings ("350000.00
 "2024-03-27 16:00:00" in Western Indonesian Time), read with `midtrans_wire`.
 """
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from keranjang.payments import midtrans_wire as wire
 from keranjang.payments.contract import PaymentEvent, PaymentStatus
+from keranjang.payments.errors import NotificationRejected
+
+MAX_NOTIFICATION_BYTES = 64 * 1024
 
 
 class Wire(BaseModel):
@@ -105,3 +108,40 @@ def occurred(view: TransactionView, status: PaymentStatus) -> str:
     if status is PaymentStatus.PAID and view.settlement_time:
         return view.settlement_time
     return view.transaction_time
+
+
+def notified_event(body: bytes, server_key: str, sender: str) -> PaymentEvent:
+    """A Midtrans-format HTTP notification, verified, as an event (the simulator and Midtrans
+    both send them). The body is signed, not the headers, so only the body is read; anything
+    not genuine raises `NotificationRejected`."""
+    if len(body) > MAX_NOTIFICATION_BYTES:
+        raise NotificationRejected(NotificationRejected.MALFORMED, "notification too large")
+    try:
+        n = SignedNotification.model_validate_json(body)
+    except ValidationError as exc:
+        raise NotificationRejected(
+            NotificationRejected.MALFORMED, f"not a {sender} notification: {first_error(exc)}"
+        ) from exc
+    if not wire.signature_matches(
+        n.order_id, n.status_code, n.gross_amount, server_key, n.signature_key
+    ):
+        raise NotificationRejected(
+            NotificationRejected.BAD_SIGNATURE,
+            f"signature_key does not match: not sent by {sender}, or altered on the way",
+        )
+    if not wire.code_matches_status(n.transaction_status, n.status_code):
+        raise NotificationRejected(
+            NotificationRejected.BAD_SIGNATURE,
+            f"transaction_status {n.transaction_status!r} does not match the signed "
+            f"status_code {n.status_code!r}",
+        )
+    try:
+        return event(n)
+    except ValueError as exc:
+        raise NotificationRejected(NotificationRejected.MALFORMED, str(exc)) from exc
+
+
+def first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "body"
+    return f"{where}: {error['msg']}"

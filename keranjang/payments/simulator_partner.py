@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from keranjang.payments import midtrans_wire as wire
 from keranjang.payments.contract import (
@@ -22,61 +22,33 @@ from keranjang.payments.contract import (
     NewPayment,
     PaymentEvent,
     PaymentMethod,
-    PaymentStatus,
     RefundRequest,
     RefundResult,
     VirtualAccount,
 )
 from keranjang.payments.errors import (
     DuplicateOrder,
-    NotificationRejected,
     PartnerRefused,
     PartnerUnavailable,
     UnknownPayment,
 )
+from keranjang.payments.midtrans_models import (
+    TransactionView,
+    VaNumber,
+    Wire,
+    event,
+    first_error,
+    notified_event,
+)
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 RETRY_DELAYS = (0.2, 0.5)
-MAX_NOTIFICATION_BYTES = 64 * 1024
 PAYMENT_TYPES = {
     PaymentMethod.VIRTUAL_ACCOUNT: "bank_transfer",
     PaymentMethod.QRIS: "qris",
     PaymentMethod.EWALLET: "gopay",
 }
 Model = TypeVar("Model", bound=BaseModel)
-
-
-class Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class VaNumber(Wire):
-    bank: str
-    va_number: str
-
-
-class RefundEntry(Wire):
-    created_at: str
-
-
-class TransactionView(Wire):
-    """A transaction as a status lookup or a notification shows it."""
-
-    order_id: str = Field(min_length=1, max_length=50)
-    transaction_id: str = Field(min_length=1, max_length=64)
-    transaction_status: str
-    status_code: str
-    gross_amount: str
-    transaction_time: str
-    fraud_status: str | None = None
-    payment_type: str | None = None
-    settlement_time: str | None = None
-    refund_amount: str | None = None
-    refunds: list[RefundEntry] | None = None
-
-
-class SignedNotification(TransactionView):
-    signature_key: str = Field(min_length=1, max_length=256)
 
 
 class ChargeAnswer(Wire):
@@ -126,20 +98,7 @@ class SimulatorPartner:
         return created(answer, new.method)
 
     def parse_notification(self, headers: Mapping[str, str], body: bytes) -> PaymentEvent:
-        """Midtrans signs the body, not the headers: only the body is read."""
-        if len(body) > MAX_NOTIFICATION_BYTES:
-            raise NotificationRejected(NotificationRejected.MALFORMED, "notification too large")
-        try:
-            n = SignedNotification.model_validate_json(body)
-        except ValidationError as exc:
-            raise NotificationRejected(
-                NotificationRejected.MALFORMED, f"not a payment notification: {_first(exc)}"
-            ) from exc
-        self._verify(n)
-        try:
-            return event(n)
-        except ValueError as exc:
-            raise NotificationRejected(NotificationRejected.MALFORMED, str(exc)) from exc
+        return notified_event(body, self.server_key, "the payment simulator")
 
     def status(self, order_id: str) -> PaymentEvent:
         response = self._call("GET", f"/v2/{quote(order_id, safe='')}/status", idempotent=True)
@@ -165,22 +124,6 @@ class SimulatorPartner:
             )
         except ValueError as exc:
             raise PartnerUnavailable(f"the simulator answered an unreadable refund: {exc}") from exc
-
-    # verification ---------------------------------------------------------------------------
-    def _verify(self, n: SignedNotification) -> None:
-        if not wire.signature_matches(
-            n.order_id, n.status_code, n.gross_amount, self.server_key, n.signature_key
-        ):
-            raise NotificationRejected(
-                NotificationRejected.BAD_SIGNATURE,
-                "signature_key does not match: not sent by the partner, or altered on the way",
-            )
-        if not wire.code_matches_status(n.transaction_status, n.status_code):
-            raise NotificationRejected(
-                NotificationRejected.BAD_SIGNATURE,
-                f"transaction_status {n.transaction_status!r} does not match the signed "
-                f"status_code {n.status_code!r}",
-            )
 
     # HTTP -----------------------------------------------------------------------------------
     def _call(
@@ -250,32 +193,6 @@ def created(answer: ChargeAnswer, method: PaymentMethod) -> CreatedPayment:
         raise PartnerUnavailable(f"the simulator answered an unreadable charge: {exc}") from exc
 
 
-def event(view: TransactionView) -> PaymentEvent:
-    """Raises ValueError for amounts, times or statuses that cannot be read."""
-    status = wire.normalized_status(view.transaction_status, view.fraud_status)
-    return PaymentEvent(
-        order_id=view.order_id,
-        status=status,
-        gross_amount=wire.parse_amount(view.gross_amount),
-        partner_transaction_id=view.transaction_id,
-        partner_status=view.transaction_status,
-        status_code=view.status_code,
-        occurred_at=wire.parse_time(occurred(view, status)),
-        method=wire.PAYMENT_TYPES.get(view.payment_type or ""),
-        refunded_amount=wire.parse_amount(view.refund_amount) if view.refund_amount else 0,
-    )
-
-
-def occurred(view: TransactionView, status: PaymentStatus) -> str:
-    """When the reported change happened: the last refund, the settlement, else the creation."""
-    refunded = (PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED)
-    if status in refunded and view.refunds:
-        return view.refunds[-1].created_at
-    if status is PaymentStatus.PAID and view.settlement_time:
-        return view.settlement_time
-    return view.transaction_time
-
-
 def _checked(
     response: httpx.Response, conflict: type[PartnerRefused] = PartnerRefused
 ) -> httpx.Response:
@@ -309,10 +226,4 @@ def _parse(model: type[Model], response: httpx.Response) -> Model:
     try:
         return model.model_validate_json(response.content)
     except ValidationError as exc:
-        raise PartnerUnavailable(f"the simulator answered unreadably: {_first(exc)}") from exc
-
-
-def _first(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    where = ".".join(str(part) for part in error["loc"]) or "body"
-    return f"{where}: {error['msg']}"
+        raise PartnerUnavailable(f"the simulator answered unreadably: {first_error(exc)}") from exc
