@@ -51,6 +51,7 @@ from keranjang.payments.midtrans_models import (
     first_error,
     notified_event,
 )
+from keranjang.payments.retries import with_retries
 
 API_URLS = {True: "https://api.sandbox.midtrans.com", False: "https://api.midtrans.com"}
 SNAP_URLS = {True: "https://app.sandbox.midtrans.com", False: "https://app.midtrans.com"}
@@ -150,17 +151,12 @@ class MidtransPartner:
         """One request; an idempotent one is retried after each delay on failure or 5xx (in the
         HTTP status or in the body)."""
         delays = self.retry_delays if idempotent else ()
-        for delay in (*delays, None):
-            try:
-                response = self._send(method, url, body)
-            except PartnerUnavailable:
-                if delay is None:
-                    raise
-            else:
-                if outcome(response)[0] < 500 or delay is None:
-                    return response
-            self.sleep(delay)
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        return with_retries(
+            lambda: self._send(method, url, body),
+            delays,
+            self.sleep,
+            failed=lambda r: outcome(r)[0] >= 500,
+        )
 
     def _send(self, method: str, url: str, body: object) -> httpx.Response:
         try:

@@ -40,6 +40,7 @@ from keranjang.payments.midtrans_models import (
     first_error,
     notified_event,
 )
+from keranjang.payments.retries import with_retries
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 RETRY_DELAYS = (0.2, 0.5)
@@ -131,17 +132,7 @@ class SimulatorPartner:
     ) -> httpx.Response:
         """One request; an idempotent one is retried after each delay on failure or 5xx."""
         delays = self.retry_delays if idempotent else ()
-        for delay in (*delays, None):
-            try:
-                response = self._send(method, path, body)
-            except PartnerUnavailable:
-                if delay is None:
-                    raise
-            else:
-                if response.status_code < 500 or delay is None:
-                    return response
-            self.sleep(delay)
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        return with_retries(lambda: self._send(method, path, body), delays, self.sleep)
 
     def _send(self, method: str, path: str, body: object) -> httpx.Response:
         try:

@@ -65,6 +65,7 @@ from keranjang.payments.errors import (
     PartnerUnavailable,
     UnknownPayment,
 )
+from keranjang.payments.retries import with_retries
 from keranjang.payments.xendit_models import (
     Found,
     callback_event,
@@ -250,17 +251,9 @@ class XenditPartner:
     ) -> httpx.Response:
         """One request; one that is safe to repeat is retried after each delay on failure or 5xx."""
         delays = self.retry_delays if retry else ()
-        for delay in (*delays, None):
-            try:
-                response = self._send(method, path, body, params, headers)
-            except PartnerUnavailable:
-                if delay is None:
-                    raise
-            else:
-                if response.status_code < 500 or delay is None:
-                    return response
-            self.sleep(delay)
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        return with_retries(
+            lambda: self._send(method, path, body, params, headers), delays, self.sleep
+        )
 
     def _send(
         self,
