@@ -50,6 +50,8 @@ from keranjang.payments.midtrans_models import (
     event,
     first_error,
     notified_event,
+    refund_body,
+    refund_result,
 )
 from keranjang.payments.retries import with_retries
 
@@ -109,19 +111,10 @@ class MidtransPartner:
             raise PartnerUnavailable(f"Midtrans answered an unreadable status: {exc}") from exc
 
     def refund(self, request: RefundRequest) -> RefundResult:
-        body: dict[str, Any] = {"refund_key": request.refund_key, "reason": request.reason}
-        if request.amount is not None:
-            body["amount"] = request.amount
         url = f"{self.api_url}/v2/{quote(request.order_id, safe='')}/refund"
-        answer = _parse(RefundAnswer, _checked(self._call("POST", url, body, idempotent=True)))
+        response = self._call("POST", url, refund_body(request), idempotent=True)
         try:
-            return RefundResult(
-                order_id=answer.order_id,
-                refund_key=answer.refund_key,
-                amount=wire.parse_amount(answer.refund_amount),
-                status=wire.normalized_status(answer.transaction_status, None),
-                partner_refund_id=str(answer.refund_chargeback_id),
-            )
+            return refund_result(_parse(RefundAnswer, _checked(response)))
         except ValueError as exc:
             raise PartnerUnavailable(f"Midtrans answered an unreadable refund: {exc}") from exc
 

@@ -5,10 +5,12 @@ carries `status_code` as a string, and amounts and times are strings ("350000.00
 "2024-03-27 16:00:00" in Western Indonesian Time), read with `midtrans_wire`.
 """
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from keranjang.payments import midtrans_wire as wire
-from keranjang.payments.contract import PaymentEvent, PaymentStatus
+from keranjang.payments.contract import PaymentEvent, PaymentStatus, RefundRequest, RefundResult
 from keranjang.payments.errors import NotificationRejected
 
 MAX_NOTIFICATION_BYTES = 64 * 1024
@@ -76,7 +78,7 @@ class SnapAnswer(Wire):
 class RefundAnswer(Wire):
     """`POST /v2/{order_id}/refund`: `refund_amount` is this refund's amount."""
 
-    status_code: str
+    status_code: str | None = None
     order_id: str
     transaction_status: str
     refund_chargeback_id: int | str
@@ -108,6 +110,24 @@ def occurred(view: TransactionView, status: PaymentStatus) -> str:
     if status is PaymentStatus.PAID and view.settlement_time:
         return view.settlement_time
     return view.transaction_time
+
+
+def refund_body(request: RefundRequest) -> dict[str, Any]:
+    body: dict[str, Any] = {"refund_key": request.refund_key, "reason": request.reason}
+    if request.amount is not None:
+        body["amount"] = request.amount
+    return body
+
+
+def refund_result(answer: RefundAnswer) -> RefundResult:
+    """Raises ValueError for an amount or a status that cannot be read."""
+    return RefundResult(
+        order_id=answer.order_id,
+        refund_key=answer.refund_key,
+        amount=wire.parse_amount(answer.refund_amount),
+        status=wire.normalized_status(answer.transaction_status, None),
+        partner_refund_id=str(answer.refund_chargeback_id),
+    )
 
 
 def notified_event(body: bytes, server_key: str, sender: str) -> PaymentEvent:

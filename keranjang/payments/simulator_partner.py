@@ -33,12 +33,15 @@ from keranjang.payments.errors import (
     UnknownPayment,
 )
 from keranjang.payments.midtrans_models import (
+    RefundAnswer,
     TransactionView,
     VaNumber,
     Wire,
     event,
     first_error,
     notified_event,
+    refund_body,
+    refund_result,
 )
 from keranjang.payments.retries import with_retries
 
@@ -62,14 +65,6 @@ class ChargeAnswer(Wire):
     va_numbers: list[VaNumber] | None = None
     qr_string: str | None = None
     redirect_url: str | None = None
-
-
-class RefundAnswer(Wire):
-    order_id: str
-    transaction_status: str
-    refund_chargeback_id: str
-    refund_amount: str
-    refund_key: str
 
 
 class SimulatorPartner:
@@ -110,19 +105,10 @@ class SimulatorPartner:
             raise PartnerUnavailable(f"the simulator answered an unreadable status: {exc}") from exc
 
     def refund(self, request: RefundRequest) -> RefundResult:
-        body: dict[str, Any] = {"refund_key": request.refund_key, "reason": request.reason}
-        if request.amount is not None:
-            body["amount"] = request.amount
         path = f"/v2/{quote(request.order_id, safe='')}/refund"
-        answer = _parse(RefundAnswer, _checked(self._call("POST", path, body, idempotent=True)))
+        response = self._call("POST", path, refund_body(request), idempotent=True)
         try:
-            return RefundResult(
-                order_id=answer.order_id,
-                refund_key=answer.refund_key,
-                amount=wire.parse_amount(answer.refund_amount),
-                status=wire.normalized_status(answer.transaction_status, None),
-                partner_refund_id=answer.refund_chargeback_id,
-            )
+            return refund_result(_parse(RefundAnswer, _checked(response)))
         except ValueError as exc:
             raise PartnerUnavailable(f"the simulator answered an unreadable refund: {exc}") from exc
 

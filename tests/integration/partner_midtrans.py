@@ -27,7 +27,14 @@ from keranjang.infra.clock import FixedClock
 from keranjang.payments import CreatedPayment, PaymentPartner
 from keranjang.payments.midtrans import API_URLS, SNAP_URLS, MidtransPartner
 from keranjang.payments.midtrans_wire import STATUS_CODES, format_amount, format_time, signature
-from tests.integration.payment_partners import Delivered, Shop, encode
+from tests.integration.payment_partners import (
+    Delivered,
+    Shop,
+    encode,
+    failing_client,
+    midtrans_format_forgeries,
+    refusing_client,
+)
 
 SERVER_KEY = "SB-Mid-server-fake-midtrans-key"
 NOTIFY_URL = "http://commerce.test/payments/notifications"
@@ -354,33 +361,13 @@ class MidtransHarness:
         return self.shop.take()
 
     def forgeries(self, delivered: list[Delivered]) -> dict[str, bytes]:
-        pending = next(d.json() for d in delivered if d.json()["transaction_status"] == "pending")
-        paid = next(d.json() for d in delivered if d.json()["transaction_status"] == "settlement")
-        resigned = signature(
-            str(paid["order_id"]), "200", str(paid["gross_amount"]), "not-the-server-key"
-        )
-        return {
-            "amount raised": encode(paid | {"gross_amount": "3500000.00"}),
-            "amount cut": encode(paid | {"gross_amount": "1.00"}),
-            "another order": encode(paid | {"order_id": "ORDER-OF-THE-FORGER"}),
-            "signed with another key": encode(paid | {"signature_key": resigned}),
-            "pending relabelled as settlement": encode(
-                pending | {"transaction_status": "settlement"}
-            ),
-            "signature left out": encode({k: v for k, v in paid.items() if k != "signature_key"}),
-        }
+        return midtrans_format_forgeries(delivered)
 
     def unreachable(self) -> PaymentPartner:
-        def refuse(request: httpx.Request) -> httpx.Response:
-            raise httpx.ConnectError("connection refused", request=request)
-
-        return self.adapter(httpx.Client(transport=httpx.MockTransport(refuse)))
+        return self.adapter(refusing_client())
 
     def failing(self, status: int) -> PaymentPartner:
-        def fail(request: httpx.Request) -> httpx.Response:
-            return httpx.Response(status, text="upstream trouble")
-
-        return self.adapter(httpx.Client(transport=httpx.MockTransport(fail)))
+        return self.adapter(failing_client(status))
 
     def with_wrong_credentials(self) -> PaymentPartner:
         return self.adapter(self.client, key="not-the-server-key")

@@ -35,7 +35,7 @@ import httpx
 from keranjang.infra.clock import FixedClock
 from keranjang.payments import CreatedPayment, PaymentPartner
 from keranjang.payments.xendit import XenditPartner
-from tests.integration.payment_partners import Delivered
+from tests.integration.payment_partners import Delivered, failing_client, refusing_client
 
 SECRET_KEY = "xnd_development_keranjang-test-key"
 CALLBACK_TOKEN = "keranjang-callback-verification-token-0001"
@@ -394,16 +394,10 @@ class XenditHarness:
         }
 
     def unreachable(self) -> PaymentPartner:
-        def refuse(request: httpx.Request) -> httpx.Response:
-            raise httpx.ConnectError("connection refused", request=request)
-
-        return self.adapter(httpx.Client(transport=httpx.MockTransport(refuse)))
+        return self.adapter(refusing_client())
 
     def failing(self, status: int) -> PaymentPartner:
-        def fail(request: httpx.Request) -> httpx.Response:
-            return httpx.Response(status, text="upstream trouble")
-
-        return self.adapter(httpx.Client(transport=httpx.MockTransport(fail)))
+        return self.adapter(failing_client(status))
 
     def with_wrong_credentials(self) -> PaymentPartner:
         return self.adapter(self.client, key="xnd_development_not-the-key")

@@ -51,11 +51,14 @@ class PartnerHarness(Protocol):
 
     def delivered(self) -> list[Delivered]: ...
 
-    def forgeries(self, delivered: list[Delivered]) -> dict[str, bytes]: ...
+    def forgeries(self, delivered: list[Delivered]) -> dict[str, bytes]:
+        return midtrans_format_forgeries(delivered)
 
-    def unreachable(self) -> PaymentPartner: ...
+    def unreachable(self) -> PaymentPartner:
+        return self.adapter(refusing_client())
 
-    def failing(self, status: int) -> PaymentPartner: ...
+    def failing(self, status: int) -> PaymentPartner:
+        return self.adapter(failing_client(status))
 
     def with_wrong_credentials(self) -> PaymentPartner: ...
 
@@ -152,6 +155,38 @@ class SimulatorHarness:
     def set_faults(self, **switches: object) -> None:
         r = self.client.put("/admin/faults", json=switches, headers=self.operator())
         assert r.status_code == 200, r.text
+
+
+def midtrans_format_forgeries(delivered: list[Delivered]) -> dict[str, bytes]:
+    """Forgeries of Midtrans-format notifications, made from genuine ones (a pending and a
+    settlement): each must be rejected by a signature check."""
+    pending = next(d.json() for d in delivered if d.json()["transaction_status"] == "pending")
+    paid = next(d.json() for d in delivered if d.json()["transaction_status"] == "settlement")
+    resigned = signature(str(paid["order_id"]), "200", str(paid["gross_amount"]), "not-the-key")
+    return {
+        "amount raised": encode(paid | {"gross_amount": "3500000.00"}),
+        "amount cut": encode(paid | {"gross_amount": "1.00"}),
+        "another order": encode(paid | {"order_id": "ORDER-OF-THE-FORGER"}),
+        "signed with another key": encode(paid | {"signature_key": resigned}),
+        "pending relabelled as settlement": encode(pending | {"transaction_status": "settlement"}),
+        "signature left out": encode({k: v for k, v in paid.items() if k != "signature_key"}),
+    }
+
+
+def refusing_client() -> httpx.Client:
+    """A client whose every connection is refused: the partner is unreachable."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    return httpx.Client(transport=httpx.MockTransport(refuse))
+
+
+def failing_client(status: int) -> httpx.Client:
+    """A client the partner answers only `status` (a 5xx: its own trouble)."""
+    return httpx.Client(
+        transport=httpx.MockTransport(lambda _: httpx.Response(status, text="upstream trouble"))
+    )
 
 
 def encode(payload: dict[str, object]) -> bytes:
