@@ -2,26 +2,30 @@
 idempotency key, order transitions, and releasing holds when payment never comes.
 Each public method is one transaction."""
 
-import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerifyMismatchError
-from sqlalchemy import bindparam, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from keranjang.commerce import db, domain, orders
+from keranjang.commerce import db, domain, orders, placing
 from keranjang.commerce import order_tables as t
 from keranjang.commerce.orders import OrderStatus
+from keranjang.commerce.placing import ADDRESS_FIELDS, Answer
 from keranjang.infra.auth import token_digest
+from keranjang.infra.batching import Batcher
 from keranjang.infra.clock import Clock
-from keranjang.infra.database import read_connection, transaction
+from keranjang.infra.database import read_connection, transaction, write_connection
 
 SESSION_DAYS = 30
+GROUP_MAX = 64  # checkouts placed in one transaction at most
+ALONE_TRIES = 3  # a checkout placed on its own after its group failed to commit
 _hasher = PasswordHasher()
 
 
@@ -33,15 +37,6 @@ class CheckoutSettings:
     platform_fee_bp: int = 500
 
 
-@dataclass(frozen=True)
-class Answer:
-    """A stored HTTP answer: what an idempotent retry gets back, byte for byte."""
-
-    status_code: int
-    body: dict[str, Any]
-    replayed: bool = False
-
-
 class BuyingService:
     def __init__(
         self, sessions: sessionmaker[Session], clock: Clock, settings: CheckoutSettings
@@ -49,6 +44,15 @@ class BuyingService:
         self.sessions = sessions
         self.clock = clock
         self.settings = settings
+        self.rules = placing.Rules(
+            shipping_idr=settings.shipping_idr,
+            hold_minutes=settings.hold_minutes,
+            attribution_window=timedelta(days=settings.attribution_window_days),
+            platform_fee_bp=settings.platform_fee_bp,
+        )
+        self._placing: Batcher[placing.Ask, placing.Outcome | Exception] = Batcher(
+            "checkout", self._place_group, max_batch=GROUP_MAX
+        )
 
     # buyers ---------------------------------------------------------------------------------
     def sign_up(self, email: str, name: str, password: str) -> str:
@@ -193,60 +197,44 @@ class BuyingService:
         The key, the orders and the answer commit together in one transaction, so a crash
         leaves either nothing or all of it, and a retry gets the stored answer (`replayed`). A
         refused checkout (out of stock, empty cart) is answered the same way on every retry with
-        that key. Two requests racing with one key both run; the key's unique index lets one
-        commit and the other rolls back and answers what the first stored."""
-        fingerprint = orders.request_fingerprint(body)
-        now = self.clock.now()
-        try:
-            with transaction(self.sessions) as s:
-                stored = _stored_answer(s, buyer_id, key, fingerprint)
-                if stored is not None:
-                    return stored
-                answer = self._place_orders(s, buyer_id, body, now)
-                _keep_answer(s, buyer_id, key, fingerprint, answer, now)
-                return answer
-        except (orders.OutOfStock, orders.EmptyCart, domain.Invalid) as exc:
-            refused = Answer(exc.status, {"error": type(exc).__name__, "detail": str(exc)})
-            return self._keep_refusal(buyer_id, key, fingerprint, refused, now)
-        except IntegrityError:  # the same key committed by a concurrent request
-            return self._answer_stored_meanwhile(buyer_id, key, fingerprint)
+        that key. Checkouts arriving together share that transaction (`placing`)."""
+        ask = placing.Ask(key, body, orders.request_fingerprint(body), buyer_id=buyer_id)
+        return _answer(self._placing(ask))
 
-    def _keep_refusal(
-        self, buyer_id: int, key: str, fingerprint: str, refused: Answer, now: datetime
+    async def checkout_with_token(
+        self, token: str | None, key: str, body: dict[str, Any]
     ) -> Answer:
-        try:
-            with transaction(self.sessions) as s:
-                stored = _stored_answer(s, buyer_id, key, fingerprint)
-                if stored is not None:
-                    return stored
-                _keep_answer(s, buyer_id, key, fingerprint, refused, now)
-                return refused
-        except IntegrityError:
-            return self._answer_stored_meanwhile(buyer_id, key, fingerprint)
-
-    def _answer_stored_meanwhile(self, buyer_id: int, key: str, fingerprint: str) -> Answer:
-        with self.sessions() as s:
-            stored = _stored_answer(s, buyer_id, key, fingerprint)
-        if stored is None:  # cannot happen unless the key was deleted in between
-            raise orders.in_progress()
-        return stored
-
-    def _place_orders(
-        self, s: Session, buyer_id: int, body: dict[str, Any], now: datetime
-    ) -> Answer:
-        expires = orders.hold_expiry(now, self.settings.hold_minutes)
-        if "address_id" in body:
-            saved = _address_view(_own_address(s, buyer_id, body["address_id"]))
-            body = {"shipping_address": {k: saved[k] for k in ADDRESS_FIELDS}}
-        window = timedelta(days=self.settings.attribution_window_days)
-        lines = _cart_lines(s, buyer_id, now - window)
-        drafts = orders.split_by_merchant(lines, self.settings.shipping_idr)
-        _take_stock(s, lines)
-        placed = _insert_orders(
-            s, buyer_id, drafts, body, now, expires, self.settings.platform_fee_bp
+        """The same, for the API: the bearer token is checked in the checkout's own
+        transaction, and the caller's event loop is never blocked."""
+        if not token:
+            raise domain.Unauthenticated("log in first: send 'Authorization: Bearer <session>'")
+        ask = placing.Ask(
+            key, body, orders.request_fingerprint(body), token_hash=token_digest(token)
         )
-        s.execute(delete(t.CartLineRow).where(t.CartLineRow.buyer_id == buyer_id))
-        return Answer(201, {"orders": placed, "hold_expires_at": expires.isoformat()})
+        return _answer(await self._placing.call(ask))
+
+    def _place_group(self, asks: Sequence[placing.Ask]) -> list[placing.Outcome | Exception]:
+        """One transaction for the group. If it cannot commit (a key or stock taken by another
+        process meanwhile, a deadlock), each checkout is placed again on its own: a retry whose
+        key was taken meanwhile replays the answer stored with it."""
+        try:
+            return list(self._place_together(list(asks)))
+        except (DBAPIError, placing.StockMoved):
+            return [self._place_alone(ask) for ask in asks]
+
+    def _place_together(self, asks: list[placing.Ask]) -> list[placing.Outcome]:
+        now = self.clock.now()
+        with write_connection(self.sessions) as c:
+            return placing.place_group(c, asks, now, self.rules)
+
+    def _place_alone(self, ask: placing.Ask) -> placing.Outcome | Exception:
+        failure: Exception = RuntimeError("no try")
+        for _ in range(ALONE_TRIES):
+            try:
+                return self._place_together([ask])[0]
+            except (DBAPIError, placing.StockMoved) as exc:
+                failure = exc
+        return failure
 
     # transitions ----------------------------------------------------------------------------
     def transition(self, order_id: int, target: OrderStatus, actor: str, reason: str = "") -> str:
@@ -311,7 +299,6 @@ def _cart_lines(s: Session, buyer_id: int, attributed_since: datetime) -> list[o
     ]
 
 
-ADDRESS_FIELDS = ("recipient", "phone", "street", "city", "postal_code")
 MAX_ADDRESSES = 20
 
 
@@ -319,141 +306,12 @@ def _address_view(row: t.AddressRow) -> dict[str, Any]:
     return {"id": row.id, "label": row.label} | {k: getattr(row, k) for k in ADDRESS_FIELDS}
 
 
-def _own_address(s: Session, buyer_id: int, address_id: int) -> t.AddressRow:
-    row = s.get(t.AddressRow, address_id)
-    if row is None or row.buyer_id != buyer_id:
-        raise domain.Invalid(f"address_id {address_id} is not one of your saved addresses")
-    return row
-
-
-def _stored_answer(s: Session, buyer_id: int, key: str, fingerprint: str) -> Answer | None:
-    """The answer already given for this key (same body only), or None for a new key."""
-    row = s.scalar(
-        select(t.IdempotencyKeyRow).where(
-            t.IdempotencyKeyRow.buyer_id == buyer_id, t.IdempotencyKeyRow.key == key
-        )
-    )
-    if row is None:
-        return None
-    orders.check_same_request(row.fingerprint, fingerprint)
-    if row.status_code is None or row.response is None:  # claimed by an older release, unfinished
-        raise orders.in_progress()
-    return Answer(row.status_code, json.loads(row.response), replayed=True)
-
-
-def _keep_answer(
-    s: Session, buyer_id: int, key: str, fingerprint: str, answer: Answer, now: datetime
-) -> None:
-    """One INSERT of key and answer; a key taken meanwhile raises IntegrityError here."""
-    s.add(
-        t.IdempotencyKeyRow(
-            buyer_id=buyer_id,
-            key=key,
-            fingerprint=fingerprint,
-            status_code=answer.status_code,
-            response=json.dumps(answer.body),
-            created_at=now,
-        )
-    )
-    s.flush()
-
-
-def _take_stock(s: Session, lines: list[orders.CartLine]) -> None:
-    """Conditional decrements: a row changes only if enough is left, so no buyer ever takes the
-    last unit twice, whatever the concurrency (row locks on PostgreSQL, one writer on SQLite)."""
-    for line in lines:
-        taken = s.execute(
-            update(db.ProductRow)
-            .where(db.ProductRow.id == line.product_id, db.ProductRow.stock >= line.quantity)
-            .values(stock=db.ProductRow.stock - line.quantity)
-        )
-        if taken.rowcount != 1:  # type: ignore[attr-defined]
-            raise orders.OutOfStock(
-                f"only fewer than {line.quantity} of {line.title!r} are left; "
-                "lower the quantity or remove it from the cart"
-            )
-
-
 # Built once: the hot paths reuse the compiled statements (Core, no ORM unit of work).
 _s = t.BuyerSessionRow
 _SESSION_BUYER = select(_s.buyer_id, _s.expires_at).where(_s.token_hash == bindparam("token_hash"))
-_orders = t.OrderRow.__table__
-_INSERT_ORDERS = insert(_orders).returning(_orders.c.id, sort_by_parameter_order=True)  # type: ignore[arg-type]
-_INSERT_ORDER_LINES = insert(t.OrderLineRow.__table__)  # type: ignore[arg-type]
-_INSERT_STOCK_HOLDS = insert(t.StockHoldRow.__table__)  # type: ignore[arg-type]
 
 
-def _insert_orders(
-    s: Session,
-    buyer_id: int,
-    drafts: list[orders.OrderDraft],
-    body: dict[str, Any],
-    now: datetime,
-    expires: datetime,
-    platform_fee_bp: int,
-) -> list[dict[str, Any]]:
-    """The drafts' orders in one INSERT (ids returned in the drafts' order), then their lines,
-    stock holds, events and outbox messages in one multi-row INSERT each; answers their views."""
-    address = json.dumps(body.get("shipping_address", {}))
-    rows = [
-        {
-            "number": "KRJ-" + secrets.token_hex(6).upper(),
-            "buyer_id": buyer_id,
-            "merchant_id": draft.merchant_id,
-            "status": OrderStatus.AWAITING_PAYMENT.value,
-            "subtotal_idr": draft.subtotal_idr,
-            "shipping_idr": draft.shipping_idr,
-            "total_idr": draft.total_idr,
-            "shipping_address": address,
-            "tracking_number": None,
-            "hold_expires_at": expires,
-            "created_at": now,
-            "updated_at": now,
-            "platform_fee_bp": platform_fee_bp,
-            "refunded_idr": 0,
-            "refunded_shipping_idr": 0,
-            "completed_at": None,
-            "released_at": None,
-        }
-        for draft in drafts
-    ]
-    ids = s.execute(_INSERT_ORDERS, rows).scalars().all()
-    # Transient rows, never added to the session: what `order_view` and `record_events` read.
-    placed = [t.OrderRow(id=order_id, **row) for order_id, row in zip(ids, rows, strict=True)]
-    lines = [
-        [
-            t.OrderLineRow(
-                order_id=order.id,
-                product_id=line.product_id,
-                title=line.title,
-                unit_price_idr=line.unit_price_idr,
-                quantity=line.quantity,
-                attribution_id=line.attribution_id if line.creator_id is not None else None,
-                commission_bp=line.commission_bp if line.creator_id is not None else 0,
-                refunded_quantity=0,
-            )
-            for line in draft.lines
-        ]
-        for order, draft in zip(placed, drafts, strict=True)
-    ]
-    line_columns = [c.key for c in t.OrderLineRow.__table__.columns if c.key != "id"]
-    s.execute(
-        _INSERT_ORDER_LINES,
-        [{c: getattr(x, c) for c in line_columns} for order_lines in lines for x in order_lines],
-    )
-    s.execute(
-        _INSERT_STOCK_HOLDS,
-        [
-            {
-                "order_id": x.order_id,
-                "product_id": x.product_id,
-                "quantity": x.quantity,
-                "expires_at": expires,
-                "released_at": None,
-            }
-            for order_lines in lines
-            for x in order_lines
-        ],
-    )
-    t.record_events(s, placed, None, f"buyer:{buyer_id}", "checkout", now)
-    return [t.order_view(s, order, x) for order, x in zip(placed, lines, strict=True)]
+def _answer(outcome: placing.Outcome | Exception) -> Answer:
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome

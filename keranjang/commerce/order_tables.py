@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    Connection,
     ForeignKey,
     Index,
     Integer,
@@ -198,7 +199,7 @@ def record_event(
 
 
 def record_events(
-    s: Session,
+    s: Session | Connection,
     moved: Sequence[OrderRow],
     before: OrderStatus | None,
     actor: str,
@@ -206,6 +207,17 @@ def record_events(
     now: datetime,
 ) -> None:
     """The orders' events and outbox messages, one multi-row INSERT each (Core: no flush)."""
+    record_events_by(s, [(order, actor) for order in moved], before, reason, now)
+
+
+def record_events_by(
+    s: Session | Connection,
+    moved: Sequence[tuple[OrderRow, str]],
+    before: OrderStatus | None,
+    reason: str,
+    now: datetime,
+) -> None:
+    """As `record_events`, each order with its own actor (orders of several buyers at once)."""
     s.execute(
         _INSERT_EVENTS,
         [
@@ -217,11 +229,11 @@ def record_events(
                 "reason": reason,
                 "at": now,
             }
-            for order in moved
+            for order, actor in moved
         ],
     )
     messages = []
-    for order in moved:
+    for order, _actor in moved:
         payload = {
             "order_id": order.id,
             "number": order.number,
@@ -245,7 +257,7 @@ _INSERT_OUTBOX = insert(OutboxRow.__table__)  # type: ignore[arg-type]
 
 
 def order_view(
-    s: Session, order: OrderRow, lines: Sequence[OrderLineRow] | None = None
+    s: Session | Connection, order: OrderRow, lines: Sequence[OrderLineRow] | None = None
 ) -> dict[str, object]:
     """An order as its buyer and its merchant see it (pass `lines` when they are at hand)."""
     if lines is None:
@@ -294,7 +306,7 @@ def order_history(s: Session, order_id: int) -> list[dict[str, object]]:
     ]
 
 
-def _invoice_ref(s: Session, order: OrderRow) -> dict[str, str] | None:
+def _invoice_ref(s: Session | Connection, order: OrderRow) -> dict[str, str] | None:
     if order.status in UNPAID:
         return None
     number = s.scalar(select(InvoiceRow.number).where(InvoiceRow.order_id == order.id))

@@ -2,12 +2,12 @@
 partner's verified notifications into order transitions, each exactly once."""
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, replace
 from datetime import datetime
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,8 +15,9 @@ from keranjang.commerce import domain
 from keranjang.commerce import order_tables as t
 from keranjang.commerce.orders import OrderStatus
 from keranjang.commerce.payment_news import apply, partner_order_id
+from keranjang.infra.batching import Batcher
 from keranjang.infra.clock import Clock
-from keranjang.infra.database import transaction
+from keranjang.infra.database import transaction, write_connection
 from keranjang.payments import (
     CreatedPayment,
     DuplicateOrder,
@@ -63,6 +64,9 @@ class PayingService:
         self.clock = clock
         self.partner = partner
         self.finish_url = finish_url.rstrip("/")
+        self._first_payments: Batcher[t.PaymentRow, bool] = Batcher(
+            "first-payments", self._insert_firsts
+        )
 
     def start(self, buyer_id: int, order_id: int, method: PaymentMethod) -> View:
         """The payment of the buyer's unpaid order; asking again returns the same payment. A
@@ -149,12 +153,12 @@ class PayingService:
         """Store the partner's payment: one INSERT for an order's first, or a replacement of the
         ended attempt. If another request stored one meanwhile, that one is the order's."""
         row = _payment_row(order_id, self.partner.name, created, attempt, self.clock.now())
+        if replaced is None:
+            if self._first_payments(row):
+                return _view(row)
+            return self._current(order_id)
         try:
             with transaction(self.sessions) as s:
-                if replaced is None:
-                    s.add(row)
-                    s.flush()
-                    return _view(row)
                 values = {c: getattr(row, c) for c in REPLACED_COLUMNS}
                 done = s.execute(  # only if that attempt is still ended (not paid meanwhile)
                     update(t.PaymentRow)
@@ -169,9 +173,24 @@ class PayingService:
                     return _view(row)
         except IntegrityError:
             pass
+        return self._current(order_id)
+
+    def _current(self, order_id: int) -> View:
         with self.sessions() as s:
             current = s.scalars(select(t.PaymentRow).where(t.PaymentRow.order_id == order_id))
             return _view(current.one())
+
+    def _insert_firsts(self, rows: Sequence[t.PaymentRow]) -> list[bool]:
+        """Orders' first payments, all in one INSERT (payments created at the same moment share
+        a transaction); whether each was stored, or the order had one stored meanwhile."""
+        try:
+            with write_connection(self.sessions) as c:
+                c.execute(_INSERT_PAYMENTS, [{k: getattr(r, k) for k in _COLUMNS} for r in rows])
+            return [True] * len(rows)
+        except IntegrityError:
+            if len(rows) == 1:
+                return [False]
+            return [self._insert_firsts([row])[0] for row in rows]
 
     def _confirmed(self, event: PaymentEvent) -> bool:
         """A settlement moves money, so it is checked with the partner's status API before the
@@ -244,6 +263,10 @@ class PayingService:
                 raise
             outcome = "duplicate: already handled"
         return outcome
+
+
+_INSERT_PAYMENTS = insert(t.PaymentRow.__table__)  # type: ignore[arg-type]
+_COLUMNS = [c.key for c in t.PaymentRow.__table__.columns if c.key != "id"]
 
 
 def _payment_row(

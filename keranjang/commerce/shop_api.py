@@ -176,9 +176,9 @@ def delete_address(address_id: PathId, buyer: Buyer, svc: Buying) -> None:
     summary="Turn the cart into one order per merchant, holding the stock",
     responses={409: {"description": "Out of stock, or the same key is still in progress"}},
 )
-def checkout(
+async def checkout(
     body: CheckoutIn,
-    buyer: Buyer,
+    token: Annotated[str | None, Depends(bearer)],
     svc: Buying,
     paying: Paying,
     idempotency_key: Annotated[
@@ -191,13 +191,22 @@ def checkout(
         ),
     ],
 ) -> JSONResponse:
+    """Async: the checkout waits for its group's transaction (`placing`) without holding a
+    worker thread; only the calls to the payment partner take one."""
     if (body.shipping_address is None) == (body.address_id is None):
         raise domain.Invalid("give either shipping_address or address_id (a saved address)")
-    answer = svc.checkout(buyer, idempotency_key, body.model_dump(exclude_none=True))
+    answer = await svc.checkout_with_token(
+        token, idempotency_key, body.model_dump(exclude_none=True)
+    )
     if answer.status_code != 201 or body.payment_method is None:
         return JSONResponse(answer.body, status_code=answer.status_code)
-    placed = paying.pay_placed_orders(
-        buyer, answer.body["orders"], body.payment_method, answer.replayed
+    assert answer.buyer_id is not None, "a placed checkout names its buyer"
+    placed = await run_in_threadpool(
+        paying.pay_placed_orders,
+        answer.buyer_id,
+        answer.body["orders"],
+        body.payment_method,
+        answer.replayed,
     )
     return JSONResponse(answer.body | {"orders": placed}, status_code=201)
 
