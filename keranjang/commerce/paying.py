@@ -224,11 +224,12 @@ class PayingService:
         """Handle one notification exactly once; raises `NotificationRejected` for anything not
         genuine. Returns what was done, for the log and the partner's record."""
         event = self.partner.parse_notification(headers, body)
-        if self._seen(event):  # a copy or a replay: answered without asking the partner again
-            return "duplicate: already handled"
-        if event.is_paid and not self._confirmed(event):
-            return "held: the partner's status does not confirm this payment"
-        outcome = self._once(event)
+        if event.is_paid:  # a settlement is confirmed with the partner first, copies are not
+            if self._seen(event):
+                return "duplicate: already handled"
+            if not self._confirmed(event):
+                return "held: the partner's status does not confirm this payment"
+        outcome = self._once(event)  # other news: a copy stops at the event's unique key
         log.info("payment_notification", order=event.order_id, status=event.status, outcome=outcome)
         return outcome
 
@@ -243,21 +244,24 @@ class PayingService:
         return outcome
 
     def _once(self, event: PaymentEvent) -> str:
-        """Apply the event in one transaction, unless an event with its dedupe key was."""
+        """Apply the event in one transaction, unless an event with its dedupe key was: the
+        event is recorded last, with what was done, and a copy recorded before stops there
+        (its unique key) and rolls back what it did."""
         now = self.clock.now()
         try:
             with transaction(self.sessions) as s:
-                seen = t.PaymentEventRow(
-                    dedupe_key=event.dedupe_key,
-                    order_number=event.order_id,
-                    status=event.status.value,
-                    amount_idr=event.gross_amount,
-                    outcome="",
-                    received_at=now,
+                outcome = apply(s, event, self.partner.name, now)
+                s.execute(
+                    _INSERT_EVENT,
+                    {
+                        "dedupe_key": event.dedupe_key,
+                        "order_number": event.order_id,
+                        "status": event.status.value,
+                        "amount_idr": event.gross_amount,
+                        "outcome": outcome,
+                        "received_at": now,
+                    },
                 )
-                s.add(seen)
-                s.flush()  # the unique key: a notification seen before stops here
-                seen.outcome = outcome = apply(s, event, self.partner.name, now)
         except IntegrityError:
             if not self._seen(event):  # not a copy: a real conflict, the partner must retry
                 raise
@@ -266,6 +270,7 @@ class PayingService:
 
 
 _INSERT_PAYMENTS = insert(t.PaymentRow.__table__)  # type: ignore[arg-type]
+_INSERT_EVENT = insert(t.PaymentEventRow.__table__)  # type: ignore[arg-type]
 _COLUMNS = [c.key for c in t.PaymentRow.__table__.columns if c.key != "id"]
 
 
