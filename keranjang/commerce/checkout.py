@@ -50,7 +50,8 @@ class BuyingService:
             attribution_window=timedelta(days=settings.attribution_window_days),
             platform_fee_bp=settings.platform_fee_bp,
         )
-        self._placing: Batcher[placing.Ask, placing.Outcome | Exception] = Batcher(
+        # An outcome that is an error (not logged in, key reused) is raised to its caller.
+        self._placing: Batcher[placing.Ask, Answer] = Batcher(
             "checkout", self._place_group, max_batch=GROUP_MAX
         )
 
@@ -199,7 +200,7 @@ class BuyingService:
         refused checkout (out of stock, empty cart) is answered the same way on every retry with
         that key. Checkouts arriving together share that transaction (`placing`)."""
         ask = placing.Ask(key, body, orders.request_fingerprint(body), buyer_id=buyer_id)
-        return _answer(self._placing(ask))
+        return self._placing(ask)
 
     async def checkout_with_token(
         self, token: str | None, key: str, body: dict[str, Any]
@@ -211,7 +212,7 @@ class BuyingService:
         ask = placing.Ask(
             key, body, orders.request_fingerprint(body), token_hash=token_digest(token)
         )
-        return _answer(await self._placing.call(ask))
+        return await self._placing.call(ask)
 
     def _place_group(self, asks: Sequence[placing.Ask]) -> list[placing.Outcome | Exception]:
         """One transaction for the group. If it cannot commit (a key or stock taken by another
@@ -228,12 +229,16 @@ class BuyingService:
             return placing.place_group(c, asks, now, self.rules)
 
     def _place_alone(self, ask: placing.Ask) -> placing.Outcome | Exception:
-        failure: Exception = RuntimeError("no try")
+        """A checkout placed on its own, tried again if the database refuses the transaction;
+        whatever still fails is this checkout's answer alone, never its group-mates'."""
+        failure: Exception = RuntimeError("not tried")
         for _ in range(ALONE_TRIES):
             try:
                 return self._place_together([ask])[0]
             except (DBAPIError, placing.StockMoved) as exc:
                 failure = exc
+            except Exception as exc:  # e.g. no pooled connection in time: not worth a retry
+                return exc
         return failure
 
     # transitions ----------------------------------------------------------------------------
@@ -309,9 +314,3 @@ def _address_view(row: t.AddressRow) -> dict[str, Any]:
 # Built once: the hot paths reuse the compiled statements (Core, no ORM unit of work).
 _s = t.BuyerSessionRow
 _SESSION_BUYER = select(_s.buyer_id, _s.expires_at).where(_s.token_hash == bindparam("token_hash"))
-
-
-def _answer(outcome: placing.Outcome | Exception) -> Answer:
-    if isinstance(outcome, Exception):
-        raise outcome
-    return outcome

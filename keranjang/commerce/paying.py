@@ -8,7 +8,7 @@ from datetime import datetime
 
 import structlog
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.commerce import domain
@@ -180,17 +180,25 @@ class PayingService:
             current = s.scalars(select(t.PaymentRow).where(t.PaymentRow.order_id == order_id))
             return _view(current.one())
 
-    def _insert_firsts(self, rows: Sequence[t.PaymentRow]) -> list[bool]:
+    def _insert_firsts(self, rows: Sequence[t.PaymentRow]) -> list[bool | Exception]:
         """Orders' first payments, all in one INSERT (payments created at the same moment share
         a transaction); whether each was stored, or the order had one stored meanwhile."""
         try:
             with write_connection(self.sessions) as c:
                 c.execute(_INSERT_PAYMENTS, [{k: getattr(r, k) for k in _COLUMNS} for r in rows])
             return [True] * len(rows)
-        except IntegrityError:
-            if len(rows) == 1:
+        except DBAPIError as exc:  # one bad row must not fail its batch-mates: one by one
+            if len(rows) > 1:
+                return [self._insert_first(row) for row in rows]
+            if isinstance(exc, IntegrityError):
                 return [False]
-            return [self._insert_firsts([row])[0] for row in rows]
+            raise
+
+    def _insert_first(self, row: t.PaymentRow) -> bool | Exception:
+        try:
+            return self._insert_firsts([row])[0]
+        except DBAPIError as exc:
+            return exc
 
     def _confirmed(self, event: PaymentEvent) -> bool:
         """A settlement moves money, so it is checked with the partner's status API before the

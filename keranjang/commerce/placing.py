@@ -77,7 +77,9 @@ def place_group(c: Connection, asks: list[Ask], now: datetime, rules: Rules) -> 
     addresses = _addresses(
         c, [asks[i].body["address_id"] for i, _ in known if "address_id" in asks[i].body]
     )
-    carts, stock = _carts(c, sorted({b for _, b in known}), now - rules.attribution_window)
+    carts, line_ids, stock = _carts(
+        c, sorted({b for _, b in known}), now - rules.attribution_window
+    )
 
     outcomes: list[Outcome | _Replay | None] = [None] * len(asks)
     first_with_key: dict[tuple[int, str], int] = {}
@@ -120,7 +122,9 @@ def place_group(c: Connection, asks: list[Ask], now: datetime, rules: Rules) -> 
             outcomes[item.index] = Answer(
                 201, {"orders": views, "hold_expires_at": expires.isoformat()}
             )
-        c.execute(_EMPTY_CARTS, {"buyers": sorted({x.buyer_id for x in accepted})})
+        # Only the lines ordered: a line added meanwhile (another tab) stays in the cart.
+        ordered = sorted(line for x in accepted for line in line_ids[x.buyer_id])
+        c.execute(_EMPTY_CARTS, {"lines": ordered})
     new_keys = [
         {
             "buyer_id": buyers[i],
@@ -212,15 +216,17 @@ def _shipping_address(body: dict[str, Any], buyer_id: int, addresses: dict[int, 
 
 def _carts(
     c: Connection, buyer_ids: list[int], attributed_since: datetime
-) -> tuple[dict[int, list[orders.CartLine]], dict[int, int]]:
-    """The group's carts with today's prices and commission rates, and the stock of their
-    products, locked until the group commits. A line keeps its creator only if the hand-off
-    that brought it is inside the attribution window."""
+) -> tuple[dict[int, list[orders.CartLine]], dict[int, list[int]], dict[int, int]]:
+    """The group's carts with today's prices and commission rates, the ids of their lines, and
+    the stock of their products, locked until the group commits. A line keeps its creator only
+    if the hand-off that brought it is inside the attribution window."""
     carts: dict[int, list[orders.CartLine]] = {}
+    line_ids: dict[int, list[int]] = {}
     stock: dict[int, int] = {}
     if not buyer_ids:
-        return carts, stock
+        return carts, line_ids, stock
     for row in c.execute(_CARTS, {"buyers": buyer_ids}):
+        line_ids.setdefault(row.buyer_id, []).append(row.line_id)
         creator = row.creator_id if row.at is not None and row.at >= attributed_since else None
         carts.setdefault(row.buyer_id, []).append(
             orders.CartLine(
@@ -235,7 +241,7 @@ def _carts(
             )
         )
         stock[row.id] = row.stock
-    return carts, stock
+    return carts, line_ids, stock
 
 
 def _take(stock: dict[int, int], lines: list[orders.CartLine]) -> None:
@@ -369,6 +375,7 @@ _ADDRESSES = select(_a.id, _a.buyer_id, *(getattr(_a, f) for f in ADDRESS_FIELDS
 _p, _cl, _at = db.ProductRow, t.CartLineRow, db.AttributionRow
 _CARTS = (
     select(
+        _cl.id.label("line_id"),
         _cl.buyer_id,
         _p.id,
         _p.merchant_id,
@@ -385,14 +392,17 @@ _CARTS = (
     .outerjoin(_at, _cl.attribution_id == _at.id)
     .where(_cl.buyer_id.in_(bindparam("buyers", expanding=True)))
     .order_by(_p.id, _cl.buyer_id)
-    .with_for_update(of=_p)  # PostgreSQL locks the products, in id order; SQLite ignores it
+    # PostgreSQL locks the products, in id order, as an UPDATE of their stock would: FOR NO KEY
+    # UPDATE lets rows that only refer to a product (cart lines, attributions, other groups'
+    # order lines) be written meanwhile. SQLite ignores it (one writer at a time).
+    .with_for_update(of=_p, key_share=True)
 )
 _TAKE_STOCK = (
     update(_p)
     .where(_p.id == bindparam("pid"), _p.stock >= bindparam("units"))
     .values(stock=_p.stock - bindparam("units"))
 )
-_EMPTY_CARTS = delete(_cl).where(_cl.buyer_id.in_(bindparam("buyers", expanding=True)))
+_EMPTY_CARTS = delete(_cl).where(_cl.id.in_(bindparam("lines", expanding=True)))
 _INSERT_KEYS = insert(t.IdempotencyKeyRow.__table__)  # type: ignore[arg-type]
 _orders = t.OrderRow.__table__
 _INSERT_ORDERS = insert(_orders).returning(_orders.c.id, sort_by_parameter_order=True)  # type: ignore[arg-type]

@@ -54,8 +54,9 @@ class Batcher(Generic[In, Out]):
         with self._lock:  # the worker only ends under this lock, after seeing an empty queue
             self._queue.put(job)
             if self._worker is None:
-                self._worker = threading.Thread(target=self._serve, name=self.name, daemon=True)
-                self._worker.start()
+                worker = threading.Thread(target=self._serve, name=self.name, daemon=True)
+                worker.start()  # if this raises, no worker is recorded: the next item tries again
+                self._worker = worker
         return job.done
 
     def __call__(self, item: In) -> Out:
@@ -67,29 +68,52 @@ class Batcher(Generic[In, Out]):
         return await asyncio.wrap_future(self.submit(item))
 
     def _serve(self) -> None:
-        while True:
+        try:
+            while self._serve_one():
+                pass
+        finally:  # whatever ended this worker, the next item starts another
+            with self._lock:
+                if self._worker is threading.current_thread():
+                    self._worker = None
+                restart = not self._queue.empty()
+            if restart:
+                self._restart()
+
+    def _restart(self) -> None:
+        with self._lock:
+            if self._worker is None:
+                worker = threading.Thread(target=self._serve, name=self.name, daemon=True)
+                worker.start()
+                self._worker = worker
+
+    def _serve_one(self) -> bool:
+        """Run the next group; False when the worker has been idle long enough to end."""
+        try:
+            first = self._queue.get(timeout=self.idle_seconds)
+        except queue.Empty:
+            with self._lock:
+                if self._queue.empty():
+                    self._worker = None
+                    return False
+            return True
+        group = [first]
+        while len(group) < self.max_batch:
             try:
-                first = self._queue.get(timeout=self.idle_seconds)
+                group.append(self._queue.get_nowait())
             except queue.Empty:
-                with self._lock:
-                    if self._queue.empty():
-                        self._worker = None
-                        return
-                continue
-            group = [first]
-            while len(group) < self.max_batch:
-                try:
-                    group.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            self._run(group)
+                break
+        # A caller that gave up waiting (its future cancelled) is left out of the group.
+        self._run([job for job in group if job.done.set_running_or_notify_cancel()])
+        return True
 
     def _run(self, group: list[_Job[In, Out]]) -> None:
+        if not group:
+            return
         try:
             results = self.run([job.item for job in group])
             if len(results) != len(group):
                 raise RuntimeError(f"{self.name}: {len(results)} results for {len(group)} items")
-        except BaseException as exc:
+        except BaseException as exc:  # every waiting caller must hear of it
             for job in group:
                 job.done.set_exception(exc)
             return

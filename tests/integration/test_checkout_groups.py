@@ -1,16 +1,20 @@
 """Checkouts placed together (one transaction for every checkout waiting at a moment) are
 decided as if each had run alone, one after the other, in the order they arrived."""
 
+import asyncio
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select, text
 
 from keranjang.commerce import order_tables as t
 from keranjang.commerce import orders, placing
+from keranjang.commerce.checkout import BuyingService
 from keranjang.commerce.domain import Unauthenticated
 from keranjang.infra.auth import token_digest
 from tests.integration.conftest import System
@@ -153,3 +157,186 @@ def test_concurrent_checkouts_of_one_buyer_with_one_key_place_one_order(system: 
     assert {code for code, _ in answers} == {201}
     assert len({str(body) for _, body in answers}) == 1
     assert count(system, t.OrderRow) == 1 and stock(system, kopi["id"]) == 7
+
+
+def buying(system: System) -> BuyingService:
+    svc: BuyingService = system.commerce.app.state.buying  # type: ignore[attr-defined]
+    return svc
+
+
+def buyer_of(system: System, token: str) -> int:
+    with system.commerce_engine.connect() as c:
+        found = c.scalar(
+            select(t.BuyerSessionRow.buyer_id).where(
+                t.BuyerSessionRow.token_hash == token_digest(token)
+            )
+        )
+    assert found is not None
+    return int(found)
+
+
+def cart_products(system: System, buyer_id: int) -> set[int]:
+    with system.commerce_engine.connect() as c:
+        rows = c.execute(select(t.CartLineRow.product_id).where(t.CartLineRow.buyer_id == buyer_id))
+        return {int(r[0]) for r in rows}
+
+
+def in_thread(fn: Callable[[], Any]) -> tuple[threading.Thread, list[Any]]:
+    """Run `fn` on a daemon thread (a hang must not hang the test run); [result or exception]."""
+    out: list[Any] = []
+
+    def target() -> None:
+        try:
+            out.append(fn())
+        except BaseException as exc:
+            out.append(exc)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread, out
+
+
+def pause_inside_groups(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
+    """Every group pauses after its products are locked and its orders written (before its carts
+    are emptied and its keys stored) until `release` is set; `paused` tells it got there."""
+    paused, release = threading.Event(), threading.Event()
+    real = placing._insert_orders
+
+    def insert_then_wait(*args: Any, **kwargs: Any) -> Any:
+        views = real(*args, **kwargs)
+        paused.set()
+        assert release.wait(20), "the test never released the group"
+        return views
+
+    monkeypatch.setattr(placing, "_insert_orders", insert_then_wait)
+    return paused, release
+
+
+def test_a_cancelled_api_checkout_does_not_stop_every_later_checkout(
+    system: System, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An API checkout whose request gives up while its group is in the database (a timeout
+    around it, a shutdown) does not take the checkout worker down: later checkouts are placed."""
+    kopi = system.product(system.merchant(), title="Kopi Gayo", price_idr=95_000, stock=10)
+    (ani, ani_auth), (budi, budi_auth) = (
+        signed_up(system, f"{n}@example.com") for n in ("ani", "budi")
+    )
+    put_in_cart(system, ani_auth, kopi["id"], 1)
+    put_in_cart(system, budi_auth, kopi["id"], 1)
+    svc = buying(system)
+    paused, release = pause_inside_groups(monkeypatch)
+
+    async def impatient() -> None:
+        waiting = asyncio.ensure_future(svc.checkout_with_token(ani, "key-ani-1", BODY))
+        await asyncio.to_thread(paused.wait, 10)
+        waiting.cancel()  # e.g. asyncio.wait_for(..., timeout) around the checkout
+        await asyncio.sleep(0.05)
+        release.set()
+        await asyncio.sleep(0.2)
+
+    runner, _ = in_thread(lambda: asyncio.run(impatient()))
+    runner.join(15)
+
+    later, answer = in_thread(lambda: svc.checkout(buyer_of(system, budi), "key-budi-1", BODY))
+    later.join(10)
+    assert not later.is_alive(), "the next checkout was never answered: the worker is gone"
+    assert answer[0].status_code == 201
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_cart_edit_racing_a_checkout_group_is_not_killed_as_a_deadlock_victim(
+    system: System, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group locks its products as an UPDATE of their stock would (FOR NO KEY UPDATE), not
+    FOR UPDATE, which would block every INSERT that refers to a product. A cart edit of a buyer
+    whose checkout is in a group (`set_quantity`: DELETE the line, INSERT it again) would then
+    wait for the group while the group's DELETE of the cart waits for the edit: a deadlock.
+    PostgreSQL only: SQLite has one writer and no row locks."""
+    kopi = system.product(system.merchant(), title="Kopi Gayo", price_idr=95_000, stock=10)
+    token, auth = signed_up(system, "ani@example.com")
+    put_in_cart(system, auth, kopi["id"], 1)
+    ani = buyer_of(system, token)
+    paused, release = pause_inside_groups(monkeypatch)
+
+    with system.commerce_engine.connect() as edit:
+        edit.execute(text("SET lock_timeout = '15s'"))
+        # set_quantity's first statement (the ORM flushes the INSERT right after it)
+        edit.execute(
+            text("DELETE FROM cart_lines WHERE buyer_id = :b AND product_id = :p"),
+            {"b": ani, "p": kopi["id"]},
+        )
+        group, outcome = in_thread(lambda: place(system, [ask(token, "key-ani-1")]))
+        assert paused.wait(10), "the group never got its locks"
+
+        def insert_line(c: Connection = edit) -> str:
+            c.execute(
+                text("INSERT INTO cart_lines (buyer_id, product_id, quantity) VALUES (:b, :p, 3)"),
+                {"b": ani, "p": kopi["id"]},
+            )
+            c.commit()
+            return "edited"
+
+        editing, edited = in_thread(insert_line)
+        time.sleep(0.3)  # the edit now waits for the group's lock on the product
+        release.set()
+        editing.join(20)
+        group.join(20)
+
+    assert edited == ["edited"], f"the cart edit failed: {edited!r}"
+    assert not isinstance(outcome[0], Exception), f"the group failed: {outcome[0]!r}"
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_another_buyers_add_to_cart_is_not_held_up_by_a_checkout_group_of_the_product(
+    system: System, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same lock mode on the hot path: while a group is in the database, rows that refer
+    to its products (a hand-off's attribution, another buyer's add-to-cart) are written at once.
+    PostgreSQL only: SQLite has one writer and no row locks."""
+    kopi = system.product(system.merchant(), title="Kopi Gayo", price_idr=95_000, stock=10)
+    token, auth = signed_up(system, "ani@example.com")
+    _, other_auth = signed_up(system, "budi@example.com")
+    put_in_cart(system, auth, kopi["id"], 1)
+    paused, release = pause_inside_groups(monkeypatch)
+
+    group, _ = in_thread(lambda: place(system, [ask(token, "key-ani-1")]))
+    assert paused.wait(10)
+    adding, added = in_thread(lambda: put_in_cart(system, other_auth, kopi["id"], 1))
+    adding.join(3)
+    still_waiting = adding.is_alive()
+    release.set()
+    adding.join(20)
+    group.join(20)
+    assert not still_waiting, "another buyer's add-to-cart waited for the checkout group"
+    assert added and not isinstance(added[0], Exception)
+
+
+def test_a_product_added_to_the_cart_while_the_group_runs_stays_in_the_cart(
+    system: System, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group empties only the cart lines it read and ordered: a product the buyer adds in
+    another tab while the group runs stays in the cart, unordered. (On SQLite the writer lock
+    makes the add wait for the group.)"""
+    kopi = system.product(system.merchant(), title="Kopi Gayo", price_idr=95_000, stock=10)
+    teh = system.product(
+        system.merchant("teh", "Teh Tarik"), title="Teh Tarik", price_idr=20_000, stock=10
+    )
+    token, auth = signed_up(system, "ani@example.com")
+    put_in_cart(system, auth, kopi["id"], 1)
+    ani = buyer_of(system, token)
+    paused, release = pause_inside_groups(monkeypatch)
+
+    group, outcome = in_thread(lambda: place(system, [ask(token, "key-ani-1")]))
+    assert paused.wait(10)
+    adding, _ = in_thread(lambda: put_in_cart(system, auth, teh["id"], 2))
+    adding.join(1)  # PostgreSQL: committed at once; SQLite: waits for the writer lock
+    release.set()
+    group.join(20)
+    adding.join(20)
+
+    placed = outcome[0][0]
+    assert placed.status_code == 201
+    ordered = {line["product_id"] for o in placed.body["orders"] for line in o["lines"]}
+    assert ordered == {kopi["id"]}
+    assert cart_products(system, ani) == {teh["id"]}, "the added line vanished unordered"
+    assert stock(system, teh["id"]) == 10 and count(system, t.OrderRow) == 1

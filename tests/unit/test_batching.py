@@ -3,7 +3,8 @@
 import asyncio
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 import pytest
 
@@ -73,3 +74,47 @@ def test_async_callers_wait_without_blocking_the_event_loop() -> None:
     runner.start()
     runner.join(10)
     assert answers == [list(range(1, 21))]
+
+
+def in_own_loop(coro_factory: Callable[[], Coroutine[Any, Any, str]]) -> list[str]:
+    """Run a coroutine on a thread of its own (another test's loop may run on this one)."""
+    out: list[str] = []
+    runner = threading.Thread(target=lambda: out.append(asyncio.run(coro_factory())))
+    runner.start()
+    runner.join(10)
+    return out
+
+
+def test_a_cancelled_async_waiter_does_not_stop_the_worker_nor_lose_its_groupmates() -> None:
+    """A caller that gives up waiting (its task cancelled: a timeout, a shutdown) while its
+    group runs is left out; the others of the group, the next group and later items are
+    answered."""
+    started, release = threading.Event(), threading.Event()
+
+    def run(items: Sequence[int]) -> list[int]:
+        started.set()
+        release.wait(5)
+        return [i * 10 for i in items]
+
+    batcher: Batcher[int, int] = Batcher("cancel-test", run, idle_seconds=0.2)
+
+    async def main() -> str:
+        waiter = asyncio.ensure_future(batcher.call(1))  # the first of the group: will give up
+        await asyncio.sleep(0)  # submitted
+        groupmate = batcher.submit(2)  # waits in the queue behind it
+        await asyncio.to_thread(started.wait, 5)
+        groupmate2 = batcher.submit(3)  # the next group
+        waiter.cancel()
+        await asyncio.sleep(0.05)
+        release.set()
+        try:
+            await asyncio.wait_for(asyncio.wrap_future(groupmate), 3)
+            await asyncio.wait_for(asyncio.wrap_future(groupmate2), 3)
+        except TimeoutError:
+            return "the other items of the batcher were never answered"
+        return "answered"
+
+    assert in_own_loop(main) == ["answered"]
+    # And the batcher still serves new items afterwards.
+    later = batcher.submit(4)
+    assert later.result(3) == 40
