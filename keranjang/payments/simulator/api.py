@@ -6,10 +6,11 @@ from datetime import datetime, timedelta
 from typing import Annotated, Literal, Self
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from fastapi.security import HTTPBasic
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from keranjang.infra.auth import bearer, is_operator
+from keranjang.infra.runtime import call_blocking
 from keranjang.payments import midtrans_wire as wire
 from keranjang.payments.simulator import domain, faults, notifications
 from keranjang.payments.simulator.service import SimulatorService
@@ -187,15 +188,27 @@ async def service(request: Request) -> SimulatorService:
 
 
 Service = Annotated[SimulatorService, Depends(service)]
-basic = HTTPBasic(
-    auto_error=False, description="The server key as the user name and an empty password."
+
+
+def service_of(request: Request) -> SimulatorService:
+    """The service without a dependency: each one FastAPI resolves costs CPU on every request."""
+    svc: SimulatorService = request.app.state.service
+    return svc
+
+
+class ServerKey(HTTPBasic):
+    """HTTP Basic credentials (for the OpenAPI scheme) and their check, as one dependency."""
+
+    async def __call__(self, request: Request) -> None:  # type: ignore[override]
+        credentials = await super().__call__(request)
+        service_of(request).authenticate(credentials.username if credentials else None)
+
+
+require_server_key = ServerKey(
+    scheme_name="HTTPBasic",
+    auto_error=False,
+    description="The server key as the user name and an empty password.",
 )
-
-
-async def require_server_key(
-    svc: Service, credentials: Annotated[HTTPBasicCredentials | None, Depends(basic)]
-) -> None:
-    svc.authenticate(credentials.username if credentials else None)
 
 
 async def require_operator(request: Request, token: Annotated[str | None, Depends(bearer)]) -> None:
@@ -204,6 +217,11 @@ async def require_operator(request: Request, token: Annotated[str | None, Depend
         raise domain.NotPermitted("no operator token is configured on this payment simulator")
     if not is_operator(token, expected):
         raise domain.Unauthenticated("this action needs the operator's token")
+
+
+def dialect(request: Request) -> str:
+    name: str = request.app.state.engine.dialect.name
+    return name
 
 
 def pay_page_url(request: Request, tx: domain.Transaction) -> str:
@@ -225,19 +243,28 @@ shop = APIRouter(prefix="/v2", tags=["shop API"], dependencies=[Depends(require_
 operator = APIRouter(prefix="/admin", tags=["operators"], dependencies=[Depends(require_operator)])
 
 
+# The shop's endpoints are async and hand only their database work to a worker thread
+# (runtime.call_blocking): a sync endpoint would take two thread hops, one for the endpoint and
+# one for FastAPI's check of its answer.
 @shop.post("/charge", status_code=201, response_model=ChargeOut, summary="Create a payment")
-def charge(body: ChargeIn, svc: Service, request: Request) -> ChargeOut:
-    return charge_out(request, svc, svc.charge(body.to_charge()))
+async def charge(body: ChargeIn, request: Request) -> ChargeOut:
+    svc, wanted = service_of(request), body.to_charge()
+    tx = await call_blocking(dialect(request), lambda: svc.charge(wanted))
+    return charge_out(request, svc, tx)
 
 
 @shop.get("/{order_id}/status", response_model=StatusOut, summary="A payment's status")
-def status(order_id: OrderId, svc: Service) -> StatusOut:
-    return StatusOut.model_validate(notifications.body(svc.status(order_id), svc.server_key))
+async def status(order_id: OrderId, request: Request) -> StatusOut:
+    svc = service_of(request)
+    tx = await call_blocking(dialect(request), lambda: svc.status(order_id))
+    return StatusOut.model_validate(notifications.body(tx, svc.server_key))
 
 
 @shop.post("/{order_id}/refund", response_model=RefundOut, summary="Refund all or part")
-def refund(order_id: OrderId, body: RefundIn, svc: Service) -> RefundOut:
-    done = svc.refund(order_id, domain.RefundAsk(body.refund_key, body.amount, body.reason))
+async def refund(order_id: OrderId, body: RefundIn, request: Request) -> RefundOut:
+    svc = service_of(request)
+    ask = domain.RefundAsk(body.refund_key, body.amount, body.reason)
+    done = await call_blocking(dialect(request), lambda: svc.refund(order_id, ask))
     out = notifications.body(done.transaction, svc.server_key)
     return RefundOut.model_validate(
         out

@@ -5,19 +5,23 @@ dispatcher sends queued notifications afterwards, outside any database transacti
 import random
 import secrets
 import threading
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.infra.clock import Clock
-from keranjang.infra.database import transaction
+from keranjang.infra.database import read_connection, transaction, write_connection
 from keranjang.payments.simulator import db, domain, faults, notifications
 from keranjang.payments.simulator.notifier import Notifier, Undelivered
 
 DISPATCH_BATCH = 100
+RECORD_EVERY_SECONDS = 1.0
 EXPIRE_BATCH = 500
+HEALTHY = faults.Faults()  # every switch off
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,15 @@ class Refunded:
 class DispatchReport:
     sent: int = 0
     failed: int = 0
+
+
+@dataclass
+class _Outcomes:
+    """Deliveries not yet recorded: the ids sent, and the failures with when to try again."""
+
+    sent: list[int] = field(default_factory=list)
+    failed: list[tuple[int, str, datetime | None]] = field(default_factory=list)
+    since: float = field(default_factory=time.monotonic)
 
 
 class SimulatorService:
@@ -50,6 +63,8 @@ class SimulatorService:
         self._faults = faults.Faults()
         self._faults_lock = threading.Lock()
         self._dispatch_lock = threading.Lock()
+        # On PostgreSQL a charge is one statement (a data-modifying WITH); SQLite has none.
+        self._one_statement_charges = sessions.kw["bind"].dialect.name == "postgresql"
 
     # the shop's API -------------------------------------------------------------------------
     def authenticate(self, server_key: str | None) -> None:
@@ -61,12 +76,20 @@ class SimulatorService:
     def charge(self, charge: domain.Charge) -> domain.Transaction:
         domain.check_charge(charge)
         tx = domain.new_transaction(charge, str(uuid.uuid4()), self.clock.now())
+        healthy = self._plan_if_healthy() if self._one_statement_charges else None
         try:
-            with transaction(self.sessions) as s:
-                if db.order_taken(s, tx.order_id):
-                    raise domain.Conflict(f"order_id {tx.order_id!r} has already been taken")
-                self._notify(s, db.add_transaction(s, tx), tx)
-        except IntegrityError as exc:  # the same order id charged concurrently
+            if healthy is not None:  # one statement: the transaction and its notification
+                (out,) = self._outgoing(tx, healthy)
+                with db.single_statement(self.sessions) as connection:
+                    db.insert_charge(connection, tx, out)
+            else:
+                with write_connection(self.sessions) as connection:
+                    # A taken order id stops here, at the unique index, before the switches
+                    # are consulted: a refused charge uses up no `drop_next`.
+                    pk = db.insert_transaction(connection, tx)
+                    outs = self._outgoing(tx, self._plan())
+                    db.add_notifications(connection, pk, tx.order_id, outs)
+        except IntegrityError as exc:  # the order id is taken (perhaps charged concurrently)
             raise domain.Conflict(f"order_id {tx.order_id!r} has already been taken") from exc
         return tx
 
@@ -141,29 +164,47 @@ class SimulatorService:
 
     # the dispatcher -------------------------------------------------------------------------
     def dispatch_due(self) -> DispatchReport:
-        """Send every notification that is due. One dispatcher at a time per process; each
-        notification's outcome is recorded in its own short transaction."""
+        """Send every notification that is due. One dispatcher at a time per process. Outcomes
+        are recorded together, in one short transaction per round or per second of sending
+        (after a crash, at most that second's notifications are sent again)."""
         if not self.notifier.configured:
             return DispatchReport()
+        sent = failed = 0
         with self._dispatch_lock:
-            with self.sessions() as s:
-                due = db.due(s, self.clock.now(), DISPATCH_BATCH)
-            outcomes = [self._deliver(n) for n in due]
-        return DispatchReport(sent=outcomes.count(True), failed=outcomes.count(False))
+            with read_connection(self.sessions) as connection:
+                due = db.due(connection, self.clock.now(), DISPATCH_BATCH)
+            outcomes = _Outcomes()
+            for n in due:
+                if self._deliver(n, outcomes):
+                    sent += 1
+                else:
+                    failed += 1
+                if time.monotonic() - outcomes.since >= RECORD_EVERY_SECONDS:
+                    outcomes = self._record(outcomes)
+            self._record(outcomes)
+        return DispatchReport(sent=sent, failed=failed)
 
-    def _deliver(self, n: notifications.Notification) -> bool:
+    def _deliver(self, n: notifications.Notification, outcomes: "_Outcomes") -> bool:
         try:
             for _ in range(n.copies):
                 self.notifier.deliver(n.body)
         except Undelivered as exc:
             delay = notifications.retry_delay(n.attempts + 1)
             retry_at = None if delay is None else self.clock.now() + delay
-            with transaction(self.sessions) as s:
-                db.mark_failed(s, n.id, str(exc), retry_at)
+            outcomes.failed.append((n.id, str(exc), retry_at))
             return False
-        with transaction(self.sessions) as s:
-            db.mark_sent(s, n.id, self.clock.now())
+        outcomes.sent.append(n.id)
         return True
+
+    def _record(self, outcomes: "_Outcomes") -> "_Outcomes":
+        """Write the outcomes down; a fresh, empty record to go on with."""
+        if outcomes.sent or outcomes.failed:
+            with write_connection(self.sessions) as connection:
+                if outcomes.sent:
+                    db.mark_sent(connection, outcomes.sent, self.clock.now())
+                for notification_id, error, retry_at in outcomes.failed:
+                    db.mark_failed(connection, notification_id, error, retry_at)
+        return _Outcomes()
 
     # changes and their notifications ----------------------------------------------------------
     def _current(self, s: Session, row: db.TransactionRow) -> domain.Transaction:
@@ -182,16 +223,33 @@ class SimulatorService:
         return tx
 
     def _notify(self, s: Session, row: db.TransactionRow, tx: domain.Transaction) -> None:
+        db.add_notifications(s, row.id, row.order_id, self._outgoing(tx, self._plan()))
+
+    def _plan(self) -> notifications.Delivery:
+        """The fate of the next notification under the switches now, which it uses up (a
+        dropped one counts against `drop_next`)."""
         with self._faults_lock:
             delivery, self._faults = faults.plan(self._faults, self.rng.random())
+        return delivery
+
+    def _plan_if_healthy(self) -> notifications.Delivery | None:
+        """As `_plan`, when every switch is off (the plan then uses up nothing but its draw, so
+        it may be made before the change it reports is known to succeed); otherwise None."""
+        with self._faults_lock:
+            if self._faults != HEALTHY:
+                return None
+            delivery, self._faults = faults.plan(self._faults, self.rng.random())
+        return delivery
+
+    def _outgoing(
+        self, tx: domain.Transaction, delivery: notifications.Delivery
+    ) -> list[notifications.Outgoing]:
+        """The notification of a transaction's new status (and its forgery, when planned)."""
         body = notifications.body(tx, self.server_key)
         now = self.clock.now()
         status = tx.status.value
-        db.add_notification(
-            s, row, notifications.Outgoing(status, notifications.encode(body), delivery, now)
-        )
+        outs = [notifications.Outgoing(status, notifications.encode(body), delivery, now)]
         if delivery.forge:
             fake = notifications.encode(notifications.forged(body))
-            db.add_notification(
-                s, row, notifications.Outgoing("settlement", fake, delivery, now, forged=True)
-            )
+            outs.append(notifications.Outgoing("settlement", fake, delivery, now, forged=True))
+        return outs
