@@ -113,9 +113,9 @@ def test_a_refusal_and_an_unreachable_shop_are_undelivered(shop: ShopServer) -> 
     with socket.socket() as unused:
         unused.bind(("127.0.0.1", 0))
         port = unused.getsockname()[1]
-    with pytest.raises(Undelivered, match="ConnectionRefusedError"):
+    with pytest.raises(Undelivered, match="Connection refused"):
         HttpNotifier(f"http://127.0.0.1:{port}/notifications").deliver("{}")
-    with pytest.raises(Undelivered, match="not an http"):
+    with pytest.raises(Undelivered, match="unsupported protocol"):
         HttpNotifier("ftp://shop.test/notifications").deliver("{}")
 
 
@@ -183,6 +183,7 @@ def test_a_refused_charge_does_not_use_up_a_dropped_notification(sim: SimulatorH
     assert sim.client.get("/admin/faults", headers=sim.operator()).json()["drop_next"] == 0
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_charges_leave_pooled_connections_as_they_found_them(sim: SimulatorHarness) -> None:
     """On PostgreSQL a charge is one statement on a connection in autocommit; the connections
     go back to the pool in transactions again, a refused charge's included."""
@@ -190,8 +191,6 @@ def test_charges_leave_pooled_connections_as_they_found_them(sim: SimulatorHarne
     with pytest.raises(DuplicateOrder):
         sim.partner.create_payment(new_payment(first.order_id))
     engine = sim.app.state.engine
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite charges run in a transaction")
     idle = [engine.raw_connection() for _ in range(engine.pool.checkedin())]
     try:
         assert idle
