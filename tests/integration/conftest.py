@@ -169,6 +169,16 @@ def system(
 
 
 @pytest.fixture
+def sim(
+    database_url: Callable[[str], str], clock: FixedClock, tmp_path: Path
+) -> Iterator["SimulatorHarness"]:
+    """The payment simulator alone, in-process on its own database."""
+    from tests.integration.payment_partners import simulator_harness
+
+    yield from simulator_harness(database_url, clock, tmp_path)
+
+
+@pytest.fixture
 def partner(
     system: System, database_url: Callable[[str], str], clock: FixedClock, tmp_path: Path
 ) -> Iterator["SimulatorHarness"]:

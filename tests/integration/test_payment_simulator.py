@@ -4,11 +4,10 @@ notification delivery and retries, credentials, and its operations endpoints."""
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
@@ -28,18 +27,6 @@ from tests.integration.payment_partners import (
 )
 
 SHOP = "http://commerce.test/orders/ORD-1/finished"
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(datetime(2024, 3, 27, 9, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-def sim(
-    database_url: Callable[[str], str], clock: FixedClock, tmp_path: Path
-) -> Iterator[SimulatorHarness]:
-    yield from simulator_harness(database_url, clock, tmp_path)
 
 
 def create(

@@ -7,9 +7,7 @@ import json
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -17,7 +15,7 @@ import pytest
 from keranjang.infra.clock import FixedClock
 from keranjang.payments import DuplicateOrder, NewPayment, PaymentMethod
 from keranjang.payments.simulator.notifier import HttpNotifier, Undelivered
-from tests.integration.payment_partners import SimulatorHarness, simulator_harness
+from tests.integration.payment_partners import SimulatorHarness
 
 
 class ShopServer:
@@ -120,18 +118,6 @@ def test_a_refusal_and_an_unreachable_shop_are_undelivered(shop: ShopServer) -> 
 
 
 # the dispatcher --------------------------------------------------------------------------------
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(datetime(2024, 3, 27, 9, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-def sim(
-    database_url: Callable[[str], str], clock: FixedClock, tmp_path: Path
-) -> Iterator[SimulatorHarness]:
-    yield from simulator_harness(database_url, clock, tmp_path)
-
-
 def new_payment(order_id: str | None = None) -> NewPayment:
     order = order_id or f"ORD-{uuid.uuid4().hex[:10]}"
     return NewPayment(order, 350_000, PaymentMethod.VIRTUAL_ACCOUNT, "Kemeja Batik Tulis")

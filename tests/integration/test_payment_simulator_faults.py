@@ -2,9 +2,6 @@
 joined by forgeries, as a shop's notification handler must survive them."""
 
 import uuid
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -17,19 +14,7 @@ from keranjang.payments import (
     PaymentStatus,
     RefundRequest,
 )
-from tests.integration.payment_partners import SimulatorHarness, events, simulator_harness
-
-
-@pytest.fixture
-def clock() -> FixedClock:
-    return FixedClock(datetime(2024, 3, 27, 9, 0, tzinfo=UTC))
-
-
-@pytest.fixture
-def sim(
-    database_url: Callable[[str], str], clock: FixedClock, tmp_path: Path
-) -> Iterator[SimulatorHarness]:
-    yield from simulator_harness(database_url, clock, tmp_path)
+from tests.integration.payment_partners import SimulatorHarness, events
 
 
 def create(sim: SimulatorHarness) -> CreatedPayment:

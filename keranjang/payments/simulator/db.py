@@ -116,20 +116,7 @@ class NotificationRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     def to_domain(self) -> Notification:
-        return Notification(
-            id=self.id,
-            order_id=self.order_id,
-            transaction_status=self.transaction_status,
-            state=DeliveryState(self.state),
-            body=self.body,
-            copies=self.copies,
-            forged=self.forged,
-            due_at=self.due_at,
-            attempts=self.attempts,
-            created_at=self.created_at,
-            last_error=self.last_error,
-            sent_at=self.sent_at,
-        )
+        return _notification(self)
 
 
 def insert_transaction(connection: Connection, tx: domain.Transaction) -> int:
@@ -296,7 +283,8 @@ def notifications(session: Session, order_id: str | None, limit: int) -> list[No
     return [n.to_domain() for n in session.scalars(query)]
 
 
-def _notification(r: Row[Any]) -> Notification:
+def _notification(r: "Row[Any] | NotificationRow") -> Notification:
+    """A notification from its row, read through the ORM or with Core."""
     return Notification(
         id=r.id,
         order_id=r.order_id,
