@@ -5,7 +5,7 @@ Each public method is one transaction."""
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -149,9 +149,10 @@ class BuyingService:
         return came_from.id if came_from.at >= self.clock.now() - window else None
 
     def cart(self, buyer_id: int) -> list[orders.CartLine]:
-        with self.sessions() as s:
-            window = timedelta(days=self.settings.attribution_window_days)
-            return _cart_lines(s, buyer_id, self.clock.now() - window)
+        since = self.clock.now() - self.rules.attribution_window
+        with read_connection(self.sessions) as c:
+            carts, _, _ = placing.read_carts(c, [buyer_id], since, lock=False)
+        return carts.get(buyer_id, [])
 
     # addresses ------------------------------------------------------------------------------
     def addresses(self, buyer_id: int) -> list[dict[str, Any]]:
@@ -273,35 +274,6 @@ class BuyingService:
 
 # ----------------------------------------------------------------------------------------------
 # The statements behind the use cases.
-
-
-def _cart_lines(s: Session, buyer_id: int, attributed_since: datetime) -> list[orders.CartLine]:
-    """The cart with today's prices and commission rates; a line's creator is kept only if the
-    hand-off that brought it is still inside the attribution window."""
-    a = db.AttributionRow
-    rows = s.execute(
-        select(
-            db.ProductRow.id,
-            db.ProductRow.merchant_id,
-            db.ProductRow.title,
-            db.ProductRow.price_idr,
-            t.CartLineRow.quantity,
-            t.CartLineRow.attribution_id,
-            db.ProductRow.commission_bp,
-            a.creator_id,
-            a.at,
-        )
-        .join(db.ProductRow, t.CartLineRow.product_id == db.ProductRow.id)
-        .outerjoin(a, t.CartLineRow.attribution_id == a.id)
-        .where(t.CartLineRow.buyer_id == buyer_id)
-        .order_by(db.ProductRow.id)
-    )
-    return [
-        orders.CartLine(
-            *row[:7], creator_id=row[7] if row[8] and row[8] >= attributed_since else None
-        )
-        for row in rows
-    ]
 
 
 MAX_ADDRESSES = 20

@@ -184,21 +184,23 @@ class PayingService:
         """Orders' first payments, all in one INSERT (payments created at the same moment share
         a transaction); whether each was stored, or the order had one stored meanwhile."""
         try:
-            with write_connection(self.sessions) as c:
-                c.execute(_INSERT_PAYMENTS, [{k: getattr(r, k) for k in _COLUMNS} for r in rows])
+            self._insert(rows)
             return [True] * len(rows)
-        except DBAPIError as exc:  # one bad row must not fail its batch-mates: one by one
-            if len(rows) > 1:
-                return [self._insert_first(row) for row in rows]
-            if isinstance(exc, IntegrityError):
-                return [False]
-            raise
+        except DBAPIError:  # one bad row must not fail its batch-mates: each on its own
+            return [self._insert_alone(row) for row in rows]
 
-    def _insert_first(self, row: t.PaymentRow) -> bool | Exception:
+    def _insert_alone(self, row: t.PaymentRow) -> bool | Exception:
         try:
-            return self._insert_firsts([row])[0]
+            self._insert([row])
+            return True
+        except IntegrityError:  # another request stored this order's payment meanwhile
+            return False
         except DBAPIError as exc:
             return exc
+
+    def _insert(self, rows: Sequence[t.PaymentRow]) -> None:
+        with write_connection(self.sessions) as c:
+            c.execute(_INSERT_PAYMENTS, [{k: getattr(r, k) for k in _COLUMNS} for r in rows])
 
     def _confirmed(self, event: PaymentEvent) -> bool:
         """A settlement moves money, so it is checked with the partner's status API before the

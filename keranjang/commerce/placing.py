@@ -11,7 +11,7 @@ anything else took stock meanwhile the whole group rolls back and is placed agai
 
 import json
 import secrets
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -64,7 +64,6 @@ class _Accepted:
     buyer_id: int
     drafts: list[orders.OrderDraft]
     address: str
-    rows: list[dict[str, Any]] = field(default_factory=list)
 
 
 def place_group(c: Connection, asks: list[Ask], now: datetime, rules: Rules) -> list[Outcome]:
@@ -77,8 +76,8 @@ def place_group(c: Connection, asks: list[Ask], now: datetime, rules: Rules) -> 
     addresses = _addresses(
         c, [asks[i].body["address_id"] for i, _ in known if "address_id" in asks[i].body]
     )
-    carts, line_ids, stock = _carts(
-        c, sorted({b for _, b in known}), now - rules.attribution_window
+    carts, line_ids, stock = read_carts(
+        c, sorted({b for _, b in known}), now - rules.attribution_window, lock=True
     )
 
     outcomes: list[Outcome | _Replay | None] = [None] * len(asks)
@@ -214,18 +213,19 @@ def _shipping_address(body: dict[str, Any], buyer_id: int, addresses: dict[int, 
     return json.dumps({k: getattr(saved, k) for k in ADDRESS_FIELDS})
 
 
-def _carts(
-    c: Connection, buyer_ids: list[int], attributed_since: datetime
+def read_carts(
+    c: Connection, buyer_ids: list[int], attributed_since: datetime, *, lock: bool
 ) -> tuple[dict[int, list[orders.CartLine]], dict[int, list[int]], dict[int, int]]:
-    """The group's carts with today's prices and commission rates, the ids of their lines, and
-    the stock of their products, locked until the group commits. A line keeps its creator only
-    if the hand-off that brought it is inside the attribution window."""
+    """The buyers' carts with today's prices and commission rates (in product order), the ids of
+    their lines, and the stock of their products; with `lock`, the products stay locked until
+    the transaction ends. A line keeps its creator only if the hand-off that brought it is inside
+    the attribution window."""
     carts: dict[int, list[orders.CartLine]] = {}
     line_ids: dict[int, list[int]] = {}
     stock: dict[int, int] = {}
     if not buyer_ids:
         return carts, line_ids, stock
-    for row in c.execute(_CARTS, {"buyers": buyer_ids}):
+    for row in c.execute(_LOCKED_CARTS if lock else _CARTS, {"buyers": buyer_ids}):
         line_ids.setdefault(row.buyer_id, []).append(row.line_id)
         creator = row.creator_id if row.at is not None and row.at >= attributed_since else None
         carts.setdefault(row.buyer_id, []).append(
@@ -392,11 +392,11 @@ _CARTS = (
     .outerjoin(_at, _cl.attribution_id == _at.id)
     .where(_cl.buyer_id.in_(bindparam("buyers", expanding=True)))
     .order_by(_p.id, _cl.buyer_id)
-    # PostgreSQL locks the products, in id order, as an UPDATE of their stock would: FOR NO KEY
-    # UPDATE lets rows that only refer to a product (cart lines, attributions, other groups'
-    # order lines) be written meanwhile. SQLite ignores it (one writer at a time).
-    .with_for_update(of=_p, key_share=True)
 )
+# PostgreSQL locks the products, in id order, as an UPDATE of their stock would: FOR NO KEY
+# UPDATE lets rows that only refer to a product (cart lines, attributions, other groups' order
+# lines) be written meanwhile. SQLite ignores it (one writer at a time).
+_LOCKED_CARTS = _CARTS.with_for_update(of=_p, key_share=True)
 _TAKE_STOCK = (
     update(_p)
     .where(_p.id == bindparam("pid"), _p.stock >= bindparam("units"))

@@ -53,10 +53,7 @@ class Batcher(Generic[In, Out]):
         job: _Job[In, Out] = _Job(item, Future())
         with self._lock:  # the worker only ends under this lock, after seeing an empty queue
             self._queue.put(job)
-            if self._worker is None:
-                worker = threading.Thread(target=self._serve, name=self.name, daemon=True)
-                worker.start()  # if this raises, no worker is recorded: the next item tries again
-                self._worker = worker
+            self._start_worker()
         return job.done
 
     def __call__(self, item: In) -> Out:
@@ -75,16 +72,16 @@ class Batcher(Generic[In, Out]):
             with self._lock:
                 if self._worker is threading.current_thread():
                     self._worker = None
-                restart = not self._queue.empty()
-            if restart:
-                self._restart()
+                if not self._queue.empty():
+                    self._start_worker()
 
-    def _restart(self) -> None:
-        with self._lock:
-            if self._worker is None:
-                worker = threading.Thread(target=self._serve, name=self.name, daemon=True)
-                worker.start()
-                self._worker = worker
+    def _start_worker(self) -> None:
+        """A worker, unless one is running (call under the lock). If starting it fails, none is
+        recorded: the next item tries again."""
+        if self._worker is None:
+            worker = threading.Thread(target=self._serve, name=self.name, daemon=True)
+            worker.start()
+            self._worker = worker
 
     def _serve_one(self) -> bool:
         """Run the next group; False when the worker has been idle long enough to end."""

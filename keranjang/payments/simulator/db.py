@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     bindparam,
+    func,
     insert,
     select,
     update,
@@ -255,11 +256,16 @@ def mark_failed(
     connection: Connection, notification_id: int, error: str, retry_at: datetime | None
 ) -> None:
     """A failed attempt: due again at `retry_at`, or failed for good when that is None."""
-    values: dict[str, object] = {"notification_id": notification_id, "error": error[:500]}
-    if retry_at is None:
-        connection.execute(_MARK_FAILED_FOR_GOOD, values)
-    else:
-        connection.execute(_MARK_RETRY, values | {"retry_at": retry_at})
+    state = DeliveryState.FAILED if retry_at is None else DeliveryState.PENDING
+    connection.execute(
+        _MARK_FAILED,
+        {
+            "notification_id": notification_id,
+            "error": error[:500],
+            "retry_at": retry_at,
+            "state": state.value,
+        },
+    )
 
 
 def release_held(session: Session, now: datetime) -> int:
@@ -353,21 +359,16 @@ _MARK_SENT = (
         last_error=None,
     )
 )
-_MARK_RETRY = (
+# A failed attempt: due again at `retry_at` (still pending), or failed for good (retry_at NULL).
+_MARK_FAILED = (
     update(_notifications)
     .where(_notifications.c.id == bindparam("notification_id"))
     .values(
         attempts=_notifications.c.attempts + 1,
         last_error=bindparam("error"),
-        due_at=bindparam("retry_at"),
-    )
-)
-_MARK_FAILED_FOR_GOOD = (
-    update(_notifications)
-    .where(_notifications.c.id == bindparam("notification_id"))
-    .values(
-        attempts=_notifications.c.attempts + 1,
-        last_error=bindparam("error"),
-        state=DeliveryState.FAILED.value,
+        state=bindparam("state"),
+        due_at=func.coalesce(
+            bindparam("retry_at", type_=_notifications.c.due_at.type), _notifications.c.due_at
+        ),
     )
 )
