@@ -1,45 +1,19 @@
 """A flash sale over real HTTP: many buyers at once race for fewer units than buyers."""
 
-import socket
 import threading
-import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
-import uvicorn
-from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from keranjang.commerce import order_tables as t
 from keranjang.commerce.db import ProductRow
-from tests.integration.conftest import System
+from tests.integration.conftest import System, serving
 from tests.integration.test_checkout import ADDRESS
 
 BUYERS = 30
 UNITS = 7
-
-
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """The app on a real socket (uvicorn in a thread), for as long as the block runs."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
 
 
 def test_second_buyer_cannot_take_the_last_item(system: System) -> None:
