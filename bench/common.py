@@ -47,9 +47,9 @@ class BenchError(Exception):
 # --------------------------------------------------------------------------------------------
 
 
-def all_processes() -> dict[int, tuple[str, float, float]]:
-    """{pid: (name, CPU seconds with its reaped children's, CPU seconds of its own)} for every
-    process on the machine."""
+def all_processes() -> dict[int, tuple[str, float, float, int]]:
+    """{pid: (name, CPU seconds with its reaped children's, CPU seconds of its own, parent pid)}
+    for every process on the machine."""
     found = {}
     with contextlib.suppress(OSError):
         for entry in os.scandir("/proc"):
@@ -64,9 +64,10 @@ def all_processes() -> dict[int, tuple[str, float, float]]:
                 # seen through the postmaster once they exit.
                 seconds = sum(int(x) for x in fields[11:15]) / CLK_TCK
                 own = sum(int(x) for x in fields[11:13]) / CLK_TCK
+                parent = int(fields[1])
             except (OSError, IndexError, ValueError):
                 continue
-            found[int(entry.name)] = (head.partition("(")[2], seconds, own)
+            found[int(entry.name)] = (head.partition("(")[2], seconds, own, parent)
     return found
 
 
@@ -122,7 +123,7 @@ def client_cpu_seconds() -> float:
 class CpuSnapshot:
     at: float
     client: float
-    processes: dict[int, tuple[str, float, float]]
+    processes: dict[int, tuple[str, float, float, int]]
     machine: dict[str, float] | None
     # PostgreSQL's process titles (which database a backend serves), read while they run.
     postgres_titles: dict[int, str]
@@ -173,15 +174,29 @@ def cpu_usage(
     def used(pid: int, own: bool = False) -> float:
         # A process that started in the window counts in full; one that ended counts through
         # its parent's reaped-children time (see all_processes), unless `own`.
-        _, total_after, own_after = b.processes[pid]
-        _, total_before, own_before = a.processes.get(pid, ("", 0.0, 0.0))
+        _, total_after, own_after, _ = b.processes[pid]
+        _, total_before, own_before, _ = a.processes.get(pid, ("", 0.0, 0.0, 0))
         return own_after - own_before if own else total_after - total_before
+
+    def tree(pid: int) -> list[int]:
+        """The process and its live descendants (a server's worker processes, say)."""
+        found, todo = [pid], [pid]
+        while todo:
+            parent = todo.pop()
+            kids = [p for p, (*_, ppid) in b.processes.items() if ppid == parent]
+            found += kids
+            todo += kids
+        return found
 
     out: dict[str, Any] = {"client_cores": round((b.client - a.client) / wall, 3)}
     ours = {os.getpid()}
     for name, pid in server_pids.items():
-        ours.add(pid)
-        out[f"{name}_cores"] = round(used(pid) / wall, 3) if pid in b.processes else None
+        if pid not in b.processes:
+            out[f"{name}_cores"] = None
+            continue
+        served_by = tree(pid)
+        ours.update(served_by)
+        out[f"{name}_cores"] = round(sum(used(p) for p in served_by) / wall, 3)
     if with_postgres:
         pg = [pid for pid, (comm, *_) in b.processes.items() if comm == "postgres"]
         if pg_databases:
@@ -306,14 +321,16 @@ def tail(path: Path, lines: int = 30) -> str:
         return ""
 
 
-def start_service(name: str, env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+def start_service(
+    name: str, env: dict[str, str], log_path: Path, *options: str
+) -> subprocess.Popen[bytes]:
     """`python -m keranjang serve NAME` with the project's own Python, in its own process group
     (so `stop_process` can end whatever it leaves behind), output to `log_path`. It runs in the
     log's folder: `keranjang` comes from the installed package (or PYTHONPATH), never from
     whatever folder the benchmark was started in, and nothing lands in that folder."""
     with open(log_path, "wb") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "keranjang", "serve", name],
+            [sys.executable, "-m", "keranjang", "serve", name, *options],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,

@@ -6,6 +6,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from enum import StrEnum
@@ -42,19 +43,36 @@ DataDir = Annotated[
 ]
 
 
-def build_app(name: ServiceName) -> "FastAPI":
+def build_app(name: ServiceName, migrate: bool = True) -> "FastAPI":
     """Import only the part being served, so one process never holds both parts."""
     if name is ServiceName.social:
         from keranjang.social.app import create_app as social_app
 
-        return social_app()
+        return social_app(migrate=migrate)
     if name is ServiceName.payments:
         from keranjang.payments.simulator.app import create_app as payments_app
 
-        return payments_app()
+        return payments_app(migrate=migrate)
     from keranjang.commerce.app import create_app as commerce_app
 
-    return commerce_app()
+    return commerce_app(migrate=migrate)
+
+
+SERVED = "KERANJANG_SERVED_SERVICE"
+
+
+def _log_level(name: ServiceName) -> str:
+    return os.environ.get(f"KERANJANG_{name.value.upper()}_LOG_LEVEL", "WARNING")
+
+
+def worker_app() -> "FastAPI":
+    """The app of one worker process of `serve --workers N` (uvicorn's factory): the parent has
+    migrated the database already, and passes the service's name in the environment."""
+    from keranjang.infra.observability import configure_logging
+
+    name = ServiceName(os.environ[SERVED])
+    configure_logging(_log_level(name))
+    return build_app(name, migrate=False)
 
 
 @app.command()
@@ -62,26 +80,56 @@ def serve(
     name: Annotated[ServiceName, typer.Argument(help="Which service to run.")],
     host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to bind.")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Processes serving the port (more than 1 needs PostgreSQL); periodic jobs run "
+            "in one of them at a time.",
+        ),
+    ] = 1,
 ) -> None:
     """Run one service; settings come from KERANJANG_<SERVICE>_* environment variables."""
     import uvicorn
 
-    from keranjang.infra.observability import configure_logging
+    from keranjang.infra.observability import MULTIPROCESS_DIR, configure_logging
 
-    prefix = f"KERANJANG_{name.value.upper()}_"
-    configure_logging(os.environ.get(prefix + "LOG_LEVEL", "WARNING"))
-    web = build_app(name)
+    configure_logging(_log_level(name))
+    web = build_app(name)  # checks the settings and migrates the database, once
     settings = web.state.settings
-    uvicorn.run(
-        web,
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
+    served: dict[str, object] = {
+        "host": host or settings.host,
+        "port": port or settings.port,
+        "log_level": settings.log_level.lower(),
+        "access_log": False,
         # Served directly, not behind a proxy: trust no forwarded headers.
-        proxy_headers=False,
-        server_header=False,
-    )
+        "proxy_headers": False,
+        "server_header": False,
+    }
+    if workers == 1:
+        uvicorn.run(web, **served)  # type: ignore[arg-type]
+        return
+    engine = web.state.engine
+    if engine.dialect.name != "postgresql":
+        console.print(
+            f"[red]--workers {workers} needs PostgreSQL[/red]: SQLite takes one writer at a "
+            f"time. Set KERANJANG_{name.value.upper()}_DATABASE_URL to a PostgreSQL database, or "
+            "serve with one worker."
+        )
+        raise typer.Exit(2)
+    engine.dispose()
+    del web
+    with tempfile.TemporaryDirectory(prefix=f"keranjang-{name.value}-metrics-") as metrics:
+        # Each worker counts its requests in files here; /metrics adds them all up.
+        os.environ[MULTIPROCESS_DIR] = metrics
+        os.environ[SERVED] = name.value
+        uvicorn.run(
+            "keranjang.cli:worker_app",
+            factory=True,
+            workers=workers,
+            **served,  # type: ignore[arg-type]
+        )
 
 
 def operator_token(data_dir: Path) -> str:

@@ -134,7 +134,7 @@ class System:
 
 
 @contextlib.contextmanager
-def postgres_system(workdir: Path, admin_url: str) -> Iterator[System]:
+def postgres_system(workdir: Path, admin_url: str, commerce_workers: int = 1) -> Iterator[System]:
     """`keranjang serve payments|commerce` on fresh databases, wired like `keranjang up`; a
     pgbench database and an empty commerce database (for the statement count) beside them."""
     data_dir = workdir / "data"
@@ -172,7 +172,8 @@ def postgres_system(workdir: Path, admin_url: str) -> Iterator[System]:
         procs = {}
         try:
             for name in ("payments", "commerce"):
-                procs[name] = start_service(name, env, logs[name])
+                options = ("--workers", str(commerce_workers)) if name == "commerce" else ()
+                procs[name] = start_service(name, env, logs[name], *options)
             try:
                 wait_healthy([payments, commerce], list(procs.values()), timeout=60)
             except BenchError as exc:
@@ -1101,6 +1102,7 @@ def print_report(result: dict[str, Any], show_sql: bool) -> None:
     print(
         f"Keranjang checkout benchmark  {result['timestamp']}  database=postgresql  "
         f"client={result['client']}  buyers={result['connections']}  "
+        f"commerce workers={result.get('commerce_workers', 1)}  "
         f"window={result['seconds']:g}s after {result['warmup']:g}s warm-up  "
         f"rounds={len(result['rounds'])}  cores={result['machine']['cpu_count']}  "
         f"pgbench scale={result['pgbench']['scale']}  "
@@ -1250,6 +1252,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="PostgreSQL maintenance database URL used to create and drop the bench databases "
         f"(default: $KERANJANG_BENCH_PG_URL or {DEFAULT_PG_URL})",
     )
+    p.add_argument(
+        "--commerce-workers",
+        type=int,
+        default=1,
+        help="processes serving commerce (`keranjang serve commerce --workers N`) (1)",
+    )
     p.add_argument("--show-sql", action="store_true", help="list the statements of one checkout")
     p.add_argument("--no-uvloop", action="store_true", help="client on asyncio's default loop")
     p.add_argument(
@@ -1260,6 +1268,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--profile-out", help="folder to keep py-spy's collapsed stacks in")
     p.add_argument("--results-dir", default=str(RESULTS_DIR), help="where the JSON goes")
     args = p.parse_args(argv)
+    if not 1 <= args.commerce_workers <= 64:
+        p.error("--commerce-workers must be from 1 to 64")
     if args.connections < 1 or args.rounds < 1 or args.seconds < 3 or args.warmup < 0:
         p.error("--connections and --rounds must be ≥ 1, --seconds ≥ 3, --warmup ≥ 0")
     if args.pool_rate <= 0:
@@ -1299,7 +1309,7 @@ def main(argv: list[str] | None = None) -> int:
             pgbench = pgbench_binary(args.pgbench)
             print("Starting commerce and the payment simulator on PostgreSQL ...", flush=True)
             started = time.monotonic()
-            with postgres_system(Path(workdir), args.pg_url) as system:
+            with postgres_system(Path(workdir), args.pg_url, args.commerce_workers) as system:
                 print(
                     f"  up in {time.monotonic() - started:.1f}s: commerce {system.commerce_url}, "
                     f"payments {system.payments_url}",
@@ -1343,6 +1353,7 @@ def main(argv: list[str] | None = None) -> int:
         "database": "postgresql",
         "client": client + (" + uvloop" if loop_factory else ""),
         "connections": args.connections,
+        "commerce_workers": args.commerce_workers,
         "seconds": args.seconds,
         "warmup": args.warmup,
         "products": len(shop.products),

@@ -1,6 +1,7 @@
 """Health, Prometheus metrics and structured logs, the same for every service."""
 
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -14,7 +15,12 @@ from prometheus_client import (
     Counter,
     Histogram,
     generate_latest,
+    multiprocess,
 )
+
+# Set (by `keranjang serve --workers N`) when several processes serve one service: each worker
+# keeps its counts in files in this folder, and /metrics reports the sum over all of them.
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -102,6 +108,10 @@ def install(app: FastAPI, service: str, ready: Callable[[], Awaitable[None]]) ->
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
     def prometheus() -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        registry = metrics.registry
+        if os.environ.get(MULTIPROCESS_DIR):
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return metrics

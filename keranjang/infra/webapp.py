@@ -8,6 +8,7 @@ from sqlalchemy import Engine, text
 
 from keranjang import __version__
 from keranjang.infra import observability, runtime
+from keranjang.infra.leadership import JobLeader
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ def service_app(shell: ServiceShell, *routers: APIRouter) -> FastAPI:
         title=shell.title,
         version=__version__,
         description=shell.description,
-        lifespan=runtime.lifespan(shell.jobs),
+        lifespan=runtime.lifespan(shell.jobs, JobLeader(shell.engine, shell.name)),
     )
     app.state.settings = shell.settings
     app.state.service = shell.service
