@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.commerce import domain
 from keranjang.commerce import order_tables as t
-from keranjang.commerce.orders import OrderStatus
+from keranjang.commerce.orders import OrderChanged, OrderStatus
 from keranjang.commerce.refunding import RefundAsk, RefundService
 from keranjang.commerce.settlement import refund_in_flight
 from keranjang.infra.clock import Clock
@@ -58,9 +58,6 @@ class FulfilmentService:
     def ship(self, merchant_id: int, order_id: int, tracking_number: str) -> View:
         if not TRACKING.match(tracking_number):
             raise domain.Invalid("tracking_number must be 6 to 64 letters, digits or '-'")
-        with self.sessions() as s:
-            if refund_in_flight(s, order_id):
-                raise domain.Conflict("a refund of this order is still at the payment partner")
         return self._merchant_move(merchant_id, order_id, OrderStatus.SHIPPED, "", tracking_number)
 
     def deliver(self, merchant_id: int, order_id: int) -> View:
@@ -68,21 +65,29 @@ class FulfilmentService:
 
     def merchant_cancel(self, merchant_id: int, order_id: int, reason: str) -> View:
         """Cancel an order; a paid one is refunded in full through the partner first, and is
-        cancelled once the money is back with the buyer."""
+        cancelled once the money is back with the buyer. An unpaid order is cancelled only if it
+        is still unpaid when the cancel commits: paid meanwhile, it takes the refund's way."""
         if not reason.strip():
             raise domain.Invalid("say why the order is cancelled: the buyer reads the reason")
-        with self.sessions() as s:
-            paid = _owned(s, order_id, merchant_id=merchant_id).status == OrderStatus.PAID.value
-        if paid and self.refunds is not None:
-            ask = RefundAsk(
-                order_id,
-                f"merchant:{merchant_id}",
-                reason.strip(),
-                then_status=OrderStatus.CANCELLED,
-            )
-            self.refunds.refund(ask, merchant_id)
-            return self.merchant_order(merchant_id, order_id)
-        return self._merchant_move(merchant_id, order_id, OrderStatus.CANCELLED, reason.strip())
+        for _ in range(2):
+            with self.sessions() as s:
+                status = OrderStatus(_owned(s, order_id, merchant_id=merchant_id).status)
+            if status == OrderStatus.PAID and self.refunds is not None:
+                ask = RefundAsk(
+                    order_id,
+                    f"merchant:{merchant_id}",
+                    reason.strip(),
+                    then_status=OrderStatus.CANCELLED,
+                )
+                self.refunds.refund(ask, merchant_id)
+                return self.merchant_order(merchant_id, order_id)
+            try:
+                return self._merchant_move(
+                    merchant_id, order_id, OrderStatus.CANCELLED, reason.strip(), expected=status
+                )
+            except OrderChanged:
+                continue  # paid (or moved) while deciding: decide again on what it is now
+        raise OrderChanged("the order changed while it was being cancelled; reload it and retry")
 
     def _merchant_move(
         self,
@@ -91,9 +96,18 @@ class FulfilmentService:
         target: OrderStatus,
         reason: str,
         tracking: str | None = None,
+        expected: OrderStatus | None = None,
     ) -> View:
+        """Move the merchant's order, locked for the transaction: a refund reserved meanwhile
+        waits for it, and one still at the partner keeps the goods from shipping."""
         with transaction(self.sessions) as s:
-            order = _owned(s, order_id, merchant_id=merchant_id)
+            order = _owned(s, order_id, merchant_id=merchant_id, lock=True)
+            if expected is not None and order.status != expected.value:
+                raise OrderChanged(
+                    f"order {order.number} is {order.status} now, not {expected.value}"
+                )
+            if target == OrderStatus.SHIPPED and refund_in_flight(s, order.id):
+                raise domain.Conflict("a refund of this order is still at the payment partner")
             t.move_order(s, order, target, f"merchant:{merchant_id}", reason, self.clock.now())
             if tracking is not None:
                 order.tracking_number = tracking
@@ -129,10 +143,17 @@ class FulfilmentService:
 
 
 def _owned(
-    s: Session, order_id: int, *, merchant_id: int | None = None, buyer_id: int | None = None
+    s: Session,
+    order_id: int,
+    *,
+    merchant_id: int | None = None,
+    buyer_id: int | None = None,
+    lock: bool = False,
 ) -> t.OrderRow:
-    """The order, if it belongs to this merchant or buyer; someone else's order is not found."""
-    order = s.get(t.OrderRow, order_id)
+    """The order, if it belongs to this merchant or buyer; someone else's order is not found.
+    With `lock`, the row is locked until the transaction ends (PostgreSQL; SQLite has one
+    writer at a time)."""
+    order = s.get(t.OrderRow, order_id, with_for_update=lock or None)
     mine = order is not None and (
         order.merchant_id == merchant_id if merchant_id is not None else order.buyer_id == buyer_id
     )

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from keranjang.commerce import domain, ledger, orders
 from keranjang.commerce import money_tables as money
 from keranjang.commerce import order_tables as t
-from keranjang.commerce.orders import OrderStatus
+from keranjang.commerce.orders import OrderChanged, OrderStatus
 from keranjang.commerce.paying import partner_order_id
 from keranjang.commerce.settlement import settled_refunds, settled_split
 from keranjang.infra.clock import Clock
@@ -130,6 +130,12 @@ class RefundService:
         with transaction(self.sessions) as s:
             order = _order(s, ask.order_id, merchant_id, lock=True)
             self._check_refundable(order)
+            if ask.then_status == OrderStatus.CANCELLED and order.status != OrderStatus.PAID.value:
+                # Shipped since the cancel was asked for: the goods are on their way.
+                raise OrderChanged(
+                    f"order {order.number} is {order.status} now: only a paid order not yet "
+                    "shipped can be cancelled; refund what comes back instead"
+                )
             lines = s.scalars(select(t.OrderLineRow).where(t.OrderLineRow.order_id == order.id))
             by_product = {line.product_id: line for line in lines}
             quantities = _quantities(ask, by_product)

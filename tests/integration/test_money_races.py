@@ -148,3 +148,58 @@ def test_two_attempts_paid_at_once_book_one_payment_and_return_the_other(
     assert -balances["escrow"] == order["total_idr"]
     assert -balances["stray_payments"] == order["total_idr"]
     assert status(shop.system, order["id"]) == "paid"
+
+
+def test_a_merchant_cancel_racing_the_payment_refunds_the_buyer(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The merchant cancels an order it saw unpaid; the buyer's payment lands before the cancel
+    commits. The order must not end cancelled with the money kept: it is refunded, then
+    cancelled."""
+    order = unpaid_order(shop)
+    fulfilment = shop.system.commerce.app.state.fulfilment  # type: ignore[attr-defined]
+    move = fulfilment._merchant_move
+    landed: list[bool] = []
+
+    def payment_lands_first(*args: Any, **kw: Any) -> Any:
+        if not landed:
+            landed.append(True)
+            pay_at_partner(shop, order)
+            shop.deliver()
+            assert status(shop.system, order["id"]) == "paid"
+        return move(*args, **kw)
+
+    monkeypatch.setattr(fulfilment, "_merchant_move", payment_lands_first)
+    r = shop.seller(f"{order['id']}/cancel", reason="Stok habis")
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "cancelled"
+    with Session(shop.system.commerce_engine) as s:
+        refunds = s.execute(select(money.RefundRow.amount_idr, money.RefundRow.status)).all()
+    assert refunds == [(order["total_idr"], "succeeded")]
+    assert shop.balances().get("escrow", 0) == 0  # nothing kept from the buyer
+    assert shop.partner.partner.status(order["number"]).status.value == "refunded"
+
+
+def test_a_shipment_landing_before_the_cancel_is_reserved_stops_the_cancel(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The merchant cancels a paid order while the same order is being shipped; the shipment
+    commits first. A cancel cannot become a refund of goods on their way: it is refused, and
+    the order stays shipped with the money in escrow."""
+    order = shop.paid_order()
+    refunds = shop.system.commerce.app.state.refunds  # type: ignore[attr-defined]
+    fulfilment = shop.system.commerce.app.state.fulfilment  # type: ignore[attr-defined]
+    reserve = refunds._reserve
+
+    def shipped_first(*args: Any, **kw: Any) -> Any:
+        fulfilment.ship(shop.m, order["id"], "JNE-12345678")
+        return reserve(*args, **kw)
+
+    monkeypatch.setattr(refunds, "_reserve", shipped_first)
+    r = shop.seller(f"{order['id']}/cancel", reason="Stok habis")
+    assert r.status_code == 409, r.text
+    assert "shipped" in r.json()["detail"]
+    assert status(shop.system, order["id"]) == "shipped"
+    with Session(shop.system.commerce_engine) as s:
+        assert s.scalars(select(money.RefundRow)).all() == []
+    assert -shop.balances()["escrow"] == order["total_idr"]
