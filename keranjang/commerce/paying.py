@@ -4,7 +4,7 @@ partner's verified notifications into order transitions, each exactly once."""
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy import insert, select, update
@@ -35,7 +35,24 @@ View = dict[str, object]
 ENDED = frozenset(
     {PaymentStatus.EXPIRED.value, PaymentStatus.FAILED.value, PaymentStatus.CANCELLED.value}
 )
+# A payment in one of these states took the buyer's money: an order it paid shows it.
+MONEY_IN = frozenset(
+    {
+        PaymentStatus.PAID.value,
+        PaymentStatus.PARTIALLY_REFUNDED.value,
+        PaymentStatus.REFUNDED.value,
+    }
+)
+# Orders paid and not ended: asking for their payment again shows the payment that paid them.
+PAID_ORDERS = frozenset(
+    s.value
+    for s in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
+)
 MAX_ATTEMPTS = 5
+# A partner counts a payment's lifetime from when the request reaches it, by its own clock (the
+# Xendit adapter from its clock a moment after ours): this much of the hold is kept back for the
+# trip and for clocks that disagree, so the payment ends before the order's hold does.
+PARTNER_LEEWAY = timedelta(seconds=30)
 REPLACED_COLUMNS = (
     "attempt",
     "partner",
@@ -50,6 +67,34 @@ REPLACED_COLUMNS = (
 
 class PaymentUnavailable(domain.CommerceError):
     status = 503
+
+
+class PaymentTooLate(domain.Conflict):
+    """The order's stock hold ends too soon for a payment: none is created at the partner."""
+
+
+def payment_lifetime(number: str, hold_expires_at: datetime, now: datetime) -> timedelta:
+    """How long a payment started `now` may stay payable: until the order's hold ends (when
+    commerce expires the order and puts its stock back), less `PARTNER_LEEWAY`, rounded down to
+    whole minutes. Raises `PaymentTooLate` when that is less than a minute.
+
+    Whole minutes are what every adapter can say exactly: the simulator and Midtrans' Core API
+    take `custom_expiry` in minutes from the transaction's creation (Midtrans accepts 20 s to
+    180 days, the simulator 1 minute to 7 days); Midtrans Snap an `expiry` of minutes from a
+    `start_time` the adapter sets to its clock cut to the second; Xendit a payment request's
+    absolute `expires_at` (the adapter's clock plus the lifetime) or an invoice's
+    `invoice_duration` in seconds. The adapters round a part minute up, so a whole one passes
+    unchanged. Not checked against the partners themselves: Xendit's shortest accepted expiry
+    for a virtual account or QR code (none found in its documentation), and whether Midtrans
+    still lets a buyer pay on a Snap page (its own `page_expiry`, not sent) once the
+    transaction's `expiry` has passed."""
+    minutes = (hold_expires_at - now - PARTNER_LEEWAY) // timedelta(minutes=1)
+    if minutes < 1:
+        raise PaymentTooLate(
+            f"order {number} can no longer be paid: its stock is held only until "
+            f"{hold_expires_at.isoformat()}, too soon for a payment"
+        )
+    return timedelta(minutes=minutes)
 
 
 class PayingService:
@@ -70,17 +115,37 @@ class PayingService:
 
     def start(self, buyer_id: int, order_id: int, method: PaymentMethod) -> View:
         """The payment of the buyer's unpaid order; asking again returns the same payment. A
-        payment the partner cancelled, expired or failed is replaced by a new attempt."""
+        payment the partner cancelled, expired or failed is replaced by a new attempt, which
+        expires when the order's hold does. An order that ended unpaid, or whose hold has
+        (nearly) run out, gets no payment (409); a paid order answers the payment that paid it."""
         with self.sessions() as s:
             order = s.get(t.OrderRow, order_id)
             if order is None or order.buyer_id != buyer_id:
                 raise domain.NotFound(f"no order with id {order_id} in your account")
             existing = s.scalar(select(t.PaymentRow).where(t.PaymentRow.order_id == order_id))
-            if existing is not None and existing.status not in ENDED:
-                return _view(existing)
             if order.status != OrderStatus.AWAITING_PAYMENT.value:
-                raise domain.Conflict(f"order {order.number} is {order.status}: nothing to pay")
-            new = self._new_payment(order_id, order.number, order.total_idr, method)
+                if (
+                    existing is not None
+                    and existing.status in MONEY_IN
+                    and order.status in PAID_ORDERS
+                ):
+                    return _view(existing)  # what paid it: no new payment for a paid order
+                left = (
+                    "nothing is left to pay"
+                    if order.status in PAID_ORDERS
+                    else "it can no longer be paid"
+                )
+                raise domain.Conflict(f"order {order.number} is {order.status}: {left}")
+            if existing is not None and existing.status not in ENDED:
+                if self.clock.now() < order.hold_expires_at:
+                    return _view(existing)
+                raise PaymentTooLate(
+                    f"order {order.number} can no longer be paid: its stock was held only "
+                    f"until {order.hold_expires_at.isoformat()}"
+                )
+            new = self._new_payment(
+                order_id, order.number, order.total_idr, method, order.hold_expires_at
+            )
             replaced = None if existing is None else existing.attempt
         created, attempt = self._create(new, 1 if replaced is None else replaced + 1)
         return self._keep(order_id, created, attempt, replaced)
@@ -92,7 +157,8 @@ class PayingService:
         right after the orders commit (a network call never runs inside a transaction). A new
         checkout's orders have no payment yet, so each costs the partner call and one INSERT; a
         replayed checkout finds the payments it made before. When the partner cannot take one,
-        the order says so and stays payable later through `start`."""
+        the order says so and stays payable later through `start`; an order of a replayed
+        checkout that has ended since says why it has no payment."""
         paid_for = []
         for order in placed:
             try:
@@ -101,27 +167,40 @@ class PayingService:
                 else:
                     payment = self._first_payment(order, method)
                 paid_for.append(order | {"payment": payment})
-            except PaymentUnavailable as exc:
+            except (PaymentUnavailable, domain.Conflict) as exc:
                 paid_for.append(order | {"payment": None, "payment_error": str(exc)})
         return paid_for
 
     def _first_payment(self, order: View, method: PaymentMethod) -> View:
         order_id = int(str(order["id"]))
         total = int(str(order["total_idr"]))
+        hold = datetime.fromisoformat(str(order["hold_expires_at"]))  # in the answer: no query
         created, attempt = self._create(
-            self._new_payment(order_id, str(order["number"]), total, method), 1
+            self._new_payment(order_id, str(order["number"]), total, method, hold), 1
         )
         return self._keep(order_id, created, attempt, None)
 
     def _new_payment(
-        self, order_id: int, number: str, total_idr: int, method: PaymentMethod
+        self,
+        order_id: int,
+        number: str,
+        total_idr: int,
+        method: PaymentMethod,
+        hold_expires_at: datetime | None = None,
     ) -> NewPayment:
+        """The payment to ask the partner for, payable no longer than the order's stock is held
+        (raises `PaymentTooLate` when that is too soon). Without `hold_expires_at` the partner's
+        default lifetime applies (24 h for a virtual account): every use here passes it."""
+        lifetime = None
+        if hold_expires_at is not None:
+            lifetime = payment_lifetime(number, hold_expires_at, self.clock.now())
         return NewPayment(
             order_id=number,
             gross_amount=total_idr,
             method=method,
             description=f"Keranjang order {number}",
             finish_redirect_url=f"{self.finish_url}/orders/{order_id}",
+            expires_in=lifetime,
         )
 
     def _create(self, new: NewPayment, attempt: int) -> tuple[CreatedPayment, int]:

@@ -286,15 +286,17 @@ def test_a_second_attempt_paid_too_is_returned_to_the_buyer(
     assert status_of(system, order["id"]) == "paid"
 
 
-def test_a_payment_that_comes_after_the_order_expired_is_returned(
+def test_a_payment_whose_news_comes_after_the_order_expired_is_returned(
     system: System, partner: SimulatorHarness
 ) -> None:
+    """Paid in time at the partner, but its news reaches commerce after the hold expired the
+    order (the partner itself refuses a payment past the hold: test_payment_lifetime.py)."""
     order, auth = unpaid_order(system)
     payment = start_payment(system, order, auth)
+    pay_on_partner_page(partner, payment)
     system.clock.advance(minutes=31)
     buying = system.commerce.app.state.buying  # type: ignore[attr-defined]
     assert buying.release_expired_holds() == 1
-    pay_on_partner_page(partner, payment)
     outcomes = [outcome for _, outcome in deliver(system, partner)]
     assert any(o.startswith("stray: order is already expired") for o in outcomes), outcomes
     assert status_of(system, order["id"]) == "expired"
