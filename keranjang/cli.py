@@ -340,9 +340,10 @@ def log_to_stderr(level: str) -> None:
 
 def print_reconciliation(report: "Report") -> None:
     console.print(
-        f"Checked {report.checked} payments: {report.settled} paid now, {report.recorded} ended "
+        f"Checked {report.checked} payments: {report.settled} missed payments applied (orders "
+        f"paid, or second payments owed back), {report.recorded} ended "
         f"payments recorded, {report.refunds_settled} refunds settled, "
-        f"{report.unreachable} not answered by the partner."
+        f"{report.unreachable} orders not answered for by the partner."
     )
     if not report.disagreements:
         console.print("[green]Commerce and the partner agree.[/green]")

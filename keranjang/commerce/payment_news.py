@@ -3,6 +3,7 @@ a payment marks the order paid (ledger entry, invoice); a second payment of an o
 paid or ended is booked as owed back and its refund queued; a payment's status only moves
 forward. And how the partner names a payment attempt (`<number>` or `<number>-<attempt>`)."""
 
+import json
 import secrets
 from datetime import datetime
 
@@ -44,7 +45,7 @@ def apply(s: Session, event: PaymentEvent, partner: str, now: datetime) -> str:
     actor = "partner:" + event.partner_transaction_id[:30]
     t.move_order(s, order, OrderStatus.PAID, actor, "", now)
     money.post(s, ledger.payment(order.id, order.number, partner, event.gross_amount, fee), now)
-    _paid_by(s, order, payment, event, attempt, now)
+    _paid_by(s, order, payment, event, attempt, partner, now)
     s.flush()
     t.issue_invoice(s, order, now)
     return "order paid"
@@ -56,12 +57,28 @@ def _paid_by(
     payment: t.PaymentRow | None,
     event: PaymentEvent,
     attempt: int,
+    partner: str,
     now: datetime,
 ) -> None:
     """The order's payment row names the attempt and transaction that paid it (an older attempt,
-    or a hosted page's transaction id known only now), so refunds reach the money."""
+    or a hosted page's transaction id known only now), so refunds reach the money.
+
+    An order paid while it has no payment row (commerce stopped after the partner created the
+    payment and before storing it, or `start` has not stored its own yet) gets one now, made
+    from the event. So every order paid from here on has a row naming the transaction that
+    paid it, and `_paid_before` tells later news of that transaction under another dedupe key
+    (a card's capture then settlement, Xendit's PAID then SETTLED) from a second payment,
+    instead of returning the buyer's only payment. A row `PayingService` stores afterwards
+    loses to this one on the order's unique key (it then answers this one)."""
     if payment is None:
-        return
+        payment = t.PaymentRow(
+            order_id=order.id,
+            partner=partner,
+            method="",
+            instructions=json.dumps(NO_INSTRUCTIONS),
+            created_at=now,
+        )
+        s.add(payment)
     payment.attempt, payment.partner_transaction_id = attempt, event.partner_transaction_id
     payment.status, payment.amount_idr, payment.updated_at = (
         event.status.value,
@@ -72,10 +89,16 @@ def _paid_by(
         payment.method = event.method.value
 
 
+# What a payment row made from a paid event says of how to pay: nothing, it is paid.
+NO_INSTRUCTIONS = {"redirect_url": None, "virtual_account": None, "qris": None, "expires_at": None}
+
+
 def _paid_before(
     s: Session, order: t.OrderRow, payment: t.PaymentRow | None, event: PaymentEvent
 ) -> bool:
-    """Whether this is news of the payment that paid the order (not a second payment)."""
+    """Whether this is news of the payment that paid the order (not a second payment): the
+    order's payment is booked and its row names this transaction (`_paid_by` makes sure a paid
+    order has that row)."""
     paid = money.posted(s, f"payment:{order.id}")
     return (
         paid

@@ -1,15 +1,20 @@
 """Reconciliation: commerce's payments compared with what the payment partner says about them.
 
 Notifications get lost, arrive late, or come while commerce is down; refunds can be left at the
-partner unanswered. A run closes those gaps and reports the rest:
+partner unanswered. A run closes those gaps and reports the rest. It looks at every payment
+attempt the partner holds for an order, not only the one commerce stored: an attempt commerce
+never stored (it stopped after the partner made it, or lost a race between two `start`s) can be
+paid too.
 
-- an unpaid order the partner says is paid (same transaction, same amount) is paid through the
-  notification's own code path, under the notification's dedupe key;
+- an unpaid order the partner says is paid (same amount) is paid through the notification's own
+  code path, under the notification's dedupe key, whichever attempt was paid;
+- another attempt paid for an order already paid or ended is booked as owed back to the buyer
+  and refunded, as its notification would have been;
 - a payment the partner says expired, failed or was cancelled is recorded;
 - refunds still `requested` are asked for again, with their keys;
 - everything else that disagrees is reported and left alone, for an operator: commerce paid but
   the partner not, amounts that differ, refunded sums that differ, money taken for an order
-  commerce has ended, payments the partner does not know.
+  commerce has ended, payments the partner does not know, more attempts than commerce makes.
 
 Status lookups run outside any transaction; each change is its own transaction (PayingService).
 """
@@ -26,7 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from keranjang.commerce import money_tables as money
 from keranjang.commerce import order_tables as t
 from keranjang.commerce.orders import OrderStatus
-from keranjang.commerce.paying import ENDED, PayingService, partner_order_id
+from keranjang.commerce.paying import ENDED, MAX_ATTEMPTS, PayingService, partner_order_id
 from keranjang.commerce.refunding import REQUESTED, RefundService
 from keranjang.infra.clock import Clock
 from keranjang.payments import (
@@ -55,6 +60,11 @@ COLLECTED = frozenset(
 )
 ENDED_ORDERS = frozenset({OrderStatus.CANCELLED.value, OrderStatus.EXPIRED.value})
 AWAITING = OrderStatus.AWAITING_PAYMENT.value
+# The attempt ids a partner holds for an order are 1..N with no gap (`PayingService._create`
+# takes the next only when the partner refuses one as a duplicate), N at most MAX_ATTEMPTS past
+# the stored attempt. They are looked up until the partner does not know one, and never past
+# stored + MAX_ATTEMPTS + this margin: a partner claiming every id cannot keep a run going.
+ATTEMPTS_MARGIN = 2
 
 
 @dataclass(frozen=True)
@@ -66,8 +76,11 @@ class Disagreement:
 
 @dataclass
 class Report:
-    """`checked`: payments the partner answered for; `settled`: unpaid orders paid now;
-    `recorded`: ended payments recorded; `unreachable`: payments the partner did not answer for."""
+    """`checked`: payments looked at: every attempt the partner holds for an order (stored by
+    commerce or not), and an order's stored payment the partner does not know; `settled`: missed
+    payments applied now (an unpaid order paid, or another payment booked as owed back);
+    `recorded`: ended payments recorded; `unreachable`: orders the partner did not answer for
+    (nothing of theirs is changed)."""
 
     checked: int = 0
     settled: int = 0
@@ -130,6 +143,23 @@ def judge(ours: Ours, theirs: PaymentEvent) -> tuple[str, str | None]:
     return LEAVE, None
 
 
+def judge_other(ours: Ours, theirs: PaymentEvent, returned: int) -> tuple[str, str | None]:
+    """As `judge`, for an attempt of the order other than the one commerce stored. Only money it
+    took matters: paid, it is applied as its notification (it pays the unpaid order, or is owed
+    back); refunded, the partner must have returned what commerce returned of it (`returned`).
+    One never paid, or ended, needs nothing: the order's own payment is elsewhere."""
+    if theirs.status not in TAKEN:
+        return LEAVE, None
+    said = f"another attempt {theirs.order_id}, {_said(theirs)}"
+    if theirs.gross_amount != ours.total_idr:
+        return LEAVE, f"{said}: the amounts differ"
+    if theirs.is_paid:
+        return SETTLE, None
+    if not ours.refund_in_flight and theirs.refunded_amount != returned:
+        return LEAVE, f"{said}: the refunded sums differ"
+    return LEAVE, None
+
+
 def _said(theirs: PaymentEvent) -> str:
     refunded = f", Rp{theirs.refunded_amount} refunded" if theirs.refunded_amount else ""
     return f"{theirs.status.value}, Rp{theirs.gross_amount}{refunded}"
@@ -180,18 +210,49 @@ class ReconciliationService:
         return self.run(RECENT)
 
     def _check(self, ours: Ours, report: Report) -> None:
+        """Reconcile one order: its stored payment first, then its other attempts, oldest first.
+        Nothing is applied unless the partner answered for every attempt."""
         try:
-            theirs = self.partner.status(partner_order_id(ours.number, ours.attempt))
-        except UnknownPayment:
-            report.checked += 1
-            self._disagree(report, ours, f"no payment {ours.transaction_id}")
-            return
+            held, beyond = self._attempts(ours)
         except PaymentError as exc:
             report.unreachable += 1
             log.warning("reconciliation_unreachable", order=ours.number, error=str(exc))
             return
-        report.checked += 1
-        action, disagreement = judge(ours, theirs)
+        report.checked += len(held)
+        theirs = held.get(ours.attempt)
+        if theirs is None:
+            report.checked += 1
+            self._disagree(report, ours, f"no payment {ours.transaction_id}")
+        else:
+            self._act(ours, theirs, judge(ours, theirs), report)
+        for attempt, other in sorted(held.items()):
+            if attempt != ours.attempt:
+                returned = self._returned(ours, other) if other.refunded_amount else 0
+                self._act(ours, other, judge_other(ours, other, returned), report)
+        if beyond:
+            last = partner_order_id(ours.number, max(held))
+            self._disagree(
+                report,
+                ours,
+                f"holds payments up to {last} and beyond: more attempts than commerce makes",
+            )
+
+    def _attempts(self, ours: Ours) -> tuple[dict[int, PaymentEvent], bool]:
+        """What the partner says of each attempt it holds for the order (ids 1, 2, … until one
+        it does not know), and whether it still knew the last id looked up. Raises
+        `PaymentError` (not `UnknownPayment`) when it does not answer."""
+        held: dict[int, PaymentEvent] = {}
+        for attempt in range(1, ours.attempt + MAX_ATTEMPTS + ATTEMPTS_MARGIN + 1):
+            try:
+                held[attempt] = self.partner.status(partner_order_id(ours.number, attempt))
+            except UnknownPayment:
+                return held, False
+        return held, True
+
+    def _act(
+        self, ours: Ours, theirs: PaymentEvent, verdict: tuple[str, str | None], report: Report
+    ) -> None:
+        action, disagreement = verdict
         if disagreement is not None:
             self._disagree(report, ours, disagreement)
         elif action == SETTLE:
@@ -199,6 +260,22 @@ class ReconciliationService:
             report.settled += outcome == "order paid" or outcome.startswith("stray")
         elif action == RECORD:
             report.recorded += self.paying.apply_status(theirs).startswith("recorded")
+
+    def _returned(self, ours: Ours, theirs: PaymentEvent) -> int:
+        """What commerce returned to the buyer of a second payment under this attempt's id."""
+        r, o = money.RefundRow, t.OrderRow
+        with self.sessions() as s:
+            returned = s.scalar(
+                select(func.coalesce(func.sum(r.amount_idr), 0))
+                .join(o, o.id == r.order_id)
+                .where(
+                    o.number == ours.number,
+                    r.stage == "stray",
+                    r.status == "succeeded",
+                    r.partner_order_id == theirs.order_id,
+                )
+            )
+        return int(returned or 0)
 
     def _unreturned(self, report: Report) -> None:
         """Second payments the partner refused to refund: the buyer is still owed them."""
