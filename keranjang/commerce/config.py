@@ -23,7 +23,9 @@ class CommerceSettings(ServiceSettings):
     attribution_window_days: int = 7
     # Flat shipping cost per merchant in an order, and how long stock waits for payment.
     shipping_idr: int = 15_000
-    hold_minutes: int = 30
+    # At least 2 minutes (a payment needs a whole minute, less the leeway for the partner), at
+    # most 7 days (the longest payment the partners and the simulator take).
+    hold_minutes: int = Field(default=30, ge=2, le=7 * 24 * 60)
     # The payment partner: the local simulator (default), Midtrans or Xendit.
     payments_partner: Literal["simulator", "midtrans", "xendit"] = "simulator"
     # The simulator's address and commerce's server key with it (default: the data folder's).

@@ -4,7 +4,7 @@ partner's verified notifications into order transitions, each exactly once."""
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import structlog
 from sqlalchemy import insert, select, update
@@ -137,7 +137,9 @@ class PayingService:
                 )
                 raise domain.Conflict(f"order {order.number} is {order.status}: {left}")
             if existing is not None and existing.status not in ENDED:
-                if self.clock.now() < order.hold_expires_at:
+                # Payable until the hold ends, or the payment itself does (a little before).
+                ends = min(order.hold_expires_at, _payment_ends(existing) or order.hold_expires_at)
+                if self.clock.now() < ends:
                     return _view(existing)
                 raise PaymentTooLate(
                     f"order {order.number} can no longer be paid: its stock was held only "
@@ -384,6 +386,15 @@ def _payment_row(
         created_at=now,
         updated_at=now,
     )
+
+
+def _payment_ends(row: t.PaymentRow) -> datetime | None:
+    """When the partner said the payment stops being payable, if it said."""
+    ends = json.loads(row.instructions).get("expires_at")
+    if not ends:
+        return None
+    at = datetime.fromisoformat(ends)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def _view(row: t.PaymentRow) -> View:

@@ -60,10 +60,11 @@ COLLECTED = frozenset(
 )
 ENDED_ORDERS = frozenset({OrderStatus.CANCELLED.value, OrderStatus.EXPIRED.value})
 AWAITING = OrderStatus.AWAITING_PAYMENT.value
-# The attempt ids a partner holds for an order are 1..N with no gap (`PayingService._create`
-# takes the next only when the partner refuses one as a duplicate), N at most MAX_ATTEMPTS past
-# the stored attempt. They are looked up until the partner does not know one, and never past
-# stored + MAX_ATTEMPTS + this margin: a partner claiming every id cannot keep a run going.
+# The attempt ids a partner holds for an order are 1..N (`PayingService._create` takes the next
+# only when the partner refuses one as a duplicate), N at most MAX_ATTEMPTS past the stored
+# attempt; its status API may not know some of them (an unopened Snap payment). They are looked
+# up to the stored attempt, then until one is unknown, and never past stored + MAX_ATTEMPTS +
+# this margin: a partner claiming every id cannot keep a run going.
 ATTEMPTS_MARGIN = 2
 
 
@@ -238,15 +239,20 @@ class ReconciliationService:
             )
 
     def _attempts(self, ours: Ours) -> tuple[dict[int, PaymentEvent], bool]:
-        """What the partner says of each attempt it holds for the order (ids 1, 2, … until one
-        it does not know), and whether it still knew the last id looked up. Raises
-        `PaymentError` (not `UnknownPayment`) when it does not answer."""
+        """What the partner says of each attempt it holds for the order, and whether it still
+        knew the last id looked up. Every id up to the stored attempt is looked up, and one the
+        partner does not know is skipped, not taken for the end: Midtrans' status API does not
+        know a Snap payment until its buyer picks a way to pay, so attempt 1 can be unknown
+        while the stored attempt 2 is paid. Past the stored attempt, ids are looked up until
+        one is unknown. Raises `PaymentError` (not `UnknownPayment`) when the partner does not
+        answer."""
         held: dict[int, PaymentEvent] = {}
         for attempt in range(1, ours.attempt + MAX_ATTEMPTS + ATTEMPTS_MARGIN + 1):
             try:
                 held[attempt] = self.partner.status(partner_order_id(ours.number, attempt))
             except UnknownPayment:
-                return held, False
+                if attempt >= ours.attempt:
+                    return held, False
         return held, True
 
     def _act(

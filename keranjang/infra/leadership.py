@@ -15,6 +15,21 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
+# The lock's connection must not outlive a dead peer silently: a leader cut off (a NAT's idle
+# timeout, a failover) would hold the lock on the server for hours and stop every job. Both ends
+# probe the idle connection (TCP keepalives) and give up on an unanswered one within about a
+# minute; a statement on it never waits longer than a few seconds.
+LOCK_CONNECTION = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 60_000,
+    "options": "-c statement_timeout=5000 -c tcp_keepalives_idle=30 "
+    "-c tcp_keepalives_interval=10 -c tcp_keepalives_count=3 -c tcp_user_timeout=60000",
+}
+
 
 class JobLeader:
     def __init__(self, engine: Engine, service: str) -> None:
@@ -38,7 +53,9 @@ class JobLeader:
                 except DBAPIError:  # the connection died, and the lock with it
                     self._drop()
             if self._own is None:
-                self._own = create_engine(self._engine.url, poolclass=NullPool)
+                self._own = create_engine(
+                    self._engine.url, poolclass=NullPool, connect_args=LOCK_CONNECTION
+                )
             conn = self._own.connect().execution_options(isolation_level="AUTOCOMMIT")
             try:
                 taken = conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key})

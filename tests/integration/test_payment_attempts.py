@@ -218,6 +218,55 @@ def test_a_partner_that_knows_every_attempt_id_cannot_keep_reconciliation_going(
     assert shop.balances() == {}
 
 
+@dataclass
+class HidesAnId:
+    """A partner whose status API does not know one id it holds, as Midtrans does not know a
+    Snap payment until its buyer picks a way to pay."""
+
+    real: PaymentPartner
+    hidden: str
+
+    @property
+    def name(self) -> str:
+        return self.real.name
+
+    def status(self, order_id: str) -> PaymentEvent:
+        if order_id == self.hidden:
+            raise UnknownPayment(f"404 transaction {order_id} does not exist", 404)
+        return self.real.status(order_id)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def test_a_lost_payment_of_the_stored_attempt_is_found_behind_an_id_the_partner_does_not_know(
+    shop: Shop,
+) -> None:
+    """Attempt 1 is a payment the partner's status API does not know; the stored attempt 2 is
+    paid and its notification lost. Reconciliation still looks attempt 2 up and pays the order."""
+    order = unpaid_order(shop)
+    svc = paying(shop)
+    expired = shop.partner.client.post(  # attempt 1 ends unpaid: the buyer starts another
+        f"/admin/transactions/{order['number']}/expire", headers=shop.partner.operator()
+    )
+    assert expired.status_code == 200, expired.text
+    shop.deliver()
+    with Session(shop.system.commerce_engine) as s:
+        buyer_id = s.get_one(t.OrderRow, order["id"]).buyer_id
+    second = svc.start(buyer_id, order["id"], PaymentMethod.VIRTUAL_ACCOUNT)
+    assert payment_row(shop, order["id"])[0] == 2  # type: ignore[index]
+    shop.partner.set_faults(drop_probability=1.0)
+    pay_at_partner(shop, order | {"payment": second})
+    assert status(shop.system, order["id"]) == "awaiting_payment"
+
+    recon = reconciliation(shop)
+    recon.partner = HidesAnId(svc.partner, order["number"])  # type: ignore[assignment]
+    report = recon.run()
+    assert (report.settled, report.disagreements) == (1, [])
+    assert status(shop.system, order["id"]) == "paid"
+    assert shop.owed("escrow") == TOTAL
+
+
 # Bug B: news of the payment that paid an order it had no row for -----------------------------
 def unstored_payment(shop: Shop) -> tuple[dict[str, Any], CreatedPayment]:
     """An order checked out to pay later, whose payment the partner made while commerce died

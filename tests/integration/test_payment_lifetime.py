@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from keranjang.commerce import money_tables as money
 from keranjang.commerce import order_tables as t
+from keranjang.commerce.config import CommerceSettings
 from keranjang.payments.midtrans_wire import parse_time
 from tests.integration.conftest import System, bearer
 from tests.integration.payment_partners import HTML, SERVER_KEY, SimulatorHarness
@@ -166,6 +168,23 @@ def test_a_pending_payment_is_not_handed_out_after_the_hold_even_before_the_orde
     assert "can no longer be paid" in r.json()["detail"]
 
 
+def test_a_pending_payment_is_not_handed_out_once_it_ended_at_the_partner(
+    system: System, partner: SimulatorHarness
+) -> None:
+    """The payment ends a little before the hold (the leeway for the trip to the partner): in
+    that last half minute the buyer is not sent to a virtual account the partner closed."""
+    order, auth, _ = placed_order(system)
+    payment = start_payment(system, order, auth)
+    ends = datetime.fromisoformat(payment["expires_at"])
+    assert ends < datetime.fromisoformat(order["hold_expires_at"])
+    system.clock.advance(seconds=(ends - system.clock.now()).total_seconds() - 1)
+    assert ask_to_pay(system, order, auth).status_code == 200  # still payable a second before
+    system.clock.advance(seconds=2)
+    r = ask_to_pay(system, order, auth)
+    assert r.status_code == 409, r.text
+    assert "can no longer be paid" in r.json()["detail"]
+
+
 # orders that ended, or were paid ------------------------------------------------------------
 def end_order(system: System, how: str, order: dict[str, Any], auth: dict[str, str]) -> str:
     """End the unpaid order the way `how` says; returns the status it ends in."""
@@ -252,3 +271,12 @@ def test_a_paid_order_answers_the_payment_that_paid_it(
     assert shipped.status_code == 200, shipped.text
     assert start_payment(system, order, auth) == again
     assert count(system, t.PaymentRow) == 1
+
+
+@pytest.mark.parametrize("minutes", [0, 1, 7 * 24 * 60 + 1])
+def test_a_hold_no_payment_could_fit_is_refused_when_commerce_starts(minutes: int) -> None:
+    """A hold under 2 minutes leaves no whole minute for a payment after the leeway, and one
+    over 7 days outlasts what the partners take: such settings are refused, not served."""
+    with pytest.raises(ValidationError, match="hold_minutes"):
+        CommerceSettings(hold_minutes=minutes)
+    assert CommerceSettings(hold_minutes=2).hold_minutes == 2

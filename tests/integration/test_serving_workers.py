@@ -52,7 +52,7 @@ def test_one_process_at_a_time_leads_the_jobs(database_url: Callable[[str], str]
 def _end_sessions_holding(url: str, key: int) -> None:
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
         ended = admin.execute(
-            "SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l "
+            "SELECT count(pg_terminate_backend(l.pid, 5000)) FROM pg_locks l "
             "JOIN pg_database d ON d.oid = l.database "
             "WHERE l.locktype = 'advisory' AND l.objid = %s AND d.datname = %s",
             (key, url.rsplit("/", 1)[1]),
