@@ -343,7 +343,8 @@ def print_reconciliation(report: "Report") -> None:
         f"Checked {report.checked} payments: {report.settled} missed payments applied (orders "
         f"paid, or second payments owed back), {report.recorded} ended "
         f"payments recorded, {report.refunds_settled} refunds settled, "
-        f"{report.unreachable} orders not answered for by the partner."
+        f"{report.unreachable} orders not answered for by the partner, {report.failed} "
+        "failed to store (tried again next run)."
     )
     if not report.disagreements:
         console.print("[green]Commerce and the partner agree.[/green]")

@@ -26,6 +26,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy import Select, String, case, cast, exists, func, or_, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.commerce import money_tables as money
@@ -81,13 +82,15 @@ class Report:
     commerce or not), and an order's stored payment the partner does not know; `settled`: missed
     payments applied now (an unpaid order paid, or another payment booked as owed back);
     `recorded`: ended payments recorded; `unreachable`: orders the partner did not answer for
-    (nothing of theirs is changed)."""
+    (nothing of theirs is changed); `failed`: orders whose change the database refused this run
+    (a payment stored at the same moment, say): the run goes on, and the next tries again."""
 
     checked: int = 0
     settled: int = 0
     recorded: int = 0
     refunds_settled: int = 0
     unreachable: int = 0
+    failed: int = 0
     disagreements: list[Disagreement] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
@@ -193,7 +196,11 @@ class ReconciliationService:
         report = Report(refunds_settled=self.refunds.settle_requested())
         cutoff = None if since is None else self.clock.now() - since
         for ours in self._payments(cutoff):
-            self._check(ours, report)
+            try:
+                self._check(ours, report)
+            except DBAPIError as exc:  # one order's failure must not stop the others'
+                report.failed += 1
+                log.warning("reconciliation_failed", order=ours.number, error=str(exc))
         self._unreturned(report)
         log.info(
             "reconciled",
@@ -202,6 +209,7 @@ class ReconciliationService:
             recorded=report.recorded,
             refunds_settled=report.refunds_settled,
             unreachable=report.unreachable,
+            failed=report.failed,
             disagreements=len(report.disagreements),
         )
         return report

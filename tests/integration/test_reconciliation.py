@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from structlog.testing import capture_logs
 from typer.testing import CliRunner
@@ -177,6 +178,35 @@ def test_an_unreachable_partner_is_counted_not_fatal(
     reconciliation.partner = shop.partner.unreachable()
     report = reconciliation.run()
     assert (report.checked, report.unreachable, report.disagreements) == (0, 1, [])
+
+
+def test_an_order_the_database_refuses_does_not_stop_the_others(
+    shop: Shop, reconciliation: ReconciliationService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two lost payments; storing the first one's news fails this run (a row stored at the same
+    moment by another request, say). The second order is still paid, and the next run pays the
+    first."""
+    shop.partner.set_faults(drop_probability=1.0)
+    first, second = unpaid_order(shop), unpaid_order(shop, "kedua@example.com")
+    pay_at_partner(shop, first)
+    pay_at_partner(shop, second)
+    apply_status = reconciliation.paying.apply_status
+
+    def refused_for_the_first(event: Any) -> str:
+        if event.order_id == first["number"]:
+            raise OperationalError("INSERT INTO payment_events", {}, Exception("conflict"))
+        return apply_status(event)
+
+    monkeypatch.setattr(reconciliation.paying, "apply_status", refused_for_the_first)
+    report = reconciliation.run()
+    assert (report.settled, report.failed, report.disagreements) == (1, 1, [])
+    assert status(shop.system, first["id"]) == "awaiting_payment"
+    assert status(shop.system, second["id"]) == "paid"
+
+    monkeypatch.setattr(reconciliation.paying, "apply_status", apply_status)
+    again = reconciliation.run()
+    assert (again.settled, again.failed) == (1, 0)
+    assert status(shop.system, first["id"]) == "paid"
 
 
 def test_only_recent_payments_are_looked_at_when_asked(
