@@ -72,6 +72,13 @@ class PaymentUnavailable(domain.CommerceError):
 class PaymentTooLate(domain.Conflict):
     """The order's stock hold ends too soon for a payment: none is created at the partner."""
 
+    @classmethod
+    def for_order(cls, number: str, hold_expires_at: datetime) -> "PaymentTooLate":
+        return cls(
+            f"order {number} can no longer be paid: its stock is held only until "
+            f"{hold_expires_at.isoformat()}, too soon for a payment"
+        )
+
 
 def payment_lifetime(number: str, hold_expires_at: datetime, now: datetime) -> timedelta:
     """How long a payment started `now` may stay payable: until the order's hold ends (when
@@ -90,10 +97,7 @@ def payment_lifetime(number: str, hold_expires_at: datetime, now: datetime) -> t
     transaction's `expiry` has passed."""
     minutes = (hold_expires_at - now - PARTNER_LEEWAY) // timedelta(minutes=1)
     if minutes < 1:
-        raise PaymentTooLate(
-            f"order {number} can no longer be paid: its stock is held only until "
-            f"{hold_expires_at.isoformat()}, too soon for a payment"
-        )
+        raise PaymentTooLate.for_order(number, hold_expires_at)
     return timedelta(minutes=minutes)
 
 
@@ -141,10 +145,7 @@ class PayingService:
                 ends = min(order.hold_expires_at, _payment_ends(existing) or order.hold_expires_at)
                 if self.clock.now() < ends:
                     return _view(existing)
-                raise PaymentTooLate(
-                    f"order {order.number} can no longer be paid: its stock was held only "
-                    f"until {order.hold_expires_at.isoformat()}"
-                )
+                raise PaymentTooLate.for_order(order.number, order.hold_expires_at)
             new = self._new_payment(
                 order_id, order.number, order.total_idr, method, order.hold_expires_at
             )
@@ -188,21 +189,17 @@ class PayingService:
         number: str,
         total_idr: int,
         method: PaymentMethod,
-        hold_expires_at: datetime | None = None,
+        hold_expires_at: datetime,
     ) -> NewPayment:
         """The payment to ask the partner for, payable no longer than the order's stock is held
-        (raises `PaymentTooLate` when that is too soon). Without `hold_expires_at` the partner's
-        default lifetime applies (24 h for a virtual account): every use here passes it."""
-        lifetime = None
-        if hold_expires_at is not None:
-            lifetime = payment_lifetime(number, hold_expires_at, self.clock.now())
+        (raises `PaymentTooLate` when that is too soon)."""
         return NewPayment(
             order_id=number,
             gross_amount=total_idr,
             method=method,
             description=f"Keranjang order {number}",
             finish_redirect_url=f"{self.finish_url}/orders/{order_id}",
-            expires_in=lifetime,
+            expires_in=payment_lifetime(number, hold_expires_at, self.clock.now()),
         )
 
     def _create(self, new: NewPayment, attempt: int) -> tuple[CreatedPayment, int]:

@@ -15,6 +15,7 @@ from keranjang.commerce.paying import PayingService
 from keranjang.payments import PaymentMethod
 from tests.integration.payment_partners import SimulatorHarness
 from tests.integration.test_money import Shop, shop, status
+from tests.integration.test_paying import hold
 from tests.integration.test_reconciliation import pay_at_partner, unpaid_order
 
 __all__ = ["shop"]  # the fixture
@@ -101,7 +102,7 @@ def test_a_new_attempt_never_replaces_the_attempt_that_paid(
     paying: PayingService = shop.system.commerce.app.state.paying  # type: ignore[attr-defined]
     new = paying.partner.create_payment(
         paying._new_payment(
-            order["id"], order["number"] + "-2", order["total_idr"], PaymentMethod.QRIS
+            order["id"], order["number"] + "-2", order["total_idr"], PaymentMethod.QRIS, hold(order)
         )
     )
     kept = paying._keep(order["id"], new, 2, replaced=1)
@@ -122,7 +123,11 @@ def test_two_attempts_paid_at_once_book_one_payment_and_return_the_other(
     paying: PayingService = shop.system.commerce.app.state.paying  # type: ignore[attr-defined]
     orphan = paying.partner.create_payment(
         paying._new_payment(
-            order["id"], order["number"] + "-2", order["total_idr"], PaymentMethod.VIRTUAL_ACCOUNT
+            order["id"],
+            order["number"] + "-2",
+            order["total_idr"],
+            PaymentMethod.VIRTUAL_ACCOUNT,
+            hold(order),
         )
     )
     pay_at_partner(shop, order)

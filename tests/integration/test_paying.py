@@ -1,6 +1,7 @@
 """Paying an order through the payment simulator: the buyer pays on the partner's page, the
 partner's signed notifications mark the order paid exactly once, forgeries change nothing."""
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -20,6 +21,11 @@ def unpaid_order(system: System) -> tuple[dict[str, Any], dict[str, str]]:
     auth = buyer(system)
     put_in_cart(system, auth, product["id"], 1)
     return checkout(system, auth).json()["orders"][0], auth
+
+
+def hold(order: dict[str, Any]) -> datetime:
+    """When the checkout's answer says the order's stock hold ends."""
+    return datetime.fromisoformat(order["hold_expires_at"])
 
 
 def start_payment(system: System, order: dict[str, Any], auth: dict[str, str]) -> dict[str, Any]:
@@ -236,7 +242,7 @@ def test_a_payment_the_partner_made_but_commerce_never_stored_does_not_block_the
     order, auth = unpaid_order(system)
     paying = system.commerce.app.state.paying  # type: ignore[attr-defined]
     orphan = paying.partner.create_payment(
-        paying._new_payment(order["id"], order["number"], order["total_idr"], "qris")
+        paying._new_payment(order["id"], order["number"], order["total_idr"], "qris", hold(order))
     )
     payment = start_payment(system, order, auth)
     assert payment["partner_transaction_id"] != orphan.partner_transaction_id
@@ -265,7 +271,11 @@ def test_a_second_attempt_paid_too_is_returned_to_the_buyer(
     paying = system.commerce.app.state.paying  # type: ignore[attr-defined]
     orphan = paying.partner.create_payment(
         paying._new_payment(
-            order["id"], order["number"], order["total_idr"], PaymentMethod.VIRTUAL_ACCOUNT
+            order["id"],
+            order["number"],
+            order["total_idr"],
+            PaymentMethod.VIRTUAL_ACCOUNT,
+            hold(order),
         )
     )
     payment = start_payment(system, order, auth)

@@ -32,7 +32,7 @@ from tests.integration.conftest import System
 from tests.integration.payment_partners import SimulatorHarness
 from tests.integration.test_checkout import buyer, checkout, put_in_cart
 from tests.integration.test_money import Shop, status
-from tests.integration.test_paying import paid_events
+from tests.integration.test_paying import hold, paid_events
 from tests.integration.test_reconciliation import TOTAL, pay_at_partner, unpaid_order
 
 
@@ -56,7 +56,7 @@ def orphan(shop: Shop, order: dict[str, Any], attempt: int) -> CreatedPayment:
     svc = paying(shop)
     partner_id = order["number"] if attempt == 1 else f"{order['number']}-{attempt}"
     return svc.partner.create_payment(
-        svc._new_payment(order["id"], partner_id, TOTAL, PaymentMethod.VIRTUAL_ACCOUNT)
+        svc._new_payment(order["id"], partner_id, TOTAL, PaymentMethod.VIRTUAL_ACCOUNT, hold(order))
     )
 
 
