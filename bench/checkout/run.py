@@ -338,7 +338,7 @@ def add_buyers(system: System, shop: Shop, count: int) -> list[Buyer]:
     of the first buyer signed up through the API, so they are ordinary accounts."""
     import psycopg
 
-    from keranjang.infra.auth import token_digest
+    from keranjang.infra.credentials import token_digest
 
     first = len(shop.buyers) + shop.pool_buyers
     run = shop.buyers[0].email.split("-", 1)[1].split("@", 1)[0]

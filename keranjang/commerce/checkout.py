@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import VerifyMismatchError
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,7 +16,7 @@ from keranjang.commerce import db, domain, orders, placing
 from keranjang.commerce import order_tables as t
 from keranjang.commerce.orders import OrderStatus
 from keranjang.commerce.placing import ADDRESS_FIELDS, Answer
-from keranjang.infra.auth import token_digest
+from keranjang.infra.credentials import hash_password, password_matches, token_digest
 from keranjang.infra.batching import Batcher
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import read_connection, transaction, write_connection
@@ -26,7 +24,6 @@ from keranjang.infra.database import read_connection, transaction, write_connect
 SESSION_DAYS = 30
 GROUP_MAX = 64  # checkouts placed in one transaction at most
 ALONE_TRIES = 3  # a checkout placed on its own after its group failed to commit
-_hasher = PasswordHasher()
 
 
 @dataclass(frozen=True)
@@ -68,7 +65,7 @@ class BuyingService:
             buyer = t.BuyerRow(
                 email=email,
                 name=name.strip() or email,
-                password_hash=_hasher.hash(password),
+                password_hash=hash_password(password),
                 created_at=self.clock.now(),
             )
             s.add(buyer)
@@ -78,12 +75,9 @@ class BuyingService:
     def log_in(self, email: str, password: str) -> str:
         with transaction(self.sessions) as s:
             buyer = s.scalar(select(t.BuyerRow).where(t.BuyerRow.email == email.strip().lower()))
-            try:
-                if buyer is None:
-                    raise VerifyMismatchError
-                _hasher.verify(buyer.password_hash, password)
-            except VerifyMismatchError:
-                raise domain.Unauthenticated("email or password is wrong") from None
+            if not password_matches(None if buyer is None else buyer.password_hash, password):
+                raise domain.Unauthenticated("email or password is wrong")
+            assert buyer is not None
             return self._new_session(s, buyer.id)
 
     def _new_session(self, s: Session, buyer_id: int) -> str:

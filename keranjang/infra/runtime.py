@@ -7,13 +7,15 @@ import gc
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import anyio.to_thread
 import structlog
-from fastapi import FastAPI
 
 from keranjang.infra.leadership import JobLeader
+
+if TYPE_CHECKING:  # the web framework is not imported by code that only builds services
+    from fastapi import FastAPI
 
 # Sync endpoints run on this many threads; the database pool holds as many connections, so no
 # thread ever waits for one (and fewer threads contend less for the interpreter lock: 8 instead
@@ -48,11 +50,11 @@ async def _repeat(job: PeriodicJob, leader: JobLeader | None) -> None:
 
 def lifespan(
     jobs: Sequence[PeriodicJob] = (), leader: JobLeader | None = None
-) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+) -> "Callable[[FastAPI], AbstractAsyncContextManager[None]]":
     """Runtime settings, and the periodic jobs, run only while `leader` leads (when given)."""
 
     @asynccontextmanager
-    async def run(_app: FastAPI) -> AsyncIterator[None]:
+    async def run(_app: "FastAPI") -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         # Everything allocated while starting (modules, app, compiled statements, templates)
         # lives as long as the process: keep it out of the garbage collector's scans.

@@ -16,7 +16,7 @@ from keranjang.commerce import order_tables as t
 from keranjang.commerce import orders, placing
 from keranjang.commerce.checkout import BuyingService
 from keranjang.commerce.domain import Unauthenticated
-from keranjang.infra.auth import token_digest
+from keranjang.infra.credentials import token_digest
 from tests.integration.conftest import System
 from tests.integration.test_checkout import ADDRESS, checkout, count, put_in_cart, stock
 

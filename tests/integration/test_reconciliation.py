@@ -16,7 +16,7 @@ from structlog.testing import capture_logs
 from typer.testing import CliRunner
 
 from keranjang import cli
-from keranjang.commerce import app as commerce_app
+from keranjang.commerce import bootstrap
 from keranjang.commerce import money_tables as money
 from keranjang.commerce import order_tables as t
 from keranjang.commerce.reconciliation import ReconciliationService, Report
@@ -247,7 +247,7 @@ def run_command(
 ) -> Any:
     url = system.commerce_engine.url.render_as_string(hide_password=False)
     chosen: Callable[..., PaymentPartner] = lambda *_: partner  # noqa: E731
-    monkeypatch.setattr(commerce_app, "default_partner", chosen)
+    monkeypatch.setattr(bootstrap, "default_partner", chosen)
     # The command sets the process's logging up; here the test's stays, and logs are captured.
     monkeypatch.setattr(cli, "log_to_stderr", lambda level: None)
     env = {"KERANJANG_COMMERCE_DATABASE_URL": url, "KERANJANG_DATA_DIR": str(tmp_path)}

@@ -26,7 +26,7 @@ from keranjang.commerce.orders import OrderStatus
 from keranjang.commerce.pages import templates
 from keranjang.commerce.service import CommerceService
 from keranjang.infra import secret_files
-from keranjang.infra.auth import token_digest
+from keranjang.infra.credentials import token_digest
 
 SESSION_COOKIE = "kj_seller"
 SESSION_SALT = "keranjang.seller-session"
