@@ -16,9 +16,9 @@ from keranjang.commerce import db, domain, orders, placing
 from keranjang.commerce import order_tables as t
 from keranjang.commerce.orders import OrderStatus
 from keranjang.commerce.placing import ADDRESS_FIELDS, Answer
-from keranjang.infra.credentials import hash_password, password_matches, token_digest
 from keranjang.infra.batching import Batcher
 from keranjang.infra.clock import Clock
+from keranjang.infra.credentials import hash_password, password_matches, token_digest
 from keranjang.infra.database import read_connection, transaction, write_connection
 
 SESSION_DAYS = 30

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from keranjang import handoff
 from keranjang.commerce import db, domain
 from keranjang.commerce import money_tables as money
-from keranjang.infra.credentials import token_digest
 from keranjang.infra.clock import Clock
+from keranjang.infra.credentials import token_digest
 from keranjang.infra.database import read_connection, transaction, write_connection
 
 PRODUCT_VIEW_TTL_SECONDS = 2.0

@@ -7,8 +7,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang import handoff
-from keranjang.infra.credentials import token_digest
 from keranjang.infra.clock import Clock
+from keranjang.infra.credentials import token_digest
 from keranjang.infra.database import read_connection, transaction
 from keranjang.social import db, domain
 from keranjang.social.catalog import CatalogSource
