@@ -1,11 +1,19 @@
-"""`keranjang up` as an operator sees it: the URLs it prints, and each service's operations
-endpoints (health, Prometheus metrics, OpenAPI) answering on those URLs."""
+"""`keranjang up` as an operator sees it: the URLs it prints, each service's operations
+endpoints (health, Prometheus metrics, OpenAPI) answering on those URLs, and a clear refusal
+when a port is taken."""
 
+import os
 import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+
+from tests.e2e.conftest import READY_BANNER, free_ports
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RunningMarketplace
@@ -48,3 +56,29 @@ def test_operations_endpoints_answer(marketplace: "RunningMarketplace", service:
         assert body["openapi"].startswith("3.")
         assert body["info"]["title"] == f"Keranjang {service}"
         assert body["paths"], f"{service} publishes no paths"
+
+
+def test_up_refuses_a_busy_port_before_starting_anything(tmp_path: Path) -> None:
+    env = {**os.environ, "COLUMNS": "160", "NO_COLOR": "1"}
+    social_port, payments_port = free_ports(2)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        command = [sys.executable, "-m", "keranjang", "up", "--data-dir", str(tmp_path)]
+        command += ["--social-port", str(social_port), "--commerce-port", str(busy)]
+        command += ["--payments-port", str(payments_port)]
+        result = subprocess.run(
+            command,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert f"Port {busy} on 127.0.0.1 is already in use" in output
+    assert "--commerce-port" in output
+    assert READY_BANNER not in output
+    assert not list(tmp_path.glob("*.db")), "a service started"

@@ -1,0 +1,63 @@
+"""What every family of commands shares: the console, the services' names and default ports, the
+data folder option, the operators' token, and logs kept off stdout.
+
+Nothing here imports a service or a web framework: loading the command line loads no part."""
+
+import logging
+import os
+import secrets
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import structlog
+import typer
+from rich.console import Console
+
+console = Console()
+
+
+class ServiceName(StrEnum):
+    social = "social"
+    commerce = "commerce"
+    payments = "payments"
+
+
+DEFAULT_PORTS = {ServiceName.social: 8001, ServiceName.commerce: 8002, ServiceName.payments: 8003}
+DataDir = Annotated[
+    Path, typer.Option(envvar="KERANJANG_DATA_DIR", help="Folder for SQLite files.")
+]
+
+
+def log_level(name: ServiceName) -> str:
+    """The service's log level, from KERANJANG_<SERVICE>_LOG_LEVEL."""
+    return os.environ.get(f"KERANJANG_{name.value.upper()}_LOG_LEVEL", "WARNING")
+
+
+def operator_token(data_dir: Path) -> str:
+    """The operators' token for this data folder, created (mode 0600) on first use."""
+    path = data_dir / "operator-token"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+def log_to_stderr(level: str) -> None:
+    """Logs as a service writes them (JSON lines), but on stderr: stdout carries the command's
+    answer. The same setup as `infra.observability.configure_logging`, written out here because
+    that module imports FastAPI, and a command that serves nothing loads no web framework."""
+    logging.basicConfig(format="%(message)s", level=level, stream=sys.stderr)
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=True,
+    )
