@@ -5,18 +5,11 @@ one contract, `PaymentPartner`; each adapter maps its partner's formats and erro
 passes the same contract test suite. The simulator (`keranjang.payments.simulator`) is a separate
 service with its own database; adapters reach it over HTTP only.
 
-Errors, all raised by adapters of this package::
-
-    PaymentError
-    ├── PartnerUnavailable       not reached, timed out, 5xx or unreadable: outcome unknown,
-    │                            retry later or reconcile with a status lookup
-    ├── PartnerRefused           a 4xx: the request is wrong (`status`, the partner's message)
-    │   ├── DuplicateOrder       the order id already has a payment at the partner
-    │   └── UnknownPayment       the partner has no payment for that order id
-    └── NotificationRejected     not to be believed (`reason`: bad_signature, malformed,
-                                 unknown_order)
+One backend is chosen by configuration: `partner_from_settings(PartnerChoice(...), clock)`.
+Every adapter speaks HTTP through `http_client` and raises only the error tree drawn in `errors`.
 """
 
+from keranjang.payments.choice import PartnerChoice, partner_from_settings
 from keranjang.payments.contract import (
     CreatedPayment,
     NewPayment,
@@ -42,6 +35,7 @@ __all__ = [
     "DuplicateOrder",
     "NewPayment",
     "NotificationRejected",
+    "PartnerChoice",
     "PartnerRefused",
     "PartnerUnavailable",
     "PaymentError",
@@ -53,4 +47,5 @@ __all__ = [
     "RefundResult",
     "UnknownPayment",
     "VirtualAccount",
+    "partner_from_settings",
 ]

@@ -1,4 +1,19 @@
-"""The payments error tree (drawn in the package docstring)."""
+"""The payments error tree. Every adapter raises these and nothing else: a lower-level error (httpx,
+pydantic, JSON, a value that cannot be read) is raised again as one of them, `from` it, at the edge
+(`http_client` for answers, each adapter for notifications). Commerce decides what each means to a
+buyer; no HTTP status number lives here.
+
+    PaymentError                 the base: catch it to catch anything an adapter raises
+    ├── PartnerUnavailable       not reached, timed out, 5xx or unreadable: the outcome is unknown;
+    │                            retry later, or reconcile with a status lookup
+    ├── PartnerRefused           refused: the request is wrong, retrying it unchanged will not help
+    │   │                        (`status`: the partner's 4xx, or its code in the body; 0 when
+    │   │                        the request could not even be made)
+    │   ├── DuplicateOrder       the order id already has a payment at the partner
+    │   └── UnknownPayment       the partner has no payment for that order id
+    └── NotificationRejected     a notification not to be believed (`reason`: bad_signature,
+                                 malformed, unknown_order)
+"""
 
 
 class PaymentError(Exception):
@@ -11,7 +26,8 @@ class PartnerUnavailable(PaymentError):
 
 
 class PartnerRefused(PaymentError):
-    """The partner answered 4xx: the request is wrong and retrying it unchanged will not help."""
+    """The partner refused (a 4xx, or its own code for one): the request is wrong and retrying it
+    unchanged will not help. `status` is that code; 0 when the request could not even be made."""
 
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)

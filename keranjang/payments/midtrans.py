@@ -8,21 +8,22 @@ judged by its in-body `status_code` when it carries an error there, else by its 
 (Snap answers have no in-body code: `{"error_messages": [...]}` with a 4xx). "407" is the one
 4xx that is not an error: it is how an expired transaction reports itself.
 
-Every httpx error is mapped here, at the edge, onto the payments error tree. Status lookups and
-refunds (which carry a refund key) are safe to repeat, so they are retried a little on connection
-errors and 5xx; creating a payment is never retried (its outcome is unknown after a failure: look
-the order up instead).
+HTTP goes through `http_client`, which maps every lower-level error onto the payments error tree;
+this module says how a Midtrans answer fails (`judged`). Status lookups and refunds (which carry a
+refund key) are safe to repeat, so they are retried a little on connection errors and 5xx
+(in the HTTP status or in the body); creating a payment is never retried (its outcome is unknown
+after a failure: look the order up instead).
 """
 
 import math
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, ValidationError
 
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.payments import midtrans_wire as wire
@@ -36,11 +37,16 @@ from keranjang.payments.contract import (
     RefundResult,
     VirtualAccount,
 )
-from keranjang.payments.errors import (
-    DuplicateOrder,
-    PartnerRefused,
-    PartnerUnavailable,
-    UnknownPayment,
+from keranjang.payments.errors import DuplicateOrder, PartnerRefused, PartnerUnavailable
+from keranjang.payments.http_client import (
+    RETRY_DELAYS,
+    Call,
+    PartnerHttp,
+    Refusal,
+    by_status,
+    excerpt,
+    json_body,
+    payment_for,
 )
 from keranjang.payments.midtrans_models import (
     ChargeAnswer,
@@ -48,24 +54,20 @@ from keranjang.payments.midtrans_models import (
     SnapAnswer,
     TransactionView,
     event,
-    first_error,
     notified_event,
     refund_body,
     refund_result,
 )
-from keranjang.payments.retries import with_retries
 
 API_URLS = {True: "https://api.sandbox.midtrans.com", False: "https://api.midtrans.com"}
 SNAP_URLS = {True: "https://app.sandbox.midtrans.com", False: "https://app.midtrans.com"}
-TIMEOUT = httpx.Timeout(10.0, connect=3.0)
-RETRY_DELAYS = (0.2, 0.5)
 DEFAULT_VA_BANK = "bca"
 # A Snap page lives 24 hours unless told otherwise; the adapter always says, so it knows.
 SNAP_DEFAULT_EXPIRY = timedelta(hours=24)
 SNAP_EWALLETS = ["gopay", "shopeepay"]
 # "order_id has already been taken" (English) or "sudah digunakan" (Indonesian), Snap's 400.
 SNAP_DUPLICATE = ("already been taken", "sudah digunakan", "already used")
-Model = TypeVar("Model", bound=BaseModel)
+STATUS_CODE = re.compile(r"[0-9]{3}")
 
 
 class MidtransPartner:
@@ -77,6 +79,7 @@ class MidtransPartner:
         *,
         sandbox: bool = True,
         client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
         retry_delays: Sequence[float] = RETRY_DELAYS,
         sleep: Callable[[float], None] = time.sleep,
         clock: Clock | None = None,
@@ -86,47 +89,54 @@ class MidtransPartner:
         self.server_key = server_key
         self.api_url = API_URLS[sandbox]
         self.snap_url = SNAP_URLS[sandbox]
-        self.client = client or httpx.Client(timeout=TIMEOUT)
-        self.retry_delays = tuple(retry_delays)
-        self.sleep = sleep
+        self.http = PartnerHttp(
+            "Midtrans",
+            (server_key, ""),
+            judged,
+            client=client,
+            transport=transport,
+            retry_delays=retry_delays,
+            sleep=sleep,
+        )
         self.clock = clock or SystemClock()
+
+    @property
+    def client(self) -> httpx.Client:
+        return self.http.client
 
     # the contract ---------------------------------------------------------------------------
     def create_payment(self, new: NewPayment) -> CreatedPayment:
         if new.method is PaymentMethod.EWALLET:
             return self._snap(new)
         url = self.api_url + "/v2/charge"
-        response = self._call("POST", url, charge_body(new), idempotent=False)
-        return created(_parse(ChargeAnswer, _checked(response)), new)
+        call = Call("POST", url, payment_for(new), body=charge_body(new))
+        return self.http.readable(created, self.http.answer(call, ChargeAnswer), new)
 
     def parse_notification(self, headers: Mapping[str, str], body: bytes) -> PaymentEvent:
         return notified_event(body, self.server_key, "Midtrans")
 
     def status(self, order_id: str) -> PaymentEvent:
         url = f"{self.api_url}/v2/{quote(order_id, safe='')}/status"
-        view = _parse(TransactionView, _checked(self._call("GET", url, idempotent=True)))
-        try:
-            return event(view)
-        except ValueError as exc:
-            raise PartnerUnavailable(f"Midtrans answered an unreadable status: {exc}") from exc
+        call = Call("GET", url, f"order {order_id}", safe=True)
+        return self.http.readable(event, self.http.answer(call, TransactionView))
 
     def refund(self, request: RefundRequest) -> RefundResult:
         url = f"{self.api_url}/v2/{quote(request.order_id, safe='')}/refund"
-        response = self._call("POST", url, refund_body(request), idempotent=True)
-        try:
-            return refund_result(_parse(RefundAnswer, _checked(response)))
-        except ValueError as exc:
-            raise PartnerUnavailable(f"Midtrans answered an unreadable refund: {exc}") from exc
+        what = f"the refund {request.refund_key} of order {request.order_id}"
+        call = Call("POST", url, what, body=refund_body(request), safe=True)
+        return self.http.readable(refund_result, self.http.answer(call, RefundAnswer))
 
     # Snap -----------------------------------------------------------------------------------
     def _snap(self, new: NewPayment) -> CreatedPayment:
         """Snap answers only a token and a page; the transaction (and its id) exists at Midtrans
-        once the buyer picks a wallet there, so the token stands for it until then."""
+        once the buyer picks a wallet there, so the token stands for it until then. A taken order
+        id is a 400 whose message says so (`judged`): a duplicate."""
         start = self.clock.now().replace(microsecond=0)
         lifetime = new.expires_in or SNAP_DEFAULT_EXPIRY
         url = self.snap_url + "/snap/v1/transactions"
-        response = self._call("POST", url, snap_body(new, start, lifetime), idempotent=False)
-        answer = _parse(SnapAnswer, _checked(response, snap=True))
+        body = snap_body(new, start, lifetime)
+        call = Call("POST", url, payment_for(new), body=body, conflict=DuplicateOrder)
+        answer = self.http.answer(call, SnapAnswer)
         return CreatedPayment(
             order_id=new.order_id,
             partner_transaction_id=answer.token,
@@ -136,34 +146,6 @@ class MidtransPartner:
             expires_at=start + timedelta(minutes=_minutes(lifetime)),
             redirect_url=answer.redirect_url,
         )
-
-    # HTTP -----------------------------------------------------------------------------------
-    def _call(
-        self, method: str, url: str, body: object = None, *, idempotent: bool
-    ) -> httpx.Response:
-        """One request; an idempotent one is retried after each delay on failure or 5xx (in the
-        HTTP status or in the body)."""
-        delays = self.retry_delays if idempotent else ()
-        return with_retries(
-            lambda: self._send(method, url, body),
-            delays,
-            self.sleep,
-            failed=lambda r: outcome(r)[0] >= 500,
-        )
-
-    def _send(self, method: str, url: str, body: object) -> httpx.Response:
-        try:
-            return self.client.request(
-                method,
-                url,
-                json=body,
-                auth=(self.server_key, ""),
-                headers={"accept": "application/json"},
-            )
-        except httpx.HTTPError as exc:
-            raise PartnerUnavailable(
-                f"Midtrans could not be reached ({type(exc).__name__}: {exc})"
-            ) from exc
 
 
 def charge_body(new: NewPayment) -> dict[str, Any]:
@@ -206,21 +188,19 @@ def _minutes(duration: timedelta) -> int:
 
 
 def created(answer: ChargeAnswer, new: NewPayment) -> CreatedPayment:
-    try:
-        if answer.expiry_time is None:
-            raise ValueError("the charge has no expiry_time")
-        return CreatedPayment(
-            order_id=answer.order_id,
-            partner_transaction_id=answer.transaction_id,
-            status=wire.normalized_status(answer.transaction_status, answer.fraud_status),
-            gross_amount=wire.parse_amount(answer.gross_amount),
-            method=new.method,
-            expires_at=wire.parse_time(answer.expiry_time),
-            virtual_account=virtual_account(answer, new),
-            qris=answer.qr_string,
-        )
-    except ValueError as exc:
-        raise PartnerUnavailable(f"Midtrans answered an unreadable charge: {exc}") from exc
+    """Raises ValueError for amounts, times or statuses that cannot be read."""
+    if answer.expiry_time is None:
+        raise ValueError("the charge has no expiry_time")
+    return CreatedPayment(
+        order_id=answer.order_id,
+        partner_transaction_id=answer.transaction_id,
+        status=wire.normalized_status(answer.transaction_status, answer.fraud_status),
+        gross_amount=wire.parse_amount(answer.gross_amount),
+        method=new.method,
+        expires_at=wire.parse_time(answer.expiry_time),
+        virtual_account=virtual_account(answer, new),
+        qris=answer.qr_string,
+    )
 
 
 def virtual_account(answer: ChargeAnswer, new: NewPayment) -> VirtualAccount | None:
@@ -237,29 +217,29 @@ def outcome(response: httpx.Response) -> tuple[int, Any]:
     """The real status of an answer, and its JSON body (None when it has none).
 
     The in-body `status_code` wins when it reports an error; otherwise the HTTP status does."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
+    body = json_body(response)
     code = response.status_code
-    claimed = body.get("status_code") if isinstance(body, dict) else None
-    if isinstance(claimed, str | int) and str(claimed).isdigit() and int(claimed) >= 400:
+    claimed = str(body.get("status_code")) if isinstance(body, dict) else ""
+    if STATUS_CODE.fullmatch(claimed) and int(claimed) >= 400:
         code = int(claimed)
     return code, body
 
 
-def _checked(response: httpx.Response, *, snap: bool = False) -> httpx.Response:
+def judged(response: httpx.Response, conflict: type[PartnerRefused]) -> Refusal | None:
+    """None for a success (an expired transaction's 407 is one: a status, not an error); else
+    what the answer amounts to. `conflict` is what a 400 naming a taken order id means (Snap's
+    way of saying so; the Core API says 406)."""
     code, body = outcome(response)
-    if code < 400 or (code == 407 and isinstance(body, dict) and "transaction_status" in body):
-        return response
+    if code < 300 or (code == 407 and isinstance(body, dict) and "transaction_status" in body):
+        return None
     message = _message(response, body)
-    if code >= 500 or code == 429:
-        raise PartnerUnavailable(f"Midtrans answered {code}: {message}")
-    if code == 404:
-        raise UnknownPayment(f"Midtrans has no such transaction ({code}): {message}", code)
-    if code == 406 or (snap and code == 400 and _names_a_taken_order(message)):
-        raise DuplicateOrder(f"Midtrans already has this order id ({code}): {message}", code)
-    raise PartnerRefused(f"Midtrans refused ({code}): {message}", code)
+    if code == 406:
+        return Refusal(code, message, DuplicateOrder)
+    if code == 400 and _names_a_taken_order(message):
+        return Refusal(code, message, conflict)
+    if code == 429:
+        return Refusal(code, message, PartnerUnavailable)
+    return Refusal(code, message, by_status(code))
 
 
 def _names_a_taken_order(message: str) -> bool:
@@ -268,16 +248,9 @@ def _names_a_taken_order(message: str) -> bool:
 
 def _message(response: httpx.Response, body: Any) -> str:
     if not isinstance(body, dict):
-        return (response.text[:200] or response.reason_phrase).strip()
+        return excerpt(response)
     parts = [str(body.get("status_message") or "")]
     for key in ("validation_messages", "error_messages"):
         if isinstance(body.get(key), list):
             parts.extend(str(item) for item in body[key])
     return "; ".join(part for part in parts if part)[:300] or str(body)[:200]
-
-
-def _parse(model: type[Model], response: httpx.Response) -> Model:
-    try:
-        return model.model_validate_json(response.content)
-    except ValidationError as exc:
-        raise PartnerUnavailable(f"Midtrans answered unreadably: {first_error(exc)}") from exc

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from keranjang.payments import midtrans_wire as wire
 from keranjang.payments.contract import PaymentEvent, PaymentStatus, RefundRequest, RefundResult
 from keranjang.payments.errors import NotificationRejected
+from keranjang.payments.http_client import first_error
 
 MAX_NOTIFICATION_BYTES = 64 * 1024
 
@@ -159,9 +160,3 @@ def notified_event(body: bytes, server_key: str, sender: str) -> PaymentEvent:
         return event(n)
     except ValueError as exc:
         raise NotificationRejected(NotificationRejected.MALFORMED, str(exc)) from exc
-
-
-def first_error(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    where = ".".join(str(part) for part in error["loc"]) or "body"
-    return f"{where}: {error['msg']}"

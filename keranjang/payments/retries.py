@@ -10,15 +10,11 @@ import httpx
 from keranjang.payments.errors import PartnerUnavailable
 
 
-def server_trouble(response: httpx.Response) -> bool:
-    return response.status_code >= 500
-
-
 def with_retries(
     send: Callable[[], httpx.Response],
     delays: Sequence[float],
+    failed: Callable[[httpx.Response], bool],
     sleep: Callable[[float], None] = time.sleep,
-    failed: Callable[[httpx.Response], bool] = server_trouble,
 ) -> httpx.Response:
     """`send` once, then once more after each delay while it raises `PartnerUnavailable` or its
     answer `failed`; the last try's answer (or error) is the result."""

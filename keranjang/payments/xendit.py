@@ -30,7 +30,8 @@ the payment's total, so each refund is created with `metadata` naming the order,
 what was refunded before it; Xendit echoes it back. That figure can be stale if two refunds of one
 order race; each refund event's dedupe key names the refund's own id, so none is lost.
 
-Every httpx error is mapped here, at the edge, onto the payments error tree. Lookups, refunds and
+HTTP goes through `http_client`, which maps every lower-level error onto the payments error tree;
+this module says how a Xendit answer fails (`judged`, by its `error_code`). Lookups, refunds and
 payment-request creates (all carrying a key) are retried on connection errors and 5xx.
 """
 
@@ -42,7 +43,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -62,10 +63,18 @@ from keranjang.payments.errors import (
     DuplicateOrder,
     NotificationRejected,
     PartnerRefused,
-    PartnerUnavailable,
     UnknownPayment,
 )
-from keranjang.payments.retries import with_retries
+from keranjang.payments.http_client import (
+    RETRY_DELAYS,
+    Call,
+    PartnerHttp,
+    Refusal,
+    by_status,
+    excerpt,
+    first_error,
+    payment_for,
+)
 from keranjang.payments.xendit_models import (
     Found,
     callback_event,
@@ -77,15 +86,12 @@ from keranjang.payments.xendit_models import (
 )
 
 BASE_URL = "https://api.xendit.co"
-TIMEOUT = httpx.Timeout(10.0, connect=3.0)
-RETRY_DELAYS = (0.2, 0.5)
 MAX_NOTIFICATION_BYTES = 64 * 1024
 DEFAULT_EXPIRY = timedelta(hours=24)
 DEFAULT_VA_BANK = "BNI"
 VA_NAME = "Keranjang"  # the VA holder's name the bank shows: the shop, never the buyer
 INVOICE_WALLETS = ("OVO", "DANA", "SHOPEEPAY", "LINKAJA")
 REFUND_REASONS = {"FRAUDULENT", "DUPLICATE", "REQUESTED_BY_CUSTOMER", "CANCELLATION", "OTHERS"}
-Model = TypeVar("Model", bound=BaseModel)
 
 
 class XenditPartner:
@@ -98,6 +104,7 @@ class XenditPartner:
         *,
         base_url: str = BASE_URL,
         client: httpx.Client | None = None,
+        transport: httpx.BaseTransport | None = None,
         retry_delays: Sequence[float] = RETRY_DELAYS,
         sleep: Callable[[float], None] = time.sleep,
         clock: Clock | None = None,
@@ -106,13 +113,22 @@ class XenditPartner:
             raise ValueError("Xendit needs a secret API key and a callback verification token")
         if not base_url.startswith(("http://", "https://")):
             raise ValueError("Xendit's base URL must be an http(s) URL")
-        self.secret_key = secret_key
         self.callback_token = callback_token.encode()
         self.base_url = base_url.rstrip("/")
-        self.client = client or httpx.Client(timeout=TIMEOUT)
-        self.retry_delays = tuple(retry_delays)
-        self.sleep = sleep
+        self.http = PartnerHttp(
+            "Xendit",
+            (secret_key, ""),
+            judged,
+            client=client,
+            transport=transport,
+            retry_delays=retry_delays,
+            sleep=sleep,
+        )
         self.clock = clock or SystemClock()
+
+    @property
+    def client(self) -> httpx.Client:
+        return self.http.client
 
     # the contract ---------------------------------------------------------------------------
     def create_payment(self, new: NewPayment) -> CreatedPayment:
@@ -120,9 +136,17 @@ class XenditPartner:
             return self._create_invoice(new)
         body = payment_request_body(new, self.clock.now() + (new.expires_in or DEFAULT_EXPIRY))
         headers = {"Idempotency-key": f"keranjang-create-{uuid.uuid4()}"}
-        response = self._call("POST", "/payment_requests", body=body, headers=headers)
-        answer = _parse(x.PaymentRequestView, _checked(response, _creating(new), DuplicateOrder))
-        return _readable(created_from_request, answer, new)
+        call = Call(
+            "POST",
+            self._url("/payment_requests"),
+            payment_for(new),
+            body=body,
+            headers=headers,
+            safe=True,
+            conflict=DuplicateOrder,
+        )
+        answer = self.http.answer(call, x.PaymentRequestView)
+        return self.http.readable(created_from_request, answer, new)
 
     def parse_notification(self, headers: Mapping[str, str], body: bytes) -> PaymentEvent:
         """Verify a callback as received; the body's shape is checked first, then the token."""
@@ -138,7 +162,7 @@ class XenditPartner:
     def status(self, order_id: str) -> PaymentEvent:
         found = self._find(order_id)
         refunds = self._refunds(found) if found.event.is_paid else []
-        return found.with_refunds(_readable(refunded_total, refunds))
+        return found.with_refunds(self.http.readable(refunded_total, refunds))
 
     def refund(self, request: RefundRequest) -> RefundResult:
         found = self._find(request.order_id)
@@ -146,23 +170,24 @@ class XenditPartner:
         reference = f"{request.order_id}/{request.refund_key}"
         done = next((r for r in refunds if r.reference_id == reference), None)
         if done is None:
-            before = _readable(refunded_total, refunds)
+            before = self.http.readable(refunded_total, refunds)
             amount = request.amount if request.amount is not None else found.gross - before
             done = self._create_refund(found, request, reference, amount, before)
-            after = before + _readable(x.rupiah, done.amount)
+            after = before + self.http.readable(x.rupiah, done.amount)
         else:  # a retry: what was refunded up to this refund, as its metadata recorded it
-            after = _readable(_refunded_after, done, refunds)
+            after = self.http.readable(_refunded_after, done, refunds)
         gross = found.gross
         return RefundResult(
             order_id=request.order_id,
             refund_key=request.refund_key,
-            amount=_readable(x.rupiah, done.amount),
+            amount=self.http.readable(x.rupiah, done.amount),
             status=PaymentStatus.REFUNDED if after >= gross else PaymentStatus.PARTIALLY_REFUNDED,
             partner_refund_id=done.id,
         )
 
     # the two APIs ---------------------------------------------------------------------------
     def _create_invoice(self, new: NewPayment) -> CreatedPayment:
+        """Invoices take no idempotency key: the create is not retried."""
         if self._invoices(new.order_id):
             raise DuplicateOrder(f"order {new.order_id} already has a Xendit invoice", 409)
         seconds = math.ceil((new.expires_in or DEFAULT_EXPIRY).total_seconds())
@@ -176,32 +201,37 @@ class XenditPartner:
         }
         if new.finish_redirect_url:
             body["success_redirect_url"] = new.finish_redirect_url
-        response = self._call("POST", "/v2/invoices", body=body, retry=False)
-        answer = _parse(x.InvoiceView, _checked(response, _creating(new), DuplicateOrder))
-        return _readable(created_from_invoice, answer, new)
+        url = self._url("/v2/invoices")
+        call = Call("POST", url, payment_for(new), body=body, conflict=DuplicateOrder)
+        answer = self.http.answer(call, x.InvoiceView)
+        return self.http.readable(created_from_invoice, answer, new)
 
     def _find(self, order_id: str) -> Found:
-        response = self._call("GET", "/payment_requests", params={"reference_id": order_id})
-        requests = _parse(x.PaymentRequestList, _checked(response, "the payment lookup")).data
+        url, params = self._url("/payment_requests"), {"reference_id": order_id}
+        call = Call("GET", url, f"order {order_id}", params=params, safe=True)
+        requests = self.http.answer(call, x.PaymentRequestList).data
         mine = [r for r in requests if r.reference_id == order_id]
         if mine:
-            return _readable(found_request, mine)
+            return self.http.readable(found_request, mine)
         invoices = self._invoices(order_id)
         if invoices:
-            return _readable(found_invoice, invoices)
+            return self.http.readable(found_invoice, invoices)
         raise UnknownPayment(f"Xendit has no payment for order {order_id}", 404)
 
     def _invoices(self, order_id: str) -> list[x.InvoiceView]:
-        response = self._call("GET", "/v2/invoices", params={"external_id": order_id})
+        url, params = self._url("/v2/invoices"), {"external_id": order_id}
+        call = Call("GET", url, f"the invoices of order {order_id}", params=params, safe=True)
+        response = self.http.send(call)
         if response.status_code == 404:  # some accounts answer 404 for an unused external_id
             return []
-        checked = _checked(response, "the invoice lookup")
-        invoices = _parse_list(checked)
+        self.http.check(call, response)
+        invoices = self.http.parse(response, x.InvoiceList, call.what).root
         return [i for i in invoices if i.external_id == order_id]
 
     def _refunds(self, found: Found) -> list[x.RefundView]:
-        response = self._call("GET", "/refunds", params={found.refund_field: found.id})
-        return _parse(x.RefundList, _checked(response, "the refund lookup")).data
+        url, params = self._url("/refunds"), {found.refund_field: found.id}
+        call = Call("GET", url, f"the refunds of {found.id}", params=params, safe=True)
+        return self.http.answer(call, x.RefundList).data
 
     def _create_refund(
         self, found: Found, request: RefundRequest, reference: str, amount: int, before: int
@@ -221,9 +251,13 @@ class XenditPartner:
             },
         }
         key = hashlib.sha256(reference.encode()).hexdigest()[:48]
+        what = f"the refund {request.refund_key} of order {request.order_id}"
         headers = {"Idempotency-key": f"keranjang-refund-{key}"}
-        response = self._call("POST", "/refunds", body=body, headers=headers)
-        return _parse(x.RefundView, _checked(response, f"the refund of order {request.order_id}"))
+        call = Call("POST", self._url("/refunds"), what, body=body, headers=headers, safe=True)
+        return self.http.answer(call, x.RefundView)
+
+    def _url(self, path: str) -> str:
+        return self.base_url + path
 
     # verification ---------------------------------------------------------------------------
     def _verify(self, headers: Mapping[str, str]) -> None:
@@ -237,45 +271,6 @@ class XenditPartner:
                 NotificationRejected.BAD_SIGNATURE,
                 "x-callback-token does not match this account's callback verification token",
             )
-
-    # HTTP -----------------------------------------------------------------------------------
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: object = None,
-        params: Mapping[str, str] | None = None,
-        headers: Mapping[str, str] | None = None,
-        retry: bool = True,
-    ) -> httpx.Response:
-        """One request; one that is safe to repeat is retried after each delay on failure or 5xx."""
-        delays = self.retry_delays if retry else ()
-        return with_retries(
-            lambda: self._send(method, path, body, params, headers), delays, self.sleep
-        )
-
-    def _send(
-        self,
-        method: str,
-        path: str,
-        body: object,
-        params: Mapping[str, str] | None,
-        headers: Mapping[str, str] | None,
-    ) -> httpx.Response:
-        try:
-            return self.client.request(
-                method,
-                self.base_url + path,
-                json=body,
-                params=params,
-                auth=(self.secret_key, ""),
-                headers={"accept": "application/json", **(headers or {})},
-            )
-        except httpx.HTTPError as exc:
-            raise PartnerUnavailable(
-                f"Xendit could not be reached ({type(exc).__name__}: {exc})"
-            ) from exc
 
 
 def payment_request_body(new: NewPayment, expires_at: Any) -> dict[str, Any]:
@@ -330,7 +325,7 @@ def parse_callback(body: bytes) -> BaseModel:
         return model.model_validate(raw)
     except ValidationError as exc:
         raise NotificationRejected(
-            NotificationRejected.MALFORMED, f"not a payment callback: {_first(exc)}"
+            NotificationRejected.MALFORMED, f"not a payment callback: {first_error(exc)}"
         ) from exc
 
 
@@ -342,74 +337,25 @@ def _refunded_after(done: x.RefundView, refunds: list[x.RefundView]) -> int:
     return before + x.rupiah(done.amount)
 
 
-def _creating(new: NewPayment) -> str:
-    """Named with our own field, so a refusal says which of the caller's values to fix."""
-    return f"the payment for order {new.order_id} (gross_amount {new.gross_amount})"
-
-
-def _checked(
-    response: httpx.Response, what: str, conflict: type[PartnerRefused] = PartnerRefused
-) -> httpx.Response:
+def judged(response: httpx.Response, conflict: type[PartnerRefused]) -> Refusal | None:
+    """Xendit says what happened in the HTTP status and, more precisely, in its `error_code`."""
     if response.is_success:
-        return response
+        return None
     status = response.status_code
     code, message = _error(response)
     said = f"{code}: {message}" if code else message
     if status == 401 or code == "INVALID_API_KEY":
-        raise PartnerRefused(f"Xendit refused the API key ({said})", 401)
+        return Refusal(401, said, PartnerRefused)
     if status == 404 or code == "DATA_NOT_FOUND":
-        raise UnknownPayment(f"Xendit does not know {what} ({said})", 404)
+        return Refusal(404, said, UnknownPayment)
     if status == 409 or code.startswith("DUPLICATE"):
-        raise conflict(f"Xendit already has {what} ({said})", status)
-    if 400 <= status < 500:
-        raise PartnerRefused(f"Xendit refused {what} ({status} {said})", status)
-    raise PartnerUnavailable(f"Xendit answered {status} for {what}: {said}")
+        return Refusal(status, said, conflict)
+    return Refusal(status, said, by_status(status))
 
 
 def _error(response: httpx.Response) -> tuple[str, str]:
     try:
         body = x.ErrorBody.model_validate_json(response.content)
     except ValidationError:
-        return "", response.text[:200] or response.reason_phrase
+        return "", excerpt(response)
     return body.error_code, body.message[:200]
-
-
-def _parse(model: type[Model], response: httpx.Response) -> Model:
-    try:
-        return model.model_validate_json(response.content)
-    except ValidationError as exc:
-        raise PartnerUnavailable(f"Xendit answered unreadably: {_first(exc)}") from exc
-
-
-def _parse_list(response: httpx.Response) -> list[x.InvoiceView]:
-    try:
-        return [x.InvoiceView.model_validate(i) for i in _json_list(response)]
-    except ValidationError as exc:
-        raise PartnerUnavailable(f"Xendit answered unreadably: {_first(exc)}") from exc
-
-
-def _json_list(response: httpx.Response) -> list[Any]:
-    try:
-        body = response.json()
-    except ValueError as exc:
-        raise PartnerUnavailable("Xendit answered an invoice lookup that is not JSON") from exc
-    if not isinstance(body, list):
-        raise PartnerUnavailable("Xendit answered an invoice lookup that is not a list")
-    return body
-
-
-T = TypeVar("T")
-
-
-def _readable(read: Callable[..., T], *args: Any) -> T:
-    """Reads an answer whose fields parsed but whose values may not (amounts, times, statuses)."""
-    try:
-        return read(*args)
-    except ValueError as exc:
-        raise PartnerUnavailable(f"Xendit answered unreadably: {exc}") from exc
-
-
-def _first(exc: ValidationError) -> str:
-    error = exc.errors()[0]
-    where = ".".join(str(part) for part in error["loc"]) or "body"
-    return f"{where}: {error['msg']}"

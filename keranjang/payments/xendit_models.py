@@ -6,12 +6,13 @@ Only the fields the adapter reads are declared; everything else Xendit sends is 
 are JSON numbers (whole rupiah for IDR); times are ISO 8601 in UTC, sometimes with nanoseconds.
 """
 
+import math
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from keranjang.payments.contract import (
     CreatedPayment,
@@ -136,6 +137,10 @@ class InvoiceView(Wire):
     updated: str
 
 
+class InvoiceList(RootModel[list[InvoiceView]]):
+    """`GET /v2/invoices?external_id=...`: a bare JSON list."""
+
+
 class RefundView(Wire):
     id: str = Field(min_length=1, max_length=100)
     payment_request_id: str | None = None
@@ -181,8 +186,8 @@ class RefundCallback(Wire):
 
 
 def rupiah(amount: float) -> int:
-    """A Xendit amount as whole rupiah; raises ValueError for fractions or non-positive values."""
-    if amount != int(amount) or amount < 0:
+    """A Xendit amount as whole rupiah; raises ValueError for fractions, negatives, infinity."""
+    if not math.isfinite(amount) or amount != int(amount) or amount < 0:
         raise ValueError(f"amount {amount!r} is not a whole number of rupiah")
     return int(amount)
 

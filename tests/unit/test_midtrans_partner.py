@@ -25,7 +25,8 @@ from keranjang.payments import (
     VirtualAccount,
 )
 from keranjang.payments import midtrans_wire as wire
-from keranjang.payments.midtrans import TIMEOUT, MidtransPartner, charge_body
+from keranjang.payments.http_client import TIMEOUT
+from keranjang.payments.midtrans import MidtransPartner, charge_body
 
 KEY = "SB-Mid-server-key"
 NOW = datetime(2024, 3, 27, 9, 0, tzinfo=UTC)

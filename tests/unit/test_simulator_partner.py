@@ -21,8 +21,9 @@ from keranjang.payments import (
     RefundRequest,
     UnknownPayment,
 )
+from keranjang.payments.http_client import TIMEOUT
 from keranjang.payments.midtrans_wire import signature
-from keranjang.payments.simulator_partner import TIMEOUT, SimulatorPartner, charge_body
+from keranjang.payments.simulator_partner import SimulatorPartner, charge_body
 
 KEY = "server-key"
 BASE = "http://payments.test"
