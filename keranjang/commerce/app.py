@@ -4,25 +4,23 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from itsdangerous import TimestampSigner
 
-from keranjang.commerce import (
-    api,
-    buyer_pages,
-    domain,
-    money_api,
-    pages,
-    payout_api,
-    seller_api,
-    seller_pages,
-    shop_api,
-)
 from keranjang.commerce.bootstrap import build
 from keranjang.commerce.config import CommerceSettings
+from keranjang.commerce.errors import CommerceError
+from keranjang.commerce.web.api import catalog as catalog_api
+from keranjang.commerce.web.api import money as money_api
+from keranjang.commerce.web.api import payouts as payout_api
+from keranjang.commerce.web.api import seller as seller_api
+from keranjang.commerce.web.api import shop as shop_api
+from keranjang.commerce.web.errors import api_error
+from keranjang.commerce.web.pages import buyer as buyer_pages
+from keranjang.commerce.web.pages import seller as seller_pages
+from keranjang.commerce.web.pages import shop as shop_pages
 from keranjang.handoff import KeyLookup
 from keranjang.infra import secret_files
 from keranjang.infra.clock import Clock
-from keranjang.infra.http_errors import error_json
 from keranjang.infra.runtime import PeriodicJob
-from keranjang.infra.webapp import ServiceShell, service_app, wants_json
+from keranjang.infra.webapp import ServiceShell, service_app
 from keranjang.payments import PaymentPartner
 
 
@@ -61,12 +59,12 @@ def create_app(
     )
     app = service_app(
         shell,
-        api.router,
+        catalog_api.router,
         shop_api.router,
         seller_api.router,
         money_api.router,
         payout_api.router,
-        pages.router,
+        shop_pages.router,
         buyer_pages.router,
     )
     app.include_router(seller_pages.router)
@@ -86,11 +84,10 @@ def create_app(
     app.state.payouts = commerce.payouts
     app.state.reconciliation = commerce.reconciliation
 
-    @app.exception_handler(domain.CommerceError)
-    def commerce_error(request: Request, exc: domain.CommerceError) -> Response:
-        if wants_json(request, "/api/", "/catalog/", "/attribution/"):
-            extra = {"reason": exc.reason} if isinstance(exc, domain.HandoffRefused) else {}
-            return error_json(type(exc).__name__, str(exc), exc.status, **extra)
-        return pages.error_page(request, exc)
+    # Every router answers its own refusals (web/errors.py); this catches what is raised
+    # outside one (middleware, an unmatched route's dependency) in the API's shape.
+    @app.exception_handler(CommerceError)
+    def commerce_error(request: Request, exc: CommerceError) -> Response:
+        return api_error(exc)
 
     return app

@@ -7,26 +7,25 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
-from keranjang.commerce import db
-from keranjang.commerce.checkout import BuyingService, CheckoutSettings
+from keranjang.commerce.attribution.issuer_keys import IssuerKeys
+from keranjang.commerce.attribution.service import AttributionService
+from keranjang.commerce.buying.service import BuyingService, CheckoutSettings
+from keranjang.commerce.catalog.service import CatalogService
 from keranjang.commerce.config import CommerceSettings
-from keranjang.commerce.fulfilment import FulfilmentService
-from keranjang.commerce.invoices import InvoiceService
-from keranjang.commerce.issuer_keys import IssuerKeys
-from keranjang.commerce.paying import PayingService
-from keranjang.commerce.payouts import PayoutService
-from keranjang.commerce.reconciliation import ReconciliationService
-from keranjang.commerce.refunding import RefundService
-from keranjang.commerce.service import CommerceService
-from keranjang.commerce.settlement import SettlementService
+from keranjang.commerce.money.earnings import CreatorEarningsService
+from keranjang.commerce.money.invoices import InvoiceService
+from keranjang.commerce.money.paying import PayingService
+from keranjang.commerce.money.payouts import PayoutService
+from keranjang.commerce.money.reconciliation import ReconciliationService
+from keranjang.commerce.money.refunding import RefundService
+from keranjang.commerce.money.settlement import SettlementService
+from keranjang.commerce.orders.service import FulfilmentService
+from keranjang.commerce.tables import MIGRATIONS
 from keranjang.handoff import KeyLookup
 from keranjang.infra import schema, secret_files
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.infra.database import make_engine, session_factory
-from keranjang.payments import PaymentPartner
-from keranjang.payments.midtrans import MidtransPartner
-from keranjang.payments.simulator_partner import SimulatorPartner
-from keranjang.payments.xendit import XenditPartner
+from keranjang.payments import PartnerChoice, PaymentPartner, partner_from_settings
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,8 @@ class Commerce:
     engine: Engine
     clock: Clock
     partner: PaymentPartner
-    catalog: CommerceService
+    catalog: CatalogService
+    attribution: AttributionService
     buying: BuyingService
     paying: PayingService
     refunds: RefundService
@@ -60,11 +60,18 @@ def build(
     settings = settings or CommerceSettings()
     engine = make_engine(settings.resolved_database_url)
     if migrate:
-        schema.upgrade(db.MIGRATIONS, engine)
+        schema.upgrade(MIGRATIONS, engine)
     clock = clock or SystemClock()
     sessions = session_factory(engine)
     chosen = partner or default_partner(settings, clock)
-    catalog = CommerceService(sessions, clock, keys or IssuerKeys(settings.social_jwks_url))
+    catalog = CatalogService(sessions, clock)
+    attribution = AttributionService(
+        sessions,
+        clock,
+        keys or IssuerKeys(settings.social_jwks_url),
+        catalog,
+        CreatorEarningsService(sessions),
+    )
     refund_window = timedelta(days=settings.refund_window_days)
     refunds = RefundService(sessions, clock, chosen, refund_window)
     paying = PayingService(sessions, clock, chosen, settings.public_url)
@@ -74,6 +81,7 @@ def build(
         clock=clock,
         partner=chosen,
         catalog=catalog,
+        attribution=attribution,
         buying=BuyingService(sessions, clock, checkout_settings(settings)),
         paying=paying,
         refunds=refunds,
@@ -97,24 +105,19 @@ def checkout_settings(settings: CommerceSettings) -> CheckoutSettings:
 
 
 def default_partner(settings: CommerceSettings, clock: Clock) -> PaymentPartner:
-    """The configured partner. The simulator takes its server key from settings or the data
-    folder's key file (the one `keranjang up` gives it); Midtrans and Xendit need their keys."""
-    if settings.payments_partner == "midtrans":
-        if not settings.midtrans_server_key:
-            raise ValueError("set KERANJANG_COMMERCE_MIDTRANS_SERVER_KEY to pay through Midtrans")
-        return MidtransPartner(
-            settings.midtrans_server_key, sandbox=not settings.midtrans_production, clock=clock
-        )
-    if settings.payments_partner == "xendit":
-        if not (settings.xendit_secret_key and settings.xendit_callback_token):
-            raise ValueError(
-                "set KERANJANG_COMMERCE_XENDIT_SECRET_KEY and KERANJANG_COMMERCE_XENDIT_CALLBACK_TOKEN "
-                "to pay through Xendit"
-            )
-        return XenditPartner(
-            settings.xendit_secret_key, settings.xendit_callback_token, clock=clock
-        )
-    key = settings.payments_server_key or secret_files.load_or_create(
-        settings.data_dir / "payments-server-key"
+    """The configured partner, built by payments. The simulator takes its server key from
+    settings or the data folder's key file (the one `keranjang up` gives it); Midtrans and Xendit
+    need their keys (a missing one is a ValueError naming the setting)."""
+    simulator_key = settings.payments_server_key
+    if settings.payments_partner == "simulator" and not simulator_key:
+        simulator_key = secret_files.load_or_create(settings.data_dir / "payments-server-key")
+    choice = PartnerChoice(
+        kind=settings.payments_partner,
+        simulator_url=settings.payments_url,
+        simulator_server_key=simulator_key,
+        midtrans_server_key=settings.midtrans_server_key,
+        midtrans_production=settings.midtrans_production,
+        xendit_secret_key=settings.xendit_secret_key,
+        xendit_callback_token=settings.xendit_callback_token,
     )
-    return SimulatorPartner(settings.payments_url, key)
+    return partner_from_settings(choice, clock)

@@ -18,8 +18,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from keranjang.commerce.app import create_app as commerce_app
+from keranjang.commerce.attribution.issuer_keys import IssuerKeys
 from keranjang.commerce.config import CommerceSettings
-from keranjang.commerce.issuer_keys import IssuerKeys
 from keranjang.handoff import SigningKey
 from keranjang.infra.clock import FixedClock
 from keranjang.social.app import create_app as social_app

@@ -1,6 +1,6 @@
 """A buyer's saved addresses: kept per account, usable at checkout by id, private to the buyer."""
 
-from keranjang.commerce import order_tables as t
+from keranjang.commerce.orders import db as order_db
 from tests.integration.conftest import System
 from tests.integration.test_checkout import ADDRESS, buyer, checkout, count, put_in_cart, stock
 
@@ -31,7 +31,7 @@ def test_another_buyers_address_cannot_be_used_or_seen_or_deleted(system: System
     put_in_cart(system, other, product["id"], 1)
     r = checkout(system, other, shipping_address=None, address_id=saved["id"])
     assert r.status_code == 422 and "not one of your saved addresses" in r.text
-    assert count(system, t.OrderRow) == 0 and stock(system, product["id"]) == 2
+    assert count(system, order_db.OrderRow) == 0 and stock(system, product["id"]) == 2
 
     assert system.commerce.delete(f"/api/addresses/{saved['id']}", headers=owner).status_code == 204
     assert system.commerce.get("/api/addresses", headers=owner).json() == []
@@ -46,7 +46,7 @@ def test_checkout_needs_exactly_one_way_to_ship(system: System) -> None:
     neither = checkout(system, auth, shipping_address=None)
     for r in (both, neither):
         assert r.status_code == 422 and "either shipping_address or address_id" in r.text
-    assert count(system, t.OrderRow) == 0
+    assert count(system, order_db.OrderRow) == 0
 
 
 def test_a_bad_address_is_refused_field_by_field(system: System) -> None:

@@ -5,9 +5,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from keranjang.commerce import order_tables as t
-from keranjang.commerce.cookies import ATTRIBUTION_COOKIE
-from keranjang.commerce.db import AttributionRow
+from keranjang.commerce.attribution.db import AttributionRow
+from keranjang.commerce.orders import db as order_db
+from keranjang.commerce.web.cookies import ATTRIBUTION_COOKIE
 from tests.integration.conftest import HTML, System
 from tests.integration.test_checkout import buyer, checkout, put_in_cart
 
@@ -15,8 +15,8 @@ from tests.integration.test_checkout import buyer, checkout, put_in_cart
 def attributed_lines(system: System) -> list[tuple[int, int | None]]:
     with system.commerce_engine.connect() as conn:
         rows = conn.execute(
-            select(t.OrderLineRow.product_id, t.OrderLineRow.attribution_id).order_by(
-                t.OrderLineRow.product_id
+            select(order_db.OrderLineRow.product_id, order_db.OrderLineRow.attribution_id).order_by(
+                order_db.OrderLineRow.product_id
             )
         )
         return [tuple(r) for r in rows]  # type: ignore[misc]

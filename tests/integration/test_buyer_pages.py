@@ -11,10 +11,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from keranjang.commerce import order_tables as t
-from keranjang.commerce.buyer_pages.guard import SESSION_COOKIE
-from keranjang.commerce.cookies import ATTRIBUTION_COOKIE
-from keranjang.commerce.db import AttributionRow
+from keranjang.commerce.attribution.db import AttributionRow
+from keranjang.commerce.buying import db as buying_db
+from keranjang.commerce.money import db as money_db
+from keranjang.commerce.orders import db as order_db
+from keranjang.commerce.web.cookies import ATTRIBUTION_COOKIE
+from keranjang.commerce.web.pages.buyer.guard import SESSION_COOKIE
 from tests.integration.conftest import COMMERCE_URL, System
 from tests.integration.payment_partners import PAYMENTS_URL, SimulatorHarness
 from tests.integration.test_checkout import count, stock
@@ -57,8 +59,10 @@ def cart_lines(system: System) -> list[tuple[int, int, int | None]]:
     with system.commerce_engine.connect() as conn:
         rows = conn.execute(
             select(
-                t.CartLineRow.product_id, t.CartLineRow.quantity, t.CartLineRow.attribution_id
-            ).order_by(t.CartLineRow.product_id)
+                buying_db.CartLineRow.product_id,
+                buying_db.CartLineRow.quantity,
+                buying_db.CartLineRow.attribution_id,
+            ).order_by(buying_db.CartLineRow.product_id)
         )
         return [tuple(r) for r in rows]  # type: ignore[misc]
 
@@ -86,7 +90,7 @@ def placed_order(system: System) -> tuple[dict[str, Any], httpx.Response]:
     to_pay = check_out(system)
     assert to_pay.status_code == 303, to_pay.text
     with system.commerce_engine.connect() as conn:
-        order_id = conn.scalar(select(t.OrderRow.id))
+        order_id = conn.scalar(select(order_db.OrderRow.id))
     return {"id": order_id, "product": product}, to_pay
 
 
@@ -267,7 +271,7 @@ def test_a_handed_off_buyer_logs_in_midway_and_the_creator_is_still_credited(
     assert cart_lines(system) == [(product_id, 1, attribution_id)]
     assert check_out(system).status_code == 303
     with system.commerce_engine.connect() as conn:
-        credited = conn.scalar(select(t.OrderLineRow.attribution_id))
+        credited = conn.scalar(select(order_db.OrderLineRow.attribution_id))
     assert credited == attribution_id
 
 
@@ -314,7 +318,7 @@ def test_checkout_places_the_order_and_sends_the_buyer_to_the_pay_page(
     pay_page = partner.client.get(to_pay.headers["location"], headers=HTML)
     assert "Rp365.000" in pay_page.text
     with system.commerce_engine.connect() as conn:
-        address = conn.scalar(select(t.OrderRow.shipping_address))
+        address = conn.scalar(select(order_db.OrderRow.shipping_address))
     assert '"phone": "081234567890"' in address  # spaces and dashes dropped
 
 
@@ -331,7 +335,9 @@ def test_a_bad_address_is_shown_next_to_its_fields_and_nothing_is_lost(system: S
     assert 'data-testid="error-recipient"' not in r.text
     assert 'value="Jl. Asia Afrika 8"' in r.text and 'value="4011"' in r.text
     assert "Kode pos terdiri dari 5 angka" in r.text
-    assert count(system, t.OrderRow) == 0 and cart_lines(system) == [(product["id"], 1, None)]
+    assert count(system, order_db.OrderRow) == 0 and cart_lines(system) == [
+        (product["id"], 1, None)
+    ]
 
 
 def test_out_of_stock_says_what_is_short_and_keeps_the_cart(
@@ -344,7 +350,9 @@ def test_out_of_stock_says_what_is_short_and_keeps_the_cart(
     assert r.status_code == 409
     assert "Stok tidak cukup" in r.text and "Kopi Langka: tersisa 1, kamu memesan 2" in r.text
     assert 'value="Budi"' in r.text
-    assert count(system, t.OrderRow) == 0 and cart_lines(system) == [(product["id"], 2, None)]
+    assert count(system, order_db.OrderRow) == 0 and cart_lines(system) == [
+        (product["id"], 2, None)
+    ]
     post(system, f"/cart/{product['id']}", quantity=1)
     assert check_out(system, checkout_key(r)).status_code == 303  # a fresh key: a fresh try
 
@@ -367,7 +375,7 @@ def test_submitting_the_same_checkout_twice_places_the_orders_once(
     first, second = check_out(system, key), check_out(system, key)
     assert first.status_code == second.status_code == 303
     assert first.headers["location"] == second.headers["location"]
-    assert count(system, t.OrderRow) == 1 and count(system, t.PaymentRow) == 1
+    assert count(system, order_db.OrderRow) == 1 and count(system, money_db.PaymentRow) == 1
     assert stock(system, product["id"]) == 3
 
 
@@ -382,7 +390,7 @@ def test_a_double_click_on_place_order_places_the_orders_once(
         answers = list(pool.map(lambda _: check_out(system, key), range(4)))
     pay_page = answers[0].headers["location"]
     assert {(r.status_code, r.headers["location"]) for r in answers} == {(303, pay_page)}
-    assert count(system, t.OrderRow) == 1 and count(system, t.PaymentRow) == 1
+    assert count(system, order_db.OrderRow) == 1 and count(system, money_db.PaymentRow) == 1
 
 
 def test_when_the_partner_is_down_the_orders_stand_and_can_be_paid_later(
@@ -428,7 +436,7 @@ def test_orders_are_listed_with_shop_status_total_and_date(
     page = get(system, "/orders")
     assert page.status_code == 200
     with system.commerce_engine.connect() as conn:
-        number = conn.scalar(select(t.OrderRow.number))
+        number = conn.scalar(select(order_db.OrderRow.number))
     row = page.text.split('data-testid="order-row"')[1]
     assert number in row and "Batik Sekar" in row and "Menunggu pembayaran" in row
     assert "Rp365.000" in row and "27 Mar 2024, 16.00 WIB" in row
@@ -527,7 +535,7 @@ def test_the_buyer_confirms_a_delivered_order_and_it_completes(
     add(system, system.product(merchant, price_idr=350_000, stock=5)["id"])
     to_pay = check_out(system)
     with system.commerce_engine.connect() as conn:
-        order = {"id": conn.scalar(select(t.OrderRow.id))}
+        order = {"id": conn.scalar(select(order_db.OrderRow.id))}
     pay_at_partner(system, partner, to_pay.headers["location"])
     deliver(system, partner)
     assert 'data-testid="received-form"' not in get(system, f"/orders/{order['id']}").text

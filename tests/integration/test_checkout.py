@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from keranjang.commerce import order_tables as t
-from keranjang.commerce.db import ProductRow
-from keranjang.commerce.orders import OrderStatus
+from keranjang.commerce.catalog.db import ProductRow
+from keranjang.commerce.orders import db as order_db
+from keranjang.commerce.orders.domain import OrderStatus
 from tests.integration.conftest import System
 
 ADDRESS = {
@@ -76,7 +76,7 @@ def test_a_cart_across_merchants_becomes_one_order_per_merchant(system: System) 
     assert all(o["status"] == "awaiting_payment" for o in placed)
     assert (stock(system, batik["id"]), stock(system, kopi["id"])) == (3, 6)
     assert system.commerce.get("/api/cart", headers=auth).json()["lines"] == []
-    assert count(system, t.OutboxRow) == 2 and count(system, t.OrderEventRow) == 2
+    assert count(system, order_db.OutboxRow) == 2 and count(system, order_db.OrderEventRow) == 2
 
 
 def test_prices_are_fixed_at_checkout(system: System) -> None:
@@ -88,7 +88,10 @@ def test_prices_are_fixed_at_checkout(system: System) -> None:
         conn.execute(ProductRow.__table__.update().values(price_idr=999_000))
     with system.commerce_engine.connect() as conn:
         assert (
-            conn.scalar(select(t.OrderRow.total_idr).where(t.OrderRow.id == order["id"])) == 115_000
+            conn.scalar(
+                select(order_db.OrderRow.total_idr).where(order_db.OrderRow.id == order["id"])
+            )
+            == 115_000
         )
 
 
@@ -100,7 +103,7 @@ def test_the_same_key_and_body_give_the_same_answer_and_one_order(system: System
     again = checkout(system, auth, key="checkout-key-1")
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
-    assert count(system, t.OrderRow) == 1 and stock(system, product["id"]) == 3
+    assert count(system, order_db.OrderRow) == 1 and stock(system, product["id"]) == 3
 
 
 def test_the_same_key_with_another_body_is_refused_and_changes_nothing(system: System) -> None:
@@ -114,7 +117,7 @@ def test_the_same_key_with_another_body_is_refused_and_changes_nothing(system: S
     )
     assert other.status_code == 422
     assert "different request body" in other.text
-    assert count(system, t.OrderRow) == 1 and stock(system, product["id"]) == 4
+    assert count(system, order_db.OrderRow) == 1 and stock(system, product["id"]) == 4
 
 
 def test_checkout_needs_a_key_and_a_valid_address(system: System) -> None:
@@ -125,7 +128,7 @@ def test_checkout_needs_a_key_and_a_valid_address(system: System) -> None:
     assert no_key.status_code == 422 and "idempotency-key" in no_key.text.lower()
     bad = checkout(system, auth, shipping_address=ADDRESS | {"postal_code": "4011"})
     assert bad.status_code == 422 and "postal_code" in bad.text
-    assert count(system, t.OrderRow) == 0 and stock(system, product["id"]) == 5
+    assert count(system, order_db.OrderRow) == 0 and stock(system, product["id"]) == 5
 
 
 def test_asking_for_more_than_is_left_refuses_the_whole_checkout(system: System) -> None:
@@ -138,7 +141,7 @@ def test_asking_for_more_than_is_left_refuses_the_whole_checkout(system: System)
     assert refused.status_code == 409
     assert "Kopi Langka" in refused.json()["detail"]
     assert (stock(system, plenty["id"]), stock(system, scarce["id"])) == (10, 1)
-    assert count(system, t.OrderRow) == 0
+    assert count(system, order_db.OrderRow) == 0
     assert len(system.commerce.get("/api/cart", headers=auth).json()["lines"]) == 2
     assert checkout(system, auth, key="checkout-key-3").json() == refused.json()
 
@@ -162,12 +165,13 @@ def test_unpaid_orders_expire_and_their_stock_comes_back(system: System) -> None
     assert buying.release_expired_holds() == 0 and stock(system, product["id"]) == 3
     with system.commerce_engine.connect() as conn:
         assert (
-            conn.scalar(select(t.OrderRow.status).where(t.OrderRow.id == order["id"])) == "expired"
+            conn.scalar(select(order_db.OrderRow.status).where(order_db.OrderRow.id == order["id"]))
+            == "expired"
         )
 
 
 def test_an_illegal_transition_is_refused_and_changes_nothing(system: System) -> None:
-    from keranjang.commerce.orders import IllegalTransition
+    from keranjang.commerce.errors import IllegalTransition
 
     product = system.product(system.merchant(), stock=3)
     auth = buyer(system)
@@ -181,8 +185,10 @@ def test_an_illegal_transition_is_refused_and_changes_nothing(system: System) ->
     with system.commerce_engine.connect() as conn:
         events = conn.execute(
             select(
-                t.OrderEventRow.from_status, t.OrderEventRow.to_status, t.OrderEventRow.actor
-            ).order_by(t.OrderEventRow.id)
+                order_db.OrderEventRow.from_status,
+                order_db.OrderEventRow.to_status,
+                order_db.OrderEventRow.actor,
+            ).order_by(order_db.OrderEventRow.id)
         ).all()
     assert [tuple(e) for e in events] == [
         (None, "awaiting_payment", "buyer:1"),

@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, func, select, text
 
-from keranjang.commerce import order_tables as t
-from keranjang.commerce import orders, placing
-from keranjang.commerce.checkout import BuyingService
-from keranjang.commerce.domain import Unauthenticated
+from keranjang.commerce.buying import db as buying_db
+from keranjang.commerce.buying import placing
+from keranjang.commerce.buying.domain import request_fingerprint
+from keranjang.commerce.buying.service import BuyingService
+from keranjang.commerce.errors import IdempotencyMismatch, Unauthenticated
+from keranjang.commerce.orders import db as order_db
 from keranjang.infra.credentials import token_digest
 from tests.integration.conftest import System
 from tests.integration.test_checkout import ADDRESS, checkout, count, put_in_cart, stock
@@ -39,7 +41,7 @@ def signed_up(system: System, email: str) -> tuple[str, dict[str, str]]:
 
 
 def ask(token: str, key: str, body: dict[str, Any] = BODY) -> placing.Ask:
-    return placing.Ask(key, body, orders.request_fingerprint(body), token_hash=token_digest(token))
+    return placing.Ask(key, body, request_fingerprint(body), token_hash=token_digest(token))
 
 
 def place(system: System, asks: list[placing.Ask]) -> list[placing.Outcome]:
@@ -81,16 +83,18 @@ def test_a_group_is_decided_checkout_by_checkout_in_arrival_order(system: System
     assert (refused.status_code, refused.body["error"]) == (409, "OutOfStock")
     assert isinstance(empty, placing.Answer)
     assert (empty.status_code, empty.body["error"]) == (422, "EmptyCart")
-    assert isinstance(mismatch, orders.IdempotencyMismatch)
+    assert isinstance(mismatch, IdempotencyMismatch)
     assert isinstance(nobody, Unauthenticated)
     assert stock(system, batik["id"]) == 0
-    assert count(system, t.OrderRow) == 2 and count(system, t.StockHoldRow) == 2
+    assert count(system, order_db.OrderRow) == 2 and count(system, order_db.StockHoldRow) == 2
     # Every answer given is kept with its key; errors are not (nothing was decided).
-    assert count(system, t.IdempotencyKeyRow) == 4
+    assert count(system, buying_db.IdempotencyKeyRow) == 4
     with system.commerce_engine.connect() as c:
         carts = dict(
             c.execute(
-                select(t.CartLineRow.buyer_id, func.count()).group_by(t.CartLineRow.buyer_id)
+                select(buying_db.CartLineRow.buyer_id, func.count()).group_by(
+                    buying_db.CartLineRow.buyer_id
+                )
             ).all()
         )
     assert list(carts.values()) == [1]  # only Citra, refused, still has her cart
@@ -128,7 +132,7 @@ def test_a_group_that_cannot_commit_is_placed_again_one_by_one(
     assert groups == [3, 1, 1, 1]
     assert [o.status_code for o in outcomes] == [201, 201, 201]
     assert stock(system, kopi["id"]) == 4
-    assert count(system, t.OrderRow) == 3 and count(system, t.IdempotencyKeyRow) == 3
+    assert count(system, order_db.OrderRow) == 3 and count(system, buying_db.IdempotencyKeyRow) == 3
 
 
 def test_concurrent_checkouts_of_one_buyer_with_one_key_place_one_order(system: System) -> None:
@@ -156,7 +160,7 @@ def test_concurrent_checkouts_of_one_buyer_with_one_key_place_one_order(system: 
 
     assert {code for code, _ in answers} == {201}
     assert len({str(body) for _, body in answers}) == 1
-    assert count(system, t.OrderRow) == 1 and stock(system, kopi["id"]) == 7
+    assert count(system, order_db.OrderRow) == 1 and stock(system, kopi["id"]) == 7
 
 
 def buying(system: System) -> BuyingService:
@@ -167,8 +171,8 @@ def buying(system: System) -> BuyingService:
 def buyer_of(system: System, token: str) -> int:
     with system.commerce_engine.connect() as c:
         found = c.scalar(
-            select(t.BuyerSessionRow.buyer_id).where(
-                t.BuyerSessionRow.token_hash == token_digest(token)
+            select(buying_db.BuyerSessionRow.buyer_id).where(
+                buying_db.BuyerSessionRow.token_hash == token_digest(token)
             )
         )
     assert found is not None
@@ -177,7 +181,11 @@ def buyer_of(system: System, token: str) -> int:
 
 def cart_products(system: System, buyer_id: int) -> set[int]:
     with system.commerce_engine.connect() as c:
-        rows = c.execute(select(t.CartLineRow.product_id).where(t.CartLineRow.buyer_id == buyer_id))
+        rows = c.execute(
+            select(buying_db.CartLineRow.product_id).where(
+                buying_db.CartLineRow.buyer_id == buyer_id
+            )
+        )
         return {int(r[0]) for r in rows}
 
 
@@ -339,4 +347,4 @@ def test_a_product_added_to_the_cart_while_the_group_runs_stays_in_the_cart(
     ordered = {line["product_id"] for o in placed.body["orders"] for line in o["lines"]}
     assert ordered == {kopi["id"]}
     assert cart_products(system, ani) == {teh["id"]}, "the added line vanished unordered"
-    assert stock(system, teh["id"]) == 10 and count(system, t.OrderRow) == 1
+    assert stock(system, teh["id"]) == 10 and count(system, order_db.OrderRow) == 1

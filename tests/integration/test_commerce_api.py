@@ -2,7 +2,7 @@
 
 from sqlalchemy import func, select
 
-from keranjang.commerce.db import MerchantRow, ProductRow
+from keranjang.commerce.catalog.db import MerchantRow, ProductRow
 from tests.integration.conftest import HTML, System
 
 

@@ -30,9 +30,11 @@ import httpx
 import pytest
 from sqlalchemy import Engine, func, select
 
-from keranjang.commerce import order_tables as t
-from keranjang.commerce.db import ProductRow
-from keranjang.commerce.payment_news import partner_order_id
+from keranjang.commerce.buying import db as buying_db
+from keranjang.commerce.catalog.db import ProductRow
+from keranjang.commerce.money import db as money_db
+from keranjang.commerce.money.payment_news import partner_order_id
+from keranjang.commerce.orders import db as order_db
 from keranjang.infra.database import make_engine
 from keranjang.payments.simulator.app import create_app as simulator_app
 from keranjang.payments.simulator.config import PaymentsSettings
@@ -285,17 +287,17 @@ def test_commerce_killed_while_the_partner_creates_the_payment(killable: Killabl
     trying = threading.Thread(target=first_try)
     trying.start()
     assert killable.relay.holding.wait(WAIT_TIMEOUT), "commerce never called the partner"
-    assert killable.count(t.OrderRow) == 1  # the orders commit before the partner is called
+    assert killable.count(order_db.OrderRow) == 1  # the orders commit before the partner is called
     killable.commerce.kill()
     trying.join(WAIT_TIMEOUT)
     assert len(failures) == 1, "the buyer's first try must have lost its connection"
 
     with killable.engine.connect() as c:
-        number = c.scalar(select(t.OrderRow.number))
+        number = c.scalar(select(order_db.OrderRow.number))
     assert number is not None
     killable.relay.release()  # the partner now creates the payment nobody will store
     eventually(lambda: _partner_has(killable, number), "the partner to create the orphan payment")
-    assert killable.count(t.PaymentRow) == 0
+    assert killable.count(money_db.PaymentRow) == 0
 
     killable.commerce.start()
     retry = killable.checkout(auth, key)
@@ -308,7 +310,9 @@ def test_commerce_killed_while_the_partner_creates_the_payment(killable: Killabl
     assert payment["amount_idr"] == order["total_idr"]
 
     with killable.engine.connect() as c:
-        stored = c.execute(select(t.PaymentRow.attempt, t.PaymentRow.amount_idr)).all()
+        stored = c.execute(
+            select(money_db.PaymentRow.attempt, money_db.PaymentRow.amount_idr)
+        ).all()
         stock = c.scalar(select(ProductRow.stock).where(ProductRow.id == product))
     assert stored == [(2, order["total_idr"])]  # the first attempt's id is the orphan's
     assert stock == 8
@@ -331,11 +335,13 @@ def test_commerce_killed_while_the_partner_creates_the_payment(killable: Killabl
     assert killable.partner.dispatch_due().sent == 1
     assert killable.api("GET", f"/api/orders/{order['id']}", 200, headers=auth)["status"] == "paid"
     with killable.engine.connect() as c:
-        assert c.execute(select(t.PaymentRow.attempt, t.PaymentRow.status)).all() == [(2, "paid")]
+        assert c.execute(select(money_db.PaymentRow.attempt, money_db.PaymentRow.status)).all() == [
+            (2, "paid")
+        ]
     again = killable.checkout(auth, key)  # and a third try with the key still answers the same
     assert again.status_code == 201
     assert [o["id"] for o in again.json()["orders"]] == [order["id"]]
-    assert killable.count(t.PaymentRow) == 1
+    assert killable.count(money_db.PaymentRow) == 1
 
 
 def _amount(status: dict[str, Any]) -> int:
@@ -392,10 +398,12 @@ def test_commerce_killed_under_load_loses_and_doubles_nothing(
     answered, cut = range(BUYERS // 2), range(BUYERS // 2, BUYERS)
     for thread in at_once(answered):
         thread.join(WAIT_TIMEOUT)
-    placed = killable.count(t.OrderRow)
+    placed = killable.count(order_db.OrderRow)
     killable.relay.hold()
     threads = at_once(cut)
-    eventually(lambda: killable.count(t.OrderRow) >= placed + kill_after_orders, "the orders")
+    eventually(
+        lambda: killable.count(order_db.OrderRow) >= placed + kill_after_orders, "the orders"
+    )
     killable.commerce.kill()
     for thread in threads:
         thread.join(WAIT_TIMEOUT)
@@ -414,17 +422,29 @@ def test_commerce_killed_under_load_loses_and_doubles_nothing(
     for n, answer in answered_before.items():  # a retry gets the checkout it already had
         assert _ids(answers[n]) == _ids(answer)
     with killable.engine.connect() as c:
-        orders = c.execute(select(t.OrderRow.id, t.OrderRow.buyer_id, t.OrderRow.total_idr)).all()
-        lines = c.execute(
-            select(t.OrderLineRow.order_id, t.OrderLineRow.product_id, t.OrderLineRow.quantity)
+        orders = c.execute(
+            select(order_db.OrderRow.id, order_db.OrderRow.buyer_id, order_db.OrderRow.total_idr)
         ).all()
-        holds = c.execute(select(t.StockHoldRow.product_id, t.StockHoldRow.quantity)).all()
+        lines = c.execute(
+            select(
+                order_db.OrderLineRow.order_id,
+                order_db.OrderLineRow.product_id,
+                order_db.OrderLineRow.quantity,
+            )
+        ).all()
+        holds = c.execute(
+            select(order_db.StockHoldRow.product_id, order_db.StockHoldRow.quantity)
+        ).all()
         stock = {p.id: p.stock for p in c.execute(select(ProductRow.id, ProductRow.stock))}
         payments = c.execute(
-            select(t.PaymentRow.order_id, t.PaymentRow.attempt, t.PaymentRow.amount_idr)
+            select(
+                money_db.PaymentRow.order_id,
+                money_db.PaymentRow.attempt,
+                money_db.PaymentRow.amount_idr,
+            )
         ).all()
-        carts_left = c.scalar(select(func.count()).select_from(t.CartLineRow))
-        keys_kept = c.scalar(select(func.count()).select_from(t.IdempotencyKeyRow))
+        carts_left = c.scalar(select(func.count()).select_from(buying_db.CartLineRow))
+        keys_kept = c.scalar(select(func.count()).select_from(buying_db.IdempotencyKeyRow))
 
     answered_ids = sorted(i for a in answers.values() for i in _ids(a))
     assert sorted(o.id for o in orders) == answered_ids  # no order nobody was told of

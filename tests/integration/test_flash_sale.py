@@ -7,8 +7,8 @@ from collections import Counter
 import httpx
 from sqlalchemy import func, select
 
-from keranjang.commerce import order_tables as t
-from keranjang.commerce.db import ProductRow
+from keranjang.commerce.catalog.db import ProductRow
+from keranjang.commerce.orders import db as order_db
 from tests.integration.conftest import System, serving
 from tests.integration.test_checkout import ADDRESS
 
@@ -62,9 +62,9 @@ def test_second_buyer_cannot_take_the_last_item(system: System) -> None:
     assert statuses == Counter({201: UNITS, 409: BUYERS - UNITS})
     with system.commerce_engine.connect() as conn:
         assert conn.scalar(select(ProductRow.stock).where(ProductRow.id == product["id"])) == 0
-        assert conn.scalar(select(func.count()).select_from(t.OrderRow)) == UNITS
-        assert conn.scalar(select(func.sum(t.OrderLineRow.quantity))) == UNITS
-        assert conn.scalar(select(func.sum(t.StockHoldRow.quantity))) == UNITS
+        assert conn.scalar(select(func.count()).select_from(order_db.OrderRow)) == UNITS
+        assert conn.scalar(select(func.sum(order_db.OrderLineRow.quantity))) == UNITS
+        assert conn.scalar(select(func.sum(order_db.StockHoldRow.quantity))) == UNITS
 
 
 def test_a_checkout_retried_many_times_at_once_places_its_orders_once(system: System) -> None:
@@ -98,4 +98,4 @@ def test_a_checkout_retried_many_times_at_once_places_its_orders_once(system: Sy
     assert len({a.text for a in answers}) == 1
     with system.commerce_engine.connect() as conn:
         assert conn.scalar(select(ProductRow.stock).where(ProductRow.id == product["id"])) == 3
-        assert conn.scalar(select(func.count()).select_from(t.OrderRow)) == 1
+        assert conn.scalar(select(func.count()).select_from(order_db.OrderRow)) == 1

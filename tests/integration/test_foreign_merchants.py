@@ -3,7 +3,7 @@ missing items named, and what was submitted is kept."""
 
 from sqlalchemy import func, select
 
-from keranjang.commerce.db import MerchantRow
+from keranjang.commerce.catalog.db import MerchantRow
 from tests.integration.conftest import System
 
 COMPLETE = {

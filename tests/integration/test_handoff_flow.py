@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 from sqlalchemy import func, select
 
-from keranjang.commerce.db import AttributionRow
+from keranjang.commerce.attribution.db import AttributionRow
 from tests.integration.conftest import HTML, System
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from keranjang.commerce import order_tables as t
+from keranjang.commerce.orders import db as order_db
 from tests.integration.conftest import System
 from tests.integration.payment_partners import SimulatorHarness
 from tests.integration.test_checkout import buyer, checkout, put_in_cart
@@ -121,7 +121,7 @@ def test_duplicated_notifications_issue_one_invoice(
     partner.set_faults(duplicate=3)
     paid_order(system, partner)
     with system.commerce_engine.connect() as conn:
-        assert conn.scalar(select(func.count()).select_from(t.InvoiceRow)) == 1
+        assert conn.scalar(select(func.count()).select_from(order_db.InvoiceRow)) == 1
 
 
 def test_buyer_and_seller_read_the_orders_history(

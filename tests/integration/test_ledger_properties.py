@@ -17,7 +17,7 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import func, select
 
-from keranjang.commerce import order_tables as t
+from keranjang.commerce.orders import db as order_db
 from tests.integration.test_money import Shop
 from tests.integration.test_money import shop as shop  # the fixture
 
@@ -96,7 +96,7 @@ UNPAID = ("awaiting_payment", "expired")
 
 def _in_escrow(shop: Shop) -> int:
     """Paid money of orders that have not completed, less what was refunded of them."""
-    o = t.OrderRow
+    o = order_db.OrderRow
     query = select(func.coalesce(func.sum(o.total_idr - o.refunded_idr), 0)).where(
         o.completed_at.is_(None), o.status.not_in(UNPAID)
     )
@@ -105,8 +105,8 @@ def _in_escrow(shop: Shop) -> int:
 
 
 def _paid(shop: Shop) -> int:
-    query = select(func.coalesce(func.sum(t.OrderRow.total_idr), 0)).where(
-        t.OrderRow.status.not_in(UNPAID)
+    query = select(func.coalesce(func.sum(order_db.OrderRow.total_idr), 0)).where(
+        order_db.OrderRow.status.not_in(UNPAID)
     )
     with shop.system.commerce_engine.connect() as conn:
         return int(conn.scalar(query) or 0)
@@ -114,4 +114,6 @@ def _paid(shop: Shop) -> int:
 
 def _refunded(shop: Shop) -> int:
     with shop.system.commerce_engine.connect() as conn:
-        return int(conn.scalar(select(func.coalesce(func.sum(t.OrderRow.refunded_idr), 0))) or 0)
+        return int(
+            conn.scalar(select(func.coalesce(func.sum(order_db.OrderRow.refunded_idr), 0))) or 0
+        )

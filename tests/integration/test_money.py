@@ -10,8 +10,8 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from keranjang.commerce import money_tables as money
-from keranjang.commerce import order_tables as t
+from keranjang.commerce.money import db as money_db
+from keranjang.commerce.orders import db as order_db
 from keranjang.payments import CreatedPayment, PaymentMethod, PaymentStatus
 from tests.integration.conftest import HTML, System, bearer
 from tests.integration.payment_partners import SimulatorHarness
@@ -91,9 +91,9 @@ class Shop:
 
     def balances(self) -> dict[str, int]:
         with self.system.commerce_engine.connect() as conn, Session(bind=conn) as s:
-            debits, credits = money.totals(s)
+            debits, credits = money_db.totals(s)
             assert debits == credits
-            return money.balances(s)
+            return money_db.balances(s)
 
     def owed(self, account: str) -> int:
         return -self.balances().get(account, 0)
@@ -126,7 +126,7 @@ def shop(system: System, partner: SimulatorHarness) -> Shop:
 
 def status(system: System, order_id: int) -> str:
     with system.commerce_engine.connect() as conn:
-        return conn.scalar(select(t.OrderRow.status).where(t.OrderRow.id == order_id))  # type: ignore[return-value]
+        return conn.scalar(select(order_db.OrderRow.status).where(order_db.OrderRow.id == order_id))  # type: ignore[return-value]
 
 
 # payment and completion ----------------------------------------------------------------------

@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from keranjang.commerce import money_tables as money
-from keranjang.commerce import order_tables as t
-from keranjang.commerce.orders import OrderChanged, OrderStatus
-from keranjang.commerce.paying import PayingService
+from keranjang.commerce.errors import OrderChanged
+from keranjang.commerce.money import db as money_db
+from keranjang.commerce.money.paying import PayingService
+from keranjang.commerce.orders import db as order_db
+from keranjang.commerce.orders.domain import OrderStatus
 from keranjang.payments import PaymentMethod
 from tests.integration.payment_partners import SimulatorHarness
 from tests.integration.test_money import Shop, shop, status
@@ -25,13 +26,15 @@ def test_an_order_moved_meanwhile_is_not_moved_again(shop: Shop) -> None:
     """The hold's expiry read the order unpaid; the payment lands first: the expiry loses."""
     order = unpaid_order(shop)
     with Session(shop.system.commerce_engine) as stale:
-        seen = stale.get_one(t.OrderRow, order["id"])
+        seen = stale.get_one(order_db.OrderRow, order["id"])
         assert seen.status == "awaiting_payment"
         pay_at_partner(shop, order)
         shop.deliver()
         assert status(shop.system, order["id"]) == "paid"
         with pytest.raises(OrderChanged):
-            t.move_order(stale, seen, OrderStatus.EXPIRED, "system:test", "", seen.updated_at)
+            order_db.move_order(
+                stale, seen, OrderStatus.EXPIRED, "system:test", "", seen.updated_at
+            )
         stale.rollback()
     assert status(shop.system, order["id"]) == "paid"
     assert -shop.balances()["escrow"] == order["total_idr"]
@@ -71,7 +74,7 @@ def test_a_settling_job_goes_on_past_an_order_it_cannot_settle(shop: Shop) -> No
     first, second = shop.delivered_order(), shop.delivered_order()
     with Session(shop.system.commerce_engine) as s:  # one order carries an unreadable refund
         s.add(
-            money.RefundRow(
+            money_db.RefundRow(
                 order_id=first["id"],
                 refund_key="rf-corrupt",
                 amount_idr=1,
@@ -109,7 +112,9 @@ def test_a_new_attempt_never_replaces_the_attempt_that_paid(
     assert kept["partner_transaction_id"] != new.partner_transaction_id
     assert kept["status"] == "paid"
     with Session(shop.system.commerce_engine) as s:
-        row = s.scalars(select(t.PaymentRow).where(t.PaymentRow.order_id == order["id"])).one()
+        row = s.scalars(
+            select(money_db.PaymentRow).where(money_db.PaymentRow.order_id == order["id"])
+        ).one()
         assert (row.attempt, row.status) == (1, "paid")
 
 
@@ -179,7 +184,7 @@ def test_a_merchant_cancel_racing_the_payment_refunds_the_buyer(
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "cancelled"
     with Session(shop.system.commerce_engine) as s:
-        refunds = s.execute(select(money.RefundRow.amount_idr, money.RefundRow.status)).all()
+        refunds = s.execute(select(money_db.RefundRow.amount_idr, money_db.RefundRow.status)).all()
     assert refunds == [(order["total_idr"], "succeeded")]
     assert shop.balances().get("escrow", 0) == 0  # nothing kept from the buyer
     assert shop.partner.partner.status(order["number"]).status.value == "refunded"
@@ -206,5 +211,5 @@ def test_a_shipment_landing_before_the_cancel_is_reserved_stops_the_cancel(
     assert "shipped" in r.json()["detail"]
     assert status(shop.system, order["id"]) == "shipped"
     with Session(shop.system.commerce_engine) as s:
-        assert s.scalars(select(money.RefundRow)).all() == []
+        assert s.scalars(select(money_db.RefundRow)).all() == []
     assert -shop.balances()["escrow"] == order["total_idr"]

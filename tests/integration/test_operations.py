@@ -4,7 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 
-from keranjang.commerce import db as commerce_db
+from keranjang.commerce.tables import Base
 from keranjang.social import db as social_db
 from tests.integration.conftest import System
 
@@ -46,7 +46,7 @@ def no_drift(engine: Engine, metadata) -> list[object]:  # type: ignore[no-untyp
 
 def test_each_database_matches_its_own_schema_history(system: System) -> None:
     assert no_drift(system.social_engine, social_db.Base.metadata) == []
-    assert no_drift(system.commerce_engine, commerce_db.Base.metadata) == []
+    assert no_drift(system.commerce_engine, Base.metadata) == []
     social_tables = set(social_db.Base.metadata.tables)
-    commerce_tables = set(commerce_db.Base.metadata.tables)
+    commerce_tables = set(Base.metadata.tables)
     assert social_tables.isdisjoint(commerce_tables)

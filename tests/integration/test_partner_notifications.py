@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from keranjang.commerce import money_tables as money
-from keranjang.commerce import order_tables as t
+from keranjang.commerce.money import db as money_db
+from keranjang.commerce.orders import db as order_db
 from keranjang.infra.clock import FixedClock
 from keranjang.payments import CreatedPayment, PaymentMethod, PaymentStatus
 from tests.integration.conftest import System, bearer
@@ -78,16 +78,17 @@ def send(system: System, note: Delivered) -> tuple[int, str]:
 def books(system: System, order_id: int) -> tuple[str, int, int, dict[str, int]]:
     """The order's status, its paid events, its payment entries, and every balance."""
     with system.commerce_engine.connect() as conn, Session(bind=conn) as s:
-        status = s.scalar(select(t.OrderRow.status).where(t.OrderRow.id == order_id))
+        status = s.scalar(select(order_db.OrderRow.status).where(order_db.OrderRow.id == order_id))
         paid = s.scalar(
             select(func.count()).where(
-                t.OrderEventRow.order_id == order_id, t.OrderEventRow.to_status == "paid"
+                order_db.OrderEventRow.order_id == order_id,
+                order_db.OrderEventRow.to_status == "paid",
             )
         )
         entries = s.scalar(
-            select(func.count()).where(money.LedgerEntryRow.ref == f"payment:{order_id}")
+            select(func.count()).where(money_db.LedgerEntryRow.ref == f"payment:{order_id}")
         )
-        return str(status), int(paid or 0), int(entries or 0), money.balances(s)
+        return str(status), int(paid or 0), int(entries or 0), money_db.balances(s)
 
 
 def test_a_notification_pays_the_order_once_however_often_it_comes(
@@ -142,6 +143,6 @@ def test_an_old_notification_replayed_after_a_refund_changes_nothing(
     assert books(system, order["id"]) == before
     with system.commerce_engine.connect() as conn:
         payment = conn.scalar(
-            select(t.PaymentRow.status).where(t.PaymentRow.order_id == order["id"])
+            select(money_db.PaymentRow.status).where(money_db.PaymentRow.order_id == order["id"])
         )
     assert payment == "refunded"

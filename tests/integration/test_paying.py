@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from keranjang.commerce import money_tables as money
-from keranjang.commerce import order_tables as t
+from keranjang.commerce.money import db as money_db
+from keranjang.commerce.orders import db as order_db
 from keranjang.payments import PaymentMethod
 from keranjang.payments.midtrans_wire import signature
 from tests.integration.conftest import System
@@ -62,13 +62,15 @@ def deliver(system: System, partner: SimulatorHarness) -> list[tuple[int, str]]:
 
 def status_of(system: System, order_id: int) -> str:
     with system.commerce_engine.connect() as conn:
-        return conn.scalar(select(t.OrderRow.status).where(t.OrderRow.id == order_id))  # type: ignore[return-value]
+        return conn.scalar(select(order_db.OrderRow.status).where(order_db.OrderRow.id == order_id))  # type: ignore[return-value]
 
 
 def paid_events(system: System, order_id: int) -> int:
     with system.commerce_engine.connect() as conn:
         rows = conn.execute(
-            select(t.OrderEventRow.to_status).where(t.OrderEventRow.order_id == order_id)
+            select(order_db.OrderEventRow.to_status).where(
+                order_db.OrderEventRow.order_id == order_id
+            )
         )
         return sum(1 for (status,) in rows if status == "paid")
 
@@ -188,7 +190,7 @@ def test_checkout_with_a_payment_method_answers_each_orders_payment(
 
     again = checkout(system, auth, key="pay-at-once-1", payment_method="qris")
     assert again.json() == first.json()  # the same orders and the same payments
-    assert count(system, t.PaymentRow) == 2
+    assert count(system, money_db.PaymentRow) == 2
 
     pay_on_partner_page(partner, placed[0]["payment"])
     assert (200, "order paid") in deliver(system, partner)
@@ -251,7 +253,11 @@ def test_a_payment_the_partner_made_but_commerce_never_stored_does_not_block_the
     assert status_of(system, order["id"]) == "paid"
     with system.commerce_engine.connect() as conn:
         assert (
-            conn.scalar(select(t.PaymentRow.attempt).where(t.PaymentRow.order_id == order["id"]))
+            conn.scalar(
+                select(money_db.PaymentRow.attempt).where(
+                    money_db.PaymentRow.order_id == order["id"]
+                )
+            )
             == 2
         )
 
@@ -259,7 +265,7 @@ def test_a_payment_the_partner_made_but_commerce_never_stored_does_not_block_the
 # a second payment ---------------------------------------------------------------------------
 def ledger_balances(system: System) -> dict[str, int]:
     with system.commerce_engine.connect() as conn, Session(bind=conn) as s:
-        return money.balances(s)
+        return money_db.balances(s)
 
 
 def test_a_second_attempt_paid_too_is_returned_to_the_buyer(

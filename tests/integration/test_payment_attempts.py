@@ -13,13 +13,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from keranjang.commerce import money_tables as money
-from keranjang.commerce import order_tables as t
-from keranjang.commerce.paying import MAX_ATTEMPTS, PayingService
-from keranjang.commerce.reconciliation import (
-    ATTEMPTS_MARGIN,
-    ReconciliationService,
-)
+from keranjang.commerce.money import db as money_db
+from keranjang.commerce.money.paying import MAX_ATTEMPTS, PayingService
+from keranjang.commerce.money.reconciliation import ATTEMPTS_MARGIN, ReconciliationService
+from keranjang.commerce.orders import db as order_db
 from keranjang.payments import (
     CreatedPayment,
     PaymentEvent,
@@ -63,13 +60,13 @@ def orphan(shop: Shop, order: dict[str, Any], attempt: int) -> CreatedPayment:
 def payment_row(shop: Shop, order_id: int) -> tuple[int, str, str] | None:
     """The order's payment as commerce stored it: attempt, transaction, status."""
     with Session(shop.system.commerce_engine) as s:
-        row = s.scalar(select(t.PaymentRow).where(t.PaymentRow.order_id == order_id))
+        row = s.scalar(select(money_db.PaymentRow).where(money_db.PaymentRow.order_id == order_id))
         return None if row is None else (row.attempt, row.partner_transaction_id, row.status)
 
 
 def refunds(shop: Shop, order_id: int) -> list[tuple[str, str | None, int, str]]:
     with Session(shop.system.commerce_engine) as s:
-        r = money.RefundRow
+        r = money_db.RefundRow
         rows = s.execute(
             select(r.stage, r.partner_order_id, r.amount_idr, r.status)
             .where(r.order_id == order_id)
@@ -252,7 +249,7 @@ def test_a_lost_payment_of_the_stored_attempt_is_found_behind_an_id_the_partner_
     assert expired.status_code == 200, expired.text
     shop.deliver()
     with Session(shop.system.commerce_engine) as s:
-        buyer_id = s.get_one(t.OrderRow, order["id"]).buyer_id
+        buyer_id = s.get_one(order_db.OrderRow, order["id"]).buyer_id
     second = svc.start(buyer_id, order["id"], PaymentMethod.VIRTUAL_ACCOUNT)
     assert payment_row(shop, order["id"])[0] == 2  # type: ignore[index]
     shop.partner.set_faults(drop_probability=1.0)
@@ -334,5 +331,7 @@ def test_a_payment_stored_after_another_attempt_paid_the_order_does_not_replace_
     assert shop.partner.partner.status(order["number"]).refunded_amount == 0
     assert shop.owed("escrow") == TOTAL and shop.owed("stray_payments") == 0
     with Session(shop.system.commerce_engine) as s:
-        assert s.scalar(select(func.count()).where(t.PaymentRow.order_id == order["id"])) == 1
+        assert (
+            s.scalar(select(func.count()).where(money_db.PaymentRow.order_id == order["id"])) == 1
+        )
     assert status(shop.system, order["id"]) == "paid"

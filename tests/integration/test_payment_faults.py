@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from structlog.testing import capture_logs
 
-from keranjang.commerce import ledger
-from keranjang.commerce import money_tables as money
-from keranjang.commerce import order_tables as t
-from keranjang.commerce.orders import OrderStatus
+from keranjang.commerce.money import db as money_db
+from keranjang.commerce.money import ledger
+from keranjang.commerce.orders import db as order_db
+from keranjang.commerce.orders.domain import OrderStatus
 from tests.integration.conftest import System
 from tests.integration.payment_partners import HTML, SimulatorHarness
 from tests.integration.test_checkout import buyer, checkout
@@ -106,7 +106,9 @@ def settlements(delivered: list[bytes], forged: set[bytes]) -> set[str]:
 
 
 def paid_orders(s: Session) -> set[str]:
-    return set(s.scalars(select(t.OrderRow.number).where(t.OrderRow.status == "paid")))
+    return set(
+        s.scalars(select(order_db.OrderRow.number).where(order_db.OrderRow.status == "paid"))
+    )
 
 
 def test_a_thousand_orders_are_paid_exactly_once_through_faulty_notifications(
@@ -148,33 +150,39 @@ def test_a_thousand_orders_are_paid_exactly_once_through_faulty_notifications(
     with Session(system.commerce_engine) as s:
         totals = {
             order_id: total
-            for order_id, total in s.execute(select(t.OrderRow.id, t.OrderRow.total_idr))
+            for order_id, total in s.execute(
+                select(order_db.OrderRow.id, order_db.OrderRow.total_idr)
+            )
         }
         assert set(totals) == set(order_ids)
         assert len(paid_orders(s)) == 1000
         paid_events = Counter(
-            s.scalars(select(t.OrderEventRow.order_id).where(t.OrderEventRow.to_status == "paid"))
+            s.scalars(
+                select(order_db.OrderEventRow.order_id).where(
+                    order_db.OrderEventRow.to_status == "paid"
+                )
+            )
         )
         assert paid_events == Counter(order_ids)
         payment_refs = Counter(
             s.scalars(
-                select(money.LedgerEntryRow.ref).where(money.LedgerEntryRow.kind == "payment")
+                select(money_db.LedgerEntryRow.ref).where(money_db.LedgerEntryRow.kind == "payment")
             )
         )
         assert payment_refs == Counter(f"payment:{i}" for i in order_ids)
-        invoices = Counter(s.scalars(select(t.InvoiceRow.order_id)))
+        invoices = Counter(s.scalars(select(order_db.InvoiceRow.order_id)))
         assert invoices == Counter(order_ids)
 
-        debits, credits = money.totals(s)
+        debits, credits = money_db.totals(s)
         assert debits == credits
-        escrow = money.owed(s, ledger.ESCROW)
+        escrow = money_db.owed(s, ledger.ESCROW)
         assert escrow == sum(totals.values())
-        held = money.balances(s, [ledger.partner_clearing("simulator"), ledger.PARTNER_FEES])
+        held = money_db.balances(s, [ledger.partner_clearing("simulator"), ledger.PARTNER_FEES])
         assert sum(held.values()) == escrow
         awaiting = s.scalar(
             select(func.count())
-            .select_from(t.OrderRow)
-            .where(t.OrderRow.status == OrderStatus.AWAITING_PAYMENT.value)
+            .select_from(order_db.OrderRow)
+            .where(order_db.OrderRow.status == OrderStatus.AWAITING_PAYMENT.value)
         )
         assert awaiting == 0
     print(f"\n1000 orders through faulty notifications in {time.monotonic() - started:.1f}s")

@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from keranjang.commerce import money_tables as money
-from keranjang.commerce import order_tables as t
 from keranjang.commerce.config import CommerceSettings
+from keranjang.commerce.money import db as money_db
 from keranjang.payments.midtrans_wire import parse_time
 from tests.integration.conftest import System, bearer
 from tests.integration.payment_partners import HTML, SERVER_KEY, SimulatorHarness
@@ -66,7 +65,7 @@ def expire_holds(system: System) -> int:
 
 
 def refunds_owed(system: System) -> int:
-    return count(system, money.RefundRow)
+    return count(system, money_db.RefundRow)
 
 
 # the payment's lifetime ---------------------------------------------------------------------
@@ -142,7 +141,7 @@ def test_no_payment_is_created_when_too_little_of_the_hold_is_left(
     assert r.status_code == 409, r.text
     assert r.json()["error"] == "PaymentTooLate"
     assert f"order {order['number']} can no longer be paid" in r.json()["detail"]
-    assert count(system, t.PaymentRow) == 0
+    assert count(system, money_db.PaymentRow) == 0
     unknown = partner.client.get(f"/v2/{order['number']}/status", auth=(SERVER_KEY, ""))
     assert unknown.status_code == 404, unknown.text  # nothing was asked of the partner
 
@@ -213,7 +212,7 @@ def test_an_order_that_ended_unpaid_hands_out_no_payment(
         "detail": f"order {order['number']} is {ended}: it can no longer be paid",
     }
     assert "virtual_account" not in r.text
-    assert count(system, t.PaymentRow) == 1  # no new attempt either
+    assert count(system, money_db.PaymentRow) == 1  # no new attempt either
     assert payment["partner_transaction_id"] not in r.text
 
 
@@ -270,7 +269,7 @@ def test_a_paid_order_answers_the_payment_that_paid_it(
     )
     assert shipped.status_code == 200, shipped.text
     assert start_payment(system, order, auth) == again
-    assert count(system, t.PaymentRow) == 1
+    assert count(system, money_db.PaymentRow) == 1
 
 
 @pytest.mark.parametrize("minutes", [0, 1, 7 * 24 * 60 + 1])

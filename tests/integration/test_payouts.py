@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from keranjang.commerce import money_tables as money
-from keranjang.commerce.payouts import PayoutService
-from keranjang.commerce.settlement import SettlementService
+from keranjang.commerce.money import db as money_db
+from keranjang.commerce.money.payouts import PayoutService
+from keranjang.commerce.money.settlement import SettlementService
 from tests.integration.conftest import System, bearer
 from tests.integration.payment_partners import SimulatorHarness
 from tests.integration.test_money import PRICE, SHIPPING, Shop
@@ -164,7 +164,7 @@ def test_two_batches_at_once_pay_each_balance_once(shop: Shop) -> None:
     assert sorted(b["payout_count"] for b in batches) == [0, 2]
     assert sum(b["total_idr"] for b in batches) == MERCHANT_SHARE + COMMISSION
     with shop.system.commerce_engine.connect() as conn:
-        assert conn.scalar(select(func.count()).select_from(money.PayoutRow)) == 2
+        assert conn.scalar(select(func.count()).select_from(money_db.PayoutRow)) == 2
     merchant, creator = payable(shop)
     assert shop.owed(merchant) == shop.owed(creator) == 0
 
@@ -174,7 +174,7 @@ def test_two_batches_at_once_pay_each_balance_once(shop: Shop) -> None:
 
 def ledger_owed(shop: Shop, account: str) -> int:
     with shop.system.commerce_engine.connect() as conn, Session(bind=conn) as s:
-        return money.owed(s, account)
+        return money_db.owed(s, account)
 
 
 def adds_up(st: dict[str, Any]) -> None:

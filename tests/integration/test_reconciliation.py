@@ -16,10 +16,10 @@ from structlog.testing import capture_logs
 from typer.testing import CliRunner
 
 from keranjang import cli
+from keranjang.cli import reconcile as reconcile_command
 from keranjang.commerce import bootstrap
-from keranjang.commerce import money_tables as money
-from keranjang.commerce import order_tables as t
-from keranjang.commerce.reconciliation import ReconciliationService, Report
+from keranjang.commerce.money import db as money_db
+from keranjang.commerce.money.reconciliation import ReconciliationService, Report
 from keranjang.payments import PaymentPartner, RefundRequest
 from tests.integration.conftest import System, bearer
 from tests.integration.payment_partners import SimulatorHarness
@@ -58,12 +58,14 @@ def pay_at_partner(shop: Shop, order: dict[str, Any]) -> None:
 
 def ledger_entries(system: System) -> int:
     with Session(system.commerce_engine) as s:
-        return s.scalar(select(func.count()).select_from(money.LedgerEntryRow)) or 0
+        return s.scalar(select(func.count()).select_from(money_db.LedgerEntryRow)) or 0
 
 
 def payment_status(system: System, order_id: int) -> str:
     with Session(system.commerce_engine) as s:
-        return s.scalars(select(t.PaymentRow.status).where(t.PaymentRow.order_id == order_id)).one()
+        return s.scalars(
+            select(money_db.PaymentRow.status).where(money_db.PaymentRow.order_id == order_id)
+        ).one()
 
 
 # settling what was missed ---------------------------------------------------------------------
@@ -249,7 +251,7 @@ def run_command(
     chosen: Callable[..., PaymentPartner] = lambda *_: partner  # noqa: E731
     monkeypatch.setattr(bootstrap, "default_partner", chosen)
     # The command sets the process's logging up; here the test's stays, and logs are captured.
-    monkeypatch.setattr(cli, "log_to_stderr", lambda level: None)
+    monkeypatch.setattr(reconcile_command, "log_to_stderr", lambda level: None)
     env = {"KERANJANG_COMMERCE_DATABASE_URL": url, "KERANJANG_DATA_DIR": str(tmp_path)}
     with capture_logs():
         return CliRunner().invoke(cli.app, ["reconcile", *args], env=env)

@@ -4,8 +4,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from keranjang.commerce.db import ProductRow
-from keranjang.commerce.orders import OrderStatus
+from keranjang.commerce.catalog.db import ProductRow
+from keranjang.commerce.orders.domain import OrderStatus
 from tests.integration.conftest import System
 from tests.integration.payment_partners import SimulatorHarness
 from tests.integration.test_checkout import buyer, checkout, put_in_cart

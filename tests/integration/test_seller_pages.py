@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from keranjang.commerce import order_tables as t
-from keranjang.commerce.db import MerchantRow, ProductRow
-from keranjang.commerce.orders import OrderStatus
+from keranjang.commerce.catalog.db import MerchantRow, ProductRow
+from keranjang.commerce.orders import db as order_db
+from keranjang.commerce.orders.domain import OrderStatus
 from keranjang.infra.clock import FixedClock
 from tests.integration.conftest import COMMERCE_URL, HTML, System
 from tests.integration.payment_partners import SimulatorHarness
@@ -52,7 +52,7 @@ def shop_products(system: System) -> list[ProductRow]:
 
 def status_of(system: System, order_id: int) -> str:
     with system.commerce_engine.connect() as conn:
-        return conn.scalar(select(t.OrderRow.status).where(t.OrderRow.id == order_id))  # type: ignore[return-value]
+        return conn.scalar(select(order_db.OrderRow.status).where(order_db.OrderRow.id == order_id))  # type: ignore[return-value]
 
 
 def placed_order(

@@ -3,7 +3,7 @@ allowed hand-off claims (DESIGN.md section 2, lines 1 to 3)."""
 
 from sqlalchemy import inspect, select
 
-from keranjang.commerce.db import AttributionRow
+from keranjang.commerce.attribution.db import AttributionRow
 from keranjang.handoff import HandoffClaims
 from tests.integration.conftest import HTML, System
 

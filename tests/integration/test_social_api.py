@@ -169,7 +169,7 @@ def test_a_price_change_in_commerce_reaches_the_feed_after_a_catalog_refresh(
 ) -> None:
     from sqlalchemy import update
 
-    from keranjang.commerce.db import ProductRow
+    from keranjang.commerce.catalog.db import ProductRow
 
     pin = system.pinned_product()
     with system.commerce_engine.begin() as conn:

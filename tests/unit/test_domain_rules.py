@@ -2,7 +2,17 @@
 
 import pytest
 
-from keranjang.commerce import domain as shop
+from keranjang.commerce.attribution.domain import check_handoff_target
+from keranjang.commerce.catalog.domain import (
+    MAX_PRICE_IDR,
+    Merchant,
+    MerchantKind,
+    NewProduct,
+    Product,
+    check_new_product,
+    check_slug,
+)
+from keranjang.commerce.errors import HandoffRefused, Invalid
 from keranjang.social import domain as social
 
 CREATOR = social.Creator(id=1, handle="rina.masak", display_name="Rina", ecommerce_permitted=True)
@@ -36,7 +46,7 @@ def test_a_live_session_starts_live_and_a_video_has_no_live_status() -> None:
     assert social.initial_live_status(social.ContentKind.VIDEO) is None
 
 
-def product(**changes: object) -> shop.NewProduct:
+def product(**changes: object) -> NewProduct:
     base = {
         "title": "Kopi Gayo",
         "description": "",
@@ -44,7 +54,7 @@ def product(**changes: object) -> shop.NewProduct:
         "stock": 3,
         "category": "Minuman",
     }
-    return shop.NewProduct(**(base | changes))  # type: ignore[arg-type]
+    return NewProduct(**(base | changes))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -52,7 +62,7 @@ def product(**changes: object) -> shop.NewProduct:
     [
         ({"title": "  "}, "title"),
         ({"price_idr": 0}, "price_idr"),
-        ({"price_idr": shop.MAX_PRICE_IDR + 1}, "price_idr"),
+        ({"price_idr": MAX_PRICE_IDR + 1}, "price_idr"),
         ({"stock": -1}, "stock"),
         ({"image_url": "javascript:alert(1)"}, "image_url"),
     ],
@@ -60,20 +70,20 @@ def product(**changes: object) -> shop.NewProduct:
 def test_a_bad_product_is_refused_naming_the_field(
     changes: dict[str, object], message: str
 ) -> None:
-    with pytest.raises(shop.Invalid, match=message):
-        shop.check_new_product(product(**changes))
+    with pytest.raises(Invalid, match=message):
+        check_new_product(product(**changes))
 
 
 @pytest.mark.parametrize("slug", ["ab", "-batik", "batik-", "Batik", "batik sekar"])
 def test_bad_shop_addresses_are_refused(slug: str) -> None:
-    with pytest.raises(shop.Invalid, match="slug"):
-        shop.check_slug(slug)
+    with pytest.raises(Invalid, match="slug"):
+        check_slug(slug)
 
 
 def test_a_handoff_naming_the_wrong_merchant_is_refused() -> None:
-    merchant = shop.Merchant(1, "batik-sekar", "Batik Sekar", shop.MerchantKind.LOCAL, "Solo")
-    item = shop.Product(5, merchant, "Kemeja", "", 1000, 1, "Fashion", None)
-    shop.check_handoff_target(item, claimed_merchant=1)
-    with pytest.raises(shop.HandoffRefused) as refused:
-        shop.check_handoff_target(item, claimed_merchant=2)
+    merchant = Merchant(1, "batik-sekar", "Batik Sekar", MerchantKind.LOCAL, "Solo")
+    item = Product(5, merchant, "Kemeja", "", 1000, 1, "Fashion", None)
+    check_handoff_target(item, claimed_merchant=1)
+    with pytest.raises(HandoffRefused) as refused:
+        check_handoff_target(item, claimed_merchant=2)
     assert refused.value.reason == "merchant_mismatch"

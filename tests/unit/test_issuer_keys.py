@@ -4,7 +4,7 @@ import httpx
 import pytest
 
 from keranjang import handoff
-from keranjang.commerce.issuer_keys import IssuerKeys
+from keranjang.commerce.attribution.issuer_keys import IssuerKeys
 
 KEY = handoff.SigningKey.generate()
 

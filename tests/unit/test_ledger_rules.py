@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from keranjang.commerce import ledger
+from keranjang.commerce.money import ledger
 
 lines = st.lists(
     st.builds(

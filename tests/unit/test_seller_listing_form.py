@@ -3,8 +3,9 @@ reason next to the field, and a domain rule's refusal lands next to the field it
 
 import pytest
 
-from keranjang.commerce import domain
-from keranjang.commerce.seller_pages.listing_form import ProductForm, dollars
+from keranjang.commerce.catalog.domain import Merchant, MerchantKind, Product, apply_change
+from keranjang.commerce.errors import Invalid
+from keranjang.commerce.web.pages.seller.listing_form import ProductForm, dollars
 
 TYPED = {
     "title": "Kemeja Batik Tulis",
@@ -46,18 +47,16 @@ def test_text_longer_than_the_catalog_stores_is_refused() -> None:
 
 def test_a_rule_refusal_lands_next_to_the_field_its_message_names() -> None:
     form = ProductForm.submitted(TYPED)
-    form.refused(domain.Invalid("fob_usd_cents must be at least 10000 (US$100 FOB a unit)"))
-    form.refused(domain.Invalid("hs_code is required for a cross-border product"))
-    form.refused(domain.Invalid("something else went wrong"))
+    form.refused(Invalid("fob_usd_cents must be at least 10000 (US$100 FOB a unit)"))
+    form.refused(Invalid("hs_code is required for a cross-border product"))
+    form.refused(Invalid("something else went wrong"))
     assert set(form.errors) == {"fob_usd", "hs_code", ""}
 
 
 def test_an_edit_sends_every_field_so_an_emptied_number_is_cleared() -> None:
-    product = domain.Product(
+    product = Product(
         id=1,
-        merchant=domain.Merchant(
-            1, "batik-sekar", "Batik Sekar", domain.MerchantKind.LOCAL, "Solo"
-        ),
+        merchant=Merchant(1, "batik-sekar", "Batik Sekar", MerchantKind.LOCAL, "Solo"),
         title="Kemeja",
         description="",
         price_idr=1,
@@ -71,9 +70,9 @@ def test_an_edit_sends_every_field_so_an_emptied_number_is_cleared() -> None:
 
 
 def test_an_emptied_fob_price_is_removed_from_the_listing() -> None:
-    product = domain.Product(
+    product = Product(
         id=1,
-        merchant=domain.Merchant(1, "toko", "Toko", domain.MerchantKind.FOREIGN, "Shenzhen"),
+        merchant=Merchant(1, "toko", "Toko", MerchantKind.FOREIGN, "Shenzhen"),
         title="Jam",
         description="",
         price_idr=1,
@@ -85,4 +84,4 @@ def test_an_emptied_fob_price_is_removed_from_the_listing() -> None:
     form = ProductForm.submitted(TYPED)
     change = form.change_of(product)
     assert change is not None and change.cleared == {"fob_usd_cents"}
-    assert domain.apply_change(product, change).fob_usd_cents is None
+    assert apply_change(product, change).fob_usd_cents is None

@@ -1,0 +1,303 @@
+"""Commerce's buying use cases: buyer accounts, the cart, checkout with stock holds and an
+idempotency key, order transitions, and releasing holds when payment never comes.
+Each public method is one transaction."""
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from keranjang.commerce.attribution import db as attribution_db
+from keranjang.commerce.buying import db as buying_db
+from keranjang.commerce.buying import placing
+from keranjang.commerce.buying.domain import CartLine, check_quantity, request_fingerprint
+from keranjang.commerce.buying.placing import ADDRESS_FIELDS, Answer
+from keranjang.commerce.catalog import db as catalog_db
+from keranjang.commerce.errors import (
+    Conflict,
+    IllegalTransition,
+    Invalid,
+    NotFound,
+    OrderChanged,
+    Unauthenticated,
+)
+from keranjang.commerce.orders import db as order_db
+from keranjang.commerce.orders.domain import OrderStatus
+from keranjang.commerce.tables import get_or_404
+from keranjang.infra.batching import Batcher
+from keranjang.infra.clock import Clock
+from keranjang.infra.credentials import hash_password, password_matches, token_digest
+from keranjang.infra.database import read_connection, transaction, write_connection
+
+SESSION_DAYS = 30
+GROUP_MAX = 64  # checkouts placed in one transaction at most
+ALONE_TRIES = 3  # a checkout placed on its own after its group failed to commit
+
+
+@dataclass(frozen=True)
+class CheckoutSettings:
+    shipping_idr: int = 15_000
+    hold_minutes: int = 30
+    attribution_window_days: int = 7
+    platform_fee_bp: int = 500
+
+
+class BuyingService:
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: Clock, settings: CheckoutSettings
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.settings = settings
+        self.rules = placing.Rules(
+            shipping_idr=settings.shipping_idr,
+            hold_minutes=settings.hold_minutes,
+            attribution_window=timedelta(days=settings.attribution_window_days),
+            platform_fee_bp=settings.platform_fee_bp,
+        )
+        # An outcome that is an error (not logged in, key reused) is raised to its caller.
+        self._placing: Batcher[placing.Ask, Answer] = Batcher(
+            "checkout", self._place_group, max_batch=GROUP_MAX
+        )
+
+    # buyers ---------------------------------------------------------------------------------
+    def sign_up(self, email: str, name: str, password: str) -> str:
+        email = email.strip().lower()
+        if "@" not in email or len(email) > 254:
+            raise Invalid("email must be an address like name@example.com")
+        if len(password) < 10:
+            raise Invalid("password must be at least 10 characters")
+        with transaction(self.sessions) as s:
+            if (
+                s.scalar(select(buying_db.BuyerRow.id).where(buying_db.BuyerRow.email == email))
+                is not None
+            ):
+                raise Conflict("an account with this email exists; log in instead")
+            buyer = buying_db.BuyerRow(
+                email=email,
+                name=name.strip() or email,
+                password_hash=hash_password(password),
+                created_at=self.clock.now(),
+            )
+            s.add(buyer)
+            s.flush()
+            return self._new_session(s, buyer.id)
+
+    def log_in(self, email: str, password: str) -> str:
+        with transaction(self.sessions) as s:
+            buyer = s.scalar(
+                select(buying_db.BuyerRow).where(buying_db.BuyerRow.email == email.strip().lower())
+            )
+            if not password_matches(None if buyer is None else buyer.password_hash, password):
+                raise Unauthenticated("email or password is wrong")
+            assert buyer is not None
+            return self._new_session(s, buyer.id)
+
+    def _new_session(self, s: Session, buyer_id: int) -> str:
+        token = secrets.token_urlsafe(32)
+        now = self.clock.now()
+        s.add(
+            buying_db.BuyerSessionRow(
+                token_hash=token_digest(token),
+                buyer_id=buyer_id,
+                created_at=now,
+                expires_at=now + timedelta(days=SESSION_DAYS),
+            )
+        )
+        return token
+
+    def log_out(self, token: str) -> None:
+        """End this session everywhere: the token is no longer accepted."""
+        with transaction(self.sessions) as s:
+            s.execute(
+                delete(buying_db.BuyerSessionRow).where(
+                    buying_db.BuyerSessionRow.token_hash == token_digest(token)
+                )
+            )
+
+    def buyer_id(self, token: str | None) -> int:
+        if not token:
+            raise Unauthenticated("log in first: send 'Authorization: Bearer <session>'")
+        with read_connection(self.sessions) as connection:
+            row = connection.execute(_SESSION_BUYER, {"token_hash": token_digest(token)}).first()
+        if row is None or row.expires_at <= self.clock.now():
+            raise Unauthenticated("your session has ended; log in again")
+        return int(row.buyer_id)
+
+    # cart -----------------------------------------------------------------------------------
+    def set_quantity(
+        self, buyer_id: int, product_id: int, quantity: int, attribution_id: int | None = None
+    ) -> None:
+        """Put a quantity in the cart (0 removes). A hand-off that led to this very product
+        stays with the line, through login and checkout, for the creator's commission."""
+        check_quantity(quantity)
+        with transaction(self.sessions) as s:
+            get_or_404(s, catalog_db.ProductRow, product_id, "product")
+            attribution_id = self._still_counts(s, attribution_id, product_id)
+            s.execute(
+                delete(buying_db.CartLineRow).where(
+                    buying_db.CartLineRow.buyer_id == buyer_id,
+                    buying_db.CartLineRow.product_id == product_id,
+                )
+            )
+            if quantity:
+                s.add(
+                    buying_db.CartLineRow(
+                        buyer_id=buyer_id,
+                        product_id=product_id,
+                        quantity=quantity,
+                        attribution_id=attribution_id,
+                    )
+                )
+
+    def _still_counts(self, s: Session, attribution_id: int | None, product_id: int) -> int | None:
+        """The attribution, if it led to this product and is inside the attribution window."""
+        came_from = s.get(attribution_db.AttributionRow, attribution_id) if attribution_id else None
+        window = timedelta(days=self.settings.attribution_window_days)
+        if came_from is None or came_from.product_id != product_id:
+            return None
+        return came_from.id if came_from.at >= self.clock.now() - window else None
+
+    def cart(self, buyer_id: int) -> list[CartLine]:
+        since = self.clock.now() - self.rules.attribution_window
+        with read_connection(self.sessions) as c:
+            carts, _, _ = placing.read_carts(c, [buyer_id], since, lock=False)
+        return carts.get(buyer_id, [])
+
+    # addresses ------------------------------------------------------------------------------
+    def addresses(self, buyer_id: int) -> list[dict[str, Any]]:
+        with self.sessions() as s:
+            rows = s.scalars(
+                select(buying_db.AddressRow)
+                .where(buying_db.AddressRow.buyer_id == buyer_id)
+                .order_by(buying_db.AddressRow.id)
+            )
+            return [_address_view(row) for row in rows]
+
+    def add_address(self, buyer_id: int, label: str, address: dict[str, str]) -> dict[str, Any]:
+        with transaction(self.sessions) as s:
+            kept = s.scalar(
+                select(func.count())
+                .select_from(buying_db.AddressRow)
+                .where(buying_db.AddressRow.buyer_id == buyer_id)
+            )
+            if (kept or 0) >= MAX_ADDRESSES:
+                raise Conflict(
+                    f"an account keeps at most {MAX_ADDRESSES} addresses; delete one first"
+                )
+            row = buying_db.AddressRow(
+                buyer_id=buyer_id,
+                label=label.strip() or "Rumah",
+                created_at=self.clock.now(),
+                **address,
+            )
+            s.add(row)
+            s.flush()
+            return _address_view(row)
+
+    def delete_address(self, buyer_id: int, address_id: int) -> None:
+        with transaction(self.sessions) as s:
+            row = s.get(buying_db.AddressRow, address_id)
+            if row is None or row.buyer_id != buyer_id:
+                raise NotFound(f"no saved address with id {address_id} in your account")
+            s.delete(row)
+
+    # checkout -------------------------------------------------------------------------------
+    def checkout(self, buyer_id: int, key: str, body: dict[str, Any]) -> Answer:
+        """Orders per merchant with stock held, exactly once per (buyer, Idempotency-Key).
+
+        The key, the orders and the answer commit together in one transaction, so a crash
+        leaves either nothing or all of it, and a retry gets the stored answer (`replayed`). A
+        refused checkout (out of stock, empty cart) is answered the same way on every retry with
+        that key. Checkouts arriving together share that transaction (`placing`)."""
+        ask = placing.Ask(key, body, request_fingerprint(body), buyer_id=buyer_id)
+        return self._placing(ask)
+
+    async def checkout_with_token(
+        self, token: str | None, key: str, body: dict[str, Any]
+    ) -> Answer:
+        """The same, for the API: the bearer token is checked in the checkout's own
+        transaction, and the caller's event loop is never blocked."""
+        if not token:
+            raise Unauthenticated("log in first: send 'Authorization: Bearer <session>'")
+        ask = placing.Ask(key, body, request_fingerprint(body), token_hash=token_digest(token))
+        return await self._placing.call(ask)
+
+    def _place_group(self, asks: Sequence[placing.Ask]) -> list[placing.Outcome | Exception]:
+        """One transaction for the group. If it cannot commit (a key or stock taken by another
+        process meanwhile, a deadlock), each checkout is placed again on its own: a retry whose
+        key was taken meanwhile replays the answer stored with it."""
+        try:
+            return list(self._place_together(list(asks)))
+        except (DBAPIError, placing.StockMoved):
+            return [self._place_alone(ask) for ask in asks]
+
+    def _place_together(self, asks: list[placing.Ask]) -> list[placing.Outcome]:
+        now = self.clock.now()
+        with write_connection(self.sessions) as c:
+            return placing.place_group(c, asks, now, self.rules)
+
+    def _place_alone(self, ask: placing.Ask) -> placing.Outcome | Exception:
+        """A checkout placed on its own, tried again if the database refuses the transaction;
+        whatever still fails is this checkout's answer alone, never its group-mates'."""
+        failure: Exception = RuntimeError("not tried")
+        for _ in range(ALONE_TRIES):
+            try:
+                return self._place_together([ask])[0]
+            except (DBAPIError, placing.StockMoved) as exc:
+                failure = exc
+            except Exception as exc:  # e.g. no pooled connection in time: not worth a retry
+                return exc
+        return failure
+
+    # transitions ----------------------------------------------------------------------------
+    def transition(self, order_id: int, target: OrderStatus, actor: str, reason: str = "") -> str:
+        with transaction(self.sessions) as s:
+            order = get_or_404(s, order_db.OrderRow, order_id, "order")
+            order_db.move_order(s, order, target, actor, reason, self.clock.now())
+            return order.status
+
+    def release_expired_holds(self) -> int:
+        """Orders still unpaid past their hold expire, and their stock goes back on sale."""
+        now = self.clock.now()
+        with self.sessions() as s:
+            due = s.scalars(
+                select(order_db.OrderRow.id).where(
+                    order_db.OrderRow.status == OrderStatus.AWAITING_PAYMENT.value,
+                    order_db.OrderRow.hold_expires_at <= now,
+                )
+            ).all()
+        expired = 0
+        for order_id in due:  # one transaction each: an order paid meanwhile is left alone
+            try:
+                with transaction(self.sessions) as s:
+                    order = s.get_one(order_db.OrderRow, order_id)
+                    reason = "no payment in time"
+                    order_db.move_order(
+                        s, order, OrderStatus.EXPIRED, "system:hold-expiry", reason, now
+                    )
+                    expired += 1
+            except (OrderChanged, IllegalTransition):
+                continue
+        return expired
+
+
+# ----------------------------------------------------------------------------------------------
+# The statements behind the use cases.
+
+
+MAX_ADDRESSES = 20
+
+
+def _address_view(row: buying_db.AddressRow) -> dict[str, Any]:
+    return {"id": row.id, "label": row.label} | {k: getattr(row, k) for k in ADDRESS_FIELDS}
+
+
+# Built once: the hot paths reuse the compiled statements (Core, no ORM unit of work).
+_s = buying_db.BuyerSessionRow
+_SESSION_BUYER = select(_s.buyer_id, _s.expires_at).where(_s.token_hash == bindparam("token_hash"))

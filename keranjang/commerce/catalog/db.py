@@ -1,0 +1,139 @@
+"""TODO docstring."""
+
+from dataclasses import fields
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Connection,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    false,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from keranjang.commerce.catalog.domain import Merchant, MerchantKind, NewProduct, Product
+from keranjang.commerce.tables import Base
+from keranjang.infra.types import Id, UtcDateTime
+
+# A product's seller-editable fields, in `NewProduct`'s order.
+LISTING_FIELDS = tuple(f.name for f in fields(NewProduct))
+
+
+class MerchantRow(Base):
+    __tablename__ = "merchants"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(50), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(10))
+    city: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    def to_domain(self) -> Merchant:
+        return Merchant(self.id, self.slug, self.name, MerchantKind(self.kind), self.city)
+
+
+class MerchantApplicationRow(Base):
+    """A merchant's registration as submitted, kept whether complete or not."""
+
+    __tablename__ = "merchant_applications"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(10))
+    city: Mapped[str] = mapped_column(String(80))
+    submitted: Mapped[str] = mapped_column(Text)
+    missing: Mapped[str] = mapped_column(Text)
+    merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ProductRow(Base):
+    __tablename__ = "products"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    price_idr: Mapped[int] = mapped_column(BigInteger)
+    stock: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(60))
+    image_url: Mapped[str | None] = mapped_column(String(500))
+    hs_code: Mapped[str | None] = mapped_column(String(10))
+    origin_country: Mapped[str] = mapped_column(String(2), server_default="ID")
+    cross_border: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    fob_usd_cents: Mapped[int | None] = mapped_column(BigInteger)
+    npb_number: Mapped[str | None] = mapped_column(String(64))
+    sni_number: Mapped[str | None] = mapped_column(String(64))
+    halal_number: Mapped[str | None] = mapped_column(String(64))
+    commission_bp: Mapped[int] = mapped_column(Integer, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    merchant: Mapped[MerchantRow] = relationship(lazy="joined")
+
+    def set_listing(self, listing: NewProduct) -> None:
+        """Copy a checked listing onto the row (every seller-editable field)."""
+        for name in LISTING_FIELDS:
+            setattr(self, name, getattr(listing, name))
+
+    def to_domain(self) -> Product:
+        return Product(
+            id=self.id,
+            merchant=self.merchant.to_domain(),
+            **{name: getattr(self, name) for name in LISTING_FIELDS},
+        )
+
+
+def merchant_by_token_hash(session: Session, token_hash: str) -> MerchantRow | None:
+    return session.scalar(select(MerchantRow).where(MerchantRow.token_hash == token_hash))
+
+
+def merchant_by_slug(session: Session, slug: str) -> MerchantRow | None:
+    return session.scalar(select(MerchantRow).where(MerchantRow.slug == slug))
+
+
+def products_page(
+    session: Session, after: int, limit: int, merchant_id: int | None = None
+) -> list[ProductRow]:
+    query = select(ProductRow).where(ProductRow.id > after).order_by(ProductRow.id).limit(limit)
+    if merchant_id is not None:
+        query = query.where(ProductRow.merchant_id == merchant_id)
+    return list(session.scalars(query))
+
+
+def merchants(session: Session) -> list[MerchantRow]:
+    return list(session.scalars(select(MerchantRow).order_by(MerchantRow.name)))
+
+
+_m, _p = MerchantRow, ProductRow
+# Built once: the hot path reuses the compiled statements and runs them on the connection,
+# skipping per-call statement construction and ORM execution.
+_PRODUCT_VIEW = (
+    select(
+        _p.id,
+        *(getattr(_p, name) for name in LISTING_FIELDS),
+        _m.id,
+        _m.slug,
+        _m.name,
+        _m.kind,
+        _m.city,
+    )
+    .join(_m, _p.merchant_id == _m.id)
+    .where(_p.id == bindparam("product_id"))
+)
+
+
+def product_view(connection: Connection, product_id: int) -> Product | None:
+    """A product with its merchant in one query (the hand-off hot path)."""
+    row = connection.execute(_PRODUCT_VIEW, {"product_id": product_id}).first()
+    if row is None:
+        return None
+    *listing, m_id, m_slug, m_name, m_kind, m_city = row[1:]
+    merchant = Merchant(m_id, m_slug, m_name, MerchantKind(m_kind), m_city)
+    return Product(row[0], merchant, *listing)

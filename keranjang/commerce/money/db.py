@@ -1,0 +1,274 @@
+"""TODO docstring."""
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from keranjang.commerce.attribution.db import AttributionRow
+from keranjang.commerce.attribution.domain import Commission
+from keranjang.commerce.buying.db import BuyerRow
+from keranjang.commerce.catalog.db import MerchantRow
+from keranjang.commerce.money import ledger
+from keranjang.commerce.orders import db as order_db
+from keranjang.commerce.orders.db import (
+    InvoiceRow,
+    OrderLineRow,
+    OrderRow,
+    invoice_number,
+    line_view,
+)
+from keranjang.commerce.tables import Base
+from keranjang.infra.types import Id, UtcDateTime
+
+
+class PaymentRow(Base):
+    """The payment an order is paid through: one per order, created at the partner; a new
+    attempt replaces one the partner ended (expired, failed, cancelled)."""
+
+    __tablename__ = "payments"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
+    # Which try this is (the partner knows it as `paying.partner_order_id(number, attempt)`).
+    attempt: Mapped[int] = mapped_column(Integer, server_default="1")
+    partner: Mapped[str] = mapped_column(String(30))
+    partner_transaction_id: Mapped[str] = mapped_column(String(100))
+    method: Mapped[str] = mapped_column(String(30))
+    amount_idr: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(30))
+    instructions: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PaymentEventRow(Base):
+    """Every verified partner notification, once: the unique key makes handling idempotent."""
+
+    __tablename__ = "payment_events"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    order_number: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(30))
+    amount_idr: Mapped[int] = mapped_column(BigInteger)
+    outcome: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+def issue_invoice(s: Session, order: OrderRow, now: datetime) -> InvoiceRow:
+    """The order's invoice, written once as it becomes paid, with everything it says frozen."""
+    merchant = s.get_one(MerchantRow, order.merchant_id)
+    buyer = s.get_one(BuyerRow, order.buyer_id)
+    payment = s.scalar(select(PaymentRow).where(PaymentRow.order_id == order.id))
+    lines = s.scalars(select(OrderLineRow).where(OrderLineRow.order_id == order.id))
+    body = {
+        "order_id": order.id,
+        "order_number": order.number,
+        "seller": {"name": merchant.name, "slug": merchant.slug, "city": merchant.city},
+        "buyer": {"name": buyer.name, "email": buyer.email},
+        "shipping_address": json.loads(order.shipping_address),
+        "lines": [line_view(x) for x in lines],
+        "subtotal_idr": order.subtotal_idr,
+        "shipping_idr": order.shipping_idr,
+        "total_idr": order.total_idr,
+        "payment": None
+        if payment is None
+        else {
+            "partner": payment.partner,
+            "method": payment.method,
+            "reference": payment.partner_transaction_id,
+        },
+    }
+    invoice = InvoiceRow(
+        order_id=order.id,
+        number=invoice_number(order, now),
+        issued_at=now,
+        body=json.dumps(body),
+    )
+    s.add(invoice)
+    return invoice
+
+
+class LedgerEntryRow(Base):
+    __tablename__ = "ledger_entries"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    # Names the movement (`payment:<order id>`…): the same movement is never posted twice.
+    ref: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    memo: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LedgerPostingRow(Base):
+    __tablename__ = "ledger_postings"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("ledger_entries.id"), index=True)
+    account: Mapped[str] = mapped_column(String(60), index=True)
+    debit_idr: Mapped[int] = mapped_column(BigInteger)
+    credit_idr: Mapped[int] = mapped_column(BigInteger)
+
+
+class RefundRow(Base):
+    """A refund asked of the partner. While `requested`, its goods are reserved (counted as
+    refunded) so no second refund can take them; `failed` gives them back."""
+
+    __tablename__ = "refunds"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    refund_key: Mapped[str] = mapped_column(String(64), unique=True)
+    amount_idr: Mapped[int] = mapped_column(BigInteger)
+    shipping_idr: Mapped[int] = mapped_column(BigInteger)
+    # {product id: quantity} refunded, as JSON.
+    lines: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(500))
+    actor: Mapped[str] = mapped_column(String(40))
+    # Where the money is taken back from: "escrow" before completion, "shares" after, "stray"
+    # for a second payment of the order (returned whole, under its own partner order id).
+    stage: Mapped[str] = mapped_column(String(10))
+    partner_order_id: Mapped[str | None] = mapped_column(String(50))
+    # What the order becomes once this refund succeeds, if it ends the order.
+    then_status: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    partner_refund_id: Mapped[str | None] = mapped_column(String(100))
+    error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    def quantities(self) -> dict[int, int]:
+        return {int(k): int(v) for k, v in json.loads(self.lines).items()}
+
+
+class PayoutBatchRow(Base):
+    __tablename__ = "payout_batches"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    partner: Mapped[str] = mapped_column(String(30))
+    payouts: Mapped[int] = mapped_column(Integer)
+    total_idr: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PayoutRow(Base):
+    """One payee's payout in a batch: everything payable on its account when the batch ran."""
+
+    __tablename__ = "payouts"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("payout_batches.id"), index=True)
+    payee_kind: Mapped[str] = mapped_column(String(10))
+    payee_id: Mapped[int] = mapped_column(BigInteger)
+    account: Mapped[str] = mapped_column(String(60), index=True)
+    amount_idr: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+_INSERT_POSTINGS = insert(LedgerPostingRow.__table__)  # type: ignore[arg-type]
+
+
+def post(s: Session, e: ledger.Entry, at: datetime) -> bool:
+    """Write a balanced entry; False (and nothing written) if its movement was posted before.
+    A concurrent second posting of the same `ref` fails on the unique key and rolls back."""
+    if posted(s, e.ref):
+        return False
+    row = LedgerEntryRow(ref=e.ref, kind=e.kind, order_id=e.order_id, memo=e.memo, at=at)
+    s.add(row)
+    s.flush()
+    s.execute(
+        _INSERT_POSTINGS,
+        [
+            {"entry_id": row.id, "account": p.account, "debit_idr": p.debit, "credit_idr": p.credit}
+            for p in e.postings
+        ],
+    )
+    return True
+
+
+def posted(s: Session, ref: str) -> bool:
+    return s.scalar(select(LedgerEntryRow.id).where(LedgerEntryRow.ref == ref)) is not None
+
+
+def balances(s: Session, accounts: Iterable[str] | None = None) -> dict[str, int]:
+    """Debits minus credits per account (credit-side accounts come out negative)."""
+    p = LedgerPostingRow
+    query = select(p.account, func.sum(p.debit_idr) - func.sum(p.credit_idr)).group_by(p.account)
+    if accounts is not None:
+        query = query.where(p.account.in_(list(accounts)))
+    return {account: int(n) for account, n in s.execute(query)}
+
+
+def owed(s: Session, account: str) -> int:
+    """What a credit-side account (a payable, escrow) holds: credits minus debits."""
+    return -balances(s, [account]).get(account, 0)
+
+
+def totals(s: Session) -> tuple[int, int]:
+    """All debits and all credits ever posted: equal, always."""
+    p = LedgerPostingRow
+    debits, credits = s.execute(
+        select(func.coalesce(func.sum(p.debit_idr), 0), func.coalesce(func.sum(p.credit_idr), 0))
+    ).one()
+    return int(debits), int(credits)
+
+
+def attributed_orders(s: Session, creator_id: int) -> int:
+    """How many paid orders (the ledger took their payment) have a line the creator brought."""
+    line, came = order_db.OrderLineRow, AttributionRow
+    paid = select(LedgerEntryRow.order_id).where(LedgerEntryRow.kind == "payment")
+    count = (
+        select(func.count(func.distinct(line.order_id)))
+        .join(came, line.attribution_id == came.id)
+        .where(came.creator_id == creator_id, line.order_id.in_(paid))
+    )
+    return int(s.scalar(count) or 0)
+
+
+def creator_commission(s: Session, creator_id: int) -> Commission:
+    """A creator's commission as the postings have it: what its pending and payable accounts
+    hold, and what payouts have taken out of the payable one."""
+    payable = ledger.commission_payable(creator_id)
+    p, e = LedgerPostingRow, LedgerEntryRow
+    paid = (
+        select(func.coalesce(func.sum(p.debit_idr), 0))
+        .join(e, e.id == p.entry_id)
+        .where(p.account == payable, e.kind == "payout")
+    )
+    return Commission(
+        pending_idr=owed(s, ledger.commission_pending(creator_id)),
+        payable_idr=owed(s, payable),
+        paid_out_idr=int(s.scalar(paid) or 0),
+    )
+
+
+def postings_of(s: Session, accounts: Iterable[str], limit: int = 500) -> list[dict[str, object]]:
+    """The postings on these accounts, oldest first, with their entry and its order."""
+    e, p = LedgerEntryRow, LedgerPostingRow
+    rows = s.execute(
+        select(e.id, e.kind, e.ref, e.memo, e.order_id, e.at, p.account, p.debit_idr, p.credit_idr)
+        .join(p, p.entry_id == e.id)
+        .where(p.account.in_(list(accounts)))
+        .order_by(e.id, p.id)
+        .limit(limit)
+    )
+    return [
+        {
+            "entry_id": r.id,
+            "kind": r.kind,
+            "ref": r.ref,
+            "memo": r.memo,
+            "order_id": r.order_id,
+            "at": r.at.isoformat(),
+            "account": r.account,
+            "debit_idr": r.debit_idr,
+            "credit_idr": r.credit_idr,
+        }
+        for r in rows
+    ]

@@ -1,0 +1,401 @@
+"""Paying for orders through a payment partner: start a payment for an unpaid order, and turn the
+partner's verified notifications into order transitions, each exactly once."""
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, replace
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from keranjang.commerce.errors import (
+    Conflict,
+    NotFound,
+    PaymentTooLate,
+    PaymentUnavailable,
+)
+from keranjang.commerce.money import db as money_db
+from keranjang.commerce.money.payment_news import apply, partner_order_id
+from keranjang.commerce.orders import db as order_db
+from keranjang.commerce.orders.domain import OrderStatus
+from keranjang.infra.batching import Batcher
+from keranjang.infra.clock import Clock
+from keranjang.infra.database import transaction, write_connection
+from keranjang.payments import (
+    CreatedPayment,
+    DuplicateOrder,
+    NewPayment,
+    PaymentError,
+    PaymentEvent,
+    PaymentMethod,
+    PaymentPartner,
+    PaymentStatus,
+)
+
+log = structlog.get_logger(__name__)
+View = dict[str, object]
+# A payment in one of these states will never be paid: the buyer may start a new attempt.
+ENDED = frozenset(
+    {PaymentStatus.EXPIRED.value, PaymentStatus.FAILED.value, PaymentStatus.CANCELLED.value}
+)
+# A payment in one of these states took the buyer's money: an order it paid shows it.
+MONEY_IN = frozenset(
+    {
+        PaymentStatus.PAID.value,
+        PaymentStatus.PARTIALLY_REFUNDED.value,
+        PaymentStatus.REFUNDED.value,
+    }
+)
+# Orders paid and not ended: asking for their payment again shows the payment that paid them.
+PAID_ORDERS = frozenset(
+    s.value
+    for s in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
+)
+MAX_ATTEMPTS = 5
+# A partner counts a payment's lifetime from when the request reaches it, by its own clock (the
+# Xendit adapter from its clock a moment after ours): this much of the hold is kept back for the
+# trip and for clocks that disagree, so the payment ends before the order's hold does.
+PARTNER_LEEWAY = timedelta(seconds=30)
+REPLACED_COLUMNS = (
+    "attempt",
+    "partner",
+    "partner_transaction_id",
+    "method",
+    "amount_idr",
+    "status",
+    "instructions",
+    "updated_at",
+)
+
+
+def payment_lifetime(number: str, hold_expires_at: datetime, now: datetime) -> timedelta:
+    """How long a payment started `now` may stay payable: until the order's hold ends (when
+    commerce expires the order and puts its stock back), less `PARTNER_LEEWAY`, rounded down to
+    whole minutes. Raises `PaymentTooLate` when that is less than a minute.
+
+    Whole minutes are what every adapter can say exactly: the simulator and Midtrans' Core API
+    take `custom_expiry` in minutes from the transaction's creation (Midtrans accepts 20 s to
+    180 days, the simulator 1 minute to 7 days); Midtrans Snap an `expiry` of minutes from a
+    `start_time` the adapter sets to its clock cut to the second; Xendit a payment request's
+    absolute `expires_at` (the adapter's clock plus the lifetime) or an invoice's
+    `invoice_duration` in seconds. The adapters round a part minute up, so a whole one passes
+    unchanged. Not checked against the partners themselves: Xendit's shortest accepted expiry
+    for a virtual account or QR code (none found in its documentation), and whether Midtrans
+    still lets a buyer pay on a Snap page (its own `page_expiry`, not sent) once the
+    transaction's `expiry` has passed."""
+    minutes = (hold_expires_at - now - PARTNER_LEEWAY) // timedelta(minutes=1)
+    if minutes < 1:
+        raise PaymentTooLate.for_order(number, hold_expires_at)
+    return timedelta(minutes=minutes)
+
+
+class PayingService:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        partner: PaymentPartner,
+        finish_url: str,
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.partner = partner
+        self.finish_url = finish_url.rstrip("/")
+        self._first_payments: Batcher[money_db.PaymentRow, bool] = Batcher(
+            "first-payments", self._insert_firsts
+        )
+
+    def start(self, buyer_id: int, order_id: int, method: PaymentMethod) -> View:
+        """The payment of the buyer's unpaid order; asking again returns the same payment. A
+        payment the partner cancelled, expired or failed is replaced by a new attempt, which
+        expires when the order's hold does. An order that ended unpaid, or whose hold has
+        (nearly) run out, gets no payment (409); a paid order answers the payment that paid it."""
+        with self.sessions() as s:
+            order = s.get(order_db.OrderRow, order_id)
+            if order is None or order.buyer_id != buyer_id:
+                raise NotFound(f"no order with id {order_id} in your account")
+            existing = s.scalar(
+                select(money_db.PaymentRow).where(money_db.PaymentRow.order_id == order_id)
+            )
+            if order.status != OrderStatus.AWAITING_PAYMENT.value:
+                if (
+                    existing is not None
+                    and existing.status in MONEY_IN
+                    and order.status in PAID_ORDERS
+                ):
+                    return _view(existing)  # what paid it: no new payment for a paid order
+                left = (
+                    "nothing is left to pay"
+                    if order.status in PAID_ORDERS
+                    else "it can no longer be paid"
+                )
+                raise Conflict(f"order {order.number} is {order.status}: {left}")
+            if existing is not None and existing.status not in ENDED:
+                # Payable until the hold ends, or the payment itself does (a little before).
+                ends = min(order.hold_expires_at, _payment_ends(existing) or order.hold_expires_at)
+                if self.clock.now() < ends:
+                    return _view(existing)
+                raise PaymentTooLate.for_order(order.number, order.hold_expires_at)
+            new = self._new_payment(
+                order_id, order.number, order.total_idr, method, order.hold_expires_at
+            )
+            replaced = None if existing is None else existing.attempt
+        created, attempt = self._create(new, 1 if replaced is None else replaced + 1)
+        return self._keep(order_id, created, attempt, replaced)
+
+    def pay_placed_orders(
+        self, buyer_id: int, placed: list[View], method: PaymentMethod, replayed: bool
+    ) -> list[View]:
+        """Payments for orders checkout has just placed, one per order, created at the partner
+        right after the orders commit (a network call never runs inside a transaction). A new
+        checkout's orders have no payment yet, so each costs the partner call and one INSERT; a
+        replayed checkout finds the payments it made before. When the partner cannot take one,
+        the order says so and stays payable later through `start`; an order of a replayed
+        checkout that has ended since says why it has no payment."""
+        paid_for = []
+        for order in placed:
+            try:
+                if replayed:
+                    payment = self.start(buyer_id, int(str(order["id"])), method)
+                else:
+                    payment = self._first_payment(order, method)
+                paid_for.append(order | {"payment": payment})
+            except (PaymentUnavailable, Conflict) as exc:
+                paid_for.append(order | {"payment": None, "payment_error": str(exc)})
+        return paid_for
+
+    def _first_payment(self, order: View, method: PaymentMethod) -> View:
+        order_id = int(str(order["id"]))
+        total = int(str(order["total_idr"]))
+        hold = datetime.fromisoformat(str(order["hold_expires_at"]))  # in the answer: no query
+        created, attempt = self._create(
+            self._new_payment(order_id, str(order["number"]), total, method, hold), 1
+        )
+        return self._keep(order_id, created, attempt, None)
+
+    def _new_payment(
+        self,
+        order_id: int,
+        number: str,
+        total_idr: int,
+        method: PaymentMethod,
+        hold_expires_at: datetime,
+    ) -> NewPayment:
+        """The payment to ask the partner for, payable no longer than the order's stock is held
+        (raises `PaymentTooLate` when that is too soon)."""
+        return NewPayment(
+            order_id=number,
+            gross_amount=total_idr,
+            method=method,
+            description=f"Keranjang order {number}",
+            finish_redirect_url=f"{self.finish_url}/orders/{order_id}",
+            expires_in=payment_lifetime(number, hold_expires_at, self.clock.now()),
+        )
+
+    def _create(self, new: NewPayment, attempt: int) -> tuple[CreatedPayment, int]:
+        """Create the payment at the partner under the first unused attempt id from `attempt`.
+
+        The partner refuses an order id it has seen. If commerce stopped between the partner's
+        answer and storing it, or a concurrent request took the id, the order id is taken but
+        commerce has no payment for it: the next attempt id is free, so the order stays payable.
+        """
+        number = new.order_id
+        for tried in range(attempt, attempt + MAX_ATTEMPTS):
+            try:
+                return self.partner.create_payment(
+                    replace(new, order_id=partner_order_id(number, tried))
+                ), tried
+            except DuplicateOrder:
+                continue
+            except PaymentError as exc:
+                raise PaymentUnavailable(
+                    f"the payment partner could not take the payment: {exc}"
+                ) from exc
+        raise PaymentUnavailable(
+            f"the payment partner already holds {MAX_ATTEMPTS} payments for order {number}"
+        )
+
+    def _keep(
+        self, order_id: int, created: CreatedPayment, attempt: int, replaced: int | None
+    ) -> View:
+        """Store the partner's payment: one INSERT for an order's first, or a replacement of the
+        ended attempt. If another request stored one meanwhile, that one is the order's."""
+        row = _payment_row(order_id, self.partner.name, created, attempt, self.clock.now())
+        if replaced is None:
+            if self._first_payments(row):
+                return _view(row)
+            return self._current(order_id)
+        try:
+            with transaction(self.sessions) as s:
+                values = {c: getattr(row, c) for c in REPLACED_COLUMNS}
+                done = s.execute(  # only if that attempt is still ended (not paid meanwhile)
+                    update(money_db.PaymentRow)
+                    .where(
+                        money_db.PaymentRow.order_id == order_id,
+                        money_db.PaymentRow.attempt == replaced,
+                        money_db.PaymentRow.status.in_(ENDED),
+                    )
+                    .values(**values)
+                )
+                if done.rowcount == 1:  # type: ignore[attr-defined]
+                    return _view(row)
+        except IntegrityError:
+            pass
+        return self._current(order_id)
+
+    def _current(self, order_id: int) -> View:
+        with self.sessions() as s:
+            current = s.scalars(
+                select(money_db.PaymentRow).where(money_db.PaymentRow.order_id == order_id)
+            )
+            return _view(current.one())
+
+    def _insert_firsts(self, rows: Sequence[money_db.PaymentRow]) -> list[bool | Exception]:
+        """Orders' first payments, all in one INSERT (payments created at the same moment share
+        a transaction); whether each was stored, or the order had one stored meanwhile."""
+        try:
+            self._insert(rows)
+            return [True] * len(rows)
+        except DBAPIError:  # one bad row must not fail its batch-mates: each on its own
+            return [self._insert_alone(row) for row in rows]
+
+    def _insert_alone(self, row: money_db.PaymentRow) -> bool | Exception:
+        try:
+            self._insert([row])
+            return True
+        except IntegrityError:  # another request stored this order's payment meanwhile
+            return False
+        except DBAPIError as exc:
+            return exc
+
+    def _insert(self, rows: Sequence[money_db.PaymentRow]) -> None:
+        with write_connection(self.sessions) as c:
+            c.execute(_INSERT_PAYMENTS, [{k: getattr(r, k) for k in _COLUMNS} for r in rows])
+
+    def _confirmed(self, event: PaymentEvent) -> bool:
+        """A settlement moves money, so it is checked with the partner's status API before the
+        order is paid (the notification's signature does not cover every field). Raises
+        `PaymentUnavailable` when the partner cannot answer: the partner then retries later."""
+        try:
+            current = self.partner.status(event.order_id)
+        except PaymentError as exc:
+            raise PaymentUnavailable(
+                f"could not confirm the payment with the partner: {exc}"
+            ) from exc
+        same = (current.partner_transaction_id, current.gross_amount) == (
+            event.partner_transaction_id,
+            event.gross_amount,
+        )
+        if not (current.is_paid and same):
+            log.warning(
+                "payment_not_confirmed",
+                order=event.order_id,
+                notified=event.status,
+                partner_says=current.status,
+            )
+        return current.is_paid and same
+
+    def _seen(self, event: PaymentEvent) -> bool:
+        key = money_db.PaymentEventRow.dedupe_key
+        with self.sessions() as s:
+            return s.scalar(select(key).where(key == event.dedupe_key)) is not None
+
+    def notified(self, headers: Mapping[str, str], body: bytes) -> str:
+        """Handle one notification exactly once; raises `NotificationRejected` for anything not
+        genuine. Returns what was done, for the log and the partner's record."""
+        event = self.partner.parse_notification(headers, body)
+        if event.is_paid:  # a settlement is confirmed with the partner first, copies are not
+            if self._seen(event):
+                return "duplicate: already handled"
+            if not self._confirmed(event):
+                return "held: the partner's status does not confirm this payment"
+        outcome = self._once(event)  # other news: a copy stops at the event's unique key
+        log.info("payment_notification", order=event.order_id, status=event.status, outcome=outcome)
+        return outcome
+
+    def apply_status(self, event: PaymentEvent) -> str:
+        """Apply what a status lookup answered as its notification would have been applied
+        (reconciliation's way to close a lost notification). It shares the notification's
+        dedupe key, so the notification arriving later is a duplicate."""
+        outcome = self._once(event)
+        log.info(
+            "payment_status_applied", order=event.order_id, status=event.status, outcome=outcome
+        )
+        return outcome
+
+    def _once(self, event: PaymentEvent) -> str:
+        """Apply the event in one transaction, unless an event with its dedupe key was: the
+        event is recorded last, with what was done, and a copy recorded before stops there
+        (its unique key) and rolls back what it did."""
+        now = self.clock.now()
+        try:
+            with transaction(self.sessions) as s:
+                outcome = apply(s, event, self.partner.name, now)
+                s.execute(
+                    _INSERT_EVENT,
+                    {
+                        "dedupe_key": event.dedupe_key,
+                        "order_number": event.order_id,
+                        "status": event.status.value,
+                        "amount_idr": event.gross_amount,
+                        "outcome": outcome,
+                        "received_at": now,
+                    },
+                )
+        except IntegrityError:
+            if not self._seen(event):  # not a copy: a real conflict, the partner must retry
+                raise
+            outcome = "duplicate: already handled"
+        return outcome
+
+
+_INSERT_PAYMENTS = insert(money_db.PaymentRow.__table__)  # type: ignore[arg-type]
+_INSERT_EVENT = insert(money_db.PaymentEventRow.__table__)  # type: ignore[arg-type]
+_COLUMNS = [c.key for c in money_db.PaymentRow.__table__.columns if c.key != "id"]
+
+
+def _payment_row(
+    order_id: int, partner: str, created: CreatedPayment, attempt: int, now: datetime
+) -> money_db.PaymentRow:
+    instructions = {
+        "redirect_url": created.redirect_url,
+        "virtual_account": asdict(created.virtual_account) if created.virtual_account else None,
+        "qris": created.qris,
+        "expires_at": created.expires_at.isoformat(),
+    }
+    return money_db.PaymentRow(
+        order_id=order_id,
+        attempt=attempt,
+        partner=partner,
+        partner_transaction_id=created.partner_transaction_id,
+        method=created.method.value,
+        amount_idr=created.gross_amount,
+        status=created.status.value if created.status else PaymentStatus.PENDING.value,
+        instructions=json.dumps(instructions),
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _payment_ends(row: money_db.PaymentRow) -> datetime | None:
+    """When the partner said the payment stops being payable, if it said."""
+    ends = json.loads(row.instructions).get("expires_at")
+    if not ends:
+        return None
+    at = datetime.fromisoformat(ends)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _view(row: money_db.PaymentRow) -> View:
+    return {
+        "order_id": row.order_id,
+        "partner": row.partner,
+        "partner_transaction_id": row.partner_transaction_id,
+        "method": row.method,
+        "amount_idr": row.amount_idr,
+        "status": row.status,
+        **json.loads(row.instructions),
+    }

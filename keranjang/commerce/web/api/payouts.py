@@ -1,0 +1,67 @@
+"""The payouts API: a seller reads its statement; operators run a payout batch and read one."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from keranjang.commerce.money.payouts import PayoutService, View
+from keranjang.commerce.web.api.catalog import Merchant, require_admin
+from keranjang.commerce.web.deps import commerce_of
+from keranjang.commerce.web.errors import ApiRoute
+from keranjang.infra.http_errors import PathId
+
+router = APIRouter(route_class=ApiRoute)
+
+
+async def payouts(request: Request) -> PayoutService:
+    svc: PayoutService = commerce_of(request).payouts
+    return svc
+
+
+Payouts = Annotated[PayoutService, Depends(payouts)]
+Day = Annotated[
+    date | None,
+    Query(description="A calendar day in Western Indonesian Time (YYYY-MM-DD), included."),
+]
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    minimum_idr: int = Field(
+        default=10_000,
+        ge=1,
+        le=10**12,
+        description="Pay only balances of at least this many rupiah; smaller ones wait.",
+    )
+
+
+@router.get(
+    "/api/seller/statement",
+    tags=["seller center"],
+    summary="The shop's money: opening and closing balances, and every movement in between",
+)
+def statement(merchant: Merchant, svc: Payouts, since: Day = None, until: Day = None) -> View:
+    return svc.statement(merchant.id, since, until)
+
+
+@router.post(
+    "/api/admin/payouts",
+    status_code=201,
+    dependencies=[Depends(require_admin)],
+    tags=["money"],
+    summary="Run a payout batch: pay out every payable balance of at least the minimum",
+)
+def run_batch(svc: Payouts, body: BatchIn | None = None) -> View:
+    return svc.run_batch((body or BatchIn()).minimum_idr)
+
+
+@router.get(
+    "/api/admin/payouts/{batch_id}",
+    dependencies=[Depends(require_admin)],
+    tags=["money"],
+    summary="One payout batch and its payouts (operators only)",
+)
+def batch(batch_id: PathId, svc: Payouts) -> View:
+    return svc.batch(batch_id)

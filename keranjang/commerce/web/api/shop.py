@@ -1,0 +1,299 @@
+"""The buyer's JSON API: accounts, the cart, checkout and orders."""
+
+from typing import Annotated, Literal
+
+import structlog
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from keranjang.commerce.buying.domain import MAX_QUANTITY, CartLine
+from keranjang.commerce.buying.service import BuyingService
+from keranjang.commerce.errors import Invalid, PaymentUnavailable
+from keranjang.commerce.money.invoices import (
+    Invoice,
+    InvoiceService,
+    invoice_json,
+    pdf_filename,
+    render_pdf,
+)
+from keranjang.commerce.money.paying import PayingService
+from keranjang.commerce.orders.service import FulfilmentService, View
+from keranjang.commerce.web.cookies import remembered_attribution
+from keranjang.commerce.web.deps import commerce_of
+from keranjang.commerce.web.errors import ApiRoute
+from keranjang.infra.auth import bearer
+from keranjang.infra.http_errors import MAX_ID, PathId
+from keranjang.payments import NotificationRejected, PaymentMethod
+
+
+class SignUpIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(max_length=254, examples=["siti@example.com"])
+    name: str = Field(max_length=120, examples=["Siti Rahma"])
+    password: str = Field(max_length=200)
+
+
+class LogInIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=200)
+
+
+class SessionOut(BaseModel):
+    token: str = Field(description="Send as 'Authorization: Bearer <token>'.")
+
+
+class QuantityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    quantity: int = Field(ge=0, le=MAX_QUANTITY, description="0 removes the product.")
+
+
+class CartLineOut(BaseModel):
+    product_id: int
+    merchant_id: int
+    title: str
+    unit_price_idr: int
+    quantity: int
+    amount_idr: int
+
+
+class CartOut(BaseModel):
+    lines: list[CartLineOut]
+    subtotal_idr: int
+
+
+class AddressIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    recipient: str = Field(min_length=1, max_length=120)
+    phone: str = Field(pattern=r"^\+?[0-9]{8,15}$")
+    street: str = Field(min_length=3, max_length=300)
+    city: str = Field(min_length=2, max_length=80)
+    postal_code: str = Field(pattern=r"^[0-9]{5}$")
+
+
+class SavedAddressIn(AddressIn):
+    label: str = Field(default="Rumah", max_length=40, examples=["Rumah", "Kantor"])
+
+
+class SavedAddressOut(BaseModel):
+    id: int
+    label: str
+    recipient: str
+    phone: str
+    street: str
+    city: str
+    postal_code: str
+
+
+class CheckoutIn(BaseModel):
+    """Ship to `shipping_address`, or to a saved address by `address_id`: exactly one."""
+
+    model_config = ConfigDict(extra="forbid")
+    shipping_address: AddressIn | None = None
+    address_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    payment_method: PaymentMethod | None = Field(
+        default=None,
+        description="virtual_account, qris or ewallet: each order's payment is created at the "
+        "partner at once and answered as `payment` (else pay later: POST /api/orders/{id}/payment)",
+    )
+
+
+async def buying(request: Request) -> BuyingService:
+    svc: BuyingService = commerce_of(request).buying
+    return svc
+
+
+Buying = Annotated[BuyingService, Depends(buying)]
+
+
+async def paying(request: Request) -> PayingService:
+    svc: PayingService = commerce_of(request).paying
+    return svc
+
+
+Paying = Annotated[PayingService, Depends(paying)]
+
+
+def current_buyer(svc: Buying, token: Annotated[str | None, Depends(bearer)]) -> int:
+    return svc.buyer_id(token)
+
+
+Buyer = Annotated[int, Depends(current_buyer)]
+log = structlog.get_logger(__name__)
+router = APIRouter(tags=["buying"], route_class=ApiRoute)
+
+
+@router.post("/api/buyers", status_code=201, response_model=SessionOut)
+def sign_up(body: SignUpIn, svc: Buying) -> SessionOut:
+    return SessionOut(token=svc.sign_up(body.email, body.name, body.password))
+
+
+@router.post("/api/buyers/sessions", status_code=201, response_model=SessionOut)
+def log_in(body: LogInIn, svc: Buying) -> SessionOut:
+    return SessionOut(token=svc.log_in(body.email, body.password))
+
+
+def cart_out(lines: list[CartLine]) -> CartOut:
+    return CartOut(
+        lines=[
+            CartLineOut(**line.__dict__, amount_idr=line.amount_idr)  # frozen dataclass fields
+            for line in lines
+        ],
+        subtotal_idr=sum(line.amount_idr for line in lines),
+    )
+
+
+@router.get("/api/cart", response_model=CartOut)
+def cart(buyer: Buyer, svc: Buying) -> CartOut:
+    return cart_out(svc.cart(buyer))
+
+
+@router.put("/api/cart/items/{product_id}", response_model=CartOut)
+def set_quantity(
+    product_id: PathId, body: QuantityIn, buyer: Buyer, svc: Buying, request: Request
+) -> CartOut:
+    svc.set_quantity(buyer, product_id, body.quantity, remembered_attribution(request))
+    return cart_out(svc.cart(buyer))
+
+
+@router.get("/api/addresses", response_model=list[SavedAddressOut])
+def my_addresses(buyer: Buyer, svc: Buying) -> list[dict[str, object]]:
+    return svc.addresses(buyer)
+
+
+@router.post("/api/addresses", status_code=201, response_model=SavedAddressOut)
+def save_address(body: SavedAddressIn, buyer: Buyer, svc: Buying) -> dict[str, object]:
+    return svc.add_address(buyer, body.label, body.model_dump(exclude={"label"}))
+
+
+@router.delete("/api/addresses/{address_id}", status_code=204)
+def delete_address(address_id: PathId, buyer: Buyer, svc: Buying) -> None:
+    svc.delete_address(buyer, address_id)
+
+
+@router.post(
+    "/api/checkout",
+    status_code=201,
+    summary="Turn the cart into one order per merchant, holding the stock",
+    responses={409: {"description": "Out of stock, or the same key is still in progress"}},
+)
+async def checkout(
+    body: CheckoutIn,
+    token: Annotated[str | None, Depends(bearer)],
+    svc: Buying,
+    paying: Paying,
+    idempotency_key: Annotated[
+        str,
+        Header(
+            min_length=8,
+            max_length=100,
+            pattern=r"^[A-Za-z0-9_.:-]+$",
+            description="A new random key per checkout; retries with it get the same answer.",
+        ),
+    ],
+) -> JSONResponse:
+    """Async: the checkout waits for its group's transaction (`placing`) without holding a
+    worker thread; only the calls to the payment partner take one."""
+    if (body.shipping_address is None) == (body.address_id is None):
+        raise Invalid("give either shipping_address or address_id (a saved address)")
+    answer = await svc.checkout_with_token(
+        token, idempotency_key, body.model_dump(exclude_none=True)
+    )
+    if answer.status_code != 201 or body.payment_method is None:
+        return JSONResponse(answer.body, status_code=answer.status_code)
+    assert answer.buyer_id is not None, "a placed checkout names its buyer"
+    placed = await run_in_threadpool(
+        paying.pay_placed_orders,
+        answer.buyer_id,
+        answer.body["orders"],
+        body.payment_method,
+        answer.replayed,
+    )
+    return JSONResponse(answer.body | {"orders": placed}, status_code=201)
+
+
+class BuyerCancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(default="", max_length=500)
+
+
+async def fulfilment(request: Request) -> FulfilmentService:
+    svc: FulfilmentService = commerce_of(request).fulfilment
+    return svc
+
+
+Fulfilment = Annotated[FulfilmentService, Depends(fulfilment)]
+
+
+@router.get("/api/orders")
+def my_orders(buyer: Buyer, svc: Fulfilment) -> list[View]:
+    return svc.buyer_orders(buyer)
+
+
+@router.get("/api/orders/{order_id}")
+def my_order(order_id: PathId, buyer: Buyer, svc: Fulfilment) -> View:
+    return svc.buyer_order(buyer, order_id)
+
+
+@router.post("/api/orders/{order_id}/cancel")
+def cancel_my_order(order_id: PathId, body: BuyerCancelIn, buyer: Buyer, svc: Fulfilment) -> View:
+    return svc.buyer_cancel(buyer, order_id, body.reason)
+
+
+async def invoices(request: Request) -> InvoiceService:
+    svc: InvoiceService = commerce_of(request).invoices
+    return svc
+
+
+Invoices = Annotated[InvoiceService, Depends(invoices)]
+
+
+def invoice_pdf_response(invoice: Invoice) -> Response:
+    return Response(
+        render_pdf(invoice),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{pdf_filename(invoice)}"'},
+    )
+
+
+@router.get(
+    "/api/orders/{order_id}/invoice",
+    summary="The paid order's invoice (409 while unpaid)",
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def my_invoice(
+    order_id: PathId, buyer: Buyer, svc: Invoices, format: Literal["json", "pdf"] = "json"
+) -> Response:
+    invoice = svc.for_buyer(buyer, order_id)
+    if format == "pdf":
+        return invoice_pdf_response(invoice)
+    return JSONResponse(invoice_json(invoice))
+
+
+class PayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    method: PaymentMethod = Field(description="virtual_account, qris or ewallet")
+
+
+@router.post("/api/orders/{order_id}/payment", summary="Pay an unpaid order through the partner")
+def pay(order_id: PathId, body: PayIn, buyer: Buyer, svc: Paying) -> View:
+    return svc.start(buyer, order_id, body.method)
+
+
+@router.post(
+    "/payments/notifications",
+    tags=["payments"],
+    summary="The payment partner's signed notifications (handled once each)",
+)
+async def payment_notification(request: Request, svc: Paying) -> JSONResponse:
+    body = await request.body()
+    try:
+        outcome = await run_in_threadpool(svc.notified, dict(request.headers), body)
+    except NotificationRejected as exc:
+        log.warning("payment_notification_rejected", reason=str(exc))
+        return JSONResponse({"error": "NotificationRejected", "detail": str(exc)}, 400)
+    except PaymentUnavailable as exc:  # the partner retries a notification that was not taken
+        return JSONResponse({"error": "PaymentUnavailable", "detail": str(exc)}, 503)
+    return JSONResponse({"outcome": outcome})

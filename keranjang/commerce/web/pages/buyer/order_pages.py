@@ -1,0 +1,212 @@
+"""A buyer's orders in the browser: the list, one order (paying, cancelling, the invoice), and
+the page the partner's pay page sends the buyer back to, which keeps checking until the
+partner's notification has marked the order paid."""
+
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from keranjang.commerce.catalog.domain import Merchant
+from keranjang.commerce.catalog.service import CatalogService
+from keranjang.commerce.errors import (
+    Conflict,
+    IllegalTransition,
+    Invalid,
+    NotFound,
+    PaymentUnavailable,
+)
+from keranjang.commerce.money import invoices
+from keranjang.commerce.money.paying import PayingService
+from keranjang.commerce.money.settlement import SettlementService
+from keranjang.commerce.orders.service import FulfilmentService
+from keranjang.commerce.web.deps import commerce_of
+from keranjang.commerce.web.pages.buyer.guard import CrossSiteChecked, Form, Shopper, personal_page
+from keranjang.commerce.web.rendering import ShopPageRoute
+from keranjang.infra.http_errors import PathId
+from keranjang.payments import PaymentMethod
+
+router = APIRouter(include_in_schema=False, route_class=ShopPageRoute)
+STATUS_LABELS = {
+    "awaiting_payment": "Menunggu pembayaran",
+    "paid": "Dibayar",
+    "shipped": "Dikirim",
+    "delivered": "Tiba di tujuan",
+    "completed": "Selesai",
+    "cancelled": "Dibatalkan",
+    "expired": "Kedaluwarsa",
+    "refunded": "Dana dikembalikan",
+}
+METHODS = {
+    PaymentMethod.VIRTUAL_ACCOUNT: "Virtual Account",
+    PaymentMethod.QRIS: "QRIS",
+    PaymentMethod.EWALLET: "E-wallet (GoPay)",
+}
+# Statuses of an order that was paid, so it has an invoice.
+INVOICED = frozenset({"paid", "shipped", "delivered", "completed", "refunded"})
+# What the partner's pay page says when it sends the buyer back after paying.
+PAID_OUTCOMES = frozenset({"settlement", "capture"})
+CHECK_EVERY_SECONDS = 2
+MAX_CHECKS = 60
+# Indonesia keeps no daylight saving time: Western Indonesian Time is always UTC+7.
+WIB = timezone(timedelta(hours=7), "WIB")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+PageNumber = Annotated[int, Query(ge=0, le=10_000)]
+
+
+def wib(moment: str | datetime) -> str:
+    """`27 Mar 2024, 16.00 WIB` from an ISO time or a datetime."""
+    at = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    at = at.astimezone(WIB)
+    return f"{at.day} {MONTHS[at.month - 1]} {at.year}, {at:%H.%M} WIB"
+
+
+def shops(request: Request) -> dict[int, Merchant]:
+    catalog: CatalogService = commerce_of(request).catalog
+    return {m.id: m for m in catalog.merchants()}
+
+
+def fulfilment(request: Request) -> FulfilmentService:
+    svc: FulfilmentService = commerce_of(request).fulfilment
+    return svc
+
+
+def order_context(request: Request) -> dict[str, object]:
+    return {"shops": shops(request), "labels": STATUS_LABELS, "wib": wib}
+
+
+@router.get("/orders", response_class=HTMLResponse)
+def orders_page(request: Request, buyer: Shopper) -> Response:
+    mine = fulfilment(request).buyer_orders(buyer)
+    return personal_page(request, "orders.html", orders=mine, **order_context(request))
+
+
+def _order(request: Request, buyer: int, order_id: int) -> dict[str, Any]:
+    try:
+        return fulfilment(request).buyer_order(buyer, order_id)
+    except NotFound:
+        raise NotFound("Pesanan ini tidak ada di akunmu.") from None
+
+
+@router.get("/orders/{order_id}", response_class=HTMLResponse)
+def order_page(
+    request: Request,
+    order_id: PathId,
+    buyer: Shopper,
+    transaction_status: Annotated[str, Query(max_length=40)] = "",
+    check: PageNumber = 0,
+) -> Response:
+    order = _order(request, buyer, order_id)
+    unpaid = order["status"] == "awaiting_payment"
+    waiting = unpaid and transaction_status in PAID_OUTCOMES
+    refresh = None
+    if waiting and check < MAX_CHECKS:
+        refresh = f"/orders/{order_id}?transaction_status={transaction_status}&check={check + 1}"
+    return personal_page(
+        request,
+        "order.html",
+        order=order,
+        unpaid=unpaid,
+        waiting=waiting,
+        gave_up=waiting and refresh is None,
+        payment_failed=unpaid and transaction_status in {"cancel", "deny", "expire"},
+        refresh=refresh,
+        refresh_seconds=CHECK_EVERY_SECONDS,
+        invoiced=bool(order.get("invoice")) or order["status"] in INVOICED,
+        methods=METHODS,
+        **order_context(request),
+    )
+
+
+@router.post("/orders/{order_id}/pay", dependencies=[CrossSiteChecked])
+def pay(request: Request, order_id: PathId, form: Form, buyer: Shopper) -> Response:
+    """To the partner's pay page (the same payment again if one was started)."""
+    try:
+        method = PaymentMethod(form.get("method", ""))
+    except ValueError:
+        raise Invalid("Pilih metode pembayaran.") from None
+    try:
+        payment = start_payment(request, buyer, order_id, method)
+    except NotFound:
+        raise NotFound("Pesanan ini tidak ada di akunmu.") from None
+    except Conflict:
+        raise Conflict("Pesanan ini tidak menunggu pembayaran lagi.") from None
+    if payment is None:
+        raise PaymentUnavailable(
+            "Mitra pembayaran sedang tidak bisa dihubungi. Pesananmu tetap tersimpan; "
+            "coba bayar lagi sebentar lagi."
+        )
+    return RedirectResponse(str(payment.get("redirect_url") or f"/orders/{order_id}"), 303)
+
+
+def start_payment(
+    request: Request, buyer: int, order_id: int, method: PaymentMethod
+) -> dict[str, Any] | None:
+    """The order's payment at the partner, or None while the partner cannot take it (a second
+    press of the button gets the payment the first one stored)."""
+    paying: PayingService = commerce_of(request).paying
+    try:
+        return paying.start(buyer, order_id, method)
+    except PaymentUnavailable:
+        return None
+
+
+@router.post("/orders/{order_id}/cancel", dependencies=[CrossSiteChecked])
+def cancel(request: Request, order_id: PathId, form: Form, buyer: Shopper) -> Response:
+    reason = form.get("reason", "").strip()[:500] or "dibatalkan pembeli"
+    try:
+        fulfilment(request).buyer_cancel(buyer, order_id, reason)
+    except NotFound:
+        raise NotFound("Pesanan ini tidak ada di akunmu.") from None
+    except Conflict:
+        raise Conflict(
+            "Pesanan yang sudah dibayar tidak bisa dibatalkan di sini; hubungi tokonya."
+        ) from None
+    return RedirectResponse(f"/orders/{order_id}", status_code=303)
+
+
+@router.post("/orders/{order_id}/received", dependencies=[CrossSiteChecked])
+def received(request: Request, order_id: PathId, buyer: Shopper) -> Response:
+    """The buyer confirms the goods arrived: the order completes."""
+    settlement: SettlementService = commerce_of(request).settlement
+    try:
+        settlement.confirm_received(buyer, order_id)
+    except NotFound:
+        raise NotFound("Pesanan ini tidak ada di akunmu.") from None
+    except IllegalTransition:
+        raise Conflict("Pesanan bisa dikonfirmasi diterima setelah tiba di tujuan.") from None
+    return RedirectResponse(f"/orders/{order_id}", status_code=303)
+
+
+# -- the invoice ---------------------------------------------------------------------------------
+
+
+def _invoice(request: Request, buyer: int, order_id: int) -> invoices.Invoice:
+    svc: invoices.InvoiceService = commerce_of(request).invoices
+    try:
+        return svc.for_buyer(buyer, order_id)
+    except NotFound:
+        raise NotFound("Pesanan ini tidak ada di akunmu.") from None
+    except Conflict:
+        raise Conflict("Invoice terbit setelah pesanan dibayar.") from None
+
+
+@router.get("/orders/{order_id}/invoice", response_class=HTMLResponse)
+def invoice_page(request: Request, order_id: PathId, buyer: Shopper) -> Response:
+    html = invoices.render_html(_invoice(request, buyer, order_id))
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+
+@router.get("/orders/{order_id}/invoice.pdf")
+def invoice_pdf(request: Request, order_id: PathId, buyer: Shopper) -> Response:
+    invoice = _invoice(request, buyer, order_id)
+    filename = invoice.number.replace("/", "-") + ".pdf"
+    return Response(
+        invoices.render_pdf(invoice),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

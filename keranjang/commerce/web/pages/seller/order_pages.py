@@ -1,0 +1,162 @@
+"""The seller center's order pages: the shop's orders by status, one order with the steps it
+allows (ship with a tracking number, mark delivered, cancel with a reason), and its invoice."""
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from keranjang.commerce.errors import Conflict, IllegalTransition, Invalid, NotFound, RefundRefused
+from keranjang.commerce.money import invoices
+from keranjang.commerce.money.refunding import RefundAsk, RefundService
+from keranjang.commerce.orders.domain import TRANSITIONS, OrderStatus
+from keranjang.commerce.orders.service import FulfilmentService, View
+from keranjang.commerce.web.deps import commerce_of
+from keranjang.commerce.web.errors import status_of
+from keranjang.commerce.web.pages.seller.session import (
+    CHECKED,
+    STATUS_LABELS,
+    Form,
+    Seller,
+    render,
+    seller_router,
+)
+from keranjang.infra.http_errors import PathId
+
+# The longest reason the order history keeps (the seller API's limit).
+MAX_REASON = 500
+router = seller_router()
+
+
+def _fulfilment(request: Request) -> FulfilmentService:
+    svc: FulfilmentService = commerce_of(request).fulfilment
+    return svc
+
+
+def _invoices(request: Request) -> invoices.InvoiceService:
+    svc: invoices.InvoiceService = commerce_of(request).invoices
+    return svc
+
+
+Fulfilment = Annotated[FulfilmentService, Depends(_fulfilment)]
+Invoices = Annotated[invoices.InvoiceService, Depends(_invoices)]
+
+
+@router.get("/orders", response_class=HTMLResponse)
+def order_list(request: Request, merchant: Seller, svc: Fulfilment) -> HTMLResponse:
+    wanted = request.query_params.get("status") or None
+    if wanted is not None and wanted not in STATUS_LABELS:
+        raise NotFound(f"Tidak ada status pesanan {wanted!r}")
+    status = None if wanted is None else OrderStatus(wanted)
+    listed = svc.merchant_orders(merchant.id, status)
+    return render(request, "seller_orders.html", orders=listed, status=status)
+
+
+@router.get("/orders/{order_id}", response_class=HTMLResponse)
+def order_page(
+    request: Request, order_id: PathId, merchant: Seller, svc: Fulfilment
+) -> HTMLResponse:
+    return _order_page(request, own_order(svc, merchant.id, order_id))
+
+
+@router.post("/orders/{order_id}/ship", dependencies=CHECKED)
+def ship(
+    request: Request, order_id: PathId, merchant: Seller, svc: Fulfilment, form: Form
+) -> Response:
+    tracking = form.get("tracking_number", "").strip()
+    return _step(request, merchant.id, order_id, lambda: svc.ship(merchant.id, order_id, tracking))
+
+
+@router.post("/orders/{order_id}/deliver", dependencies=CHECKED)
+def deliver(request: Request, order_id: PathId, merchant: Seller, svc: Fulfilment) -> Response:
+    return _step(request, merchant.id, order_id, lambda: svc.deliver(merchant.id, order_id))
+
+
+@router.post("/orders/{order_id}/cancel", dependencies=CHECKED)
+def cancel(
+    request: Request, order_id: PathId, merchant: Seller, svc: Fulfilment, form: Form
+) -> Response:
+    reason = form.get("reason", "")
+
+    def cancel_with_reason() -> View:
+        if len(reason) > MAX_REASON:
+            raise Invalid(f"Alasan pembatalan paling banyak {MAX_REASON} karakter.")
+        return svc.merchant_cancel(merchant.id, order_id, reason)
+
+    return _step(request, merchant.id, order_id, cancel_with_reason)
+
+
+@router.post("/orders/{order_id}/refund", dependencies=CHECKED)
+def refund(request: Request, order_id: PathId, merchant: Seller, form: Form) -> Response:
+    """A full refund when no quantity is given, else the units asked (and the shipping if ticked)."""
+    refunds: RefundService = commerce_of(request).refunds
+
+    def refund_what_was_asked() -> View:
+        reason = form.get("reason", "").strip()
+        if not reason or len(reason) > MAX_REASON:
+            raise Invalid(f"Tulis alasan pengembalian (paling banyak {MAX_REASON} karakter).")
+        quantities = _quantities(form)
+        shipping = form.get("shipping") == "1"
+        whole = not quantities and not shipping
+        ask = RefundAsk(
+            order_id, f"merchant:{merchant.id}", reason, None if whole else quantities, shipping
+        )
+        return refunds.refund(ask, merchant.id)
+
+    return _step(request, merchant.id, order_id, refund_what_was_asked)
+
+
+def _quantities(form: dict[str, str]) -> dict[int, int]:
+    asked = {}
+    for name, value in form.items():
+        if name.startswith("q_") and value.strip() not in ("", "0"):
+            try:
+                asked[int(name[2:])] = int(value)
+            except ValueError:
+                raise Invalid("Jumlah yang dikembalikan harus bilangan bulat.") from None
+    return asked
+
+
+@router.get("/orders/{order_id}/invoice", response_class=HTMLResponse)
+def invoice(order_id: PathId, merchant: Seller, svc: Invoices) -> HTMLResponse:
+    return HTMLResponse(invoices.render_html(svc.for_merchant(merchant.id, order_id)))
+
+
+@router.get("/orders/{order_id}/invoice.pdf")
+def invoice_pdf(order_id: PathId, merchant: Seller, svc: Invoices) -> Response:
+    issued = svc.for_merchant(merchant.id, order_id)
+    filename = issued.number.replace("/", "-") + ".pdf"
+    return Response(
+        invoices.render_pdf(issued),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
+
+
+def _order_page(
+    request: Request, order: View, problem: str = "", status_code: int = 200
+) -> HTMLResponse:
+    allowed = TRANSITIONS[OrderStatus(str(order["status"]))]
+    return render(
+        request, "seller_order.html", status_code, order=order, allowed=allowed, problem=problem
+    )
+
+
+def _step(request: Request, merchant_id: int, order_id: int, step: Callable[[], View]) -> Response:
+    """Take a fulfilment step and go back to the order; a refusal (a move the order's state does
+    not allow, a bad input) is shown on the order's page, with the order as it was."""
+    try:
+        step()
+    except (Invalid, Conflict, IllegalTransition, RefundRefused) as exc:
+        order = own_order(_fulfilment(request), merchant_id, order_id)
+        return _order_page(request, order, str(exc), status_of(exc))
+    return RedirectResponse(f"/seller/orders/{order_id}", status_code=303)
+
+
+def own_order(svc: FulfilmentService, merchant_id: int, order_id: int) -> View:
+    """One of the shop's orders; another shop's is not found."""
+    try:
+        return svc.merchant_order(merchant_id, order_id)
+    except NotFound:
+        raise NotFound(f"Tidak ada pesanan dengan id {order_id} di toko Anda") from None

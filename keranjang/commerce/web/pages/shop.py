@@ -1,0 +1,94 @@
+"""Commerce's HTML pages: storefront, shops, product pages and the hand-off landing."""
+
+import hashlib
+import threading
+from html import escape
+from typing import Annotated
+
+from cachetools import TTLCache
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from keranjang.commerce.catalog.domain import Product
+from keranjang.commerce.errors import HandoffRefused
+from keranjang.commerce.web.cookies import remember_attribution
+from keranjang.commerce.web.deps import Attribution, Catalog, commerce_of, settings_of
+from keranjang.commerce.web.rendering import ShopPageRoute, render, templates
+from keranjang.infra.http_errors import PathId
+from keranjang.infra.runtime import call_blocking
+
+router = APIRouter(include_in_schema=False, route_class=ShopPageRoute)
+
+
+@router.get("/", response_class=HTMLResponse)
+def storefront(request: Request, svc: Catalog) -> HTMLResponse:
+    return render(
+        request, "storefront.html", products=svc.products(limit=60), merchants=svc.merchants()
+    )
+
+
+@router.get("/shops/{slug}", response_class=HTMLResponse)
+def shop(request: Request, slug: str, svc: Catalog) -> HTMLResponse:
+    merchant = svc.merchant(slug)
+    products = svc.products(limit=200, merchant_id=merchant.id)
+    return render(request, "shop.html", merchant=merchant, products=products)
+
+
+# Rendered product pages, keyed by the (immutable) product view they show: a new view from the
+# service's cache means a new key, so a page is never older than its view.
+_product_pages: TTLCache[tuple[Product, bool, str], bytes] = TTLCache(maxsize=10_000, ttl=60)
+_product_pages_lock = threading.Lock()
+
+
+def product_page(request: Request, product: Product, via_creator: bool) -> HTMLResponse:
+    key = (product, via_creator, settings_of(request).social_url)
+    with _product_pages_lock:
+        html = _product_pages.get(key)
+    if html is None:
+        template = templates.get_template("product.html")
+        html = template.render(p=product, via_creator=via_creator, social_url=key[2]).encode()
+        with _product_pages_lock:
+            _product_pages[key] = html
+    return HTMLResponse(html)
+
+
+@router.get("/products/{product_id}", response_class=HTMLResponse)
+def product(request: Request, product_id: PathId, svc: Catalog) -> HTMLResponse:
+    return product_page(request, svc.product_view(product_id), via_creator=False)
+
+
+@router.get("/handoff", response_class=HTMLResponse)
+async def handoff_landing(
+    request: Request, svc: Attribution, token: Annotated[str, Query(max_length=4096)] = ""
+) -> HTMLResponse:
+    if not token:
+        raise HandoffRefused("missing", "this link has no hand-off token")
+    dialect = commerce_of(request).engine.dialect.name
+    landing = await call_blocking(dialect, lambda: svc.redeem_handoff(token))
+    response = product_page(request, landing.product, via_creator=True)
+    remember_attribution(request, response, landing.attribution_id)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@router.api_route("/media/products/{product_id}.svg", methods=["GET", "HEAD"])
+def product_image(product_id: PathId, svc: Catalog) -> Response:
+    """A generated picture for products without one, so the demo shop needs no network."""
+    p = svc.product(product_id)
+    hue = int(hashlib.sha256(p.category.encode()).hexdigest()[:4], 16) % 360
+    initials = escape("".join(w[0] for w in p.title.split()[:2]).upper())
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 400">'
+        f'<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">'
+        f'<stop offset="0" stop-color="hsl({hue},70%,88%)"/>'
+        f'<stop offset="1" stop-color="hsl({(hue + 40) % 360},65%,70%)"/></linearGradient></defs>'
+        '<rect width="400" height="400" fill="url(#g)"/>'
+        f'<text x="200" y="230" font-family="sans-serif" font-size="120" font-weight="700" '
+        f'text-anchor="middle" fill="hsl({hue},45%,30%)">{initials}</text>'
+        f'<text x="200" y="330" font-family="sans-serif" font-size="26" text-anchor="middle" '
+        f'fill="hsl({hue},40%,25%)">{escape(p.category)}</text></svg>'
+    )
+    # Social's pages load it with crossorigin="anonymous": no cookies, no referrer go with it.
+    headers = {"Cache-Control": "max-age=3600", "Access-Control-Allow-Origin": "*"}
+    return Response(svg, media_type="image/svg+xml", headers=headers)
