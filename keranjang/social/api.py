@@ -1,11 +1,11 @@
 """Social's JSON API and the yellow cart. Entry points only translate HTTP to use cases."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Self
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from keranjang.infra.auth import bearer, is_operator
 from keranjang.infra.http_errors import PathId
@@ -45,8 +45,17 @@ class ContentIn(BaseModel):
 
 
 class PinIn(BaseModel):
+    """One of the two: a product of commerce's catalog, or of the legacy in-app shop."""
+
     model_config = ConfigDict(extra="forbid")
-    product_id: int = Field(ge=1, le=2**63 - 1)
+    product_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    legacy_product_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+
+    @model_validator(mode="after")
+    def one_product(self) -> Self:
+        if (self.product_id is None) == (self.legacy_product_id is None):
+            raise ValueError("name exactly one of product_id (commerce) and legacy_product_id")
+        return self
 
 
 class ProductOut(BaseModel):
@@ -62,6 +71,9 @@ class ProductOut(BaseModel):
 class PinOut(BaseModel):
     id: int
     content_id: int
+    source: domain.ProductSource = Field(
+        description="commerce, or legacy: a product of the in-app shop (ids are the shop's)"
+    )
     product: ProductOut
     cart_url: str
 
@@ -82,6 +94,7 @@ def pin_out(pin: domain.Pin) -> PinOut:
     return PinOut(
         id=pin.id,
         content_id=pin.content_id,
+        source=pin.source,
         product=ProductOut.model_validate(pin.product, from_attributes=True),
         cart_url=f"/cart/{pin.id}",
     )
@@ -175,6 +188,9 @@ def end_live(content_id: PathId, creator: Creator, svc: Service) -> ContentOut:
     "/api/content/{content_id}/pins", status_code=201, response_model=PinOut, tags=["pins"]
 )
 def pin(content_id: PathId, body: PinIn, creator: Creator, svc: Service) -> PinOut:
+    if body.legacy_product_id is not None:
+        return pin_out(svc.pin_legacy(creator, content_id, body.legacy_product_id))
+    assert body.product_id is not None  # the model checked that one of the two is given
     return pin_out(svc.pin(creator, content_id, body.product_id))
 
 
@@ -183,12 +199,18 @@ def pin(content_id: PathId, body: PinIn, creator: Creator, svc: Service) -> PinO
     status_code=302,
     response_class=RedirectResponse,
     tags=["yellow cart"],
-    summary="The yellow cart: a signed, single-use hand-off to commerce",
+    summary="The yellow cart: a signed, single-use hand-off to commerce (or, for a seller "
+    "still in the legacy in-app shop, its product page in the app)",
 )
 async def yellow_cart(pin_id: PathId, request: Request, svc: Service) -> RedirectResponse:
     dialect = request.app.state.engine.dialect.name
-    token = await call_blocking(dialect, lambda: svc.handoff_token(pin_id))
-    target = f"{request.app.state.settings.commerce_url}/handoff?token={token}"
+    destination = await call_blocking(dialect, lambda: svc.cart_destination(pin_id))
+    if destination.legacy_product_id is not None:
+        target = f"/legacy/products/{destination.legacy_product_id}?pin={pin_id}"
+    else:
+        target = (
+            f"{request.app.state.settings.commerce_url}/handoff?token={destination.handoff_token}"
+        )
     return RedirectResponse(
         target,
         status_code=302,

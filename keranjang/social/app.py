@@ -1,19 +1,30 @@
-"""Composition of the social service."""
+"""Composition of the social service: promotion, viewers and, unless switched off, the legacy
+in-app shop. This is the only module that mounts the shop; promotion sees its products only
+through the `LegacyCatalog` handed over here."""
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from sqlalchemy import Engine
 
 from keranjang.handoff import SigningKey
-from keranjang.infra import schema
+from keranjang.infra import schema, secret_files
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.infra.database import make_engine, session_factory
 from keranjang.infra.http_errors import error_json
 from keranjang.infra.runtime import PeriodicJob
 from keranjang.infra.webapp import ServiceShell, service_app, wants_json
+from keranjang.payments import PaymentPartner
 from keranjang.social import api, db, domain, pages
 from keranjang.social.catalog import CatalogSource, HttpCatalog
 from keranjang.social.config import SocialSettings
+from keranjang.social.legacy_shop import api as shop_api
+from keranjang.social.legacy_shop import partner as shop_partner
+from keranjang.social.legacy_shop import seller_api as shop_seller_api
+from keranjang.social.legacy_shop.service import LegacyShop, ShopRules, build
 from keranjang.social.service import SocialService
+from keranjang.social.viewers import api as viewers_api
+from keranjang.social.viewers.cookies import SessionCookies
+from keranjang.social.viewers.service import ViewerService
 
 HEADINGS = {404: "Not found", 401: "Sign-in needed", 403: "Not allowed", 503: "Try again soon"}
 
@@ -24,39 +35,83 @@ def create_app(
     clock: Clock | None = None,
     catalog: CatalogSource | None = None,
     signing_key: SigningKey | None = None,
+    legacy_partner: PaymentPartner | None = None,
     migrate: bool = True,
 ) -> FastAPI:
+    """`legacy_partner` is the payment partner the legacy shop asks (default: the simulator at
+    `payments_url`, told to notify this service)."""
     settings = settings or SocialSettings()
     engine = make_engine(settings.resolved_database_url)
     if migrate:
         schema.upgrade(db.MIGRATIONS, engine)
+    clock = clock or SystemClock()
+    legacy = _legacy_shop(settings, engine, clock, legacy_partner)
     service = SocialService(
         session_factory(engine),
-        clock or SystemClock(),
+        clock,
         catalog or HttpCatalog(settings.commerce_url),
         signing_key or SigningKey.load_or_create(settings.resolved_signing_key_file),
         settings.handoff_ttl_seconds,
+        legacy_catalog=None if legacy is None else legacy.catalog,
     )
+    jobs = [
+        PeriodicJob("refresh_catalog", settings.catalog_refresh_seconds, service.refresh_catalog)
+    ]
+    if legacy is not None:
+        jobs.append(PeriodicJob("legacy_shop", settings.legacy_jobs_every_seconds, legacy.run_jobs))
     shell = ServiceShell(
         name="social",
         title="Keranjang social",
-        description="Creators, content and product pins. Promotion only: no payments here.",
+        description="Creators, content and product pins; viewers; and, until the migration "
+        "empties it, the legacy in-app shop (the old combined app, payments included).",
         engine=engine,
         settings=settings,
         service=service,
-        jobs=(
-            PeriodicJob(
-                "refresh_catalog", settings.catalog_refresh_seconds, service.refresh_catalog
-            ),
-        ),
+        jobs=tuple(jobs),
     )
-    app = service_app(shell, api.router, pages.router)
+    shop_routers = (
+        (shop_api.router, shop_seller_api.router)
+        if legacy is not None
+        else (shop_api.closed_router(settings.commerce_url),)
+    )
+    app = service_app(shell, api.router, pages.router, viewers_api.router, *shop_routers)
+    app.state.viewers = ViewerService(session_factory(engine), clock)
+    app.state.cookies = SessionCookies(
+        settings.session_secret
+        or secret_files.load_or_create(settings.resolved_session_secret_file)
+    )
+    app.state.legacy_shop = legacy
+    _install_errors(app)
+    return app
+
+
+def _legacy_shop(
+    settings: SocialSettings, engine: Engine, clock: Clock, partner: PaymentPartner | None
+) -> LegacyShop | None:
+    if not settings.legacy_shop:
+        return None
+    if partner is None:
+        key = settings.payments_server_key or secret_files.load_or_create(
+            settings.resolved_payments_server_key_file
+        )
+        partner = shop_partner.simulator(
+            settings.payments_url, key, settings.legacy_notification_url
+        )
+    rules = ShopRules(
+        shipping_idr=settings.legacy_shipping_idr,
+        hold_minutes=settings.legacy_hold_minutes,
+        platform_fee_bp=settings.legacy_platform_fee_bp,
+        complete_after_days=settings.legacy_complete_after_days,
+    )
+    return build(session_factory(engine), clock, partner, rules)
+
+
+def _install_errors(app: FastAPI) -> None:
+    shop_api.install_errors(app)
 
     @app.exception_handler(domain.SocialError)
     def social_error(request: Request, exc: domain.SocialError) -> Response:
-        if wants_json(request, "/api/"):
+        if wants_json(request, "/api/", "/legacy/api/"):
             return error_json(type(exc).__name__, str(exc), exc.status)
         heading = HEADINGS.get(exc.status, "Something is not right")
         return pages.error_page(request, exc.status, heading, str(exc))
-
-    return app

@@ -49,6 +49,17 @@ class CatalogSource(Protocol):
     def page(self, after: int) -> tuple[list[CatalogItem], int | None]: ...
 
 
+class LegacyCatalog(Protocol):
+    """The public data of the legacy in-app shop's products (title, price, image, stock
+    status) as promotion may show it: `product_id` is the legacy product's id, `merchant_id` the
+    legacy seller's. Social's app composition fills it from the legacy shop; promotion never
+    imports the shop."""
+
+    def product(self, product_id: int) -> CatalogItem: ...
+
+    def page(self, after: int) -> tuple[list[CatalogItem], int | None]: ...
+
+
 class HttpCatalog:
     """Commerce's catalog feed over httpx; the client (and its transport) is injectable."""
 

@@ -1,12 +1,16 @@
-"""Social's tables and the queries the use cases need. Social's database holds no buyer data."""
+"""Promotion's tables and the queries its use cases need, with the routing table of legacy
+sellers. None of these tables holds buyer data; the legacy in-app shop's tables, in the same
+database, do (its own module)."""
 
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Connection,
     ForeignKey,
     String,
@@ -23,6 +27,7 @@ from keranjang.infra.types import Id, UtcDateTime
 from keranjang.social import domain
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_TargetRow = tuple[int, int, int, int, int, str | None]
 T = TypeVar("T")
 
 
@@ -93,29 +98,111 @@ class CatalogCacheRow(Base):
         self.fetched_at = at
 
 
+class LegacyCatalogCacheRow(Base):
+    """The legacy in-app shop's public product data, cached as for commerce's: title, price,
+    image, stock status, and the legacy seller (whose route decides the yellow cart)."""
+
+    __tablename__ = "legacy_catalog_cache"
+    legacy_product_id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)
+    seller_id: Mapped[int] = mapped_column(Id, index=True)
+    seller_name: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(200))
+    price_idr: Mapped[int] = mapped_column(BigInteger)
+    image_url: Mapped[str] = mapped_column(String(500))
+    in_stock: Mapped[bool] = mapped_column(Boolean)
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    def to_domain(self) -> domain.CatalogItem:
+        return domain.CatalogItem(
+            self.legacy_product_id,
+            self.seller_id,
+            self.seller_name,
+            self.title,
+            self.price_idr,
+            self.image_url,
+            self.in_stock,
+        )
+
+    def refresh(self, item: domain.CatalogItem, at: datetime) -> None:
+        self.seller_id = item.merchant_id
+        self.seller_name = item.merchant_name
+        self.title = item.title
+        self.price_idr = item.price_idr
+        self.image_url = item.image_url
+        self.in_stock = item.in_stock
+        self.fetched_at = at
+
+
+class MerchantRouteRow(Base):
+    """The routing table: which way each legacy seller's yellow carts go. The legacy shop writes
+    a seller's row (`legacy`) when it opens; the migration flips it to `commerce`, naming the
+    commerce merchant, and the next click follows."""
+
+    __tablename__ = "merchant_routes"
+    legacy_seller_id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)
+    route: Mapped[str] = mapped_column(String(10))
+    commerce_merchant_id: Mapped[int | None] = mapped_column(Id)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ProductMapRow(Base):
+    """Where each legacy product lives in commerce once moved (written by the migration)."""
+
+    __tablename__ = "legacy_product_map"
+    legacy_product_id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)
+    commerce_product_id: Mapped[int] = mapped_column(Id)
+    mapped_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class PinRow(Base):
+    """A pin names a commerce product (`product_id`) or a legacy one (`legacy_product_id`)."""
+
     __tablename__ = "pins"
-    __table_args__ = (UniqueConstraint("content_id", "product_id", name="uq_pin_content_product"),)
+    __table_args__ = (
+        UniqueConstraint("content_id", "product_id", name="uq_pin_content_product"),
+        UniqueConstraint("content_id", "legacy_product_id", name="uq_pin_content_legacy_product"),
+        CheckConstraint(
+            "(product_id IS NULL) <> (legacy_product_id IS NULL)", name="ck_pin_one_product"
+        ),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     content_id: Mapped[int] = mapped_column(ForeignKey("content.id"), index=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("catalog_cache.product_id"))
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_cache.product_id"))
+    legacy_product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("legacy_catalog_cache.legacy_product_id")
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     content: Mapped[ContentRow] = relationship(back_populates="pins")
-    product: Mapped[CatalogCacheRow] = relationship(lazy="joined")
+    product: Mapped[CatalogCacheRow | None] = relationship(lazy="joined")
+    legacy_product: Mapped[LegacyCatalogCacheRow | None] = relationship(lazy="joined")
 
     def to_domain(self) -> domain.Pin:
+        if self.legacy_product is not None:
+            item = self.legacy_product.to_domain()
+            return domain.Pin(self.id, self.content_id, item, domain.ProductSource.LEGACY)
+        assert self.product is not None  # the check constraint: one of the two is set
         return domain.Pin(self.id, self.content_id, self.product.to_domain())
 
 
-def refresh_cached(session: Session, items: list[domain.CatalogItem], at: datetime) -> int:
+def refresh_cached(
+    session: Session,
+    items: list[domain.CatalogItem],
+    at: datetime,
+    model: type[CatalogCacheRow] | type[LegacyCatalogCacheRow] = CatalogCacheRow,
+) -> int:
     """Update the cached rows among `items` (only pinned products are cached); count changes."""
-    rows = session.scalars(
-        select(CatalogCacheRow).where(CatalogCacheRow.product_id.in_([i.product_id for i in items]))
+    key = (
+        CatalogCacheRow.product_id
+        if model is CatalogCacheRow
+        else LegacyCatalogCacheRow.legacy_product_id
+    )
+    rows: Iterable[CatalogCacheRow | LegacyCatalogCacheRow] = session.scalars(
+        select(model).where(key.in_([i.product_id for i in items]))
     )
     by_id = {i.product_id: i for i in items}
     changed = 0
     for row in rows:
-        item = by_id[row.product_id]
+        item = by_id[row.to_domain().product_id]
         if row.to_domain() != item:
             row.refresh(item, at)
             changed += 1
@@ -158,6 +245,52 @@ def feed(session: Session, limit: int, kind: domain.ContentKind | None) -> list[
     return list(session.scalars(query.limit(limit)).unique())
 
 
+def legacy_pin_target(connection: Connection, pin_id: int) -> domain.LegacyPinTarget | None:
+    """A legacy product's pin with its seller's route and the product's place in commerce (if
+    mapped); None if the pin is not of a legacy product."""
+    row = connection.execute(_LEGACY_PIN_TARGET, {"pin_id": pin_id}).first()
+    if row is None:
+        return None
+    route = domain.Route(row.route) if row.route else domain.Route.LEGACY
+    return domain.LegacyPinTarget(
+        pin_id=row.id,
+        content_id=row.content_id,
+        creator_id=row.creator_id,
+        campaign=row.campaign,
+        legacy_product_id=row.legacy_product_id,
+        route=route,
+        commerce_merchant_id=row.commerce_merchant_id,
+        commerce_product_id=row.commerce_product_id,
+    )
+
+
+def open_route(session: Session, legacy_seller_id: int, at: datetime) -> None:
+    """A new legacy seller's route: its yellow carts open the in-app shop."""
+    session.add(
+        MerchantRouteRow(
+            legacy_seller_id=legacy_seller_id, route=domain.Route.LEGACY.value, changed_at=at
+        )
+    )
+
+
+def route_of(connection: Connection | Session, legacy_seller_id: int) -> domain.Route:
+    """A legacy seller's route now (a seller with no row is still in the app)."""
+    route = connection.execute(
+        select(MerchantRouteRow.route).where(MerchantRouteRow.legacy_seller_id == legacy_seller_id)
+    ).scalar()
+    return domain.Route(route) if route else domain.Route.LEGACY
+
+
+def pin_creator(connection: Connection | Session, pin_id: int) -> int | None:
+    """The creator whose content holds a pin (for a legacy order line's commission)."""
+    query = (
+        select(ContentRow.creator_id)
+        .join(PinRow, PinRow.content_id == ContentRow.id)
+        .where(PinRow.id == pin_id)
+    )
+    return connection.execute(query).scalar()
+
+
 def pin_count(session: Session, content_id: int) -> int:
     return (
         session.scalar(
@@ -182,8 +315,33 @@ _PIN_TARGET = (
 )
 
 
+_LEGACY_PIN_TARGET = (
+    select(
+        PinRow.id,
+        PinRow.content_id,
+        PinRow.legacy_product_id,
+        ContentRow.creator_id,
+        ContentRow.campaign,
+        MerchantRouteRow.route,
+        MerchantRouteRow.commerce_merchant_id,
+        ProductMapRow.commerce_product_id,
+    )
+    .join(ContentRow, PinRow.content_id == ContentRow.id)
+    .join(
+        LegacyCatalogCacheRow,
+        PinRow.legacy_product_id == LegacyCatalogCacheRow.legacy_product_id,
+    )
+    .outerjoin(
+        MerchantRouteRow, MerchantRouteRow.legacy_seller_id == LegacyCatalogCacheRow.seller_id
+    )
+    .outerjoin(ProductMapRow, ProductMapRow.legacy_product_id == PinRow.legacy_product_id)
+    .where(PinRow.id == bindparam("pin_id"))
+)
+
+
 def pin_target(connection: Connection, pin_id: int) -> HandoffTarget | None:
     """What a pin's yellow cart points at, in one narrow prebuilt query: the hot path builds no
     ORM objects."""
     row = connection.execute(_PIN_TARGET, {"pin_id": pin_id}).first()
-    return None if row is None else HandoffTarget(*row)
+    # The inner join on the catalog cache makes `product_id` set on every row found.
+    return None if row is None else HandoffTarget(*cast(_TargetRow, row))

@@ -50,6 +50,21 @@ class ContentKind(enum.StrEnum):
     LIVE = "live"
 
 
+class ProductSource(enum.StrEnum):
+    """Where a pinned product is sold: commerce's catalog, or a seller still in the legacy
+    in-app shop (the old combined app, until the migration moves it)."""
+
+    COMMERCE = "commerce"
+    LEGACY = "legacy"
+
+
+class Route(enum.StrEnum):
+    """Which way a legacy seller's yellow carts go: the in-app shop, or commerce once moved."""
+
+    LEGACY = "legacy"
+    COMMERCE = "commerce"
+
+
 class LiveStatus(enum.StrEnum):
     SCHEDULED = "scheduled"
     LIVE = "live"
@@ -83,9 +98,37 @@ class CatalogItem:
 
 @dataclass(frozen=True)
 class Pin:
+    """A pinned product. For a legacy product, `product.product_id` is the legacy product's id
+    and `product.merchant_id` the legacy seller's."""
+
     id: int
     content_id: int
     product: CatalogItem
+    source: ProductSource = ProductSource.COMMERCE
+
+
+@dataclass(frozen=True)
+class CartDestination:
+    """Where a yellow-cart click goes: a signed hand-off to commerce, or the in-app product page
+    of a legacy product whose seller still sells in the app."""
+
+    handoff_token: str | None = None
+    legacy_product_id: int | None = None
+
+
+@dataclass(frozen=True)
+class LegacyPinTarget:
+    """What the yellow cart of a legacy product needs: the pin, its creator and campaign, the
+    seller's route, and where the product lives in commerce once the migration mapped it."""
+
+    pin_id: int
+    content_id: int
+    creator_id: int
+    campaign: str | None
+    legacy_product_id: int
+    route: Route
+    commerce_merchant_id: int | None
+    commerce_product_id: int | None
 
 
 @dataclass(frozen=True)

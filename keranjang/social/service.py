@@ -11,7 +11,7 @@ from keranjang.infra.clock import Clock
 from keranjang.infra.credentials import token_digest
 from keranjang.infra.database import read_connection, transaction
 from keranjang.social import db, domain
-from keranjang.social.catalog import CatalogSource
+from keranjang.social.catalog import CatalogSource, LegacyCatalog
 
 
 @dataclass(frozen=True)
@@ -36,10 +36,14 @@ class SocialService:
         catalog: CatalogSource,
         signing_key: handoff.SigningKey,
         handoff_ttl_seconds: int = 120,
+        *,
+        legacy_catalog: LegacyCatalog | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.catalog = catalog
+        # The legacy in-app shop's public product data; None while the shop is switched off.
+        self.legacy_catalog = legacy_catalog
         self.signing_key = signing_key
         # Public keys still published: the current one and those retired while tokens they
         # signed may still be in flight.
@@ -141,14 +145,50 @@ class SocialService:
                 raise domain.Conflict(f"product {product_id} is already pinned here") from exc
             return row.to_domain()
 
+    def pin_legacy(self, creator: domain.Creator, content_id: int, product_id: int) -> domain.Pin:
+        """Pin a product of the legacy in-app shop (its public data only)."""
+        if self.legacy_catalog is None:
+            raise domain.NotFound("the in-app shop is closed: pin products from commerce")
+        item = self.legacy_catalog.product(product_id)
+        with transaction(self.sessions) as s:
+            content = db.get_or_404(s, db.ContentRow, content_id, "content")
+            domain.check_can_pin(creator, content.creator_id, db.pin_count(s, content_id))
+            cached = s.get(db.LegacyCatalogCacheRow, product_id) or db.LegacyCatalogCacheRow(
+                legacy_product_id=product_id
+            )
+            cached.refresh(item, self.clock.now())
+            s.add(cached)
+            row = db.PinRow(
+                content_id=content_id, legacy_product_id=product_id, created_at=self.clock.now()
+            )
+            s.add(row)
+            try:
+                s.flush()
+            except IntegrityError as exc:
+                raise domain.Conflict(
+                    f"legacy product {product_id} is already pinned here"
+                ) from exc
+            return row.to_domain()
+
     def refresh_catalog(self) -> int:
         """Bring the cached catalog data of pinned products up to date from commerce's feed
-        (prices, titles, stock status change there). Returns how many rows changed."""
+        (prices, titles, stock status change there), and from the legacy shop while it is open.
+        Returns how many rows changed."""
+        changed = self._refresh(self.catalog, db.CatalogCacheRow)
+        if self.legacy_catalog is not None:
+            changed += self._refresh(self.legacy_catalog, db.LegacyCatalogCacheRow)
+        return changed
+
+    def _refresh(
+        self,
+        source: CatalogSource | LegacyCatalog,
+        model: type[db.CatalogCacheRow] | type[db.LegacyCatalogCacheRow],
+    ) -> int:
         changed, after = 0, 0
         while True:
-            items, next_after = self.catalog.page(after)
+            items, next_after = source.page(after)
             with transaction(self.sessions) as s:
-                changed += db.refresh_cached(s, items, self.clock.now())
+                changed += db.refresh_cached(s, items, self.clock.now(), model)
             if next_after is None:
                 return changed
             after = next_after
@@ -156,14 +196,29 @@ class SocialService:
     # the yellow cart ------------------------------------------------------------------------
     def handoff_token(self, pin_id: int) -> str:
         """Sign a hand-off for a yellow-cart click. Carries nothing about the viewer."""
+        destination = self.cart_destination(pin_id)
+        if destination.handoff_token is None:
+            raise domain.NotFound(f"pin {pin_id} opens the in-app shop, not commerce")
+        return destination.handoff_token
+
+    def cart_destination(self, pin_id: int) -> domain.CartDestination:
+        """Where a yellow-cart click goes. A commerce product: a signed hand-off. A legacy
+        product: the in-app shop while its seller's route is `legacy`; once the migration has
+        flipped it to `commerce`, a hand-off to the commerce product it was mapped to. The
+        routing table is read on every click, so a flip is seen by the next one."""
         with read_connection(self.sessions) as connection:
             target = db.pin_target(connection, pin_id)
+            legacy = None if target is not None else db.legacy_pin_target(connection, pin_id)
+        if target is None and legacy is not None:
+            if legacy.route is domain.Route.LEGACY:
+                return domain.CartDestination(legacy_product_id=legacy.legacy_product_id)
+            target = _moved_target(legacy)
         if target is None:
             raise domain.NotFound(f"no pinned product with id {pin_id}")
         claims = handoff.new_claims(
             target, now=self.clock.now(), ttl_seconds=self.handoff_ttl_seconds
         )
-        return handoff.sign(claims, self.signing_key)
+        return domain.CartDestination(handoff_token=handoff.sign(claims, self.signing_key))
 
     def rotate_signing_key(self, new_key: handoff.SigningKey) -> None:
         """Sign with `new_key` from now on; keep publishing the old key for tokens in flight."""
@@ -172,3 +227,20 @@ class SocialService:
 
     def jwks(self) -> dict[str, list[dict[str, str]]]:
         return {"keys": [k.public_jwk() for k in self.published_keys]}
+
+
+def _moved_target(legacy: domain.LegacyPinTarget) -> handoff.HandoffTarget:
+    """The commerce product a legacy pin leads to once its seller has moved."""
+    if legacy.commerce_product_id is None or legacy.commerce_merchant_id is None:
+        raise domain.CatalogUnavailable(
+            f"legacy product {legacy.legacy_product_id} is moving to commerce and not there "
+            "yet; try again shortly"
+        )
+    return handoff.HandoffTarget(
+        legacy.pin_id,
+        legacy.content_id,
+        legacy.commerce_product_id,
+        legacy.commerce_merchant_id,
+        legacy.creator_id,
+        legacy.campaign,
+    )

@@ -5,7 +5,7 @@ translate HTTP to use cases."""
 from datetime import datetime, timedelta
 from typing import Annotated, Literal, Self
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.security import HTTPBasic
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -62,8 +62,9 @@ class ChargeIn(BaseModel):
             raise ValueError("the item_details must add up to transaction_details.gross_amount")
         return self
 
-    def to_charge(self) -> domain.Charge:
+    def to_charge(self, override_notification: str | None = None) -> domain.Charge:
         expiry = self.custom_expiry
+        urls = tuple(u.strip() for u in (override_notification or "").split(",") if u.strip())
         return domain.Charge(
             order_id=self.transaction_details.order_id,
             gross_amount=self.transaction_details.gross_amount,
@@ -74,6 +75,7 @@ class ChargeIn(BaseModel):
             expires_in=timedelta(seconds=expiry.expiry_duration * UNITS[expiry.unit])
             if expiry
             else None,
+            notification_urls=urls,
         )
 
 
@@ -247,8 +249,20 @@ operator = APIRouter(prefix="/admin", tags=["operators"], dependencies=[Depends(
 # (runtime.call_blocking): a sync endpoint would take two thread hops, one for the endpoint and
 # one for FastAPI's check of its answer.
 @shop.post("/charge", status_code=201, response_model=ChargeOut, summary="Create a payment")
-async def charge(body: ChargeIn, request: Request) -> ChargeOut:
-    svc, wanted = service_of(request), body.to_charge()
+async def charge(
+    body: ChargeIn,
+    request: Request,
+    override: Annotated[
+        str | None,
+        Header(
+            alias="X-Override-Notification",
+            max_length=1600,
+            description="Send this payment's notifications to these URLs (comma-separated, "
+            "at most 3) instead of the configured one, as Midtrans does.",
+        ),
+    ] = None,
+) -> ChargeOut:
+    svc, wanted = service_of(request), body.to_charge(override)
     tx = await call_blocking(dialect(request), lambda: svc.charge(wanted))
     return charge_out(request, svc, tx)
 

@@ -43,8 +43,6 @@ def create_app(
         HttpNotifier(settings.notification_url, notify_client),
         rng,
     )
-    # Without a notification URL nothing can be sent: queued notifications wait, unpolled.
-    dispatch_every = settings.dispatch_every_seconds if settings.notification_url else 0
     shell = ServiceShell(
         name="payments",
         title="Keranjang payments",
@@ -55,7 +53,9 @@ def create_app(
         settings=settings,
         service=service,
         jobs=(
-            PeriodicJob("dispatch", dispatch_every, service.dispatch_due),
+            # Without a notification URL only payments that named their own
+            # (X-Override-Notification) are notified; the others' notifications wait.
+            PeriodicJob("dispatch", settings.dispatch_every_seconds, service.dispatch_due),
             PeriodicJob("expire_overdue", settings.expire_every_seconds, service.expire_overdue),
         ),
     )

@@ -73,6 +73,9 @@ class TransactionRow(Base):
     va_number: Mapped[str] = mapped_column(String(20))
     qr_string: Mapped[str] = mapped_column(Text)
     finish_redirect_url: Mapped[str | None] = mapped_column(String(500))
+    # X-Override-Notification: where this payment's notifications go, comma-separated (NULL:
+    # the configured notification URL).
+    notification_urls: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     settled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -94,6 +97,7 @@ class TransactionRow(Base):
             finish_redirect_url=self.finish_redirect_url,
             settled_at=self.settled_at,
             refunds=tuple(r.to_domain() for r in self.refunds),
+            notification_urls=split_urls(self.notification_urls),
         )
 
 
@@ -164,7 +168,12 @@ def _transaction_values(tx: domain.Transaction) -> dict[str, object]:
         "created_at": tx.created_at,
         "expires_at": tx.expires_at,
         "settled_at": tx.settled_at,
+        "notification_urls": ",".join(tx.notification_urls) or None,
     }
+
+
+def split_urls(joined: str | None) -> tuple[str, ...]:
+    return tuple(joined.split(",")) if joined else ()
 
 
 def save(row: TransactionRow, tx: domain.Transaction) -> None:
@@ -241,9 +250,13 @@ def _notification_values(out: Outgoing) -> dict[str, object]:
     }
 
 
-def due(connection: Connection, now: datetime, limit: int) -> list[Notification]:
-    """The pending notifications whose time has come, oldest first."""
-    rows = connection.execute(_DUE, {"now": now, "limit": limit})
+def due(
+    connection: Connection, now: datetime, limit: int, *, overridden_only: bool = False
+) -> list[Notification]:
+    """The pending notifications whose time has come, oldest first (with `overridden_only`,
+    only those of payments that named their own notification URLs)."""
+    query = _DUE_OVERRIDDEN if overridden_only else _DUE
+    rows = connection.execute(query, {"now": now, "limit": limit})
     return [_notification(r) for r in rows]
 
 
@@ -304,6 +317,7 @@ def _notification(r: "Row[Any] | NotificationRow") -> Notification:
         created_at=r.created_at,
         last_error=r.last_error,
         sent_at=r.sent_at,
+        urls=split_urls(getattr(r, "notification_urls", None)),
     )
 
 
@@ -343,12 +357,14 @@ _INSERT_CHARGE = insert(_notifications).from_select(
     ),
 )
 _DUE = (
-    select(_notifications)
+    select(_notifications, _transactions.c.notification_urls)
+    .join(_transactions, _transactions.c.id == _notifications.c.transaction_pk)
     .where(_notifications.c.state == DeliveryState.PENDING.value)
     .where(_notifications.c.due_at <= bindparam("now"))
     .order_by(_notifications.c.due_at, _notifications.c.id)
     .limit(bindparam("limit"))
 )
+_DUE_OVERRIDDEN = _DUE.where(_transactions.c.notification_urls.is_not(None))
 _MARK_SENT = (
     update(_notifications)
     .where(_notifications.c.id.in_(bindparam("ids", expanding=True)))

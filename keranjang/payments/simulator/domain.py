@@ -76,6 +76,8 @@ DEFAULT_EXPIRY = {
 }
 MIN_EXPIRY = timedelta(minutes=1)
 MAX_EXPIRY = timedelta(days=7)
+MAX_NOTIFICATION_URLS = 3  # as Midtrans allows in X-Override-Notification
+MAX_NOTIFICATION_URL = 500
 REFUNDABLE = (TxStatus.SETTLEMENT, TxStatus.PARTIAL_REFUND)
 
 
@@ -90,6 +92,9 @@ class Charge:
     bank: str | None = None
     finish_redirect_url: str | None = None
     expires_in: timedelta | None = None
+    # Midtrans' `X-Override-Notification` header: this payment's notifications go to these URLs
+    # (up to three) instead of the configured notification URL.
+    notification_urls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,6 +131,7 @@ class Transaction:
     finish_redirect_url: str | None = None
     settled_at: datetime | None = None
     refunds: tuple[Refund, ...] = ()
+    notification_urls: tuple[str, ...] = ()
 
     @property
     def refunded_amount(self) -> int:
@@ -152,7 +158,20 @@ def check_charge(c: Charge) -> Charge:
     url = c.finish_redirect_url
     if url is not None and not url.startswith(("https://", "http://")):
         raise Invalid("the finish redirect URL must be an http(s) URL")
+    check_notification_urls(c.notification_urls)
     return c
+
+
+def check_notification_urls(urls: tuple[str, ...]) -> tuple[str, ...]:
+    if len(urls) > MAX_NOTIFICATION_URLS:
+        raise Invalid(f"X-Override-Notification takes at most {MAX_NOTIFICATION_URLS} URLs")
+    for url in urls:
+        if not url.startswith(("https://", "http://")) or len(url) > MAX_NOTIFICATION_URL:
+            raise Invalid(
+                "X-Override-Notification must be http(s) URLs of at most "
+                f"{MAX_NOTIFICATION_URL} characters, separated by commas"
+            )
+    return urls
 
 
 def new_transaction(c: Charge, transaction_id: str, now: datetime) -> Transaction:
@@ -170,6 +189,7 @@ def new_transaction(c: Charge, transaction_id: str, now: datetime) -> Transactio
         created_at=now,
         expires_at=now + (c.expires_in or DEFAULT_EXPIRY[c.payment_type]),
         finish_redirect_url=c.finish_redirect_url,
+        notification_urls=c.notification_urls,
     )
 
 

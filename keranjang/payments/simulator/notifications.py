@@ -69,6 +69,8 @@ class Notification:
     created_at: datetime
     last_error: str | None = None
     sent_at: datetime | None = None
+    # Where it goes when its payment named URLs (X-Override-Notification); else the configured one.
+    urls: tuple[str, ...] = ()
 
 
 def body(tx: Transaction, server_key: str) -> dict[str, object]:

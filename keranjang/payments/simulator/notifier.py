@@ -17,7 +17,7 @@ class Notifier(Protocol):
     @property
     def configured(self) -> bool: ...
 
-    def deliver(self, body: str) -> None: ...
+    def deliver(self, body: str, url: str | None = None) -> None: ...
 
 
 class HttpNotifier:
@@ -29,11 +29,13 @@ class HttpNotifier:
     def configured(self) -> bool:
         return bool(self.url)
 
-    def deliver(self, body: str) -> None:
-        if not self.url:
+    def deliver(self, body: str, url: str | None = None) -> None:
+        """To `url` (a payment's X-Override-Notification), else to the configured URL."""
+        target = url or self.url
+        if not target:
             raise Undelivered("no notification URL is configured")
         try:
-            response = self.client.post(self.url, content=body.encode(), headers=HEADERS)
+            response = self.client.post(target, content=body.encode(), headers=HEADERS)
         except httpx.HTTPError as exc:
             raise Undelivered(f"{type(exc).__name__}: {exc}") from exc
         if not response.is_success:

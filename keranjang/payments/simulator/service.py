@@ -167,12 +167,14 @@ class SimulatorService:
         """Send every notification that is due. One dispatcher at a time per process. Outcomes
         are recorded together, in one short transaction per round or per second of sending
         (after a crash, at most that second's notifications are sent again)."""
-        if not self.notifier.configured:
-            return DispatchReport()
+        # Without a configured URL only payments that named their own can be notified.
+        overridden_only = not self.notifier.configured
         sent = failed = 0
         with self._dispatch_lock:
             with read_connection(self.sessions) as connection:
-                due = db.due(connection, self.clock.now(), DISPATCH_BATCH)
+                due = db.due(
+                    connection, self.clock.now(), DISPATCH_BATCH, overridden_only=overridden_only
+                )
             outcomes = _Outcomes()
             for n in due:
                 if self._deliver(n, outcomes):
@@ -187,7 +189,8 @@ class SimulatorService:
     def _deliver(self, n: notifications.Notification, outcomes: "_Outcomes") -> bool:
         try:
             for _ in range(n.copies):
-                self.notifier.deliver(n.body)
+                for url in n.urls or (None,):
+                    self.notifier.deliver(n.body, url)
         except Undelivered as exc:
             delay = notifications.retry_delay(n.attempts + 1)
             retry_at = None if delay is None else self.clock.now() + delay

@@ -1,0 +1,198 @@
+"""The legacy shop over HTTP for buyers: public product data, the profile's phone, addresses, the
+cart, checkout, orders and their payments; the partner's notifications; a placeholder product
+page (the in-app pages come next); the shop's errors turned into HTTP statuses, in one table; and
+what the shop's routes answer when it is switched off."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from keranjang.infra.http_errors import PathId, error_json
+from keranjang.infra.runtime import call_blocking
+from keranjang.infra.webapp import wants_json
+from keranjang.social import pages
+from keranjang.social.legacy_shop import domain, schemas
+from keranjang.social.legacy_shop.checkout import CheckoutRequest
+from keranjang.social.legacy_shop.service import LegacyShop
+from keranjang.social.viewers.api import CurrentViewer
+
+# The one table from the shop's errors to HTTP statuses (the most specific class wins).
+STATUS: dict[type[domain.LegacyShopError], int] = {
+    domain.NotFound: 404,
+    domain.Invalid: 422,
+    domain.Conflict: 409,
+    domain.NotPermitted: 403,
+    domain.Unauthenticated: 401,
+    domain.NotificationRefused: 400,
+    domain.PartnerDown: 503,
+    domain.ShopClosed: 410,
+}
+HEADINGS = {404: "Tidak ditemukan", 410: "Toko dalam aplikasi sudah tutup", 503: "Coba lagi nanti"}
+
+
+def status_of(exc: domain.LegacyShopError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 400
+
+
+def install_errors(app: FastAPI) -> None:
+    @app.exception_handler(domain.LegacyShopError)
+    def shop_error(request: Request, exc: domain.LegacyShopError) -> Response:
+        status = status_of(exc)
+        if wants_json(request, "/legacy/api/", "/legacy/payments/"):
+            response: Response = error_json(type(exc).__name__, str(exc), status)
+        else:
+            heading = HEADINGS.get(status, "Ada yang tidak beres")
+            response = pages.error_page(request, status, heading, str(exc))
+        if status == 503:
+            response.headers["Retry-After"] = "5"
+        return response
+
+
+def closed_router(commerce_url: str) -> APIRouter:
+    """With the shop switched off, every one of its routes answers 410 naming commerce."""
+    router = APIRouter(include_in_schema=False)
+    message = (
+        "the in-app shop is closed: products are bought in the Keranjang shop at "
+        f"{commerce_url}/ (the yellow cart takes you there)"
+    )
+
+    @router.api_route("/legacy/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    def closed(rest: str) -> JSONResponse:
+        raise domain.ShopClosed(message)
+
+    return router
+
+
+def shop(request: Request) -> LegacyShop:
+    legacy: LegacyShop = request.app.state.legacy_shop
+    return legacy
+
+
+Shop = Annotated[LegacyShop, Depends(shop)]
+router = APIRouter(prefix="/legacy", tags=["legacy in-app shop"])
+
+
+@router.get("/api/products/{product_id}", response_model=schemas.ProductOut)
+def product(product_id: PathId, legacy: Shop) -> schemas.ProductOut:
+    return schemas.product_out(legacy.selling.product(product_id))
+
+
+@router.get("/api/profile", response_model=schemas.ProfileOut, summary="Your phone for delivery")
+def profile(viewer: CurrentViewer, legacy: Shop) -> schemas.ProfileOut:
+    return schemas.ProfileOut(phone=legacy.buying.phone(viewer.id))
+
+
+@router.put("/api/profile", response_model=schemas.ProfileOut)
+def set_phone(body: schemas.PhoneIn, viewer: CurrentViewer, legacy: Shop) -> schemas.ProfileOut:
+    return schemas.ProfileOut(phone=legacy.buying.set_phone(viewer.id, body.phone))
+
+
+@router.get("/api/addresses", response_model=list[schemas.AddressOut])
+def addresses(viewer: CurrentViewer, legacy: Shop) -> list[schemas.AddressOut]:
+    return [schemas.address_out(a) for a in legacy.buying.addresses(viewer.id)]
+
+
+@router.post("/api/addresses", status_code=201, response_model=schemas.AddressOut)
+def add_address(
+    body: schemas.SavedAddressIn, viewer: CurrentViewer, legacy: Shop
+) -> schemas.AddressOut:
+    address = schemas.AddressIn.model_validate(body.model_dump(exclude={"label"})).to_domain()
+    return schemas.address_out(legacy.buying.add_address(viewer.id, body.label, address))
+
+
+@router.delete("/api/addresses/{address_id}", status_code=204)
+def delete_address(address_id: PathId, viewer: CurrentViewer, legacy: Shop) -> Response:
+    legacy.buying.delete_address(viewer.id, address_id)
+    return Response(status_code=204)
+
+
+@router.get("/api/cart", response_model=schemas.CartOut)
+def cart(viewer: CurrentViewer, legacy: Shop) -> schemas.CartOut:
+    return schemas.cart_out(legacy.buying.cart(viewer.id))
+
+
+@router.put("/api/cart/items/{product_id}", response_model=schemas.CartOut)
+def set_quantity(
+    product_id: PathId, body: schemas.CartItemIn, viewer: CurrentViewer, legacy: Shop
+) -> schemas.CartOut:
+    view = legacy.buying.set_quantity(viewer.id, product_id, body.quantity, body.pin_id)
+    return schemas.cart_out(view)
+
+
+@router.post(
+    "/api/checkout",
+    status_code=201,
+    response_model=schemas.CheckoutOut,
+    summary="Check out the cart: one order per seller, exactly once per Idempotency-Key",
+)
+def checkout(
+    body: schemas.CheckoutIn,
+    viewer: CurrentViewer,
+    legacy: Shop,
+    key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=64)] = None,
+) -> schemas.CheckoutOut:
+    address = body.shipping_address.to_domain() if body.shipping_address else None
+    method = body.payment_method
+    request = CheckoutRequest(body.address_id, address, method.value if method else None)
+    placed = legacy.checkout.checkout(viewer.id, key, request)
+    orders = []
+    for order in placed.orders:
+        payment = None
+        if method is not None and order.status is domain.OrderStatus.AWAITING_PAYMENT:
+            try:
+                payment = legacy.paying.start(viewer.id, order.id, method)
+            except domain.PartnerDown:
+                payment = None  # pay later: POST /legacy/api/orders/{id}/payment
+        orders.append(schemas.order_out(order, payment))
+    return schemas.CheckoutOut(
+        checkout_id=placed.checkout_id, replayed=placed.replayed, orders=orders
+    )
+
+
+@router.get("/api/orders", response_model=list[schemas.OrderOut], summary="Your order history")
+def orders(viewer: CurrentViewer, legacy: Shop) -> list[schemas.OrderOut]:
+    return [schemas.order_out(o) for o in legacy.buying.orders(viewer.id)]
+
+
+@router.get("/api/orders/{order_id}", response_model=schemas.OrderOut)
+def order(order_id: PathId, viewer: CurrentViewer, legacy: Shop) -> schemas.OrderOut:
+    return schemas.order_out(legacy.buying.order(viewer.id, order_id))
+
+
+@router.post("/api/orders/{order_id}/payment", response_model=schemas.PaymentOut)
+def pay(
+    order_id: PathId, body: schemas.PaymentIn, viewer: CurrentViewer, legacy: Shop
+) -> schemas.PaymentOut:
+    view = legacy.paying.start(viewer.id, order_id, body.method)
+    return schemas.PaymentOut.model_validate(view, from_attributes=True)
+
+
+@router.post("/api/orders/{order_id}/received", response_model=schemas.OrderOut)
+def received(order_id: PathId, viewer: CurrentViewer, legacy: Shop) -> schemas.OrderOut:
+    return schemas.order_out(legacy.buying.confirm_received(viewer.id, order_id))
+
+
+@router.post(
+    "/payments/notifications",
+    response_model=schemas.NewsOut,
+    summary="The payment partner's notifications of social's own payments",
+)
+async def notification(request: Request, legacy: Shop) -> schemas.NewsOut:
+    body, headers = await request.body(), dict(request.headers)
+    dialect = request.app.state.engine.dialect.name
+    outcome = await call_blocking(dialect, lambda: legacy.paying.receive(headers, body))
+    return schemas.NewsOut(outcome=outcome)
+
+
+@router.get("/products/{product_id}", response_class=HTMLResponse, include_in_schema=False)
+def product_page(product_id: PathId, request: Request, legacy: Shop) -> HTMLResponse:
+    """A placeholder of the in-app product page the yellow cart of a legacy product opens."""
+    p = legacy.selling.product(product_id)
+    message = f"{p.listing.title} dari {p.seller_name}: Rp{p.listing.price_idr:,}".replace(
+        ",", "."
+    ) + (" (stok ada)" if p.in_stock else " (stok habis)")
+    return pages.error_page(request, 200, "Toko dalam aplikasi", message)

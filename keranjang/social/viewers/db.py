@@ -1,0 +1,41 @@
+"""Viewers' tables, in social's database and schema history."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, bindparam, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from keranjang.infra.types import Id, UtcDateTime
+from keranjang.social.db import Base
+from keranjang.social.viewers import domain
+
+
+class ViewerRow(Base):
+    __tablename__ = "viewers"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    def to_domain(self) -> domain.Viewer:
+        return domain.Viewer(self.id, self.email, self.name)
+
+
+class ViewerTokenRow(Base):
+    """A viewer's session (API bearer token or page cookie): only the token's digest is kept."""
+
+    __tablename__ = "viewer_tokens"
+    token_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    viewer_id: Mapped[int] = mapped_column(ForeignKey("viewers.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+_v, _t = ViewerRow, ViewerTokenRow
+# The hot path of every signed-in request: one narrow query, built once.
+SESSION_VIEWER = (
+    select(_v.id, _v.email, _v.name, _t.expires_at)
+    .join(_t, _t.viewer_id == _v.id)
+    .where(_t.token_digest == bindparam("digest"))
+)
