@@ -1,0 +1,44 @@
+"""What one worker does per iteration: a `/healthz` call (the baseline), or a whole hand-off
+(social's yellow cart, then commerce's landing)."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from bench.handoff.clients import Client
+from bench.kit.errors import OpFailed
+from bench.kit.load import Op
+
+PRODUCT_MARKER = 'data-testid="product-page"'
+
+
+def healthz_op(url: str) -> Op[Client]:
+    async def op(client: Client, _rng: random.Random) -> dict[str, float]:
+        r = await client.get(url, body=True)
+        if r.status != 200 or '"ok"' not in r.body:
+            raise OpFailed(f"healthz answered {r.status}: {r.body[:120]}")
+        return {}
+
+    return op
+
+
+def handoff_op(social_url: str, pins: list[int]) -> Op[Client]:
+    """GET social's `/cart/{pin}` for a random pin (no redirect following: must answer 302 to
+    `/handoff?token=`), then GET that Location on commerce (must answer 200 with the product
+    page). Steps: `cart_302`, `landing_200`."""
+
+    async def op(client: Client, rng: random.Random) -> dict[str, float]:
+        t0 = time.perf_counter()
+        cart = await client.get(f"{social_url}/cart/{rng.choice(pins)}", body=False)
+        t1 = time.perf_counter()
+        location = cart.headers.get("location", "")
+        if cart.status != 302 or "/handoff?token=" not in location:
+            raise OpFailed(f"cart answered {cart.status} (Location {location[:80]!r})")
+        page = await client.get(location, body=True)
+        t2 = time.perf_counter()
+        if page.status != 200 or PRODUCT_MARKER not in page.body:
+            raise OpFailed(f"hand-off landing answered {page.status}: {page.body[:120]!r}")
+        return {"cart_302": t1 - t0, "landing_200": t2 - t1}
+
+    return op
