@@ -168,6 +168,6 @@ def _cart(s: Session, viewer_id: int) -> views.CartView:
             views.CartLineView(
                 p.id, p.seller_id, p.title, p.price_idr, c.quantity, p.stock >= c.quantity
             )
-            for c, p in s.execute(query).tuples()
+            for c, p in s.execute(query)
         )
     )

@@ -231,7 +231,7 @@ def _cart(s: Session, viewer_id: int) -> list[domain.CartLine]:
         domain.CartLine(
             p.id, p.seller_id, p.title, p.price_idr, c.quantity, p.commission_bp, c.creator_id
         )
-        for c, p in s.execute(query).tuples()
+        for c, p in s.execute(query)
     ]
 
 
