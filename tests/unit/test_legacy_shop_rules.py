@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from keranjang.social.legacy_shop import domain, ledger
+from keranjang.social.legacy_shop import domain, ledger, listings
 from keranjang.social.legacy_shop.domain import OrderStatus as S
 
 
@@ -59,49 +59,49 @@ def test_partner_order_ids_name_the_attempt_and_read_back() -> None:
 
 
 def test_a_foreign_seller_keeps_what_it_gave_and_missing_names_the_rest() -> None:
-    reg = domain.check_registration(
-        domain.Registration("toko-luar", "Toko Luar", domain.SellerKind.FOREIGN, owner_name="Li")
+    reg = listings.check_registration(
+        listings.Registration("toko-luar", "Toko Luar", domain.SellerKind.FOREIGN, owner_name="Li")
     )
-    missing = domain.missing_registration(reg)
+    missing = listings.missing_registration(reg)
     assert "owner_name" not in missing and missing[0] == "identity_document"
-    assert domain.missing_registration(domain.Registration("toko-lokal", "Lokal")) == []
+    assert listings.missing_registration(listings.Registration("toko-lokal", "Lokal")) == []
     with pytest.raises(domain.Invalid, match="slug"):
-        domain.check_registration(domain.Registration("-x", "X"))
+        listings.check_registration(listings.Registration("-x", "X"))
 
 
 def test_a_listing_is_checked_for_format_and_cross_border_gaps_are_named() -> None:
-    listing = domain.check_listing(
-        domain.Listing(
+    listing = listings.check_listing(
+        listings.Listing(
             " Jaket ", "", 90_000, 5, hs_code="6201.40", origin_country="cn", cross_border=True,
             fob_usd_cents=2_500,
         )
     )  # fmt: skip
     assert listing.title == "Jaket" and listing.hs_code == "620140"
     assert listing.origin_country == "CN"
-    assert domain.cross_border_gaps(listing) == ["npb_number", "fob_usd_cents below US$100"]
-    book = domain.Listing("Buku", "", 90_000, 5, hs_code="490199", origin_country="SG",
+    assert listings.cross_border_gaps(listing) == ["npb_number", "fob_usd_cents below US$100"]
+    book = listings.Listing("Buku", "", 90_000, 5, hs_code="490199", origin_country="SG",
                           cross_border=True, fob_usd_cents=900, npb_number="NPB-1234")  # fmt: skip
-    assert domain.cross_border_gaps(book) == []
+    assert listings.cross_border_gaps(book) == []
     with pytest.raises(domain.Invalid, match="price_idr"):
-        domain.check_listing(domain.Listing("X", "", 0, 1))
+        listings.check_listing(listings.Listing("X", "", 0, 1))
     with pytest.raises(domain.Invalid, match="commission_bp"):
-        domain.check_listing(domain.Listing("X", "", 1, 1, commission_bp=9_000))
+        listings.check_listing(listings.Listing("X", "", 1, 1, commission_bp=9_000))
 
 
 def test_an_address_and_a_payout_account_say_what_to_fix() -> None:
     with pytest.raises(domain.Invalid, match="postal_code"):
         domain.check_address(domain.Address("Siti", "+62812345678", "Jl. Merdeka 1", "Bdg", "4011"))
     with pytest.raises(domain.Invalid, match="account_number"):
-        domain.check_payout_account(domain.PayoutAccount("bca", "12ab", "Rina"))
-    account = domain.check_payout_account(domain.PayoutAccount(" BCA ", "1234567890", " Rina "))
-    assert account == domain.PayoutAccount("bca", "1234567890", "Rina")
+        listings.check_payout_account(listings.PayoutAccount("bca", "12ab", "Rina"))
+    account = listings.check_payout_account(listings.PayoutAccount(" BCA ", "1234567890", " Rina "))
+    assert account == listings.PayoutAccount("bca", "1234567890", "Rina")
 
 
 lines = st.lists(
     st.builds(
         ledger.ShareLine,
         amount_idr=st.integers(1, 10**10),
-        commission_bp=st.integers(0, domain.MAX_COMMISSION_BP),
+        commission_bp=st.integers(0, listings.MAX_COMMISSION_BP),
         creator_id=st.one_of(st.none(), st.integers(1, 3)),
     ),
     min_size=1,

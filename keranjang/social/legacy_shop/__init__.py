@@ -12,8 +12,9 @@ Only social's app composition (`keranjang.social.app`) mounts it; promotion (fee
 yellow cart) never imports it. Switched off (`KERANJANG_SOCIAL_LEGACY_SHOP=false`) its routes
 answer 410 and send buyers to commerce.
 
-Modules: `domain` (rules and errors), `ledger` (the escrow journal's entries), `db` (tables),
-`selling`, `buying`, `checkout`, `paying`, `evidence` (use cases), `catalog` (public product data
-for promotion), `partner` (the payment partner as social asks it), `service` (composition),
-`api` and `seller_api` (HTTP).
+Modules: `domain` (order rules and the error tree), `listings` (what sellers register and list),
+`ledger` (the escrow journal's entries), `db` (tables), `books` (the journal in the database),
+`views` (what use cases answer), `selling`, `buying`, `checkout`, `paying`, `evidence` (use
+cases), `catalog` (public product data for promotion), `partner` (the payment partner as social
+asks it), `service` (composition), `schemas`, `api` and `seller_api` (HTTP).
 """

@@ -25,7 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from keranjang.infra.types import Id, UtcDateTime
 from keranjang.social.db import Base
-from keranjang.social.legacy_shop import domain
+from keranjang.social.legacy_shop import domain, listings
 from keranjang.social.legacy_shop.domain import OrderStatus
 
 
@@ -51,9 +51,9 @@ class SellerRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
-    def registration(self) -> domain.Registration:
-        facts = {k: getattr(self, k) for k in domain.FOREIGN_REQUIREMENTS}
-        return domain.Registration(
+    def registration(self) -> listings.Registration:
+        facts = {k: getattr(self, k) for k in listings.FOREIGN_REQUIREMENTS}
+        return listings.Registration(
             self.slug, self.name, domain.SellerKind(self.kind), self.city, **facts
         )
 
@@ -90,11 +90,11 @@ class ProductRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
-    def listing(self) -> domain.Listing:
-        return domain.Listing(**{f: getattr(self, f) for f in LISTING_FIELDS})
+    def listing(self) -> listings.Listing:
+        return listings.Listing(**{f: getattr(self, f) for f in LISTING_FIELDS})
 
 
-LISTING_FIELDS = tuple(domain.Listing.__dataclass_fields__)
+LISTING_FIELDS = tuple(listings.Listing.__dataclass_fields__)
 
 
 class BuyerProfileRow(Base):

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from keranjang.infra.http_errors import MAX_ID
 from keranjang.payments import PaymentMethod
-from keranjang.social.legacy_shop import domain, views
+from keranjang.social.legacy_shop import domain, listings, views
 from keranjang.social.legacy_shop.domain import OrderStatus, SellerKind
 
 
@@ -65,18 +65,18 @@ class RegisteredSellerOut(SellerOut):
 class ListingIn(Strict):
     title: str = Field(max_length=200)
     description: str = Field(default="", max_length=5000)
-    price_idr: int = Field(ge=1, le=domain.MAX_PRICE_IDR)
+    price_idr: int = Field(ge=1, le=listings.MAX_PRICE_IDR)
     stock: int = Field(ge=0, le=10_000_000)
     category: str = Field(default="Lainnya", max_length=60)
     image_url: str | None = Field(default=None, max_length=500)
     hs_code: str | None = Field(default=None, max_length=13, examples=["6205.20.00"])
     origin_country: str = Field(default="ID", max_length=2)
     cross_border: bool = False
-    fob_usd_cents: int | None = Field(default=None, ge=1, le=domain.MAX_FOB_USD_CENTS)
+    fob_usd_cents: int | None = Field(default=None, ge=1, le=listings.MAX_FOB_USD_CENTS)
     npb_number: str | None = Field(default=None, max_length=64)
     sni_number: str | None = Field(default=None, max_length=64)
     halal_number: str | None = Field(default=None, max_length=64)
-    commission_bp: int = Field(default=0, ge=0, le=domain.MAX_COMMISSION_BP)
+    commission_bp: int = Field(default=0, ge=0, le=listings.MAX_COMMISSION_BP)
 
 
 class ListingPatch(Strict):
@@ -84,18 +84,18 @@ class ListingPatch(Strict):
 
     title: str | None = Field(default=None, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
-    price_idr: int | None = Field(default=None, ge=1, le=domain.MAX_PRICE_IDR)
+    price_idr: int | None = Field(default=None, ge=1, le=listings.MAX_PRICE_IDR)
     stock: int | None = Field(default=None, ge=0, le=10_000_000)
     category: str | None = Field(default=None, max_length=60)
     image_url: str | None = Field(default=None, max_length=500)
     hs_code: str | None = Field(default=None, max_length=13)
     origin_country: str | None = Field(default=None, max_length=2)
     cross_border: bool | None = None
-    fob_usd_cents: int | None = Field(default=None, ge=1, le=domain.MAX_FOB_USD_CENTS)
+    fob_usd_cents: int | None = Field(default=None, ge=1, le=listings.MAX_FOB_USD_CENTS)
     npb_number: str | None = Field(default=None, max_length=64)
     sni_number: str | None = Field(default=None, max_length=64)
     halal_number: str | None = Field(default=None, max_length=64)
-    commission_bp: int | None = Field(default=None, ge=0, le=domain.MAX_COMMISSION_BP)
+    commission_bp: int | None = Field(default=None, ge=0, le=listings.MAX_COMMISSION_BP)
 
     def changes(self) -> dict[str, object]:
         required = {"title", "description", "price_idr", "stock", "category", "origin_country",
@@ -265,7 +265,7 @@ class BuyerDataOut(BaseModel):
 
 
 def seller_out(v: views.SellerView) -> SellerOut:
-    facts = {k: getattr(v.registration, k) for k in domain.FOREIGN_REQUIREMENTS}
+    facts = {k: getattr(v.registration, k) for k in listings.FOREIGN_REQUIREMENTS}
     account = None if v.payout_account is None else PayoutAccountOut(**asdict(v.payout_account))
     return SellerOut(
         id=v.id,

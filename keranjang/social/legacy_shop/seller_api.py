@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 
 from keranjang.infra.auth import bearer, is_operator
 from keranjang.infra.http_errors import PathId
-from keranjang.social.legacy_shop import domain, schemas
+from keranjang.social.legacy_shop import domain, listings, schemas
 from keranjang.social.legacy_shop.api import Shop
 from keranjang.social.legacy_shop.domain import OrderStatus
 
@@ -38,7 +38,7 @@ router = APIRouter(prefix="/legacy/api", tags=["legacy in-app shop: sellers"])
     summary="Open a shop in the app (operators only); answers the seller token once",
 )
 def register(body: schemas.RegistrationIn, legacy: Shop) -> schemas.RegisteredSellerOut:
-    registered = legacy.selling.register(domain.Registration(**body.model_dump()))
+    registered = legacy.selling.register(listings.Registration(**body.model_dump()))
     out = schemas.seller_out(registered.seller)
     return schemas.RegisteredSellerOut(**out.model_dump(), token=registered.token)
 
@@ -52,7 +52,7 @@ def seller(seller_id: Seller, legacy: Shop) -> schemas.SellerOut:
 def payout_account(
     body: schemas.PayoutAccountIn, seller_id: Seller, legacy: Shop
 ) -> schemas.SellerOut:
-    account = domain.PayoutAccount(**body.model_dump())
+    account = listings.PayoutAccount(**body.model_dump())
     return schemas.seller_out(legacy.selling.set_payout_account(seller_id, account))
 
 
@@ -68,7 +68,7 @@ def products(seller_id: Seller, legacy: Shop) -> list[schemas.ProductOut]:
 
 @router.post("/seller/products", status_code=201, response_model=schemas.ProductOut)
 def add_product(body: schemas.ListingIn, seller_id: Seller, legacy: Shop) -> schemas.ProductOut:
-    listing = domain.Listing(**body.model_dump())
+    listing = listings.Listing(**body.model_dump())
     return schemas.product_out(legacy.selling.add_product(seller_id, listing))
 
 

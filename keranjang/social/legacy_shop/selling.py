@@ -14,7 +14,7 @@ from keranjang.infra.clock import Clock
 from keranjang.infra.credentials import token_digest
 from keranjang.infra.database import transaction
 from keranjang.social import db as promotion
-from keranjang.social.legacy_shop import books, db, domain, views
+from keranjang.social.legacy_shop import books, db, domain, listings, views
 from keranjang.social.legacy_shop.domain import OrderStatus
 from keranjang.social.legacy_shop.paying import PayingService
 
@@ -30,9 +30,9 @@ class SellingService:
         self.paying = paying
 
     # the shop -------------------------------------------------------------------------------
-    def register(self, registration: domain.Registration) -> views.RegisteredSeller:
+    def register(self, registration: listings.Registration) -> views.RegisteredSeller:
         """A shop in the app, its seller token (shown once), and its route: `legacy`."""
-        reg = domain.check_registration(registration)
+        reg = listings.check_registration(registration)
         token = secrets.token_urlsafe(32)
         now = self.clock.now()
         taken = domain.Taken(f"the shop address {reg.slug!r} is taken; choose another")
@@ -40,7 +40,7 @@ class SellingService:
             with transaction(self.sessions) as s:
                 if s.scalar(select(db.SellerRow.id).where(db.SellerRow.slug == reg.slug)):
                     raise taken
-                facts = {k: getattr(reg, k) for k in domain.FOREIGN_REQUIREMENTS}
+                facts = {k: getattr(reg, k) for k in listings.FOREIGN_REQUIREMENTS}
                 row = db.SellerRow(
                     slug=reg.slug,
                     name=reg.name,
@@ -73,8 +73,10 @@ class SellingService:
         with self.sessions() as s:
             return views.seller_view(s, _seller(s, seller_id))
 
-    def set_payout_account(self, seller_id: int, account: domain.PayoutAccount) -> views.SellerView:
-        account = domain.check_payout_account(account)
+    def set_payout_account(
+        self, seller_id: int, account: listings.PayoutAccount
+    ) -> views.SellerView:
+        account = listings.check_payout_account(account)
         with transaction(self.sessions) as s:
             seller = _seller(s, seller_id)
             row = s.get(db.PayoutAccountRow, seller_id) or db.PayoutAccountRow(seller_id=seller_id)
@@ -90,8 +92,8 @@ class SellingService:
         return views.Balance(seller_id, escrow, payable)
 
     # products -------------------------------------------------------------------------------
-    def add_product(self, seller_id: int, listing: domain.Listing) -> views.ProductView:
-        listing = domain.check_listing(listing)
+    def add_product(self, seller_id: int, listing: listings.Listing) -> views.ProductView:
+        listing = listings.check_listing(listing)
         now = self.clock.now()
         with transaction(self.sessions) as s:
             seller = _seller(s, seller_id)
@@ -111,7 +113,7 @@ class SellingService:
             raise domain.Invalid(f"{sorted(unknown)[0]} is not a listing field")
         with transaction(self.sessions) as s:
             row = self._own_product(s, seller_id, product_id, lock=True)
-            listing = domain.check_listing(replace(row.listing(), **changes))
+            listing = listings.check_listing(replace(row.listing(), **changes))
             _write_listing(row, listing)
             row.updated_at = self.clock.now()
             return views.product_view(row, _seller(s, seller_id).name)
@@ -213,6 +215,6 @@ def _seller(s: Session, seller_id: int) -> db.SellerRow:
     return row
 
 
-def _write_listing(row: db.ProductRow, listing: domain.Listing) -> None:
-    for f in fields(domain.Listing):
+def _write_listing(row: db.ProductRow, listing: listings.Listing) -> None:
+    for f in fields(listings.Listing):
         setattr(row, f.name, getattr(listing, f.name))

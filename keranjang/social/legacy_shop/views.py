@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from keranjang.social.legacy_shop import db, domain
+from keranjang.social.legacy_shop import db, domain, listings
 
 
 @dataclass(frozen=True)
@@ -18,9 +18,9 @@ class SellerView:
     name: str
     kind: domain.SellerKind
     city: str
-    registration: domain.Registration
+    registration: listings.Registration
     missing: tuple[str, ...]
-    payout_account: domain.PayoutAccount | None = None
+    payout_account: listings.PayoutAccount | None = None
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class ProductView:
     id: int
     seller_id: int
     seller_name: str
-    listing: domain.Listing
+    listing: listings.Listing
     cross_border_gaps: tuple[str, ...]
 
     @property
@@ -133,16 +133,16 @@ def seller_view(s: Session, row: db.SellerRow) -> SellerView:
     payout = (
         None
         if account is None
-        else domain.PayoutAccount(account.bank_code, account.account_number, account.holder_name)
+        else listings.PayoutAccount(account.bank_code, account.account_number, account.holder_name)
     )
-    missing = tuple(domain.missing_registration(reg))
+    missing = tuple(listings.missing_registration(reg))
     kind = domain.SellerKind(row.kind)
     return SellerView(row.id, row.slug, row.name, kind, row.city, reg, missing, payout)
 
 
 def product_view(row: db.ProductRow, seller_name: str) -> ProductView:
     listing = row.listing()
-    gaps = tuple(domain.cross_border_gaps(listing))
+    gaps = tuple(listings.cross_border_gaps(listing))
     return ProductView(row.id, row.seller_id, seller_name, listing, gaps)
 
 
