@@ -2,7 +2,7 @@
 in-app shop. This is the only module that mounts the shop; promotion sees its products only
 through the `LegacyCatalog` handed over here."""
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from sqlalchemy import Engine
 
@@ -13,7 +13,6 @@ from keranjang.infra.database import make_engine, session_factory
 from keranjang.infra.http_errors import error_json
 from keranjang.infra.runtime import PeriodicJob
 from keranjang.infra.webapp import ServiceShell, service_app, wants_json
-from keranjang.payments import PaymentPartner
 from keranjang.social import api, db, domain, pages
 from keranjang.social.catalog import CatalogSource, HttpCatalog
 from keranjang.social.config import SocialSettings
@@ -35,25 +34,24 @@ def create_app(
     clock: Clock | None = None,
     catalog: CatalogSource | None = None,
     signing_key: SigningKey | None = None,
-    legacy_partner: PaymentPartner | None = None,
     migrate: bool = True,
 ) -> FastAPI:
-    """`legacy_partner` is the payment partner the legacy shop asks (default: the simulator at
-    `payments_url`, told to notify this service)."""
+    """The legacy shop's payment partner is the simulator at `payments_url`, told to notify
+    this service (tests replace `app.state.legacy_shop.paying.partner`)."""
     settings = settings or SocialSettings()
     engine = make_engine(settings.resolved_database_url)
     if migrate:
         schema.upgrade(db.MIGRATIONS, engine)
     clock = clock or SystemClock()
-    legacy = _legacy_shop(settings, engine, clock, legacy_partner)
+    legacy = _legacy_shop(settings, engine, clock)
     service = SocialService(
         session_factory(engine),
         clock,
         catalog or HttpCatalog(settings.commerce_url),
         signing_key or SigningKey.load_or_create(settings.resolved_signing_key_file),
         settings.handoff_ttl_seconds,
-        legacy_catalog=None if legacy is None else legacy.catalog,
     )
+    service.legacy_catalog = None if legacy is None else legacy.catalog
     jobs = [
         PeriodicJob("refresh_catalog", settings.catalog_refresh_seconds, service.refresh_catalog)
     ]
@@ -69,34 +67,37 @@ def create_app(
         service=service,
         jobs=tuple(jobs),
     )
-    shop_routers = (
-        (shop_api.router, shop_seller_api.router)
-        if legacy is not None
-        else (shop_api.closed_router(settings.commerce_url),)
+    app = service_app(
+        shell, api.router, pages.router, viewers_api.router, *_shop_routers(legacy, settings)
     )
-    app = service_app(shell, api.router, pages.router, viewers_api.router, *shop_routers)
-    app.state.viewers = ViewerService(session_factory(engine), clock)
-    app.state.cookies = SessionCookies(
-        settings.session_secret
-        or secret_files.load_or_create(settings.resolved_session_secret_file)
-    )
+    _wire(app, settings, engine, clock)
     app.state.legacy_shop = legacy
-    _install_errors(app)
     return app
 
 
-def _legacy_shop(
-    settings: SocialSettings, engine: Engine, clock: Clock, partner: PaymentPartner | None
-) -> LegacyShop | None:
+def _shop_routers(legacy: LegacyShop | None, settings: SocialSettings) -> tuple[APIRouter, ...]:
+    """The shop's routes, or (switched off) the closed door naming commerce."""
+    if legacy is None:
+        return (shop_api.closed_router(settings.commerce_url),)
+    return (shop_api.router, shop_seller_api.router)
+
+
+def _wire(app: FastAPI, settings: SocialSettings, engine: Engine, clock: Clock) -> None:
+    app.state.viewers = ViewerService(session_factory(engine), clock)
+    secret = settings.session_secret or secret_files.load_or_create(
+        settings.resolved_session_secret_file
+    )
+    app.state.cookies = SessionCookies(secret)
+    _install_errors(app)
+
+
+def _legacy_shop(settings: SocialSettings, engine: Engine, clock: Clock) -> LegacyShop | None:
     if not settings.legacy_shop:
         return None
-    if partner is None:
-        key = settings.payments_server_key or secret_files.load_or_create(
-            settings.resolved_payments_server_key_file
-        )
-        partner = shop_partner.simulator(
-            settings.payments_url, key, settings.legacy_notification_url
-        )
+    key = settings.payments_server_key or secret_files.load_or_create(
+        settings.resolved_payments_server_key_file
+    )
+    partner = shop_partner.simulator(settings.payments_url, key, settings.legacy_notification_url)
     rules = ShopRules(
         shipping_idr=settings.legacy_shipping_idr,
         hold_minutes=settings.legacy_hold_minutes,

@@ -36,14 +36,13 @@ class SocialService:
         catalog: CatalogSource,
         signing_key: handoff.SigningKey,
         handoff_ttl_seconds: int = 120,
-        *,
-        legacy_catalog: LegacyCatalog | None = None,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.catalog = catalog
-        # The legacy in-app shop's public product data; None while the shop is switched off.
-        self.legacy_catalog = legacy_catalog
+        # The legacy in-app shop's public product data, set by the app's composition while the
+        # shop is open; None while it is switched off.
+        self.legacy_catalog: LegacyCatalog | None = None
         self.signing_key = signing_key
         # Public keys still published: the current one and those retired while tokens they
         # signed may still be in flight.
