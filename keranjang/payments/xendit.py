@@ -50,6 +50,7 @@ from pydantic import BaseModel, ValidationError
 
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.payments import xendit_models as x
+from keranjang.payments import xendit_wire as xw
 from keranjang.payments.contract import (
     CreatedPayment,
     NewPayment,
@@ -75,7 +76,7 @@ from keranjang.payments.http_client import (
     first_error,
     payment_for,
 )
-from keranjang.payments.xendit_models import (
+from keranjang.payments.xendit_wire import (
     Found,
     callback_event,
     created_from_invoice,
@@ -173,14 +174,14 @@ class XenditPartner:
             before = self.http.readable(refunded_total, refunds)
             amount = request.amount if request.amount is not None else found.gross - before
             done = self._create_refund(found, request, reference, amount, before)
-            after = before + self.http.readable(x.rupiah, done.amount)
+            after = before + self.http.readable(xw.rupiah, done.amount)
         else:  # a retry: what was refunded up to this refund, as its metadata recorded it
             after = self.http.readable(_refunded_after, done, refunds)
         gross = found.gross
         return RefundResult(
             order_id=request.order_id,
             refund_key=request.refund_key,
-            amount=self.http.readable(x.rupiah, done.amount),
+            amount=self.http.readable(xw.rupiah, done.amount),
             status=PaymentStatus.REFUNDED if after >= gross else PaymentStatus.PARTIALLY_REFUNDED,
             partner_refund_id=done.id,
         )
@@ -274,7 +275,7 @@ class XenditPartner:
 
 
 def payment_request_body(new: NewPayment, expires_at: Any) -> dict[str, Any]:
-    expiry = x.format_time(expires_at)
+    expiry = xw.format_time(expires_at)
     method: dict[str, Any] = {
         "reusability": "ONE_TIME_USE",
         "reference_id": new.order_id,
@@ -331,10 +332,10 @@ def parse_callback(body: bytes) -> BaseModel:
 
 def _refunded_after(done: x.RefundView, refunds: list[x.RefundView]) -> int:
     try:
-        before = x.metadata_int(done.metadata, "refunded_before")
+        before = xw.metadata_int(done.metadata, "refunded_before")
     except ValueError:  # made elsewhere (the dashboard): count the refunds listed up to it
         return refunded_total(refunds[: refunds.index(done) + 1])
-    return before + x.rupiah(done.amount)
+    return before + xw.rupiah(done.amount)
 
 
 def judged(response: httpx.Response, conflict: type[PartnerRefused]) -> Refusal | None:

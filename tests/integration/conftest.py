@@ -192,7 +192,7 @@ def partner(
     from tests.integration.payment_partners import simulator_harness
 
     for harness in simulator_harness(database_url, clock, tmp_path / "payments"):
-        state = system.commerce.app.state  # type: ignore[attr-defined]
+        state = system.commerce.app.state.commerce  # type: ignore[attr-defined]
         state.paying.partner = state.refunds.partner = harness.partner
         state.reconciliation.partner = harness.partner
         yield harness

@@ -396,7 +396,7 @@ def test_a_double_click_on_place_order_places_the_orders_once(
 def test_when_the_partner_is_down_the_orders_stand_and_can_be_paid_later(
     system: System, partner: SimulatorHarness
 ) -> None:
-    paying = system.commerce.app.state.paying  # type: ignore[attr-defined]
+    paying = system.commerce.app.state.commerce.paying  # type: ignore[attr-defined]
     paying.partner = partner.unreachable()
     product = batik(system)
     sign_up(system)

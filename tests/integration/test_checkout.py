@@ -156,7 +156,7 @@ def test_unpaid_orders_expire_and_their_stock_comes_back(system: System) -> None
     auth = buyer(system)
     put_in_cart(system, auth, product["id"], 3)
     order = checkout(system, auth).json()["orders"][0]
-    buying = system.commerce.app.state.buying  # type: ignore[attr-defined]
+    buying = system.commerce.app.state.commerce.buying  # type: ignore[attr-defined]
     system.clock.advance(minutes=29)
     assert buying.release_expired_holds() == 0 and stock(system, product["id"]) == 0
     system.clock.advance(minutes=2)
@@ -177,7 +177,7 @@ def test_an_illegal_transition_is_refused_and_changes_nothing(system: System) ->
     auth = buyer(system)
     put_in_cart(system, auth, product["id"], 1)
     order = checkout(system, auth).json()["orders"][0]
-    buying = system.commerce.app.state.buying  # type: ignore[attr-defined]
+    buying = system.commerce.app.state.commerce.buying  # type: ignore[attr-defined]
     with pytest.raises(IllegalTransition, match="awaiting_payment cannot become shipped"):
         buying.transition(order["id"], OrderStatus.SHIPPED, "merchant:1")
     assert buying.transition(order["id"], OrderStatus.PAID, "partner:simulator") == "paid"

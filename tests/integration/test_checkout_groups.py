@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Connection, func, select, text
 
 from keranjang.commerce.buying import db as buying_db
-from keranjang.commerce.buying import placing
+from keranjang.commerce.buying import group, group_writes, placing
 from keranjang.commerce.buying.domain import request_fingerprint
 from keranjang.commerce.buying.service import BuyingService
 from keranjang.commerce.errors import IdempotencyMismatch, Unauthenticated
@@ -23,7 +23,7 @@ from tests.integration.conftest import System
 from tests.integration.test_checkout import ADDRESS, checkout, count, put_in_cart, stock
 
 BODY = {"shipping_address": ADDRESS}
-RULES = placing.Rules(
+RULES = group.Rules(
     shipping_idr=15_000,
     hold_minutes=30,
     attribution_window=timedelta(days=7),
@@ -40,11 +40,11 @@ def signed_up(system: System, email: str) -> tuple[str, dict[str, str]]:
     return token, {"Authorization": f"Bearer {token}"}
 
 
-def ask(token: str, key: str, body: dict[str, Any] = BODY) -> placing.Ask:
-    return placing.Ask(key, body, request_fingerprint(body), token_hash=token_digest(token))
+def ask(token: str, key: str, body: dict[str, Any] = BODY) -> group.Ask:
+    return group.Ask(key, body, request_fingerprint(body), token_hash=token_digest(token))
 
 
-def place(system: System, asks: list[placing.Ask]) -> list[placing.Outcome]:
+def place(system: System, asks: list[group.Ask]) -> list[group.Outcome]:
     with system.commerce_engine.begin() as c:
         return placing.place_group(c, asks, system.clock.now(), RULES)
 
@@ -75,13 +75,13 @@ def test_a_group_is_decided_checkout_by_checkout_in_arrival_order(system: System
     )
 
     first, second, replay, refused, empty, mismatch, nobody = outcomes
-    assert isinstance(first, placing.Answer) and isinstance(second, placing.Answer)
+    assert isinstance(first, group.Answer) and isinstance(second, group.Answer)
     assert (first.status_code, second.status_code) == (201, 201)
-    assert isinstance(replay, placing.Answer)
+    assert isinstance(replay, group.Answer)
     assert (replay.replayed, replay.body) == (True, first.body)
-    assert isinstance(refused, placing.Answer)
+    assert isinstance(refused, group.Answer)
     assert (refused.status_code, refused.body["error"]) == (409, "OutOfStock")
-    assert isinstance(empty, placing.Answer)
+    assert isinstance(empty, group.Answer)
     assert (empty.status_code, empty.body["error"]) == (422, "EmptyCart")
     assert isinstance(mismatch, IdempotencyMismatch)
     assert isinstance(nobody, Unauthenticated)
@@ -118,15 +118,15 @@ def test_a_group_that_cannot_commit_is_placed_again_one_by_one(
     real = placing.place_group
     groups: list[int] = []
 
-    def stock_moved_in_groups(c: Any, asks: list[placing.Ask], *rest: Any) -> Any:
+    def stock_moved_in_groups(c: Any, asks: list[group.Ask], *rest: Any) -> Any:
         groups.append(len(asks))
         if len(asks) > 1:
             real(c, asks, *rest)  # everything written, then the guard fails: all rolled back
-            raise placing.StockMoved("1 product(s) changed while placing")
+            raise group_writes.StockMoved("1 product(s) changed while placing")
         return real(c, asks, *rest)
 
     monkeypatch.setattr(placing, "place_group", stock_moved_in_groups)
-    buying = system.commerce.app.state.buying  # type: ignore[attr-defined]
+    buying = system.commerce.app.state.commerce.buying  # type: ignore[attr-defined]
     outcomes = buying._place_group([ask(token, uuid.uuid4().hex) for token, _ in buyers])
 
     assert groups == [3, 1, 1, 1]
@@ -164,7 +164,7 @@ def test_concurrent_checkouts_of_one_buyer_with_one_key_place_one_order(system: 
 
 
 def buying(system: System) -> BuyingService:
-    svc: BuyingService = system.commerce.app.state.buying  # type: ignore[attr-defined]
+    svc: BuyingService = system.commerce.app.state.commerce.buying  # type: ignore[attr-defined]
     return svc
 
 
@@ -208,7 +208,7 @@ def pause_inside_groups(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Even
     """Every group pauses after its products are locked and its orders written (before its carts
     are emptied and its keys stored) until `release` is set; `paused` tells it got there."""
     paused, release = threading.Event(), threading.Event()
-    real = placing._insert_orders
+    real = group_writes.insert_orders
 
     def insert_then_wait(*args: Any, **kwargs: Any) -> Any:
         views = real(*args, **kwargs)
@@ -216,7 +216,7 @@ def pause_inside_groups(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Even
         assert release.wait(20), "the test never released the group"
         return views
 
-    monkeypatch.setattr(placing, "_insert_orders", insert_then_wait)
+    monkeypatch.setattr(group_writes, "insert_orders", insert_then_wait)
     return paused, release
 
 

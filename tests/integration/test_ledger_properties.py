@@ -66,7 +66,7 @@ def test_random_money_sequences_keep_the_books(shop: Shop) -> None:
         @rule()
         def close_refund_windows(self) -> None:
             shop.system.clock.advance(days=8)
-            state = shop.system.commerce.app.state  # type: ignore[attr-defined]
+            state = shop.system.commerce.app.state.commerce  # type: ignore[attr-defined]
             state.settlement.run_due()
 
         @invariant()

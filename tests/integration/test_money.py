@@ -166,7 +166,7 @@ def test_without_a_creator_there_is_no_commission(shop: Shop) -> None:
 
 def test_held_shares_become_payable_when_the_refund_window_closes(shop: Shop) -> None:
     order = shop.completed_order()
-    settlement = shop.system.commerce.app.state.settlement  # type: ignore[attr-defined]
+    settlement = shop.system.commerce.app.state.commerce.settlement  # type: ignore[attr-defined]
     shop.system.clock.advance(days=6, hours=23)
     assert settlement.release_due() == 0
     shop.system.clock.advance(hours=1)
@@ -182,7 +182,7 @@ def test_held_shares_become_payable_when_the_refund_window_closes(shop: Shop) ->
 
 def test_a_delivered_order_completes_by_itself_after_the_buyer_stays_silent(shop: Shop) -> None:
     order = shop.delivered_order()
-    settlement = shop.system.commerce.app.state.settlement  # type: ignore[attr-defined]
+    settlement = shop.system.commerce.app.state.commerce.settlement  # type: ignore[attr-defined]
     shop.system.clock.advance(days=2)
     assert settlement.complete_due() == 0
     shop.system.clock.advance(days=1)
@@ -281,7 +281,7 @@ def test_cancelling_a_paid_order_refunds_it_and_puts_the_stock_back(shop: Shop) 
 
 def test_a_refund_waits_out_a_partner_outage_and_is_made_once(shop: Shop) -> None:
     order = shop.paid_order()
-    refunds = shop.system.commerce.app.state.refunds  # type: ignore[attr-defined]
+    refunds = shop.system.commerce.app.state.commerce.refunds  # type: ignore[attr-defined]
     reachable, refunds.partner = refunds.partner, shop.partner.unreachable()
     r = shop.refund(order)
     assert r.status_code == 202, r.text

@@ -12,7 +12,7 @@ from keranjang.commerce.errors import OrderChanged
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money.paying import PayingService
 from keranjang.commerce.orders import db as order_db
-from keranjang.commerce.orders.domain import OrderStatus
+from keranjang.commerce.orders.domain import Move, OrderStatus
 from keranjang.payments import PaymentMethod
 from tests.integration.payment_partners import SimulatorHarness
 from tests.integration.test_money import Shop, shop, status
@@ -33,7 +33,7 @@ def test_an_order_moved_meanwhile_is_not_moved_again(shop: Shop) -> None:
         assert status(shop.system, order["id"]) == "paid"
         with pytest.raises(OrderChanged):
             order_db.move_order(
-                stale, seen, OrderStatus.EXPIRED, "system:test", "", seen.updated_at
+                stale, seen, Move(OrderStatus.EXPIRED, "system:test"), seen.updated_at
             )
         stale.rollback()
     assert status(shop.system, order["id"]) == "paid"
@@ -44,7 +44,7 @@ def test_the_hold_expiry_leaves_an_order_paid_meanwhile_alone(shop: Shop) -> Non
     paid = shop.paid_order()
     unpaid = unpaid_order(shop, "lain@example.com")
     shop.system.clock.advance(minutes=31)
-    buying = shop.system.commerce.app.state.buying  # type: ignore[attr-defined]
+    buying = shop.system.commerce.app.state.commerce.buying  # type: ignore[attr-defined]
     assert buying.release_expired_holds() == 1
     assert status(shop.system, paid["id"]) == "paid"
     assert status(shop.system, unpaid["id"]) == "expired"
@@ -54,7 +54,7 @@ def test_refunds_settling_out_of_order_still_end_the_order(shop: Shop) -> None:
     """One unit is refunded while the partner is down; the rest is refunded once it is back;
     the first refund settles last, and the order, now refunded in full, ends."""
     order = shop.delivered_order(quantity=2)
-    refunds = shop.system.commerce.app.state.refunds  # type: ignore[attr-defined]
+    refunds = shop.system.commerce.app.state.commerce.refunds  # type: ignore[attr-defined]
     reachable, refunds.partner = refunds.partner, shop.partner.unreachable()
     one = shop.refund(order, items=[{"product_id": shop.product["id"], "quantity": 1}])
     assert one.status_code == 202
@@ -65,7 +65,7 @@ def test_refunds_settling_out_of_order_still_end_the_order(shop: Shop) -> None:
     assert refunds.settle_requested() == 1
     assert status(shop.system, order["id"]) == "refunded"
     assert shop.balances().get("escrow", 0) == 0
-    settlement = shop.system.commerce.app.state.settlement  # type: ignore[attr-defined]
+    settlement = shop.system.commerce.app.state.commerce.settlement  # type: ignore[attr-defined]
     shop.system.clock.advance(days=4)
     assert settlement.complete_due() == 0  # nothing to complete, nothing crashes
 
@@ -89,7 +89,7 @@ def test_a_settling_job_goes_on_past_an_order_it_cannot_settle(shop: Shop) -> No
             )
         )
         s.commit()
-    settlement = shop.system.commerce.app.state.settlement  # type: ignore[attr-defined]
+    settlement = shop.system.commerce.app.state.commerce.settlement  # type: ignore[attr-defined]
     shop.system.clock.advance(days=4)
     assert settlement.complete_due() == 1
     assert status(shop.system, first["id"]) == "delivered"
@@ -102,15 +102,15 @@ def test_a_new_attempt_never_replaces_the_attempt_that_paid(
     """Attempt 1 looked ended and the buyer asked for a new one; while commerce waited on the
     partner, attempt 1 was paid after all: the new attempt is not stored over it."""
     order = shop.paid_order()
-    paying: PayingService = shop.system.commerce.app.state.paying  # type: ignore[attr-defined]
+    paying: PayingService = shop.system.commerce.app.state.commerce.paying  # type: ignore[attr-defined]
     new = paying.partner.create_payment(
         paying._new_payment(
             order["id"], order["number"] + "-2", order["total_idr"], PaymentMethod.QRIS, hold(order)
         )
     )
     kept = paying._keep(order["id"], new, 2, replaced=1)
-    assert kept["partner_transaction_id"] != new.partner_transaction_id
-    assert kept["status"] == "paid"
+    assert kept.partner_transaction_id != new.partner_transaction_id
+    assert kept.status == "paid"
     with Session(shop.system.commerce_engine) as s:
         row = s.scalars(
             select(money_db.PaymentRow).where(money_db.PaymentRow.order_id == order["id"])
@@ -125,7 +125,7 @@ def test_two_attempts_paid_at_once_book_one_payment_and_return_the_other(
     order, the other is owed back; one answered 409 (the order moved under it) is retried by
     the partner and then counts as the second payment."""
     order = unpaid_order(shop)
-    paying: PayingService = shop.system.commerce.app.state.paying  # type: ignore[attr-defined]
+    paying: PayingService = shop.system.commerce.app.state.commerce.paying  # type: ignore[attr-defined]
     orphan = paying.partner.create_payment(
         paying._new_payment(
             order["id"],
@@ -167,7 +167,7 @@ def test_a_merchant_cancel_racing_the_payment_refunds_the_buyer(
     commits. The order must not end cancelled with the money kept: it is refunded, then
     cancelled."""
     order = unpaid_order(shop)
-    fulfilment = shop.system.commerce.app.state.fulfilment  # type: ignore[attr-defined]
+    fulfilment = shop.system.commerce.app.state.commerce.fulfilment  # type: ignore[attr-defined]
     move = fulfilment._merchant_move
     landed: list[bool] = []
 
@@ -197,8 +197,8 @@ def test_a_shipment_landing_before_the_cancel_is_reserved_stops_the_cancel(
     commits first. A cancel cannot become a refund of goods on their way: it is refused, and
     the order stays shipped with the money in escrow."""
     order = shop.paid_order()
-    refunds = shop.system.commerce.app.state.refunds  # type: ignore[attr-defined]
-    fulfilment = shop.system.commerce.app.state.fulfilment  # type: ignore[attr-defined]
+    refunds = shop.system.commerce.app.state.commerce.refunds  # type: ignore[attr-defined]
+    fulfilment = shop.system.commerce.app.state.commerce.fulfilment  # type: ignore[attr-defined]
     reserve = refunds._reserve
 
     def shipped_first(*args: Any, **kw: Any) -> Any:

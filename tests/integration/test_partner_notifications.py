@@ -37,7 +37,7 @@ def through(
     module, _, factory = HARNESSES[request.param].partition(":")
     harnesses = getattr(importlib.import_module(module), factory)
     for harness in harnesses(database_url, clock, tmp_path / "partner"):
-        state = system.commerce.app.state  # type: ignore[attr-defined]
+        state = system.commerce.app.state.commerce  # type: ignore[attr-defined]
         state.paying.partner = state.refunds.partner = harness.partner
         state.reconciliation.partner = harness.partner
         yield harness

@@ -157,7 +157,7 @@ def test_a_settlement_that_cannot_be_confirmed_is_refused_for_a_retry(
     order, auth = unpaid_order(system)
     pay_on_partner_page(partner, start_payment(system, order, auth))
     notes = partner.delivered()
-    paying = system.commerce.app.state.paying  # type: ignore[attr-defined]
+    paying = system.commerce.app.state.commerce.paying  # type: ignore[attr-defined]
     reachable, paying.partner = paying.partner, partner.unreachable()
     settled = next(n for n in notes if n.json()["transaction_status"] == "settlement")
     r = system.commerce.post(
@@ -203,7 +203,7 @@ def test_when_the_partner_is_down_checkout_keeps_the_orders_to_pay_later(
     product = system.product(system.merchant(), price_idr=350_000, stock=5)
     auth = buyer(system)
     put_in_cart(system, auth, product["id"], 1)
-    paying = system.commerce.app.state.paying  # type: ignore[attr-defined]
+    paying = system.commerce.app.state.commerce.paying  # type: ignore[attr-defined]
     reachable, paying.partner = paying.partner, partner.unreachable()
     r = checkout(system, auth, payment_method="virtual_account")
     assert r.status_code == 201, r.text
@@ -242,7 +242,7 @@ def test_a_payment_the_partner_made_but_commerce_never_stored_does_not_block_the
     """Commerce dies after the partner created the payment and before storing it: the partner
     now refuses that order id as a duplicate, and the buyer can still pay, under a new attempt."""
     order, auth = unpaid_order(system)
-    paying = system.commerce.app.state.paying  # type: ignore[attr-defined]
+    paying = system.commerce.app.state.commerce.paying  # type: ignore[attr-defined]
     orphan = paying.partner.create_payment(
         paying._new_payment(order["id"], order["number"], order["total_idr"], "qris", hold(order))
     )
@@ -274,7 +274,7 @@ def test_a_second_attempt_paid_too_is_returned_to_the_buyer(
     """The buyer pays an older attempt the partner still holds, and the order's own payment
     too: the second payment is recorded as owed back and refunded, and the order is paid once."""
     order, auth = unpaid_order(system)
-    paying = system.commerce.app.state.paying  # type: ignore[attr-defined]
+    paying = system.commerce.app.state.commerce.paying  # type: ignore[attr-defined]
     orphan = paying.partner.create_payment(
         paying._new_payment(
             order["id"],
@@ -293,7 +293,7 @@ def test_a_second_attempt_paid_too_is_returned_to_the_buyer(
     assert paid_events(system, order["id"]) == 1
     total = order["total_idr"]
     assert -ledger_balances(system)["stray_payments"] == total
-    refunds = system.commerce.app.state.refunds  # type: ignore[attr-defined]
+    refunds = system.commerce.app.state.commerce.refunds  # type: ignore[attr-defined]
     assert refunds.settle_requested() == 1
     assert partner.partner.status(orphan.order_id).refunded_amount == total
     assert partner.partner.status(order["number"] + "-2").refunded_amount == 0
@@ -311,12 +311,12 @@ def test_a_payment_whose_news_comes_after_the_order_expired_is_returned(
     payment = start_payment(system, order, auth)
     pay_on_partner_page(partner, payment)
     system.clock.advance(minutes=31)
-    buying = system.commerce.app.state.buying  # type: ignore[attr-defined]
+    buying = system.commerce.app.state.commerce.buying  # type: ignore[attr-defined]
     assert buying.release_expired_holds() == 1
     outcomes = [outcome for _, outcome in deliver(system, partner)]
     assert any(o.startswith("stray: order is already expired") for o in outcomes), outcomes
     assert status_of(system, order["id"]) == "expired"
-    refunds = system.commerce.app.state.refunds  # type: ignore[attr-defined]
+    refunds = system.commerce.app.state.commerce.refunds  # type: ignore[attr-defined]
     assert refunds.settle_requested() == 1
     assert partner.partner.status(order["number"]).refunded_amount == order["total_idr"]
     assert ledger_balances(system).get("stray_payments", 0) == 0

@@ -17,6 +17,7 @@ from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money.paying import MAX_ATTEMPTS, PayingService
 from keranjang.commerce.money.reconciliation import ATTEMPTS_MARGIN, ReconciliationService
 from keranjang.commerce.orders import db as order_db
+from keranjang.commerce.web.api.views import payment_out
 from keranjang.payments import (
     CreatedPayment,
     PaymentEvent,
@@ -39,12 +40,12 @@ def shop(system: System, partner: SimulatorHarness) -> Shop:
 
 
 def paying(shop: Shop) -> PayingService:
-    svc: PayingService = shop.system.commerce.app.state.paying  # type: ignore[attr-defined]
+    svc: PayingService = shop.system.commerce.app.state.commerce.paying  # type: ignore[attr-defined]
     return svc
 
 
 def reconciliation(shop: Shop) -> ReconciliationService:
-    svc: ReconciliationService = shop.system.commerce.app.state.reconciliation  # type: ignore[attr-defined]
+    svc: ReconciliationService = shop.system.commerce.app.state.commerce.reconciliation  # type: ignore[attr-defined]
     return svc
 
 
@@ -253,7 +254,7 @@ def test_a_lost_payment_of_the_stored_attempt_is_found_behind_an_id_the_partner_
     second = svc.start(buyer_id, order["id"], PaymentMethod.VIRTUAL_ACCOUNT)
     assert payment_row(shop, order["id"])[0] == 2  # type: ignore[index]
     shop.partner.set_faults(drop_probability=1.0)
-    pay_at_partner(shop, order | {"payment": second})
+    pay_at_partner(shop, order | {"payment": payment_out(second).model_dump(mode="json")})
     assert status(shop.system, order["id"]) == "awaiting_payment"
 
     recon = reconciliation(shop)
@@ -317,7 +318,7 @@ def test_a_payment_stored_after_another_attempt_paid_the_order_does_not_replace_
     assert send(shop, settled) == "order paid"
 
     kept = paying(shop)._keep(order["id"], winner, 2, None)
-    assert (kept["partner_transaction_id"], kept["status"]) == (
+    assert (kept.partner_transaction_id, kept.status) == (
         created.partner_transaction_id,
         "paid",
     )

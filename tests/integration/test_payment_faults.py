@@ -69,7 +69,7 @@ class Notifications:
 
 
 def place_orders(system: System, partner: SimulatorHarness, notes: Notifications) -> list[int]:
-    buying = system.commerce.app.state.buying  # type: ignore[attr-defined]
+    buying = system.commerce.app.state.commerce.buying  # type: ignore[attr-defined]
     products = [
         system.product(system.merchant(f"toko-{m}", f"Toko {m}"), price_idr=PRICE, stock=1_000)
         for m in range(MERCHANTS)
@@ -115,7 +115,7 @@ def test_a_thousand_orders_are_paid_exactly_once_through_faulty_notifications(
     system: System, partner: SimulatorHarness
 ) -> None:
     started = time.monotonic()
-    state = system.commerce.app.state  # type: ignore[attr-defined]
+    state = system.commerce.app.state.commerce  # type: ignore[attr-defined]
     state.reconciliation.partner = partner.partner
     notes = Notifications(system, partner)
     with capture_logs() as logs:

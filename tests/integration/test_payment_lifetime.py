@@ -61,7 +61,7 @@ def ask_to_pay(system: System, order: dict[str, Any], auth: dict[str, str]) -> A
 
 
 def expire_holds(system: System) -> int:
-    return system.commerce.app.state.buying.release_expired_holds()  # type: ignore[attr-defined,no-any-return]
+    return system.commerce.app.state.commerce.buying.release_expired_holds()  # type: ignore[attr-defined,no-any-return]
 
 
 def refunds_owed(system: System) -> int:

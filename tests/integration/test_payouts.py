@@ -3,6 +3,7 @@ statement adds up to the ledger to the rupiah; a creator's commission totals thr
 aggregate attribution endpoint are the ledger's; one shop never reads another's money."""
 
 import threading
+from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
 
@@ -31,11 +32,11 @@ def shop(system: System, partner: SimulatorHarness) -> Shop:
 
 
 def payouts(shop: Shop) -> PayoutService:
-    return shop.system.commerce.app.state.payouts  # type: ignore[attr-defined,no-any-return]
+    return shop.system.commerce.app.state.commerce.payouts  # type: ignore[attr-defined,no-any-return]
 
 
 def settlement(shop: Shop) -> SettlementService:
-    return shop.system.commerce.app.state.settlement  # type: ignore[attr-defined,no-any-return]
+    return shop.system.commerce.app.state.commerce.settlement  # type: ignore[attr-defined,no-any-return]
 
 
 def run_batch(shop: Shop, **body: Any) -> dict[str, Any]:
@@ -161,8 +162,8 @@ def test_two_batches_at_once_pay_each_balance_once(shop: Shop) -> None:
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
-    assert sorted(b["payout_count"] for b in batches) == [0, 2]
-    assert sum(b["total_idr"] for b in batches) == MERCHANT_SHARE + COMMISSION
+    assert sorted(b.payout_count for b in batches) == [0, 2]
+    assert sum(b.total_idr for b in batches) == MERCHANT_SHARE + COMMISSION
     with shop.system.commerce_engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(money_db.PayoutRow)) == 2
     merchant, creator = payable(shop)
@@ -276,7 +277,7 @@ def test_a_creators_commission_through_the_attribution_endpoint_is_the_ledgers(
         "paid_out_idr": COMMISSION - ONE_UNIT["creator"],
     }
     assert figures["orders"] == 3
-    assert payouts(shop).creator_commissions(shop.c) == {"creator_id": shop.c} | {
+    assert asdict(payouts(shop).creator_commissions(shop.c)) == {"creator_id": shop.c} | {
         k: v for k, v in figures["commission"].items()
     }
     assert "pembeli" not in str(figures) and "buyer" not in str(figures)

@@ -32,7 +32,7 @@ TOTAL = 2 * PRICE + SHIPPING
 
 @pytest.fixture
 def reconciliation(system: System, partner: SimulatorHarness) -> ReconciliationService:
-    svc: ReconciliationService = system.commerce.app.state.reconciliation  # type: ignore[attr-defined]
+    svc: ReconciliationService = system.commerce.app.state.commerce.reconciliation  # type: ignore[attr-defined]
     svc.partner = partner.partner
     return svc
 
@@ -122,7 +122,7 @@ def test_a_refund_left_at_an_unreachable_partner_is_asked_for_again(
     shop: Shop, reconciliation: ReconciliationService
 ) -> None:
     order = shop.paid_order()
-    refunds = shop.system.commerce.app.state.refunds  # type: ignore[attr-defined]
+    refunds = shop.system.commerce.app.state.commerce.refunds  # type: ignore[attr-defined]
     refunds.partner = shop.partner.unreachable()
     assert shop.refund(order).status_code == 202
     refunds.partner = shop.partner.partner
@@ -143,7 +143,7 @@ def test_money_taken_for_an_expired_order_is_returned_to_the_buyer(
     order = unpaid_order(shop)
     pay_at_partner(shop, order)
     shop.system.clock.advance(minutes=31)
-    assert shop.system.commerce.app.state.buying.release_expired_holds() == 1  # type: ignore[attr-defined]
+    assert shop.system.commerce.app.state.commerce.buying.release_expired_holds() == 1  # type: ignore[attr-defined]
 
     first = reconciliation.run()
     assert (first.settled, first.disagreements) == (1, [])

@@ -23,7 +23,9 @@ def paid_order(
     auth = buyer(system, email)
     put_in_cart(system, auth, product["id"], quantity)
     order = checkout(system, auth).json()["orders"][0]
-    system.commerce.app.state.buying.transition(order["id"], OrderStatus.PAID, "partner:test")  # type: ignore[attr-defined]
+    system.commerce.app.state.commerce.buying.transition(
+        order["id"], OrderStatus.PAID, "partner:test"
+    )  # type: ignore[attr-defined]
     return order, auth
 
 

@@ -66,7 +66,7 @@ def placed_order(
 
 
 def mark_paid(system: System, order: dict[str, Any]) -> None:
-    buying = system.commerce.app.state.buying  # type: ignore[attr-defined]
+    buying = system.commerce.app.state.commerce.buying  # type: ignore[attr-defined]
     buying.transition(order["id"], OrderStatus.PAID, "partner:test")
 
 

@@ -5,11 +5,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from keranjang.commerce.web.formatting import wib
 from keranjang.commerce.web.pages.buyer.account import signup_errors
 from keranjang.commerce.web.pages.buyer.cart import PendingAdd, pending_add
 from keranjang.commerce.web.pages.buyer.checkout_page import read_address
 from keranjang.commerce.web.pages.buyer.guard import local_path
-from keranjang.commerce.web.pages.buyer.order_pages import wib
 
 ADDRESS = {
     "recipient": "Siti Rahma",

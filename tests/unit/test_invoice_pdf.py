@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 import pytest
 from pypdf import PdfReader
 
-from keranjang.commerce.money import invoices
 from keranjang.commerce.money.invoices import Invoice, InvoiceLine
+from keranjang.commerce.web import invoice_rendering as invoices
 
 INVOICE = Invoice(
     number="INV/20261122/KRJ/0000000042",

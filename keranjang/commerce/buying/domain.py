@@ -86,3 +86,16 @@ def check_same_request(stored: str, given: str) -> None:
 
 def in_progress() -> Conflict:
     return Conflict("a checkout with this Idempotency-Key is still in progress; retry shortly")
+
+
+@dataclass(frozen=True)
+class SavedAddress:
+    """A buyer's saved shipping address."""
+
+    id: int
+    label: str
+    recipient: str
+    phone: str
+    street: str
+    city: str
+    postal_code: str

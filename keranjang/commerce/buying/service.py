@@ -14,9 +14,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.commerce.attribution import db as attribution_db
 from keranjang.commerce.buying import db as buying_db
-from keranjang.commerce.buying import placing
-from keranjang.commerce.buying.domain import CartLine, check_quantity, request_fingerprint
-from keranjang.commerce.buying.placing import ADDRESS_FIELDS, Answer
+from keranjang.commerce.buying import group, group_reads, group_writes, placing
+from keranjang.commerce.buying.domain import (
+    CartLine,
+    SavedAddress,
+    check_quantity,
+    request_fingerprint,
+)
+from keranjang.commerce.buying.group import ADDRESS_FIELDS, Answer
 from keranjang.commerce.catalog import db as catalog_db
 from keranjang.commerce.errors import (
     Conflict,
@@ -27,7 +32,7 @@ from keranjang.commerce.errors import (
     Unauthenticated,
 )
 from keranjang.commerce.orders import db as order_db
-from keranjang.commerce.orders.domain import OrderStatus
+from keranjang.commerce.orders.domain import Move, OrderStatus
 from keranjang.commerce.tables import get_or_404
 from keranjang.infra.batching import Batcher
 from keranjang.infra.clock import Clock
@@ -54,14 +59,14 @@ class BuyingService:
         self.sessions = sessions
         self.clock = clock
         self.settings = settings
-        self.rules = placing.Rules(
+        self.rules = group.Rules(
             shipping_idr=settings.shipping_idr,
             hold_minutes=settings.hold_minutes,
             attribution_window=timedelta(days=settings.attribution_window_days),
             platform_fee_bp=settings.platform_fee_bp,
         )
         # An outcome that is an error (not logged in, key reused) is raised to its caller.
-        self._placing: Batcher[placing.Ask, Answer] = Batcher(
+        self._placing: Batcher[group.Ask, Answer] = Batcher(
             "checkout", self._place_group, max_batch=GROUP_MAX
         )
 
@@ -166,11 +171,11 @@ class BuyingService:
     def cart(self, buyer_id: int) -> list[CartLine]:
         since = self.clock.now() - self.rules.attribution_window
         with read_connection(self.sessions) as c:
-            carts, _, _ = placing.read_carts(c, [buyer_id], since, lock=False)
+            carts, _, _ = group_reads.read_carts(c, [buyer_id], since, lock=False)
         return carts.get(buyer_id, [])
 
     # addresses ------------------------------------------------------------------------------
-    def addresses(self, buyer_id: int) -> list[dict[str, Any]]:
+    def addresses(self, buyer_id: int) -> list[SavedAddress]:
         with self.sessions() as s:
             rows = s.scalars(
                 select(buying_db.AddressRow)
@@ -179,7 +184,7 @@ class BuyingService:
             )
             return [_address_view(row) for row in rows]
 
-    def add_address(self, buyer_id: int, label: str, address: dict[str, str]) -> dict[str, Any]:
+    def add_address(self, buyer_id: int, label: str, address: dict[str, str]) -> SavedAddress:
         with transaction(self.sessions) as s:
             kept = s.scalar(
                 select(func.count())
@@ -215,7 +220,7 @@ class BuyingService:
         leaves either nothing or all of it, and a retry gets the stored answer (`replayed`). A
         refused checkout (out of stock, empty cart) is answered the same way on every retry with
         that key. Checkouts arriving together share that transaction (`placing`)."""
-        ask = placing.Ask(key, body, request_fingerprint(body), buyer_id=buyer_id)
+        ask = group.Ask(key, body, request_fingerprint(body), buyer_id=buyer_id)
         return self._placing(ask)
 
     async def checkout_with_token(
@@ -225,31 +230,31 @@ class BuyingService:
         transaction, and the caller's event loop is never blocked."""
         if not token:
             raise Unauthenticated("log in first: send 'Authorization: Bearer <session>'")
-        ask = placing.Ask(key, body, request_fingerprint(body), token_hash=token_digest(token))
+        ask = group.Ask(key, body, request_fingerprint(body), token_hash=token_digest(token))
         return await self._placing.call(ask)
 
-    def _place_group(self, asks: Sequence[placing.Ask]) -> list[placing.Outcome | Exception]:
+    def _place_group(self, asks: Sequence[group.Ask]) -> list[group.Outcome | Exception]:
         """One transaction for the group. If it cannot commit (a key or stock taken by another
         process meanwhile, a deadlock), each checkout is placed again on its own: a retry whose
         key was taken meanwhile replays the answer stored with it."""
         try:
             return list(self._place_together(list(asks)))
-        except (DBAPIError, placing.StockMoved):
+        except (DBAPIError, group_writes.StockMoved):
             return [self._place_alone(ask) for ask in asks]
 
-    def _place_together(self, asks: list[placing.Ask]) -> list[placing.Outcome]:
+    def _place_together(self, asks: list[group.Ask]) -> list[group.Outcome]:
         now = self.clock.now()
         with write_connection(self.sessions) as c:
             return placing.place_group(c, asks, now, self.rules)
 
-    def _place_alone(self, ask: placing.Ask) -> placing.Outcome | Exception:
+    def _place_alone(self, ask: group.Ask) -> group.Outcome | Exception:
         """A checkout placed on its own, tried again if the database refuses the transaction;
         whatever still fails is this checkout's answer alone, never its group-mates'."""
         failure: Exception = RuntimeError("not tried")
         for _ in range(ALONE_TRIES):
             try:
                 return self._place_together([ask])[0]
-            except (DBAPIError, placing.StockMoved) as exc:
+            except (DBAPIError, group_writes.StockMoved) as exc:
                 failure = exc
             except Exception as exc:  # e.g. no pooled connection in time: not worth a retry
                 return exc
@@ -259,7 +264,7 @@ class BuyingService:
     def transition(self, order_id: int, target: OrderStatus, actor: str, reason: str = "") -> str:
         with transaction(self.sessions) as s:
             order = get_or_404(s, order_db.OrderRow, order_id, "order")
-            order_db.move_order(s, order, target, actor, reason, self.clock.now())
+            order_db.move_order(s, order, Move(target, actor, reason), self.clock.now())
             return order.status
 
     def release_expired_holds(self) -> int:
@@ -278,9 +283,8 @@ class BuyingService:
                 with transaction(self.sessions) as s:
                     order = s.get_one(order_db.OrderRow, order_id)
                     reason = "no payment in time"
-                    order_db.move_order(
-                        s, order, OrderStatus.EXPIRED, "system:hold-expiry", reason, now
-                    )
+                    move = Move(OrderStatus.EXPIRED, "system:hold-expiry", reason)
+                    order_db.move_order(s, order, move, now)
                     expired += 1
             except (OrderChanged, IllegalTransition):
                 continue
@@ -294,8 +298,8 @@ class BuyingService:
 MAX_ADDRESSES = 20
 
 
-def _address_view(row: buying_db.AddressRow) -> dict[str, Any]:
-    return {"id": row.id, "label": row.label} | {k: getattr(row, k) for k in ADDRESS_FIELDS}
+def _address_view(row: buying_db.AddressRow) -> SavedAddress:
+    return SavedAddress(row.id, row.label, *(getattr(row, k) for k in ADDRESS_FIELDS))
 
 
 # Built once: the hot paths reuse the compiled statements (Core, no ORM unit of work).

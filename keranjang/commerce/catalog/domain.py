@@ -238,3 +238,17 @@ def apply_change(product: Product, change: ProductChange) -> NewProduct:
     }
     edits.update(dict.fromkeys(change.cleared))
     return check_new_product(replace(current, **edits))
+
+
+@dataclass(frozen=True)
+class Application:
+    """A foreign merchant's registration as kept: what was submitted, what is still missing, and
+    the shop it opened once complete."""
+
+    id: int
+    slug: str
+    name: str
+    kind: str
+    submitted: dict[str, str | None]
+    missing: list[str]
+    merchant_id: int | None

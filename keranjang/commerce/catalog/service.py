@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.commerce.catalog import db as catalog_db
 from keranjang.commerce.catalog.domain import (
+    Application,
     Merchant,
     MerchantKind,
     NewProduct,
@@ -139,20 +140,20 @@ class CatalogService:
         s.flush()
         return Registered(row.to_domain(), token)
 
-    def application(self, application_id: int) -> dict[str, object]:
+    def application(self, application_id: int) -> Application:
         with self.sessions() as s:
             row = get_or_404(
                 s, catalog_db.MerchantApplicationRow, application_id, "merchant application"
             )
-            return {
-                "id": row.id,
-                "slug": row.slug,
-                "name": row.name,
-                "kind": row.kind,
-                "submitted": json.loads(row.submitted),
-                "missing": json.loads(row.missing),
-                "merchant_id": row.merchant_id,
-            }
+            return Application(
+                id=row.id,
+                slug=row.slug,
+                name=row.name,
+                kind=row.kind,
+                submitted=json.loads(row.submitted),
+                missing=json.loads(row.missing),
+                merchant_id=row.merchant_id,
+            )
 
     def authenticate_merchant(self, token: str | None) -> Merchant:
         if not token:

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterable
+from dataclasses import asdict
 from datetime import datetime
 
 from sqlalchemy import (
@@ -77,7 +78,7 @@ def issue_invoice(s: Session, order: OrderRow, now: datetime) -> InvoiceRow:
         "seller": {"name": merchant.name, "slug": merchant.slug, "city": merchant.city},
         "buyer": {"name": buyer.name, "email": buyer.email},
         "shipping_address": json.loads(order.shipping_address),
-        "lines": [line_view(x) for x in lines],
+        "lines": [asdict(line_view(x)) for x in lines],
         "subtotal_idr": order.subtotal_idr,
         "shipping_idr": order.shipping_idr,
         "total_idr": order.total_idr,

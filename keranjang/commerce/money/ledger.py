@@ -104,19 +104,23 @@ class Entry:
         return sum(p.credit for p in self.postings)
 
 
-def entry(
-    kind: str,
-    ref: str,
-    memo: str,
-    debits: Mapping[str, int],
-    credits: Mapping[str, int],
-    order_id: int | None = None,
-) -> Entry:
+@dataclass(frozen=True)
+class Head:
+    """What an entry records: its kind, the name that keeps it from being posted twice, a memo
+    for people, and the order it belongs to."""
+
+    kind: str
+    ref: str
+    memo: str
+    order_id: int | None = None
+
+
+def entry(head: Head, debits: Mapping[str, int], credits: Mapping[str, int]) -> Entry:
     """An entry from amounts per account; zero amounts are left out, and a negative amount
     goes to the other side (a clawback's rounding can give a share back a rupiah)."""
     signed = [(a, n) for a, n in debits.items() if n] + [(a, -n) for a, n in credits.items() if n]
     postings = [Posting(a, debit=n) if n > 0 else Posting(a, credit=-n) for a, n in signed]
-    return Entry(kind, ref, memo, tuple(postings), order_id)
+    return Entry(head.kind, head.ref, head.memo, tuple(postings), head.order_id)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -191,12 +195,9 @@ def partner_fee(method: str, gross_idr: int) -> int:
 
 def payment(order_id: int, number: str, partner: str, gross_idr: int, fee_idr: int) -> Entry:
     return entry(
-        "payment",
-        f"payment:{order_id}",
-        f"payment for order {number}",
+        Head("payment", f"payment:{order_id}", f"payment for order {number}", order_id),
         {partner_clearing(partner): gross_idr - fee_idr, PARTNER_FEES: fee_idr},
         {ESCROW: gross_idr},
-        order_id,
     )
 
 
@@ -205,12 +206,9 @@ def completion(order_id: int, number: str, merchant_id: int, shares: Split) -> E
     credits |= {commission_pending(c): n for c, n in shares.commissions.items()}
     credits |= {PLATFORM_FEES: shares.platform_fee_idr}
     return entry(
-        "completion",
-        f"completion:{order_id}",
-        f"order {number} completed",
+        Head("completion", f"completion:{order_id}", f"order {number} completed", order_id),
         {ESCROW: shares.total_idr},
         credits,
-        order_id,
     )
 
 
@@ -221,12 +219,9 @@ def release(order_id: int, number: str, merchant_id: int, shares: Split) -> Entr
     credits = {merchant_payable(merchant_id): shares.merchant_idr}
     credits |= {commission_payable(c): n for c, n in shares.commissions.items()}
     return entry(
-        "release",
-        f"release:{order_id}",
-        f"refund window of order {number} closed",
+        Head("release", f"release:{order_id}", f"refund window of order {number} closed", order_id),
         debits,
         credits,
-        order_id,
     )
 
 
@@ -254,27 +249,37 @@ def refund(r: RefundMoney) -> Entry:
         debits |= {commission_pending(c): n for c, n in r.clawback.commissions.items()}
         debits[PLATFORM_FEES] = r.clawback.platform_fee_idr
     return entry(
-        "refund",
-        f"refund:{r.refund_id}",
-        f"refund of order {r.number}",
+        Head("refund", f"refund:{r.refund_id}", f"refund of order {r.number}", r.order_id),
         debits,
         {partner_clearing(r.partner): r.amount_idr},
-        r.order_id,
     )
 
 
-def stray_payment(
-    order_id: int, partner_order_id: str, transaction: str, partner: str, gross: int, fee: int
-) -> Entry:
+@dataclass(frozen=True)
+class StrayPayment:
+    """A payment the order did not need: its partner order id and transaction, the gross amount
+    and the partner's fee on it."""
+
+    order_id: int
+    partner_order_id: str
+    transaction: str
+    partner: str
+    gross_idr: int
+    fee_idr: int
+
+
+def stray_payment(p: StrayPayment) -> Entry:
     """A buyer paid an order that was already paid (another attempt) or had ended: the money is
     in, and owed back."""
     return entry(
-        "stray",
-        f"stray:{partner_order_id}:{transaction}"[:80],
-        f"second payment {partner_order_id}, to be returned",
-        {partner_clearing(partner): gross - fee, PARTNER_FEES: fee},
-        {STRAY: gross},
-        order_id,
+        Head(
+            "stray",
+            f"stray:{p.partner_order_id}:{p.transaction}"[:80],
+            f"second payment {p.partner_order_id}, to be returned",
+            p.order_id,
+        ),
+        {partner_clearing(p.partner): p.gross_idr - p.fee_idr, PARTNER_FEES: p.fee_idr},
+        {STRAY: p.gross_idr},
     )
 
 
@@ -282,21 +287,18 @@ def stray_refund(
     refund_id: int, order_id: int, partner_order_id: str, partner: str, amount: int
 ) -> Entry:
     return entry(
-        "refund",
-        f"refund:{refund_id}",
-        f"second payment {partner_order_id} returned",
+        Head(
+            "refund", f"refund:{refund_id}", f"second payment {partner_order_id} returned", order_id
+        ),
         {STRAY: amount},
         {partner_clearing(partner): amount},
-        order_id,
     )
 
 
 def payout(payout_id: int, payable_account: str, partner: str, amount_idr: int) -> Entry:
     """A payable paid out, through the partner's disbursement, from what the partner holds."""
     return entry(
-        "payout",
-        f"payout:{payout_id}",
-        f"payout {payout_id} of {payable_account}",
+        Head("payout", f"payout:{payout_id}", f"payout {payout_id} of {payable_account}"),
         {payable_account: amount_idr},
         {partner_clearing(partner): amount_idr},
     )

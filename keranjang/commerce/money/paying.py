@@ -3,8 +3,8 @@ partner's verified notifications into order transitions, each exactly once."""
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
 
 import structlog
 from sqlalchemy import insert, select, update
@@ -18,6 +18,7 @@ from keranjang.commerce.errors import (
     PaymentUnavailable,
 )
 from keranjang.commerce.money import db as money_db
+from keranjang.commerce.money.domain import PaymentOutcome, PaymentView, payment_lifetime
 from keranjang.commerce.money.payment_news import apply, partner_order_id
 from keranjang.commerce.orders import db as order_db
 from keranjang.commerce.orders.domain import OrderStatus
@@ -36,7 +37,6 @@ from keranjang.payments import (
 )
 
 log = structlog.get_logger(__name__)
-View = dict[str, object]
 # A payment in one of these states will never be paid: the buyer may start a new attempt.
 ENDED = frozenset(
     {PaymentStatus.EXPIRED.value, PaymentStatus.FAILED.value, PaymentStatus.CANCELLED.value}
@@ -55,10 +55,6 @@ PAID_ORDERS = frozenset(
     for s in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
 )
 MAX_ATTEMPTS = 5
-# A partner counts a payment's lifetime from when the request reaches it, by its own clock (the
-# Xendit adapter from its clock a moment after ours): this much of the hold is kept back for the
-# trip and for clocks that disagree, so the payment ends before the order's hold does.
-PARTNER_LEEWAY = timedelta(seconds=30)
 REPLACED_COLUMNS = (
     "attempt",
     "partner",
@@ -71,25 +67,14 @@ REPLACED_COLUMNS = (
 )
 
 
-def payment_lifetime(number: str, hold_expires_at: datetime, now: datetime) -> timedelta:
-    """How long a payment started `now` may stay payable: until the order's hold ends (when
-    commerce expires the order and puts its stock back), less `PARTNER_LEEWAY`, rounded down to
-    whole minutes. Raises `PaymentTooLate` when that is less than a minute.
+@dataclass(frozen=True)
+class PlacedOrder:
+    """What paying needs of an order checkout has just placed (read from its answer)."""
 
-    Whole minutes are what every adapter can say exactly: the simulator and Midtrans' Core API
-    take `custom_expiry` in minutes from the transaction's creation (Midtrans accepts 20 s to
-    180 days, the simulator 1 minute to 7 days); Midtrans Snap an `expiry` of minutes from a
-    `start_time` the adapter sets to its clock cut to the second; Xendit a payment request's
-    absolute `expires_at` (the adapter's clock plus the lifetime) or an invoice's
-    `invoice_duration` in seconds. The adapters round a part minute up, so a whole one passes
-    unchanged. Not checked against the partners themselves: Xendit's shortest accepted expiry
-    for a virtual account or QR code (none found in its documentation), and whether Midtrans
-    still lets a buyer pay on a Snap page (its own `page_expiry`, not sent) once the
-    transaction's `expiry` has passed."""
-    minutes = (hold_expires_at - now - PARTNER_LEEWAY) // timedelta(minutes=1)
-    if minutes < 1:
-        raise PaymentTooLate.for_order(number, hold_expires_at)
-    return timedelta(minutes=minutes)
+    id: int
+    number: str
+    total_idr: int
+    hold_expires_at: datetime
 
 
 class PayingService:
@@ -108,7 +93,7 @@ class PayingService:
             "first-payments", self._insert_firsts
         )
 
-    def start(self, buyer_id: int, order_id: int, method: PaymentMethod) -> View:
+    def start(self, buyer_id: int, order_id: int, method: PaymentMethod) -> PaymentView:
         """The payment of the buyer's unpaid order; asking again returns the same payment. A
         payment the partner cancelled, expired or failed is replaced by a new attempt, which
         expires when the order's hold does. An order that ended unpaid, or whose hold has
@@ -147,34 +132,32 @@ class PayingService:
         return self._keep(order_id, created, attempt, replaced)
 
     def pay_placed_orders(
-        self, buyer_id: int, placed: list[View], method: PaymentMethod, replayed: bool
-    ) -> list[View]:
+        self, buyer_id: int, placed: Sequence[PlacedOrder], method: PaymentMethod, replayed: bool
+    ) -> list[PaymentOutcome]:
         """Payments for orders checkout has just placed, one per order, created at the partner
         right after the orders commit (a network call never runs inside a transaction). A new
         checkout's orders have no payment yet, so each costs the partner call and one INSERT; a
         replayed checkout finds the payments it made before. When the partner cannot take one,
         the order says so and stays payable later through `start`; an order of a replayed
         checkout that has ended since says why it has no payment."""
-        paid_for = []
+        outcomes = []
         for order in placed:
             try:
                 if replayed:
-                    payment = self.start(buyer_id, int(str(order["id"])), method)
+                    payment = self.start(buyer_id, order.id, method)
                 else:
                     payment = self._first_payment(order, method)
-                paid_for.append(order | {"payment": payment})
+                outcomes.append(PaymentOutcome(order.id, payment))
             except (PaymentUnavailable, Conflict) as exc:
-                paid_for.append(order | {"payment": None, "payment_error": str(exc)})
-        return paid_for
+                outcomes.append(PaymentOutcome(order.id, None, str(exc)))
+        return outcomes
 
-    def _first_payment(self, order: View, method: PaymentMethod) -> View:
-        order_id = int(str(order["id"]))
-        total = int(str(order["total_idr"]))
-        hold = datetime.fromisoformat(str(order["hold_expires_at"]))  # in the answer: no query
-        created, attempt = self._create(
-            self._new_payment(order_id, str(order["number"]), total, method, hold), 1
+    def _first_payment(self, order: PlacedOrder, method: PaymentMethod) -> PaymentView:
+        new = self._new_payment(
+            order.id, order.number, order.total_idr, method, order.hold_expires_at
         )
-        return self._keep(order_id, created, attempt, None)
+        created, attempt = self._create(new, 1)
+        return self._keep(order.id, created, attempt, None)
 
     def _new_payment(
         self,
@@ -220,7 +203,7 @@ class PayingService:
 
     def _keep(
         self, order_id: int, created: CreatedPayment, attempt: int, replaced: int | None
-    ) -> View:
+    ) -> PaymentView:
         """Store the partner's payment: one INSERT for an order's first, or a replacement of the
         ended attempt. If another request stored one meanwhile, that one is the order's."""
         row = _payment_row(order_id, self.partner.name, created, attempt, self.clock.now())
@@ -246,7 +229,7 @@ class PayingService:
             pass
         return self._current(order_id)
 
-    def _current(self, order_id: int) -> View:
+    def _current(self, order_id: int) -> PaymentView:
         with self.sessions() as s:
             current = s.scalars(
                 select(money_db.PaymentRow).where(money_db.PaymentRow.order_id == order_id)
@@ -389,13 +372,13 @@ def _payment_ends(row: money_db.PaymentRow) -> datetime | None:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
-def _view(row: money_db.PaymentRow) -> View:
-    return {
-        "order_id": row.order_id,
-        "partner": row.partner,
-        "partner_transaction_id": row.partner_transaction_id,
-        "method": row.method,
-        "amount_idr": row.amount_idr,
-        "status": row.status,
-        **json.loads(row.instructions),
-    }
+def _view(row: money_db.PaymentRow) -> PaymentView:
+    return PaymentView(
+        order_id=row.order_id,
+        partner=row.partner,
+        partner_transaction_id=row.partner_transaction_id,
+        method=row.method,
+        amount_idr=row.amount_idr,
+        status=row.status,
+        instructions=json.loads(row.instructions),
+    )

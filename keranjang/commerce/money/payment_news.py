@@ -5,6 +5,7 @@ forward. And how the partner names a payment attempt (`<number>` or `<number>-<a
 
 import json
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger
 from keranjang.commerce.orders import db as order_db
-from keranjang.commerce.orders.domain import OrderStatus
+from keranjang.commerce.orders.domain import Move, OrderStatus
 from keranjang.payments import PaymentEvent, PaymentStatus
 
 log = structlog.get_logger(__name__)
@@ -40,27 +41,34 @@ def apply(s: Session, event: PaymentEvent, partner: str, now: datetime) -> str:
         return f"held: paid {event.gross_amount} but the order totals {order.total_idr}"
     method = event.method.value if event.method else (payment.method if payment else "")
     fee = ledger.partner_fee(method, event.gross_amount)
+    news = News(event, partner, attempt, fee, now)
     if order.status != OrderStatus.AWAITING_PAYMENT.value:
         if _paid_before(s, order, payment, event):
             return f"noted: order is already {order.status}"
-        return _stray(s, order, event, partner, fee, now)
+        return _stray(s, order, news)
     actor = "partner:" + event.partner_transaction_id[:30]
-    order_db.move_order(s, order, OrderStatus.PAID, actor, "", now)
+    order_db.move_order(s, order, Move(OrderStatus.PAID, actor), now)
     money_db.post(s, ledger.payment(order.id, order.number, partner, event.gross_amount, fee), now)
-    _paid_by(s, order, payment, event, attempt, partner, now)
+    _paid_by(s, order, payment, news)
     s.flush()
     money_db.issue_invoice(s, order, now)
     return "order paid"
 
 
+@dataclass(frozen=True)
+class News:
+    """A verified paid event as this transaction applies it: from which partner, for which
+    attempt, the partner's fee on it, and when."""
+
+    event: PaymentEvent
+    partner: str
+    attempt: int
+    fee_idr: int
+    now: datetime
+
+
 def _paid_by(
-    s: Session,
-    order: order_db.OrderRow,
-    payment: money_db.PaymentRow | None,
-    event: PaymentEvent,
-    attempt: int,
-    partner: str,
-    now: datetime,
+    s: Session, order: order_db.OrderRow, payment: money_db.PaymentRow | None, news: News
 ) -> None:
     """The order's payment row names the attempt and transaction that paid it (an older attempt,
     or a hosted page's transaction id known only now), so refunds reach the money.
@@ -72,16 +80,17 @@ def _paid_by(
     (a card's capture then settlement, Xendit's PAID then SETTLED) from a second payment,
     instead of returning the buyer's only payment. A row `PayingService` stores afterwards
     loses to this one on the order's unique key (it then answers this one)."""
+    event, now = news.event, news.now
     if payment is None:
         payment = money_db.PaymentRow(
             order_id=order.id,
-            partner=partner,
+            partner=news.partner,
             method="",
             instructions=json.dumps(NO_INSTRUCTIONS),
             created_at=now,
         )
         s.add(payment)
-    payment.attempt, payment.partner_transaction_id = attempt, event.partner_transaction_id
+    payment.attempt, payment.partner_transaction_id = news.attempt, event.partner_transaction_id
     payment.status, payment.amount_idr, payment.updated_at = (
         event.status.value,
         event.gross_amount,
@@ -109,15 +118,20 @@ def _paid_before(
     )
 
 
-def _stray(
-    s: Session, order: order_db.OrderRow, event: PaymentEvent, partner: str, fee: int, now: datetime
-) -> str:
+def _stray(s: Session, order: order_db.OrderRow, news: News) -> str:
     """A second payment (another attempt paid too), or a payment of an order that had ended:
     the money is recorded as owed back and a refund of it is queued (reconciliation asks the
     partner for it, with its key, until it succeeds)."""
-    entry = ledger.stray_payment(
-        order.id, event.order_id, event.partner_transaction_id, partner, event.gross_amount, fee
+    event, now = news.event, news.now
+    stray = ledger.StrayPayment(
+        order.id,
+        event.order_id,
+        event.partner_transaction_id,
+        news.partner,
+        event.gross_amount,
+        news.fee_idr,
     )
+    entry = ledger.stray_payment(stray)
     if not money_db.post(s, entry, now):
         return f"noted: order is already {order.status}"
     s.add(

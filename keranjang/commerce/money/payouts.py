@@ -18,7 +18,6 @@ opening ones plus the movements, to the rupiah.
 """
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, or_, select, text
@@ -27,27 +26,22 @@ from sqlalchemy.orm import Session, sessionmaker
 from keranjang.commerce.errors import Invalid, NotFound
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger
+from keranjang.commerce.money.domain import (
+    Balances,
+    Books,
+    CreatorCommissions,
+    Movement,
+    PayoutBatch,
+    PayoutLine,
+    Statement,
+)
 from keranjang.commerce.orders import db as order_db
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import transaction
 
-View = dict[str, object]
 WIB = timezone(timedelta(hours=7), "WIB")
 # Whose payable an account is, by its prefix.
 PAYEES = {"merchant_payable:": "merchant", "commission_payable:": "creator"}
-
-
-@dataclass(frozen=True)
-class Books:
-    """The journal's totals (always equal) and every account's balance, debits minus credits."""
-
-    debits_idr: int
-    credits_idr: int
-    balances: dict[str, int]
-
-    @property
-    def balanced(self) -> bool:
-        return self.debits_idr == self.credits_idr
 
 
 class PayoutService:
@@ -61,7 +55,7 @@ class PayoutService:
             debits, credits = money_db.totals(s)
             return Books(debits, credits, dict(sorted(money_db.balances(s).items())))
 
-    def run_batch(self, minimum_idr: int = 10_000) -> View:
+    def run_batch(self, minimum_idr: int = 10_000) -> PayoutBatch:
         """Pay out every payable balance of at least `minimum_idr`, in one transaction."""
         if minimum_idr < 1:
             raise Invalid("the minimum payout must be at least 1 rupiah")
@@ -77,7 +71,7 @@ class PayoutService:
             batch.payouts, batch.total_idr = len(rows), sum(r.amount_idr for r in rows)
             return batch_view(batch, rows)
 
-    def batch(self, batch_id: int) -> View:
+    def batch(self, batch_id: int) -> PayoutBatch:
         with self.sessions() as s:
             batch = s.get(money_db.PayoutBatchRow, batch_id)
             if batch is None:
@@ -91,7 +85,7 @@ class PayoutService:
 
     def statement(
         self, merchant_id: int, since: date | None = None, until: date | None = None
-    ) -> View:
+    ) -> Statement:
         """A merchant's pending and payable accounts over the days `since`..`until` (both
         included, Western Indonesian Time; either open)."""
         start, end = period(since, until)
@@ -107,26 +101,21 @@ class PayoutService:
         for m in movements:
             closing[m.account] += m.in_idr - m.out_idr
         paid_out = sum(m.out_idr for m in movements if m.kind == "payout")
-        return {
-            "merchant_id": merchant_id,
-            "since": since.isoformat() if since else None,
-            "until": until.isoformat() if until else None,
-            "opening": _balances(opening),
-            "movements": [asdict(m) for m in movements],
-            "closing": _balances(closing),
-            "paid_out_idr": paid_out,
-        }
+        return Statement(
+            merchant_id=merchant_id,
+            since=since,
+            until=until,
+            opening=_balances(opening),
+            movements=tuple(movements),
+            closing=_balances(closing),
+            paid_out_idr=paid_out,
+        )
 
-    def creator_commissions(self, creator_id: int) -> View:
+    def creator_commissions(self, creator_id: int) -> CreatorCommissions:
         """A creator's commission totals (aggregates only)."""
         with self.sessions() as s:
             c = money_db.creator_commission(s, creator_id)
-        return {
-            "creator_id": creator_id,
-            "pending_idr": c.pending_idr,
-            "payable_idr": c.payable_idr,
-            "paid_out_idr": c.paid_out_idr,
-        }
+        return CreatorCommissions(creator_id, c.pending_idr, c.payable_idr, c.paid_out_idr)
 
     def _pay(
         self, s: Session, batch: money_db.PayoutBatchRow, account: str, amount: int
@@ -190,21 +179,6 @@ def _held_before(s: Session, accounts: Iterable[str], before: datetime) -> dict[
     return {account: int(n) for account, n in s.execute(query)}
 
 
-@dataclass(frozen=True)
-class Movement:
-    """One posting on a merchant's account: `account` is "pending" or "payable"; money in is
-    what the merchant is owed more, money out what it is owed less."""
-
-    at: str
-    order_id: int | None
-    order_number: str | None
-    kind: str
-    memo: str
-    account: str
-    in_idr: int
-    out_idr: int
-
-
 def _movements(
     s: Session, accounts: dict[str, str], start: datetime | None, end: datetime | None
 ) -> list[Movement]:
@@ -222,7 +196,7 @@ def _movements(
         query = query.where(e.at < end)
     return [
         Movement(
-            r.at.isoformat(),
+            r.at,
             r.order_id,
             r.number,
             r.kind,
@@ -235,25 +209,18 @@ def _movements(
     ]
 
 
-def _balances(held: dict[str, int]) -> View:
-    return {"pending_idr": held["pending"], "payable_idr": held["payable"]}
+def _balances(held: dict[str, int]) -> Balances:
+    return Balances(pending_idr=held["pending"], payable_idr=held["payable"])
 
 
-def batch_view(batch: money_db.PayoutBatchRow, rows: list[money_db.PayoutRow]) -> View:
-    return {
-        "id": batch.id,
-        "partner": batch.partner,
-        "created_at": batch.created_at.isoformat(),
-        "payout_count": batch.payouts,
-        "total_idr": batch.total_idr,
-        "payouts": [
-            {
-                "id": r.id,
-                "payee_kind": r.payee_kind,
-                "payee_id": r.payee_id,
-                "account": r.account,
-                "amount_idr": r.amount_idr,
-            }
-            for r in rows
-        ],
-    }
+def batch_view(batch: money_db.PayoutBatchRow, rows: list[money_db.PayoutRow]) -> PayoutBatch:
+    return PayoutBatch(
+        id=batch.id,
+        partner=batch.partner,
+        created_at=batch.created_at,
+        payout_count=batch.payouts,
+        total_idr=batch.total_idr,
+        payouts=tuple(
+            PayoutLine(r.id, r.payee_kind, r.payee_id, r.account, r.amount_idr) for r in rows
+        ),
+    )

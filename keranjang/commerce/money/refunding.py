@@ -28,16 +28,16 @@ from keranjang.commerce.errors import (
 )
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger
+from keranjang.commerce.money.domain import RefundLine, RefundView
 from keranjang.commerce.money.paying import partner_order_id
 from keranjang.commerce.money.settlement import refund_in_flight, settled_refunds, settled_split
 from keranjang.commerce.orders import db as order_db
-from keranjang.commerce.orders.domain import TRANSITIONS, OrderStatus
+from keranjang.commerce.orders.domain import TRANSITIONS, Move, OrderStatus
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import transaction
 from keranjang.payments import PartnerUnavailable, PaymentError, PaymentPartner, RefundRequest
 
 log = structlog.get_logger(__name__)
-View = dict[str, object]
 REFUNDABLE = frozenset(
     {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
 )
@@ -81,13 +81,13 @@ class RefundService:
     def in_flight(self, s: Session, order_id: int) -> bool:
         return refund_in_flight(s, order_id)
 
-    def refund(self, ask: RefundAsk, merchant_id: int | None = None) -> View:
+    def refund(self, ask: RefundAsk, merchant_id: int | None = None) -> RefundView:
         """Refund through the partner; `merchant_id` limits it to that shop's orders. Answers
         the refund: `succeeded`, or `requested` when the partner could not be reached yet."""
         refund_id = self._reserve(ask, merchant_id)
         return self.settle(refund_id)
 
-    def refunds_of(self, order_id: int, merchant_id: int | None = None) -> list[View]:
+    def refunds_of(self, order_id: int, merchant_id: int | None = None) -> list[RefundView]:
         with self.sessions() as s:
             _order(s, order_id, merchant_id)
             rows = s.scalars(
@@ -97,7 +97,7 @@ class RefundService:
             )
             return [refund_view(r) for r in rows]
 
-    def settle(self, refund_id: int) -> View:
+    def settle(self, refund_id: int) -> RefundView:
         """Ask the partner for a requested refund (again, with its key) and record the answer."""
         with self.sessions() as s:
             row = s.get_one(money_db.RefundRow, refund_id)
@@ -132,7 +132,7 @@ class RefundService:
         settled = 0
         for refund_id in ids:
             try:
-                settled += self.settle(refund_id)["status"] == SUCCEEDED
+                settled += self.settle(refund_id).status == SUCCEEDED
             except RefundRefused:
                 continue
         return settled
@@ -198,7 +198,7 @@ class RefundService:
                     f"the refund window of order {order.number} closed at {closes.isoformat()}"
                 )
 
-    def _succeeded(self, refund_id: int, partner_refund_id: str) -> View:
+    def _succeeded(self, refund_id: int, partner_refund_id: str) -> RefundView:
         now = self.clock.now()
         with transaction(self.sessions) as s:
             row = s.get_one(money_db.RefundRow, refund_id, with_for_update=True)
@@ -234,11 +234,13 @@ class RefundService:
             order.refunded_idr += row.amount_idr
             if _nothing_left(s, order):  # whichever refund settles last ends the order
                 ending = _ending(order, row.then_status or OrderStatus.REFUNDED.value)
-                order_db.move_order(s, order, ending, row.actor, row.reason, now)
+                order_db.move_order(s, order, Move(ending, row.actor, row.reason), now)
             log.info("refund_succeeded", order=order.number, amount=row.amount_idr)
             return refund_view(row)
 
-    def _stray_returned(self, s: Session, row: money_db.RefundRow, partner_refund_id: str) -> View:
+    def _stray_returned(
+        self, s: Session, row: money_db.RefundRow, partner_refund_id: str
+    ) -> RefundView:
         """A second payment is back with the buyer: the order itself is not touched."""
         now = self.clock.now()
         partner = self.partner.name
@@ -269,7 +271,7 @@ class RefundService:
             order.refunded_shipping_idr -= row.shipping_idr
             log.warning("refund_refused", order=order.number, error=error)
 
-    def _still_requested(self, refund_id: int, error: str) -> View:
+    def _still_requested(self, refund_id: int, error: str) -> RefundView:
         with transaction(self.sessions) as s:
             row = s.get_one(money_db.RefundRow, refund_id)
             row.error, row.updated_at = error[:300], self.clock.now()
@@ -321,16 +323,16 @@ def _nothing_left(s: Session, order: order_db.OrderRow) -> bool:
     )
 
 
-def refund_view(row: money_db.RefundRow) -> View:
-    return {
-        "id": row.id,
-        "order_id": row.order_id,
-        "amount_idr": row.amount_idr,
-        "shipping_idr": row.shipping_idr,
-        "lines": [{"product_id": p, "quantity": q} for p, q in row.quantities().items()],
-        "reason": row.reason,
-        "status": row.status,
-        "error": row.error,
-        "created_at": row.created_at.isoformat(),
-        "updated_at": row.updated_at.isoformat(),
-    }
+def refund_view(row: money_db.RefundRow) -> RefundView:
+    return RefundView(
+        id=row.id,
+        order_id=row.order_id,
+        amount_idr=row.amount_idr,
+        shipping_idr=row.shipping_idr,
+        lines=tuple(RefundLine(p, q) for p, q in row.quantities().items()),
+        reason=row.reason,
+        status=row.status,
+        error=row.error,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )

@@ -18,11 +18,10 @@ from keranjang.commerce.errors import NotFound
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger
 from keranjang.commerce.orders import db as order_db
-from keranjang.commerce.orders.domain import OrderStatus
+from keranjang.commerce.orders.domain import Move, OrderStatus, OrderView
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import transaction
 
-View = dict[str, object]
 log = structlog.get_logger(__name__)
 
 
@@ -39,7 +38,7 @@ class SettlementService:
         self.auto_complete = auto_complete
         self.refund_window = refund_window
 
-    def confirm_received(self, buyer_id: int, order_id: int) -> View:
+    def confirm_received(self, buyer_id: int, order_id: int) -> OrderView:
         """The buyer says the goods arrived: the order completes."""
         with transaction(self.sessions) as s:
             order = s.get(order_db.OrderRow, order_id, with_for_update=True)
@@ -118,7 +117,7 @@ class SettlementService:
 
 
 def complete(s: Session, order: order_db.OrderRow, actor: str, reason: str, now: datetime) -> None:
-    order_db.move_order(s, order, OrderStatus.COMPLETED, actor, reason, now)
+    order_db.move_order(s, order, Move(OrderStatus.COMPLETED, actor, reason), now)
     order.completed_at = now
     shares = settled_split(s, order)
     if shares.total_idr:

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import (
@@ -21,7 +22,15 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from keranjang.commerce.catalog.db import ProductRow
 from keranjang.commerce.errors import OrderChanged
-from keranjang.commerce.orders.domain import RESTOCKING, OrderStatus, check_transition
+from keranjang.commerce.orders.domain import (
+    RESTOCKING,
+    HistoryEntry,
+    LineView,
+    Move,
+    OrderStatus,
+    OrderView,
+    check_transition,
+)
 from keranjang.commerce.tables import Base
 from keranjang.infra.types import Id, UtcDateTime
 
@@ -106,13 +115,11 @@ class OutboxRow(Base):
 # Moving an order: the transition, its event, its outbox message, and the stock it gives back.
 
 
-def move_order(
-    s: Session, order: OrderRow, target: OrderStatus, actor: str, reason: str, now: datetime
-) -> None:
+def move_order(s: Session, order: OrderRow, move: Move, now: datetime) -> None:
     """Compare and set: the order moves only if it is still in the state it was read in, so
     two requests racing (a payment and the hold's expiry, a cancel and a shipment) can never
     both win; the loser gets `OrderChanged` and its transaction rolls back."""
-    current = OrderStatus(order.status)
+    current, target = OrderStatus(order.status), move.target
     check_transition(current, target)
     moved = s.execute(
         update(OrderRow)
@@ -128,7 +135,7 @@ def move_order(
     set_committed_value(order, "updated_at", now)
     if target in RESTOCKING:
         release_holds(s, order.id, now)
-    record_event(s, order, current, actor, reason, now)
+    record_event(s, order, current, move, now)
 
 
 def release_holds(s: Session, order_id: int, now: datetime) -> None:
@@ -147,26 +154,10 @@ def release_holds(s: Session, order_id: int, now: datetime) -> None:
 
 
 def record_event(
-    s: Session,
-    order: OrderRow,
-    before: OrderStatus | None,
-    actor: str,
-    reason: str,
-    now: datetime,
+    s: Session, order: OrderRow, before: OrderStatus | None, move: Move, now: datetime
 ) -> None:
-    record_events(s, [order], before, actor, reason, now)
-
-
-def record_events(
-    s: Session | Connection,
-    moved: Sequence[OrderRow],
-    before: OrderStatus | None,
-    actor: str,
-    reason: str,
-    now: datetime,
-) -> None:
-    """The orders' events and outbox messages, one multi-row INSERT each (Core: no flush)."""
-    record_events_by(s, [(order, actor) for order in moved], before, reason, now)
+    """The moved order's event and outbox message."""
+    record_events_by(s, [(order, move.actor)], before, move.reason, now)
 
 
 def record_events_by(
@@ -217,62 +208,51 @@ _INSERT_OUTBOX = insert(OutboxRow.__table__)  # type: ignore[arg-type]
 
 def order_view(
     s: Session | Connection, order: OrderRow, lines: Sequence[OrderLineRow] | None = None
-) -> dict[str, object]:
+) -> OrderView:
     """An order as its buyer and its merchant see it (pass `lines` when they are at hand)."""
     if lines is None:
         lines = s.scalars(select(OrderLineRow).where(OrderLineRow.order_id == order.id)).all()
-    return {
-        "id": order.id,
-        "number": order.number,
-        "merchant_id": order.merchant_id,
-        "status": order.status,
-        "subtotal_idr": order.subtotal_idr,
-        "shipping_idr": order.shipping_idr,
-        "total_idr": order.total_idr,
-        "refunded_idr": order.refunded_idr,
-        "tracking_number": order.tracking_number,
-        "shipping_address": json.loads(order.shipping_address),
-        "hold_expires_at": order.hold_expires_at.isoformat(),
-        "created_at": order.created_at.isoformat(),
-        "invoice": _invoice_ref(s, order),
-        "lines": [line_view(x) for x in lines],
-    }
+    return OrderView(
+        id=order.id,
+        number=order.number,
+        merchant_id=order.merchant_id,
+        status=order.status,
+        subtotal_idr=order.subtotal_idr,
+        shipping_idr=order.shipping_idr,
+        total_idr=order.total_idr,
+        refunded_idr=order.refunded_idr,
+        tracking_number=order.tracking_number,
+        shipping_address=json.loads(order.shipping_address),
+        hold_expires_at=order.hold_expires_at,
+        created_at=order.created_at,
+        lines=tuple(line_view(x) for x in lines),
+        invoice_number=_invoice_number(s, order),
+    )
 
 
-def line_view(line: OrderLineRow) -> dict[str, object]:
-    return {
-        "product_id": line.product_id,
-        "title": line.title,
-        "unit_price_idr": line.unit_price_idr,
-        "quantity": line.quantity,
-    }
+def with_history(s: Session, view: OrderView) -> OrderView:
+    return replace(view, history=order_history(s, view.id))
 
 
-def order_history(s: Session, order_id: int) -> list[dict[str, object]]:
+def line_view(line: OrderLineRow) -> LineView:
+    return LineView(line.product_id, line.title, line.unit_price_idr, line.quantity)
+
+
+def order_history(s: Session, order_id: int) -> tuple[HistoryEntry, ...]:
     """The order's transitions, oldest first: when, to what, by whom (the kind of actor only:
     buyer, merchant, partner or system) and why."""
     events = s.scalars(
         select(OrderEventRow).where(OrderEventRow.order_id == order_id).order_by(OrderEventRow.id)
     )
-    return [
-        {
-            "status": e.to_status,
-            "at": e.at.isoformat(),
-            "by": e.actor.split(":", 1)[0],
-            "reason": e.reason,
-        }
-        for e in events
-    ]
+    return tuple(
+        HistoryEntry(e.to_status, e.at, e.actor.split(":", 1)[0], e.reason) for e in events
+    )
 
 
-def _invoice_ref(s: Session | Connection, order: OrderRow) -> dict[str, str] | None:
+def _invoice_number(s: Session | Connection, order: OrderRow) -> str | None:
     if order.status in UNPAID:
         return None
-    number = s.scalar(select(InvoiceRow.number).where(InvoiceRow.order_id == order.id))
-    if number is None:
-        return None
-    path = f"/orders/{order.id}/invoice"
-    return {"number": number, "url": path, "pdf_url": f"{path}.pdf"}
+    return s.scalar(select(InvoiceRow.number).where(InvoiceRow.order_id == order.id))
 
 
 UNPAID = frozenset({OrderStatus.AWAITING_PAYMENT.value, OrderStatus.EXPIRED.value})

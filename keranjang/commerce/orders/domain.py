@@ -1,6 +1,8 @@
 """TODO docstring."""
 
 import enum
+from dataclasses import dataclass
+from datetime import datetime
 
 from keranjang.commerce.errors import IllegalTransition
 
@@ -39,3 +41,54 @@ def check_transition(current: OrderStatus, target: OrderStatus) -> OrderStatus:
             f"an order that is {current.value} cannot become {target.value} (allowed: {allowed})"
         )
     return target
+
+
+@dataclass(frozen=True)
+class Move:
+    """An order asked to become `target` by `actor` (its kind and id: `merchant:7`) for
+    `reason`, which its buyer reads."""
+
+    target: OrderStatus
+    actor: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class LineView:
+    product_id: int
+    title: str
+    unit_price_idr: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One transition: to what, when, by which kind of actor (buyer, merchant, partner, system)
+    and why."""
+
+    status: str
+    at: datetime
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """An order as its buyer and its merchant see it. `invoice_number` once it is invoiced;
+    `history` only where one order is shown."""
+
+    id: int
+    number: str
+    merchant_id: int
+    status: str
+    subtotal_idr: int
+    shipping_idr: int
+    total_idr: int
+    refunded_idr: int
+    tracking_number: str | None
+    shipping_address: dict[str, str]
+    hold_expires_at: datetime
+    created_at: datetime
+    lines: tuple[LineView, ...]
+    invoice_number: str | None = None
+    history: tuple[HistoryEntry, ...] | None = None

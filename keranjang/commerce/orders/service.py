@@ -9,12 +9,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.commerce.errors import Conflict, Invalid, NotFound, OrderChanged
 from keranjang.commerce.orders import db as order_db
-from keranjang.commerce.orders.domain import OrderStatus
+from keranjang.commerce.orders.domain import Move, OrderStatus, OrderView
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import transaction
 
 TRACKING = re.compile(r"^[A-Za-z0-9-]{6,64}$")
-View = dict[str, object]
 
 
 class PaidOrderRefunds(Protocol):
@@ -41,7 +40,9 @@ class FulfilmentService:
         self.refunds = refunds
 
     # merchants ------------------------------------------------------------------------------
-    def merchant_orders(self, merchant_id: int, status: OrderStatus | None = None) -> list[View]:
+    def merchant_orders(
+        self, merchant_id: int, status: OrderStatus | None = None
+    ) -> list[OrderView]:
         with self.sessions() as s:
             query = select(order_db.OrderRow).where(order_db.OrderRow.merchant_id == merchant_id)
             if status is not None:
@@ -49,11 +50,11 @@ class FulfilmentService:
             rows = s.scalars(query.order_by(order_db.OrderRow.id.desc()).limit(200))
             return [order_db.order_view(s, row) for row in rows]
 
-    def merchant_order(self, merchant_id: int, order_id: int) -> View:
+    def merchant_order(self, merchant_id: int, order_id: int) -> OrderView:
         """One of the shop's orders, with its history."""
         with self.sessions() as s:
             order = _owned(s, order_id, merchant_id=merchant_id)
-            return order_db.order_view(s, order) | {"history": order_db.order_history(s, order.id)}
+            return order_db.with_history(s, order_db.order_view(s, order))
 
     def merchant_figures(self, merchant_id: int) -> dict[OrderStatus, tuple[int, int]]:
         """Per status: how many of the shop's orders, and their total in rupiah (all of them)."""
@@ -71,15 +72,17 @@ class FulfilmentService:
                 OrderStatus(status): (int(n), int(total)) for status, n, total in s.execute(query)
             }
 
-    def ship(self, merchant_id: int, order_id: int, tracking_number: str) -> View:
+    def ship(self, merchant_id: int, order_id: int, tracking_number: str) -> OrderView:
         if not TRACKING.match(tracking_number):
             raise Invalid("tracking_number must be 6 to 64 letters, digits or '-'")
-        return self._merchant_move(merchant_id, order_id, OrderStatus.SHIPPED, "", tracking_number)
+        move = Move(OrderStatus.SHIPPED, f"merchant:{merchant_id}")
+        return self._merchant_move(order_id, merchant_id, move, tracking=tracking_number)
 
-    def deliver(self, merchant_id: int, order_id: int) -> View:
-        return self._merchant_move(merchant_id, order_id, OrderStatus.DELIVERED, "")
+    def deliver(self, merchant_id: int, order_id: int) -> OrderView:
+        move = Move(OrderStatus.DELIVERED, f"merchant:{merchant_id}")
+        return self._merchant_move(order_id, merchant_id, move)
 
-    def merchant_cancel(self, merchant_id: int, order_id: int, reason: str) -> View:
+    def merchant_cancel(self, merchant_id: int, order_id: int, reason: str) -> OrderView:
         """Cancel an order; a paid one is refunded in full through the partner first, and is
         cancelled once the money is back with the buyer. An unpaid order is cancelled only if it
         is still unpaid when the cancel commits: paid meanwhile, it takes the refund's way."""
@@ -92,22 +95,21 @@ class FulfilmentService:
                 self.refunds.refund_and_cancel(order_id, merchant_id, reason.strip())
                 return self.merchant_order(merchant_id, order_id)
             try:
-                return self._merchant_move(
-                    merchant_id, order_id, OrderStatus.CANCELLED, reason.strip(), expected=status
-                )
+                move = Move(OrderStatus.CANCELLED, f"merchant:{merchant_id}", reason.strip())
+                return self._merchant_move(order_id, merchant_id, move, expected=status)
             except OrderChanged:
                 continue  # paid (or moved) while deciding: decide again on what it is now
         raise OrderChanged("the order changed while it was being cancelled; reload it and retry")
 
     def _merchant_move(
         self,
-        merchant_id: int,
         order_id: int,
-        target: OrderStatus,
-        reason: str,
+        merchant_id: int,
+        move: Move,
+        *,
         tracking: str | None = None,
         expected: OrderStatus | None = None,
-    ) -> View:
+    ) -> OrderView:
         """Move the merchant's order, locked for the transaction: a refund reserved meanwhile
         waits for it, and one still at the partner keeps the goods from shipping."""
         with transaction(self.sessions) as s:
@@ -116,11 +118,9 @@ class FulfilmentService:
                 raise OrderChanged(
                     f"order {order.number} is {order.status} now, not {expected.value}"
                 )
-            if target == OrderStatus.SHIPPED and self._refund_in_flight(s, order.id):
+            if move.target == OrderStatus.SHIPPED and self._refund_in_flight(s, order.id):
                 raise Conflict("a refund of this order is still at the payment partner")
-            order_db.move_order(
-                s, order, target, f"merchant:{merchant_id}", reason, self.clock.now()
-            )
+            order_db.move_order(s, order, move, self.clock.now())
             if tracking is not None:
                 order.tracking_number = tracking
             return order_db.order_view(s, order)
@@ -129,7 +129,7 @@ class FulfilmentService:
         return self.refunds is not None and self.refunds.in_flight(s, order_id)
 
     # buyers ---------------------------------------------------------------------------------
-    def buyer_orders(self, buyer_id: int) -> list[View]:
+    def buyer_orders(self, buyer_id: int) -> list[OrderView]:
         with self.sessions() as s:
             rows = s.scalars(
                 select(order_db.OrderRow)
@@ -139,13 +139,13 @@ class FulfilmentService:
             )
             return [order_db.order_view(s, row) for row in rows]
 
-    def buyer_order(self, buyer_id: int, order_id: int) -> View:
+    def buyer_order(self, buyer_id: int, order_id: int) -> OrderView:
         """One of the buyer's orders, with its history."""
         with self.sessions() as s:
             order = _owned(s, order_id, buyer_id=buyer_id)
-            return order_db.order_view(s, order) | {"history": order_db.order_history(s, order.id)}
+            return order_db.with_history(s, order_db.order_view(s, order))
 
-    def buyer_cancel(self, buyer_id: int, order_id: int, reason: str) -> View:
+    def buyer_cancel(self, buyer_id: int, order_id: int, reason: str) -> OrderView:
         with transaction(self.sessions) as s:
             order = _owned(s, order_id, buyer_id=buyer_id)
             if order.status != OrderStatus.AWAITING_PAYMENT.value:
@@ -153,9 +153,8 @@ class FulfilmentService:
                     "only an unpaid order can be cancelled here; ask the shop to cancel a paid one"
                 )
             actor = f"buyer:{buyer_id}"
-            order_db.move_order(
-                s, order, OrderStatus.CANCELLED, actor, reason.strip(), self.clock.now()
-            )
+            move = Move(OrderStatus.CANCELLED, actor, reason.strip())
+            order_db.move_order(s, order, move, self.clock.now())
             return order_db.order_view(s, order)
 
 

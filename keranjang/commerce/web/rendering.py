@@ -1,5 +1,6 @@
-"""Pages as commerce renders them: the templates, the frame every shop and buyer page shares,
-and the error page a browser gets for a refusal (the seller center has its own frame)."""
+"""Pages as commerce renders them: the templates (with rupiah and WIB from `web.formatting`),
+the frame every shop and buyer page shares, and the error page a browser gets for a refusal
+(the seller center has its own frame)."""
 
 from pathlib import Path
 
@@ -10,9 +11,11 @@ from fastapi.templating import Jinja2Templates
 from keranjang.commerce.errors import CommerceError
 from keranjang.commerce.web.deps import settings_of
 from keranjang.commerce.web.errors import page_route
+from keranjang.commerce.web.formatting import TEMPLATE_FUNCTIONS
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.auto_reload = False  # templates ship with the package; never re-stat them
+templates.env.globals.update(TEMPLATE_FUNCTIONS)
 
 HEADINGS = {
     "expired": "Link kedaluwarsa",

@@ -60,15 +60,16 @@ def create_app(
         ),
     )
     app = service_app(shell, api.router, pages.router)
-
-    @app.exception_handler(domain.SimulatorError)
-    def simulator_error(request: Request, exc: domain.SimulatorError) -> Response:
-        if wants_json(request, "/v2/", "/admin/"):
-            extra = {"status_code": str(exc.status), "status_message": str(exc)}
-            response = error_json(type(exc).__name__, str(exc), exc.status, **extra)
-            if exc.status == 401:
-                response.headers["WWW-Authenticate"] = 'Basic realm="payments"'
-            return response
-        return pages.error_page(request, exc)
-
+    app.add_exception_handler(domain.SimulatorError, simulator_error)  # type: ignore[arg-type]
     return app
+
+
+def simulator_error(request: Request, exc: domain.SimulatorError) -> Response:
+    """The API answers as Midtrans does (`status_code`, `status_message`); pages with a page."""
+    if wants_json(request, "/v2/", "/admin/"):
+        extra = {"status_code": str(exc.status), "status_message": str(exc)}
+        response = error_json(type(exc).__name__, str(exc), exc.status, **extra)
+        if exc.status == 401:
+            response.headers["WWW-Authenticate"] = 'Basic realm="payments"'
+        return response
+    return pages.error_page(request, exc)

@@ -50,6 +50,16 @@ class MerchantIn(BaseModel):
     )
 
 
+class ApplicationOut(BaseModel):
+    id: int
+    slug: str
+    name: str
+    kind: str
+    submitted: dict[str, str | None]
+    missing: list[str]
+    merchant_id: int | None
+
+
 class MerchantOut(BaseModel):
     id: int
     slug: str
@@ -250,8 +260,8 @@ def complete_application(
     tags=["merchants"],
     summary="A registration as submitted, with what is still missing (operators only)",
 )
-def get_application(application_id: PathId, svc: Catalog) -> dict[str, object]:
-    return svc.application(application_id)
+def get_application(application_id: PathId, svc: Catalog) -> ApplicationOut:
+    return ApplicationOut.model_validate(svc.application(application_id), from_attributes=True)
 
 
 @router.post("/api/products", status_code=201, response_model=ProductOut, tags=["catalog"])

@@ -13,9 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from keranjang.commerce.money.reconciliation import ReconciliationService
 from keranjang.commerce.money.refunding import REQUESTED, RefundAsk, RefundService
 from keranjang.commerce.money.settlement import SettlementService
-from keranjang.commerce.orders.service import View
 from keranjang.commerce.web.api.catalog import Merchant, require_admin
 from keranjang.commerce.web.api.shop import Buyer
+from keranjang.commerce.web.api.views import OrderOut, RefundOut, order_out, refund_out
 from keranjang.commerce.web.deps import commerce_of
 from keranjang.commerce.web.errors import ApiRoute
 from keranjang.infra.http_errors import PathId
@@ -57,8 +57,8 @@ class RefundIn(BaseModel):
     tags=["orders"],
     summary="The buyer confirms the goods arrived: the order completes",
 )
-def confirm_received(order_id: PathId, buyer: Buyer, svc: Settlement) -> View:
-    return svc.confirm_received(buyer, order_id)
+def confirm_received(order_id: PathId, buyer: Buyer, svc: Settlement) -> OrderOut:
+    return order_out(svc.confirm_received(buyer, order_id))
 
 
 @router.post(
@@ -67,6 +67,7 @@ def confirm_received(order_id: PathId, buyer: Buyer, svc: Settlement) -> View:
     tags=["seller center"],
     summary="Refund an order, fully or partly, through the payment partner",
     responses={202: {"description": "Asked of the partner, not yet answered: retried later"}},
+    response_model=RefundOut,
 )
 async def refund_order(
     order_id: PathId, body: RefundIn, merchant: Merchant, svc: Refunds
@@ -78,12 +79,13 @@ async def refund_order(
             quantities[item.product_id] = quantities.get(item.product_id, 0) + item.quantity
     ask = RefundAsk(order_id, f"merchant:{merchant.id}", body.reason, quantities, body.shipping)
     refund = await run_in_threadpool(svc.refund, ask, merchant.id)
-    return JSONResponse(refund, status_code=202 if refund["status"] == REQUESTED else 201)
+    answer = refund_out(refund).model_dump(mode="json")
+    return JSONResponse(answer, status_code=202 if refund.status == REQUESTED else 201)
 
 
 @router.get("/api/seller/orders/{order_id}/refunds", tags=["seller center"])
-def order_refunds(order_id: PathId, merchant: Merchant, svc: Refunds) -> list[View]:
-    return svc.refunds_of(order_id, merchant.id)
+def order_refunds(order_id: PathId, merchant: Merchant, svc: Refunds) -> list[RefundOut]:
+    return [refund_out(r) for r in svc.refunds_of(order_id, merchant.id)]
 
 
 class BooksOut(BaseModel):

@@ -6,8 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from keranjang.commerce.money.payouts import PayoutService, View
+from keranjang.commerce.money.payouts import PayoutService
 from keranjang.commerce.web.api.catalog import Merchant, require_admin
+from keranjang.commerce.web.api.views import PayoutBatchOut, StatementOut, batch_out, statement_out
 from keranjang.commerce.web.deps import commerce_of
 from keranjang.commerce.web.errors import ApiRoute
 from keranjang.infra.http_errors import PathId
@@ -42,8 +43,10 @@ class BatchIn(BaseModel):
     tags=["seller center"],
     summary="The shop's money: opening and closing balances, and every movement in between",
 )
-def statement(merchant: Merchant, svc: Payouts, since: Day = None, until: Day = None) -> View:
-    return svc.statement(merchant.id, since, until)
+def statement(
+    merchant: Merchant, svc: Payouts, since: Day = None, until: Day = None
+) -> StatementOut:
+    return statement_out(svc.statement(merchant.id, since, until))
 
 
 @router.post(
@@ -53,8 +56,8 @@ def statement(merchant: Merchant, svc: Payouts, since: Day = None, until: Day = 
     tags=["money"],
     summary="Run a payout batch: pay out every payable balance of at least the minimum",
 )
-def run_batch(svc: Payouts, body: BatchIn | None = None) -> View:
-    return svc.run_batch((body or BatchIn()).minimum_idr)
+def run_batch(svc: Payouts, body: BatchIn | None = None) -> PayoutBatchOut:
+    return batch_out(svc.run_batch((body or BatchIn()).minimum_idr))
 
 
 @router.get(
@@ -63,5 +66,5 @@ def run_batch(svc: Payouts, body: BatchIn | None = None) -> View:
     tags=["money"],
     summary="One payout batch and its payouts (operators only)",
 )
-def batch(batch_id: PathId, svc: Payouts) -> View:
-    return svc.batch(batch_id)
+def batch(batch_id: PathId, svc: Payouts) -> PayoutBatchOut:
+    return batch_out(svc.batch(batch_id))

@@ -9,9 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from keranjang.commerce.catalog.domain import ProductChange
 from keranjang.commerce.money.invoices import invoice_json
 from keranjang.commerce.orders.domain import OrderStatus
-from keranjang.commerce.orders.service import FulfilmentService, View
+from keranjang.commerce.orders.service import FulfilmentService
 from keranjang.commerce.web.api.catalog import Merchant, ProductOut, product_out
 from keranjang.commerce.web.api.shop import invoice_pdf_response
+from keranjang.commerce.web.api.views import OrderOut, order_out
 from keranjang.commerce.web.deps import Catalog, commerce_of
 from keranjang.commerce.web.errors import ApiRoute
 from keranjang.infra.http_errors import PathId
@@ -57,23 +58,25 @@ router = APIRouter(prefix="/api/seller", tags=["seller center"], route_class=Api
 
 
 @router.get("/orders")
-def orders(merchant: Merchant, svc: Fulfilment, status: OrderStatus | None = None) -> list[View]:
-    return svc.merchant_orders(merchant.id, status)
+def orders(
+    merchant: Merchant, svc: Fulfilment, status: OrderStatus | None = None
+) -> list[OrderOut]:
+    return [order_out(o) for o in svc.merchant_orders(merchant.id, status)]
 
 
 @router.post("/orders/{order_id}/ship")
-def ship(order_id: PathId, body: ShipIn, merchant: Merchant, svc: Fulfilment) -> View:
-    return svc.ship(merchant.id, order_id, body.tracking_number)
+def ship(order_id: PathId, body: ShipIn, merchant: Merchant, svc: Fulfilment) -> OrderOut:
+    return order_out(svc.ship(merchant.id, order_id, body.tracking_number))
 
 
 @router.post("/orders/{order_id}/deliver")
-def deliver(order_id: PathId, merchant: Merchant, svc: Fulfilment) -> View:
-    return svc.deliver(merchant.id, order_id)
+def deliver(order_id: PathId, merchant: Merchant, svc: Fulfilment) -> OrderOut:
+    return order_out(svc.deliver(merchant.id, order_id))
 
 
 @router.post("/orders/{order_id}/cancel")
-def cancel(order_id: PathId, body: CancelIn, merchant: Merchant, svc: Fulfilment) -> View:
-    return svc.merchant_cancel(merchant.id, order_id, body.reason)
+def cancel(order_id: PathId, body: CancelIn, merchant: Merchant, svc: Fulfilment) -> OrderOut:
+    return order_out(svc.merchant_cancel(merchant.id, order_id, body.reason))
 
 
 @router.get(

@@ -1,6 +1,7 @@
 """The buyer's JSON API: accounts, the cart, checkout and orders."""
 
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 import structlog
 from fastapi import APIRouter, Depends, Header, Request
@@ -11,18 +12,22 @@ from starlette.concurrency import run_in_threadpool
 from keranjang.commerce.buying.domain import MAX_QUANTITY, CartLine
 from keranjang.commerce.buying.service import BuyingService
 from keranjang.commerce.errors import Invalid, PaymentUnavailable
-from keranjang.commerce.money.invoices import (
-    Invoice,
-    InvoiceService,
-    invoice_json,
-    pdf_filename,
-    render_pdf,
+from keranjang.commerce.money.invoices import Invoice, InvoiceService, invoice_json
+from keranjang.commerce.money.paying import PayingService, PlacedOrder
+from keranjang.commerce.orders.service import FulfilmentService
+from keranjang.commerce.web.api.views import (
+    OrderDetailOut,
+    OrderOut,
+    PaymentOut,
+    order_detail_out,
+    order_out,
+    payment_out,
+    with_payment,
 )
-from keranjang.commerce.money.paying import PayingService
-from keranjang.commerce.orders.service import FulfilmentService, View
 from keranjang.commerce.web.cookies import remembered_attribution
 from keranjang.commerce.web.deps import commerce_of
 from keranjang.commerce.web.errors import ApiRoute
+from keranjang.commerce.web.invoice_rendering import pdf_filename, render_pdf
 from keranjang.infra.auth import bearer
 from keranjang.infra.http_errors import MAX_ID, PathId
 from keranjang.payments import NotificationRejected, PaymentMethod
@@ -159,13 +164,14 @@ def set_quantity(
 
 
 @router.get("/api/addresses", response_model=list[SavedAddressOut])
-def my_addresses(buyer: Buyer, svc: Buying) -> list[dict[str, object]]:
-    return svc.addresses(buyer)
+def my_addresses(buyer: Buyer, svc: Buying) -> list[SavedAddressOut]:
+    return [SavedAddressOut.model_validate(a, from_attributes=True) for a in svc.addresses(buyer)]
 
 
 @router.post("/api/addresses", status_code=201, response_model=SavedAddressOut)
-def save_address(body: SavedAddressIn, buyer: Buyer, svc: Buying) -> dict[str, object]:
-    return svc.add_address(buyer, body.label, body.model_dump(exclude={"label"}))
+def save_address(body: SavedAddressIn, buyer: Buyer, svc: Buying) -> SavedAddressOut:
+    saved = svc.add_address(buyer, body.label, body.model_dump(exclude={"label"}))
+    return SavedAddressOut.model_validate(saved, from_attributes=True)
 
 
 @router.delete("/api/addresses/{address_id}", status_code=204)
@@ -204,14 +210,22 @@ async def checkout(
     if answer.status_code != 201 or body.payment_method is None:
         return JSONResponse(answer.body, status_code=answer.status_code)
     assert answer.buyer_id is not None, "a placed checkout names its buyer"
-    placed = await run_in_threadpool(
+    orders = answer.body["orders"]
+    outcomes = await run_in_threadpool(
         paying.pay_placed_orders,
         answer.buyer_id,
-        answer.body["orders"],
+        [placed_order(o) for o in orders],
         body.payment_method,
         answer.replayed,
     )
-    return JSONResponse(answer.body | {"orders": placed}, status_code=201)
+    paid = [with_payment(o, p) for o, p in zip(orders, outcomes, strict=True)]
+    return JSONResponse(answer.body | {"orders": paid}, status_code=201)
+
+
+def placed_order(order: dict[str, Any]) -> PlacedOrder:
+    """An order of a checkout answer, as paying needs it (read from the answer: no query)."""
+    hold = datetime.fromisoformat(order["hold_expires_at"])
+    return PlacedOrder(order["id"], order["number"], order["total_idr"], hold)
 
 
 class BuyerCancelIn(BaseModel):
@@ -228,18 +242,20 @@ Fulfilment = Annotated[FulfilmentService, Depends(fulfilment)]
 
 
 @router.get("/api/orders")
-def my_orders(buyer: Buyer, svc: Fulfilment) -> list[View]:
-    return svc.buyer_orders(buyer)
+def my_orders(buyer: Buyer, svc: Fulfilment) -> list[OrderOut]:
+    return [order_out(o) for o in svc.buyer_orders(buyer)]
 
 
 @router.get("/api/orders/{order_id}")
-def my_order(order_id: PathId, buyer: Buyer, svc: Fulfilment) -> View:
-    return svc.buyer_order(buyer, order_id)
+def my_order(order_id: PathId, buyer: Buyer, svc: Fulfilment) -> OrderDetailOut:
+    return order_detail_out(svc.buyer_order(buyer, order_id))
 
 
 @router.post("/api/orders/{order_id}/cancel")
-def cancel_my_order(order_id: PathId, body: BuyerCancelIn, buyer: Buyer, svc: Fulfilment) -> View:
-    return svc.buyer_cancel(buyer, order_id, body.reason)
+def cancel_my_order(
+    order_id: PathId, body: BuyerCancelIn, buyer: Buyer, svc: Fulfilment
+) -> OrderOut:
+    return order_out(svc.buyer_cancel(buyer, order_id, body.reason))
 
 
 async def invoices(request: Request) -> InvoiceService:
@@ -278,8 +294,8 @@ class PayIn(BaseModel):
 
 
 @router.post("/api/orders/{order_id}/payment", summary="Pay an unpaid order through the partner")
-def pay(order_id: PathId, body: PayIn, buyer: Buyer, svc: Paying) -> View:
-    return svc.start(buyer, order_id, body.method)
+def pay(order_id: PathId, body: PayIn, buyer: Buyer, svc: Paying) -> PaymentOut:
+    return payment_out(svc.start(buyer, order_id, body.method))
 
 
 @router.post(

@@ -1,7 +1,7 @@
 """The buyer's pages: accounts, the cart, checkout, orders and invoices, in the browser.
 
 Every page here is about one buyer, so none is cached; every form is checked to come from this
-shop (`guard.same_origin`). The catalog pages they start from live in `pages`."""
+shop (`web.forms.same_origin`). The catalog pages they start from live in `pages`."""
 
 from fastapi import APIRouter
 

@@ -7,17 +7,16 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keranjang.commerce.errors import Conflict, Invalid, Unauthenticated
+from keranjang.commerce.web.forms import CrossSiteChecked, Form
 from keranjang.commerce.web.pages.buyer import cart
 from keranjang.commerce.web.pages.buyer.guard import (
-    SESSION_COOKIE,
-    CrossSiteChecked,
-    Form,
     buyer_or_none,
     buying,
     forget_session,
     local_path,
     personal_page,
     remember_session,
+    session_token,
 )
 from keranjang.commerce.web.rendering import ShopPageRoute
 
@@ -113,7 +112,7 @@ def signup_errors(values: dict[str, str], password: str) -> dict[str, str]:
 
 @router.post("/logout", dependencies=[CrossSiteChecked])
 def log_out(request: Request) -> Response:
-    token = request.cookies.get(SESSION_COOKIE)
+    token = session_token(request)
     if token:
         buying(request).log_out(token)
     response = RedirectResponse("/", status_code=303)

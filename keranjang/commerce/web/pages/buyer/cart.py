@@ -16,9 +16,8 @@ from keranjang.commerce.catalog.service import CatalogService
 from keranjang.commerce.errors import Invalid, NotFound
 from keranjang.commerce.web.cookies import remembered_attribution
 from keranjang.commerce.web.deps import commerce_of
+from keranjang.commerce.web.forms import CrossSiteChecked, Form
 from keranjang.commerce.web.pages.buyer.guard import (
-    CrossSiteChecked,
-    Form,
     Shopper,
     buyer_or_none,
     buying,

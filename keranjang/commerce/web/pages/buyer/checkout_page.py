@@ -17,14 +17,9 @@ from keranjang.commerce.catalog.service import CatalogService
 from keranjang.commerce.errors import Conflict, IdempotencyMismatch
 from keranjang.commerce.web.api.shop import AddressIn
 from keranjang.commerce.web.deps import commerce_of
+from keranjang.commerce.web.forms import CrossSiteChecked, Form
 from keranjang.commerce.web.pages.buyer.cart import cart_view
-from keranjang.commerce.web.pages.buyer.guard import (
-    CrossSiteChecked,
-    Form,
-    Shopper,
-    buying,
-    personal_page,
-)
+from keranjang.commerce.web.pages.buyer.guard import Shopper, buying, personal_page
 from keranjang.commerce.web.pages.buyer.order_pages import METHODS, shops, start_payment
 from keranjang.commerce.web.rendering import ShopPageRoute
 from keranjang.payments import PaymentMethod
@@ -146,8 +141,8 @@ def pay_for(
     # None where the partner cannot take a payment now: the order stands, its page pays later.
     payments = [start_payment(request, buyer, order["id"], method) for order in placed]
     first = payments[0] if len(payments) == 1 else None
-    if first is not None and first.get("redirect_url"):
-        return RedirectResponse(str(first["redirect_url"]), status_code=303)
+    if first is not None and first.instructions.get("redirect_url"):
+        return RedirectResponse(first.instructions["redirect_url"], status_code=303)
     return personal_page(
         request,
         "pay_orders.html",

@@ -2,8 +2,7 @@
 the page the partner's pay page sends the buyer back to, which keeps checking until the
 partner's notification has marked the order paid."""
 
-from datetime import datetime, timedelta, timezone
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,11 +17,15 @@ from keranjang.commerce.errors import (
     PaymentUnavailable,
 )
 from keranjang.commerce.money import invoices
+from keranjang.commerce.money.domain import PaymentView
 from keranjang.commerce.money.paying import PayingService
 from keranjang.commerce.money.settlement import SettlementService
+from keranjang.commerce.orders.domain import OrderView
 from keranjang.commerce.orders.service import FulfilmentService
 from keranjang.commerce.web.deps import commerce_of
-from keranjang.commerce.web.pages.buyer.guard import CrossSiteChecked, Form, Shopper, personal_page
+from keranjang.commerce.web.forms import CrossSiteChecked, Form
+from keranjang.commerce.web.invoice_rendering import pdf_response, render_html
+from keranjang.commerce.web.pages.buyer.guard import Shopper, personal_page
 from keranjang.commerce.web.rendering import ShopPageRoute
 from keranjang.infra.http_errors import PathId
 from keranjang.payments import PaymentMethod
@@ -49,17 +52,7 @@ INVOICED = frozenset({"paid", "shipped", "delivered", "completed", "refunded"})
 PAID_OUTCOMES = frozenset({"settlement", "capture"})
 CHECK_EVERY_SECONDS = 2
 MAX_CHECKS = 60
-# Indonesia keeps no daylight saving time: Western Indonesian Time is always UTC+7.
-WIB = timezone(timedelta(hours=7), "WIB")
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 PageNumber = Annotated[int, Query(ge=0, le=10_000)]
-
-
-def wib(moment: str | datetime) -> str:
-    """`27 Mar 2024, 16.00 WIB` from an ISO time or a datetime."""
-    at = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    at = at.astimezone(WIB)
-    return f"{at.day} {MONTHS[at.month - 1]} {at.year}, {at:%H.%M} WIB"
 
 
 def shops(request: Request) -> dict[int, Merchant]:
@@ -73,7 +66,7 @@ def fulfilment(request: Request) -> FulfilmentService:
 
 
 def order_context(request: Request) -> dict[str, object]:
-    return {"shops": shops(request), "labels": STATUS_LABELS, "wib": wib}
+    return {"shops": shops(request), "labels": STATUS_LABELS}
 
 
 @router.get("/orders", response_class=HTMLResponse)
@@ -82,7 +75,7 @@ def orders_page(request: Request, buyer: Shopper) -> Response:
     return personal_page(request, "orders.html", orders=mine, **order_context(request))
 
 
-def _order(request: Request, buyer: int, order_id: int) -> dict[str, Any]:
+def _order(request: Request, buyer: int, order_id: int) -> OrderView:
     try:
         return fulfilment(request).buyer_order(buyer, order_id)
     except NotFound:
@@ -98,7 +91,7 @@ def order_page(
     check: PageNumber = 0,
 ) -> Response:
     order = _order(request, buyer, order_id)
-    unpaid = order["status"] == "awaiting_payment"
+    unpaid = order.status == "awaiting_payment"
     waiting = unpaid and transaction_status in PAID_OUTCOMES
     refresh = None
     if waiting and check < MAX_CHECKS:
@@ -113,7 +106,7 @@ def order_page(
         payment_failed=unpaid and transaction_status in {"cancel", "deny", "expire"},
         refresh=refresh,
         refresh_seconds=CHECK_EVERY_SECONDS,
-        invoiced=bool(order.get("invoice")) or order["status"] in INVOICED,
+        invoiced=bool(order.invoice_number) or order.status in INVOICED,
         methods=METHODS,
         **order_context(request),
     )
@@ -137,12 +130,12 @@ def pay(request: Request, order_id: PathId, form: Form, buyer: Shopper) -> Respo
             "Mitra pembayaran sedang tidak bisa dihubungi. Pesananmu tetap tersimpan; "
             "coba bayar lagi sebentar lagi."
         )
-    return RedirectResponse(str(payment.get("redirect_url") or f"/orders/{order_id}"), 303)
+    return RedirectResponse(payment.instructions.get("redirect_url") or f"/orders/{order_id}", 303)
 
 
 def start_payment(
     request: Request, buyer: int, order_id: int, method: PaymentMethod
-) -> dict[str, Any] | None:
+) -> PaymentView | None:
     """The order's payment at the partner, or None while the partner cannot take it (a second
     press of the button gets the payment the first one stored)."""
     paying: PayingService = commerce_of(request).paying
@@ -194,19 +187,10 @@ def _invoice(request: Request, buyer: int, order_id: int) -> invoices.Invoice:
 
 @router.get("/orders/{order_id}/invoice", response_class=HTMLResponse)
 def invoice_page(request: Request, order_id: PathId, buyer: Shopper) -> Response:
-    html = invoices.render_html(_invoice(request, buyer, order_id))
+    html = render_html(_invoice(request, buyer, order_id))
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/orders/{order_id}/invoice.pdf")
 def invoice_pdf(request: Request, order_id: PathId, buyer: Shopper) -> Response:
-    invoice = _invoice(request, buyer, order_id)
-    filename = invoice.number.replace("/", "-") + ".pdf"
-    return Response(
-        invoices.render_pdf(invoice),
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'inline; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return pdf_response(_invoice(request, buyer, order_id))

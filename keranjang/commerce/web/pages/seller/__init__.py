@@ -1,7 +1,7 @@
 """The seller center in the browser: a merchant signs in with its shop token and runs its shop:
 dashboard, products, orders, invoices and its money.
 
-    session          sign-in, the session cookie, cross-site refusal, forms, the pages' frame
+    session          sign-in, the session cookie, the pages' frame
     listing_form     the product form: what the seller typed, read into a listing or a change
     catalog_pages    dashboard and products
     order_pages      orders (ship, deliver, cancel) and their invoices
@@ -11,10 +11,9 @@ dashboard, products, orders, invoices and its money.
 from fastapi import APIRouter
 
 from keranjang.commerce.web.pages.seller import catalog_pages, order_pages, session, statement_pages
-from keranjang.commerce.web.pages.seller.session import session_serializer
 
 router = APIRouter(include_in_schema=False)
 for _pages in (session, catalog_pages, order_pages, statement_pages):
     router.include_router(_pages.router)
 
-__all__ = ["router", "session_serializer"]
+__all__ = ["router"]

@@ -9,8 +9,9 @@ from keranjang.commerce.catalog.service import CatalogService
 from keranjang.commerce.errors import Invalid, NotFound
 from keranjang.commerce.orders.domain import OrderStatus
 from keranjang.commerce.web.deps import Catalog, commerce_of
+from keranjang.commerce.web.forms import CrossSiteChecked, Form
 from keranjang.commerce.web.pages.seller.listing_form import TEXT_LIMITS, ProductForm
-from keranjang.commerce.web.pages.seller.session import CHECKED, Form, Seller, render, seller_router
+from keranjang.commerce.web.pages.seller.session import Seller, render, seller_router
 from keranjang.infra.http_errors import PathId
 
 LOW_STOCK = 5
@@ -47,7 +48,7 @@ def new_product_page(request: Request, merchant: Seller) -> HTMLResponse:
     return product_form(request, ProductForm.blank())
 
 
-@router.post("/products/new", dependencies=CHECKED)
+@router.post("/products/new", dependencies=[CrossSiteChecked])
 def add_product(request: Request, merchant: Seller, svc: Catalog, form: Form) -> Response:
     typed = ProductForm.submitted(form)
     new = typed.new_product()
@@ -69,7 +70,7 @@ def edit_product_page(
     return product_form(request, ProductForm.of(product), product)
 
 
-@router.post("/products/{product_id}/edit", dependencies=CHECKED)
+@router.post("/products/{product_id}/edit", dependencies=[CrossSiteChecked])
 def edit_product(
     request: Request, product_id: PathId, merchant: Seller, svc: Catalog, form: Form
 ) -> Response:

@@ -10,14 +10,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from keranjang.commerce.errors import Conflict, IllegalTransition, Invalid, NotFound, RefundRefused
 from keranjang.commerce.money import invoices
 from keranjang.commerce.money.refunding import RefundAsk, RefundService
-from keranjang.commerce.orders.domain import TRANSITIONS, OrderStatus
-from keranjang.commerce.orders.service import FulfilmentService, View
+from keranjang.commerce.orders.domain import TRANSITIONS, OrderStatus, OrderView
+from keranjang.commerce.orders.service import FulfilmentService
 from keranjang.commerce.web.deps import commerce_of
 from keranjang.commerce.web.errors import status_of
+from keranjang.commerce.web.forms import CrossSiteChecked, Form
+from keranjang.commerce.web.invoice_rendering import pdf_response, render_html
 from keranjang.commerce.web.pages.seller.session import (
-    CHECKED,
     STATUS_LABELS,
-    Form,
     Seller,
     render,
     seller_router,
@@ -60,7 +60,7 @@ def order_page(
     return _order_page(request, own_order(svc, merchant.id, order_id))
 
 
-@router.post("/orders/{order_id}/ship", dependencies=CHECKED)
+@router.post("/orders/{order_id}/ship", dependencies=[CrossSiteChecked])
 def ship(
     request: Request, order_id: PathId, merchant: Seller, svc: Fulfilment, form: Form
 ) -> Response:
@@ -68,18 +68,18 @@ def ship(
     return _step(request, merchant.id, order_id, lambda: svc.ship(merchant.id, order_id, tracking))
 
 
-@router.post("/orders/{order_id}/deliver", dependencies=CHECKED)
+@router.post("/orders/{order_id}/deliver", dependencies=[CrossSiteChecked])
 def deliver(request: Request, order_id: PathId, merchant: Seller, svc: Fulfilment) -> Response:
     return _step(request, merchant.id, order_id, lambda: svc.deliver(merchant.id, order_id))
 
 
-@router.post("/orders/{order_id}/cancel", dependencies=CHECKED)
+@router.post("/orders/{order_id}/cancel", dependencies=[CrossSiteChecked])
 def cancel(
     request: Request, order_id: PathId, merchant: Seller, svc: Fulfilment, form: Form
 ) -> Response:
     reason = form.get("reason", "")
 
-    def cancel_with_reason() -> View:
+    def cancel_with_reason() -> object:
         if len(reason) > MAX_REASON:
             raise Invalid(f"Alasan pembatalan paling banyak {MAX_REASON} karakter.")
         return svc.merchant_cancel(merchant.id, order_id, reason)
@@ -87,12 +87,12 @@ def cancel(
     return _step(request, merchant.id, order_id, cancel_with_reason)
 
 
-@router.post("/orders/{order_id}/refund", dependencies=CHECKED)
+@router.post("/orders/{order_id}/refund", dependencies=[CrossSiteChecked])
 def refund(request: Request, order_id: PathId, merchant: Seller, form: Form) -> Response:
     """A full refund when no quantity is given, else the units asked (and the shipping if ticked)."""
     refunds: RefundService = commerce_of(request).refunds
 
-    def refund_what_was_asked() -> View:
+    def refund_what_was_asked() -> object:
         reason = form.get("reason", "").strip()
         if not reason or len(reason) > MAX_REASON:
             raise Invalid(f"Tulis alasan pengembalian (paling banyak {MAX_REASON} karakter).")
@@ -120,30 +120,29 @@ def _quantities(form: dict[str, str]) -> dict[int, int]:
 
 @router.get("/orders/{order_id}/invoice", response_class=HTMLResponse)
 def invoice(order_id: PathId, merchant: Seller, svc: Invoices) -> HTMLResponse:
-    return HTMLResponse(invoices.render_html(svc.for_merchant(merchant.id, order_id)))
+    """The invoice page, its links to the seller center's own PDF and order page."""
+    issued = svc.for_merchant(merchant.id, order_id)
+    here = f"/seller/orders/{order_id}"
+    return HTMLResponse(render_html(issued, pdf_path=f"{here}/invoice.pdf", back_path=here))
 
 
 @router.get("/orders/{order_id}/invoice.pdf")
 def invoice_pdf(order_id: PathId, merchant: Seller, svc: Invoices) -> Response:
-    issued = svc.for_merchant(merchant.id, order_id)
-    filename = issued.number.replace("/", "-") + ".pdf"
-    return Response(
-        invoices.render_pdf(issued),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
-    )
+    return pdf_response(svc.for_merchant(merchant.id, order_id))
 
 
 def _order_page(
-    request: Request, order: View, problem: str = "", status_code: int = 200
+    request: Request, order: OrderView, problem: str = "", status_code: int = 200
 ) -> HTMLResponse:
-    allowed = TRANSITIONS[OrderStatus(str(order["status"]))]
+    allowed = TRANSITIONS[OrderStatus(order.status)]
     return render(
         request, "seller_order.html", status_code, order=order, allowed=allowed, problem=problem
     )
 
 
-def _step(request: Request, merchant_id: int, order_id: int, step: Callable[[], View]) -> Response:
+def _step(
+    request: Request, merchant_id: int, order_id: int, step: Callable[[], object]
+) -> Response:
     """Take a fulfilment step and go back to the order; a refusal (a move the order's state does
     not allow, a bad input) is shown on the order's page, with the order as it was."""
     try:
@@ -154,7 +153,7 @@ def _step(request: Request, merchant_id: int, order_id: int, step: Callable[[], 
     return RedirectResponse(f"/seller/orders/{order_id}", status_code=303)
 
 
-def own_order(svc: FulfilmentService, merchant_id: int, order_id: int) -> View:
+def own_order(svc: FulfilmentService, merchant_id: int, order_id: int) -> OrderView:
     """One of the shop's orders; another shop's is not found."""
     try:
         return svc.merchant_order(merchant_id, order_id)

@@ -1,0 +1,150 @@
+"""What money's use cases answer, as plain values: a payment as the buyer needs it, a refund,
+a payout batch, a seller's statement, the books. The ledger's rules are in `ledger`."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from keranjang.commerce.errors import PaymentTooLate
+
+# A partner counts a payment's lifetime from when the request reaches it, by its own clock (the
+# Xendit adapter from its clock a moment after ours): this much of the hold is kept back for the
+# trip and for clocks that disagree, so the payment ends before the order's hold does.
+PARTNER_LEEWAY = timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    """An order's payment at the partner; `instructions` is what the buyer needs to pay (the pay
+    page's `redirect_url`, a virtual account number, a QRIS string…)."""
+
+    order_id: int
+    partner: str
+    partner_transaction_id: str
+    method: str
+    amount_idr: int
+    status: str
+    instructions: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    """A just-placed order's first payment, or why it has none (pay later)."""
+
+    order_id: int
+    payment: PaymentView | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    product_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class RefundView:
+    id: int
+    order_id: int
+    amount_idr: int
+    shipping_idr: int
+    lines: tuple[RefundLine, ...]
+    reason: str
+    status: str
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Books:
+    """The journal's totals (always equal) and every account's balance, debits minus credits."""
+
+    debits_idr: int
+    credits_idr: int
+    balances: dict[str, int]
+
+    @property
+    def balanced(self) -> bool:
+        return self.debits_idr == self.credits_idr
+
+
+@dataclass(frozen=True)
+class PayoutLine:
+    id: int
+    payee_kind: str
+    payee_id: int
+    account: str
+    amount_idr: int
+
+
+@dataclass(frozen=True)
+class PayoutBatch:
+    id: int
+    partner: str
+    created_at: datetime
+    payout_count: int
+    total_idr: int
+    payouts: tuple[PayoutLine, ...]
+
+
+@dataclass(frozen=True)
+class Balances:
+    pending_idr: int
+    payable_idr: int
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One posting on a merchant's account: `account` is "pending" or "payable"; money in is
+    what the merchant is owed more, money out what it is owed less."""
+
+    at: datetime
+    order_id: int | None
+    order_number: str | None
+    kind: str
+    memo: str
+    account: str
+    in_idr: int
+    out_idr: int
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A merchant's two accounts over calendar days in WIB: opening + movements = closing."""
+
+    merchant_id: int
+    since: date | None
+    until: date | None
+    opening: Balances
+    movements: tuple[Movement, ...]
+    closing: Balances
+    paid_out_idr: int
+
+
+@dataclass(frozen=True)
+class CreatorCommissions:
+    creator_id: int
+    pending_idr: int
+    payable_idr: int
+    paid_out_idr: int
+
+
+def payment_lifetime(number: str, hold_expires_at: datetime, now: datetime) -> timedelta:
+    """How long a payment started `now` may stay payable: until the order's hold ends (when
+    commerce expires the order and puts its stock back), less `PARTNER_LEEWAY`, rounded down to
+    whole minutes. Raises `PaymentTooLate` when that is less than a minute.
+
+    Whole minutes are what every adapter can say exactly: the simulator and Midtrans' Core API
+    take `custom_expiry` in minutes from the transaction's creation (Midtrans accepts 20 s to
+    180 days, the simulator 1 minute to 7 days); Midtrans Snap an `expiry` of minutes from a
+    `start_time` the adapter sets to its clock cut to the second; Xendit a payment request's
+    absolute `expires_at` (the adapter's clock plus the lifetime) or an invoice's
+    `invoice_duration` in seconds. The adapters round a part minute up, so a whole one passes
+    unchanged. Not checked against the partners themselves: Xendit's shortest accepted expiry
+    for a virtual account or QR code (none found in its documentation), and whether Midtrans
+    still lets a buyer pay on a Snap page (its own `page_expiry`, not sent) once the
+    transaction's `expiry` has passed."""
+    minutes = (hold_expires_at - now - PARTNER_LEEWAY) // timedelta(minutes=1)
+    if minutes < 1:
+        raise PaymentTooLate.for_order(number, hold_expires_at)
+    return timedelta(minutes=minutes)
