@@ -1,0 +1,45 @@
+"""Every error the migration raises, in one tree (the service maps them to HTTP in one table).
+
+Errors::
+
+    MigrationError
+    ├── IllegalPhase      a move cannot go to that phase from its own
+    ├── NotFound          no such merchant in the plan or the legacy shop
+    ├── NotConfirmed      the seller has not confirmed the move (an operator may force it, with a reason)
+    ├── OverBudget        the cutover's predicted pause exceeds the budget: abandoned, tried later
+    ├── Mismatch          verification found the two sides disagree (the difference names the rows)
+    ├── WindowClosed      the rollback window has closed (or not yet, for a purge)
+    └── Claimed           another worker holds this merchant's lease
+"""
+
+
+class MigrationError(Exception):
+    """Anything the migration refuses or stops on, with a message an operator can act on."""
+
+
+class IllegalPhase(MigrationError):
+    pass
+
+
+class NotFound(MigrationError):
+    pass
+
+
+class NotConfirmed(MigrationError):
+    pass
+
+
+class OverBudget(MigrationError):
+    pass
+
+
+class Mismatch(MigrationError):
+    pass
+
+
+class WindowClosed(MigrationError):
+    pass
+
+
+class Claimed(MigrationError):
+    pass
