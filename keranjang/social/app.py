@@ -17,6 +17,7 @@ from keranjang.social import api, db, domain, pages
 from keranjang.social.catalog import CatalogSource, HttpCatalog
 from keranjang.social.config import SocialSettings
 from keranjang.social.legacy_shop import api as shop_api
+from keranjang.social.legacy_shop import pages_routers as shop_pages
 from keranjang.social.legacy_shop import partner as shop_partner
 from keranjang.social.legacy_shop import seller_api as shop_seller_api
 from keranjang.social.legacy_shop.service import LegacyShop, ShopRules, build
@@ -79,7 +80,7 @@ def _shop_routers(legacy: LegacyShop | None, settings: SocialSettings) -> tuple[
     """The shop's routes, or (switched off) the closed door naming commerce."""
     if legacy is None:
         return (shop_api.closed_router(settings.commerce_url),)
-    return (shop_api.router, shop_seller_api.router)
+    return (shop_api.router, shop_seller_api.router, *shop_pages.ROUTERS)
 
 
 def _wire(app: FastAPI, settings: SocialSettings, engine: Engine, clock: Clock) -> None:

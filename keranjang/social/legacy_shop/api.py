@@ -1,19 +1,19 @@
 """The legacy shop over HTTP for buyers: public product data, the profile's phone, addresses, the
-cart, checkout, orders and their payments; the partner's notifications; a placeholder product
-page (the in-app pages come next); the shop's errors turned into HTTP statuses, in one table; and
-what the shop's routes answer when it is switched off."""
+cart, checkout, orders and their payments; the partner's notifications; the shop's errors turned
+into HTTP statuses, in one table (pages and API alike); and what the shop's routes answer when it
+is switched off. The pages are the `pages_*` modules."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 from keranjang.infra.http_errors import PathId, error_json
 from keranjang.infra.runtime import call_blocking
 from keranjang.infra.webapp import wants_json
-from keranjang.social import pages
 from keranjang.social.legacy_shop import domain, schemas
 from keranjang.social.legacy_shop.checkout import CheckoutRequest
+from keranjang.social.legacy_shop.pages_render import render
 from keranjang.social.legacy_shop.service import LegacyShop
 from keranjang.social.viewers.api import CurrentViewer
 
@@ -28,7 +28,12 @@ STATUS: dict[type[domain.LegacyShopError], int] = {
     domain.PartnerDown: 503,
     domain.ShopClosed: 410,
 }
-HEADINGS = {404: "Tidak ditemukan", 410: "Toko dalam aplikasi sudah tutup", 503: "Coba lagi nanti"}
+HEADINGS = {
+    403: "Tidak diizinkan",
+    404: "Tidak ditemukan",
+    410: "Toko dalam aplikasi sudah tutup",
+    503: "Coba lagi nanti",
+}
 
 
 def status_of(exc: domain.LegacyShopError) -> int:
@@ -46,7 +51,7 @@ def install_errors(app: FastAPI) -> None:
             response: Response = error_json(type(exc).__name__, str(exc), status)
         else:
             heading = HEADINGS.get(status, "Ada yang tidak beres")
-            response = pages.error_page(request, status, heading, str(exc))
+            response = render(request, "error.html", status, heading=heading, message=str(exc))
         if status == 503:
             response.headers["Retry-After"] = "5"
         return response
@@ -186,13 +191,3 @@ async def notification(request: Request, legacy: Shop) -> schemas.NewsOut:
     dialect = request.app.state.engine.dialect.name
     outcome = await call_blocking(dialect, lambda: legacy.paying.receive(headers, body))
     return schemas.NewsOut(outcome=outcome)
-
-
-@router.get("/products/{product_id}", response_class=HTMLResponse, include_in_schema=False)
-def product_page(product_id: PathId, request: Request, legacy: Shop) -> HTMLResponse:
-    """A placeholder of the in-app product page the yellow cart of a legacy product opens."""
-    p = legacy.selling.product(product_id)
-    message = f"{p.listing.title} dari {p.seller_name}: Rp{p.listing.price_idr:,}".replace(
-        ",", "."
-    ) + (" (stok ada)" if p.in_stock else " (stok habis)")
-    return pages.error_page(request, 200, "Toko dalam aplikasi", message)

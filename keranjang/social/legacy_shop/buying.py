@@ -79,17 +79,19 @@ class BuyingService:
         self, viewer_id: int, product_id: int, quantity: int, pin_id: int | None = None
     ) -> views.CartView:
         """Put a quantity in the cart (0 removes). A product that came through a creator's
-        yellow cart (`pin_id`) keeps that creator with the line, for the commission."""
+        yellow cart (`pin_id`) keeps that creator with the line, for the commission; a change
+        without a pin keeps the creator the line had."""
         domain.check_quantity(quantity)
         with transaction(self.sessions) as s:
             if s.get(db.ProductRow, product_id) is None:
                 raise domain.NotFound(f"the shop has no product with id {product_id}")
-            creator_id = None if pin_id is None else promotion.pin_creator(s, pin_id)
-            s.execute(
-                delete(db.CartLineRow).where(
-                    db.CartLineRow.viewer_id == viewer_id, db.CartLineRow.product_id == product_id
-                )
+            mine = (db.CartLineRow.viewer_id == viewer_id, db.CartLineRow.product_id == product_id)
+            creator_id = (
+                s.scalar(select(db.CartLineRow.creator_id).where(*mine))
+                if pin_id is None
+                else promotion.pin_creator(s, pin_id)
             )
+            s.execute(delete(db.CartLineRow).where(*mine))
             if quantity:
                 s.add(
                     db.CartLineRow(

@@ -8,7 +8,7 @@ an order is paid, and refunds asked again, with the same key, until the partner 
 import json
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -60,10 +60,18 @@ class PayingService:
         self.partner = partner
 
     # starting a payment ---------------------------------------------------------------------
-    def start(self, viewer_id: int, order_id: int, method: PaymentMethod) -> views.PaymentView:
+    def start(
+        self,
+        viewer_id: int,
+        order_id: int,
+        method: PaymentMethod,
+        *,
+        finish_url: str | None = None,
+    ) -> views.PaymentView:
         """The payment of the buyer's unpaid order; asking again answers the same payment while
         it can be paid. One the partner ended is replaced by a new attempt. The payment expires
-        with the order's stock hold."""
+        with the order's stock hold; `finish_url` is where the partner's pay page sends the buyer
+        back (the order's page in the app)."""
         with self.sessions() as s:
             order = s.get(db.OrderRow, order_id)
             if order is None or order.viewer_id != viewer_id:
@@ -77,9 +85,15 @@ class PayingService:
                 return views.payment_view(latest, order_id)
             attempt = 1 if latest is None else latest.attempt + 1
             number, total, hold = order.number, order.total_idr, order.hold_expires_at
-        lifetime = self._lifetime(number, hold)
-        created = self._create(number, attempt, total, method, lifetime)
-        return self._store(order_id, attempt, created)
+        new = NewPayment(
+            order_id=domain.partner_order_id(number, attempt),
+            gross_amount=total,
+            method=method,
+            description=f"Pesanan {number}",
+            finish_redirect_url=finish_url,
+            expires_in=self._lifetime(number, hold),
+        )
+        return self._store(order_id, attempt, self._create(new, number, attempt))
 
     def _lifetime(self, number: str, hold_expires_at: datetime) -> timedelta:
         minutes = (hold_expires_at - self.clock.now() - PARTNER_LEEWAY) // timedelta(minutes=1)
@@ -87,21 +101,13 @@ class PayingService:
             raise domain.Conflict(f"order {number} is held too briefly now to be paid")
         return timedelta(minutes=minutes)
 
-    def _create(
-        self, number: str, attempt: int, total: int, method: PaymentMethod, life: timedelta
-    ) -> CreatedPayment:
+    def _create(self, new: NewPayment, number: str, attempt: int) -> CreatedPayment:
         """Ask the partner; an attempt it already holds (social stopped after asking and
         before storing) is skipped for the next one."""
         for tried in (attempt, attempt + 1):
-            new = NewPayment(
-                order_id=domain.partner_order_id(number, tried),
-                gross_amount=total,
-                method=method,
-                description=f"Pesanan {number}",
-                expires_in=life,
-            )
             try:
-                return self.partner.create_payment(new)
+                ask = replace(new, order_id=domain.partner_order_id(number, tried))
+                return self.partner.create_payment(ask)
             except DuplicateOrder:
                 continue
             except PartnerRefused as exc:

@@ -69,6 +69,15 @@ class SellingService:
             raise domain.Unauthenticated("that seller token is not valid")
         return seller_id
 
+    def authenticate_digest(self, digest: str) -> int:
+        """The seller whose current token has this digest: the seller tools' page session keeps
+        the digest, never the token, so a changed token ends every page session."""
+        with self.sessions() as s:
+            seller_id = s.scalar(select(db.SellerRow.id).where(db.SellerRow.token_digest == digest))
+        if seller_id is None:
+            raise domain.Unauthenticated("your seller session has ended; sign in again")
+        return seller_id
+
     def seller(self, seller_id: int) -> views.SellerView:
         with self.sessions() as s:
             return views.seller_view(s, _seller(s, seller_id))
