@@ -73,7 +73,7 @@ def order_number(order_id: int) -> str:
 
 
 def batches(world: World, size: int) -> Iterator[dict[str, list[Row]]]:
-    """Every order, `size` at a time (a checkout is never split between batches)."""
+    """Every order, about `size` at a time (a checkout's orders stay in one batch)."""
     rng, ids = world.plan.rng("orders"), Ids(world.plan)
     statuses, cum = plan.status_weights()
     made, total = 0, world.plan.size.orders
@@ -83,7 +83,7 @@ def batches(world: World, size: int) -> Iterator[dict[str, list[Row]]]:
         goal = min(total, made + size)
         while made < goal:
             status = rng.choices(statuses, cum_weights=cum)[0]
-            count = 2 if goal - made >= 2 and rng.random() < 0.08 else 1
+            count = 2 if total - made >= 2 and rng.random() < 0.08 else 1
             _checkout(rng, world, (status, count), out)
             made += count
         yield batch

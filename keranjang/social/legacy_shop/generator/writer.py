@@ -18,6 +18,8 @@ from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection, Table, func, select
 
 from keranjang.social.db import Base
+from keranjang.social.legacy_shop import db as shop_tables
+from keranjang.social.viewers import db as viewer_tables
 from keranjang.social.legacy_shop.generator.shops import Row
 
 
@@ -52,6 +54,8 @@ class Writer(Protocol):
 
 
 def table(name: str) -> Table:
+    """One of social's tables (promotion's, the viewers' or the shop's, all on one metadata)."""
+    assert shop_tables.Base is viewer_tables.Base is Base
     return Base.metadata.tables[name]
 
 
