@@ -248,3 +248,37 @@ def test_a_seller_cannot_see_or_touch_another_sellers_orders(legacy: Legacy) -> 
     assert r.status_code == 404
     r = legacy.social.get(f"/legacy/api/seller/orders/{order_id}", headers=bearer(seller))
     assert r.json()["status"] == "paid" and r.json()["tracking_number"] is None
+
+
+def test_odd_input_to_the_pages_is_refused_never_a_server_error(legacy: Legacy) -> None:
+    seller, product = shop_with_product(legacy)
+    client = legacy.social
+    sign_up(client)
+    seller_signs_in(client, seller)
+    paths = ["/legacy/account/login", "/legacy/account/signup", "/legacy/cart/add",
+             f"/legacy/cart/{product['id']}", "/legacy/checkout", "/legacy/orders/1/pay",
+             "/legacy/seller/login", f"/legacy/seller/products/{product['id']}",
+             "/legacy/seller/orders/1/ship", "/legacy/seller/orders/1/cancel"]  # fmt: skip
+    bodies: list[tuple[bytes, str]] = [
+        (b'{"quantity": 1}', "application/json"),
+        (b"a=" + b"x" * 40_000, "application/x-www-form-urlencoded"),
+        (b"&".join(b"f%d=1" % i for i in range(60)), "application/x-www-form-urlencoded"),
+        (
+            b"quantity=%FF%FE&product_id=99999999999999999999&price_idr=1e9&stock=-0",
+            "application/x-www-form-urlencoded",
+        ),
+        (b"", "multipart/form-data; boundary=x"),
+    ]
+    for path in paths:
+        for body, kind in bodies:
+            r = client.post(path, content=body, headers=OWN | {"content-type": kind})
+            assert r.status_code < 500, (path, kind, r.status_code, r.text[:300])
+    for path in ("/legacy/products/0", "/legacy/products/99999999999999999999",
+                 "/legacy/products/1?pin=-5", "/legacy/cart?ditambah=x&dibatasi=%00",
+                 "/legacy/seller/orders?status=nope", "/legacy/seller/products?disimpan=1e5",
+                 "/legacy/account/login?next=//evil.test", "/legacy/orders/abc"):  # fmt: skip
+        r = client.get(path, headers={"accept": "text/html"}, follow_redirects=False)
+        assert r.status_code < 500, (path, r.status_code)
+    r = post(client, "/legacy/account/login",
+             {"email": "siti@example.com", "password": "rahasia-sekali", "next": "//evil.test"})  # fmt: skip
+    assert r.status_code == 303 and r.headers["location"].startswith("/legacy/")

@@ -28,11 +28,15 @@ STATUS: dict[type[domain.LegacyShopError], int] = {
     domain.PartnerDown: 503,
     domain.ShopClosed: 410,
 }
+# What a page says of a refusal, by status; the shop's own words follow as the detail.
 HEADINGS = {
-    403: "Tidak diizinkan",
-    404: "Tidak ditemukan",
-    410: "Toko dalam aplikasi sudah tutup",
-    503: "Coba lagi nanti",
+    401: ("Perlu masuk", "Masuk dulu, lalu coba lagi."),
+    403: ("Tidak diizinkan", "Permintaan ini tidak diizinkan."),
+    404: ("Tidak ditemukan", "Yang kamu cari tidak ada, atau bukan milikmu."),
+    409: ("Tidak bisa sekarang", "Keadaannya sudah berubah; muat ulang halamannya."),
+    410: ("Toko dalam aplikasi sudah tutup", "Belanja sekarang di toko Keranjang."),
+    422: ("Periksa lagi", "Ada isian yang tidak bisa diterima."),
+    503: ("Coba lagi nanti", "Layanan sedang sibuk atau tidak terjangkau."),
 }
 
 
@@ -50,8 +54,9 @@ def install_errors(app: FastAPI) -> None:
         if wants_json(request, "/legacy/api/", "/legacy/payments/"):
             response: Response = error_json(type(exc).__name__, str(exc), status)
         else:
-            heading = HEADINGS.get(status, "Ada yang tidak beres")
-            response = render(request, "error.html", status, heading=heading, message=str(exc))
+            heading, message = HEADINGS.get(status, ("Ada yang tidak beres", ""))
+            context = {"heading": heading, "message": message, "detail": str(exc)}
+            response = render(request, "error.html", status, **context)
         if status == 503:
             response.headers["Retry-After"] = "5"
         return response
