@@ -141,7 +141,7 @@ def phone(browser: Browser) -> Page:
     return context.new_page()
 
 
-def buyer_signs_up_from_the_yellow_cart(page: Page, shop: LegacyShop) -> None:
+def buyer_signs_up_from_the_yellow_cart(page: Page, shop: LegacyShop, tmp_path: Path) -> None:
     page.goto(f"{shop.social_url}/live/{shop.content_id}")
     page.locator(f'a[data-testid="yellow-cart"][href="/cart/{shop.pin_id}"]').click()
     page.wait_for_url(f"**/legacy/products/{shop.product_id}?pin={shop.pin_id}")
@@ -149,6 +149,7 @@ def buyer_signs_up_from_the_yellow_cart(page: Page, shop: LegacyShop) -> None:
     expect(page.get_by_test_id("product-price")).to_have_text("Rp18.000")
     expect(page.get_by_test_id("sni-number")).to_have_text("SNI 01-2602-1992")
     fits_the_phone(page)
+    page.screenshot(path=tmp_path / "legacy-product.png", full_page=True)
     page.get_by_test_id("login-to-buy").click()
     expect(page.get_by_test_id("login-page")).to_be_visible()
     fits_the_phone(page)
@@ -168,6 +169,7 @@ def buyer_checks_out(page: Page, tmp_path: Path) -> None:
     expect(page.get_by_test_id("cart-line")).to_have_count(1)
     expect(page.get_by_test_id("cart-subtotal")).to_have_text("Rp36.000")
     fits_the_phone(page)
+    page.screenshot(path=tmp_path / "legacy-cart.png", full_page=True)
     page.get_by_test_id("to-checkout").click()
     expect(page.get_by_test_id("checkout-form")).to_be_visible()
     page.get_by_test_id("field-street").fill("Jl. Kaliurang KM 5 No. 12")
@@ -189,7 +191,7 @@ def test_a_viewer_buys_in_the_app_pays_and_the_seller_ships(
     browser: Browser, shop: LegacyShop, tmp_path: Path
 ) -> None:
     buyer = phone(browser)
-    buyer_signs_up_from_the_yellow_cart(buyer, shop)
+    buyer_signs_up_from_the_yellow_cart(buyer, shop, tmp_path)
     buyer_checks_out(buyer, tmp_path)
 
     buyer.wait_for_url(lambda url: urlsplit(url).path.startswith("/pay/"))
