@@ -1,5 +1,6 @@
 """`keranjang up`: every service on SQLite files in one data folder, waited for until healthy,
-seeded with a demo marketplace when the shop is empty, and its URLs printed."""
+seeded with a demo marketplace when the shop is empty (and the legacy in-app shop with a small
+generated one when it has no sellers), and its URLs printed."""
 
 import errno
 import os
@@ -8,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -36,7 +38,8 @@ def up(
     commerce_port: CommercePort = DEFAULT_PORTS[ServiceName.commerce],
     payments_port: PaymentsPort = DEFAULT_PORTS[ServiceName.payments],
     seed: Annotated[
-        bool, typer.Option(help="Seed a demo marketplace if the shop is empty.")
+        bool,
+        typer.Option(help="Seed a demo marketplace if the shop (or the in-app shop) is empty."),
     ] = True,
 ) -> None:
     """Start every service on SQLite files in DATA_DIR, seed a demo marketplace, print the URLs."""
@@ -50,6 +53,8 @@ def up(
     token = operator_token(data_dir)
     env = service_env(data_dir, host, ports, token)
     urls = {name: f"http://{host}:{port}" for name, port in ports.items()}
+    if seed:  # before social starts: the generator writes alone, in one transaction
+        seed_legacy_shop(data_dir)
     procs = [
         subprocess.Popen([sys.executable, "-m", "keranjang", "serve", name.value], env=env)
         for name in ports
@@ -88,6 +93,25 @@ def run_marketplace(
     while all(p.poll() is None for p in procs):
         time.sleep(0.5)
     raise RuntimeError("a service stopped; shutting the others down")
+
+
+def seed_legacy_shop(data_dir: Path) -> None:
+    """Sellers still in the app: a small generated marketplace (products, order history, pins
+    on live sessions) in social's database, unless its in-app shop has sellers already."""
+    from keranjang.cli.legacy import generate, seed_key, social_database
+    from keranjang.social.legacy_shop.generator.plan import Size
+    from keranjang.social.legacy_shop.generator.seeding import AlreadySeeded, SeedRequest
+
+    size = Size(merchants=12, products_per_merchant=8, buyers=60, orders=300, seed=2023)
+    request = SeedRequest(size, seed_key(data_dir), datetime.now(UTC))
+    try:
+        report = generate(social_database(data_dir), request)
+    except AlreadySeeded:
+        return
+    console.print(
+        f"Seeded the legacy in-app shop: {size.merchants} sellers, {size.products} products, "
+        f"{size.orders} orders, {size.creators} creators live ({report.rows:,} rows)."
+    )
 
 
 def refuse_unusable_ports(host: str, ports: dict[ServiceName, int]) -> None:
@@ -142,6 +166,7 @@ def service_env(
         "KERANJANG_SOCIAL_PUBLIC_URL": social,
         "KERANJANG_SOCIAL_COMMERCE_URL": commerce,
         "KERANJANG_SOCIAL_ADMIN_TOKEN": token,
+        "KERANJANG_SOCIAL_PAYMENTS_URL": f"http://{host}:{ports[ServiceName.payments]}",
         "KERANJANG_COMMERCE_HOST": host,
         "KERANJANG_COMMERCE_PORT": str(ports[ServiceName.commerce]),
         "KERANJANG_COMMERCE_PUBLIC_URL": commerce,

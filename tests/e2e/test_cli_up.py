@@ -82,3 +82,12 @@ def test_up_refuses_a_busy_port_before_starting_anything(tmp_path: Path) -> None
     assert "--commerce-port" in output
     assert READY_BANNER not in output
     assert not list(tmp_path.glob("*.db")), "a service started"
+
+
+def test_up_seeds_sellers_still_in_the_app(marketplace: "RunningMarketplace") -> None:
+    assert "Seeded the legacy in-app shop" in marketplace.output(), marketplace.output()
+    with httpx.Client(base_url=marketplace.social_url, timeout=10) as social:
+        feed = social.get("/api/content")
+        assert feed.status_code == 200, feed.text
+        pins = [pin for content in feed.json() for pin in content["pins"]]
+        assert any(pin["source"] == "legacy" for pin in pins), pins

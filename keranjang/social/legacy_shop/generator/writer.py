@@ -19,8 +19,8 @@ from sqlalchemy import Connection, Table, func, select
 
 from keranjang.social.db import Base
 from keranjang.social.legacy_shop import db as shop_tables
-from keranjang.social.viewers import db as viewer_tables
 from keranjang.social.legacy_shop.generator.shops import Row
+from keranjang.social.viewers import db as viewer_tables
 
 
 @dataclass
