@@ -7,12 +7,14 @@ from keranjang.commerce.bootstrap import Commerce, build
 from keranjang.commerce.config import CommerceSettings
 from keranjang.commerce.errors import CommerceError
 from keranjang.commerce.web.api import catalog as catalog_api
+from keranjang.commerce.web.api import claims as claims_api
 from keranjang.commerce.web.api import money as money_api
 from keranjang.commerce.web.api import payouts as payout_api
 from keranjang.commerce.web.api import seller as seller_api
 from keranjang.commerce.web.api import shop as shop_api
 from keranjang.commerce.web.errors import api_error
 from keranjang.commerce.web.pages import buyer as buyer_pages
+from keranjang.commerce.web.pages import claim as claim_pages
 from keranjang.commerce.web.pages import seller as seller_pages
 from keranjang.commerce.web.pages import shop as shop_pages
 from keranjang.commerce.web.sessions import signing_secret
@@ -58,11 +60,13 @@ def create_app(
 ROUTERS = (
     catalog_api.router,
     shop_api.router,
+    claims_api.router,
     seller_api.router,
     money_api.router,
     payout_api.router,
     shop_pages.router,
     buyer_pages.router,
+    claim_pages.router,
     seller_pages.router,
 )
 

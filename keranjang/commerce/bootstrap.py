@@ -9,12 +9,14 @@ from sqlalchemy import Engine
 
 from keranjang.commerce.attribution.issuer_keys import IssuerKeys
 from keranjang.commerce.attribution.service import AttributionService
+from keranjang.commerce.buying.accounts import AccountService
 from keranjang.commerce.buying.service import BuyingService, CheckoutSettings
 from keranjang.commerce.catalog.service import CatalogService
 from keranjang.commerce.config import CommerceSettings
 from keranjang.commerce.money.earnings import CreatorEarningsService
 from keranjang.commerce.money.invoices import InvoiceService
 from keranjang.commerce.money.paying import PayingService
+from keranjang.commerce.money.payout_accounts import PayoutAccountService
 from keranjang.commerce.money.payouts import PayoutService
 from keranjang.commerce.money.reconciliation import ReconciliationService
 from keranjang.commerce.money.refunding import RefundService
@@ -39,6 +41,7 @@ class Commerce:
     catalog: CatalogService
     attribution: AttributionService
     buying: BuyingService
+    accounts: AccountService
     paying: PayingService
     refunds: RefundService
     fulfilment: FulfilmentService
@@ -46,6 +49,7 @@ class Commerce:
     settlement: SettlementService
     payouts: PayoutService
     reconciliation: ReconciliationService
+    payout_accounts: PayoutAccountService
 
 
 def build(
@@ -83,6 +87,7 @@ def build(
         catalog=catalog,
         attribution=attribution,
         buying=BuyingService(sessions, clock, checkout_settings(settings)),
+        accounts=AccountService(sessions, clock),
         paying=paying,
         refunds=refunds,
         fulfilment=FulfilmentService(sessions, clock, refunds),
@@ -92,6 +97,7 @@ def build(
         ),
         payouts=PayoutService(sessions, clock, chosen.name),
         reconciliation=ReconciliationService(sessions, clock, chosen, paying, refunds),
+        payout_accounts=PayoutAccountService(sessions, clock),
     )
 
 

@@ -16,6 +16,7 @@ Errors::
     │   └── Taken            a unique key won by a concurrent request (email, slug, cart line)
     ├── NotPermitted         authenticated, but not allowed (not your shop)
     ├── Unauthenticated      missing or wrong credentials
+    ├── Gone                 a one-time link already used, or past its time
     ├── HandoffRefused       a yellow-cart hand-off commerce will not accept (`reason` says why)
     ├── PaymentUnavailable   the payment partner cannot be reached now; try again
     ├── RefundRefused        the partner refused the refund; nothing was refunded
@@ -83,6 +84,10 @@ class NotPermitted(CommerceError):
 
 class Unauthenticated(CommerceError):
     pass
+
+
+class Gone(CommerceError):
+    """A one-time link (an account's claim link) already used or expired: ask for a new one."""
 
 
 class HandoffRefused(CommerceError):

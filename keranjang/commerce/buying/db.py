@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Buying's tables: buyer accounts (claimed or not), their sessions and one-time claim links,
+carts, checkout idempotency keys and saved addresses."""
 
 from datetime import datetime
 
@@ -16,12 +17,30 @@ from keranjang.infra.types import Id, UtcDateTime
 
 
 class BuyerRow(Base):
+    """A buyer's account. One made for a buyer who bought before (a merchant moved here from the
+    old in-app shop) has no password until its owner claims it: it cannot log in meanwhile."""
+
     __tablename__ = "buyers"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    password_hash: Mapped[str] = mapped_column(String(200))
+    # None: an unclaimed account (no password yet; nobody can log in to it).
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # When its owner set the password through a claim link (None: signed up, or unclaimed).
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class BuyerClaimRow(Base):
+    """A one-time link to claim an unclaimed account; only the token's digest is kept."""
+
+    __tablename__ = "buyer_claims"
+    token_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class BuyerSessionRow(Base):

@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Buying's rules in plain Python: accounts (emails, passwords, claim links), cart quantities,
+splitting a cart into orders per merchant, and the checkout's idempotency."""
 
 import hashlib
 import json
@@ -7,10 +8,48 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from keranjang.commerce.errors import Conflict, EmptyCart, IdempotencyMismatch, Invalid
+from keranjang.commerce.errors import Conflict, EmptyCart, Gone, IdempotencyMismatch, Invalid
 
 MAX_QUANTITY = 999
 MAX_LINES = 50
+MIN_PASSWORD = 10
+MAX_PASSWORD = 200
+CLAIM_DAYS = 7  # how long a claim link can be used
+
+
+def checked_email(email: str) -> str:
+    """An account's email as stored: trimmed and lowercased (one account per address)."""
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
+        raise Invalid("email must be an address like name@example.com")
+    return email
+
+
+def check_password(password: str) -> str:
+    """The sign-up rule, the same for a claimed account."""
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise Invalid(f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+    return password
+
+
+def unclaimed_account() -> Conflict:
+    return Conflict(
+        "an account with this email was made from purchases in the old in-app shop and has no "
+        "password yet: ask for a claim link (POST /api/buyers/claims/request) and set the "
+        "password through it"
+    )
+
+
+def claim_expiry(now: datetime) -> datetime:
+    return now + timedelta(days=CLAIM_DAYS)
+
+
+def check_claim_usable(used_at: datetime | None, expires_at: datetime, now: datetime) -> None:
+    """A claim link works once, within its days; after that the buyer asks for a new one."""
+    if used_at is not None:
+        raise Gone("this claim link was already used: log in, or ask for a new link")
+    if now >= expires_at:
+        raise Gone("this claim link has expired: ask for a new one")
 
 
 def check_quantity(quantity: int) -> int:

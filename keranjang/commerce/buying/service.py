@@ -2,7 +2,6 @@
 idempotency key, order transitions, and releasing holds when payment never comes.
 Each public method is one transaction."""
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,18 +14,21 @@ from sqlalchemy.orm import Session, sessionmaker
 from keranjang.commerce.attribution import db as attribution_db
 from keranjang.commerce.buying import db as buying_db
 from keranjang.commerce.buying import group, group_reads, group_writes, placing
+from keranjang.commerce.buying.accounts import SESSION_DAYS, open_session
 from keranjang.commerce.buying.domain import (
     CartLine,
     SavedAddress,
+    check_password,
     check_quantity,
+    checked_email,
     request_fingerprint,
+    unclaimed_account,
 )
 from keranjang.commerce.buying.group import ADDRESS_FIELDS, Answer
 from keranjang.commerce.catalog import db as catalog_db
 from keranjang.commerce.errors import (
     Conflict,
     IllegalTransition,
-    Invalid,
     NotFound,
     OrderChanged,
     Unauthenticated,
@@ -39,7 +41,7 @@ from keranjang.infra.clock import Clock
 from keranjang.infra.credentials import hash_password, password_matches, token_digest
 from keranjang.infra.database import read_connection, transaction, write_connection
 
-SESSION_DAYS = 30
+__all__ = ["SESSION_DAYS", "BuyingService", "CheckoutSettings"]
 GROUP_MAX = 64  # checkouts placed in one transaction at most
 ALONE_TRIES = 3  # a checkout placed on its own after its group failed to commit
 
@@ -72,16 +74,15 @@ class BuyingService:
 
     # buyers ---------------------------------------------------------------------------------
     def sign_up(self, email: str, name: str, password: str) -> str:
-        email = email.strip().lower()
-        if "@" not in email or len(email) > 254:
-            raise Invalid("email must be an address like name@example.com")
-        if len(password) < 10:
-            raise Invalid("password must be at least 10 characters")
+        email = checked_email(email)
+        check_password(password)
         with transaction(self.sessions) as s:
-            if (
-                s.scalar(select(buying_db.BuyerRow.id).where(buying_db.BuyerRow.email == email))
-                is not None
-            ):
+            found = s.execute(
+                select(buying_db.BuyerRow.password_hash).where(buying_db.BuyerRow.email == email)
+            ).first()
+            if found is not None and found.password_hash is None:
+                raise unclaimed_account()  # made for its past purchases: claimed through a link
+            if found is not None:
                 raise Conflict("an account with this email exists; log in instead")
             buyer = buying_db.BuyerRow(
                 email=email,
@@ -91,9 +92,10 @@ class BuyingService:
             )
             s.add(buyer)
             s.flush()
-            return self._new_session(s, buyer.id)
+            return open_session(s, buyer.id, self.clock.now())
 
     def log_in(self, email: str, password: str) -> str:
+        """An unclaimed account (no password) is refused like a wrong password."""
         with transaction(self.sessions) as s:
             buyer = s.scalar(
                 select(buying_db.BuyerRow).where(buying_db.BuyerRow.email == email.strip().lower())
@@ -101,20 +103,7 @@ class BuyingService:
             if not password_matches(None if buyer is None else buyer.password_hash, password):
                 raise Unauthenticated("email or password is wrong")
             assert buyer is not None
-            return self._new_session(s, buyer.id)
-
-    def _new_session(self, s: Session, buyer_id: int) -> str:
-        token = secrets.token_urlsafe(32)
-        now = self.clock.now()
-        s.add(
-            buying_db.BuyerSessionRow(
-                token_hash=token_digest(token),
-                buyer_id=buyer_id,
-                created_at=now,
-                expires_at=now + timedelta(days=SESSION_DAYS),
-            )
-        )
-        return token
+            return open_session(s, buyer.id, self.clock.now())
 
     def log_out(self, token: str) -> None:
         """End this session everywhere: the token is no longer accepted."""

@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""Money's tables: payments and their partner news, the ledger's entries and postings, refunds,
+payout batches and the merchants' payout accounts; and the few statements every money use case
+shares (posting an entry once, balances)."""
 
 import json
 from collections.abc import Iterable
@@ -172,6 +174,17 @@ class PayoutRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class PayoutAccountRow(Base):
+    """Where a merchant's payouts go: one bank account per merchant, replaced when it changes."""
+
+    __tablename__ = "payout_accounts"
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), primary_key=True)
+    bank_code: Mapped[str] = mapped_column(String(10))
+    account_number: Mapped[str] = mapped_column(String(20))
+    holder_name: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 _INSERT_POSTINGS = insert(LedgerPostingRow.__table__)  # type: ignore[arg-type]
 
 
@@ -191,6 +204,14 @@ def post(s: Session, e: ledger.Entry, at: datetime) -> bool:
         ],
     )
     return True
+
+
+def post_opening(s: Session, o: ledger.Opening, at: datetime) -> int:
+    """Post a moved merchant's opening entries (`ledger.opening`) in the caller's transaction;
+    any posted before is skipped, so a repeat after a crash posts only what is missing. An open
+    order already paid here (its `payment:<order id>` booked) keeps that payment. Answers how
+    many entries were posted now."""
+    return sum(post(s, e, at) for e in ledger.opening(o))
 
 
 def posted(s: Session, ref: str) -> bool:
@@ -223,7 +244,9 @@ def totals(s: Session) -> tuple[int, int]:
 def attributed_orders(s: Session, creator_id: int) -> int:
     """How many paid orders (the ledger took their payment) have a line the creator brought."""
     line, came = order_db.OrderLineRow, AttributionRow
-    paid = select(LedgerEntryRow.order_id).where(LedgerEntryRow.kind == "payment")
+    paid = select(LedgerEntryRow.order_id).where(
+        LedgerEntryRow.kind.in_(ledger.PAYMENT_KINDS), LedgerEntryRow.order_id.is_not(None)
+    )
     count = (
         select(func.count(func.distinct(line.order_id)))
         .join(came, line.attribution_id == came.id)

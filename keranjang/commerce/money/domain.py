@@ -4,7 +4,7 @@ a payout batch, a seller's statement, the books. The ledger's rules are in `ledg
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from keranjang.commerce.errors import PaymentTooLate
+from keranjang.commerce.errors import Invalid, PaymentTooLate
 
 # A partner counts a payment's lifetime from when the request reaches it, by its own clock (the
 # Xendit adapter from its clock a moment after ours): this much of the hold is kept back for the
@@ -148,3 +148,35 @@ def payment_lifetime(number: str, hold_expires_at: datetime, now: datetime) -> t
     if minutes < 1:
         raise PaymentTooLate.for_order(number, hold_expires_at)
     return timedelta(minutes=minutes)
+
+
+@dataclass(frozen=True)
+class BankAccount:
+    """Where a merchant's payouts go: a bank (its code, such as BCA or 014), the account number
+    and the name the account is held in."""
+
+    bank_code: str
+    account_number: str
+    holder_name: str
+
+
+@dataclass(frozen=True)
+class PayoutAccount:
+    merchant_id: int
+    bank: BankAccount
+    updated_at: datetime
+
+
+def checked_bank_account(given: BankAccount) -> BankAccount:
+    """The account as stored (bank code in capitals, spaces trimmed), or `Invalid` naming the
+    field to fix."""
+    code = given.bank_code.strip().upper()
+    number = given.account_number.strip()
+    holder = " ".join(given.holder_name.split())
+    if not (3 <= len(code) <= 10 and code.isascii() and code.isalnum()):
+        raise Invalid("bank_code must be 3 to 10 letters or digits, such as BCA or 014")
+    if not (5 <= len(number) <= 20 and number.isascii() and number.isdigit()):
+        raise Invalid("account_number must be 5 to 20 digits, without spaces or dashes")
+    if not 1 <= len(holder) <= 120:
+        raise Invalid("holder_name must be 1 to 120 characters: the name the account is held in")
+    return BankAccount(code, number, holder)

@@ -16,12 +16,21 @@ The accounts, with the side they normally carry::
     platform_fees                 credit  the platform's fee on completed orders
     stray_payments                credit  money paid for an order already paid or ended, owed
                                           back to the buyer until its automatic refund succeeds
+    migration_clearing            debit   what the old in-app shop owes commerce for the balances
+                                          of the merchants moved from it (opening entries)
 
 How money moves: a payment puts the order's total into escrow (less the partner's fee, which the
 platform bears); completion moves escrow into the merchant's, the creator's and the platform's
 shares, held while the order can still be refunded; when the refund window closes the held
 shares become payable; a payout pays a payable out through the partner; a refund reverses what
 the refunded goods had been given, back out through the partner.
+
+A merchant moved from the old in-app shop opens here with what it had there (`opening`): the
+escrow of each of its open paid orders, and its pending and payable balances, each credited
+against `migration_clearing`. An open order's escrow is posted under the very name a payment
+would have, `payment:<order id>` (kind `opening`), so every rule that asks whether an order's
+payment was booked (a late notification of it, completion, refunds, attribution) treats a moved
+order like any other, and a payment notification for it can never book it a second time.
 """
 
 from collections.abc import Iterable, Mapping
@@ -30,6 +39,10 @@ from dataclasses import dataclass, field
 BASIS_POINTS = 10_000
 ESCROW = "escrow"
 STRAY = "stray_payments"
+MIGRATION_CLEARING = "migration_clearing"
+# The kinds of entry that book an order's payment: a payment taken here, or an open order's
+# escrow brought from the old in-app shop.
+PAYMENT_KINDS = ("payment", "opening")
 PARTNER_FEES = "partner_fees"
 PLATFORM_FEES = "platform_fees"
 # What a partner charges per payment, by method: (flat rupiah, basis points of the amount).
@@ -302,3 +315,75 @@ def payout(payout_id: int, payable_account: str, partner: str, amount_idr: int) 
         {payable_account: amount_idr},
         {partner_clearing(partner): amount_idr},
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# Opening balances of a merchant moved from the old in-app shop
+
+
+@dataclass(frozen=True)
+class OpenOrder:
+    """An open paid order (paid, shipped or delivered) moved with its merchant, and what the old
+    shop's escrow held for it: its total less what had been refunded of it there."""
+
+    order_id: int
+    number: str
+    escrow_idr: int
+
+
+@dataclass(frozen=True)
+class Opening:
+    """Everything a moved merchant opens with: escrow per open paid order, and its balances
+    (`pending_idr`: shares of completed orders still refundable; `payable_idr`: due to it)."""
+
+    merchant_id: int
+    orders: tuple[OpenOrder, ...] = ()
+    pending_idr: int = 0
+    payable_idr: int = 0
+
+    @property
+    def total_idr(self) -> int:
+        """What `migration_clearing` is debited in all: the sum of every opening credit."""
+        return sum(o.escrow_idr for o in self.orders) + self.pending_idr + self.payable_idr
+
+
+def opening_escrow(merchant_id: int, order: OpenOrder) -> Entry | None:
+    """An open order's escrow, booked as its payment (`payment:<order id>`, kind `opening`), so
+    completion later takes it out of escrow as for any order. None when nothing is held."""
+    if order.escrow_idr < 0:
+        raise UnbalancedEntry(f"order {order.number}: escrow cannot be negative")
+    if not order.escrow_idr:
+        return None
+    memo = f"order {order.number} paid in the old shop (merchant {merchant_id} moved)"
+    return entry(
+        Head("opening", f"payment:{order.order_id}", memo, order.order_id),
+        {MIGRATION_CLEARING: order.escrow_idr},
+        {ESCROW: order.escrow_idr},
+    )
+
+
+def opening_balance(merchant_id: int, what: str, amount_idr: int) -> Entry | None:
+    """A merchant's `pending` or `payable` balance from the old shop, named
+    `opening:<merchant id>:<what>`; None for zero. A negative balance (the merchant owed the old
+    shop) is debited to the merchant's account instead."""
+    accounts = {"pending": merchant_pending, "payable": merchant_payable}
+    if what not in accounts:
+        raise ValueError(f"an opening balance is 'pending' or 'payable', not {what!r}")
+    if not amount_idr:
+        return None
+    return entry(
+        Head("opening", f"opening:{merchant_id}:{what}", f"{what} balance from the old shop"),
+        {MIGRATION_CLEARING: amount_idr},
+        {accounts[what](merchant_id): amount_idr},
+    )
+
+
+def opening(o: Opening) -> list[Entry]:
+    """Every opening entry of a moved merchant, zero amounts left out; each balances, and
+    together they debit `migration_clearing` by `o.total_idr`, to the rupiah."""
+    escrows = [opening_escrow(o.merchant_id, order) for order in o.orders]
+    balances = [
+        opening_balance(o.merchant_id, "pending", o.pending_idr),
+        opening_balance(o.merchant_id, "payable", o.payable_idr),
+    ]
+    return [e for e in (*escrows, *balances) if e is not None]

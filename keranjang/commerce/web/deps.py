@@ -7,11 +7,13 @@ from fastapi import Depends, Request
 
 from keranjang.commerce.attribution.service import AttributionService
 from keranjang.commerce.bootstrap import Commerce
+from keranjang.commerce.buying.accounts import AccountService
 from keranjang.commerce.buying.service import BuyingService
 from keranjang.commerce.catalog.service import CatalogService
 from keranjang.commerce.config import CommerceSettings
 from keranjang.commerce.money.invoices import InvoiceService
 from keranjang.commerce.money.paying import PayingService
+from keranjang.commerce.money.payout_accounts import PayoutAccountService
 from keranjang.commerce.money.payouts import PayoutService
 from keranjang.commerce.money.reconciliation import ReconciliationService
 from keranjang.commerce.money.refunding import RefundService
@@ -39,6 +41,14 @@ async def _attribution(request: Request) -> AttributionService:
 
 async def _buying(request: Request) -> BuyingService:
     return commerce_of(request).buying
+
+
+async def _accounts(request: Request) -> AccountService:
+    return commerce_of(request).accounts
+
+
+async def _payout_accounts(request: Request) -> PayoutAccountService:
+    return commerce_of(request).payout_accounts
 
 
 async def _paying(request: Request) -> PayingService:
@@ -76,6 +86,8 @@ async def _settings(request: Request) -> CommerceSettings:
 Catalog = Annotated[CatalogService, Depends(_catalog)]
 Attribution = Annotated[AttributionService, Depends(_attribution)]
 Buying = Annotated[BuyingService, Depends(_buying)]
+Accounts = Annotated[AccountService, Depends(_accounts)]
+PayoutAccounts = Annotated[PayoutAccountService, Depends(_payout_accounts)]
 Paying = Annotated[PayingService, Depends(_paying)]
 Fulfilment = Annotated[FulfilmentService, Depends(_fulfilment)]
 Invoices = Annotated[InvoiceService, Depends(_invoices)]

@@ -18,6 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from keranjang.commerce.errors import (
     CommerceError,
     Conflict,
+    Gone,
     HandoffRefused,
     Invalid,
     NotFound,
@@ -38,6 +39,7 @@ STATUS: dict[type[CommerceError], int] = {
     Conflict: 409,
     NotPermitted: 403,
     Unauthenticated: 401,
+    Gone: 410,
     HandoffRefused: 400,
     PaymentUnavailable: 503,
     RefundRefused: 502,

@@ -1,5 +1,6 @@
 """The seller center's API (token-authenticated): a merchant's own products and orders."""
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -7,13 +8,14 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from keranjang.commerce.catalog.domain import ProductChange
+from keranjang.commerce.money.domain import BankAccount, PayoutAccount
 from keranjang.commerce.money.invoices import invoice_json
 from keranjang.commerce.orders.domain import OrderStatus
 from keranjang.commerce.orders.service import FulfilmentService
 from keranjang.commerce.web.api.catalog import Merchant, ProductOut, product_out
 from keranjang.commerce.web.api.shop import invoice_pdf_response
 from keranjang.commerce.web.api.views import OrderOut, order_out
-from keranjang.commerce.web.deps import Catalog, commerce_of
+from keranjang.commerce.web.deps import Catalog, PayoutAccounts, commerce_of
 from keranjang.commerce.web.errors import ApiRoute
 from keranjang.infra.http_errors import PathId
 
@@ -46,6 +48,31 @@ class ProductChangeIn(BaseModel):
     sni_number: str | None = Field(default=None, max_length=64)
     halal_number: str | None = Field(default=None, max_length=64)
     commission_bp: int | None = None
+
+
+class PayoutAccountIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    bank_code: str = Field(max_length=10, examples=["BCA"], description="3-10 letters or digits")
+    account_number: str = Field(max_length=20, examples=["1234567890"], description="5-20 digits")
+    holder_name: str = Field(max_length=120, examples=["Sekar Ayu"])
+
+
+class PayoutAccountOut(BaseModel):
+    merchant_id: int
+    bank_code: str
+    account_number: str
+    holder_name: str
+    updated_at: datetime
+
+
+def payout_account_out(account: PayoutAccount) -> PayoutAccountOut:
+    return PayoutAccountOut(
+        merchant_id=account.merchant_id,
+        bank_code=account.bank.bank_code,
+        account_number=account.bank.account_number,
+        holder_name=account.bank.holder_name,
+        updated_at=account.updated_at,
+    )
 
 
 async def fulfilment(request: Request) -> FulfilmentService:
@@ -110,3 +137,24 @@ def change_product(
         cleared=frozenset(name for name, value in sent.items() if value is None),
     )
     return product_out(request, svc.change_product(merchant, product_id, changes))
+
+
+@router.get(
+    "/payout-account",
+    summary="Where the shop's payouts go (404 until one is set)",
+    response_model=PayoutAccountOut,
+)
+def payout_account(merchant: Merchant, svc: PayoutAccounts) -> PayoutAccountOut:
+    return payout_account_out(svc.get(merchant.id))
+
+
+@router.put(
+    "/payout-account",
+    summary="Set or replace where the shop's payouts go",
+    response_model=PayoutAccountOut,
+)
+def set_payout_account(
+    body: PayoutAccountIn, merchant: Merchant, svc: PayoutAccounts
+) -> PayoutAccountOut:
+    bank = BankAccount(body.bank_code, body.account_number, body.holder_name)
+    return payout_account_out(svc.put(merchant.id, bank))
