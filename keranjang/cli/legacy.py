@@ -1,6 +1,9 @@
 """`keranjang legacy …`: the old combined app's marketplace. `seed` generates one into social's
-database, in bulk. Each command imports what it works on when it runs."""
+database, in bulk; `traffic` drives live traffic at it over HTTP, journaling every request;
+`check-journal` proves the journal's acknowledged writes are stored. Each command imports what it
+works on when it runs."""
 
+import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -98,3 +101,65 @@ def print_report(report: "Report") -> None:
     )
     console.print(table)
     console.print(f"{report.rows:,} rows in {report.seconds:.1f} s: {total_rate:,.0f} rows/s.")
+
+
+Url = Annotated[str, typer.Option(help="Where the service answers, as a client reaches it.")]
+
+
+@app.command(name="traffic")
+def traffic_command(
+    *,
+    journal: Annotated[Path, typer.Option(help="JSON-lines journal, appended to.")],
+    rate: Annotated[float, typer.Option(min=0.1, max=1000, help="Steps started per second.")] = 5.0,
+    seconds: Annotated[float, typer.Option(min=0.1)] = 60.0,
+    seed: Annotated[int, typer.Option(help="Same seed, same plan of steps.")] = 1,
+    in_flight: Annotated[int, typer.Option(min=1, max=256)] = 8,
+    social_url: Url = "http://127.0.0.1:8001",
+    commerce_url: Url = "http://127.0.0.1:8002",
+    data_dir: DataDir = Path(".keranjang"),
+    viewers: Annotated[int, typer.Option(min=1, max=1000)] = 6,
+    creators: Annotated[int, typer.Option(min=0, max=100)] = 2,
+    sellers: Annotated[int, typer.Option(min=0, max=100)] = 2,
+) -> None:
+    """Live traffic on the old combined app: viewers browse, buy and pay, sellers edit and
+    fulfil, creators go live and pin, following the routing table; every request journaled.
+    Reads the operator token and the legacy generator's key from the data folder if there.
+    Exit code 1 if a server error was answered."""
+    from keranjang.demo.traffic import report, runner, world
+
+    def secret(name: str) -> str | None:
+        path = data_dir / name
+        return path.read_text().strip() if path.exists() else None
+
+    key = secret("legacy-seed-key")
+    cast = world.Cast(run_tag=secrets.token_hex(3), viewers=viewers, creators=creators,
+                      sellers=sellers, operator_token=secret("operator-token"),
+                      seed_key=key.encode() if key else None)  # fmt: skip
+    settings = runner.Settings(social_url, commerce_url, journal, rate, seconds, seed=seed,
+                               in_flight=in_flight, cast=cast)  # fmt: skip
+    outcome = runner.run(settings)
+    report.print_summary(console, outcome, journal)
+    if outcome.summary.server_errors:
+        raise typer.Exit(1)
+
+
+@app.command(name="check-journal")
+def check_journal_command(
+    journal: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    *,
+    social_database_url: Annotated[str | None, typer.Option()] = None,
+    commerce_database_url: Annotated[str | None, typer.Option()] = None,
+    data_dir: DataDir = Path(".keranjang"),
+) -> None:
+    """Prove every acknowledged write of a traffic journal is stored once, where its merchant
+    lives now (read-only; SQLite files in the data folder by default). Exit code 1 if not."""
+    from keranjang.demo.traffic import check, report
+    from keranjang.demo.traffic.where import Databases
+
+    folder = data_dir.resolve()
+    databases = Databases(social_database_url or f"sqlite:///{folder / 'social.db'}",
+                          commerce_database_url or f"sqlite:///{folder / 'commerce.db'}")  # fmt: skip
+    found = check.check(journal, databases)
+    report.print_check(console, found)
+    if not found.ok:
+        raise typer.Exit(1)
