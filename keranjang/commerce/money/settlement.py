@@ -87,7 +87,10 @@ class SettlementService:
                 order = s.get_one(order_db.OrderRow, order_id, with_for_update=True)
                 if order.released_at is None and not refund_in_flight(s, order.id):
                     shares = settled_split(s, order)
-                    if shares.total_idr:
+                    # An order completed in the old in-app shop before its merchant moved had
+                    # its shares settled there (they opened here as balances): nothing is held
+                    # for it, so nothing is released.
+                    if shares.total_idr and money_db.posted(s, f"completion:{order.id}"):
                         entry = ledger.release(order.id, order.number, order.merchant_id, shares)
                         money_db.post(s, entry, now)
                     order.released_at = now
