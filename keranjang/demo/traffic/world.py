@@ -70,7 +70,8 @@ class Setup:
         name = f"Pembeli {i + 1}"
         body = {"email": email, "name": name, "password": viewer.password}
         answer = await self.http.send(
-            self.call("sign_up", "POST", "/api/viewers", json=body, write=True)
+            self.call("sign_up", "POST", "/api/viewers", json=body, write=True),
+            keys=lambda a: {"viewer_id": a.body["viewer"]["id"]},
         )
         viewer.token = answer.body["token"] if answer.ok else ""
         viewer.address = {
@@ -85,7 +86,8 @@ class Setup:
     async def creator(self, i: int) -> Creator | None:
         body = {"handle": f"trf{self.cast.run_tag}.{i}", "display_name": f"Kreator {i + 1}"}
         made = await self.http.send(
-            self.call("register_creator", "POST", "/api/creators", json=body, write=True)
+            self.call("register_creator", "POST", "/api/creators", json=body, write=True),
+            keys=lambda a: {"creator_id": a.body["id"]},
         )
         if not made.ok:
             return None
@@ -120,7 +122,8 @@ class Setup:
                 json=body,
                 write=True,
                 headers=bearer(self.cast.operator_token),
-            )
+            ),
+            keys=lambda a: {"seller_id": a.body["id"], "slug": a.body["slug"]},
         )
         if not opened.ok:
             return None
