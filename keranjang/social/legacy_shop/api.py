@@ -25,9 +25,11 @@ STATUS: dict[type[domain.LegacyShopError], int] = {
     domain.NotPermitted: 403,
     domain.Unauthenticated: 401,
     domain.NotificationRefused: 400,
-    domain.PartnerDown: 503,
+    domain.Unavailable: 503,
     domain.ShopClosed: 410,
 }
+# Seconds a refused client waits before trying again: a seller's cutover pauses writes briefly.
+RETRY_AFTER: dict[type[domain.LegacyShopError], str] = {domain.SellerFenced: "1"}
 # What a page says of a refusal, by status; the shop's own words follow as the detail.
 HEADINGS = {
     401: ("Perlu masuk", "Masuk dulu, lalu coba lagi."),
@@ -50,15 +52,18 @@ def status_of(exc: domain.LegacyShopError) -> int:
 def install_errors(app: FastAPI) -> None:
     @app.exception_handler(domain.LegacyShopError)
     def shop_error(request: Request, exc: domain.LegacyShopError) -> Response:
-        status = status_of(exc)
+        status, detail, extra = status_of(exc), str(exc), {}
+        if isinstance(exc, domain.SellerMoved):  # where the seller sells now
+            extra["commerce_url"] = request.app.state.settings.commerce_url.rstrip("/") + "/"
+            detail = f"{detail}: {extra['commerce_url']}"
         if wants_json(request, "/legacy/api/", "/legacy/payments/"):
-            response: Response = error_json(type(exc).__name__, str(exc), status)
+            response: Response = error_json(type(exc).__name__, detail, status, **extra)
         else:
             heading, message = HEADINGS.get(status, ("Ada yang tidak beres", ""))
-            context = {"heading": heading, "message": message, "detail": str(exc)}
+            context = {"heading": heading, "message": message, "detail": detail}
             response = render(request, "error.html", status, **context)
         if status == 503:
-            response.headers["Retry-After"] = "5"
+            response.headers["Retry-After"] = RETRY_AFTER.get(type(exc), "5")
         return response
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import transaction
 from keranjang.social import db as promotion
-from keranjang.social.legacy_shop import books, db, domain, views
+from keranjang.social.legacy_shop import books, db, domain, moving, views
 from keranjang.social.legacy_shop.domain import OrderStatus
 
 MAX_ADDRESSES = 20
@@ -83,8 +83,11 @@ class BuyingService:
         without a pin keeps the creator the line had."""
         domain.check_quantity(quantity)
         with transaction(self.sessions) as s:
-            if s.get(db.ProductRow, product_id) is None:
+            product = s.get(db.ProductRow, product_id)
+            if product is None:
                 raise domain.NotFound(f"the shop has no product with id {product_id}")
+            if quantity:  # taking a moved seller's product out of the cart stays possible
+                moving.check_open(s, product.seller_id)
             mine = (db.CartLineRow.viewer_id == viewer_id, db.CartLineRow.product_id == product_id)
             creator_id = (
                 s.scalar(select(db.CartLineRow.creator_id).where(*mine))
@@ -129,6 +132,10 @@ class BuyingService:
     def confirm_received(self, viewer_id: int, order_id: int) -> views.OrderView:
         """The buyer has the goods: the order completes and the seller's share is payable."""
         with transaction(self.sessions) as s:
+            mine = (db.OrderRow.id == order_id, db.OrderRow.viewer_id == viewer_id)
+            seller_id = s.scalar(select(db.OrderRow.seller_id).where(*mine))
+            if seller_id is not None:
+                moving.check_open(s, seller_id)
             row = db.order_for_update(s, order_id)
             if row is None or row.viewer_id != viewer_id:
                 raise domain.NotFound(f"no order with id {order_id} in your account")
@@ -149,12 +156,13 @@ class BuyingService:
         for order_id in due:
             try:
                 with transaction(self.sessions) as s:
+                    moving.check_open(s, moving.seller_of_order(s, order_id) or 0)
                     row = db.order_for_update(s, order_id)
                     if row is not None and row.status == OrderStatus.DELIVERED.value:
                         books.complete(s, row, "system:auto-complete", now)
                         done += 1
-            except domain.Conflict:
-                continue
+            except (domain.Conflict, domain.Unavailable):
+                continue  # changed meanwhile, or its seller is moving or moved
         return done
 
 

@@ -13,9 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import transaction
-from keranjang.social import db as promotion
-from keranjang.social.domain import Route
-from keranjang.social.legacy_shop import db, domain, views
+from keranjang.social.legacy_shop import db, domain, moving, views
 from keranjang.social.legacy_shop.domain import OrderStatus
 
 
@@ -67,6 +65,8 @@ class CheckoutService:
             if stored is None:
                 raise
             return stored
+        except domain.Unavailable:
+            raise  # a moment's refusal (a seller's move pausing it): the same key may retry
         except domain.LegacyShopError as refusal:
             self._remember_refusal(viewer_id, (key, fingerprint), refusal)
             raise
@@ -120,12 +120,8 @@ class CheckoutService:
         address = _address(s, viewer_id, request)
         lines = _cart(s, viewer_id)
         drafts = domain.split_by_seller(lines, self.rules.shipping_idr)
-        for draft in drafts:
-            if promotion.route_of(s, draft.seller_id) is not Route.LEGACY:
-                raise domain.SellerMoved(
-                    f"seller {draft.seller_id} now sells in commerce: remove its products from "
-                    "the cart and buy them through the yellow cart"
-                )
+        for draft in drafts:  # in seller order, so two checkouts take route locks alike
+            moving.check_open(s, draft.seller_id)
         _take_stock(s, lines)
         orders = [self._order(s, checkout, draft, address) for draft in drafts]
         s.execute(delete(db.CartLineRow).where(db.CartLineRow.viewer_id == viewer_id))
@@ -194,6 +190,10 @@ class CheckoutService:
         for order_id in due:  # one transaction each: an order paid meanwhile is left alone
             try:
                 with transaction(self.sessions) as s:
+                    seller_id = moving.seller_of_order(s, order_id)
+                    if seller_id is None:
+                        continue
+                    moving.check_open(s, seller_id)  # a moving or moved seller's: not here
                     order = db.order_for_update(s, order_id)
                     if order is None or order.status != OrderStatus.AWAITING_PAYMENT.value:
                         continue
@@ -202,7 +202,7 @@ class CheckoutService:
                     )
                     db.move_order(s, order, move)
                     expired += 1
-            except domain.Conflict:
+            except (domain.Conflict, domain.Unavailable):
                 continue
         return expired
 

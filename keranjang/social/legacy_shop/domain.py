@@ -15,11 +15,13 @@ Errors::
     │   ├── OutOfStock        fewer units left than asked for
     │   ├── IllegalTransition the order's state does not allow that step
     │   ├── OrderChanged      another request moved the order first
-    │   └── SellerMoved       the seller now sells in commerce, not in the app
+    │   └── SellerMoved       the seller now sells in commerce (the shop app), not in the app
     ├── NotPermitted          authenticated, but not allowed (not your order, no operator token)
     ├── Unauthenticated       missing or wrong token
     ├── NotificationRefused   a payment notification that must not be believed
-    ├── PartnerDown           the payment partner could not be reached; try again
+    ├── Unavailable           not now, but the same request will work in a moment: try again
+    │   ├── PartnerDown       the payment partner could not be reached
+    │   └── SellerFenced      the seller's shop is moving to commerce right now (a short pause)
     └── ShopClosed            the in-app shop is switched off: shop at commerce
 """
 
@@ -31,6 +33,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from keranjang.social.domain import Route
 
 
 class LegacyShopError(Exception):
@@ -89,7 +93,15 @@ class NotificationRefused(LegacyShopError):
     pass
 
 
-class PartnerDown(LegacyShopError):
+class Unavailable(LegacyShopError):
+    """Retryable: never remembered as the answer to an Idempotency-Key."""
+
+
+class PartnerDown(Unavailable):
+    pass
+
+
+class SellerFenced(Unavailable):
     pass
 
 
@@ -186,6 +198,23 @@ class Move:
     actor: str
     reason: str
     at: datetime
+
+
+MOVING = (
+    "Toko ini sedang pindah; coba lagi sebentar lagi. This shop is moving; try again in a moment."
+)
+
+
+def check_open(seller_id: int, route: Route, fenced: bool) -> None:
+    """A legacy write for a seller may go ahead only while the seller sells in the app and the
+    migration is not fencing it for its cutover."""
+    if route is Route.COMMERCE:
+        raise SellerMoved(
+            f"seller {seller_id} now sells in commerce, on the Keranjang shop app: buy its "
+            "products (and run the shop) there; remove them from the in-app cart"
+        )
+    if fenced:
+        raise SellerFenced(MOVING)
 
 
 def check_quantity(quantity: int) -> int:

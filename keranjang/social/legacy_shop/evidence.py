@@ -1,12 +1,13 @@
 """Evidence of where buyer data sits in social: counts of rows by table, and per legacy seller.
-Counts only, never a row (DESIGN.md section 2, line 5)."""
+Counts only, never a row (DESIGN.md section 2, line 5). And each legacy seller's sales, which the
+migration's payment progress weighs sellers by."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from keranjang.social.legacy_shop import db
+from keranjang.social.legacy_shop import db, domain
 from keranjang.social.viewers.db import ViewerRow
 
 # Every table of social that holds buyer data: the viewers' own accounts (emails) and the
@@ -72,3 +73,22 @@ def _by_seller(s: Session) -> list[SellerBuyerData]:
         .order_by(o.seller_id)
     )
     return [SellerBuyerData(*map(int, row)) for row in s.execute(query)]
+
+
+def _sales() -> Select[int, int]:
+    o = db.OrderRow
+    total = func.coalesce(func.sum(o.total_idr), 0)
+    money_in = [status.value for status in domain.MONEY_IN]
+    return select(o.seller_id, total).where(o.status.in_(money_in)).group_by(o.seller_id)
+
+
+def legacy_sales_idr(s: Session) -> dict[int, int]:
+    """Each legacy seller's sales in rupiah: the totals of its orders whose money came in and
+    stayed (paid, shipped, delivered, completed); sellers without any are left out."""
+    return {int(seller): int(total) for seller, total in s.execute(_sales())}
+
+
+def seller_sales_idr(s: Session, seller_id: int) -> int:
+    """One legacy seller's sales in rupiah, as `legacy_sales_idr` counts them."""
+    row = s.execute(_sales().where(db.OrderRow.seller_id == seller_id)).first()
+    return 0 if row is None else int(row[1])

@@ -30,7 +30,7 @@ from keranjang.payments import (
     PaymentStatus,
     RefundRequest,
 )
-from keranjang.social.legacy_shop import books, db, domain, ledger, views
+from keranjang.social.legacy_shop import books, db, domain, ledger, moving, views
 from keranjang.social.legacy_shop.domain import OrderStatus
 
 # A partner counts a payment's life from its own clock: this much of the hold is kept back.
@@ -46,6 +46,7 @@ STAGE = {
     PaymentStatus.PARTIALLY_REFUNDED: 3,
     PaymentStatus.REFUNDED: 4,
 }
+MOVED = "moved: the order is served by the shop app now"
 CONFIRMING = frozenset(
     {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
 )
@@ -76,6 +77,8 @@ class PayingService:
             order = s.get(db.OrderRow, order_id)
             if order is None or order.viewer_id != viewer_id:
                 raise domain.NotFound(f"no order with id {order_id} in your account")
+            seller_id = order.seller_id
+            moving.check_open(s, seller_id, writing=False)  # before asking the partner
             latest = views.latest_payment(s, order_id)
             if order.status != OrderStatus.AWAITING_PAYMENT.value:
                 if latest is not None and order.paid_by == latest.partner_order_id:
@@ -93,7 +96,7 @@ class PayingService:
             finish_redirect_url=finish_url,
             expires_in=self._lifetime(number, hold),
         )
-        return self._store(order_id, attempt, self._create(new, number, attempt))
+        return self._store((order_id, seller_id), attempt, self._create(new, number, attempt))
 
     def _lifetime(self, number: str, hold_expires_at: datetime) -> timedelta:
         minutes = (hold_expires_at - self.clock.now() - PARTNER_LEEWAY) // timedelta(minutes=1)
@@ -116,7 +119,12 @@ class PayingService:
                 raise domain.PartnerDown(f"the payment partner is unreachable: {exc}") from exc
         raise domain.Conflict(f"order {number} already has payments at the partner; retry")
 
-    def _store(self, order_id: int, attempt: int, created: CreatedPayment) -> views.PaymentView:
+    def _store(
+        self, order: tuple[int, int], attempt: int, created: CreatedPayment
+    ) -> views.PaymentView:
+        """Keep the payment the partner made for (order id, seller id); a seller fenced or
+        moved meanwhile keeps it at the partner only (commerce's reconciliation finds it)."""
+        order_id, seller_id = order
         _, tried = domain.order_number_and_attempt(created.order_id)
         how = {
             "redirect_url": created.redirect_url,
@@ -140,6 +148,7 @@ class PayingService:
         )
         try:
             with transaction(self.sessions) as s:
+                moving.check_open(s, seller_id)
                 s.add(row)
         except IntegrityError:  # stored meanwhile by a concurrent start, or by its news
             with self.sessions() as s:
@@ -158,27 +167,40 @@ class PayingService:
             event = self.partner.parse_notification(headers, body)
         except NotificationRejected as exc:
             raise domain.NotificationRefused(f"notification refused ({exc.reason}): {exc}") from exc
-        if event.is_paid:
-            self._confirm(event)
-        with transaction(self.sessions) as s:
-            if s.scalar(
-                select(db.PaymentNewsRow.id).where(db.PaymentNewsRow.dedupe_key == event.dedupe_key)
-            ):
-                return "duplicate: already handled"
-            outcome, refund_id = self._apply(s, event)
-            s.add(
-                db.PaymentNewsRow(
-                    dedupe_key=event.dedupe_key[:200],
-                    partner_order_id=event.order_id[:50],
-                    status=event.status.value,
-                    amount_idr=event.gross_amount,
-                    outcome=outcome[:200],
-                    received_at=self.clock.now(),
-                )
-            )
+        try:
+            self._check_seller(event, writing=False)  # before asking the partner
+            if event.is_paid:
+                self._confirm(event)
+            with transaction(self.sessions) as s:
+                self._check_seller(event, s)
+                if s.scalar(
+                    select(db.PaymentNewsRow.id).where(
+                        db.PaymentNewsRow.dedupe_key == event.dedupe_key
+                    )
+                ):
+                    return "duplicate: already handled"
+                outcome, refund_id = self._apply(s, event)
+                s.add(_news_row(event, outcome, self.clock.now()))
+        except domain.SellerMoved:
+            return MOVED  # commerce's reconciliation finds the payment under the same id
         if refund_id is not None:
             self.ask_refunds([refund_id])
         return outcome
+
+    def _check_seller(
+        self, event: PaymentEvent, s: Session | None = None, *, writing: bool = True
+    ) -> None:
+        """News of a fenced seller's payment is refused for now (the partner sends it again);
+        of a moved seller's, `SellerMoved`: it changes nothing here."""
+        number, _ = domain.order_number_and_attempt(event.order_id)
+        query = select(db.OrderRow.seller_id).where(db.OrderRow.number == number)
+        if s is not None:
+            seller_id = s.scalar(query)
+            if seller_id is not None:
+                moving.check_open(s, seller_id, writing=writing)
+            return
+        with self.sessions() as fresh:
+            self._check_seller(event, fresh, writing=writing)
 
     def _confirm(self, event: PaymentEvent) -> None:
         """A settlement is believed only once the partner's status API says so too."""
@@ -259,6 +281,11 @@ class PayingService:
     def _ask(self, row: db.RefundRow) -> bool:
         request = RefundRequest(row.partner_order_id, row.refund_key, row.amount_idr, row.reason)
         try:
+            with self.sessions() as s:
+                moving.check_open(s, moving.seller_of_order(s, row.order_id) or 0, writing=False)
+        except (domain.SellerFenced, domain.SellerMoved):
+            return False  # asked later, here or (moved) by commerce, with the same key
+        try:
             self.partner.refund(request)
         except PartnerRefused as exc:
             self._refund_outcome(row.id, "refused", str(exc))
@@ -269,15 +296,45 @@ class PayingService:
         return self._refund_outcome(row.id, "succeeded", None)
 
     def _refund_outcome(self, refund_id: int, status: str, error: str | None) -> bool:
+        """Record the partner's answer; while the seller is fenced or once moved, nothing is
+        recorded here: the refund stays requested and is asked again, with the same key, by
+        whichever side serves the seller then."""
         now = self.clock.now()
-        with transaction(self.sessions) as s:
-            row = s.get_one(db.RefundRow, refund_id, with_for_update=True)
-            if row.status != "requested":
-                return False
-            row.status, row.last_error, row.updated_at = status, (error or "")[:500] or None, now
-            if status == "succeeded":
-                books.post(s, _refund_entry(s, row), now)
+        try:
+            with transaction(self.sessions) as s:
+                return self._record_refund(s, refund_id, (status, error), now)
+        except (domain.SellerFenced, domain.SellerMoved):
+            return False
+
+    def _record_refund(
+        self, s: Session, refund_id: int, outcome: tuple[str, str | None], now: datetime
+    ) -> bool:
+        status, error = outcome
+        seller_id = s.scalar(
+            select(db.OrderRow.seller_id)
+            .join(db.RefundRow, db.RefundRow.order_id == db.OrderRow.id)
+            .where(db.RefundRow.id == refund_id)
+        )
+        if seller_id is not None:
+            moving.check_open(s, seller_id)
+        row = s.get_one(db.RefundRow, refund_id, with_for_update=True)
+        if row.status != "requested":
+            return False
+        row.status, row.last_error, row.updated_at = status, (error or "")[:500] or None, now
+        if status == "succeeded":
+            books.post(s, _refund_entry(s, row), now)
         return status == "succeeded"
+
+
+def _news_row(event: PaymentEvent, outcome: str, now: datetime) -> db.PaymentNewsRow:
+    return db.PaymentNewsRow(
+        dedupe_key=event.dedupe_key[:200],
+        partner_order_id=event.order_id[:50],
+        status=event.status.value,
+        amount_idr=event.gross_amount,
+        outcome=outcome[:200],
+        received_at=now,
+    )
 
 
 def _refund_entry(s: Session, row: db.RefundRow) -> ledger.Entry:

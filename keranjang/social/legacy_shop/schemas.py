@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from keranjang.infra.http_errors import MAX_ID
 from keranjang.payments import PaymentMethod
-from keranjang.social.legacy_shop import domain, listings, views
+from keranjang.social.legacy_shop import domain, listings, moving, views
 from keranjang.social.legacy_shop.domain import OrderStatus, SellerKind
 
 
@@ -251,6 +251,12 @@ class NewsOut(BaseModel):
     outcome: str
 
 
+class MoveConsentOut(BaseModel):
+    seller_id: int
+    confirmed: bool = Field(description="The seller has confirmed its shop's move to commerce.")
+    confirmed_at: datetime | None
+
+
 class SellerBuyerDataOut(BaseModel):
     seller_id: int
     orders: int
@@ -317,3 +323,7 @@ def order_out(v: views.OrderView, payment: views.PaymentView | None = None) -> O
         events=[EventOut(**asdict(e)) for e in v.events],
         payment=None if paid_with is None else PaymentOut(**asdict(paid_with)),
     )
+
+
+def move_consent_out(v: moving.Consent) -> MoveConsentOut:
+    return MoveConsentOut(seller_id=v.seller_id, confirmed=v.confirmed, confirmed_at=v.confirmed_at)

@@ -56,6 +56,24 @@ def payout_account(
     return schemas.seller_out(legacy.selling.set_payout_account(seller_id, account))
 
 
+@router.get(
+    "/seller/move",
+    response_model=schemas.MoveConsentOut,
+    summary="Whether you have confirmed your shop's move to commerce (the shop app)",
+)
+def move_consent(seller_id: Seller, legacy: Shop) -> schemas.MoveConsentOut:
+    return schemas.move_consent_out(legacy.moving.consent(seller_id))
+
+
+@router.post(
+    "/seller/move",
+    response_model=schemas.MoveConsentOut,
+    summary="Confirm your shop's move to commerce; confirming again keeps the first time",
+)
+def confirm_move(seller_id: Seller, legacy: Shop) -> schemas.MoveConsentOut:
+    return schemas.move_consent_out(legacy.moving.confirm(seller_id))
+
+
 @router.get("/seller/balance", response_model=schemas.BalanceOut, summary="Escrow and payable")
 def balance(seller_id: Seller, legacy: Shop) -> schemas.BalanceOut:
     return schemas.BalanceOut(**asdict(legacy.selling.balance(seller_id)))

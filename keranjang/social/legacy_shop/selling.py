@@ -14,7 +14,7 @@ from keranjang.infra.clock import Clock
 from keranjang.infra.credentials import token_digest
 from keranjang.infra.database import transaction
 from keranjang.social import db as promotion
-from keranjang.social.legacy_shop import books, db, domain, listings, views
+from keranjang.social.legacy_shop import books, db, domain, listings, moving, views
 from keranjang.social.legacy_shop.domain import OrderStatus
 from keranjang.social.legacy_shop.paying import PayingService
 
@@ -87,6 +87,7 @@ class SellingService:
     ) -> views.SellerView:
         account = listings.check_payout_account(account)
         with transaction(self.sessions) as s:
+            moving.check_open(s, seller_id)
             seller = _seller(s, seller_id)
             row = s.get(db.PayoutAccountRow, seller_id) or db.PayoutAccountRow(seller_id=seller_id)
             row.bank_code, row.account_number = account.bank_code, account.account_number
@@ -105,6 +106,7 @@ class SellingService:
         listing = listings.check_listing(listing)
         now = self.clock.now()
         with transaction(self.sessions) as s:
+            moving.check_open(s, seller_id)
             seller = _seller(s, seller_id)
             row = db.ProductRow(seller_id=seller_id, created_at=now, updated_at=now)
             _write_listing(row, listing)
@@ -121,6 +123,7 @@ class SellingService:
         if unknown:
             raise domain.Invalid(f"{sorted(unknown)[0]} is not a listing field")
         with transaction(self.sessions) as s:
+            moving.check_open(s, seller_id)
             row = self._own_product(s, seller_id, product_id, lock=True)
             listing = listings.check_listing(replace(row.listing(), **changes))
             _write_listing(row, listing)
@@ -172,6 +175,7 @@ class SellingService:
         if not 3 <= len(tracking) <= MAX_TRACKING:
             raise domain.Invalid(f"tracking_number must be 3 to {MAX_TRACKING} characters")
         with transaction(self.sessions) as s:
+            moving.check_open(s, seller_id)
             order = self._own_order(s, seller_id, order_id, lock=True)
             move = domain.Move(OrderStatus.SHIPPED, f"seller:{seller_id}", "", self.clock.now())
             db.move_order(s, order, move)
@@ -180,6 +184,7 @@ class SellingService:
 
     def mark_delivered(self, seller_id: int, order_id: int) -> views.OrderView:
         with transaction(self.sessions) as s:
+            moving.check_open(s, seller_id)
             order = self._own_order(s, seller_id, order_id, lock=True)
             now = self.clock.now()
             db.move_order(
@@ -196,6 +201,7 @@ class SellingService:
         if not 3 <= len(reason) <= 500:
             raise domain.Invalid("reason must be 3 to 500 characters: the buyer reads it")
         with transaction(self.sessions) as s:
+            moving.check_open(s, seller_id)
             order = self._own_order(s, seller_id, order_id, lock=True)
             was_paid = order.status == OrderStatus.PAID.value
             move = domain.Move(

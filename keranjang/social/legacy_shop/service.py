@@ -8,10 +8,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.infra.clock import Clock
 from keranjang.payments import PaymentPartner
-from keranjang.social.legacy_shop import evidence
+from keranjang.social.legacy_shop import changes, evidence  # noqa: F401  (changes: its table joins the metadata)
 from keranjang.social.legacy_shop.buying import BuyingService
 from keranjang.social.legacy_shop.catalog import ShopCatalog
 from keranjang.social.legacy_shop.checkout import CheckoutService, Rules
+from keranjang.social.legacy_shop.moving import MovingService
 from keranjang.social.legacy_shop.paying import PayingService
 from keranjang.social.legacy_shop.selling import SellingService
 
@@ -29,6 +30,7 @@ class LegacyShop:
     checkout: CheckoutService
     paying: PayingService
     catalog: ShopCatalog
+    moving: MovingService
 
     def buyer_data_counts(self) -> evidence.BuyerDataCounts:
         return evidence.buyer_data_counts(self.sessions)
@@ -54,4 +56,5 @@ def build(
         checkout=CheckoutService(sessions, clock, rules),
         paying=paying,
         catalog=ShopCatalog(sessions),
+        moving=MovingService(sessions, clock),
     )
