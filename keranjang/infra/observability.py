@@ -103,7 +103,9 @@ def install(app: FastAPI, service: str, ready: Callable[[], Awaitable[None]]) ->
         try:
             await ready()
         except Exception as exc:  # any failure means "not healthy"; report it, do not crash
-            return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
+            # The kind of failure only: the driver's message can name hosts and users.
+            body = {"status": "unavailable", "error": type(exc).__name__}
+            return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
         return JSONResponse({"status": "ok", "service": service})
 
     @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")

@@ -3,7 +3,7 @@ a stable number and link. Its buyer and its seller may read it; nobody else lear
 exists. How it looks (page and PDF) is the web layer's: `web.invoice_rendering`."""
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -45,11 +45,6 @@ class Invoice:
     shipping_idr: int
     total_idr: int
     payment_method: str
-
-    @property
-    def path(self) -> str:
-        """The buyer's stable link to it."""
-        return f"/orders/{self.order_id}/invoice"
 
 
 class InvoiceService:
@@ -96,9 +91,3 @@ def _invoice(row: order_db.InvoiceRow) -> Invoice:
         total_idr=body["total_idr"],
         payment_method=METHODS.get(payment.get("method", ""), payment.get("method", "-")),
     )
-
-
-def invoice_json(invoice: Invoice) -> dict[str, Any]:
-    body = asdict(invoice) | {"issued_at": invoice.issued_at.isoformat()}
-    body["url"], body["pdf_url"] = invoice.path, f"{invoice.path}.pdf"
-    return body

@@ -18,7 +18,8 @@ opening ones plus the movements, to the rupiah.
 """
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,7 +40,7 @@ from keranjang.commerce.orders import db as order_db
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import transaction
 
-WIB = timezone(timedelta(hours=7), "WIB")
+WIB = ZoneInfo("Asia/Jakarta")  # Western Indonesian Time, UTC+7 all year
 # Whose payable an account is, by its prefix.
 PAYEES = {"merchant_payable:": "merchant", "commission_payable:": "creator"}
 

@@ -11,30 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from keranjang.commerce.money.reconciliation import ReconciliationService
-from keranjang.commerce.money.refunding import REQUESTED, RefundAsk, RefundService
-from keranjang.commerce.money.settlement import SettlementService
+from keranjang.commerce.money.refunding import REQUESTED, RefundAsk
 from keranjang.commerce.web.api.catalog import Merchant, require_admin
 from keranjang.commerce.web.api.shop import Buyer
 from keranjang.commerce.web.api.views import OrderOut, RefundOut, order_out, refund_out
-from keranjang.commerce.web.deps import commerce_of
+from keranjang.commerce.web.deps import Refunds, Settlement, commerce_of
 from keranjang.commerce.web.errors import ApiRoute
 from keranjang.infra.http_errors import PathId
 
 router = APIRouter(route_class=ApiRoute)
-
-
-async def refunds(request: Request) -> RefundService:
-    svc: RefundService = commerce_of(request).refunds
-    return svc
-
-
-async def settlement(request: Request) -> SettlementService:
-    svc: SettlementService = commerce_of(request).settlement
-    return svc
-
-
-Refunds = Annotated[RefundService, Depends(refunds)]
-Settlement = Annotated[SettlementService, Depends(settlement)]
 
 
 class RefundItemIn(BaseModel):

@@ -3,25 +3,18 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from keranjang.commerce.money.payouts import PayoutService
 from keranjang.commerce.web.api.catalog import Merchant, require_admin
 from keranjang.commerce.web.api.views import PayoutBatchOut, StatementOut, batch_out, statement_out
-from keranjang.commerce.web.deps import commerce_of
+from keranjang.commerce.web.deps import Payouts
 from keranjang.commerce.web.errors import ApiRoute
 from keranjang.infra.http_errors import PathId
 
 router = APIRouter(route_class=ApiRoute)
 
 
-async def payouts(request: Request) -> PayoutService:
-    svc: PayoutService = commerce_of(request).payouts
-    return svc
-
-
-Payouts = Annotated[PayoutService, Depends(payouts)]
 Day = Annotated[
     date | None,
     Query(description="A calendar day in Western Indonesian Time (YYYY-MM-DD), included."),

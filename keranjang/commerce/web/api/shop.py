@@ -10,22 +10,22 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from keranjang.commerce.buying.domain import MAX_QUANTITY, CartLine
-from keranjang.commerce.buying.service import BuyingService
 from keranjang.commerce.errors import Invalid, PaymentUnavailable
-from keranjang.commerce.money.invoices import Invoice, InvoiceService, invoice_json
-from keranjang.commerce.money.paying import PayingService, PlacedOrder
-from keranjang.commerce.orders.service import FulfilmentService
+from keranjang.commerce.money.invoices import Invoice
+from keranjang.commerce.money.paying import PlacedOrder
 from keranjang.commerce.web.api.views import (
+    InvoiceOut,
     OrderDetailOut,
     OrderOut,
     PaymentOut,
+    invoice_out,
     order_detail_out,
     order_out,
     payment_out,
     with_payment,
 )
 from keranjang.commerce.web.cookies import remembered_attribution
-from keranjang.commerce.web.deps import commerce_of
+from keranjang.commerce.web.deps import Buying, Fulfilment, Invoices, Paying
 from keranjang.commerce.web.errors import ApiRoute
 from keranjang.commerce.web.invoice_rendering import pdf_filename, render_pdf
 from keranjang.infra.auth import bearer
@@ -103,22 +103,6 @@ class CheckoutIn(BaseModel):
         description="virtual_account, qris or ewallet: each order's payment is created at the "
         "partner at once and answered as `payment` (else pay later: POST /api/orders/{id}/payment)",
     )
-
-
-async def buying(request: Request) -> BuyingService:
-    svc: BuyingService = commerce_of(request).buying
-    return svc
-
-
-Buying = Annotated[BuyingService, Depends(buying)]
-
-
-async def paying(request: Request) -> PayingService:
-    svc: PayingService = commerce_of(request).paying
-    return svc
-
-
-Paying = Annotated[PayingService, Depends(paying)]
 
 
 def current_buyer(svc: Buying, token: Annotated[str | None, Depends(bearer)]) -> int:
@@ -233,14 +217,6 @@ class BuyerCancelIn(BaseModel):
     reason: str = Field(default="", max_length=500)
 
 
-async def fulfilment(request: Request) -> FulfilmentService:
-    svc: FulfilmentService = commerce_of(request).fulfilment
-    return svc
-
-
-Fulfilment = Annotated[FulfilmentService, Depends(fulfilment)]
-
-
 @router.get("/api/orders")
 def my_orders(buyer: Buyer, svc: Fulfilment) -> list[OrderOut]:
     return [order_out(o) for o in svc.buyer_orders(buyer)]
@@ -258,14 +234,6 @@ def cancel_my_order(
     return order_out(svc.buyer_cancel(buyer, order_id, body.reason))
 
 
-async def invoices(request: Request) -> InvoiceService:
-    svc: InvoiceService = commerce_of(request).invoices
-    return svc
-
-
-Invoices = Annotated[InvoiceService, Depends(invoices)]
-
-
 def invoice_pdf_response(invoice: Invoice) -> Response:
     return Response(
         render_pdf(invoice),
@@ -276,6 +244,7 @@ def invoice_pdf_response(invoice: Invoice) -> Response:
 
 @router.get(
     "/api/orders/{order_id}/invoice",
+    response_model=InvoiceOut,
     summary="The paid order's invoice (409 while unpaid)",
     responses={200: {"content": {"application/pdf": {}}}},
 )
@@ -285,7 +254,7 @@ def my_invoice(
     invoice = svc.for_buyer(buyer, order_id)
     if format == "pdf":
         return invoice_pdf_response(invoice)
-    return JSONResponse(invoice_json(invoice))
+    return JSONResponse(invoice_out(invoice).model_dump(mode="json"))
 
 
 class PayIn(BaseModel):

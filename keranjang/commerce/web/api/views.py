@@ -13,6 +13,7 @@ from keranjang.commerce.money.domain import (
     RefundView,
     Statement,
 )
+from keranjang.commerce.money.invoices import Invoice
 from keranjang.commerce.orders.domain import OrderView
 
 
@@ -175,3 +176,48 @@ class StatementOut(BaseModel):
 
 def statement_out(statement: Statement) -> StatementOut:
     return StatementOut.model_validate(statement, from_attributes=True)
+
+
+class InvoiceLineOut(BaseModel):
+    title: str
+    quantity: int
+    unit_price_idr: int
+
+
+class InvoiceOut(BaseModel):
+    """An issued invoice as frozen when its order was paid, with its stable links."""
+
+    number: str
+    issued_at: datetime
+    order_id: int
+    order_number: str
+    seller: dict[str, str]
+    buyer: dict[str, str]
+    shipping_address: dict[str, str]
+    lines: list[InvoiceLineOut]
+    subtotal_idr: int
+    shipping_idr: int
+    total_idr: int
+    payment_method: str
+    url: str
+    pdf_url: str
+
+
+def invoice_path(invoice: Invoice) -> str:
+    """The buyer's stable link to an invoice."""
+    return f"/orders/{invoice.order_id}/invoice"
+
+
+def invoice_out(invoice: Invoice) -> InvoiceOut:
+    fields = {k: v for k, v in vars(invoice).items() if k != "lines"}
+    lines = [
+        InvoiceLineOut(
+            title=x.title,
+            quantity=x.quantity,
+            unit_price_idr=x.unit_price_idr,
+            amount_idr=x.amount_idr,
+        )
+        for x in invoice.lines
+    ]
+    path = invoice_path(invoice)
+    return InvoiceOut(**fields, lines=lines, url=path, pdf_url=f"{path}.pdf")

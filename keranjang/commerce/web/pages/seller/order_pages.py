@@ -2,17 +2,15 @@
 allows (ship with a tracking number, mark delivered, cancel with a reason), and its invoice."""
 
 from collections.abc import Callable
-from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keranjang.commerce.errors import Conflict, IllegalTransition, Invalid, NotFound, RefundRefused
-from keranjang.commerce.money import invoices
 from keranjang.commerce.money.refunding import RefundAsk, RefundService
 from keranjang.commerce.orders.domain import TRANSITIONS, OrderStatus, OrderView
 from keranjang.commerce.orders.service import FulfilmentService
-from keranjang.commerce.web.deps import commerce_of
+from keranjang.commerce.web.deps import Fulfilment, Invoices, commerce_of
 from keranjang.commerce.web.errors import status_of
 from keranjang.commerce.web.forms import CrossSiteChecked, Form
 from keranjang.commerce.web.invoice_rendering import pdf_response, render_html
@@ -27,20 +25,6 @@ from keranjang.infra.http_errors import PathId
 # The longest reason the order history keeps (the seller API's limit).
 MAX_REASON = 500
 router = seller_router()
-
-
-def _fulfilment(request: Request) -> FulfilmentService:
-    svc: FulfilmentService = commerce_of(request).fulfilment
-    return svc
-
-
-def _invoices(request: Request) -> invoices.InvoiceService:
-    svc: invoices.InvoiceService = commerce_of(request).invoices
-    return svc
-
-
-Fulfilment = Annotated[FulfilmentService, Depends(_fulfilment)]
-Invoices = Annotated[invoices.InvoiceService, Depends(_invoices)]
 
 
 @router.get("/orders", response_class=HTMLResponse)
@@ -148,7 +132,7 @@ def _step(
     try:
         step()
     except (Invalid, Conflict, IllegalTransition, RefundRefused) as exc:
-        order = own_order(_fulfilment(request), merchant_id, order_id)
+        order = own_order(commerce_of(request).fulfilment, merchant_id, order_id)
         return _order_page(request, order, str(exc), status_of(exc))
     return RedirectResponse(f"/seller/orders/{order_id}", status_code=303)
 
