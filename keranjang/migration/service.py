@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.infra.clock import Clock
@@ -128,8 +129,14 @@ class MigrationService:
     def plan(self, dry_run: bool = False) -> planning.PlanReport:
         if self.parts.social is None:
             raise MigrationError("social's database is not configured: nothing to plan from")
-        with self.parts.social.connect() as social:
-            sizes = planning.legacy_sizes(social)
+        try:
+            with self.parts.social.connect() as social:
+                sizes = planning.legacy_sizes(social)
+        except (ProgrammingError, OperationalError) as exc:
+            # No legacy shop's tables (PostgreSQL says so with the one, SQLite with the other).
+            if isinstance(exc, OperationalError) and "no such table" not in str(exc):
+                raise
+            raise MigrationError("social's database holds no legacy shop to plan from") from exc
         with transaction(self.parts.journal) as s:
             return planning.plan(s, sizes, self.parts.clock.now(), dry_run)
 
