@@ -211,7 +211,7 @@ class Setup:
             if not live.ok:
                 continue
             creator.live.append(live.body["id"])
-            for product in products[n :: len(creators)][:20]:
+            for product in products[n :: len(creators)][:10]:
                 pinned = await self.http.send(
                     self.call(
                         "pin",
