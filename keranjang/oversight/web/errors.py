@@ -1,0 +1,69 @@
+"""Oversight's errors as HTTP, in one table; library exceptions never reach a client as a 500
+(a database that stays away is a 503 with Retry-After)."""
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import structlog
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from keranjang.infra.http_errors import error_json
+from keranjang.oversight.errors import (
+    EvidenceUnavailable,
+    InvalidRequest,
+    NotFound,
+    NotPermitted,
+    OversightError,
+    RegimeInvalid,
+    Unauthenticated,
+    Unavailable,
+)
+
+log = structlog.get_logger(__name__)
+STATUS: dict[type[OversightError], int] = {
+    NotFound: 404,
+    InvalidRequest: 422,
+    NotPermitted: 403,
+    Unauthenticated: 401,
+    Unavailable: 503,
+    RegimeInvalid: 500,
+    EvidenceUnavailable: 502,
+    OversightError: 400,
+}
+RETRY_AFTER_SECONDS = 5
+LIBRARY_ERRORS = (SQLAlchemyError, DBAPIError, PoolTimeout)
+
+
+def status_of(exc: OversightError) -> int:
+    return next(STATUS[k] for k in type(exc).__mro__ if k in STATUS)
+
+
+def refusal(exc: OversightError) -> Response:
+    status = status_of(exc)
+    response = error_json(type(exc).__name__, str(exc), status)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    if status == 503:
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class ApiRoute(APIRoute):
+    """Every oversight route: its refusals as `{"error", "detail"}` with the table's status."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def refusing_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except OversightError as exc:
+                return refusal(exc)
+            except LIBRARY_ERRORS as exc:
+                log.warning("database_unavailable", error=type(exc).__name__)
+                return refusal(Unavailable("the monitor's database is not reachable; try again"))
+
+        return refusing_handler
