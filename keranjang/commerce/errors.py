@@ -13,7 +13,8 @@ Errors::
     │   ├── OrderChanged     another request moved the order first: reload and retry
     │   ├── OutOfStock       fewer units left than asked
     │   ├── PaymentTooLate   the order's stock hold ends too soon for a payment
-    │   └── Taken            a unique key won by a concurrent request (email, slug, cart line)
+    │   ├── Taken            a unique key won by a concurrent request (email, slug, cart line)
+    │   └── Unclaimed        a sign-up with the email of an account waiting to be claimed
     ├── NotPermitted         authenticated, but not allowed (not your shop)
     ├── Unauthenticated      missing or wrong credentials
     ├── Gone                 a one-time link already used, or past its time
@@ -76,6 +77,11 @@ class PaymentTooLate(Conflict):
 class Taken(Conflict):
     """A unique key (an email, a shop address, a cart line) taken by a request that committed
     first; the loser's transaction changed nothing."""
+
+
+class Unclaimed(Conflict):
+    """The email has an account made from earlier purchases (a merchant moved here from the old
+    in-app shop) that has no password yet: its owner claims it through a claim link."""
 
 
 class NotPermitted(CommerceError):

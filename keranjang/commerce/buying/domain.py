@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from keranjang.commerce.errors import Conflict, EmptyCart, Gone, IdempotencyMismatch, Invalid
+from keranjang.commerce.errors import (
+    Conflict,
+    EmptyCart,
+    Gone,
+    IdempotencyMismatch,
+    Invalid,
+    Unclaimed,
+)
 
 MAX_QUANTITY = 999
 MAX_LINES = 50
@@ -32,8 +39,8 @@ def check_password(password: str) -> str:
     return password
 
 
-def unclaimed_account() -> Conflict:
-    return Conflict(
+def unclaimed_account() -> Unclaimed:
+    return Unclaimed(
         "an account with this email was made from purchases in the old in-app shop and has no "
         "password yet: ask for a claim link (POST /api/buyers/claims/request) and set the "
         "password through it"
