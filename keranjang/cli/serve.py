@@ -26,6 +26,10 @@ def build_app(name: ServiceName, migrate: bool = True) -> "FastAPI":
         from keranjang.payments.simulator.app import create_app as payments_app
 
         return payments_app(migrate=migrate)
+    if name is ServiceName.migration:
+        from keranjang.migration.app import create_app as migration_app
+
+        return migration_app(migrate=migrate)
     from keranjang.commerce.app import create_app as commerce_app
 
     return commerce_app(migrate=migrate)

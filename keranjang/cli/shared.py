@@ -22,9 +22,15 @@ class ServiceName(StrEnum):
     social = "social"
     commerce = "commerce"
     payments = "payments"
+    migration = "migration"
 
 
-DEFAULT_PORTS = {ServiceName.social: 8001, ServiceName.commerce: 8002, ServiceName.payments: 8003}
+DEFAULT_PORTS = {
+    ServiceName.social: 8001,
+    ServiceName.commerce: 8002,
+    ServiceName.payments: 8003,
+    ServiceName.migration: 8005,
+}
 DataDir = Annotated[
     Path, typer.Option(envvar="KERANJANG_DATA_DIR", help="Folder for SQLite files.")
 ]

@@ -27,6 +27,7 @@ app = typer.Typer()
 SocialPort = Annotated[int, typer.Option(envvar="KERANJANG_SOCIAL_PORT")]
 CommercePort = Annotated[int, typer.Option(envvar="KERANJANG_COMMERCE_PORT")]
 PaymentsPort = Annotated[int, typer.Option(envvar="KERANJANG_PAYMENTS_PORT")]
+MigrationPort = Annotated[int, typer.Option(envvar="KERANJANG_MIGRATION_PORT")]
 
 
 @app.command()
@@ -37,6 +38,7 @@ def up(
     social_port: SocialPort = DEFAULT_PORTS[ServiceName.social],
     commerce_port: CommercePort = DEFAULT_PORTS[ServiceName.commerce],
     payments_port: PaymentsPort = DEFAULT_PORTS[ServiceName.payments],
+    migration_port: MigrationPort = DEFAULT_PORTS[ServiceName.migration],
     seed: Annotated[
         bool,
         typer.Option(help="Seed a demo marketplace if the shop (or the in-app shop) is empty."),
@@ -48,6 +50,7 @@ def up(
         ServiceName.social: social_port,
         ServiceName.commerce: commerce_port,
         ServiceName.payments: payments_port,
+        ServiceName.migration: migration_port,
     }
     refuse_unusable_ports(host, ports)
     token = operator_token(data_dir)
@@ -176,6 +179,19 @@ def service_env(
         "KERANJANG_COMMERCE_PAYMENTS_SERVER_KEY": payments_server_key(data_dir),
         **payments_env(data_dir, host, ports[ServiceName.payments], token),
         "KERANJANG_PAYMENTS_NOTIFICATION_URL": f"{commerce}/payments/notifications",
+        **migration_env(data_dir, host, ports[ServiceName.migration], token),
+    }
+
+
+def migration_env(data_dir: Path, host: str, port: int, token: str) -> dict[str, str]:
+    """The migration service reads social's and commerce's SQLite files in the data folder; the
+    regulator's token, shared by every service's evidence, is made here (`regulator-token`)."""
+    secret_files.load_or_create(data_dir / "regulator-token")
+    return {
+        "KERANJANG_MIGRATION_HOST": host,
+        "KERANJANG_MIGRATION_PORT": str(port),
+        "KERANJANG_MIGRATION_PUBLIC_URL": f"http://{host}:{port}",
+        "KERANJANG_MIGRATION_ADMIN_TOKEN": token,
     }
 
 
@@ -216,6 +232,7 @@ def print_urls(urls: dict[ServiceName, str], data_dir: Path) -> None:
     table.add_row("social (feed, yellow carts)", urls[ServiceName.social] + "/")
     table.add_row("commerce (shop)", urls[ServiceName.commerce] + "/")
     table.add_row("payment simulator", urls[ServiceName.payments] + "/")
+    table.add_row("migration (operator's page)", urls[ServiceName.migration] + "/")
     for name, url in urls.items():
         table.add_row(f"{name} API docs", url + "/docs")
     console.print(table)
@@ -223,3 +240,4 @@ def print_urls(urls: dict[ServiceName, str], data_dir: Path) -> None:
         f"Data in {data_dir}. Operator token in {data_dir / 'operator-token'}. Ctrl-C stops."
     )
     console.print(f"Payment simulator server key in {data_dir / 'payments-server-key'}.")
+    console.print(f"Regulator token (read-only evidence) in {data_dir / 'regulator-token'}.")

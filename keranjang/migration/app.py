@@ -110,8 +110,14 @@ def jobs(settings: ServiceSettings, service: MigrationService) -> tuple[Periodic
     journal = Journal(service.parts.journal, service.parts.clock, rules_)
     worker = Worker("service", journal, service.parts.mover)
 
+    planned: list[bool] = []
+
     def round_() -> int:
-        """Move merchants for up to `round_seconds`; the next round goes on."""
+        """Move merchants for up to `round_seconds`; the next round goes on. The first round
+        plans the sellers not planned yet (the demo plans itself)."""
+        if not planned:
+            service.plan()
+            planned.append(True)
         deadline = service.parts.clock.now() + timedelta(seconds=settings.round_seconds)
         moved = 0
         while service.parts.clock.now() < deadline and worker.run_once():

@@ -193,7 +193,7 @@ def _merchant(request: Request, svc: Service, seller_id: int, /, **context: obje
 
 @router.post("/merchants/{seller_id}/{action}", dependencies=[Checked])
 def act(
-    request: Request, seller_id: PathId, action: str, svc: Service, who: Operator, fields: Form
+    request: Request, seller_id: PathId, action: str, *, svc: Service, who: Operator, fields: Form
 ) -> Response:
     if action not in ACTIONS:
         raise HTTPException(404, "Tindakan itu tidak ada.")
