@@ -6,6 +6,8 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from sqlalchemy import Engine
 
+from keranjang.evidence.access import RegulatorReadsOnly
+from keranjang.evidence.serving import TokenSource
 from keranjang.handoff import SigningKey
 from keranjang.infra import schema, secret_files
 from keranjang.infra.clock import Clock, SystemClock
@@ -13,7 +15,7 @@ from keranjang.infra.database import make_engine, session_factory
 from keranjang.infra.http_errors import error_json
 from keranjang.infra.runtime import PeriodicJob
 from keranjang.infra.webapp import ServiceShell, service_app, wants_json
-from keranjang.social import api, db, domain, pages
+from keranjang.social import api, db, domain, evidence_api, pages
 from keranjang.social.catalog import CatalogSource, HttpCatalog
 from keranjang.social.config import SocialSettings
 from keranjang.social.legacy_shop import api as shop_api
@@ -69,7 +71,12 @@ def create_app(
         jobs=tuple(jobs),
     )
     app = service_app(
-        shell, api.router, pages.router, viewers_api.router, *_shop_routers(legacy, settings)
+        shell,
+        api.router,
+        pages.router,
+        viewers_api.router,
+        evidence_api.router,
+        *_shop_routers(legacy, settings),
     )
     _wire(app, settings, engine, clock)
     app.state.legacy_shop = legacy
@@ -89,6 +96,9 @@ def _wire(app: FastAPI, settings: SocialSettings, engine: Engine, clock: Clock) 
         settings.resolved_session_secret_file
     )
     app.state.cookies = SessionCookies(secret)
+    # The regulator's token reads evidence and writes nothing, on any route.
+    app.state.regulator_token = TokenSource("social", settings.data_dir)
+    app.add_middleware(RegulatorReadsOnly, token=app.state.regulator_token)
     _install_errors(app)
 
 

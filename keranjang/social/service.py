@@ -12,6 +12,7 @@ from keranjang.infra.credentials import token_digest
 from keranjang.infra.database import read_connection, transaction
 from keranjang.social import db, domain
 from keranjang.social.catalog import CatalogSource, LegacyCatalog
+from keranjang.social.issued_claims import IssuedClaims
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class SocialService:
         # signed may still be in flight.
         self.published_keys = [signing_key]
         self.handoff_ttl_seconds = handoff_ttl_seconds
+        # The claim names of recent tokens, for the regulator's evidence (never their values).
+        self.issued_claims = IssuedClaims()
 
     # creators -----------------------------------------------------------------------------
     def register_creator(self, handle: str, display_name: str) -> Registered:
@@ -217,7 +220,9 @@ class SocialService:
         claims = handoff.new_claims(
             target, now=self.clock.now(), ttl_seconds=self.handoff_ttl_seconds
         )
-        return domain.CartDestination(handoff_token=handoff.sign(claims, self.signing_key))
+        token = handoff.sign(claims, self.signing_key)
+        self.issued_claims.record_token(self.clock.now(), token)
+        return domain.CartDestination(handoff_token=token)
 
     def rotate_signing_key(self, new_key: handoff.SigningKey) -> None:
         """Sign with `new_key` from now on; keep publishing the old key for tokens in flight."""

@@ -1,0 +1,59 @@
+"""What the evidence tests share: the regulator's token in every service's environment, reading
+an evidence document, and proving a document names no buyer."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+REGULATOR = "regulator-test-token-0123456789"
+AS_REGULATOR = {"Authorization": f"Bearer {REGULATOR}"}
+SERVICES = ("social", "commerce", "payments", "migration")
+
+
+@pytest.fixture(autouse=True)
+def regulator_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Autouse: set before the services are built (their token is read once found)."""
+    for service in SERVICES:
+        monkeypatch.setenv(f"KERANJANG_{service.upper()}_REGULATOR_TOKEN", REGULATOR)
+
+
+def read(client: TestClient, path: str, **params: Any) -> dict[str, Any]:
+    r = client.get(path, params=params, headers=AS_REGULATOR)
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def strings(value: object) -> Iterator[str]:
+    """Every string in a JSON document, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from strings(item)
+
+
+def assert_names_no_buyer(document: object, *buyer_facts: str) -> None:
+    """No string anywhere in `document` holds any of the buyers' emails, phones, names or
+    addresses (nor the phone's digits without the +)."""
+    facts = {f.lower() for f in buyer_facts} | {f.lstrip("+") for f in buyer_facts}
+    for text in strings(document):
+        for fact in facts:
+            assert fact not in text.lower(), f"{fact!r} in evidence: {text!r}"
+
+
+def assert_regulator_only(client: TestClient, path: str, other_token: str) -> None:
+    """No token: 401. Any other token (a wrong one, an operator's): 403. Nothing read."""
+    r = client.get(path)
+    assert r.status_code == 401, r.text
+    for token in ("not-the-regulator", other_token, REGULATOR[:-1]):
+        r = client.get(path, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 403, r.text
+    r = client.get(path, params={"window_seconds": 59}, headers=AS_REGULATOR)
+    assert r.status_code == 422, r.text
