@@ -131,13 +131,23 @@ def test_a_moved_order_completes_and_its_share_is_paid_out_with_the_opening_paya
     assert books(moved.system)[ledger.MIGRATION_CLEARING] == TOTAL + PAYABLE
 
 
-def test_an_order_completed_in_the_old_shop_is_never_released_again(moved: MovedShop) -> None:
+def test_an_order_completed_in_the_old_shop_is_neither_refunded_nor_released_again(
+    moved: MovedShop,
+) -> None:
     created = moved.legacy_payment(paid=True)
     order_id = moved.move_order(created, status="paid")
     with Session(moved.system.commerce_engine) as s, s.begin():
         order = s.get_one(order_db.OrderRow, order_id)
         order.status, order.completed_at = "completed", moved.system.clock.now()
     assert post_opening(moved.system, ledger.Opening(moved.merchant["id"], payable_idr=SHARE)) == 1
+    refused = moved.system.commerce.post(
+        f"/api/seller/orders/{order_id}/refunds",
+        json={"reason": "Barang rusak"},
+        headers=bearer(moved.merchant),
+    )
+    assert refused.status_code == 409
+    assert "completed in the old in-app shop" in refused.json()["detail"]
+    assert moved.partner.partner.status(NUMBER).refunded_amount == 0
     moved.system.clock.advance(days=8)
     settlement(moved.system).run_due()
     m = moved.merchant["id"]

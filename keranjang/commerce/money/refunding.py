@@ -142,7 +142,7 @@ class RefundService:
         now = self.clock.now()
         with transaction(self.sessions) as s:
             order = _order(s, ask.order_id, merchant_id, lock=True)
-            self._check_refundable(order)
+            self._check_refundable(s, order)
             if ask.then_status == OrderStatus.CANCELLED and order.status != OrderStatus.PAID.value:
                 # Shipped since the cancel was asked for: the goods are on their way.
                 raise OrderChanged(
@@ -187,10 +187,17 @@ class RefundService:
             s.flush()
             return row.id
 
-    def _check_refundable(self, order: order_db.OrderRow) -> None:
+    def _check_refundable(self, s: Session, order: order_db.OrderRow) -> None:
         status = OrderStatus(order.status)
         if status not in REFUNDABLE:
             raise Conflict(f"order {order.number} is {status.value}: there is no payment to refund")
+        if order.completed_at is not None and not money_db.posted(s, f"completion:{order.id}"):
+            # Completed in the old in-app shop before its merchant moved: its shares were
+            # settled there and opened here as balances, so there is nothing to take back from.
+            raise Conflict(
+                f"order {order.number} was completed in the old in-app shop, which settled its "
+                "money: it cannot be refunded here"
+            )
         if order.completed_at is not None:
             closes = order.completed_at + self.refund_window
             if order.released_at is not None or self.clock.now() >= closes:
