@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from keranjang.social.legacy_shop import changes, db
+from keranjang.social.legacy_shop import changes, db, evidence
 from keranjang.social.legacy_shop.changes import ChangeRow
 from tests.integration.conftest import bearer
 from tests.integration.legacy_fixtures import Legacy, legacy_fixture  # noqa: F401
@@ -265,3 +265,17 @@ def test_bulk_seeding_can_pause_the_capture_for_its_own_transaction(legacy: Lega
     assert logged_since(legacy, before) == [(w.seller["id"], "legacy_products", "update")]
     edit(w)
     assert len(logged_since(legacy, before)) == 2
+
+
+def test_legacy_sales_per_seller_count_orders_whose_money_came_in(legacy: Legacy) -> None:
+    w = world(legacy)
+    paid(w)
+    kept = w.order
+    paid(w)
+    w.order_step("cancel", {"reason": "stok habis di gudang"})  # paid, then returned
+    bought(w)  # never paid
+    with Session(legacy.engine) as s:
+        assert kept is not None
+        assert evidence.legacy_sales_idr(s) == {w.seller["id"]: kept["total_idr"]}
+        assert evidence.seller_sales_idr(s, w.seller["id"]) == kept["total_idr"]
+        assert evidence.seller_sales_idr(s, w.other["id"]) == 0
