@@ -1,21 +1,19 @@
 """The seller center's API (token-authenticated): a merchant's own products and orders."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from keranjang.commerce.catalog.domain import ProductChange
 from keranjang.commerce.money.domain import BankAccount, PayoutAccount
-from keranjang.commerce.money.invoices import invoice_json
 from keranjang.commerce.orders.domain import OrderStatus
-from keranjang.commerce.orders.service import FulfilmentService
 from keranjang.commerce.web.api.catalog import Merchant, ProductOut, product_out
 from keranjang.commerce.web.api.shop import invoice_pdf_response
-from keranjang.commerce.web.api.views import OrderOut, order_out
-from keranjang.commerce.web.deps import Catalog, PayoutAccounts, commerce_of
+from keranjang.commerce.web.api.views import InvoiceOut, OrderOut, invoice_out, order_out
+from keranjang.commerce.web.deps import Catalog, Fulfilment, PayoutAccounts, commerce_of
 from keranjang.commerce.web.errors import ApiRoute
 from keranjang.infra.http_errors import PathId
 
@@ -75,12 +73,6 @@ def payout_account_out(account: PayoutAccount) -> PayoutAccountOut:
     )
 
 
-async def fulfilment(request: Request) -> FulfilmentService:
-    svc: FulfilmentService = commerce_of(request).fulfilment
-    return svc
-
-
-Fulfilment = Annotated[FulfilmentService, Depends(fulfilment)]
 router = APIRouter(prefix="/api/seller", tags=["seller center"], route_class=ApiRoute)
 
 
@@ -108,6 +100,7 @@ def cancel(order_id: PathId, body: CancelIn, merchant: Merchant, svc: Fulfilment
 
 @router.get(
     "/orders/{order_id}/invoice",
+    response_model=InvoiceOut,
     summary="A paid order's invoice (409 while unpaid)",
     responses={200: {"content": {"application/pdf": {}}}},
 )
@@ -120,7 +113,7 @@ def invoice(
     found = commerce_of(request).invoices.for_merchant(merchant.id, order_id)
     if format == "pdf":
         return invoice_pdf_response(found)
-    return JSONResponse(invoice_json(found))
+    return JSONResponse(invoice_out(found).model_dump(mode="json"))
 
 
 @router.patch("/products/{product_id}", response_model=ProductOut)
