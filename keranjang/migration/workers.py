@@ -61,7 +61,6 @@ class Rules:
 class Claim:
     seller_id: int
     phase: Phase
-    rows_done: int
 
 
 @dataclass(frozen=True)
@@ -80,10 +79,16 @@ class Journal:
     def __init__(self, sessions: sessionmaker[Session], clock: Clock, rules: Rules) -> None:
         self.sessions, self.clock, self.rules = sessions, clock, rules
 
+    def claimable(self) -> list[str]:
+        """Phases a run takes. A merchant rolled back is moved again only when named
+        (`run --only`): the rollback was an operator's decision."""
+        phases = [*CLAIMABLE, Phase.ROLLED_BACK] if self.rules.only else CLAIMABLE
+        return [p.value for p in phases]
+
     def _ready(self, now: datetime) -> Select[MoveRow]:
         m = MoveRow
         query = select(m).where(
-            m.phase.in_([p.value for p in CLAIMABLE]),
+            m.phase.in_(self.claimable()),
             or_(m.lease_until.is_(None), m.lease_until < now),
             m.attempts < self.rules.max_attempts,
         )
@@ -97,7 +102,7 @@ class Journal:
             if row is None:
                 return None
             row.worker, row.lease_until = worker[:80], now + self.rules.lease
-            return Claim(row.seller_id, Phase(row.phase), rows_done(row))
+            return Claim(row.seller_id, Phase(row.phase))
 
     def renew(self, seller_id: int, worker: str) -> bool:
         """Extend the lease; False if another worker has taken the move over meanwhile."""
@@ -111,20 +116,19 @@ class Journal:
             )
             return bool(renewed.rowcount)  # type: ignore[attr-defined]
 
-    def release(self, seller_id: int, worker: str, outcome: Outcome) -> int:
-        """Give the move up (only if still ours); answers its rows done, for the throttle."""
+    def release(self, seller_id: int, worker: str, outcome: Outcome) -> None:
+        """Give the move up, if it is still ours (a worker that stalled past its lease finds
+        the move taken over, and leaves it as the new holder has it)."""
         with transaction(self.sessions) as s:
             row = s.scalar(select(MoveRow).where(MoveRow.seller_id == seller_id).with_for_update())
-            if row is None:
-                return 0
-            if row.worker == worker[:80]:
-                row.worker, row.lease_until = None, outcome.not_before
-                if outcome.failed:
-                    row.attempts += 1
-                    row.error = (outcome.error or "failed")[:500]
-                elif outcome.error is None:
-                    row.attempts, row.error = 0, None
-            return rows_done(row)
+            if row is None or row.worker != worker[:80]:
+                return
+            row.worker, row.lease_until = None, outcome.not_before
+            if outcome.failed:
+                row.attempts += 1
+                row.error = (outcome.error or "failed")[:500]
+            elif outcome.error is None:
+                row.attempts, row.error = 0, None
 
     def pending(self) -> int:
         """Moves a run still has to see through: in flight (held, or waiting to be tried again
@@ -132,7 +136,7 @@ class Journal:
         waits outside the run."""
         now, m = self.clock.now(), MoveRow
         query = select(func.count()).where(
-            m.phase.in_([p.value for p in CLAIMABLE]),
+            m.phase.in_(self.claimable()),
             m.attempts < self.rules.max_attempts,
             or_(
                 m.phase.in_([p.value for p in IN_FLIGHT]),
@@ -153,32 +157,6 @@ class Journal:
             return [(r.seller_id, Phase(r.phase)) for r in s.scalars(query)]
 
 
-def rows_done(row: MoveRow) -> int:
-    return row.rows_copied + row.rows_verified + row.rows_purged
-
-
-class Throttle:
-    """At most `rows_per_second` rows across the workers sharing it (0: no cap). A debt model
-    rather than a library's token bucket: the rows are counted after the engine wrote them, so
-    the worker pays afterwards by sleeping, and a burst is never cut in the middle of a phase."""
-
-    def __init__(self, rows_per_second: float, sleep: Callable[[float], None] = time.sleep) -> None:
-        self.rate = rows_per_second
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._free_at = time.monotonic()
-
-    def take(self, rows: int) -> None:
-        if self.rate <= 0 or rows <= 0:
-            return
-        with self._lock:
-            now = time.monotonic()
-            self._free_at = max(self._free_at, now) + rows / self.rate
-            wait = self._free_at - now
-        if wait > 0:
-            self._sleep(wait)
-
-
 class Stop(Protocol):
     """`threading.Event` or `multiprocessing.Event`: what a worker checks between phases."""
 
@@ -197,7 +175,6 @@ class Worker:
     name: str
     journal: Journal
     mover: Mover
-    throttle: Throttle = field(default_factory=lambda: Throttle(0))
     stop: Stop = field(default_factory=threading.Event)
     idle_seconds: float = 0.2
 
@@ -213,15 +190,14 @@ class Worker:
             return False
         with LeaseKeeper(self.journal, claim.seller_id, self.name):
             outcome = self._advance(claim)
-        done = self.journal.release(claim.seller_id, self.name, outcome)
-        self.throttle.take(done - claim.rows_done)
+        self.journal.release(claim.seller_id, self.name, outcome)
         return True
 
     def _advance(self, claim: Claim) -> Outcome:
         phase, rules, now = claim.phase, self.journal.rules, self.journal.clock.now
         again = 0
         try:
-            while phase in CLAIMABLE and not self.stop.is_set():
+            while phase.value in self.journal.claimable() and not self.stop.is_set():
                 reached = self.mover.advance(claim.seller_id)
                 # The same phase again: work done but not finished (a copy in slices, a lag
                 # not yet small). Go on a while, then let other merchants have the worker.
@@ -286,8 +262,8 @@ ENGINE_FACTORY = "keranjang.migration.engine:build_mover"
 @dataclass(frozen=True)
 class RunSpec:
     """A run of `workers` workers: processes on PostgreSQL (each with its own connections and
-    interpreter), threads where `processes` is off (tests, and the service's in-process runs).
-    The throttle's rows per second are shared evenly among the processes."""
+    interpreter), threads where `processes` is off (one worker, tests). The rows-per-second cap
+    is shared evenly among the workers (`share`)."""
 
     settings: MigrationSettings
     workers: int = 1
@@ -302,6 +278,16 @@ def load_factory(path: str) -> MoverFactory:
     return factory
 
 
+def share(settings: MigrationSettings, workers: int) -> MigrationSettings:
+    """The settings one of `workers` workers builds its engine with: an even share of the rows
+    per second the run may write (the engine paces its copy to it, batch by batch), so the
+    workers together stay under the cap."""
+    cap = settings.max_rows_per_second
+    if cap <= 0 or workers <= 1:
+        return settings
+    return settings.model_copy(update={"max_rows_per_second": max(1, cap // workers)})
+
+
 def worker_name(index: int) -> str:
     return f"{socket.gethostname()[:50]}:{os.getpid()}:{index}"
 
@@ -311,9 +297,8 @@ def worker_process(spec: RunSpec, index: int, stop: Stop) -> None:
     engine = make_engine(spec.settings.resolved_database_url)
     try:
         journal = Journal(session_factory(engine), SystemClock(), spec.rules)
-        throttle = Throttle(spec.settings.max_rows_per_second / max(1, spec.workers))
-        mover = load_factory(spec.factory)(spec.settings)
-        Worker(worker_name(index), journal, mover, throttle, stop).run()
+        mover = load_factory(spec.factory)(share(spec.settings, spec.workers))
+        Worker(worker_name(index), journal, mover, stop).run()
     finally:
         engine.dispose()
 
@@ -336,10 +321,10 @@ class Pool:
                 proc.start()
                 self._procs.append(proc)
             return
-        throttle = Throttle(self.spec.settings.max_rows_per_second)
         factory = load_factory(self.spec.factory)
+        settings = share(self.spec.settings, self.spec.workers)
         for i in range(self.spec.workers):
-            worker = Worker(worker_name(i), journal, factory(self.spec.settings), throttle)
+            worker = Worker(worker_name(i), journal, factory(settings))
             worker.stop = self.stop
             thread = threading.Thread(target=worker.run, name=f"migration-worker-{i}")
             thread.start()

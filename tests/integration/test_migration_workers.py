@@ -19,11 +19,11 @@ from keranjang.infra.clock import FixedClock, SystemClock
 from keranjang.infra.database import make_engine, session_factory, transaction
 from keranjang.migration import plan as planning
 from keranjang.migration.config import MigrationSettings
-from keranjang.migration.errors import MigrationError, NotConfirmed, OverBudget
+from keranjang.migration.errors import IllegalPhase, MigrationError, NotConfirmed, OverBudget
 from keranjang.migration.journal import MIGRATIONS, EventRow, MoveRow, SnapshotRow
 from keranjang.migration.phases import Phase
 from keranjang.migration.service import MigrationService, Parts
-from keranjang.migration.workers import Journal, Pool, Rules, RunSpec, Throttle, Worker, supervise
+from keranjang.migration.workers import Journal, Pool, Rules, RunSpec, Worker, share, supervise
 
 NEXT = {
     Phase.PLANNED: Phase.BOUND,
@@ -85,6 +85,10 @@ class FakeMover:
         return target
 
     def rollback(self, seller_id: int, actor: str, reason: str) -> Phase:
+        with self.sessions() as s:
+            row = s.get(MoveRow, seller_id)
+            if row is None or row.phase not in ("cut_over", "verified"):
+                raise IllegalPhase(f"seller {seller_id} is not in commerce: nothing to roll back")
         return self._set(seller_id, Phase.ROLLED_BACK)
 
     def purge(self, seller_id: int) -> Phase:
@@ -312,15 +316,31 @@ def test_an_abandoned_cutover_is_tried_again_soon(sessions: sessionmaker[Session
     assert phases(sessions)[1] is Phase.VERIFIED
 
 
-def test_the_throttle_caps_rows_per_second_across_workers() -> None:
-    slept: list[float] = []
-    throttle = Throttle(1_000, sleep=slept.append)
-    for _ in range(4):
-        throttle.take(500)  # two seconds' worth, from four workers at once
-    assert sum(slept) == pytest.approx(0.5 + 1.0 + 1.5 + 2.0, abs=0.05)
-    unlimited = Throttle(0, sleep=slept.append)
-    unlimited.take(10**9)
-    assert len(slept) == 4
+def test_the_rows_per_second_cap_is_shared_among_the_workers(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    capped = MigrationSettings(data_dir=tmp_path, max_rows_per_second=10_000)
+    assert share(capped, 4).max_rows_per_second == 2_500  # four engines pace to 2,500 each
+    assert share(capped, 1).max_rows_per_second == 10_000
+    assert share(capped, 20_000).max_rows_per_second == 1
+    free = MigrationSettings(data_dir=tmp_path)
+    assert share(free, 4).max_rows_per_second == 0  # no cap stays no cap
+
+
+def test_a_rolled_back_merchant_moves_again_only_when_named(
+    sessions: sessionmaker[Session],
+) -> None:
+    plan_sellers(sessions, {1: 100})
+    mover = FakeMover(sessions)
+    clock = FixedClock(T0)
+    assert Worker("w", Journal(sessions, clock, Rules()), mover).run_once()
+    mover.rollback(1, "operator:cli", "the seller asked")
+    assert not Worker("w", Journal(sessions, clock, Rules()), mover).run_once()
+    mover_again = FakeMover(sessions)
+    NEXT[Phase.ROLLED_BACK] = Phase.BOUND
+    try:
+        assert Worker("w", Journal(sessions, clock, Rules(only=1)), mover_again).run_once()
+    finally:
+        del NEXT[Phase.ROLLED_BACK]
+    assert phases(sessions)[1] is Phase.VERIFIED
 
 
 def test_snapshots_record_progress_for_the_regulator(sessions: sessionmaker[Session]) -> None:
