@@ -8,6 +8,7 @@ from keranjang.commerce.config import CommerceSettings
 from keranjang.commerce.errors import CommerceError
 from keranjang.commerce.web.api import catalog as catalog_api
 from keranjang.commerce.web.api import claims as claims_api
+from keranjang.commerce.web.api import evidence as evidence_api
 from keranjang.commerce.web.api import money as money_api
 from keranjang.commerce.web.api import payouts as payout_api
 from keranjang.commerce.web.api import seller as seller_api
@@ -18,6 +19,8 @@ from keranjang.commerce.web.pages import claim as claim_pages
 from keranjang.commerce.web.pages import seller as seller_pages
 from keranjang.commerce.web.pages import shop as shop_pages
 from keranjang.commerce.web.sessions import signing_secret
+from keranjang.evidence.access import RegulatorReadsOnly
+from keranjang.evidence.serving import TokenSource
 from keranjang.handoff import KeyLookup
 from keranjang.infra.clock import Clock
 from keranjang.infra.runtime import PeriodicJob
@@ -46,6 +49,9 @@ def create_app(
     app = service_app(shell, *ROUTERS)
     signing_secret(commerce.settings)  # the cookies' secret file exists before the first request
     app.state.commerce = commerce  # read through web/deps.py only
+    # The regulator's token reads evidence and writes nothing, on any route.
+    app.state.regulator_token = TokenSource("commerce", commerce.settings.data_dir)
+    app.add_middleware(RegulatorReadsOnly, token=app.state.regulator_token)
 
     # Every router answers its own refusals (web/errors.py); this catches what is raised
     # outside one (middleware, an unmatched route's dependency) in the API's shape.
@@ -64,6 +70,7 @@ ROUTERS = (
     seller_api.router,
     money_api.router,
     payout_api.router,
+    evidence_api.router,
     shop_pages.router,
     buyer_pages.router,
     claim_pages.router,

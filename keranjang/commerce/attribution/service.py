@@ -16,6 +16,7 @@ from keranjang.commerce.attribution.domain import (
     Landing,
     check_handoff_target,
 )
+from keranjang.commerce.attribution.evidence import ReceivedTokens
 from keranjang.commerce.catalog.domain import Product
 from keranjang.commerce.errors import HandoffRefused, NotFound
 from keranjang.infra.clock import Clock
@@ -57,9 +58,21 @@ class AttributionService:
         self.keys = keys
         self.products = products
         self.earnings = earnings
+        self.received = ReceivedTokens()
 
     def redeem_handoff(self, token: str) -> Landing:
-        """Verify a yellow-cart token, record its attribution once, and return the product."""
+        """Verify a yellow-cart token, record its attribution once, and return the product.
+        Every token handed in is sampled for the regulator: its claim names and, if refused,
+        the reason."""
+        try:
+            landing = self._redeem(token)
+        except HandoffRefused as exc:
+            self.received.record(self.clock.now(), token, exc.reason)
+            raise
+        self.received.record(self.clock.now(), token, None)
+        return landing
+
+    def _redeem(self, token: str) -> Landing:
         claims = self._verified(token)
         try:
             product = self.products.product_view(claims.product)

@@ -34,6 +34,8 @@ class MerchantRow(Base):
     city: Mapped[str] = mapped_column(String(80))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The platform runs this shop itself (Pasal 21(2) forbids it to sell as a producer).
+    platform_operated: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
     def to_domain(self) -> Merchant:
         return Merchant(self.id, self.slug, self.name, MerchantKind(self.kind), self.city)
