@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from keranjang.commerce.errors import Conflict, Invalid, Unauthenticated
+from keranjang.commerce.errors import Conflict, Invalid, Unauthenticated, Unclaimed
 from keranjang.commerce.web.forms import CrossSiteChecked, Form
 from keranjang.commerce.web.pages.buyer import cart
 from keranjang.commerce.web.pages.buyer.guard import (
@@ -88,6 +88,11 @@ def sign_up(request: Request, form: Form) -> Response:
     if not errors:
         try:
             token = buying(request).sign_up(values["email"], values["name"], form["password"])
+        except Unclaimed:
+            errors["email"] = (
+                "Email ini sudah punya akun dari belanja sebelumnya di aplikasi. Minta link "
+                "klaim di halaman /claim untuk membuat kata sandinya."
+            )
         except Conflict:
             errors["email"] = "Email ini sudah terdaftar. Silakan masuk."
         except Invalid as exc:
