@@ -57,6 +57,10 @@ def test_a_legacy_pin_opens_the_app_until_its_seller_is_routed_to_commerce(
     page = system.social.get(r.headers["location"], headers=HTML)
     assert page.status_code == 200 and "Keripik Tempe" in page.text
 
+    # A buyer had the product in the app's cart before the move.
+    viewer = legacy.viewer()
+    legacy.put_in_cart(viewer, product, 1)
+
     # The migration moves the seller: the product in commerce, the map, then the route.
     merchant = system.merchant("toko-tempe", "Toko Tempe")
     moved = system.product(merchant, title="Keripik Tempe", price_idr=18_000)
@@ -74,11 +78,14 @@ def test_a_legacy_pin_opens_the_app_until_its_seller_is_routed_to_commerce(
     landing = system.commerce.get(system.click_cart(pin["id"]), headers=HTML)
     assert landing.status_code == 200 and "Keripik Tempe" in landing.text
 
-    # Buyers of a moved seller buy in commerce: the app's checkout refuses its products.
-    viewer = legacy.viewer()
-    legacy.put_in_cart(viewer, product, 1)
+    # Buyers of a moved seller buy in commerce: the app refuses its products, in the cart and
+    # at checkout.
     refused = legacy.checkout(viewer)
     assert refused.status_code == 409 and "now sells in commerce" in refused.text
+    added = system.social.put(
+        f"/legacy/api/cart/items/{product['id']}", json={"quantity": 2}, headers=bearer(viewer)
+    )
+    assert added.status_code == 409 and "now sells in commerce" in added.text
 
     # A rollback flips it back, and the next click follows again.
     flip(legacy, seller["id"], "legacy")
