@@ -6,13 +6,15 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
+from keranjang.evidence.access import RegulatorReadsOnly
+from keranjang.evidence.serving import TokenSource
 from keranjang.infra import schema, secret_files
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.infra.database import make_engine, session_factory
 from keranjang.infra.http_errors import error_json
 from keranjang.infra.runtime import PeriodicJob
 from keranjang.infra.webapp import ServiceShell, service_app, wants_json
-from keranjang.payments.simulator import api, db, domain, pages
+from keranjang.payments.simulator import api, db, domain, evidence, pages
 from keranjang.payments.simulator.config import PaymentsSettings
 from keranjang.payments.simulator.notifier import HttpNotifier
 from keranjang.payments.simulator.service import SimulatorService
@@ -59,7 +61,10 @@ def create_app(
             PeriodicJob("expire_overdue", settings.expire_every_seconds, service.expire_overdue),
         ),
     )
-    app = service_app(shell, api.router, pages.router)
+    app = service_app(shell, api.router, pages.router, evidence.router)
+    # The regulator's token reads evidence and writes nothing, on any route.
+    app.state.regulator_token = TokenSource("payments", settings.data_dir)
+    app.add_middleware(RegulatorReadsOnly, token=app.state.regulator_token)
     app.add_exception_handler(domain.SimulatorError, simulator_error)  # type: ignore[arg-type]
     return app
 

@@ -1,0 +1,130 @@
+"""The simulator's read-only evidence for the regulator: `GET /evidence/payments` (the
+regulator's token; none 401, another 403). Payments created and notifications sent in a window,
+by the host they were notified at: commerce's, or social's while its in-app shop still takes
+payments (Pasal 21(3)). Counts and sums in grouped queries, never a payment's row."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from keranjang.evidence import serving
+from keranjang.evidence.payments import NotificationTarget, PaymentsEvidence
+from keranjang.evidence.shared import StatusFigure, SystemIdentity
+from keranjang.infra import secret_files
+from keranjang.infra.auth import bearer
+from keranjang.infra.database import session_factory
+from keranjang.payments.simulator.config import PaymentsSettings
+from keranjang.payments.simulator.db import NotificationRow, TransactionRow, split_urls
+from keranjang.payments.simulator.notifications import DeliveryState
+from keranjang.payments.simulator.service import SimulatorService
+
+NO_HOST = "(none)"
+Window = Annotated[
+    int,
+    Query(
+        ge=serving.MIN_WINDOW_SECONDS,
+        le=serving.MAX_WINDOW_SECONDS,
+        description="How far back the window goes from now, in seconds.",
+    ),
+]
+router = APIRouter(prefix="/evidence", tags=["evidence"])
+
+
+@dataclass
+class HostFigures:
+    created: int = 0
+    sent: int = 0
+    by_status: dict[str, list[int]] = field(default_factory=dict)  # status: [count, sum]
+
+
+def regulator(request: Request, token: Annotated[str | None, Depends(bearer)]) -> None:
+    """The regulator's token, or 401 (none) / 403 (any other token)."""
+    admission = serving.admit(token, request.app.state.regulator_token())
+    if admission is serving.Admission.NO_TOKEN:
+        raise HTTPException(
+            401, "the regulator's token is needed", {"WWW-Authenticate": 'Bearer realm="evidence"'}
+        )
+    if admission is serving.Admission.NOT_REGULATOR:
+        raise HTTPException(403, "evidence is for the regulator's token only")
+
+
+@router.get(
+    "/payments",
+    response_model=PaymentsEvidence,
+    dependencies=[Depends(regulator)],
+    summary="Payments created and notified in a window, by the host notified",
+)
+def payments_evidence(
+    request: Request, window_seconds: Window = serving.DEFAULT_WINDOW_SECONDS
+) -> PaymentsEvidence:
+    service: SimulatorService = request.app.state.service
+    settings: PaymentsSettings = request.app.state.settings
+    now = service.clock.now()
+    start = now - timedelta(seconds=window_seconds)
+    with session_factory(request.app.state.engine)() as s:
+        hosts = by_host(s, start, settings.notification_url)
+    targets = [
+        NotificationTarget(
+            host=host,
+            payments_created=f.created,
+            notifications_sent=f.sent,
+            payments_by_status=[
+                StatusFigure(status=st, count=n, sum_idr=total)
+                for st, (n, total) in sorted(f.by_status.items())
+            ],
+        )
+        for host, f in sorted(hosts.items())
+    ]
+    return PaymentsEvidence(
+        observed_at=now,
+        window_seconds=window_seconds,
+        system=_identity(settings),
+        by_notification_host=targets[:100],
+    )
+
+
+def _identity(settings: PaymentsSettings) -> SystemIdentity:
+    """The simulator holds one key: the server key its clients share with it."""
+    key = settings.server_key or secret_files.load_or_create(settings.resolved_server_key_file)
+    return SystemIdentity(
+        service="payments",
+        database_id=serving.database_fingerprint(settings.resolved_database_url),
+        key_ids=[serving.key_fingerprint(key, "server-key")],
+    )
+
+
+def _hosts(joined: str | None, default: str | None) -> tuple[str, ...]:
+    """The hosts a payment's notifications go to: its own URLs, else the configured one."""
+    urls = split_urls(joined) or ((default,) if default else ())
+    return tuple(sorted({serving.host_of(url) for url in urls})) or (NO_HOST,)
+
+
+def by_host(s: Session, start: datetime, default: str | None) -> dict[str, HostFigures]:
+    t, n = TransactionRow, NotificationRow
+    found: dict[str, HostFigures] = {}
+    created = (
+        select(t.notification_urls, t.status, func.count(), func.sum(t.gross_amount))
+        .where(t.created_at >= start)
+        .group_by(t.notification_urls, t.status)
+    )
+    for joined, status, count, total in s.execute(created):
+        for host in _hosts(joined, default):
+            figures = found.setdefault(host, HostFigures())
+            figures.created += int(count)
+            held = figures.by_status.setdefault(str(status), [0, 0])
+            held[0] += int(count)
+            held[1] += int(total or 0)
+    sent = (
+        select(t.notification_urls, func.count(n.id))
+        .join(t, t.id == n.transaction_pk)
+        .where(n.state == DeliveryState.SENT.value, n.sent_at >= start)
+        .group_by(t.notification_urls)
+    )
+    for joined, count in s.execute(sent):
+        for host in _hosts(joined, default):
+            found.setdefault(host, HostFigures()).sent += int(count)
+    return found
