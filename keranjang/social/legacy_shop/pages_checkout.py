@@ -130,6 +130,8 @@ def place_orders(request: Request, form: Form, viewer: Buyer, legacy: Shop) -> R
         )
     try:
         placed = legacy.checkout.checkout(viewer.id, key, asked)
+    except domain.SellerFenced:
+        raise  # the shop is moving: the shared handler answers 503 with Retry-After
     except domain.LegacyShopError as exc:
         problem, where = refusal(legacy, viewer, exc)
         status = 409 if isinstance(exc, domain.Conflict) else 422
