@@ -13,7 +13,7 @@ a command imports the part it works on when it runs, so `serve social` never loa
 
 import typer
 
-from keranjang.cli import legacy, migrate, reconcile, seed, serve, up
+from keranjang.cli import audit, legacy, migrate, oversight, reconcile, seed, serve, up
 
 app = typer.Typer(help="Keranjang: social commerce with promotion and transactions kept apart.")
 
@@ -24,6 +24,8 @@ app.add_typer(up.app)
 app.add_typer(seed.app)
 app.add_typer(reconcile.app)
 app.add_typer(legacy.app, name="legacy", help="The old combined app's in-app shop.")
+app.add_typer(oversight.app, name="oversight", help="The regulator's monitor: evaluate the rules.")
+app.add_typer(audit.app, name="audit", help="The audit log: save, export and verify it offline.")
 app.add_typer(migrate.app, name="migrate", help="Move merchants from the in-app shop to commerce.")
 
 # Families of commands come in as named sub-apps, one module each, e.g. `keranjang legacy …`:

@@ -47,6 +47,7 @@ def build(
     engine: Engine | None = None,
     migrate: bool = True,
 ) -> Monitor:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)  # the SQLite file and the log's key
     engine = engine or make_engine(settings.resolved_database_url)
     if migrate:
         schema.upgrade(db.MIGRATIONS, engine)

@@ -20,17 +20,16 @@ from keranjang.oversight.rules.base import (
 
 REGIME = "id-permendag-31-2023"
 HISTOGRAM = "keranjang_http_request_duration_seconds"
+BUCKET = HISTOGRAM + "_bucket"
 
 
 def buckets(metrics: str, route: str) -> list[tuple[float, float]]:
     """(upper bound in seconds, cumulative count) of the route's latency histogram, summed over
     every other label, in ascending order."""
     counts: dict[float, float] = {}
-    for family in text_string_to_metric_families(metrics):
-        if family.name != HISTOGRAM:
-            continue
+    for family in text_string_to_metric_families(metrics):  # typed or not, by sample name
         for sample in family.samples:
-            if sample.name.endswith("_bucket") and sample.labels.get("route") == route:
+            if sample.name == BUCKET and sample.labels.get("route") == route:
                 bound = float(sample.labels["le"])
                 counts[bound] = counts.get(bound, 0.0) + sample.value
     return sorted(counts.items())
