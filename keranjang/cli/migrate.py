@@ -230,6 +230,7 @@ def run_pool(
                 bars.update(tasks[name], completed=bp)
 
         supervise(Pool(spec), journal, tick)
+    service.snapshot()  # the run's last figures, whatever the period
     current = service.status()
     if as_json:
         typer.echo(progress_of(current).model_dump_json())
