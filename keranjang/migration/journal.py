@@ -3,13 +3,28 @@ phase, where its copy stands, who holds it), the id map between the two systems 
 the merchant's purge: nothing links a commerce buyer to a social viewer after it), an append-only
 event log the regulator's audit log observes, and progress snapshots kept for the regulator."""
 
+import json
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import BigInteger, Float, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from keranjang.infra.types import Id, UtcDateTime
+from keranjang.migration.errors import NotFound
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -97,3 +112,78 @@ class SnapshotRow(Base):
     merchants_total: Mapped[int] = mapped_column(Integer)
     rows_per_second: Mapped[float] = mapped_column(Float)
     eta: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+# -- the journal's statements -----------------------------------------------------------------
+# Every phase writes here before it counts; every read of the id map goes through these.
+
+
+def move_for_update(s: Session, seller_id: int) -> MoveRow:
+    row = s.scalar(select(MoveRow).where(MoveRow.seller_id == seller_id).with_for_update())
+    if row is None:
+        raise NotFound(f"seller {seller_id} is not in the plan; plan first")
+    return row
+
+
+def add_event(s: Session, move: MoveRow, what: str, detail: dict[str, Any], actor: str) -> None:
+    s.add(
+        EventRow(
+            seller_id=move.seller_id,
+            phase=move.phase,
+            what=what[:60],
+            detail=json.dumps(detail, default=str),
+            actor=actor[:80],
+            at=move.updated_at,
+        )
+    )
+
+
+def position(move: MoveRow) -> dict[str, Any]:
+    found = json.loads(move.position or "{}")
+    return found if isinstance(found, dict) else {}
+
+
+def set_position(move: MoveRow, **changes: Any) -> None:
+    move.position = json.dumps(position(move) | changes, sort_keys=True)
+
+
+def mapped(s: Session, kind: str, legacy_ids: Iterable[int]) -> dict[int, int]:
+    """legacy id -> commerce id, for those of `legacy_ids` the map holds."""
+    ids = sorted(set(legacy_ids))
+    found: dict[int, int] = {}
+    for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit, with a margin
+        chunk = ids[start : start + 900]
+        query = select(IdMapRow.legacy_id, IdMapRow.commerce_id).where(
+            IdMapRow.kind == kind, IdMapRow.legacy_id.in_(chunk)
+        )
+        found.update({int(a): int(b) for a, b in s.execute(query)})
+    return found
+
+
+def map_ids(s: Session, seller_id: int, kind: str, pairs: dict[int, int]) -> None:
+    """Record (or, for ids taken meanwhile on SQLite, correct) legacy id -> commerce id."""
+    if not pairs:
+        return
+    known = mapped(s, kind, pairs)
+    fresh = [
+        {"seller_id": seller_id, "kind": kind, "legacy_id": a, "commerce_id": b}
+        for a, b in pairs.items()
+        if a not in known
+    ]
+    if fresh:
+        s.execute(insert(IdMapRow), fresh)
+    for legacy_id, commerce_id in pairs.items():
+        if legacy_id in known and known[legacy_id] != commerce_id:
+            s.execute(
+                update(IdMapRow)
+                .where(IdMapRow.kind == kind, IdMapRow.legacy_id == legacy_id)
+                .values(commerce_id=commerce_id)
+            )
+
+
+def reverse(s: Session, seller_id: int, kind: str) -> dict[int, int]:
+    """commerce id -> legacy id, for the seller's rows of `kind`."""
+    query = select(IdMapRow.commerce_id, IdMapRow.legacy_id).where(
+        IdMapRow.seller_id == seller_id, IdMapRow.kind == kind
+    )
+    return {int(b): int(a) for b, a in s.execute(query)}

@@ -1,0 +1,83 @@
+"""The copy: a seller's rows in key order, step after step (products, buyers, orders, lines,
+holds, events, payments, refunds), in batches, each batch brought over by `sync.apply` and its
+last key then recorded in the move's `position` (`{"copied": {step: last key}, "done": [...]}`).
+
+A slice copies batches until its time is up (the worker then gives other merchants a turn);
+the next slice goes on from the position, so a crash anywhere repeats at most one batch, which
+`sync` writes idempotently. The change log's cursor is taken before the first batch is read:
+every change committed after it is applied by the catch-up, whatever state the copy saw.
+"""
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.engine import RowMapping
+
+from keranjang.infra.database import transaction
+from keranjang.migration import journal, source, sync
+from keranjang.migration.sync import Ctx
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How a slice goes: rows per batch, seconds per slice, rows per second at most (0: no
+    cap)."""
+
+    batch_rows: int = 1000
+    slice_seconds: float = 1.0
+    max_rows_per_second: int = 0
+
+
+class Throttle:
+    """At most `rate` rows a second over a slice: after each batch, sleep off what the batch
+    took beyond its share. Hand-written: a token bucket library would cut batches in the
+    middle; here the rows are counted after they are written."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate, self.started, self.rows = rate, time.monotonic(), 0
+
+    def took(self, rows: int) -> None:
+        self.rows += rows
+        if self.rate <= 0:
+            return
+        ahead = self.rows / self.rate - (time.monotonic() - self.started)
+        if ahead > 0:
+            time.sleep(ahead)
+
+
+def copy_slice(ctx: Ctx, pace: Pace) -> bool:
+    """Copy batches until the slice's time is up; True once every step is done."""
+    with ctx.journal() as s:
+        where = journal.position(s.get_one(journal.MoveRow, ctx.seller_id))
+    copied: dict[str, int] = where.get("copied", {})
+    done: list[str] = where.get("done", [])
+    throttle, deadline = Throttle(pace.max_rows_per_second), time.monotonic() + pace.slice_seconds
+    for step in source.STEPS:
+        while step not in done:
+            rows = _batch(ctx, step, copied.get(step, 0), pace.batch_rows)
+            if rows:
+                copied[step] = sync.key_of(step, rows[-1])
+            if len(rows) < pace.batch_rows:
+                done.append(step)
+            _record(ctx, copied, done, len(rows))
+            throttle.took(len(rows))
+            if time.monotonic() > deadline:
+                return len(done) == len(source.STEPS)
+    return True
+
+
+def _batch(ctx: Ctx, step: str, after: int, limit: int) -> list[RowMapping]:
+    with ctx.social.connect() as c:
+        rows = source.batch(c, step, ctx.seller_id, after, limit)
+    sync.apply(ctx, step, rows)
+    ctx.checkpoint(f"copy:{step}:applied")
+    return rows
+
+
+def _record(ctx: Ctx, copied: dict[str, int], done: list[str], rows: int) -> None:
+    """The batch is in commerce: its last key is the position now."""
+    with transaction(ctx.journal) as s:
+        move = journal.move_for_update(s, ctx.seller_id)
+        journal.set_position(move, copied=copied, done=done)
+        move.rows_copied += rows
+        move.updated_at = ctx.clock.now()

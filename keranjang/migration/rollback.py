@@ -1,0 +1,110 @@
+"""The way back: a moved merchant returned to the app within the rollback window, with what it
+did in commerce since the cutover (products' listings and stock, orders' states with their
+history, orders placed in commerce with their lines, holds and payments, and the money of
+those orders in the app's escrow journal).
+
+`dry_run` maps every commerce row of the merchant back without writing anything; the cutover
+runs it first and does not switch over a merchant whose way back is broken (vitess#16794:
+switches that went ahead with a broken reverse lost tables).
+
+`roll_back` closes the seller tools in commerce, then writes everything back and flips the route
+in ONE social transaction: if it fails, the app is unchanged and the route still points where
+the money is (commerce); the seller tools are opened again. Then commerce's ledger closes the
+merchant's balances against `migration_clearing`. Repeating after a crash writes nothing twice:
+orders are found by their number, payments by (order, attempt), events by (order, state, time),
+products placed in commerce by the id map or (seller, title, creation time), ledger entries by
+name.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from keranjang.migration import journal, mapping, way_back
+from keranjang.migration.errors import IllegalPhase, MigrationError, WindowClosed
+from keranjang.migration.phases import Phase, check_next
+from keranjang.migration.sync import Ctx
+from keranjang.social.legacy_shop import domain as legacy_domain
+
+
+@dataclass(frozen=True)
+class Request:
+    actor: str
+    reason: str
+    window: timedelta
+
+
+def dry_run(ctx: Ctx) -> list[str]:
+    """Every commerce row of the merchant mapped back to the app, nothing written: the
+    problems found (empty: the way back works)."""
+    state = way_back.commerce_state(ctx)
+    problems: list[str] = []
+    with ctx.social.connect() as c:
+        viewers = way_back.viewers_of(c, state)
+    for order in state.orders:
+        try:
+            legacy_domain.OrderStatus(order["status"])
+            mapping.back_order(order, ctx.seller_id, viewers.get(order["buyer_email"], 0), 0)
+        except (ValueError, mapping.Unmappable) as exc:
+            problems.append(f"order {order['number']}: {exc}")
+        if order["id"] not in state.orders_back and order["buyer_email"] not in viewers:
+            problems.append(f"order {order['number']}: its buyer has no account in the app")
+    for line in state.lines:
+        if (
+            line["product_id"] not in state.products_back
+            and line["product_id"] not in state.new_products
+        ):
+            problems.append(
+                f"order line {line['id']}: product {line['product_id']} is not the merchant's"
+            )
+    return problems
+
+
+def roll_back(ctx: Ctx, request: Request) -> None:
+    move = _check(ctx, request)
+    if problems := dry_run(ctx):
+        raise MigrationError(f"the way back does not work: {problems[0]}")
+    with ctx.social.connect() as c:
+        digest = way_back.seller_digest(c, ctx.seller_id)
+    way_back.seller_tools(ctx, mapping.moving_marker(digest))  # no more seller writes there
+    try:
+        back = way_back.write_back(ctx, way_back.commerce_state(ctx))
+    except BaseException:
+        way_back.seller_tools(ctx, digest)  # the app unchanged: the merchant sells in commerce
+        raise
+    ctx.checkpoint("rollback:written")
+    rounds = _rounds(ctx)
+    way_back.close_books(ctx, rounds)
+    with way_back.journal_transaction(ctx) as s:
+        row = journal.move_for_update(s, ctx.seller_id)
+        row.phase = check_next(Phase(row.phase), Phase.ROLLED_BACK).value
+        row.updated_at, row.purge_after = ctx.clock.now(), None
+        journal.map_ids(s, ctx.seller_id, "order", back.orders)
+        journal.map_ids(s, ctx.seller_id, "product", back.products)
+        detail = {
+            "reason": request.reason,
+            "was": move,
+            "orders_placed_in_commerce": len(back.orders),
+        }
+        journal.add_event(s, row, "rolled_back", detail, request.actor)
+
+
+def _check(ctx: Ctx, request: Request) -> str:
+    with ctx.journal() as s:
+        row = s.get_one(journal.MoveRow, ctx.seller_id)
+        phase, cutover_at = Phase(row.phase), row.cutover_at
+    if phase not in (Phase.CUT_OVER, Phase.VERIFIED) or cutover_at is None:
+        raise IllegalPhase(f"seller {ctx.seller_id} is {phase}: only a moved merchant goes back")
+    if ctx.clock.now() > cutover_at + request.window:
+        raise WindowClosed(f"the rollback window of seller {ctx.seller_id} closed")
+    return phase.value
+
+
+def _rounds(ctx: Ctx) -> int:
+    """How many times this merchant went back before (names this round's closing entries)."""
+    with ctx.journal() as s:
+        query = select(journal.EventRow.id).where(
+            journal.EventRow.seller_id == ctx.seller_id, journal.EventRow.what == "rolled_back"
+        )
+        return len(s.scalars(query).all()) + 1

@@ -1,0 +1,234 @@
+"""Bringing a batch of one seller's legacy rows into commerce, idempotently: the copy and the
+catch-up both go through `apply` (a step's rows, as read from social now).
+
+The protocol for one batch of a kind (product, order, line, hold, event, payment, refund):
+
+1. the journal's id map is read for the batch's legacy ids;
+2. for those it lacks, ids are reserved in commerce (its own sequence) and the pairs are
+   committed to the id map **before** any commerce row exists: the journal's record of the
+   batch's intent;
+3. in one commerce transaction, each row is inserted under its mapped id if commerce lacks it,
+   or updated if commerce has it (so a batch applied twice changes nothing the second time);
+4. only then does the caller move its position (the copy's last key, the catch-up's cursor).
+
+A crash between 2 and 3 leaves ids mapped to rows not written yet: the batch is read again from
+the same position, and step 3 writes them under the same ids. A crash between 3 and 4 writes
+nothing twice: step 3 finds every row there. This is Ghostferry's and Vitess VReplication's
+"copy a batch, then record the position" resumable copy, with the target's ids fixed in the
+journal first because commerce's tables keep no legacy key (order numbers excepted).
+
+Buyers have a natural key, their email: an account is looked up, and opened unclaimed only if
+there is none (`ON CONFLICT DO NOTHING`), so a buyer moved with two merchants has one account.
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.orm import Session, sessionmaker
+
+from keranjang.infra.clock import Clock
+from keranjang.infra.database import transaction
+from keranjang.migration import journal, mapping, source, target
+from keranjang.migration.mapping import Unmappable
+
+KIND_OF_STEP = {
+    "products": "product",
+    "buyers": "buyer",
+    "orders": "order",
+    "lines": "line",
+    "holds": "hold",
+    "events": "event",
+    "payments": "payment",
+    "refunds": "refund",
+}
+KEY_OF_STEP = {"payments": "order_id"}  # an order's payment is keyed by its order
+ATTEMPTS = 5
+
+
+def no_checkpoint(_: str) -> None:
+    """Where a test may stop the engine dead (a SIGKILL) between two writes."""
+
+
+@dataclass
+class Ctx:
+    """One seller's move, and what it is made with: the three databases and the clock."""
+
+    social: Engine
+    commerce: Engine
+    journal: sessionmaker[Session]
+    clock: Clock
+    seller_id: int
+    merchant_id: int
+    checkpoint: Callable[[str], None] = field(default=no_checkpoint)
+
+    def mapped(self, kind: str, legacy_ids: Iterable[int]) -> dict[int, int]:
+        with self.journal() as s:
+            return journal.mapped(s, kind, legacy_ids)
+
+
+class _Taken(Exception):
+    """Reserved ids another writer took meanwhile (SQLite): reserve again."""
+
+    def __init__(self, ids: list[int]) -> None:
+        super().__init__(f"{len(ids)} reserved ids taken meanwhile")
+        self.ids = ids
+
+
+def sync(ctx: Ctx, kind_name: str, pairs: Sequence[tuple[int, mapping.Values]]) -> None:
+    """Write (legacy id, commerce values) pairs of a kind, by the protocol above."""
+    if not pairs:
+        return
+    kind = target.KINDS[kind_name]
+    known = ctx.mapped(kind_name, (legacy for legacy, _ in pairs))
+    for _ in range(ATTEMPTS):
+        _reserve(ctx, kind, [legacy for legacy, _ in pairs if legacy not in known], known)
+        rows = [{"id": known[legacy], **values} for legacy, values in pairs]
+        try:
+            with ctx.commerce.begin() as c:
+                taken = target.write(c, kind, rows)
+                if taken:
+                    raise _Taken(taken)
+                ctx.checkpoint(f"sync:{kind_name}:written")
+            return
+        except _Taken as exc:
+            lost = set(exc.ids)
+            known = {k: v for k, v in known.items() if v not in lost}
+    raise Unmappable(f"commerce kept taking the ids reserved for {kind_name} rows; try again")
+
+
+def _reserve(ctx: Ctx, kind: target.Kind, fresh: list[int], known: dict[int, int]) -> None:
+    if not fresh:
+        return
+    with ctx.commerce.connect() as c:
+        ids = target.reserve(c, kind.table, len(fresh))
+    pairs = dict(zip(fresh, ids, strict=True))
+    with transaction(ctx.journal) as s:
+        journal.map_ids(s, ctx.seller_id, kind.name, pairs)
+    ctx.checkpoint(f"sync:{kind.name}:intent")
+    known.update(pairs)
+
+
+def ensure(ctx: Ctx, step: str, keys: Iterable[int]) -> dict[int, int]:
+    """The commerce ids of these legacy rows, bringing over the ones not moved yet."""
+    wanted = set(keys)
+    found = ctx.mapped(KIND_OF_STEP[step], wanted)
+    if wanted - found.keys():
+        with ctx.social.connect() as c:
+            rows = source.by_keys(c, step, ctx.seller_id, wanted - found.keys())
+        apply(ctx, step, rows)
+        found = ctx.mapped(KIND_OF_STEP[step], wanted)
+    if missing := sorted(wanted - found.keys()):
+        raise Unmappable(f"{step} {missing[:5]} are not the seller's rows in the app")
+    return found
+
+
+def key_of(step: str, row: RowMapping) -> int:
+    return int(row[KEY_OF_STEP.get(step, "id")])
+
+
+# -- the steps --------------------------------------------------------------------------------
+
+
+def _products(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
+    sync(ctx, "product", [(r["id"], mapping.product(r, ctx.merchant_id)) for r in rows])
+
+
+def _buyers(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
+    buyers = {r["id"]: mapping.buyer(r) for r in rows}
+    with ctx.social.connect() as c:
+        saved = source.addresses(c, list(buyers))
+    with ctx.commerce.begin() as c:
+        accounts = target.open_buyers(c, list(buyers.values()))
+        ids = {viewer: accounts[b["email"]] for viewer, b in buyers.items()}
+        target.add_addresses(c, [mapping.address(a, ids[a["viewer_id"]]) for a in saved])
+    with transaction(ctx.journal) as s:
+        journal.map_ids(s, ctx.seller_id, "buyer", ids)
+
+
+def _orders(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
+    buyers = ensure(ctx, "buyers", (r["viewer_id"] for r in rows))
+
+    def values(r: RowMapping) -> mapping.Values:
+        return mapping.order(r, mapping.OrderIds(ctx.merchant_id, buyers[r["viewer_id"]]))
+
+    sync(ctx, "order", [(r["id"], values(r)) for r in rows])
+
+
+def _of_orders(ctx: Ctx, rows: Sequence[RowMapping]) -> tuple[dict[int, int], dict[int, int]]:
+    orders = ensure(ctx, "orders", (r["order_id"] for r in rows))
+    products = ensure(ctx, "products", (r["product_id"] for r in rows if "product_id" in r))
+    return orders, products
+
+
+def _lines(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
+    orders, products = _of_orders(ctx, rows)
+    pairs = [
+        (r["id"], mapping.line(r, orders[r["order_id"]], products[r["product_id"]])) for r in rows
+    ]
+    sync(ctx, "line", pairs)
+
+
+def _holds(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
+    orders, products = _of_orders(ctx, rows)
+    pairs = [
+        (r["id"], mapping.hold(r, orders[r["order_id"]], products[r["product_id"]])) for r in rows
+    ]
+    sync(ctx, "hold", pairs)
+
+
+def _events(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
+    orders, _ = _of_orders(ctx, rows)
+    sync(ctx, "event", [(r["id"], mapping.event(r, orders[r["order_id"]])) for r in rows])
+
+
+def _payments(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
+    orders, _ = _of_orders(ctx, rows)
+    pairs = [(r["order_id"], mapping.payment(r, orders[r["order_id"]])) for r in rows]
+    sync(ctx, "payment", pairs)
+
+
+def _refunds(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
+    orders, _ = _of_orders(ctx, rows)
+    with ctx.social.connect() as c:
+        lines = source.order_lines(c, orders)
+    products = ensure(ctx, "products", {p for q in lines.values() for p in q})
+
+    def commerce_lines(order_id: int) -> dict[int, int]:
+        return {products[p]: n for p, n in lines.get(order_id, {}).items()}
+
+    pairs = [
+        (r["id"], mapping.refund(r, orders[r["order_id"]], commerce_lines(r["order_id"])))
+        for r in rows
+    ]
+    sync(ctx, "refund", pairs)
+
+
+STEPS: dict[str, Callable[[Ctx, Sequence[RowMapping]], None]] = {
+    "products": _products,
+    "buyers": _buyers,
+    "orders": _orders,
+    "lines": _lines,
+    "holds": _holds,
+    "events": _events,
+    "payments": _payments,
+    "refunds": _refunds,
+}
+
+
+def apply(ctx: Ctx, step: str, rows: Sequence[RowMapping]) -> int:
+    """Bring a step's rows (read from social now) into commerce; answers how many."""
+    if rows:
+        STEPS[step](ctx, rows)
+    return len(rows)
+
+
+def gone(ctx: Ctx, step: str, keys: Iterable[int]) -> None:
+    """Rows deleted in the app since they moved: deleted in commerce too (never an order, a
+    product or a payment: the app does not delete those)."""
+    if step not in ("lines", "holds", "events", "refunds"):
+        return
+    found = ctx.mapped(KIND_OF_STEP[step], keys)
+    with ctx.commerce.begin() as c:
+        target.delete(c, target.KINDS[KIND_OF_STEP[step]], found.values())

@@ -1,0 +1,215 @@
+"""Writing commerce's tables in bulk for one merchant: ids reserved from commerce's own
+sequences, rows inserted with those ids (COPY on PostgreSQL, executemany on SQLite) or, when
+already there, brought up to date. Every function takes the caller's connection (one commerce
+transaction per batch).
+
+Ids: on PostgreSQL a block of `nextval` of the table's own sequence: nobody else can ever be
+handed those ids, so the journal can record them before the rows exist. SQLite has no sequence
+(a new row takes the largest id + 1), so an id reserved there can be taken by commerce's own
+insert before ours lands; `write` notices (the row there is not ours: its `owner` column says
+so) and answers those ids, for the caller to reserve again.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import sql
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from keranjang.commerce.buying import db as buying_db
+from keranjang.commerce.catalog import db as catalog_db
+from keranjang.commerce.money import db as money_db
+from keranjang.commerce.orders import db as order_db
+
+Values = dict[str, Any]
+MAX_IN = 900
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of row the engine writes: its id-map name, commerce's table, and the column that
+    tells a row is the one the engine meant (ids reserved on SQLite can be taken meanwhile)."""
+
+    name: str
+    table: Table
+    owner: str
+
+
+def _t(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
+KINDS = {
+    k.name: k
+    for k in (
+        Kind("product", _t(catalog_db.ProductRow), "merchant_id"),
+        Kind("order", _t(order_db.OrderRow), "number"),
+        Kind("line", _t(order_db.OrderLineRow), "order_id"),
+        Kind("hold", _t(order_db.StockHoldRow), "order_id"),
+        Kind("event", _t(order_db.OrderEventRow), "order_id"),
+        Kind("payment", _t(money_db.PaymentRow), "order_id"),
+        Kind("refund", _t(money_db.RefundRow), "refund_key"),
+    )
+}
+
+
+def postgresql_backend(c: Connection) -> bool:
+    return c.dialect.name == "postgresql"
+
+
+def reserve(c: Connection, table: Table, n: int) -> list[int]:
+    """`n` fresh ids for `table`, in increasing order."""
+    if n <= 0:
+        return []
+    if postgresql_backend(c):
+        query = text(
+            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+        )
+        return sorted(int(i) for i in c.scalars(query, {"table": table.name, "n": n}))
+    top = int(c.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0)
+    return list(range(top + 1, top + 1 + n))
+
+
+def present(c: Connection, kind: Kind, ids: Iterable[int]) -> dict[int, Any]:
+    """Of `ids`, those commerce holds, with their owner column's value."""
+    wanted, found = sorted(set(ids)), {}
+    owner = kind.table.c[kind.owner]
+    for start in range(0, len(wanted), MAX_IN):
+        chunk = wanted[start : start + MAX_IN]
+        query = select(kind.table.c.id, owner).where(kind.table.c.id.in_(chunk))
+        found.update({int(i): v for i, v in c.execute(query)})
+    return found
+
+
+def write(c: Connection, kind: Kind, rows: Sequence[Values]) -> list[int]:
+    """Insert the rows (each with its reserved `id`) commerce lacks, update those it holds; the
+    ids held by a row that is not ours (SQLite, taken meanwhile) are answered, nothing written
+    for them."""
+    there = present(c, kind, (r["id"] for r in rows))
+    stolen = [r["id"] for r in rows if r["id"] in there and there[r["id"]] != r[kind.owner]]
+    fresh = [r for r in rows if r["id"] not in there]
+    known = [r for r in rows if r["id"] in there and r["id"] not in stolen]
+    bulk_insert(c, kind.table, fresh)
+    bulk_update(c, kind.table, known)
+    return stolen
+
+
+def bulk_insert(c: Connection, table: Table, rows: Sequence[Values]) -> None:
+    if not rows:
+        return
+    if not postgresql_backend(c):
+        c.execute(insert(table), list(rows))
+        return
+    columns = list(rows[0])
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    raw = c.connection.driver_connection  # the psycopg connection, in this transaction
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row(tuple(row[k] for k in columns))
+
+
+def bulk_update(c: Connection, table: Table, rows: Sequence[Values]) -> None:
+    if not rows:
+        return
+    columns = [k for k in rows[0] if k != "id"]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("_id"))
+        .values({k: bindparam(f"_{k}") for k in columns})
+    )
+    c.execute(statement, [{f"_{k}": v for k, v in r.items()} for r in rows])
+
+
+def delete(c: Connection, kind: Kind, ids: Iterable[int]) -> None:
+    wanted = sorted(set(ids))
+    if wanted:
+        c.execute(kind.table.delete().where(kind.table.c.id.in_(wanted)))
+
+
+def insert_ignoring(c: Connection, table: Table, rows: Sequence[Values]) -> None:
+    """Insert, leaving out rows whose unique key is taken (a buyer opened meanwhile)."""
+    if not rows:
+        return
+    module = postgresql if postgresql_backend(c) else sqlite
+    c.execute(module.insert(table).on_conflict_do_nothing(), list(rows))
+
+
+# -- buyers -----------------------------------------------------------------------------------
+
+
+def buyers_by_email(c: Connection, emails: Iterable[str]) -> dict[str, int]:
+    b = buying_db.BuyerRow
+    wanted, found = sorted(set(emails)), {}
+    for start in range(0, len(wanted), MAX_IN):
+        query = select(b.email, b.id).where(b.email.in_(wanted[start : start + MAX_IN]))
+        found.update({str(e): int(i) for e, i in c.execute(query)})
+    return found
+
+
+def open_buyers(c: Connection, buyers: Sequence[Values]) -> dict[str, int]:
+    """The accounts of these buyers' emails: existing ones kept as they are (claimed or not,
+    made for another merchant's move or not), the others opened unclaimed."""
+    insert_ignoring(c, _t(buying_db.BuyerRow), buyers)
+    return buyers_by_email(c, (b["email"] for b in buyers))
+
+
+def add_addresses(c: Connection, addresses: Sequence[Values]) -> int:
+    """Save the addresses a buyer does not have yet (the same address is not saved twice, so a
+    buyer moved with two merchants keeps one copy)."""
+    a = buying_db.AddressRow
+    keys = ("buyer_id", "label", "recipient", "phone", "street", "city", "postal_code")
+    owners = sorted({x["buyer_id"] for x in addresses})
+    have: set[tuple[Any, ...]] = set()
+    for start in range(0, len(owners), MAX_IN):
+        query = select(*(a.__table__.c[k] for k in keys)).where(
+            a.buyer_id.in_(owners[start : start + MAX_IN])
+        )
+        have.update(tuple(r) for r in c.execute(query))
+    fresh = []
+    for x in addresses:
+        key = tuple(x[k] for k in keys)
+        if key not in have:
+            have.add(key)
+            fresh.append(x)
+    bulk_insert(c, _t(a), fresh)
+    return len(fresh)
+
+
+# -- the merchant -----------------------------------------------------------------------------
+
+
+def merchant_with_hash(c: Connection, hashes: Iterable[str]) -> int | None:
+    m = catalog_db.MerchantRow
+    return c.scalar(select(m.id).where(m.token_hash.in_(list(hashes))))
+
+
+def slugs_like(c: Connection, slug: str) -> list[str]:
+    m = catalog_db.MerchantRow
+    return list(c.scalars(select(m.slug).where(m.slug.like(f"{slug[:40]}%"))))
+
+
+def open_merchant(c: Connection, merchant: Values, application: Values | None) -> int:
+    m = _t(catalog_db.MerchantRow)
+    merchant_id = int(c.execute(insert(m).values(merchant).returning(m.c.id)).scalar_one())
+    if application is not None:
+        c.execute(
+            insert(_t(catalog_db.MerchantApplicationRow)),
+            application | {"merchant_id": merchant_id},
+        )
+    return merchant_id
+
+
+def put_payout_account(c: Connection, account: Values) -> None:
+    a = _t(money_db.PayoutAccountRow)
+    c.execute(a.delete().where(a.c.merchant_id == account["merchant_id"]))
+    c.execute(insert(a), account)
+
+
+def update_merchant(c: Connection, merchant_id: int, values: Values) -> None:
+    m = _t(catalog_db.MerchantRow)
+    c.execute(update(m).where(m.c.id == merchant_id).values(values))

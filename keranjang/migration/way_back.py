@@ -1,0 +1,368 @@
+"""The rollback's reads of commerce and writes to the app (see `rollback` for the protocol)."""
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.orm import Session
+
+from keranjang.commerce.buying import db as buying_db
+from keranjang.commerce.catalog import db as catalog_db
+from keranjang.commerce.money import db as money_db
+from keranjang.commerce.money import ledger
+from keranjang.commerce.orders import db as order_db
+from keranjang.infra.database import transaction
+from keranjang.migration import journal, mapping, source
+from keranjang.migration.sync import Ctx
+from keranjang.social import db as promotion
+from keranjang.social.domain import Route
+from keranjang.social.legacy_shop import db as legacy
+from keranjang.social.legacy_shop import ledger as legacy_ledger
+from keranjang.social.legacy_shop.moving import FenceRow
+
+MONEY_IN = ("paid", "shipped", "delivered", "completed")
+
+
+@dataclass
+class State:
+    """The merchant's rows in commerce now, and where each moved one came from in the app."""
+
+    products: list[RowMapping]
+    orders: list[RowMapping]
+    lines: list[RowMapping]
+    holds: list[RowMapping]
+    events: list[RowMapping]
+    payments: list[RowMapping]
+    back: dict[str, dict[int, int]] = field(default_factory=dict)  # kind -> commerce -> legacy
+
+    @property
+    def products_back(self) -> dict[int, int]:
+        return self.back["product"]
+
+    @property
+    def orders_back(self) -> dict[int, int]:
+        return self.back["order"]
+
+    @property
+    def new_products(self) -> set[int]:
+        return {p["id"] for p in self.products} - set(self.products_back)
+
+
+def commerce_state(ctx: Ctx) -> State:
+    cp, co, b = catalog_db.ProductRow, order_db.OrderRow, buying_db.BuyerRow
+    of_orders = select(co.id).where(co.merchant_id == ctx.merchant_id)
+    with ctx.commerce.connect() as c:
+        state = State(
+            products=_all(c, select(cp).where(cp.merchant_id == ctx.merchant_id).order_by(cp.id)),
+            orders=_all(
+                c,
+                select(co, b.email.label("buyer_email"))
+                .join(b, b.id == co.buyer_id)
+                .where(co.merchant_id == ctx.merchant_id)
+                .order_by(co.id),
+            ),
+            lines=_children(c, order_db.OrderLineRow, of_orders),
+            holds=_children(c, order_db.StockHoldRow, of_orders),
+            events=_children(c, order_db.OrderEventRow, of_orders),
+            payments=_children(c, money_db.PaymentRow, of_orders),
+        )
+    with ctx.journal() as s:
+        state.back = {k: journal.reverse(s, ctx.seller_id, k) for k in ("product", "order", "hold")}
+    return state
+
+
+def _all(c: Connection, query: Any) -> list[RowMapping]:
+    return list(c.execute(query).mappings())
+
+
+def _children(c: Connection, model: Any, of_orders: Any) -> list[RowMapping]:
+    return _all(c, select(model).where(model.order_id.in_(of_orders)).order_by(model.id))
+
+
+def viewers_of(c: Connection, state: State) -> dict[str, int]:
+    return source.viewer_ids_by_email(c, {o["buyer_email"] for o in state.orders})
+
+
+def seller_digest(c: Connection, seller_id: int) -> str:
+    seller = source.seller(c, seller_id)
+    if seller is None:
+        raise mapping.Unmappable(f"seller {seller_id} is no longer in the app")
+    return str(seller["token_digest"])
+
+
+def seller_tools(ctx: Ctx, token_hash: str) -> None:
+    m = catalog_db.MerchantRow
+    with ctx.commerce.begin() as c:
+        c.execute(update(m).where(m.id == ctx.merchant_id).values(token_hash=token_hash))
+
+
+@contextmanager
+def journal_transaction(ctx: Ctx) -> Iterator[Session]:
+    with transaction(ctx.journal) as s:
+        yield s
+
+
+@dataclass
+class Back:
+    """Legacy id -> commerce id of the rows the way back made in the app."""
+
+    orders: dict[int, int] = field(default_factory=dict)
+    products: dict[int, int] = field(default_factory=dict)
+
+
+def write_back(ctx: Ctx, state: State) -> Back:
+    """Everything back into the app and the route flipped, in one social transaction."""
+    back, now = Back(), ctx.clock.now()
+    with Session(ctx.social) as s, s.begin():
+        products = _products(s, ctx, state, back)
+        viewers = viewers_of(s.connection(), state)
+        numbers = [o["number"] for o in state.orders]
+        known = source.order_ids_by_number(s.connection(), ctx.seller_id, numbers)
+        orders: dict[int, int] = {}
+        for o in state.orders:
+            legacy_id = state.orders_back.get(o["id"]) or known.get(o["number"])
+            if legacy_id is None:
+                legacy_id = _new_order(s, ctx.seller_id, o, viewers[o["buyer_email"]])
+                back.orders[legacy_id] = o["id"]
+                _lines(s, [x for x in state.lines if x["order_id"] == o["id"]], legacy_id, products)
+            else:
+                s.execute(
+                    update(legacy.OrderRow)
+                    .where(legacy.OrderRow.id == legacy_id)
+                    .values(mapping.back_order_state(o))
+                )
+            orders[o["id"]] = legacy_id
+        _holds(s, state, orders, products)
+        _events(s, state.events, orders)
+        _payments(s, state, orders)
+        _books(s, ctx.seller_id, state.orders, orders, now)
+        _flip_back(s, ctx, list(state.products_back.values()), now)
+    return back
+
+
+def _products(s: Session, ctx: Ctx, state: State, back: Back) -> dict[int, int]:
+    """commerce product id -> legacy product id, every product of the merchant."""
+    found = dict(state.products_back)
+    p = legacy.ProductRow
+    for row in state.products:
+        values = mapping.back_product(row)
+        if row["id"] in found:
+            s.execute(update(p).where(p.id == found[row["id"]]).values(values))
+            continue
+        same = s.scalar(
+            select(p.id).where(
+                p.seller_id == ctx.seller_id,
+                p.title == row["title"],
+                p.created_at == row["created_at"],
+            )
+        )
+        if same is None:
+            made = p(seller_id=ctx.seller_id, created_at=row["created_at"], **values)
+            s.add(made)
+            s.flush()
+            same = made.id
+        found[row["id"]] = same
+        back.products[same] = row["id"]
+    return found
+
+
+def _new_order(s: Session, seller_id: int, o: RowMapping, viewer_id: int) -> int:
+    checkout = legacy.CheckoutRow(
+        viewer_id=viewer_id,
+        idempotency_key=f"moved-back:{o['number']}"[:64],
+        fingerprint="",
+        answer=json.dumps({"placed_in": "commerce", "number": o["number"]}),
+        created_at=o["created_at"],
+    )
+    s.add(checkout)
+    s.flush()
+    order = legacy.OrderRow(**mapping.back_order(o, seller_id, viewer_id, checkout.id))
+    s.add(order)
+    s.flush()
+    return int(order.id)
+
+
+def _lines(
+    s: Session, lines: Sequence[RowMapping], order_id: int, products: dict[int, int]
+) -> None:
+    s.add_all(
+        legacy.OrderLineRow(**mapping.back_line(x, order_id, products[x["product_id"]]))
+        for x in lines
+    )
+
+
+def _holds(s: Session, state: State, orders: dict[int, int], products: dict[int, int]) -> None:
+    h = legacy.StockHoldRow
+    for hold in state.holds:
+        legacy_id = state.back["hold"].get(hold["id"])
+        if legacy_id is not None:
+            s.execute(update(h).where(h.id == legacy_id).values(released_at=hold["released_at"]))
+            continue
+        order_id = orders[hold["order_id"]]
+        if (
+            s.scalar(
+                select(h.id).where(
+                    h.order_id == order_id, h.product_id == products[hold["product_id"]]
+                )
+            )
+            is None
+        ):
+            s.add(
+                h(
+                    order_id=order_id,
+                    product_id=products[hold["product_id"]],
+                    quantity=hold["quantity"],
+                    expires_at=hold["expires_at"],
+                    released_at=hold["released_at"],
+                )
+            )
+
+
+def _events(s: Session, events: Sequence[RowMapping], orders: dict[int, int]) -> None:
+    e = legacy.OrderEventRow
+    query = select(e.order_id, e.to_status, e.at).where(e.order_id.in_(list(orders.values())))
+    have = {tuple(r) for r in s.execute(query)}
+    for event in events:
+        order_id = orders[event["order_id"]]
+        if (order_id, event["to_status"], event["at"]) not in have:
+            s.add(e(**mapping.back_event(event, order_id)))
+
+
+def _payments(s: Session, state: State, orders: dict[int, int]) -> None:
+    p = legacy.PaymentRow
+    numbers = {o["id"]: o["number"] for o in state.orders}
+    for pay in state.payments:
+        order_id = orders[pay["order_id"]]
+        values = mapping.back_payment(pay, order_id, numbers[pay["order_id"]])
+        same = s.scalar(select(p.id).where(p.order_id == order_id, p.attempt == pay["attempt"]))
+        if same is None:
+            s.add(p(**values))
+        else:
+            s.execute(update(p).where(p.id == same).values(values))
+
+
+def _books(
+    s: Session,
+    seller_id: int,
+    commerce_orders: Sequence[RowMapping],
+    orders: dict[int, int],
+    at: datetime,
+) -> None:
+    """The app's escrow journal brought level with each order's state: its payment, its
+    completion, its refund, each posted once under its name."""
+    for o in commerce_orders:
+        order_id, status = orders[o["id"]], o["status"]
+        if status in MONEY_IN or (status == "refunded" and _posted(s, f"payment:{order_id}")):
+            _post(s, legacy_ledger.payment(order_id, seller_id, o["total_idr"]), at)
+        shares = None
+        if status == "completed" or _posted(s, f"completion:{order_id}"):
+            shares = _shares(s, order_id, o["total_idr"], o["platform_fee_bp"])
+            _post(s, legacy_ledger.completion(order_id, seller_id, o["total_idr"], shares), at)
+        if status == "refunded" and _posted(s, f"payment:{order_id}"):
+            _post(s, legacy_ledger.refund(order_id, seller_id, o["total_idr"], shares), at)
+
+
+def _shares(s: Session, order_id: int, total: int, fee_bp: int) -> legacy_ledger.Shares:
+    x = legacy.OrderLineRow
+    lines = s.execute(
+        select(x.unit_price_idr, x.quantity, x.commission_bp, x.creator_id).where(
+            x.order_id == order_id
+        )
+    )
+    return legacy_ledger.shares(
+        [legacy_ledger.ShareLine(p * q, bp, c) for p, q, bp, c in lines], total, fee_bp
+    )
+
+
+def _posted(s: Session, name: str) -> bool:
+    e = legacy.LedgerEntryRow
+    return s.scalar(select(e.id).where(e.name == name)) is not None
+
+
+def _post(s: Session, entry: legacy_ledger.Entry, at: datetime) -> None:
+    if _posted(s, entry.name):
+        return
+    row = legacy.LedgerEntryRow(name=entry.name, order_id=entry.order_id, at=at)
+    s.add(row)
+    s.flush()
+    s.add_all(
+        legacy.LedgerPostingRow(
+            entry_id=row.id,
+            account=p.account.value,
+            seller_id=p.seller_id,
+            creator_id=p.creator_id,
+            amount_idr=p.amount_idr,
+        )
+        for p in entry.postings
+    )
+
+
+def _flip_back(s: Session, ctx: Ctx, products: list[int], now: datetime) -> None:
+    routes = promotion.MerchantRouteRow
+    s.execute(
+        update(routes)
+        .where(routes.legacy_seller_id == ctx.seller_id)
+        .values(route=Route.LEGACY.value, commerce_merchant_id=None, changed_at=now)
+    )
+    s.execute(
+        delete(promotion.ProductMapRow).where(
+            promotion.ProductMapRow.legacy_product_id.in_(products)
+        )
+    )
+    s.execute(delete(FenceRow).where(FenceRow.seller_id == ctx.seller_id))
+
+
+def close_books(ctx: Ctx, round_: int) -> None:
+    """Commerce's side of the way back: what it holds for the merchant (each order's escrow,
+    the pending and payable balances) handed back against `migration_clearing`."""
+    e, p, co = money_db.LedgerEntryRow, money_db.LedgerPostingRow, order_db.OrderRow
+    with Session(ctx.commerce) as s, s.begin():
+        escrow = s.execute(
+            select(e.order_id, money_sum(p))
+            .join(p, p.entry_id == e.id)
+            .join(co, co.id == e.order_id)
+            .where(co.merchant_id == ctx.merchant_id, p.account == ledger.ESCROW)
+            .group_by(e.order_id)
+        ).all()
+        for order_id, amount in escrow:
+            if amount:
+                head = ledger.Head(
+                    "closing", f"closing:{round_}:{order_id}", "back to the old shop", order_id
+                )
+                money_db.post(
+                    s,
+                    ledger.entry(
+                        head, {ledger.ESCROW: amount}, {ledger.MIGRATION_CLEARING: amount}
+                    ),
+                    ctx.clock.now(),
+                )
+        for what, account in (
+            ("pending", ledger.merchant_pending),
+            ("payable", ledger.merchant_payable),
+        ):
+            amount = money_db.owed(s, account(ctx.merchant_id))
+            if amount:
+                head = ledger.Head(
+                    "closing",
+                    f"closing:{round_}:{ctx.merchant_id}:{what}",
+                    f"{what} back to the old shop",
+                )
+                money_db.post(
+                    s,
+                    ledger.entry(
+                        head,
+                        {account(ctx.merchant_id): amount},
+                        {ledger.MIGRATION_CLEARING: amount},
+                    ),
+                    ctx.clock.now(),
+                )
+
+
+def money_sum(p: Any) -> Any:
+    """Credits minus debits: what a credit-side account holds."""
+    return func.sum(p.credit_idr) - func.sum(p.debit_idr)
