@@ -30,6 +30,10 @@ def build_app(name: ServiceName, migrate: bool = True) -> "FastAPI":
         from keranjang.migration.app import create_app as migration_app
 
         return migration_app(migrate=migrate)
+    if name is ServiceName.oversight:
+        from keranjang.oversight.app import create_app as oversight_app
+
+        return oversight_app(migrate=migrate)
     from keranjang.commerce.app import create_app as commerce_app
 
     return commerce_app(migrate=migrate)

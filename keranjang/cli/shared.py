@@ -23,6 +23,7 @@ class ServiceName(StrEnum):
     commerce = "commerce"
     payments = "payments"
     migration = "migration"
+    oversight = "oversight"
 
 
 DEFAULT_PORTS = {
@@ -30,6 +31,7 @@ DEFAULT_PORTS = {
     ServiceName.commerce: 8002,
     ServiceName.payments: 8003,
     ServiceName.migration: 8005,
+    ServiceName.oversight: 8004,
 }
 DataDir = Annotated[
     Path, typer.Option(envvar="KERANJANG_DATA_DIR", help="Folder for SQLite files.")

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +28,9 @@ SocialPort = Annotated[int, typer.Option(envvar="KERANJANG_SOCIAL_PORT")]
 CommercePort = Annotated[int, typer.Option(envvar="KERANJANG_COMMERCE_PORT")]
 PaymentsPort = Annotated[int, typer.Option(envvar="KERANJANG_PAYMENTS_PORT")]
 MigrationPort = Annotated[int, typer.Option(envvar="KERANJANG_MIGRATION_PORT")]
+OversightPort = Annotated[int, typer.Option(envvar="KERANJANG_OVERSIGHT_PORT")]
+# The demo's deadline for the move, counted from start-up (the regime's is 12 April 2024).
+DEMO_DEADLINE = timedelta(hours=1)
 
 
 @app.command()
@@ -39,6 +42,7 @@ def up(
     commerce_port: CommercePort = DEFAULT_PORTS[ServiceName.commerce],
     payments_port: PaymentsPort = DEFAULT_PORTS[ServiceName.payments],
     migration_port: MigrationPort = DEFAULT_PORTS[ServiceName.migration],
+    oversight_port: OversightPort = DEFAULT_PORTS[ServiceName.oversight],
     seed: Annotated[
         bool,
         typer.Option(help="Seed a demo marketplace if the shop (or the in-app shop) is empty."),
@@ -51,6 +55,7 @@ def up(
         ServiceName.commerce: commerce_port,
         ServiceName.payments: payments_port,
         ServiceName.migration: migration_port,
+        ServiceName.oversight: oversight_port,
     }
     refuse_unusable_ports(host, ports)
     token = operator_token(data_dir)
@@ -180,6 +185,7 @@ def service_env(
         **payments_env(data_dir, host, ports[ServiceName.payments], token),
         "KERANJANG_PAYMENTS_NOTIFICATION_URL": f"{commerce}/payments/notifications",
         **migration_env(data_dir, host, ports[ServiceName.migration], token),
+        **oversight_env(host, ports, token),
     }
 
 
@@ -192,6 +198,29 @@ def migration_env(data_dir: Path, host: str, port: int, token: str) -> dict[str,
         "KERANJANG_MIGRATION_PORT": str(port),
         "KERANJANG_MIGRATION_PUBLIC_URL": f"http://{host}:{port}",
         "KERANJANG_MIGRATION_ADMIN_TOKEN": token,
+    }
+
+
+def oversight_env(host: str, ports: dict[ServiceName, int], token: str) -> dict[str, str]:
+    """The monitor reads every service's evidence with the shared regulator token; its deadline
+    is the demo's, counted from now, unless one is set."""
+    url = {name: f"http://{host}:{port}" for name, port in ports.items()}
+    deadline = datetime.now(UTC) + DEMO_DEADLINE
+    return {
+        "KERANJANG_OVERSIGHT_HOST": host,
+        "KERANJANG_OVERSIGHT_PORT": str(ports[ServiceName.oversight]),
+        "KERANJANG_OVERSIGHT_PUBLIC_URL": url[ServiceName.oversight],
+        "KERANJANG_OVERSIGHT_ADMIN_TOKEN": token,
+        "KERANJANG_OVERSIGHT_SOCIAL_URL": url[ServiceName.social],
+        "KERANJANG_OVERSIGHT_COMMERCE_URL": url[ServiceName.commerce],
+        "KERANJANG_OVERSIGHT_PAYMENTS_URL": url[ServiceName.payments],
+        "KERANJANG_OVERSIGHT_MIGRATION_URL": url[ServiceName.migration],
+        "KERANJANG_OVERSIGHT_DEADLINE": os.environ.get(
+            "KERANJANG_OVERSIGHT_DEADLINE", deadline.isoformat(timespec="seconds")
+        ),
+        "KERANJANG_OVERSIGHT_EVALUATE_EVERY_SECONDS": os.environ.get(
+            "KERANJANG_OVERSIGHT_EVALUATE_EVERY_SECONDS", "15"
+        ),
     }
 
 
@@ -233,6 +262,7 @@ def print_urls(urls: dict[ServiceName, str], data_dir: Path) -> None:
     table.add_row("commerce (shop)", urls[ServiceName.commerce] + "/")
     table.add_row("payment simulator", urls[ServiceName.payments] + "/")
     table.add_row("migration (operator's page)", urls[ServiceName.migration] + "/")
+    table.add_row("oversight (regulator's API, audit log)", urls[ServiceName.oversight] + "/docs")
     for name, url in urls.items():
         table.add_row(f"{name} API docs", url + "/docs")
     console.print(table)

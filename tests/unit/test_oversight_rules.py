@@ -326,3 +326,8 @@ def test_the_dma_regime_reads_the_same_evidence_under_its_own_text(tmp_path: Pat
     )
     with pytest.raises(RegimeInvalid, match="no-such-rule"):
         regime.load(custom)
+
+
+def test_a_migration_with_no_merchant_to_move_does_not_apply() -> None:
+    empty = sample_evidence.progress(NOW, percent=0.0).model_copy(update={"merchants_total": 0})
+    assert outcome("migration.overall", migration=empty).status is Status.NOT_APPLICABLE

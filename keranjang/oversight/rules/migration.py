@@ -40,6 +40,8 @@ class CategoryCheck:
     def __call__(self, evidence: Gathered, params: Params) -> Outcome:
         progress = evidence.migration
         assert isinstance(progress, MigrationProgress)
+        if progress.merchants_total == 0:
+            return Outcome(Status.NOT_APPLICABLE, self.category, "no merchant to move")
         percent = percent_of(progress, self.category)
         state = assess(percent, progress.eta, params.now, params.deadline)
         eta = progress.eta.isoformat() if progress.eta else "none (no recent progress)"
