@@ -4,7 +4,10 @@ one session: what the legacy in-app shop still takes, where buyer data sits, the
 social signed, and the invoice links it shows. Mounted by social's app composition, which is
 why it may read the legacy shop's tables."""
 
+import re
 from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -43,7 +46,11 @@ PROMOTION_TABLES = tuple(
     )
 )
 BUYER_WORDS = ("email", "phone", "address", "recipient", "viewer", "buyer")
-INVOICE_WORDS = ("invoice", "faktur")
+INVOICE_LINK = re.compile(r"""href=["'][^"']*(?:invoice|faktur)""", re.IGNORECASE)
+TEMPLATE_FOLDERS = (
+    Path(promotion.__file__).parent / "templates",
+    Path(shop_evidence.__file__).parent / "templates",
+)
 Window = Annotated[
     int,
     Query(
@@ -94,7 +101,7 @@ def social_evidence(
         handoff=HandoffSample(
             sampled=sample.sampled, claim_sets=[list(names) for names in sample.claim_sets]
         ),
-        invoice_links=_invoice_links(request, settings),
+        invoice_links=_invoice_links(settings),
     )
 
 
@@ -161,10 +168,20 @@ def _rows_in_buyer_columns(connection: Connection) -> int:
     return total
 
 
-def _invoice_links(request: Request, settings: SocialSettings) -> InvoiceLinks:
-    """Social issues no invoice: it has no invoice table, so none is issued in any window. Were
-    any of its routes an invoice's page, its links would point at social itself."""
-    paths = [getattr(route, "path", "") for route in request.app.routes]
-    shows = any(word in path.lower() for path in paths for word in INVOICE_WORDS)
-    hosts = [serving.host_of(settings.public_url)] if shows else []
+def _invoice_links(settings: SocialSettings) -> InvoiceLinks:
+    """Social issues no invoice (it has no invoice table), so none in any window. The links it
+    shows are those its pages' templates render: any pointing at an invoice would be on social
+    itself."""
+    hosts = [serving.host_of(settings.public_url)] if invoice_links_rendered() else []
     return InvoiceLinks(issued_in_window=0, link_hosts=hosts)
+
+
+@cache
+def invoice_links_rendered() -> int:
+    """How many links in social's templates (promotion's and the legacy shop's) name an
+    invoice."""
+    found = 0
+    for folder in TEMPLATE_FOLDERS:
+        for page in sorted(folder.glob("*.html")):
+            found += len(INVOICE_LINK.findall(page.read_text(encoding="utf-8")))
+    return found

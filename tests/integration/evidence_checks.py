@@ -1,6 +1,7 @@
 """What the evidence tests share: the regulator's token in every service's environment, reading
 an evidence document, and proving a document names no buyer."""
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,6 +11,8 @@ from fastapi.testclient import TestClient
 REGULATOR = "regulator-test-token-0123456789"
 AS_REGULATOR = {"Authorization": f"Bearer {REGULATOR}"}
 SERVICES = ("social", "commerce", "payments", "migration")
+READS = {"GET", "HEAD", "OPTIONS"}
+PARAMETER = re.compile(r"\{[^}]+\}")
 
 
 @pytest.fixture(autouse=True)
@@ -17,6 +20,25 @@ def regulator_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Autouse: set before the services are built (their token is read once found)."""
     for service in SERVICES:
         monkeypatch.setenv(f"KERANJANG_{service.upper()}_REGULATOR_TOKEN", REGULATOR)
+
+
+def writes(app: object) -> Iterator[tuple[str, str]]:
+    """Every (method, path) of an app that is not a read, path parameters filled with 1.
+    FastAPI keeps an included router as one entry of `app.routes` (its routes inside, as
+    effective candidates), so walk into those."""
+    for path, methods in _routes(getattr(app, "routes", [])):
+        for method in sorted(set(methods) - READS):
+            yield method, PARAMETER.sub("1", path)
+
+
+def _routes(routes: list[Any]) -> Iterator[tuple[str, set[str]]]:
+    for route in routes:
+        if hasattr(route, "effective_candidates"):
+            yield from _routes(route.effective_candidates())
+        elif hasattr(route, "original_route"):
+            yield route.path, set(getattr(route.original_route, "methods", None) or ())
+        elif getattr(route, "path", None) is not None:
+            yield route.path, set(getattr(route, "methods", None) or ())
 
 
 def read(client: TestClient, path: str, **params: Any) -> dict[str, Any]:
