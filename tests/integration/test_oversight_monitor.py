@@ -274,3 +274,18 @@ def test_a_new_periodic_round_appends_without_duplicating_snapshots(monitor: Mon
     progress = monitor.client.get("/api/progress", headers=auth(REGULATOR)).json()
     assert len(progress["series"]) == 4
     assert timedelta(seconds=progress["seconds_left"]) > timedelta(days=30)
+
+
+def test_the_database_itself_refuses_to_change_a_result_or_a_log_entry(monitor: Monitor) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    monitor.evaluate()
+    engine = monitor.client.app.state.engine  # type: ignore[attr-defined]
+    for statement in (
+        "UPDATE results SET status = 'pass'",
+        "DELETE FROM log_entries",
+        "UPDATE checkpoints SET size = 0",
+    ):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+            conn.execute(text(statement))

@@ -331,3 +331,15 @@ def test_the_dma_regime_reads_the_same_evidence_under_its_own_text(tmp_path: Pat
 def test_a_migration_with_no_merchant_to_move_does_not_apply() -> None:
     empty = sample_evidence.progress(NOW, percent=0.0).model_copy(update={"merchants_total": 0})
     assert outcome("migration.overall", migration=empty).status is Status.NOT_APPLICABLE
+
+
+def test_a_check_that_chokes_on_odd_evidence_says_insufficient_data_not_pass() -> None:
+    from dataclasses import replace
+
+    def broken(evidence: object, params: object) -> Outcome:
+        raise ZeroDivisionError("a rate of zero")
+
+    rule = replace(BY_ID["pasal-19.cross-border-floor"], check=broken)
+    fake = sample_evidence.compliant(NOW)
+    result = rule.evaluate(gather(fake, NOW), ID.params(NOW, ID.deadline, HOSTS))
+    assert result.status is Status.INSUFFICIENT_DATA and "a rate of zero" in result.summary

@@ -116,7 +116,14 @@ class Rule:
                 + "; ".join(f"{m.source}: {m.reason}" for m in missing),
                 tuple(f"{m.source}: {m.reason}" for m in missing),
             )
-        return self.check(evidence, params)
+        try:
+            return self.check(evidence, params)
+        except Exception as exc:  # noqa: BLE001 - odd evidence must neither stop the run nor pass
+            return Outcome(
+                Status.INSUFFICIENT_DATA,
+                self.subject,
+                f"the evidence could not be evaluated: {type(exc).__name__}: {exc}",
+            )
 
 
 def verdict(subject: str, findings: list[str], ok: str, bad: str) -> Outcome:
