@@ -118,7 +118,7 @@ class Rule:
             )
         try:
             return self.check(evidence, params)
-        except Exception as exc:  # noqa: BLE001 - odd evidence must neither stop the run nor pass
+        except Exception as exc:  # odd evidence must neither stop the run nor pass
             return Outcome(
                 Status.INSUFFICIENT_DATA,
                 self.subject,
