@@ -61,8 +61,10 @@ SOME = h("abacaba000000000000000000000000000000000000000000060061e00123456")
 
 
 def test_tree_heads_are_the_published_ones() -> None:
-    assert root([]) == EMPTY_ROOT == h(
-        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    assert (
+        root([])
+        == EMPTY_ROOT
+        == h("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     )
     assert [root(HASHES[:n]) for n in range(1, 9)] == ROOTS
 
