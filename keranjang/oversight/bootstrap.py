@@ -13,8 +13,9 @@ from keranjang.infra.database import make_engine, session_factory
 from keranjang.oversight import db, regime
 from keranjang.oversight.config import OversightSettings, host_of
 from keranjang.oversight.evidence import Endpoints, EvidenceSource, HttpEvidence
+from keranjang.oversight.log_store import LogKey
 from keranjang.oversight.regime import Hosts
-from keranjang.oversight.service import LogKey, Monitor, Setup
+from keranjang.oversight.service import Monitor, Setup
 
 SERVICES = ("social", "commerce", "payments", "migration")
 

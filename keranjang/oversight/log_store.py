@@ -4,6 +4,7 @@ are computed from (`auditlog` does the hashing and the proofs)."""
 
 import json
 import zlib
+from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -15,6 +16,14 @@ from keranjang.oversight.auditlog.merkle import leaf_hash, root
 from keranjang.oversight.db import CheckpointRow, LogEntryRow
 
 LOCK_KEY = zlib.crc32(b"keranjang.oversight.log")
+
+
+@dataclass(frozen=True)
+class LogKey:
+    """The log's name (its checkpoints' origin and key name) and its Ed25519 signing key."""
+
+    origin: str
+    key: Ed25519PrivateKey
 
 
 def canonical(document: object) -> bytes:

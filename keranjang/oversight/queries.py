@@ -3,7 +3,6 @@ against the deadline, the rules, and the audit log (checkpoints, proofs, tiles, 
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +13,7 @@ from keranjang.oversight.auditlog.checkpoint import verifier_key
 from keranjang.oversight.auditlog.merkle import ProofError, consistency_proof, inclusion_proof
 from keranjang.oversight.db import CheckpointRow, EvaluationRow, ProgressRow, ResultRow
 from keranjang.oversight.errors import InvalidRequest, NotFound
+from keranjang.oversight.log_store import LogKey
 from keranjang.oversight.regime import Regime
 from keranjang.oversight.rules.migration import assess
 from keranjang.oversight.views import (
@@ -24,9 +24,6 @@ from keranjang.oversight.views import (
     ResultView,
     RuleView,
 )
-
-if TYPE_CHECKING:
-    from keranjang.oversight.service import LogKey
 
 MAX_HISTORY = 500
 
@@ -53,14 +50,14 @@ def result_view(row: ResultRow) -> ResultView:
     )
 
 
-def checkpoint_view(row: CheckpointRow, log: "LogKey") -> CheckpointView:
+def checkpoint_view(row: CheckpointRow, log: LogKey) -> CheckpointView:
     key = verifier_key(log.origin, log.key.public_key())
     return CheckpointView(log.origin, row.size, bytes(row.root), row.note, row.at, key)
 
 
 class Queries:
     def __init__(
-        self, factory: sessionmaker[Session], regime: Regime, deadline: datetime, log: "LogKey"
+        self, factory: sessionmaker[Session], regime: Regime, deadline: datetime, log: LogKey
     ) -> None:
         self.factory = factory
         self.regime = regime

@@ -9,7 +9,6 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +19,7 @@ from keranjang.oversight import log_store
 from keranjang.oversight.db import EvaluationRow, ProgressRow, ResultRow
 from keranjang.oversight.evidence import Cursor, EvidenceSource, gather
 from keranjang.oversight.evidence_models import MigrationEvent
+from keranjang.oversight.log_store import LogKey
 from keranjang.oversight.queries import Queries, checkpoint_view, result_view
 from keranjang.oversight.regime import Hosts, Regime
 from keranjang.oversight.rules.base import Gathered, Missing, Outcome, Rule
@@ -27,13 +27,6 @@ from keranjang.oversight.rules.sanctions import step
 from keranjang.oversight.views import EvaluationView
 
 MAX_DOCUMENT = 100_000  # evidence documents larger than this are kept by their hash only
-MAX_LEAF_DETAIL = 4_000
-
-
-@dataclass(frozen=True)
-class LogKey:
-    origin: str
-    key: Ed25519PrivateKey
 
 
 @dataclass(frozen=True)
