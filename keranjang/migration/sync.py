@@ -90,7 +90,8 @@ def sync(ctx: Ctx, kind_name: str, pairs: Sequence[tuple[int, mapping.Values]]) 
                 taken = target.write(c, kind, rows)
                 if taken:
                     raise _Taken(taken)
-                ctx.checkpoint(f"sync:{kind_name}:written")
+                ctx.checkpoint(f"sync:{kind_name}:writing")  # before commerce's commit
+            ctx.checkpoint(f"sync:{kind_name}:written")
             return
         except _Taken as exc:
             lost = set(exc.ids)

@@ -91,8 +91,8 @@ def one(engine: Engine, query: str, **params: Any) -> Any:
     return rows(engine, query, **params)[0][0]
 
 
-@pytest.fixture
-def moving(
+@pytest.fixture(name="moving")
+def moving_fixture(
     legacy: Legacy, database_url: Callable[[str], str], clock: FixedClock
 ) -> Iterator[Moving]:
     """A generated marketplace in the app, planned; its busiest seller has confirmed."""
