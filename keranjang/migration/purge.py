@@ -31,7 +31,9 @@ def purge(ctx: Ctx) -> None:
         phase, closes = Phase(move.phase), move.purge_after
     if phase is Phase.PURGED:
         return
-    check_next(phase, Phase.PURGED) if phase is Phase.VERIFIED else _refuse(ctx, phase)
+    if phase is not Phase.VERIFIED:
+        raise IllegalPhase(f"seller {ctx.seller_id} is {phase}: only a verified move is purged")
+    check_next(phase, Phase.PURGED)
     if closes is None or closes > ctx.clock.now():
         raise WindowClosed(
             f"seller {ctx.seller_id} can still be rolled back until {closes}: purge after that"
@@ -47,10 +49,6 @@ def purge(ctx: Ctx) -> None:
         row.phase, row.updated_at = Phase.PURGED.value, ctx.clock.now()
         row.purged_at, row.rows_purged = row.updated_at, row.rows_total
         journal.add_event(s, row, "purged", {"buyers_checked": len(buyers)}, "engine")
-
-
-def _refuse(ctx: Ctx, phase: Phase) -> None:
-    raise IllegalPhase(f"seller {ctx.seller_id} is {phase}: only a verified move is purged")
 
 
 def _buyers(s: Session, seller_id: int) -> list[int]:
