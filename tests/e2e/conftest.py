@@ -128,7 +128,7 @@ def _stop(process: subprocess.Popen[str]) -> None:
 def marketplace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningMarketplace]:
     """A seeded demo marketplace: `python -m keranjang up` on SQLite files in a temporary folder."""
     data_dir = tmp_path_factory.mktemp("keranjang-up")
-    social_port, commerce_port, payments_port = free_ports(3)
+    social_port, commerce_port, payments_port, migration_port, oversight_port = free_ports(5)
     env = {
         **os.environ,
         "PYTHONUNBUFFERED": "1",
@@ -140,6 +140,8 @@ def marketplace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningMar
         "KERANJANG_SOCIAL_PORT",
         "KERANJANG_COMMERCE_PORT",
         "KERANJANG_PAYMENTS_PORT",
+        "KERANJANG_MIGRATION_PORT",
+        "KERANJANG_OVERSIGHT_PORT",
     ):
         env.pop(name, None)
     command = [
@@ -155,6 +157,10 @@ def marketplace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningMar
         str(commerce_port),
         "--payments-port",
         str(payments_port),
+        "--migration-port",
+        str(migration_port),
+        "--oversight-port",
+        str(oversight_port),
     ]
     process = subprocess.Popen(
         command,

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from keranjang.commerce.errors import Invalid
+from keranjang.evidence import positive_list
 
 
 class MerchantKind(enum.StrEnum):
@@ -21,10 +22,6 @@ STANDARD_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .:/-]{1,62}[A-Za-z0-9]$")
 MAX_FOB_USD_CENTS = 100_000_000_00
 MAX_COMMISSION_BP = 5_000  # a creator earns at most half of a line
 MIN_CROSS_BORDER_FOB_USD_CENTS = 100_00  # US$100 FOB a unit (Pasal 19)
-# The positive list's goods by HS heading: printed books, newspapers and children's books
-# (4901-4903), printed music (4904), cinematographic film (3706) and recorded media carrying
-# software or music (8523).
-POSITIVE_LIST_HS_HEADINGS = ("4901", "4902", "4903", "4904", "3706", "8523")
 
 
 @dataclass(frozen=True)
@@ -223,9 +220,9 @@ def _check_cross_border(p: NewProduct) -> None:
 
 
 def on_positive_list(hs_code: str) -> bool:
-    """Whether an HS code falls under the cross-border positive list (Kepmendag 1998/2023):
-    books, films, software and music, matched here by their HS headings."""
-    return hs_code.startswith(POSITIVE_LIST_HS_HEADINGS)
+    """Whether an HS code is on the cross-border positive list (Kepmendag 1998/2023), read from
+    the one data file the regulator's monitor reads too (`keranjang/evidence/positive_list.json`)."""
+    return positive_list.on_positive_list(hs_code)
 
 
 def apply_change(product: Product, change: ProductChange) -> NewProduct:

@@ -77,7 +77,7 @@ HS_CODES = {
     "Rumah Tangga": "4602120000",
     "Kecantikan": "3304990000",
     "Elektronik": "8518300000",
-    "Buku": "4901990000",
+    "Buku": "4901991000",
 }
 
 BANKS = ("bca", "mandiri", "bni", "bri", "cimb", "permata", "btn", "danamon")
