@@ -1,15 +1,42 @@
 """What money's use cases answer, as plain values: a payment as the buyer needs it, a refund,
 a payout batch, a seller's statement, the books. The ledger's rules are in `ledger`."""
 
+import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from keranjang.commerce.errors import Invalid, PaymentTooLate
+from keranjang.payments.contract import PaymentStatus
 
 # A partner counts a payment's lifetime from when the request reaches it, by its own clock (the
 # Xendit adapter from its clock a moment after ours): this much of the hold is kept back for the
 # trip and for clocks that disagree, so the payment ends before the order's hold does.
 PARTNER_LEEWAY = timedelta(seconds=30)
+
+
+class RefundStatus(enum.StrEnum):
+    """A refund asked of the partner: its goods are reserved while `requested`; `failed` gives
+    them back."""
+
+    REQUESTED = "requested"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class RefundStage(enum.StrEnum):
+    """Where a refund's money is taken back from: escrow before the order completes, the shares
+    it gave after, or a second payment of the order returned whole."""
+
+    ESCROW = "escrow"
+    SHARES = "shares"
+    STRAY = "stray"
+
+
+P = PaymentStatus
+# A payment in one of these states will never be paid: the buyer may start a new attempt.
+ENDED_PAYMENTS = frozenset({P.EXPIRED.value, P.FAILED.value, P.CANCELLED.value})
+# A payment in one of these states took the buyer's money (the partner holds, or held, it).
+MONEY_IN = frozenset({P.PAID.value, P.PARTIALLY_REFUNDED.value, P.REFUNDED.value})
 
 
 @dataclass(frozen=True)

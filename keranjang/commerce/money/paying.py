@@ -18,10 +18,16 @@ from keranjang.commerce.errors import (
     PaymentUnavailable,
 )
 from keranjang.commerce.money import db as money_db
-from keranjang.commerce.money.domain import PaymentOutcome, PaymentView, payment_lifetime
+from keranjang.commerce.money.domain import (
+    ENDED_PAYMENTS,
+    MONEY_IN,
+    PaymentOutcome,
+    PaymentView,
+    payment_lifetime,
+)
 from keranjang.commerce.money.payment_news import apply, partner_order_id
 from keranjang.commerce.orders import db as order_db
-from keranjang.commerce.orders.domain import OrderStatus
+from keranjang.commerce.orders.domain import PAID_ORDERS, OrderStatus
 from keranjang.infra.batching import Batcher
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import transaction, write_connection
@@ -37,23 +43,6 @@ from keranjang.payments import (
 )
 
 log = structlog.get_logger(__name__)
-# A payment in one of these states will never be paid: the buyer may start a new attempt.
-ENDED = frozenset(
-    {PaymentStatus.EXPIRED.value, PaymentStatus.FAILED.value, PaymentStatus.CANCELLED.value}
-)
-# A payment in one of these states took the buyer's money: an order it paid shows it.
-MONEY_IN = frozenset(
-    {
-        PaymentStatus.PAID.value,
-        PaymentStatus.PARTIALLY_REFUNDED.value,
-        PaymentStatus.REFUNDED.value,
-    }
-)
-# Orders paid and not ended: asking for their payment again shows the payment that paid them.
-PAID_ORDERS = frozenset(
-    s.value
-    for s in (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED)
-)
 MAX_ATTEMPTS = 5
 REPLACED_COLUMNS = (
     "attempt",
@@ -118,7 +107,7 @@ class PayingService:
                     else "it can no longer be paid"
                 )
                 raise Conflict(f"order {order.number} is {order.status}: {left}")
-            if existing is not None and existing.status not in ENDED:
+            if existing is not None and existing.status not in ENDED_PAYMENTS:
                 # Payable until the hold ends, or the payment itself does (a little before).
                 ends = min(order.hold_expires_at, _payment_ends(existing) or order.hold_expires_at)
                 if self.clock.now() < ends:
@@ -219,7 +208,7 @@ class PayingService:
                     .where(
                         money_db.PaymentRow.order_id == order_id,
                         money_db.PaymentRow.attempt == replaced,
-                        money_db.PaymentRow.status.in_(ENDED),
+                        money_db.PaymentRow.status.in_(ENDED_PAYMENTS),
                     )
                     .values(**values)
                 )

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger
+from keranjang.commerce.money.domain import RefundStage, RefundStatus
 from keranjang.commerce.orders import db as order_db
 from keranjang.commerce.orders.domain import Move, OrderStatus
 from keranjang.payments import PaymentEvent, PaymentStatus
@@ -143,10 +144,10 @@ def _stray(s: Session, order: order_db.OrderRow, news: News) -> str:
             lines="{}",
             reason=f"paid again after the order was {order.status}: returned to the buyer",
             actor="system:stray-payment",
-            stage="stray",
+            stage=RefundStage.STRAY,
             partner_order_id=event.order_id,
             then_status=None,
-            status="requested",
+            status=RefundStatus.REQUESTED,
             created_at=now,
             updated_at=now,
         )

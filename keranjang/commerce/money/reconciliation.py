@@ -30,10 +30,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.commerce.money import db as money_db
-from keranjang.commerce.money.paying import ENDED, MAX_ATTEMPTS, PayingService, partner_order_id
-from keranjang.commerce.money.refunding import REQUESTED, RefundService
+from keranjang.commerce.money.domain import ENDED_PAYMENTS, RefundStage, RefundStatus
+from keranjang.commerce.money.paying import MAX_ATTEMPTS, PayingService, partner_order_id
+from keranjang.commerce.money.refunding import RefundService
 from keranjang.commerce.orders import db as order_db
-from keranjang.commerce.orders.domain import OrderStatus
+from keranjang.commerce.orders.domain import ENDED_UNPAID, OrderStatus
 from keranjang.infra.clock import Clock
 from keranjang.payments import (
     PaymentError,
@@ -59,7 +60,6 @@ COLLECTED = frozenset(
         OrderStatus.REFUNDED.value,
     }
 )
-ENDED_ORDERS = frozenset({OrderStatus.CANCELLED.value, OrderStatus.EXPIRED.value})
 AWAITING = OrderStatus.AWAITING_PAYMENT.value
 # The attempt ids a partner holds for an order are 1..N (`PayingService._create` takes the next
 # only when the partner refuses one as a duplicate), N at most MAX_ATTEMPTS past the stored
@@ -132,14 +132,14 @@ def judge(ours: Ours, theirs: PaymentEvent) -> tuple[str, str | None]:
     if not taken:
         if ours.order_status in COLLECTED:
             return LEAVE, f"{_said(theirs)}: the buyer's money is not in"
-        if theirs.status.value in ENDED and ours.payment_status != theirs.status.value:
+        if theirs.status.value in ENDED_PAYMENTS and ours.payment_status != theirs.status.value:
             return RECORD, None
         return LEAVE, None
     if theirs.gross_amount != ours.total_idr:
         return LEAVE, f"{_said(theirs)}: the amounts differ"
-    if ours.order_status in ENDED_ORDERS and theirs.is_paid:
+    if ours.order_status in ENDED_UNPAID and theirs.is_paid:
         return SETTLE, None  # applied as its notification: a payment after the end, returned
-    if ours.order_status in ENDED_ORDERS and theirs.gross_amount > theirs.refunded_amount:
+    if ours.order_status in ENDED_UNPAID and theirs.gross_amount > theirs.refunded_amount:
         left = theirs.gross_amount - theirs.refunded_amount
         return LEAVE, f"{_said(theirs)}: Rp{left} taken for an ended order needs a refund"
     if not ours.refund_in_flight and theirs.refunded_amount != ours.refunded_idr:
@@ -284,8 +284,8 @@ class ReconciliationService:
                 .join(o, o.id == r.order_id)
                 .where(
                     o.number == ours.number,
-                    r.stage == "stray",
-                    r.status == "succeeded",
+                    r.stage == RefundStage.STRAY,
+                    r.status == RefundStatus.SUCCEEDED,
                     r.partner_order_id == theirs.order_id,
                 )
             )
@@ -298,7 +298,7 @@ class ReconciliationService:
             rows = s.execute(
                 select(o.number, r.partner_order_id, r.amount_idr, r.error)
                 .join(o, o.id == r.order_id)
-                .where(r.stage == "stray", r.status == "failed")
+                .where(r.stage == RefundStage.STRAY, r.status == RefundStatus.FAILED)
             ).all()
         for number, partner_id, amount, error in rows:
             found = Disagreement(
@@ -334,8 +334,8 @@ def _stray_refunded(o: type[order_db.OrderRow], p: type[money_db.PaymentRow]) ->
         select(func.coalesce(func.sum(r.amount_idr), 0))
         .where(
             r.order_id == o.id,
-            r.stage == "stray",
-            r.status == "succeeded",
+            r.stage == RefundStage.STRAY,
+            r.status == RefundStatus.SUCCEEDED,
             r.partner_order_id == partner_id,
         )
         .scalar_subquery()
@@ -344,7 +344,7 @@ def _stray_refunded(o: type[order_db.OrderRow], p: type[money_db.PaymentRow]) ->
 
 def _query(partner: str, cutoff: datetime | None, after: int) -> Select[*tuple[Any, ...]]:
     p, o, r = money_db.PaymentRow, order_db.OrderRow, money_db.RefundRow
-    in_flight = exists().where(r.order_id == o.id, r.status == REQUESTED)
+    in_flight = exists().where(r.order_id == o.id, r.status == RefundStatus.REQUESTED)
     query = (
         select(
             p.id,

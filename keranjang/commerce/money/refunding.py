@@ -28,7 +28,7 @@ from keranjang.commerce.errors import (
 )
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger
-from keranjang.commerce.money.domain import RefundLine, RefundView
+from keranjang.commerce.money.domain import RefundLine, RefundStage, RefundStatus, RefundView
 from keranjang.commerce.money.paying import partner_order_id
 from keranjang.commerce.money.settlement import refund_in_flight, settled_refunds, settled_split
 from keranjang.commerce.orders import db as order_db
@@ -41,8 +41,6 @@ log = structlog.get_logger(__name__)
 REFUNDABLE = frozenset(
     {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
 )
-REQUESTED, SUCCEEDED, FAILED = "requested", "succeeded", "failed"
-STRAY = "stray"
 
 
 @dataclass(frozen=True)
@@ -101,7 +99,7 @@ class RefundService:
         """Ask the partner for a requested refund (again, with its key) and record the answer."""
         with self.sessions() as s:
             row = s.get_one(money_db.RefundRow, refund_id)
-            if row.status != REQUESTED:
+            if row.status != RefundStatus.REQUESTED:
                 return refund_view(row)
             order = s.get_one(order_db.OrderRow, row.order_id)
             payment = s.scalar(
@@ -125,14 +123,14 @@ class RefundService:
             ids = list(
                 s.scalars(
                     select(money_db.RefundRow.id)
-                    .where(money_db.RefundRow.status == REQUESTED)
+                    .where(money_db.RefundRow.status == RefundStatus.REQUESTED)
                     .order_by(money_db.RefundRow.id)
                 )
             )
         settled = 0
         for refund_id in ids:
             try:
-                settled += self.settle(refund_id).status == SUCCEEDED
+                settled += self.settle(refund_id).status == RefundStatus.SUCCEEDED
             except RefundRefused:
                 continue
         return settled
@@ -177,9 +175,9 @@ class RefundService:
                 lines=json.dumps({str(p): q for p, q in quantities.items()}),
                 reason=ask.reason.strip()[:500],
                 actor=ask.actor[:40],
-                stage="shares" if order.completed_at else "escrow",
+                stage=RefundStage.SHARES if order.completed_at else RefundStage.ESCROW,
                 then_status=ask.then_status.value if ends else None,
-                status=REQUESTED,
+                status=RefundStatus.REQUESTED,
                 created_at=now,
                 updated_at=now,
             )
@@ -209,10 +207,10 @@ class RefundService:
         now = self.clock.now()
         with transaction(self.sessions) as s:
             row = s.get_one(money_db.RefundRow, refund_id, with_for_update=True)
-            if row.status != REQUESTED:
+            if row.status != RefundStatus.REQUESTED:
                 return refund_view(row)
             order = s.get_one(order_db.OrderRow, row.order_id, with_for_update=True)
-            if row.stage == STRAY:
+            if row.stage == RefundStage.STRAY:
                 return self._stray_returned(s, row, partner_refund_id)
             clawback = None
             if order.completed_at is not None:
@@ -236,8 +234,12 @@ class RefundService:
                 ),
                 now,
             )
-            row.status, row.partner_refund_id, row.updated_at = SUCCEEDED, partner_refund_id, now
-            row.stage = "shares" if clawback is not None else "escrow"
+            row.status, row.partner_refund_id, row.updated_at = (
+                RefundStatus.SUCCEEDED,
+                partner_refund_id,
+                now,
+            )
+            row.stage = RefundStage.SHARES if clawback is not None else RefundStage.ESCROW
             order.refunded_idr += row.amount_idr
             if _nothing_left(s, order):  # whichever refund settles last ends the order
                 ending = _ending(order, row.then_status or OrderStatus.REFUNDED.value)
@@ -255,7 +257,11 @@ class RefundService:
             row.id, row.order_id, row.partner_order_id or "", partner, row.amount_idr
         )
         money_db.post(s, entry, now)
-        row.status, row.partner_refund_id, row.updated_at = SUCCEEDED, partner_refund_id, now
+        row.status, row.partner_refund_id, row.updated_at = (
+            RefundStatus.SUCCEEDED,
+            partner_refund_id,
+            now,
+        )
         log.info("stray_payment_returned", refund=row.id, partner_order=row.partner_order_id)
         return refund_view(row)
 
@@ -263,10 +269,14 @@ class RefundService:
         """The partner refused: the reserved goods are refundable again."""
         with transaction(self.sessions) as s:
             row = s.get_one(money_db.RefundRow, refund_id, with_for_update=True)
-            if row.status != REQUESTED:
+            if row.status != RefundStatus.REQUESTED:
                 return
-            row.status, row.error, row.updated_at = FAILED, error[:300], self.clock.now()
-            if row.stage == STRAY:
+            row.status, row.error, row.updated_at = (
+                RefundStatus.FAILED,
+                error[:300],
+                self.clock.now(),
+            )
+            if row.stage == RefundStage.STRAY:
                 log.error("stray_payment_not_returned", refund=row.id, error=error)
                 return
             order = s.get_one(order_db.OrderRow, row.order_id, with_for_update=True)

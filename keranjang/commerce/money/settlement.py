@@ -17,6 +17,7 @@ from keranjang.commerce.attribution import db as attribution_db
 from keranjang.commerce.errors import NotFound
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger
+from keranjang.commerce.money.domain import RefundStage, RefundStatus
 from keranjang.commerce.orders import db as order_db
 from keranjang.commerce.orders.domain import Move, OrderStatus, OrderView
 from keranjang.infra.clock import Clock
@@ -77,8 +78,8 @@ class SettlementService:
             order_db.OrderRow.completed_at <= now - self.refund_window,
             ~exists().where(
                 money_db.RefundRow.order_id == order_db.OrderRow.id,
-                money_db.RefundRow.status == "requested",
-                money_db.RefundRow.stage != "stray",
+                money_db.RefundRow.status == RefundStatus.REQUESTED,
+                money_db.RefundRow.stage != RefundStage.STRAY,
             ),
         )
         done = 0
@@ -153,7 +154,8 @@ def settled_refunds(
     rows = s.scalars(
         select(money_db.RefundRow).where(
             money_db.RefundRow.order_id == order_id,
-            (money_db.RefundRow.status == "succeeded") | (money_db.RefundRow.id == (also or 0)),
+            (money_db.RefundRow.status == RefundStatus.SUCCEEDED)
+            | (money_db.RefundRow.id == (also or 0)),
         )
     )
     quantities: dict[int, int] = {}
@@ -171,8 +173,8 @@ def refund_in_flight(s: Session, order_id: int) -> bool:
             select(money_db.RefundRow.id)
             .where(
                 money_db.RefundRow.order_id == order_id,
-                money_db.RefundRow.status == "requested",
-                money_db.RefundRow.stage != "stray",
+                money_db.RefundRow.status == RefundStatus.REQUESTED,
+                money_db.RefundRow.stage != RefundStage.STRAY,
             )
             .limit(1)
         )

@@ -24,6 +24,7 @@ from keranjang.commerce.catalog.db import ProductRow
 from keranjang.commerce.errors import OrderChanged
 from keranjang.commerce.orders.domain import (
     RESTOCKING,
+    UNPAID,
     HistoryEntry,
     LineView,
     Move,
@@ -253,9 +254,6 @@ def _invoice_number(s: Session | Connection, order: OrderRow) -> str | None:
     if order.status in UNPAID:
         return None
     return s.scalar(select(InvoiceRow.number).where(InvoiceRow.order_id == order.id))
-
-
-UNPAID = frozenset({OrderStatus.AWAITING_PAYMENT.value, OrderStatus.EXPIRED.value})
 
 
 class InvoiceRow(Base):

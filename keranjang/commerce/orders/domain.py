@@ -32,6 +32,10 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 }
 # Stock goes back on the shelf when an order ends before it ships.
 RESTOCKING = frozenset({S.CANCELLED, S.EXPIRED})
+# Orders not (or never) paid; orders paid and not ended; orders that ended unpaid.
+UNPAID = frozenset({S.AWAITING_PAYMENT.value, S.EXPIRED.value})
+PAID_ORDERS = frozenset({S.PAID.value, S.SHIPPED.value, S.DELIVERED.value, S.COMPLETED.value})
+ENDED_UNPAID = frozenset({S.CANCELLED.value, S.EXPIRED.value})
 
 
 def check_transition(current: OrderStatus, target: OrderStatus) -> OrderStatus:

@@ -10,8 +10,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from keranjang.commerce.money.domain import RefundStatus
 from keranjang.commerce.money.reconciliation import ReconciliationService
-from keranjang.commerce.money.refunding import REQUESTED, RefundAsk
+from keranjang.commerce.money.refunding import RefundAsk
 from keranjang.commerce.web.api.catalog import Merchant, require_admin
 from keranjang.commerce.web.api.shop import Buyer
 from keranjang.commerce.web.api.views import OrderOut, RefundOut, order_out, refund_out
@@ -65,7 +66,7 @@ async def refund_order(
     ask = RefundAsk(order_id, f"merchant:{merchant.id}", body.reason, quantities, body.shipping)
     refund = await run_in_threadpool(svc.refund, ask, merchant.id)
     answer = refund_out(refund).model_dump(mode="json")
-    return JSONResponse(answer, status_code=202 if refund.status == REQUESTED else 201)
+    return JSONResponse(answer, status_code=202 if refund.status == RefundStatus.REQUESTED else 201)
 
 
 @router.get("/api/seller/orders/{order_id}/refunds", tags=["seller center"])
