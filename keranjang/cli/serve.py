@@ -42,7 +42,7 @@ def build_app(name: ServiceName, migrate: bool = True) -> "FastAPI":
 def worker_app() -> "FastAPI":
     """The app of one worker process of `serve --workers N` (uvicorn's factory): the parent has
     migrated the database already, and passes the service's name in the environment."""
-    from keranjang.infra.observability import configure_logging
+    from keranjang.infra.logs import configure_logging
 
     name = ServiceName(os.environ[SERVED])
     configure_logging(log_level(name))
@@ -67,7 +67,7 @@ def serve(
     """Run one service; settings come from KERANJANG_<SERVICE>_* environment variables."""
     import uvicorn
 
-    from keranjang.infra.observability import configure_logging
+    from keranjang.infra.logs import configure_logging
 
     configure_logging(log_level(name))
     web = build_app(name)  # checks the settings and migrates the database, once

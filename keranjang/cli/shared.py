@@ -3,17 +3,16 @@ data folder option, the operators' token, and logs kept off stdout.
 
 Nothing here imports a service or a web framework: loading the command line loads no part."""
 
-import logging
 import os
 import secrets
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import structlog
 import typer
 from rich.console import Console
+
+from keranjang.infra.logs import configure_logging
 
 console = Console()
 
@@ -55,17 +54,5 @@ def operator_token(data_dir: Path) -> str:
 
 def log_to_stderr(level: str) -> None:
     """Logs as a service writes them (JSON lines), but on stderr: stdout carries the command's
-    answer. The same setup as `infra.observability.configure_logging`, written out here because
-    that module imports FastAPI, and a command that serves nothing loads no web framework."""
-    logging.basicConfig(format="%(message)s", level=level, stream=sys.stderr)
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.JSONRenderer(),
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=True,
-    )
+    answer."""
+    configure_logging(level, to_stderr=True)

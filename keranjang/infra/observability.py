@@ -1,12 +1,10 @@
 """Health, Prometheus metrics and structured logs, the same for every service."""
 
-import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-import structlog
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import (
@@ -27,20 +25,6 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
-def configure_logging(level: str = "INFO") -> None:
-    logging.basicConfig(format="%(message)s", level=level)
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.JSONRenderer(),
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        cache_logger_on_first_use=True,
-    )
 
 
 class Metrics:
