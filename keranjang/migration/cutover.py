@@ -5,8 +5,18 @@ ledger, the seller tools opened there), the routing table flipped and the fence 
 The pause runs from the fence's commit to the commit that flips the route and lifts the fence
 (one social transaction: a buyer never finds the seller both unfenced and still in the app after
 the flip). It is predicted first, from the lag still in the log, the apply cost per change the
-catch-up measured, the open orders whose money moves, and the round trips the pause needs
-(measured now); a cutover predicted over the budget is abandoned before anything is fenced.
+catch-up measured, the money step rehearsed now (posted and rolled back, so the cost per open
+order is this merchant's on this database) and social's round trip (measured now); a cutover
+predicted over the budget is abandoned before anything is fenced.
+
+What the pause does is kept small: the id map it needs is read before the fence; the money is
+read from the app while fenced (escrow and payable move with every payment, completion and
+refund of an unfenced seller, so a figure read earlier could be stale) and posted in bulk, a few
+statements whatever the number of open orders. Posting a snapshot before the fence and
+correcting it inside was weighed and left: corrections would need entries of their own beside
+the `payment:<order id>` an open order's escrow must be booked under (and verification would
+have to add them up), while the pause would still read the balances and commit in commerce (the
+seller tools open there inside the pause too): the saving is the rows of one bulk INSERT.
 
 Every step repeats safely after a crash: the fence is raised once, draining reads the log from
 the journal's cursor, opening entries are posted once under their names, the flip writes values
@@ -14,9 +24,9 @@ not increments. A fence a crash left behind is lifted by the next attempt, or by
 """
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from keranjang.commerce.catalog import db as catalog_db
@@ -30,7 +40,7 @@ from keranjang.social.domain import Route
 from keranjang.social.legacy_shop.moving import FenceRow
 
 DEFAULT_MS_PER_CHANGE = 2.0  # until the catch-up has measured it
-PAUSE_TRANSACTIONS = (3, 2)  # social's and commerce's round trips in a pause, at least
+PAUSE_SOCIAL_TRIPS = 3  # social round trips in a pause besides the money: drain's read, the flip
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,10 @@ class Prediction:
     lag: int
     open_orders: int
     ms: float
+    # What posting this merchant's opening entries costs now, measured by a rehearsal (posted
+    # and rolled back): `money_ms` in all, `ms_per_order` of it per open order.
+    money_ms: float = 0.0
+    ms_per_order: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -46,30 +60,56 @@ class Cutover:
     predicted: Prediction
     drained: int
     cursor: str
+    steps_ms: dict[str, float] = field(default_factory=dict)  # drain, money, flip
 
 
-def predict(ctx: Ctx, cursor: str, ms_per_change: float) -> Prediction:
+@dataclass
+class Maps:
+    """The id map the pause needs, read before the fence (and again after a drain that applied
+    anything, since it may have mapped new rows): orders legacy -> commerce, products
+    commerce -> legacy."""
+
+    orders: dict[int, int]
+    products: dict[int, int]
+
+
+def maps(ctx: Ctx) -> Maps:
+    with ctx.journal() as s:
+        orders = {b: a for a, b in journal.reverse(s, ctx.seller_id, "order").items()}
+        return Maps(orders, journal.reverse(s, ctx.seller_id, "product"))
+
+
+def predict(ctx: Ctx, cursor: str, ms_per_change: float, ids: Maps) -> Prediction:
+    """The pause, before anything is fenced: the changes still in the log at the catch-up's
+    measured cost per change, the money step as a rehearsal costs it now, and social's round
+    trips measured now."""
     lag = len(capture.read(ctx, cursor).changes)
-    social_ms, commerce_ms = _round_trips(ctx)
-    with ctx.social.connect() as c:
-        open_orders = len(source.open_escrow(c, ctx.seller_id))
+    social_ms = _social_round_trip(ctx)
+    open_orders, money_ms = rehearse(ctx, ids)
     per = ms_per_change if ms_per_change > 0 else DEFAULT_MS_PER_CHANGE
-    social_n, commerce_n = PAUSE_TRANSACTIONS
-    ms = social_n * social_ms + commerce_n * commerce_ms + (lag + open_orders) * per
-    return Prediction(lag, open_orders, ms)
+    ms = PAUSE_SOCIAL_TRIPS * social_ms + money_ms + lag * per
+    return Prediction(lag, open_orders, ms, money_ms, money_ms / max(open_orders, 1))
 
 
-def _round_trips(ctx: Ctx) -> tuple[float, float]:
-    """What one small transaction costs on each side now, in ms."""
+def _social_round_trip(ctx: Ctx) -> float:
+    """What one small social transaction costs now, in ms."""
     routes = promotion.MerchantRouteRow
     started = time.perf_counter()
     with ctx.social.begin() as c:
         c.execute(select(routes.route).where(routes.legacy_seller_id == ctx.seller_id))
-    social_ms = (time.perf_counter() - started) * 1000
+    return (time.perf_counter() - started) * 1000
+
+
+def rehearse(ctx: Ctx, ids: Maps) -> tuple[int, float]:
+    """The money step as the pause will do it (the balances read, the opening entries posted
+    in bulk), rolled back: how many open orders it moves and what it costs, in ms. The real
+    cost of this merchant's entries on this database now, rather than a guess per order."""
     started = time.perf_counter()
-    with ctx.commerce.begin() as c:
-        c.execute(text("SELECT 1"))
-    return social_ms, (time.perf_counter() - started) * 1000
+    opening = _opening(ctx, ids)
+    with Session(ctx.commerce) as s:
+        money_db.post_opening(s, opening, ctx.clock.now())
+        s.rollback()
+    return len(opening.orders), (time.perf_counter() - started) * 1000
 
 
 def cut_over(ctx: Ctx, budget_ms: float, token_digest: str) -> Cutover:
@@ -77,29 +117,49 @@ def cut_over(ctx: Ctx, budget_ms: float, token_digest: str) -> Cutover:
     pause is predicted over `budget_ms`."""
     with ctx.journal() as s:
         where = journal.position(s.get_one(journal.MoveRow, ctx.seller_id))
-    cursor = str(where["log"])
-    predicted = predict(ctx, cursor, float(where.get("ms_per_change") or 0))
+    cursor, ids = str(where["log"]), maps(ctx)
+    predicted = predict(ctx, cursor, float(where.get("ms_per_change") or 0), ids)
     if predicted.ms > budget_ms:
         lift_fence(ctx)  # one a crash may have left
         raise OverBudget(
             f"cutover abandoned: predicted {predicted.ms:.1f} ms > budget {budget_ms:g} ms "
-            f"({predicted.lag} changes behind, {predicted.open_orders} open orders)"
+            f"({predicted.lag} changes behind, {predicted.open_orders} open orders, "
+            f"{predicted.ms_per_order:.2f} ms per open order)"
         )
     raise_fence(ctx)
-    started = time.perf_counter()
+    clock = _Steps()
     ctx.checkpoint("cutover:fenced")
     try:
         drained, cursor = drain(ctx, cursor)
+        if drained:  # the drain may have mapped orders or products the maps lack
+            ids = maps(ctx)
+        clock.lap("drain")
         ctx.checkpoint("cutover:drained")
-        open_books(ctx, token_digest)
+        open_books(ctx, token_digest, ids)
+        clock.lap("money")
         ctx.checkpoint("cutover:money")
-        flip(ctx, Route.COMMERCE)
+        flip(ctx, Route.COMMERCE, ids.products)
+        clock.lap("flip")
     except BaseException:
         lift_fence(ctx)
         raise
-    pause_ms = (time.perf_counter() - started) * 1000
     ctx.checkpoint("cutover:flipped")
-    return Cutover(pause_ms, predicted, drained, cursor)
+    return Cutover(clock.total(), predicted, drained, cursor, clock.laps)
+
+
+class _Steps:
+    """Milliseconds per step of the pause, from the fence's commit."""
+
+    def __init__(self) -> None:
+        self.started = self.last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name], self.last = round((now - self.last) * 1000, 3), now
+
+    def total(self) -> float:
+        return (self.last - self.started) * 1000
 
 
 def drain(ctx: Ctx, cursor: str) -> tuple[int, str]:
@@ -132,33 +192,41 @@ def lift_fence(ctx: Ctx) -> None:
         c.execute(delete(FenceRow).where(FenceRow.seller_id == ctx.seller_id))
 
 
-def open_books(ctx: Ctx, token_digest: str) -> None:
+def open_books(ctx: Ctx, token_digest: str, ids: Maps) -> int:
     """The seller's escrow per open order and its payable balance, as opening entries against
-    `migration_clearing`, and the seller tools opened (the seller's own token), in one commerce
-    transaction; entries posted before are skipped."""
-    with ctx.social.connect() as c:
-        held = source.open_escrow(c, ctx.seller_id)
-        payable = source.payable(c, ctx.seller_id)
-    orders = ctx.mapped("order", (order_id for order_id, _, _ in held))
-    opening = ledger.Opening(
-        ctx.merchant_id,
-        tuple(ledger.OpenOrder(orders[i], number, amount) for i, number, amount in held),
-        payable_idr=payable,
-    )
+    `migration_clearing` (posted in bulk: a few statements whatever the number of orders), and
+    the seller tools opened (the seller's own token), in one commerce transaction; entries
+    posted before are skipped. Read while fenced, so nothing in the app moves them meanwhile.
+    Answers how many entries were posted now."""
+    opening = _opening(ctx, ids)
     merchants = catalog_db.MerchantRow
     with Session(ctx.commerce) as s, s.begin():
-        money_db.post_opening(s, opening, ctx.clock.now())
+        posted = money_db.post_opening(s, opening, ctx.clock.now())
         s.execute(
             update(merchants).where(merchants.id == ctx.merchant_id).values(token_hash=token_digest)
         )
+    return posted
 
 
-def flip(ctx: Ctx, to: Route) -> None:
-    """Point the seller's yellow carts (and products' pins) at `to`, and lift the fence, in one
-    social transaction."""
+def _opening(ctx: Ctx, ids: Maps) -> ledger.Opening:
+    """The seller's opening balances as the app's books have them now."""
+    with ctx.social.connect() as c:
+        held = source.open_escrow(c, ctx.seller_id)
+        payable = source.payable(c, ctx.seller_id)
+    unknown = [i for i, _, _ in held if i not in ids.orders]
+    if unknown:  # not mapped when the maps were read
+        ids.orders.update(ctx.mapped("order", unknown))
+    return ledger.Opening(
+        ctx.merchant_id,
+        tuple(ledger.OpenOrder(ids.orders[i], number, amount) for i, number, amount in held),
+        payable_idr=payable,
+    )
+
+
+def flip(ctx: Ctx, to: Route, moved: dict[int, int]) -> None:
+    """Point the seller's yellow carts (and products' pins: `moved` is commerce id -> legacy
+    id) at `to`, and lift the fence, in one social transaction."""
     routes, products = promotion.MerchantRouteRow, promotion.ProductMapRow
-    with ctx.journal() as s:
-        moved = journal.reverse(s, ctx.seller_id, "product")  # commerce id -> legacy id
     now = ctx.clock.now()
     with Session(ctx.social) as s, s.begin():
         s.execute(

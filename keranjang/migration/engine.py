@@ -210,6 +210,8 @@ class Mover:
                 "lag": done.predicted.lag,
                 "drained": done.drained,
                 "open_orders": done.predicted.open_orders,
+                "ms_per_order": round(done.predicted.ms_per_order, 4),
+                "steps_ms": done.steps_ms,
             }
             journal.add_event(s, row, "cut_over", detail, self.parts.actor)
         return Phase.CUT_OVER

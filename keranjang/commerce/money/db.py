@@ -3,7 +3,7 @@ payout batches and the merchants' payout accounts; and the few statements every 
 shares (posting an entry once, balances)."""
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from datetime import datetime
 
@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Table,
     Text,
     func,
     insert,
@@ -186,6 +187,8 @@ class PayoutAccountRow(Base):
 
 
 _INSERT_POSTINGS = insert(LedgerPostingRow.__table__)  # type: ignore[arg-type]
+_ENTRIES: Table = LedgerEntryRow.__table__  # type: ignore[assignment]
+_INSERT_ENTRIES = insert(_ENTRIES).returning(_ENTRIES.c.ref, _ENTRIES.c.id)
 
 
 def post(s: Session, e: ledger.Entry, at: datetime) -> bool:
@@ -206,12 +209,50 @@ def post(s: Session, e: ledger.Entry, at: datetime) -> bool:
     return True
 
 
+def post_many(s: Session, entries: Sequence[ledger.Entry], at: datetime) -> int:
+    """Write many balanced entries in bulk, in the caller's transaction: one query for the refs
+    posted before (skipped, as `post` skips them), one multi-row INSERT of the entries and one of
+    their postings per chunk, so the cost barely grows with the number of entries (the cutover
+    posts a moved merchant's opening entries inside its pause). Answers how many were posted.
+    A concurrent posting of one of the refs fails the whole INSERT on the unique key."""
+    fresh = {e.ref: e for e in entries}
+    refs = list(fresh)
+    for start in range(0, len(refs), BULK_ROWS):
+        chunk = refs[start : start + BULK_ROWS]
+        for ref in s.scalars(select(LedgerEntryRow.ref).where(LedgerEntryRow.ref.in_(chunk))):
+            del fresh[ref]
+    todo = list(fresh.values())
+    for start in range(0, len(todo), BULK_ROWS):
+        _insert_entries(s, todo[start : start + BULK_ROWS], at)
+    return len(todo)
+
+
+BULK_ROWS = 200  # entries per statement: their postings' parameters stay under SQLite's limit
+
+
+def _insert_entries(s: Session, entries: Sequence[ledger.Entry], at: datetime) -> None:
+    # Executemany of one cached statement: SQLAlchemy's "insertmanyvalues" sends it as one
+    # multi-row INSERT … RETURNING per page (not one statement per row), and compiles it once.
+    heads = [
+        {"ref": x.ref, "kind": x.kind, "order_id": x.order_id, "memo": x.memo, "at": at}
+        for x in entries
+    ]
+    returned = s.execute(_INSERT_ENTRIES, heads)
+    ids: dict[str, int] = {str(ref): int(i) for ref, i in returned}
+    postings = [
+        {"entry_id": ids[x.ref], "account": p.account, "debit_idr": p.debit, "credit_idr": p.credit}
+        for x in entries
+        for p in x.postings
+    ]
+    s.execute(_INSERT_POSTINGS, postings)
+
+
 def post_opening(s: Session, o: ledger.Opening, at: datetime) -> int:
-    """Post a moved merchant's opening entries (`ledger.opening`) in the caller's transaction;
-    any posted before is skipped, so a repeat after a crash posts only what is missing. An open
-    order already paid here (its `payment:<order id>` booked) keeps that payment. Answers how
-    many entries were posted now."""
-    return sum(post(s, e, at) for e in ledger.opening(o))
+    """Post a moved merchant's opening entries (`ledger.opening`) in the caller's transaction,
+    in bulk (`post_many`); any posted before is skipped, so a repeat after a crash posts only
+    what is missing. An open order already paid here (its `payment:<order id>` booked) keeps
+    that payment. Answers how many entries were posted now."""
+    return post_many(s, ledger.opening(o), at)
 
 
 def posted(s: Session, ref: str) -> bool:
