@@ -9,7 +9,8 @@ every change committed after it is applied by the catch-up, whatever state the c
 """
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import RowMapping
 
@@ -26,6 +27,9 @@ class Pace:
     batch_rows: int = 1000
     slice_seconds: float = 1.0
     max_rows_per_second: int = 0
+    # The clock the slice and the throttle read, and how they wait (a test passes fakes).
+    monotonic: Callable[[], float] = field(default=time.monotonic, compare=False)
+    sleep: Callable[[float], None] = field(default=time.sleep, compare=False)
 
 
 class Throttle:
@@ -33,16 +37,17 @@ class Throttle:
     took beyond its share. Hand-written: a token bucket library would cut batches in the
     middle; here the rows are counted after they are written."""
 
-    def __init__(self, rate: int) -> None:
-        self.rate, self.started, self.rows = rate, time.monotonic(), 0
+    def __init__(self, rate: int, pace: Pace | None = None) -> None:
+        self.pace = pace or Pace()
+        self.rate, self.started, self.rows = rate, self.pace.monotonic(), 0
 
     def took(self, rows: int) -> None:
         self.rows += rows
         if self.rate <= 0:
             return
-        ahead = self.rows / self.rate - (time.monotonic() - self.started)
+        ahead = self.rows / self.rate - (self.pace.monotonic() - self.started)
         if ahead > 0:
-            time.sleep(ahead)
+            self.pace.sleep(ahead)
 
 
 def copy_slice(ctx: Ctx, pace: Pace) -> bool:
@@ -51,7 +56,8 @@ def copy_slice(ctx: Ctx, pace: Pace) -> bool:
         where = journal.position(s.get_one(journal.MoveRow, ctx.seller_id))
     copied: dict[str, int] = where.get("copied", {})
     done: list[str] = where.get("done", [])
-    throttle, deadline = Throttle(pace.max_rows_per_second), time.monotonic() + pace.slice_seconds
+    throttle = Throttle(pace.max_rows_per_second, pace)
+    deadline = pace.monotonic() + pace.slice_seconds
     for step in source.STEPS:
         while step not in done:
             rows = _batch(ctx, step, copied.get(step, 0), pace.batch_rows)
@@ -61,7 +67,7 @@ def copy_slice(ctx: Ctx, pace: Pace) -> bool:
                 done.append(step)
             _record(ctx, copied, done, len(rows))
             throttle.took(len(rows))
-            if time.monotonic() > deadline:
+            if pace.monotonic() > deadline:
                 return len(done) == len(source.STEPS)
     return True
 
