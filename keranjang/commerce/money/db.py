@@ -211,9 +211,10 @@ def post(s: Session, e: ledger.Entry, at: datetime) -> bool:
 
 def post_many(s: Session, entries: Sequence[ledger.Entry], at: datetime) -> int:
     """Write many balanced entries in bulk, in the caller's transaction: one query for the refs
-    posted before (skipped, as `post` skips them), one multi-row INSERT of the entries and one of
-    their postings per chunk, so the cost barely grows with the number of entries (the cutover
-    posts a moved merchant's opening entries inside its pause). Answers how many were posted.
+    posted before (skipped, as `post` skips them), then per chunk one multi-row INSERT … RETURNING
+    of the entries and one executemany of their postings (psycopg pipelines it), so the round
+    trips do not grow with the number of entries (the cutover posts a moved merchant's opening
+    entries inside its pause). Answers how many were posted.
     A concurrent posting of one of the refs fails the whole INSERT on the unique key."""
     fresh = {e.ref: e for e in entries}
     refs = list(fresh)
