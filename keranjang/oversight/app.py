@@ -11,7 +11,7 @@ from keranjang.infra.webapp import ServiceShell, service_app
 from keranjang.oversight.bootstrap import build
 from keranjang.oversight.config import OversightSettings
 from keranjang.oversight.evidence import EvidenceSource
-from keranjang.oversight.web import api, log, reports
+from keranjang.oversight.web import api, log, pages, reports
 
 
 def create_app(
@@ -37,6 +37,7 @@ def create_app(
         jobs=(job,),
     )
     app = service_app(shell, api.router, log.router, reports.router)
+    pages.mount(app)  # the dashboard, the PDF report, favicon, offline /docs
     app.add_middleware(
         RegulatorReadsOnly, token=lambda: regulator_token("oversight", settings.data_dir)
     )

@@ -1,0 +1,96 @@
+"""The dashboard's pages rendered from the templates, in the reader's language, and the route
+class that turns a missing session into the sign-in page and a refusal into an error page."""
+
+import base64
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import structlog
+from fastapi import Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+
+from keranjang.oversight.errors import OversightError
+from keranjang.oversight.web.errors import LIBRARY_ERRORS, status_of
+from keranjang.oversight.web.pages import formatting
+from keranjang.oversight.web.pages.chart import legend, progress_svg
+from keranjang.oversight.web.pages.i18n import LANG_COOKIE, LOCALES, Words, choose
+from keranjang.oversight.web.pages.session import SignInNeeded
+
+log = structlog.get_logger(__name__)
+templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
+templates.env.auto_reload = False
+templates.env.globals.update(
+    wib=formatting.wib,
+    percent=formatting.percent,
+    countdown=formatting.countdown,
+    label=formatting.label,
+    STATUS=formatting.STATUS,
+    STATUS_MARK=formatting.STATUS_MARK,
+    OUTLOOK=formatting.OUTLOOK,
+    SANCTION=formatting.SANCTION,
+    CATEGORY=formatting.CATEGORY,
+    progress_svg=progress_svg,
+    legend=legend,
+)
+templates.env.filters["b64"] = lambda raw: base64.b64encode(raw).decode()
+LANG_SECONDS = 365 * 86_400
+
+
+def words_of(request: Request) -> Words:
+    return choose(
+        request.query_params.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+    )
+
+
+def render(request: Request, name: str, status: int = 200, /, **context: object) -> HTMLResponse:
+    """A page in the reader's language; `?lang=` is remembered for the next pages."""
+    words = words_of(request)
+    other = request.url.include_query_params(lang=words.other)
+    switch = f"{other.path}?{other.query}"
+    page = {"w": words, "_": words._, "lang": words.lang, "switch": switch, **context}
+    response = templates.TemplateResponse(request, name, page, status_code=status)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Language"] = words.lang
+    if request.query_params.get("lang") in LOCALES:
+        response.set_cookie(LANG_COOKIE, words.lang, max_age=LANG_SECONDS, samesite="lax")
+    return response
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    return render(request, "error.html", status, status=status, message=message)
+
+
+def sign_in_first(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/masuk?next={quote(target, safe='')}", status_code=303)
+
+
+class PageRoute(APIRoute):
+    """Every dashboard route: no session → sign in; a refusal → an error page with the status
+    of oversight's one table; a database away → 503 with Retry-After."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except SignInNeeded:
+                return sign_in_first(request)
+            except OversightError as exc:
+                return error_page(request, status_of(exc), str(exc))
+            except LIBRARY_ERRORS as exc:
+                log.warning("database_unavailable", error=type(exc).__name__)
+                words = words_of(request)
+                response = error_page(request, 503, words._("Basis data pemantau tidak dapat "
+                                                            "dihubungi; coba lagi."))  # fmt: skip
+                response.headers["Retry-After"] = "5"
+                return response
+
+        return page_handler
