@@ -29,6 +29,9 @@ class _CurrentStream:
 
 
 def configure_logging(level: str = "INFO", *, to_stderr: bool = False) -> None:
+    """A service (stdout) caches its loggers on first use: the hot path pays for the setup once.
+    A command (stderr) does not: it may run inside another program, a test's for one, whose own
+    logging setup must still reach the loggers afterwards."""
     stream = _CurrentStream("stderr" if to_stderr else "stdout")
     logging.basicConfig(format="%(message)s", level=level, stream=stream)
     structlog.configure(
@@ -40,5 +43,5 @@ def configure_logging(level: str = "INFO", *, to_stderr: bool = False) -> None:
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
         logger_factory=structlog.PrintLoggerFactory(stream),  # type: ignore[arg-type]
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=not to_stderr,
     )
