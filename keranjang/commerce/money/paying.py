@@ -25,12 +25,13 @@ from keranjang.commerce.money.domain import (
     PaymentView,
     payment_lifetime,
 )
-from keranjang.commerce.money.payment_news import apply, partner_order_id
+from keranjang.commerce.money.payment_news import NO_SUCH_ORDER, apply, partner_order_id
 from keranjang.commerce.orders import db as order_db
 from keranjang.commerce.orders.domain import PAID_ORDERS, OrderStatus
 from keranjang.infra.batching import Batcher
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import transaction, write_connection
+from keranjang.infra.observability import counter
 from keranjang.payments import (
     CreatedPayment,
     DuplicateOrder,
@@ -40,10 +41,29 @@ from keranjang.payments import (
     PaymentMethod,
     PaymentPartner,
     PaymentStatus,
+    UnknownPayment,
 )
 
 log = structlog.get_logger(__name__)
 MAX_ATTEMPTS = 5
+UNKNOWN_AT_PARTNER = "ignored: the partner has no payment with this order id"
+# Verified notifications that match nothing: `kind` is unknown_order (commerce has no such
+# order), unknown_at_partner (the partner's status says it has no such payment) or unconfirmed
+# (the partner's status disagrees with the notification).
+ANOMALIES = counter(
+    "keranjang_payment_anomalies",
+    "Verified payment notifications that match no order or payment, by kind",
+    ["kind"],
+)
+
+
+def anomaly(kind: str, event: PaymentEvent, **facts: str) -> None:
+    ANOMALIES.labels(kind=kind).inc()
+    log.warning(
+        "payment_anomaly", kind=kind, order=event.order_id, notified=event.status.value, **facts
+    )
+
+
 REPLACED_COLUMNS = (
     "attempt",
     "partner",
@@ -247,12 +267,17 @@ class PayingService:
         with write_connection(self.sessions) as c:
             c.execute(_INSERT_PAYMENTS, [{k: getattr(r, k) for k in _COLUMNS} for r in rows])
 
-    def _confirmed(self, event: PaymentEvent) -> bool:
+    def _unconfirmed(self, event: PaymentEvent) -> str | None:
         """A settlement moves money, so it is checked with the partner's status API before the
-        order is paid (the notification's signature does not cover every field). Raises
-        `PaymentUnavailable` when the partner cannot answer: the partner then retries later."""
+        order is paid (the notification's signature does not cover every field): None when the
+        partner confirms it, else what is done instead. A partner that says for certain it has
+        no such payment gets a final answer (it would otherwise retry for a day); one that
+        cannot answer raises `PaymentUnavailable`, and the partner retries later."""
         try:
             current = self.partner.status(event.order_id)
+        except UnknownPayment:
+            anomaly("unknown_at_partner", event)
+            return UNKNOWN_AT_PARTNER
         except PaymentError as exc:
             raise PaymentUnavailable(
                 f"could not confirm the payment with the partner: {exc}"
@@ -261,14 +286,10 @@ class PayingService:
             event.partner_transaction_id,
             event.gross_amount,
         )
-        if not (current.is_paid and same):
-            log.warning(
-                "payment_not_confirmed",
-                order=event.order_id,
-                notified=event.status,
-                partner_says=current.status,
-            )
-        return current.is_paid and same
+        if current.is_paid and same:
+            return None
+        anomaly("unconfirmed", event, partner_says=current.status.value)
+        return "held: the partner's status does not confirm this payment"
 
     def _seen(self, event: PaymentEvent) -> bool:
         key = money_db.PaymentEventRow.dedupe_key
@@ -282,9 +303,12 @@ class PayingService:
         if event.is_paid:  # a settlement is confirmed with the partner first, copies are not
             if self._seen(event):
                 return "duplicate: already handled"
-            if not self._confirmed(event):
-                return "held: the partner's status does not confirm this payment"
+            refused = self._unconfirmed(event)
+            if refused is not None:
+                return refused
         outcome = self._once(event)  # other news: a copy stops at the event's unique key
+        if outcome == NO_SUCH_ORDER:  # answered 200 all the same: the partner stops sending it
+            anomaly("unknown_order", event)
         log.info("payment_notification", order=event.order_id, status=event.status, outcome=outcome)
         return outcome
 

@@ -20,6 +20,7 @@ from keranjang.commerce.orders.domain import Move, OrderStatus
 from keranjang.payments import PaymentEvent, PaymentStatus
 
 log = structlog.get_logger(__name__)
+NO_SUCH_ORDER = "ignored: no such order"
 
 
 def apply(s: Session, event: PaymentEvent, partner: str, now: datetime) -> str:
@@ -30,7 +31,7 @@ def apply(s: Session, event: PaymentEvent, partner: str, now: datetime) -> str:
         select(order_db.OrderRow).where(order_db.OrderRow.number == number).with_for_update()
     )
     if order is None:
-        return "ignored: no such order"
+        return NO_SUCH_ORDER
     payment = s.scalar(select(money_db.PaymentRow).where(money_db.PaymentRow.order_id == order.id))
     if payment is not None and payment.attempt == attempt and _advances(payment.status, event):
         payment.status = event.status.value  # an older attempt's news, or stale news, is not

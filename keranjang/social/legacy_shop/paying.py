@@ -11,12 +11,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 
+import structlog
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import transaction
+from keranjang.infra.observability import counter
 from keranjang.payments import (
     CreatedPayment,
     DuplicateOrder,
@@ -29,6 +31,7 @@ from keranjang.payments import (
     PaymentPartner,
     PaymentStatus,
     RefundRequest,
+    UnknownPayment,
 )
 from keranjang.social.legacy_shop import books, db, domain, ledger, moving, views
 from keranjang.social.legacy_shop.domain import OrderStatus
@@ -47,6 +50,11 @@ STAGE = {
     PaymentStatus.REFUNDED: 4,
 }
 MOVED = "moved: the order is served by the shop app now"
+NO_SUCH_ORDER, UNKNOWN_AT_PARTNER = "ignored: no such order", "ignored: the partner has no payment"
+ANOMALIES = counter(
+    "keranjang_payment_anomalies", "Verified payment news matching nothing", ["kind"]
+)
+log = structlog.get_logger(__name__)
 CONFIRMING = frozenset(
     {PaymentStatus.PAID, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED}
 )
@@ -169,8 +177,8 @@ class PayingService:
             raise domain.NotificationRefused(f"notification refused ({exc.reason}): {exc}") from exc
         try:
             self._check_seller(event, writing=False)  # before asking the partner
-            if event.is_paid:
-                self._confirm(event)
+            if event.is_paid and not self._confirm(event):
+                return _anomaly("unknown_at_partner", event, UNKNOWN_AT_PARTNER)
             with transaction(self.sessions) as s:
                 self._check_seller(event, s)
                 if s.scalar(
@@ -185,7 +193,7 @@ class PayingService:
             return MOVED  # commerce's reconciliation finds the payment under the same id
         if refund_id is not None:
             self.ask_refunds([refund_id])
-        return outcome
+        return _anomaly("unknown_order", event, outcome) if outcome == NO_SUCH_ORDER else outcome
 
     def _check_seller(
         self, event: PaymentEvent, s: Session | None = None, *, writing: bool = True
@@ -202,10 +210,13 @@ class PayingService:
         with self.sessions() as fresh:
             self._check_seller(event, fresh, writing=writing)
 
-    def _confirm(self, event: PaymentEvent) -> None:
-        """A settlement is believed only once the partner's status API says so too."""
+    def _confirm(self, event: PaymentEvent) -> bool:
+        """A settlement is believed only once the partner's status API says so too; False when
+        the partner says for certain it has no such payment (a final answer: nothing to do)."""
         try:
             current = self.partner.status(event.order_id)
+        except UnknownPayment:
+            return False
         except PartnerRefused as exc:
             raise domain.NotificationRefused(f"the partner does not know it: {exc}") from exc
         except PaymentError as exc:
@@ -215,12 +226,13 @@ class PayingService:
                 f"the partner's status of {event.order_id} is {current.status.value} for "
                 f"{current.gross_amount}: the notification is not confirmed"
             )
+        return True
 
     def _apply(self, s: Session, event: PaymentEvent) -> tuple[str, int | None]:
         number, attempt = domain.order_number_and_attempt(event.order_id)
         order = s.scalar(select(db.OrderRow).where(db.OrderRow.number == number).with_for_update())
         if order is None:
-            return "ignored: no such order", None
+            return NO_SUCH_ORDER, None
         payment = s.scalar(
             select(db.PaymentRow).where(db.PaymentRow.partner_order_id == event.order_id)
         )
@@ -378,3 +390,10 @@ def _payment_from(
         created_at=now,
         updated_at=now,
     )
+
+
+def _anomaly(kind: str, event: PaymentEvent, outcome: str) -> str:
+    """Verified news that matches nothing: answered 200 all the same (the partner stops), counted."""
+    ANOMALIES.labels(kind=kind).inc()
+    log.warning("payment_anomaly", kind=kind, order=event.order_id, outcome=outcome)
+    return outcome
