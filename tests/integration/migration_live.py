@@ -21,13 +21,17 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine, text
 
+from keranjang.cli.migrate import open_service
 from keranjang.cli.shared import ServiceName, operator_token
 from keranjang.cli.up import service_env
+from keranjang.commerce.tables import MIGRATIONS as COMMERCE_TABLES
 from keranjang.demo.traffic import check
 from keranjang.demo.traffic.journal import read
 from keranjang.demo.traffic.where import Databases
 from keranjang.demo.traffic.world import generated_seller_token
+from keranjang.infra import schema
 from keranjang.infra.database import make_engine
+from keranjang.migration.config import MigrationSettings
 from tests.integration.conftest import free_port
 
 KERANJANG = [sys.executable, "-m", "keranjang"]
@@ -263,6 +267,27 @@ def running(data_dir: Path, databases: dict[str, str], size: Marketplace, **env:
         yield live
     finally:
         live.stop()
+
+
+def offline(data_dir: Path, databases: dict[str, str], size: Marketplace, **env: str) -> Live:
+    """The marketplace generated and commerce's schema made, no service started: for runs of
+    the `migrate` commands alone. Call `stop` at the end (it disposes of the engines)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    service, urls, token = environment(data_dir, databases)
+    live = Live(data_dir, urls, databases, service | env, token)
+    seed(live, size)
+    schema.upgrade(COMMERCE_TABLES, live.engine("commerce"))
+    return live
+
+
+def force_every_seller(live: Live, reason: str) -> None:
+    """An operator forces every seller's move, with a reason (the service's use case)."""
+    settings = MigrationSettings(data_dir=live.data_dir, database_url=live.databases["migration"],
+                                 social_database_url=live.databases["social"],
+                                 commerce_database_url=live.databases["commerce"])  # fmt: skip
+    service = open_service(settings)
+    for seller in live.sellers():
+        service.force(seller, "operator:test", reason)
 
 
 def wait_for_traffic(journal: Path, driver: subprocess.Popen[str], timeout: float = 60) -> None:

@@ -14,12 +14,8 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
-from keranjang.cli.migrate import open_service
-from keranjang.commerce.tables import MIGRATIONS as COMMERCE_TABLES
-from keranjang.infra import schema
-from keranjang.migration.config import MigrationSettings
 from tests.integration.migration_kills import FACTORY, POINTS, PURGE_POINT
-from tests.integration.migration_live import Live, Marketplace, environment, seed
+from tests.integration.migration_live import Live, Marketplace, force_every_seller, offline
 from tests.integration.test_migration_acceptance import PAUSE_BUDGET_MS, databases
 
 KILLS = 20
@@ -62,17 +58,6 @@ def app_writes(live: Live, n: int) -> None:
         )
 
 
-def force_every_seller(live: Live) -> None:
-    """An operator forces every seller's move, with a reason (the service's use case)."""
-    settings = MigrationSettings(data_dir=live.data_dir, database_url=live.databases["migration"],
-                                 social_database_url=live.databases["social"],
-                                 commerce_database_url=live.databases["commerce"])  # fmt: skip
-    service = open_service(settings)
-    for seller in live.sellers():
-        service.force(seller, "operator:drill", "crash drill")
-    service.parts.social.dispose()
-
-
 def check_nothing_doubled(live: Live) -> None:
     twice = "SELECT {0}, count(*) FROM {1} GROUP BY {0} HAVING count(*) > 1"
     assert live.rows("commerce", twice.format("number", "orders")) == []
@@ -104,16 +89,10 @@ def kill(live: Live, command: tuple[str, ...], spec: str) -> bool:
 def test_killed_twenty_times_over_every_phase_the_run_completes_with_nothing_doubled(
     database_url: Callable[[str], str], tmp_path: Path
 ) -> None:
-    data_dir = tmp_path / "live"
-    data_dir.mkdir()
-    urls = databases(database_url)
-    env, ports, token = environment(data_dir, urls)
-    env |= {"KERANJANG_MIGRATION_ENGINE": FACTORY, "KERANJANG_MIGRATION_ROLLBACK_WINDOW_DAYS": "0"}
-    live = Live(data_dir, ports, urls, env, token)
-    seed(live, TINY)
-    schema.upgrade(COMMERCE_TABLES, live.engine("commerce"))  # commerce's service is not started
+    env = {"KERANJANG_MIGRATION_ENGINE": FACTORY, "KERANJANG_MIGRATION_ROLLBACK_WINDOW_DAYS": "0"}
+    live = offline(tmp_path / "live", databases(database_url), TINY, **env)
     live.migrate_json("plan")
-    force_every_seller(live)
+    force_every_seller(live, "crash drill")
     run, killed = ("run", "--pause-budget-ms", str(PAUSE_BUDGET_MS)), []
     try:
         plan = kill_plan(random.Random(2024), live.sellers())

@@ -1,0 +1,113 @@
+"""`python -m bench.migration`: see the package's text (`--help`) and bench/README.md."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from typing import Any
+
+import bench.migration
+from bench.kit.errors import BenchError
+from bench.kit.postgres import default_admin_url, postgres_databases
+from bench.kit.results import RESULTS_DIR, code_version, machine, utc_timestamp, write_result
+from bench.kit.tables import print_table, say
+from bench.migration.measure import (
+    Size,
+    baseline,
+    environment,
+    generate,
+    journal_figures,
+    move,
+    prepare,
+    quantile,
+)
+
+TARGET_RATIO, TARGET_P99_MS, FULL_MERCHANTS = 0.25, 50.0, 100_000
+
+
+def options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.migration",
+                                     description=bench.migration.__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser.add_argument("--merchants", type=int, default=200)
+    parser.add_argument("--products-per-merchant", type=int, default=10)
+    parser.add_argument("--buyers", type=int, default=500)
+    parser.add_argument("--orders", type=int, default=900, help="orders in all")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--pg-url", default=default_admin_url())
+    parser.add_argument("--results-dir", default=str(RESULTS_DIR))
+    return parser.parse_args()
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    size = Size(args.merchants, args.products_per_merchant, args.buyers, args.orders,
+                args.workers)  # fmt: skip
+    purposes = ("social", "commerce", "migration")
+    with postgres_databases(args.pg_url, purposes) as urls, tempfile.TemporaryDirectory() as tmp:
+        env = environment(urls, tmp)
+        say(f"Generating {size.merchants:,} merchants …")
+        seeded_s = generate(env, size)
+        prepare(urls, tmp)
+        say(f"Moving them with {size.workers} workers …")
+        moved_s, last = move(env, size)
+        figures = journal_figures(urls["migration"])
+        say("Baseline: INSERT … SELECT of the same tables …")
+        base_rows, base_s = baseline(urls["social"])
+    return summarise(size, figures, (seeded_s, moved_s, base_rows, base_s), last)
+
+
+def summarise(size: Size, figures: dict[str, Any], timing: tuple[float, float, int, float],
+              last: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    seeded_s, moved_s, base_rows, base_s = timing
+    done_rows = figures["rows_copied"] + figures["rows_verified"]
+    engine_rate = figures["rows_total"] / moved_s  # rows copied and verified, per second
+    base_rate = base_rows / base_s if base_s else float("nan")
+    pauses = figures["pauses_ms"]
+    merchants = len(pauses)
+    per_minute = merchants / (moved_s / 60)
+    return {
+        "benchmark": "migration", "timestamp": utc_timestamp(), "code": code_version(),
+        "machine": machine(), "size": size.__dict__, "seed_seconds": seeded_s,
+        "move_seconds": moved_s, "journal": figures | {"pauses_ms": None},
+        "rows_copied_and_verified": done_rows, "engine_rows_per_second": engine_rate,
+        "baseline_rows": base_rows, "baseline_seconds": base_s,
+        "baseline_rows_per_second": base_rate, "ratio": engine_rate / base_rate,
+        "pause_ms": {"p50": quantile(pauses, 0.5), "p99": quantile(pauses, 0.99),
+                     "max": max(pauses, default=float("nan")), "cutovers": merchants},
+        "merchants_per_minute": per_minute,
+        "extrapolated_minutes_at_100k": FULL_MERCHANTS / per_minute if per_minute else None,
+        "progress": last.get("overall_percent"),
+    }  # fmt: skip
+
+
+def report(result: dict[str, Any]) -> None:
+    p = result["pause_ms"]
+    rows = [
+        ("rows moved (copied and verified)", f"{result['journal']['rows_total']:,}", ""),
+        ("engine rows/s", f"{result['engine_rows_per_second']:,.0f}", ""),
+        ("INSERT … SELECT rows/s", f"{result['baseline_rows_per_second']:,.0f}", ""),
+        ("ratio", f"{result['ratio']:.3f}", f"target >= {TARGET_RATIO}"),
+        ("cutover pause p50 / p99 / max (ms)", f"{p['p50']:.1f} / {p['p99']:.1f} / {p['max']:.1f}",
+         f"target p99 <= {TARGET_P99_MS:g}"),
+        ("merchants per minute", f"{result['merchants_per_minute']:,.1f}", ""),
+        ("100,000 merchants, extrapolated (min)", f"{result['extrapolated_minutes_at_100k']:,.1f}",
+         "target < 10"),
+    ]  # fmt: skip
+    print_table(("figure", "value", "target"), rows)
+
+
+def main() -> int:
+    args = options()
+    try:
+        result = run(args)
+    except BenchError as exc:
+        print(f"bench failed: {exc}", file=sys.stderr)
+        return 1
+    report(result)
+    say(f"Result in {write_result(args.results_dir, 'migration', result)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""The bench's steps, each on fresh PostgreSQL databases: generate, move, baseline, read the
+journal. Commands run as an operator runs them (`python -m keranjang …`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from bench.kit.errors import BenchError
+from bench.kit.results import REPOSITORY
+
+# The legacy tables the engine reads for a seller's move (the change log and the escrow
+# journal are read, not copied row for row; they are left out of the baseline too).
+COPIED = ("legacy_products", "legacy_buyer_profiles", "legacy_addresses", "legacy_orders",
+          "legacy_order_lines", "legacy_stock_holds", "legacy_order_events",
+          "legacy_payments", "legacy_refunds")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Size:
+    merchants: int
+    products: int
+    buyers: int
+    orders: int
+    workers: int
+
+
+def keranjang(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([sys.executable, "-m", "keranjang", *args], env=env, text=True,
+                          capture_output=True, cwd=REPOSITORY)  # fmt: skip
+    if done.returncode != 0:
+        raise BenchError(f"keranjang {' '.join(args)} failed: {done.stdout}{done.stderr}"[-3000:])
+    return done
+
+
+def environment(urls: dict[str, str], data_dir: str) -> dict[str, str]:
+    return os.environ | {
+        "KERANJANG_DATA_DIR": data_dir,
+        "KERANJANG_SOCIAL_DATABASE_URL": urls["social"],
+        "KERANJANG_MIGRATION_DATABASE_URL": urls["migration"],
+        "KERANJANG_MIGRATION_SOCIAL_DATABASE_URL": urls["social"],
+        "KERANJANG_MIGRATION_COMMERCE_DATABASE_URL": urls["commerce"],
+        "NO_COLOR": "1",
+    }
+
+
+def generate(env: dict[str, str], size: Size) -> float:
+    started = time.perf_counter()
+    keranjang(env, "legacy", "seed", "--merchants", str(size.merchants), "--products-per-merchant",
+              str(size.products), "--buyers", str(size.buyers), "--orders", str(size.orders))  # fmt: skip
+    return time.perf_counter() - started
+
+
+def prepare(urls: dict[str, str], data_dir: str) -> None:
+    """Commerce's schema, the plan, and every seller forced (an operator's decision)."""
+    from keranjang.cli.migrate import open_service
+    from keranjang.commerce.tables import MIGRATIONS
+    from keranjang.infra import schema
+    from keranjang.infra.database import make_engine
+    from keranjang.migration.config import MigrationSettings
+
+    commerce = make_engine(urls["commerce"])
+    schema.upgrade(MIGRATIONS, commerce)
+    commerce.dispose()
+    settings = MigrationSettings(data_dir=data_dir, database_url=urls["migration"],
+                                 social_database_url=urls["social"],
+                                 commerce_database_url=urls["commerce"])  # fmt: skip
+    service = open_service(settings)
+    service.plan(False)
+    with service.parts.journal() as s:
+        sellers = [int(r[0]) for r in s.execute(_text("SELECT seller_id FROM moves"))]
+    for seller in sellers:
+        service.force(seller, "operator:bench", "benchmark")
+
+
+def _text(query: str) -> Any:
+    from sqlalchemy import text
+
+    return text(query)
+
+
+def move(env: dict[str, str], size: Size) -> tuple[float, dict[str, Any]]:
+    """`migrate run` to the end: its wall clock and its last figures."""
+    started = time.perf_counter()
+    done = keranjang(env, "migrate", "run", "--workers", str(size.workers), "--json")
+    return time.perf_counter() - started, json.loads(done.stdout)
+
+
+def baseline(social_url: str) -> tuple[int, float]:
+    """Rows and seconds of PostgreSQL copying the same tables into new ones by itself."""
+    import psycopg
+
+    from bench.kit.postgres import conninfo
+
+    rows, seconds = 0, 0.0
+    with psycopg.connect(conninfo(social_url), autocommit=True) as conn:
+        for table in COPIED:
+            conn.execute(f"CREATE TABLE bench_{table} (LIKE {table} INCLUDING ALL)")
+            started = time.perf_counter()
+            copied = conn.execute(f"INSERT INTO bench_{table} SELECT * FROM {table}")
+            seconds += time.perf_counter() - started
+            rows += copied.rowcount
+            conn.execute(f"DROP TABLE bench_{table}")
+    return rows, seconds
+
+
+def journal_figures(migration_url: str) -> dict[str, Any]:
+    """Rows copied and verified, merchants by phase, and every cutover's pause (ms)."""
+    import psycopg
+
+    from bench.kit.postgres import conninfo
+
+    with psycopg.connect(conninfo(migration_url)) as conn:
+        copied, verified, total = conn.execute(
+            "SELECT sum(rows_copied), sum(rows_verified), sum(rows_total) FROM moves"
+        ).fetchone() or (0, 0, 0)
+        query = "SELECT phase, count(*) FROM moves GROUP BY phase"
+        phases: dict[str, int] = {str(p): int(n) for p, n in conn.execute(query).fetchall()}
+        details = conn.execute("SELECT detail FROM events WHERE what = 'cut_over'").fetchall()
+        abandoned = conn.execute(
+            "SELECT count(*) FROM events WHERE what = 'cutover_abandoned'"
+        ).fetchone()
+    pauses = sorted(float(_detail(d[0])["pause_ms"]) for d in details)
+    return {"rows_copied": int(copied or 0), "rows_verified": int(verified or 0),
+            "rows_total": int(total or 0), "phases": phases, "pauses_ms": pauses,
+            "abandoned_cutovers": int(abandoned[0]) if abandoned else 0}  # fmt: skip
+
+
+def _detail(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else dict(json.loads(value))
+
+
+def quantile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
