@@ -14,7 +14,8 @@ from keranjang.oversight.web.pages.formatting import CATEGORY, label, percent, w
 from keranjang.oversight.web.pages.i18n import Words
 
 WIDTH, HEIGHT = 640, 280
-LEFT, RIGHT, TOP, BOTTOM = 44, 16, 14, 40
+LEFT, RIGHT, TOP, BOTTOM = 60, 16, 14, 56
+MAX_DOTS = 40  # past this many observations the line alone reads better
 
 
 @dataclass(frozen=True)
@@ -55,12 +56,12 @@ def _grid(words: Words) -> list[str]:
 
 def _axis(series: Sequence[ProgressPointView], words: Words) -> list[str]:
     first, last = series[0].at, series[-1].at
-    y = HEIGHT - BOTTOM + 18
+    y = HEIGHT - BOTTOM + 22
     start = escape(wib(first, words))
     end = escape(wib(last, words))
     return [
         f'<text x="{LEFT}" y="{y}" text-anchor="start">{start}</text>',
-        f'<text x="{WIDTH - RIGHT}" y="{y + 16}" text-anchor="end">{end}</text>',
+        f'<text x="{WIDTH - RIGHT}" y="{y + 24}" text-anchor="end">{end}</text>',
     ]
 
 
@@ -69,11 +70,12 @@ def _line(series: Sequence[ProgressPointView], line: Line, words: Words) -> str:
     span = (series[-1].at - first).total_seconds()
     points = [(_x(p.at, first, span), _y(getattr(p, line.key))) for p in series]
     name = escape(label(CATEGORY, line.key, words))
+    shown = zip(points, series, strict=True) if len(series) <= MAX_DOTS else ()
     dots = "".join(
         f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{line.stroke + 1}" fill="{line.colour}">'
         f"<title>{name}: {escape(percent(getattr(p, line.key), words))} · "
         f"{escape(wib(p.at, words))}</title></circle>"
-        for (x, y), p in zip(points, series, strict=True)
+        for (x, y), p in shown
     )
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
     dash = f' stroke-dasharray="{line.dash}"' if line.dash else ""
