@@ -5,6 +5,7 @@ Each command imports the migration when it runs, and no command loads a web fram
 
 import json
 from dataclasses import asdict
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -160,7 +161,7 @@ def run(
 
     settings = settings_for(data_dir, pause_budget_ms=pause_budget_ms)
     service = open_service(settings)
-    rules = Rules(only=only)
+    rules = Rules(lease=timedelta(seconds=settings.lease_seconds), only=only)
     journal = Journal(service.parts.journal, service.parts.clock, rules)
     try:
         if force:
