@@ -42,6 +42,7 @@ def purge(ctx: Ctx) -> None:
         buyers = _buyers(s, ctx.seller_id)
         _shop(s, ctx.seller_id)
         _buyer_data(s, buyers)
+        _last_seller_gone(s)
     ctx.checkpoint("purge:social")
     with transaction(ctx.journal) as s:
         s.execute(delete(journal.IdMapRow).where(journal.IdMapRow.seller_id == ctx.seller_id))
@@ -119,3 +120,18 @@ def _buyer_data(s: Session, viewers: list[int]) -> None:
         legacy.CheckoutRow,
     ):
         s.execute(delete(model).where(model.viewer_id.in_(alone)))
+
+
+def _last_seller_gone(s: Session) -> None:
+    """Once no seller is left in the app, the shop's buyer data serves nobody: the addresses,
+    phones, carts and checkouts of viewers who never bought (or whose sellers all moved) go too.
+    The viewers' accounts stay: watching needs none of the shop's data."""
+    if s.scalar(select(legacy.SellerRow.id).limit(1)) is not None:
+        return
+    for model in (
+        legacy.AddressRow,
+        legacy.BuyerProfileRow,
+        legacy.CartLineRow,
+        legacy.CheckoutRow,
+    ):
+        s.execute(delete(model))

@@ -1,14 +1,10 @@
-"""What the migration's acceptance still finds wrong, each as the smallest run of the `migrate`
-commands that shows it (no service started), on SQLite and PostgreSQL. Marked `xfail(strict)`:
-each fails today, and the day the engine is fixed the suite says so and the mark goes.
-
-- after every seller is moved and purged, the shop's buyer data of buyers who bought from
-  nobody (addresses, profiles, checkouts with no order left) stays in social."""
+"""After every seller is moved and purged, social holds none of the shop's buyer data, not even
+that of buyers who bought from nobody (addresses, profiles, checkouts with no order left): the
+smallest run of the `migrate` commands that shows it (no service started), on SQLite and
+PostgreSQL."""
 
 from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 from tests.integration.migration_live import (
     BUYER_TABLES,
@@ -22,7 +18,6 @@ from tests.integration.test_migration_acceptance import databases
 BUSY = Marketplace(merchants=3, products=4, buyers=30, orders=160, seed=1)
 
 
-@pytest.mark.xfail(strict=True, reason="the purge keeps buyer data of buyers of no seller")
 def test_once_every_seller_is_purged_social_holds_no_shop_buyer_data(
     database_url: Callable[[str], str], tmp_path: Path
 ) -> None:
