@@ -14,7 +14,7 @@ from keranjang.oversight.web.pages.formatting import CATEGORY, label, percent, w
 from keranjang.oversight.web.pages.i18n import Words
 
 WIDTH, HEIGHT = 640, 280
-LEFT, RIGHT, TOP, BOTTOM = 60, 16, 14, 56
+LEFT, RIGHT, TOP, BOTTOM = 72, 16, 14, 56
 MAX_DOTS = 40  # past this many observations the line alone reads better
 
 
