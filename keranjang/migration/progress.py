@@ -60,6 +60,10 @@ class MerchantFigures:
     pins_moved: int
 
 
+# How many of the three data steps (copied, verified, purged) a phase has completed.
+ROWS_DONE_BY = {Phase.CUT_OVER: 1, Phase.VERIFIED: 2, Phase.PURGED: 3}
+
+
 def figures_of_phase(
     phase: Phase, merchants: int, sales_idr: int, rows: Sequence[int]
 ) -> MerchantFigures:
@@ -69,6 +73,12 @@ def figures_of_phase(
     bound = merchants if phase in BOUND_PHASES else 0
     moved = phase in SELLS_IN_COMMERCE
     total, copied, verified, purged = rows
+    # A phase reached means its rows are done, whatever live traffic added or removed while the
+    # merchant moved (the counts were taken at bind; verification counts what is there now).
+    reached = ROWS_DONE_BY.get(phase, 0)
+    copied = total if reached >= 1 else copied
+    verified = total if reached >= 2 else verified
+    purged = total if reached >= 3 else purged
     return MerchantFigures(
         merchants=merchants,
         sales_idr=sales_idr,

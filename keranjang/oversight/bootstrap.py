@@ -37,7 +37,7 @@ def http_source(settings: OversightSettings) -> HttpEvidence:
         settings.social_url, settings.commerce_url, settings.payments_url, settings.migration_url
     )
     tokens = {s: regulator_token(s, settings.data_dir) for s in SERVICES}
-    return HttpEvidence(endpoints, tokens)
+    return HttpEvidence(endpoints, tokens, window_seconds=settings.evidence_window_seconds)
 
 
 def build(

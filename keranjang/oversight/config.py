@@ -30,6 +30,9 @@ class OversightSettings(ServiceSettings):
     deadline_after_start_seconds: float | None = Field(default=None, gt=0)
     # How often every rule is evaluated; 0 turns the periodic evaluation off.
     evaluate_every_seconds: float = Field(default=60.0, ge=0)
+    # How far back the services count what happened (payments in social, invoices…): the
+    # window every evidence endpoint is asked for.
+    evidence_window_seconds: int = Field(default=3600, ge=60, le=31 * 86_400)
     # The audit log: its name in checkpoints and its Ed25519 key (created on first start).
     log_origin: str = Field(default="keranjang.local/oversight", pattern=r"^[A-Za-z0-9.:/_-]+$")
     log_key_file: Path | None = None

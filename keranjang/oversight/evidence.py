@@ -62,8 +62,10 @@ class HttpEvidence:
         *,
         transport: httpx.BaseTransport | None = None,
         timeout: httpx.Timeout = TIMEOUT,
+        window_seconds: int = 3600,
     ) -> None:
         self.endpoints = endpoints
+        self.window = {"window_seconds": window_seconds}
         self._tokens = dict(tokens)  # the regulator's token for each service
         self._client = httpx.Client(transport=transport, timeout=timeout)
 
@@ -96,13 +98,13 @@ class HttpEvidence:
             raise EvidenceMalformed(f"{service} {path}: {where}: {first['msg']}") from exc
 
     def social(self) -> SocialEvidence:
-        return self._model(SocialEvidence, "social", "/evidence/social")
+        return self._model(SocialEvidence, "social", "/evidence/social", **self.window)
 
     def commerce(self) -> CommerceEvidence:
-        return self._model(CommerceEvidence, "commerce", "/evidence/commerce")
+        return self._model(CommerceEvidence, "commerce", "/evidence/commerce", **self.window)
 
     def payments(self) -> PaymentsEvidence:
-        return self._model(PaymentsEvidence, "payments", "/evidence/payments")
+        return self._model(PaymentsEvidence, "payments", "/evidence/payments", **self.window)
 
     def migration_progress(self) -> MigrationProgress:
         return self._model(MigrationProgress, "migration", "/evidence/migration/progress")
