@@ -262,7 +262,9 @@ def print_urls(urls: dict[ServiceName, str], data_dir: Path) -> None:
     table.add_row("commerce (shop)", urls[ServiceName.commerce] + "/")
     table.add_row("payment simulator", urls[ServiceName.payments] + "/")
     table.add_row("migration (operator's page)", urls[ServiceName.migration] + "/")
-    table.add_row("oversight (the regulator's dashboard, audit log)", urls[ServiceName.oversight] + "/")
+    table.add_row(
+        "oversight (the regulator's dashboard, audit log)", urls[ServiceName.oversight] + "/"
+    )
     for name, url in urls.items():
         table.add_row(f"{name} API docs", url + "/docs")
     console.print(table)
