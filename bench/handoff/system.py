@@ -162,7 +162,15 @@ def existing_pins(social_url: str) -> list[int]:
     status, body = http_get(f"{social_url}/api/content?limit=100", timeout=10)
     if status != 200:
         raise BenchError(f"GET /api/content answered {status}")
-    pins = sorted({p["id"] for c in json.loads(body) for p in c["pins"]})
+    # Commerce's pins only: a pin of the old in-app shop opens the app, not a hand-off.
+    pins = sorted(
+        {
+            p["id"]
+            for c in json.loads(body)
+            for p in c["pins"]
+            if p.get("source", "commerce") == "commerce"
+        }
+    )
     if not pins:
         raise BenchError("the seeded marketplace has no pins")
     return pins
