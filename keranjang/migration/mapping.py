@@ -171,15 +171,35 @@ def order(o: Row, ids: OrderIds) -> Values:
     }
 
 
-def line(x: Row, order_id: int, product_id: int) -> Values:
-    """`order_refunded` (in the row, from the source): the app refunded whole orders."""
+def attribution(x: Row, product_id: int, merchant_id: int) -> Values | None:
+    """A creator's line of the app as commerce's attribution (so the creator's commission is
+    paid when the order completes there): the app knew only the creator, no content or pin;
+    `order_created_at` (in the row, from the source) is when the creator brought it. None for a
+    line no creator brought."""
+    if x.get("creator_id") is None:
+        return None
+    return {
+        "jti": f"moved:{x['id']}",
+        "creator_id": x["creator_id"],
+        "content_id": None,
+        "pin_id": None,
+        "product_id": product_id,
+        "merchant_id": merchant_id,
+        "campaign": None,
+        "at": x["order_created_at"],
+    }
+
+
+def line(x: Row, order_id: int, product_id: int, attribution_id: int | None = None) -> Values:
+    """`order_refunded` (in the row, from the source): the app refunded whole orders.
+    `attribution_id`: the line's attribution in commerce, if a creator brought it."""
     return {
         "order_id": order_id,
         "product_id": product_id,
         "title": x["title"],
         "unit_price_idr": x["unit_price_idr"],
         "quantity": x["quantity"],
-        "attribution_id": None,  # no hand-off brought it: the app's pins were its own
+        "attribution_id": attribution_id,
         "commission_bp": x["commission_bp"],
         "refunded_quantity": x["quantity"] if x.get("order_refunded") else 0,
     }

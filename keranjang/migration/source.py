@@ -63,7 +63,11 @@ def step_query(step: str, seller_id: int) -> tuple[Select[Any], Any]:
         "buyers": (_buyers().where(exists().where(o.viewer_id == v.id, of_seller)), v.id),
         "orders": (select(o, _refunded(o.id).label("refunded_idr")).where(of_seller), o.id),
         "lines": (
-            select(ln, _order_refunded(ln.order_id).label("order_refunded"))
+            select(
+                ln,
+                _order_refunded(ln.order_id).label("order_refunded"),
+                o.created_at.label("order_created_at"),  # a creator's attribution's time
+            )
             .join(o, o.id == ln.order_id)
             .where(of_seller),
             ln.id,

@@ -164,11 +164,22 @@ def _of_orders(ctx: Ctx, rows: Sequence[RowMapping]) -> tuple[dict[int, int], di
 
 
 def _lines(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
+    """A creator's lines get their attributions first (keyed by the legacy line's id), then
+    every line is written pointing at its own."""
     orders, products = _of_orders(ctx, rows)
-    pairs = [
-        (r["id"], mapping.line(r, orders[r["order_id"]], products[r["product_id"]])) for r in rows
+    came = [
+        (r["id"], a)
+        for r in rows
+        if (a := mapping.attribution(r, products[r["product_id"]], ctx.merchant_id))
     ]
-    sync(ctx, "line", pairs)
+    sync(ctx, "attribution", came)
+    attributions = ctx.mapped("attribution", (legacy for legacy, _ in came))
+
+    def values(r: RowMapping) -> mapping.Values:
+        ids = (orders[r["order_id"]], products[r["product_id"]])
+        return mapping.line(r, *ids, attributions.get(r["id"]))
+
+    sync(ctx, "line", [(r["id"], values(r)) for r in rows])
 
 
 def _holds(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
@@ -230,6 +241,9 @@ def gone(ctx: Ctx, step: str, keys: Iterable[int]) -> None:
     product or a payment: the app does not delete those)."""
     if step not in ("lines", "holds", "events", "refunds"):
         return
+    keys = set(keys)
     found = ctx.mapped(KIND_OF_STEP[step], keys)
+    came = ctx.mapped("attribution", keys) if step == "lines" else {}
     with ctx.commerce.begin() as c:
         target.delete(c, target.KINDS[KIND_OF_STEP[step]], found.values())
+        target.delete(c, target.KINDS["attribution"], came.values())  # after its line

@@ -18,6 +18,7 @@ from psycopg import sql
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from keranjang.commerce.attribution import db as attribution_db
 from keranjang.commerce.buying import db as buying_db
 from keranjang.commerce.catalog import db as catalog_db
 from keranjang.commerce.money import db as money_db
@@ -47,6 +48,8 @@ KINDS = {
     for k in (
         Kind("product", _t(catalog_db.ProductRow), "merchant_id"),
         Kind("order", _t(order_db.OrderRow), "number"),
+        # A creator's line of the app: its own attribution, mapped by the legacy line's id.
+        Kind("attribution", _t(attribution_db.AttributionRow), "jti"),
         Kind("line", _t(order_db.OrderLineRow), "order_id"),
         Kind("hold", _t(order_db.StockHoldRow), "order_id"),
         Kind("event", _t(order_db.OrderEventRow), "order_id"),

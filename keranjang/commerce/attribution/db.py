@@ -25,8 +25,9 @@ class AttributionRow(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     jti: Mapped[str] = mapped_column(String(64), unique=True)
     creator_id: Mapped[int] = mapped_column(Id, index=True)
-    content_id: Mapped[int] = mapped_column(Id)
-    pin_id: Mapped[int] = mapped_column(Id)
+    # Empty for a line moved from the app, which knew only its creator (revision 0011).
+    content_id: Mapped[int | None] = mapped_column(Id)
+    pin_id: Mapped[int | None] = mapped_column(Id)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
     campaign: Mapped[str | None] = mapped_column(String(64))
@@ -42,7 +43,8 @@ def creator_figures(session: Session, creator_id: int) -> CreatorFigures:
     def grouped(column: object) -> tuple[Count, ...]:
         rows = session.execute(
             select(column, func.count())  # type: ignore[call-overload]
-            .where(a.creator_id == creator_id)
+            # Lines moved from the app have no content: counted in `handoffs`, not by content.
+            .where(a.creator_id == creator_id, column.isnot(None))  # type: ignore[attr-defined]
             .group_by(column)
             .order_by(column)
         )

@@ -13,8 +13,8 @@ class Attribution:
 
     jti: str
     creator_id: int
-    content_id: int
-    pin_id: int
+    content_id: int | None  # None: a line moved from the app (it knew only the creator)
+    pin_id: int | None
     product_id: int
     merchant_id: int
     campaign: str | None
