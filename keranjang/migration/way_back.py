@@ -24,6 +24,7 @@ from keranjang.social.domain import Route
 from keranjang.social.legacy_shop import db as legacy
 from keranjang.social.legacy_shop import ledger as legacy_ledger
 from keranjang.social.legacy_shop.moving import FenceRow
+from keranjang.social.viewers.db import ViewerRow
 
 MONEY_IN = ("paid", "shipped", "delivered", "completed")
 
@@ -61,7 +62,7 @@ def commerce_state(ctx: Ctx) -> State:
             products=_all(c, select(cp).where(cp.merchant_id == ctx.merchant_id).order_by(cp.id)),
             orders=_all(
                 c,
-                select(co, b.email.label("buyer_email"))
+                select(co, b.email.label("buyer_email"), b.name.label("buyer_name"))
                 .join(b, b.id == co.buyer_id)
                 .where(co.merchant_id == ctx.merchant_id)
                 .order_by(co.id),
@@ -120,6 +121,7 @@ def write_back(ctx: Ctx, state: State) -> Back:
     back, now = Back(), ctx.clock.now()
     with Session(ctx.social) as s, s.begin():
         products = _products(s, ctx, state, back)
+        _open_viewers(s, state, now)
         viewers = viewers_of(s.connection(), state)
         numbers = [o["number"] for o in state.orders]
         known = source.order_ids_by_number(s.connection(), ctx.seller_id, numbers)
@@ -143,6 +145,20 @@ def write_back(ctx: Ctx, state: State) -> Back:
         _books(s, ctx.seller_id, state.orders, orders, now)
         _flip_back(s, ctx, list(state.products_back.values()), now)
     return back
+
+
+def _open_viewers(s: Session, state: State, now: datetime) -> None:
+    """A buyer with no account in the app (it bought in commerce only) comes back as a viewer
+    of its own, unclaimed: its email and name, no password (it cannot log in until it sets
+    one)."""
+    have = viewers_of(s.connection(), state)
+    missing = {o["buyer_email"].lower(): o["buyer_name"] for o in state.orders}
+    s.add_all(
+        ViewerRow(email=email, name=(name or email)[:80], password_hash=None, created_at=now)
+        for email, name in sorted(missing.items())
+        if email not in have
+    )
+    s.flush()
 
 
 def _products(s: Session, ctx: Ctx, state: State, back: Back) -> dict[int, int]:

@@ -15,7 +15,8 @@ class ViewerRow(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(80))
-    password_hash: Mapped[str] = mapped_column(String(200))
+    # None: unclaimed (a buyer brought back by a merchant's rollback): no log-in until it sets one.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     def to_domain(self) -> domain.Viewer:
