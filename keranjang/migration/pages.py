@@ -23,6 +23,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from keranjang.infra import secret_files
 from keranjang.infra.credentials import is_operator, token_digest
 from keranjang.infra.http_errors import PathId
+from keranjang.infra.throttle import login_attempt
 from keranjang.migration.api import Service, status_of
 from keranjang.migration.errors import MigrationError
 from keranjang.migration.phases import Phase
@@ -148,7 +149,9 @@ def login_page(request: Request) -> HTMLResponse:
 @router.post("/login", dependencies=[Checked])
 def login(request: Request, fields: Form) -> Response:
     token = fields.get("token", "").strip()
+    attempt = login_attempt(request, token)
     if not is_operator(token, request.app.state.settings.admin_token):
+        attempt.failed()
         return render(request, "login.html", 401, error="Token operator salah.")
     response = RedirectResponse("/", status_code=303)
     cookie = _serializer(request).dumps(token_digest(token))

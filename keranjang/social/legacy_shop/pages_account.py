@@ -10,6 +10,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from keranjang.infra.throttle import login_attempt
 from keranjang.social.domain import Conflict, Invalid, Unauthenticated
 from keranjang.social.legacy_shop.pages_forms import (
     CrossSiteChecked,
@@ -109,7 +110,8 @@ def log_in(request: Request, form: Form) -> Response:
     next_path = local_path(form.get("next"))
     email = form.get("email", "").strip()
     try:
-        signed = viewer_service(request).log_in(email, form.get("password", ""))
+        with login_attempt(request, email, Unauthenticated):
+            signed = viewer_service(request).log_in(email, form.get("password", ""))
     except Unauthenticated:
         errors = {"password": "Email atau kata sandi salah. Periksa lagi, atau daftar dulu."}
         values = {"email": email}

@@ -16,6 +16,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from keranjang.infra import secret_files
 from keranjang.infra.credentials import token_digest
 from keranjang.infra.http_errors import MAX_ID, PathId
+from keranjang.infra.throttle import login_attempt
 from keranjang.social.legacy_shop import domain, listings
 from keranjang.social.legacy_shop.api import Shop
 from keranjang.social.legacy_shop.pages_forms import CrossSiteChecked, Form, whole_number
@@ -89,7 +90,8 @@ def login_page(request: Request, legacy: Shop) -> Response:
 def log_in(request: Request, form: Form, legacy: Shop) -> Response:
     token = form.get("token", "").strip()
     try:
-        legacy.selling.authenticate(token)
+        with login_attempt(request, token, domain.Unauthenticated):
+            legacy.selling.authenticate(token)
     except domain.Unauthenticated:
         hint = "Token penjual itu tidak berlaku. Tempel token yang kamu terima saat toko dibuka."
         return render(request, "seller_login.html", 401, errors={"token": hint})

@@ -7,6 +7,8 @@ from fastapi import APIRouter, Cookie, Depends, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from keranjang.infra.auth import bearer
+from keranjang.infra.throttle import login_attempt
+from keranjang.social.domain import Unauthenticated
 from keranjang.social.viewers import domain
 from keranjang.social.viewers.cookies import COOKIE, MAX_AGE_SECONDS, SessionCookies
 from keranjang.social.viewers.service import SignedIn, ViewerService
@@ -93,7 +95,9 @@ def sign_up(body: SignUpIn, svc: Viewers, request: Request, response: Response) 
 
 @router.post("/sessions", status_code=201, response_model=SessionOut, summary="Log in")
 def log_in(body: LogInIn, svc: Viewers, request: Request, response: Response) -> SessionOut:
-    return _signed_in(request, response, svc.log_in(body.email, body.password))
+    with login_attempt(request, body.email, Unauthenticated):
+        signed = svc.log_in(body.email, body.password)
+    return _signed_in(request, response, signed)
 
 
 @router.delete("/sessions/current", status_code=204, summary="Log out (token and cookie)")

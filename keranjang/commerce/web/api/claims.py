@@ -6,9 +6,11 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from keranjang.commerce.buying.domain import MAX_PASSWORD
+from keranjang.commerce.errors import Gone, NotFound
 from keranjang.commerce.web.api.shop import SessionOut
 from keranjang.commerce.web.deps import Accounts, settings_of
 from keranjang.commerce.web.errors import ApiRoute
+from keranjang.infra.throttle import login_attempt
 
 log = structlog.get_logger(__name__)
 router = APIRouter(tags=["buying"], route_class=ApiRoute)
@@ -59,5 +61,6 @@ def request_claim(body: ClaimRequestIn, svc: Accounts, request: Request) -> Clai
     summary="Set the account's password through its claim link, and sign in",
     responses={410: {"description": "The link was used already, or has expired"}},
 )
-def claim(body: ClaimIn, svc: Accounts) -> SessionOut:
-    return SessionOut(token=svc.claim(body.token, body.password))
+def claim(body: ClaimIn, svc: Accounts, request: Request) -> SessionOut:
+    with login_attempt(request, body.token, Gone, NotFound):  # a link guessed, or spent
+        return SessionOut(token=svc.claim(body.token, body.password))

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from keranjang.commerce.buying.domain import MAX_QUANTITY, CartLine
-from keranjang.commerce.errors import Invalid, PaymentUnavailable
+from keranjang.commerce.errors import Invalid, PaymentUnavailable, Unauthenticated
 from keranjang.commerce.money.invoices import Invoice
 from keranjang.commerce.money.paying import PlacedOrder
 from keranjang.commerce.web.api.views import (
@@ -30,6 +30,7 @@ from keranjang.commerce.web.errors import ApiRoute
 from keranjang.commerce.web.invoice_rendering import pdf_filename, render_pdf
 from keranjang.infra.auth import bearer
 from keranjang.infra.http_errors import MAX_ID, PathId
+from keranjang.infra.throttle import login_attempt
 from keranjang.payments import NotificationRejected, PaymentMethod
 
 
@@ -120,8 +121,9 @@ def sign_up(body: SignUpIn, svc: Buying) -> SessionOut:
 
 
 @router.post("/api/buyers/sessions", status_code=201, response_model=SessionOut)
-def log_in(body: LogInIn, svc: Buying) -> SessionOut:
-    return SessionOut(token=svc.log_in(body.email, body.password))
+def log_in(body: LogInIn, svc: Buying, request: Request) -> SessionOut:
+    with login_attempt(request, body.email, Unauthenticated):
+        return SessionOut(token=svc.log_in(body.email, body.password))
 
 
 def cart_out(lines: list[CartLine]) -> CartOut:

@@ -16,6 +16,7 @@ from keranjang.commerce.web.deps import commerce_of
 from keranjang.commerce.web.forms import CrossSiteChecked, Form
 from keranjang.commerce.web.pages.buyer.guard import personal_page, remember_session
 from keranjang.commerce.web.rendering import ShopPageRoute
+from keranjang.infra.throttle import login_attempt
 
 log = structlog.get_logger(__name__)
 router = APIRouter(include_in_schema=False, route_class=ShopPageRoute)
@@ -56,7 +57,8 @@ def set_password(request: Request, form: Form) -> Response:
     token, password = form.get("token", ""), form.get("password", "")
     svc = accounts(request)
     try:
-        found = svc.claim_for(token)
+        with login_attempt(request, token, Gone, NotFound):  # a link guessed, or spent
+            found = svc.claim_for(token)
     except (Gone, NotFound) as exc:
         status, heading = SPENT[type(exc)]
         return claim_page(request, status, spent=heading)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from keranjang.infra.throttle import login_attempt
 from keranjang.oversight.web.api import Service
 from keranjang.oversight.web.models import ResultOut
 from keranjang.oversight.web.pages import pdf, reading
@@ -71,9 +72,11 @@ def sign_in_page(request: Request, next: str | None = None) -> HTMLResponse:
 @router.post("/masuk", dependencies=[Checked])
 def sign_in(request: Request, fields: Form) -> Response:
     token = fields.get("token", "").strip()
+    attempt = login_attempt(request, token)
     role = role_of(request, token)
     target = safe_next(fields.get("next"))
     if role is None:
+        attempt.failed()
         words = words_of(request)
         error = words._("Token tidak dikenal: tempel token regulator atau token operator.")
         return render(request, "signin.html", 401, next=target, error=error)

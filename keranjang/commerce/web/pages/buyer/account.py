@@ -19,6 +19,7 @@ from keranjang.commerce.web.pages.buyer.guard import (
     session_token,
 )
 from keranjang.commerce.web.rendering import ShopPageRoute
+from keranjang.infra.throttle import login_attempt
 
 MIN_PASSWORD = 10
 router = APIRouter(include_in_schema=False, route_class=ShopPageRoute)
@@ -69,7 +70,8 @@ def log_in(request: Request, form: Form) -> Response:
     )
     email = form.get("email", "").strip()
     try:
-        token = buying(request).log_in(email, form.get("password", ""))
+        with login_attempt(request, email, Unauthenticated):
+            token = buying(request).log_in(email, form.get("password", ""))
     except Unauthenticated:
         error = "Email atau kata sandi salah. Periksa lagi, atau daftar bila belum punya akun."
         return account_page(

@@ -23,6 +23,7 @@ from keranjang.commerce.web.forms import CrossSiteChecked, Form
 from keranjang.commerce.web.rendering import templates
 from keranjang.commerce.web.sessions import SessionCookie, SignedCookie
 from keranjang.infra.credentials import token_digest
+from keranjang.infra.throttle import login_attempt
 
 SESSION_COOKIE = "kj_seller"
 SESSION_SALT = "keranjang.seller-session"
@@ -135,7 +136,8 @@ def login_page(request: Request, svc: Catalog) -> Response:
 def login(request: Request, svc: Catalog, form: Form) -> Response:
     token = form.get("token", "").strip()
     try:
-        merchant = svc.authenticate_merchant(token)
+        with login_attempt(request, token, Unauthenticated):
+            merchant = svc.authenticate_merchant(token)
     except Unauthenticated:
         problem = "Token toko tidak dikenal. Tempel token yang Anda terima saat toko didaftarkan."
         return render(request, "seller_login.html", 401, problem=problem)
