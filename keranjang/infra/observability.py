@@ -1,9 +1,8 @@
 """Health, Prometheus metrics and structured logs, the same for every service."""
 
 import os
-import threading
 import time
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from fastapi import FastAPI
@@ -17,6 +16,8 @@ from prometheus_client import (
     multiprocess,
 )
 
+from keranjang.infra.counters import PART_METRICS
+
 # Set (by `keranjang serve --workers N`) when several processes serve one service: each worker
 # keeps its counts in files in this folder, and /metrics reports the sum over all of them.
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
@@ -26,21 +27,6 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-# Counters a part declares for its own events (a payment anomaly…), in one registry every
-# service's /metrics adds to its own: a part counts without knowing the web app it runs in.
-PART_METRICS = CollectorRegistry()
-_part_counters: dict[str, Counter] = {}
-_declaring = threading.Lock()
-
-
-def counter(name: str, documentation: str, labels: Sequence[str]) -> Counter:
-    """The part counter `name` (exposed as `name_total`), declared on first use; the same
-    counter every later time, so two modules may count into one."""
-    with _declaring:
-        if name not in _part_counters:
-            _part_counters[name] = Counter(name, documentation, list(labels), registry=PART_METRICS)
-        return _part_counters[name]
 
 
 class Metrics:

@@ -30,8 +30,8 @@ from keranjang.commerce.orders import db as order_db
 from keranjang.commerce.orders.domain import PAID_ORDERS, OrderStatus
 from keranjang.infra.batching import Batcher
 from keranjang.infra.clock import Clock
+from keranjang.infra.counters import counter
 from keranjang.infra.database import transaction, write_connection
-from keranjang.infra.observability import counter
 from keranjang.payments import (
     CreatedPayment,
     DuplicateOrder,

@@ -17,8 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.infra.clock import Clock
+from keranjang.infra.counters import counter
 from keranjang.infra.database import transaction
-from keranjang.infra.observability import counter
 from keranjang.payments import (
     CreatedPayment,
     DuplicateOrder,
