@@ -40,7 +40,7 @@ class LegacyShop:
 
 
 def _up(tmp: Path) -> tuple[subprocess.Popen[str], list[str], dict[str, int]]:
-    social, commerce, payments = free_ports(3)
+    social, commerce, payments, migration, oversight = free_ports(5)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("KERANJANG_")},
         "PYTHONUNBUFFERED": "1",
@@ -49,6 +49,7 @@ def _up(tmp: Path) -> tuple[subprocess.Popen[str], list[str], dict[str, int]]:
         "KERANJANG_SOCIAL_PAYMENTS_URL": f"http://127.0.0.1:{payments}",
     }
     ports = {"social": social, "commerce": commerce, "payments": payments}
+    ports |= {"migration": migration, "oversight": oversight}  # free too: no default is assumed
     command = [sys.executable, "-m", "keranjang", "up", "--data-dir", str(tmp), "--no-seed"]
     command += [arg for name, port in ports.items() for arg in (f"--{name}-port", str(port))]
     process = subprocess.Popen(

@@ -55,9 +55,10 @@ class Up:
 @pytest.fixture(scope="module")
 def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Up]:
     data_dir = tmp_path_factory.mktemp("traffic-up")
-    ports = free_ports(3)
+    ports = free_ports(5)  # every service on a free port: another `up` may hold the defaults
     command = [*KERANJANG, "up", "--data-dir", str(data_dir)]
-    for name, port in zip(("social", "commerce", "payments"), ports, strict=True):
+    names = ("social", "commerce", "payments", "migration", "oversight")
+    for name, port in zip(names, ports, strict=True):
         command += [f"--{name}-port", str(port)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, env=ENV, start_new_session=True)  # fmt: skip
