@@ -4,7 +4,6 @@ acknowledged write; the check names an order deleted behind its back; a driver k
 SIGKILL leaves whole lines; a seller moved to commerce gets its buyers through the hand-off and
 its seller actions stop, journaled."""
 
-import asyncio
 import json
 import os
 import re
@@ -33,6 +32,7 @@ from keranjang.demo.traffic.stats import Stats
 from keranjang.demo.traffic.where import Databases
 from keranjang.demo.traffic.world import Cast, Setup, bearer
 from tests.e2e.conftest import READY_BANNER, STARTUP_TIMEOUT, free_ports
+from tests.event_loops import run_apart
 
 KERANJANG = [sys.executable, "-m", "keranjang"]
 ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
@@ -209,7 +209,7 @@ def test_buyers_of_a_moved_seller_buy_in_commerce_and_its_seller_stops(
     up: Up, tmp_path: Path
 ) -> None:
     journal = tmp_path / "journal.jsonl"
-    known = asyncio.run(buy_from_a_moved_seller(up, journal))
+    known = run_apart(buy_from_a_moved_seller(up, journal))
     assert known.route(known.sellers[0].id) is Route.COMMERCE
     entries = list(read(journal))
     placed = [e for e in entries if e.action == "checkout" and e.acknowledged]

@@ -2,7 +2,6 @@
 retried after the delay and journaled as such; a 409 "moved" is journaled as moved; no answer is
 an error, tried once more only when repeating is safe."""
 
-import asyncio
 from pathlib import Path
 
 import httpx
@@ -10,6 +9,7 @@ import httpx
 from keranjang.demo.traffic.http import Call, Http
 from keranjang.demo.traffic.journal import Journal, read
 from keranjang.demo.traffic.stats import Stats
+from tests.event_loops import run_apart
 
 
 def send(tmp_path: Path, handler: httpx.MockTransport, call: Call) -> tuple[int, Stats]:
@@ -21,7 +21,7 @@ def send(tmp_path: Path, handler: httpx.MockTransport, call: Call) -> tuple[int,
                 answer = await http.send(call, keys=lambda a: {"id": a.body["id"]})
         return answer.status, stats
 
-    return asyncio.run(go())
+    return run_apart(go())
 
 
 def checkout() -> Call:
