@@ -14,6 +14,7 @@ from keranjang.commerce.web.api import payouts as payout_api
 from keranjang.commerce.web.api import seller as seller_api
 from keranjang.commerce.web.api import shop as shop_api
 from keranjang.commerce.web.errors import api_error
+from keranjang.commerce.web.pages import browse as browse_pages
 from keranjang.commerce.web.pages import buyer as buyer_pages
 from keranjang.commerce.web.pages import claim as claim_pages
 from keranjang.commerce.web.pages import seller as seller_pages
@@ -71,6 +72,7 @@ ROUTERS = (
     money_api.router,
     payout_api.router,
     evidence_api.router,
+    browse_pages.router,
     shop_pages.router,
     buyer_pages.router,
     claim_pages.router,

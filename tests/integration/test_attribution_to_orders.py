@@ -25,7 +25,10 @@ def attributed_lines(system: System) -> list[tuple[int, int | None]]:
 def handed_off(system: System) -> tuple[dict[str, Any], int]:
     pin = system.pinned_product()
     landing = system.commerce.get(system.click_cart(pin["id"]), headers=HTML)
-    assert ATTRIBUTION_COOKIE in landing.cookies
+    # Redeemed, then sent to the product's own address with the attribution in the cookie.
+    assert [r.status_code for r in landing.history] == [303]
+    assert ATTRIBUTION_COOKIE in landing.history[0].cookies
+    assert landing.url.path == f"/products/{pin['product']['product_id']}"
     with system.commerce_engine.connect() as conn:
         attribution_id = conn.scalar(select(AttributionRow.id))
     return pin, attribution_id  # type: ignore[return-value]

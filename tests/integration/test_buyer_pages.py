@@ -228,13 +228,23 @@ def test_a_form_from_the_shop_counts_by_origin_or_referer_too(system: System) ->
 # -- product page and cart ------------------------------------------------------------------------
 
 
+def product_part(html: str) -> str:
+    """The product itself (what every visitor sees alike), without the page's header."""
+    return html[html.index('<article class="pdp"') : html.index("</article>")]
+
+
 def test_the_product_page_offers_add_to_cart_and_is_the_same_for_everyone(system: System) -> None:
     product = batik(system, stock=3)
     anonymous = get(system, f"/products/{product['id']}")
     assert 'action="/cart/add"' in anonymous.text and 'max="3"' in anonymous.text
     assert f'href="/login?next=/products/{product["id"]}"' in anonymous.text
+    assert 'data-testid="nav-account"' not in anonymous.text
     sign_up(system)
-    assert get(system, f"/products/{product['id']}").content == anonymous.content
+    signed_in = get(system, f"/products/{product['id']}")
+    assert product_part(signed_in.text) == product_part(anonymous.text)
+    # The header is the signed-in buyer's own: their account, not "Masuk".
+    assert 'data-testid="nav-account"' in signed_in.text
+    assert 'data-testid="nav-login"' not in signed_in.text
     sold_out = system.product(system.merchant("kain-habis", "Kain Habis"), stock=0)
     assert "disabled>Stok habis" in get(system, f"/products/{sold_out['id']}").text
 
@@ -245,7 +255,10 @@ def test_a_handed_off_buyer_logs_in_midway_and_the_creator_is_still_credited(
     pin = system.pinned_product()
     product_id = pin["product"]["product_id"]
     landing = system.commerce.get(system.click_cart(pin["id"]), headers=HTML)
-    assert ATTRIBUTION_COOKIE in landing.cookies
+    # Redeemed, then sent to the product's own address with the attribution in the cookie.
+    assert [r.status_code for r in landing.history] == [303]
+    assert ATTRIBUTION_COOKIE in landing.history[0].cookies
+    assert landing.url.path == f"/products/{pin['product']['product_id']}"
 
     asked = add(system, product_id, 2)
     assert asked.status_code == 303

@@ -1,13 +1,18 @@
-"""TODO docstring."""
+"""The catalog's tables (merchants, their applications, products) and the queries on them that
+are not search (`catalog.search` browses and searches)."""
 
 from dataclasses import fields
 from datetime import datetime
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Computed,
     Connection,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -15,7 +20,10 @@ from sqlalchemy import (
     false,
     select,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.sql.expression import ColumnElement
 
 from keranjang.commerce.catalog.domain import Merchant, MerchantKind, NewProduct, Product
 from keranjang.commerce.tables import Base
@@ -57,8 +65,35 @@ class MerchantApplicationRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class SearchDocument(ColumnElement[Any]):
+    """What search reads of a product (title and description), kept by the database itself as
+    a generated column: a full-text vector on PostgreSQL ('simple' configuration: stock
+    PostgreSQL has no Indonesian stemmer), lower-cased text on SQLite (searched with LIKE).
+    Revision 0012 writes the same expressions."""
+
+    inherit_cache = True
+
+
+@compiles(SearchDocument, "postgresql")
+def _search_vector(element: SearchDocument, compiler: Any, **kw: Any) -> str:
+    return "to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(description, ''))"
+
+
+@compiles(SearchDocument)
+def _search_text(element: SearchDocument, compiler: Any, **kw: Any) -> str:
+    return "lower(coalesce(title, '') || ' ' || coalesce(description, ''))"
+
+
 class ProductRow(Base):
     __tablename__ = "products"
+    __table_args__ = (
+        Index("ix_products_category", "category"),
+        Index("ix_products_price_idr", "price_idr"),
+        Index("ix_products_created_at", "created_at"),
+        # GIN on PostgreSQL; on SQLite a b-tree that keeps the lower-cased text computed
+        # (LIKE '%…%' scans it instead of lower-casing every row again).
+        Index("ix_products_search_document", "search_document", postgresql_using="gin"),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -77,6 +112,9 @@ class ProductRow(Base):
     commission_bp: Mapped[int] = mapped_column(Integer, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    search_document: Mapped[str | None] = mapped_column(
+        TSVECTOR().with_variant(Text(), "sqlite"), Computed(SearchDocument()), deferred=True
+    )
     merchant: Mapped[MerchantRow] = relationship(lazy="joined")
 
     def set_listing(self, listing: NewProduct) -> None:

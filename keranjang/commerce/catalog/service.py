@@ -10,6 +10,7 @@ from cachetools import TTLCache
 from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.commerce.catalog import db as catalog_db
+from keranjang.commerce.catalog import search as catalog_search
 from keranjang.commerce.catalog.domain import (
     Application,
     Merchant,
@@ -29,6 +30,20 @@ from keranjang.infra.credentials import token_digest
 from keranjang.infra.database import read_connection, transaction
 
 PRODUCT_VIEW_TTL_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Results:
+    """A page of products as a shopper browses them, and how many there are in all."""
+
+    products: list[Product]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
 
 
 @dataclass(frozen=True)
@@ -214,6 +229,17 @@ class CatalogService:
     ) -> list[Product]:
         with self.sessions() as s:
             return [r.to_domain() for r in catalog_db.products_page(s, after, limit, merchant_id)]
+
+    def browse(self, asked: catalog_search.Browse) -> Results:
+        """Search and browse: words, a category, an order, a page (`catalog.search`)."""
+        with self.sessions() as s:
+            found = catalog_search.search(s, asked)
+            products = [r.to_domain() for r in found.rows]
+        return Results(products, found.total, asked.page, asked.per_page)
+
+    def categories(self) -> list[str]:
+        with self.sessions() as s:
+            return catalog_search.categories(s)
 
     # product pages ---------------------------------------------------------------------------
     def product_view(self, product_id: int) -> Product:

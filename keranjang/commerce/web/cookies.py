@@ -1,6 +1,7 @@
 """The attribution cookie: after a hand-off, the buyer's browser carries a signed reference to
 the attribution it recorded, so the creator is credited through login, cart and checkout. It
-holds only commerce's own row id, signed like every session cookie (`web.sessions`, under a
+holds only commerce's own ids (the attribution's row and the product it led to, whose page then
+greets the visitor as coming from a creator), signed like every session cookie (`web.sessions`, under a
 salt of its own), and expires with the attribution window."""
 
 from fastapi import Request, Response
@@ -18,8 +19,10 @@ def _cookie(request: Request) -> SignedCookie:
     return SignedCookie(SessionCookie(ATTRIBUTION_COOKIE, window_seconds), ATTRIBUTION_SALT)
 
 
-def remember_attribution(request: Request, response: Response, attribution_id: int) -> None:
-    _cookie(request).issue(request, response, {"a": attribution_id})
+def remember_attribution(
+    request: Request, response: Response, attribution_id: int, product_id: int
+) -> None:
+    _cookie(request).issue(request, response, {"a": attribution_id, "p": product_id})
 
 
 def remembered_attribution(request: Request) -> int | None:
@@ -31,3 +34,10 @@ def remembered_attribution(request: Request) -> int | None:
         return int(claims["a"])
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def attributed_product(request: Request) -> int | None:
+    """The product the remembered hand-off led to, if the cookie is genuine and in the window."""
+    claims = _cookie(request).read(request)
+    product = claims.get("p") if claims is not None else None
+    return product if isinstance(product, int) else None

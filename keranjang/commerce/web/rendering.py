@@ -8,10 +8,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from keranjang.commerce.errors import CommerceError
-from keranjang.commerce.web.deps import settings_of
+from keranjang.commerce.errors import CommerceError, Unauthenticated
+from keranjang.commerce.web.deps import commerce_of, settings_of
 from keranjang.commerce.web.errors import page_route
 from keranjang.commerce.web.formatting import TEMPLATE_FUNCTIONS
+from keranjang.commerce.web.sessions import BUYER_SESSION
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.auto_reload = False  # templates ship with the package; never re-stat them
@@ -25,8 +26,27 @@ HEADINGS = {
 }
 
 
+def buyer_signed_in(request: Request) -> bool:
+    """Whether this browser carries a live buyer session (the header then shows the account,
+    not "Masuk"). Asked once per request; no cookie, no database read."""
+    known = getattr(request.state, "buyer_signed_in", None)
+    if known is None:
+        token = BUYER_SESSION.value(request)
+        known = False
+        if token is not None:
+            try:
+                commerce_of(request).buying.buyer_id(token)
+                known = True
+            except Unauthenticated:
+                pass
+        request.state.buyer_signed_in = known
+    return bool(known)
+
+
 def render(request: Request, name: str, status_code: int = 200, **context: object) -> HTMLResponse:
     context.setdefault("social_url", settings_of(request).social_url)
+    context.setdefault("signed_in", buyer_signed_in(request))
+    context.setdefault("path", request.url.path)
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from keranjang.commerce.buying.service import SESSION_DAYS
 from keranjang.commerce.config import CommerceSettings
 from keranjang.commerce.web.deps import commerce_of, settings_of
 from keranjang.infra import secret_files
@@ -112,6 +113,10 @@ class SignedCookie:
 
     def _serializer(self, request: Request) -> URLSafeSerializer:
         return URLSafeSerializer(signing_secret(settings_of(request)), salt=self.salt)
+
+
+# The buyer's session: the token BuyingService issued (`pages.buyer.guard` reads and writes it).
+BUYER_SESSION = SessionCookie("kj_sesi", SESSION_DAYS * 86_400)
 
 
 def _now(request: Request) -> float:

@@ -7,24 +7,19 @@ from typing import Annotated
 
 from cachetools import TTLCache
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keranjang.commerce.catalog.domain import Product
+from keranjang.commerce.catalog.search import Browse, Sort
 from keranjang.commerce.errors import HandoffRefused
-from keranjang.commerce.web.cookies import remember_attribution
+from keranjang.commerce.web.cookies import attributed_product, remember_attribution
 from keranjang.commerce.web.deps import Attribution, Catalog, commerce_of, settings_of
-from keranjang.commerce.web.rendering import ShopPageRoute, render, templates
+from keranjang.commerce.web.pages.browse import Text, page_number
+from keranjang.commerce.web.rendering import ShopPageRoute, buyer_signed_in, render, templates
 from keranjang.infra.http_errors import PathId
 from keranjang.infra.runtime import call_blocking
 
 router = APIRouter(include_in_schema=False, route_class=ShopPageRoute)
-
-
-@router.get("/", response_class=HTMLResponse)
-def storefront(request: Request, svc: Catalog) -> HTMLResponse:
-    return render(
-        request, "storefront.html", products=svc.products(limit=60), merchants=svc.merchants()
-    )
 
 
 @router.get("/shops/{slug}", response_class=HTMLResponse)
@@ -34,39 +29,64 @@ def shop(request: Request, slug: str, svc: Catalog) -> HTMLResponse:
     return render(request, "shop.html", merchant=merchant, products=products)
 
 
-# Rendered product pages, keyed by the (immutable) product view they show: a new view from the
+# Rendered product pages, keyed by the (immutable) product view they show and what differs
+# between visitors (came through a creator's yellow cart, signed in): a new view from the
 # service's cache means a new key, so a page is never older than its view.
-_product_pages: TTLCache[tuple[Product, bool, str], bytes] = TTLCache(maxsize=10_000, ttl=60)
+_product_pages: TTLCache[tuple[Product, bool, bool, str], bytes] = TTLCache(
+    maxsize=10_000, ttl=60
+)
 _product_pages_lock = threading.Lock()
 
 
-def product_page(request: Request, product: Product, via_creator: bool) -> HTMLResponse:
-    key = (product, via_creator, settings_of(request).social_url)
+def product_page(request: Request, product: Product) -> HTMLResponse:
+    via_creator = attributed_product(request) == product.id
+    signed_in = buyer_signed_in(request)
+    key = (product, via_creator, signed_in, settings_of(request).social_url)
     with _product_pages_lock:
         html = _product_pages.get(key)
     if html is None:
         template = templates.get_template("product.html")
-        html = template.render(p=product, via_creator=via_creator, social_url=key[2]).encode()
+        html = template.render(
+            p=product, via_creator=via_creator, signed_in=signed_in, social_url=key[3]
+        ).encode()
         with _product_pages_lock:
             _product_pages[key] = html
-    return HTMLResponse(html)
+    response = HTMLResponse(html)
+    if via_creator or signed_in:  # differs by cookie: kept by this browser only
+        response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@router.get("/shops/{slug}", response_class=HTMLResponse)
+def shop(request: Request, slug: str, svc: Catalog, page: Text = "1") -> HTMLResponse:
+    merchant = svc.merchant(slug)
+    found = svc.browse(Browse(sort=Sort.NEWEST, page=page_number(page), merchant_id=merchant.id))
+
+    def link(page: int) -> str:
+        return f"/shops/{slug}" + (f"?page={page}" if page > 1 else "")
+
+    return render(request, "shop.html", merchant=merchant, results=found, link=link)
 
 
 @router.get("/products/{product_id}", response_class=HTMLResponse)
 def product(request: Request, product_id: PathId, svc: Catalog) -> HTMLResponse:
-    return product_page(request, svc.product_view(product_id), via_creator=False)
+    return product_page(request, svc.product_view(product_id))
 
 
-@router.get("/handoff", response_class=HTMLResponse)
+@router.get("/handoff")
 async def handoff_landing(
     request: Request, svc: Attribution, token: Annotated[str, Query(max_length=4096)] = ""
-) -> HTMLResponse:
+) -> Response:
+    """Redeem the single-use token, then send the browser to the product's own address: the
+    attribution rides in the signed cookie, so Back, Forward and reload show the product
+    instead of a spent link."""
     if not token:
         raise HandoffRefused("missing", "this link has no hand-off token")
     dialect = commerce_of(request).engine.dialect.name
     landing = await call_blocking(dialect, lambda: svc.redeem_handoff(token))
-    response = product_page(request, landing.product, via_creator=True)
-    remember_attribution(request, response, landing.attribution_id)
+    product_id = landing.product.id
+    response = RedirectResponse(f"/products/{product_id}", status_code=303)
+    remember_attribution(request, response, landing.attribution_id, product_id)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

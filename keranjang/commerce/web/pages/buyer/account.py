@@ -10,6 +10,7 @@ from keranjang.commerce.errors import Conflict, Invalid, Unauthenticated, Unclai
 from keranjang.commerce.web.forms import CrossSiteChecked, Form
 from keranjang.commerce.web.pages.buyer import cart
 from keranjang.commerce.web.pages.buyer.guard import (
+    Shopper,
     buyer_or_none,
     buying,
     forget_session,
@@ -115,6 +116,12 @@ def signup_errors(values: dict[str, str], password: str) -> dict[str, str]:
     if not MIN_PASSWORD <= len(password) <= 200:
         errors["password"] = f"Kata sandi minimal {MIN_PASSWORD} karakter."
     return errors
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request, buyer: Shopper) -> Response:
+    """The signed-in buyer's own corner: orders, cart, signing out."""
+    return personal_page(request, "account.html")
 
 
 @router.post("/logout", dependencies=[CrossSiteChecked])

@@ -7,16 +7,16 @@ from urllib.parse import quote, urlsplit
 from fastapi import Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse
 
-from keranjang.commerce.buying.service import SESSION_DAYS, BuyingService
+from keranjang.commerce.buying.service import BuyingService
 from keranjang.commerce.errors import Unauthenticated
 from keranjang.commerce.web import rendering
 from keranjang.commerce.web.deps import commerce_of
 from keranjang.commerce.web.forms import origin_of, own_origins
-from keranjang.commerce.web.sessions import SessionCookie
+from keranjang.commerce.web.sessions import BUYER_SESSION
 
-SESSION_COOKIE = "kj_sesi"
 # The token BuyingService issued, kept where page scripts cannot read it (see `web.sessions`).
-SESSION = SessionCookie(SESSION_COOKIE, SESSION_DAYS * 86_400)
+SESSION = BUYER_SESSION
+SESSION_COOKIE = SESSION.name
 MAX_NEXT_LENGTH = 500
 
 
