@@ -3,7 +3,6 @@ are not search (`catalog.search` browses and searches)."""
 
 from dataclasses import fields
 from datetime import datetime
-
 from typing import Any
 
 from sqlalchemy import (
@@ -68,7 +67,8 @@ class MerchantApplicationRow(Base):
 class SearchDocument(ColumnElement[Any]):
     """What search reads of a product (title and description), kept by the database itself as
     a generated column: a full-text vector on PostgreSQL ('simple' configuration: stock
-    PostgreSQL has no Indonesian stemmer), lower-cased text on SQLite (searched with LIKE).
+    PostgreSQL has no Indonesian stemmer; the title weighs more than the description in the
+    ranking), lower-cased text on SQLite (searched with LIKE).
     Revision 0012 writes the same expressions."""
 
     inherit_cache = True
@@ -76,7 +76,10 @@ class SearchDocument(ColumnElement[Any]):
 
 @compiles(SearchDocument, "postgresql")
 def _search_vector(element: SearchDocument, compiler: Any, **kw: Any) -> str:
-    return "to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(description, ''))"
+    return (
+        "setweight(to_tsvector('simple', coalesce(title, '')), 'A') || "
+        "setweight(to_tsvector('simple', coalesce(description, '')), 'B')"
+    )
 
 
 @compiles(SearchDocument)

@@ -10,8 +10,9 @@ price either way or newest; ties by id, so pages never overlap."""
 import enum
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from keranjang.commerce.catalog.db import MerchantRow, ProductRow
@@ -22,6 +23,7 @@ MAX_WORDS = 8
 MAX_PAGE = 1_000
 PER_PAGE = 24
 WORD = re.compile(r"\w+")
+Matching = tuple[ColumnElement[bool], ColumnElement[Any]]  # which products, and how relevant
 
 
 class Sort(enum.StrEnum):
@@ -61,7 +63,7 @@ def browse_of(query: str, category: str | None, sort: str, page: int) -> Browse:
         order = Sort(sort or Sort.RELEVANCE)
     except ValueError:
         choices = ", ".join(s.value for s in Sort)
-        raise Invalid(f"Urutan {sort!r} tidak dikenal; pilih salah satu: {choices}.") from None
+        raise Invalid(f"Urutan “{sort}” tidak dikenal; pilih salah satu: {choices}.") from None
     if not 1 <= page <= MAX_PAGE:
         raise Invalid(f"Halaman harus antara 1 dan {MAX_PAGE}.")
     return Browse(query.strip(), category or None, order, page)
@@ -71,7 +73,7 @@ def search(session: Session, asked: Browse) -> Found:
     p, m = ProductRow, MerchantRow
     words = asked.words
     matching, relevance = _matching(session, words) if words else (None, literal(0))
-    query: Select[tuple[ProductRow]] = select(p).join(m, p.merchant_id == m.id)
+    query = select(p).join(m, p.merchant_id == m.id)
     if matching is not None:
         query = query.where(matching)
     if asked.category is not None:
@@ -90,15 +92,13 @@ def categories(session: Session) -> list[str]:
     return list(session.scalars(select(ProductRow.category).distinct().order_by("category")))
 
 
-def _matching(
-    session: Session, words: list[str]
-) -> tuple[ColumnElement[bool], ColumnElement[float]]:
+def _matching(session: Session, words: list[str]) -> Matching:
     if session.get_bind().dialect.name == "postgresql":
         return _full_text(words)
     return _like(words)
 
 
-def _full_text(words: list[str]) -> tuple[ColumnElement[bool], ColumnElement[float]]:
+def _full_text(words: list[str]) -> Matching:
     # Words are \w+ only, so nothing in them is tsquery syntax; each matches as a prefix.
     asked = func.to_tsquery("simple", " & ".join(f"{w}:*" for w in words))
     document = ProductRow.search_document
@@ -106,8 +106,8 @@ def _full_text(words: list[str]) -> tuple[ColumnElement[bool], ColumnElement[flo
     return or_(document.op("@@")(asked), in_shop_name), func.ts_rank(document, asked)
 
 
-def _like(words: list[str]) -> tuple[ColumnElement[bool], ColumnElement[float]]:
-    def contains(column: ColumnElement[str], word: str) -> ColumnElement[bool]:
+def _like(words: list[str]) -> Matching:
+    def contains(column: Any, word: str) -> ColumnElement[bool]:
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return column.like(f"%{escaped}%", escape="\\")
 
@@ -120,7 +120,7 @@ def _like(words: list[str]) -> tuple[ColumnElement[bool], ColumnElement[float]]:
     return matching, in_title
 
 
-def _order(sort: Sort, relevance: ColumnElement[float], searching: bool) -> list[object]:
+def _order(sort: Sort, relevance: ColumnElement[Any], searching: bool) -> list[ColumnElement[Any]]:
     if sort is Sort.PRICE_UP:
         return [ProductRow.price_idr.asc()]
     if sort is Sort.PRICE_DOWN:

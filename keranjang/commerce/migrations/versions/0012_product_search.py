@@ -2,7 +2,7 @@
 
 Search reads each product's title and description through a column the database keeps itself:
 on PostgreSQL a full-text vector in the 'simple' configuration (stock PostgreSQL has no
-Indonesian stemmer) with a GIN index; on SQLite the lower-cased text, which search matches with
+Indonesian stemmer), the title weighted above the description, with a GIN index; on SQLite the lower-cased text, which search matches with
 LIKE. Category pages and sorting by price or newest get b-tree indexes. Generated columns are
 added in place (STORED on PostgreSQL, VIRTUAL on SQLite), so no table is copied.
 
@@ -25,6 +25,10 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 TEXT = "coalesce(title, '') || ' ' || coalesce(description, '')"
+VECTOR = (  # the title weighs more than the description when results are ranked
+    "setweight(to_tsvector('simple', coalesce(title, '')), 'A') || "
+    "setweight(to_tsvector('simple', coalesce(description, '')), 'B')"
+)
 SORTING = {
     "ix_products_category": "category",
     "ix_products_price_idr": "price_idr",
@@ -34,9 +38,7 @@ SORTING = {
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        column = sa.Column(
-            "search_document", TSVECTOR(), sa.Computed(f"to_tsvector('simple', {TEXT})", persisted=True)
-        )
+        column = sa.Column("search_document", TSVECTOR(), sa.Computed(VECTOR, persisted=True))
         op.add_column("products", column)
         op.create_index(
             "ix_products_search_document", "products", ["search_document"], postgresql_using="gin"

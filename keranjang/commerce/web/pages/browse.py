@@ -4,12 +4,12 @@ Keranjang" box) and category pages, each sorted and a page at a time (`catalog.s
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keranjang.commerce.catalog.search import MAX_QUERY, Browse, Sort, browse_of
 from keranjang.commerce.catalog.service import Results
-from keranjang.commerce.errors import Invalid
+from keranjang.commerce.errors import Invalid, NotFound
 from keranjang.commerce.web.deps import Catalog
 from keranjang.commerce.web.rendering import ShopPageRoute, render
 
@@ -44,22 +44,26 @@ def storefront(request: Request, svc: Catalog, q: Text = "") -> Response:
     )
 
 
+def asked_in_query(q: Text = "", sort: Text = "", page: Text = "1") -> tuple[str, str, int]:
+    """Words, order and page as a page's address carries them (checked by `browse_of`)."""
+    return q, sort, page_number(page)
+
+
+Asked = Annotated[tuple[str, str, int], Depends(asked_in_query)]
+
+
 @router.get("/search", response_class=HTMLResponse)
-def search(
-    request: Request, svc: Catalog, q: Text = "", sort: Text = "", page: Text = "1"
-) -> HTMLResponse:
-    asked = browse_of(q, None, sort, page_number(page))
-    return _results(request, svc, asked, "/search")
+def search(request: Request, svc: Catalog, asked: Asked) -> HTMLResponse:
+    q, sort, page = asked
+    return _results(request, svc, browse_of(q, None, sort, page), "/search")
 
 
 @router.get("/categories/{category}", response_class=HTMLResponse)
-def category(
-    request: Request, svc: Catalog, category: str, q: Text = "", sort: Text = "", page: Text = "1"
-) -> HTMLResponse:
+def category(request: Request, svc: Catalog, category: str, asked: Asked) -> HTMLResponse:
     if category not in svc.categories():
-        raise Invalid(f"Kategori {category!r} tidak ada. Pilih kategori dari beranda toko.")
-    asked = browse_of(q, category, sort, page_number(page))
-    return _results(request, svc, asked, f"/categories/{category}")
+        raise NotFound(f"Kategori “{category}” tidak ada. Pilih kategori dari beranda toko.")
+    q, sort, page = asked
+    return _results(request, svc, browse_of(q, category, sort, page), f"/categories/{category}")
 
 
 def _results(request: Request, svc: Catalog, asked: Browse, path: str) -> HTMLResponse:

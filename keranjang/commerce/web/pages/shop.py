@@ -22,19 +22,10 @@ from keranjang.infra.runtime import call_blocking
 router = APIRouter(include_in_schema=False, route_class=ShopPageRoute)
 
 
-@router.get("/shops/{slug}", response_class=HTMLResponse)
-def shop(request: Request, slug: str, svc: Catalog) -> HTMLResponse:
-    merchant = svc.merchant(slug)
-    products = svc.products(limit=200, merchant_id=merchant.id)
-    return render(request, "shop.html", merchant=merchant, products=products)
-
-
 # Rendered product pages, keyed by the (immutable) product view they show and what differs
 # between visitors (came through a creator's yellow cart, signed in): a new view from the
 # service's cache means a new key, so a page is never older than its view.
-_product_pages: TTLCache[tuple[Product, bool, bool, str], bytes] = TTLCache(
-    maxsize=10_000, ttl=60
-)
+_product_pages: TTLCache[tuple[Product, bool, bool, str], bytes] = TTLCache(maxsize=10_000, ttl=60)
 _product_pages_lock = threading.Lock()
 
 
