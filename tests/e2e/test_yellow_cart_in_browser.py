@@ -80,22 +80,23 @@ def origin(url: str) -> str:
 
 
 def click_yellow_cart(page: Page, pin: PinnedProduct, commerce_url: str) -> str:
-    """Click the yellow cart of `pin` on the current page; check the landing; return its URL."""
+    """Click the yellow cart of `pin` on the current page; check the landing; return the
+    hand-off's own URL (the one carrying the single-use token)."""
     cart = page.locator(f'a[data-testid="yellow-cart"][href="/cart/{pin.pin_id}"]').first
     expect(cart).to_be_visible()
     with page.expect_response(re.compile(r"/handoff\?token=")) as landing:
         cart.click()
-    assert landing.value.status == 200, landing.value.url
+    # Redeemed, then redirected to the product's own address: the token stays out of history.
+    assert landing.value.status == 303, landing.value.url
+    page.wait_for_url(f"{commerce_url}/products/{pin.product_id}")
     page.wait_for_load_state("domcontentloaded")
-
-    assert origin(page.url) == commerce_url
-    assert urlsplit(page.url).path == "/handoff"
+    assert "token" not in page.url
     product_page = page.get_by_test_id("product-page")
     expect(product_page).to_be_visible()
     expect(product_page).to_have_attribute("data-product-id", str(pin.product_id))
     expect(page.get_by_test_id("product-title")).to_have_text(pin.title)
     expect(page.get_by_test_id("handoff-banner")).to_be_visible()
-    return page.url
+    return landing.value.url
 
 
 def test_yellow_cart_hands_off_once_and_refuses_a_replay(
@@ -186,7 +187,8 @@ def test_shop_tab_leads_to_the_storefront(
 
     cards = page.get_by_test_id("product-card")
     expect(cards.first).to_be_visible()
-    assert cards.count() == min(len(products), 60)
+    # One page of the newest products, not every product.
+    assert cards.count() == min(len(products), 24)
     page.screenshot(path=tmp_path / "storefront.png")
 
 
