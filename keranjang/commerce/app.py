@@ -19,11 +19,14 @@ from keranjang.commerce.web.pages import buyer as buyer_pages
 from keranjang.commerce.web.pages import claim as claim_pages
 from keranjang.commerce.web.pages import seller as seller_pages
 from keranjang.commerce.web.pages import shop as shop_pages
+from keranjang.commerce.web.pages.seller import session as seller_session
+from keranjang.commerce.web.rendering import shop_error_page
 from keranjang.commerce.web.sessions import signing_secret
 from keranjang.evidence.access import RegulatorReadsOnly
 from keranjang.evidence.serving import TokenSource
 from keranjang.handoff import KeyLookup
 from keranjang.infra.clock import Clock
+from keranjang.infra.error_pages import use_error_page
 from keranjang.infra.runtime import PeriodicJob
 from keranjang.infra.webapp import ServiceShell, service_app
 from keranjang.payments import PaymentPartner
@@ -50,6 +53,7 @@ def create_app(
     app = service_app(shell, *ROUTERS)
     signing_secret(commerce.settings)  # the cookies' secret file exists before the first request
     app.state.commerce = commerce  # read through web/deps.py only
+    use_error_page(app, error_page)
     # The regulator's token reads evidence and writes nothing, on any route.
     app.state.regulator_token = TokenSource("commerce", commerce.settings.data_dir)
     app.add_middleware(RegulatorReadsOnly, token=app.state.regulator_token)
@@ -78,6 +82,13 @@ ROUTERS = (
     claim_pages.router,
     seller_pages.router,
 )
+
+
+def error_page(request: Request, status: int, heading: str, message: str) -> Response:
+    """An unknown address: in the seller center's frame under /seller, else the shop's."""
+    if request.url.path.startswith("/seller"):
+        return seller_session.address_error_page(request, status, heading, message)
+    return shop_error_page(request, status, heading, message)
 
 
 def jobs(commerce: Commerce) -> tuple[PeriodicJob, ...]:

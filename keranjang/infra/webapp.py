@@ -8,14 +8,13 @@ import html
 from dataclasses import dataclass
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Engine, text
 
 from keranjang import __version__
-from keranjang.infra import observability, runtime
+from keranjang.infra import error_pages, observability, runtime
 from keranjang.infra.headers import SecurityHeaders, page_headers
-from keranjang.infra.http_errors import error_json, refused_input
+from keranjang.infra.http_errors import error_json
 from keranjang.infra.leadership import JobLeader
 from keranjang.infra.throttle import LoginThrottle, TooManyAttempts
 
@@ -63,8 +62,9 @@ def service_app(shell: ServiceShell, *routers: APIRouter) -> FastAPI:
 
 
 def install_edges(app: FastAPI, settings: object) -> None:
-    """The 422 that cuts inputs short, the log-in throttle and its 429, the pages' headers."""
-    app.add_exception_handler(RequestValidationError, refused_input)
+    """The 422 that cuts inputs short (a page for a browser's malformed address), unknown
+    addresses, the log-in throttle and its 429, the pages' headers."""
+    error_pages.install(app)  # unknown addresses and malformed ones: a page or the JSON shape
     app.state.throttle = LoginThrottle(
         getattr(settings, "login_failures_per_account", "10/minute"),
         getattr(settings, "login_failures_per_address", "30/minute"),

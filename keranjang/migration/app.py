@@ -18,6 +18,7 @@ from keranjang.evidence.tokens import regulator_token
 from keranjang.infra import schema
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.infra.database import make_engine, session_factory
+from keranjang.infra.error_pages import use_error_page
 from keranjang.infra.http_errors import error_json
 from keranjang.infra.runtime import PeriodicJob
 from keranjang.infra.webapp import ServiceShell, service_app, wants_json
@@ -87,6 +88,9 @@ def create_app(
     app.add_exception_handler(OperationalError, database_away)  # type: ignore[arg-type]
     app.add_exception_handler(DBAPIError, database_away)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
+    use_error_page(
+        app, lambda request, status, _heading, message: pages.error_page(request, status, message)
+    )
     return app
 
 

@@ -12,6 +12,7 @@ from keranjang.handoff import SigningKey
 from keranjang.infra import schema, secret_files
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.infra.database import make_engine, session_factory
+from keranjang.infra.error_pages import use_error_page
 from keranjang.infra.http_errors import error_json
 from keranjang.infra.runtime import PeriodicJob
 from keranjang.infra.webapp import ServiceShell, service_app, wants_json
@@ -22,6 +23,7 @@ from keranjang.social.legacy_shop import api as shop_api
 from keranjang.social.legacy_shop import pages_routers as shop_pages
 from keranjang.social.legacy_shop import partner as shop_partner
 from keranjang.social.legacy_shop import seller_api as shop_seller_api
+from keranjang.social.legacy_shop.pages_render import render as shop_render
 from keranjang.social.legacy_shop.service import LegacyShop, ShopRules, build
 from keranjang.social.service import SocialService
 from keranjang.social.viewers import api as viewers_api
@@ -118,8 +120,16 @@ def _legacy_shop(settings: SocialSettings, engine: Engine, clock: Clock) -> Lega
     return build(session_factory(engine), clock, partner, rules)
 
 
+def _error_page(request: Request, status: int, heading: str, message: str) -> Response:
+    """An unknown address: in the in-app shop's frame under /legacy, else social's."""
+    if request.url.path.startswith("/legacy/"):
+        return shop_render(request, "error.html", status, heading=heading, message=message)
+    return pages.error_page(request, status, heading, message)
+
+
 def _install_errors(app: FastAPI) -> None:
     shop_api.install_errors(app)
+    use_error_page(app, _error_page)
 
     @app.exception_handler(domain.SocialError)
     def social_error(request: Request, exc: domain.SocialError) -> Response:

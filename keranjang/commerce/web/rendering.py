@@ -58,3 +58,8 @@ def error_page(request: Request, exc: CommerceError, status: int) -> HTMLRespons
 
 # Shop and buyer pages: a browser gets the error page, any other client the API's JSON.
 ShopPageRoute = page_route(error_page)
+
+
+def shop_error_page(request: Request, status: int, heading: str, message: str) -> HTMLResponse:
+    """An unknown or malformed address, in the shop's frame (`infra.error_pages`)."""
+    return render(request, "error.html", status, heading=heading, message=message, reason="address")

@@ -11,6 +11,7 @@ from keranjang.evidence.serving import TokenSource
 from keranjang.infra import schema, secret_files
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.infra.database import make_engine, session_factory
+from keranjang.infra.error_pages import use_error_page
 from keranjang.infra.http_errors import error_json
 from keranjang.infra.runtime import PeriodicJob
 from keranjang.infra.webapp import ServiceShell, service_app, wants_json
@@ -66,6 +67,7 @@ def create_app(
     app.state.regulator_token = TokenSource("payments", settings.data_dir)
     app.add_middleware(RegulatorReadsOnly, token=app.state.regulator_token)
     app.add_exception_handler(domain.SimulatorError, simulator_error)  # type: ignore[arg-type]
+    use_error_page(app, pages.address_error_page)
     return app
 
 

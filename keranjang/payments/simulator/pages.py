@@ -139,6 +139,11 @@ def finder(x: int, y: int) -> str:
     )
 
 
+def address_error_page(request: Request, status: int, heading: str, message: str) -> HTMLResponse:
+    """An unknown or malformed address (`infra.error_pages`), in the pay page's frame."""
+    return render(request, "error.html", status, heading=heading, message=message)
+
+
 def error_page(request: Request, exc: domain.SimulatorError) -> HTMLResponse:
     heading = {404: "Pembayaran tidak ditemukan", 409: "Pembayaran sudah ditutup"}.get(
         exc.status, "Ada masalah"

@@ -91,6 +91,11 @@ def error_page(request: Request, exc: CommerceError) -> HTMLResponse:
     return render(request, "seller_error.html", status, heading=heading, message=str(exc))
 
 
+def address_error_page(request: Request, status: int, heading: str, message: str) -> HTMLResponse:
+    """An unknown or malformed address under /seller, in the seller center's frame."""
+    return render(request, "seller_error.html", status, heading=heading, message=message)
+
+
 # the session cookie -----------------------------------------------------------------------------
 
 
