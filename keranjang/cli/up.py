@@ -123,24 +123,41 @@ def seed_legacy_shop(data_dir: Path) -> None:
 
 
 def refuse_unusable_ports(host: str, ports: dict[ServiceName, int]) -> None:
-    """Stop before starting anything when a service could not listen where it is told to (else
-    `up` would find whatever answers there healthy, and only then see its service fail)."""
+    """Stop before printing or starting anything when a service could not listen where it is
+    told to (else `up` would find whatever answers there healthy, and only then see its service
+    fail). Every port is checked, and every problem named, so one run shows all there is to fix."""
+    problems = [p for p in map(lambda item: port_problem(host, *item), ports.items()) if p]
+    taken: dict[int, ServiceName] = {}
     for name, port in ports.items():
-        problem = bind_problem(host, port)
-        if problem is None:
-            continue
-        option = f"--{name.value}-port (or KERANJANG_{name.value.upper()}_PORT)"
-        if problem.errno == errno.EADDRINUSE:
-            console.print(
-                f"[red]Port {port} on {host} is already in use[/red], so {name.value} cannot "
-                f"start there: stop what is using it, or choose another port with {option}."
+        if port in taken:
+            problems.append(
+                f"[red]Port {port} is given to both {taken[port].value} and {name.value}[/red]: "
+                f"choose another port with {port_option(name)}."
             )
-        else:
-            console.print(
-                f"[red]{name.value} cannot listen on {host}:{port}[/red] ({problem.strerror}): "
-                f"choose another --host, or another port with {option}."
-            )
+        taken.setdefault(port, name)
+    for problem in problems:
+        console.print(problem)
+    if problems:
         raise typer.Exit(1)
+
+
+def port_option(name: ServiceName) -> str:
+    return f"--{name.value}-port (or KERANJANG_{name.value.upper()}_PORT)"
+
+
+def port_problem(host: str, name: ServiceName, port: int) -> str | None:
+    problem = bind_problem(host, port)
+    if problem is None:
+        return None
+    if problem.errno == errno.EADDRINUSE:
+        return (
+            f"[red]Port {port} on {host} is already in use[/red], so {name.value} cannot "
+            f"start there: stop what is using it, or choose another port with {port_option(name)}."
+        )
+    return (
+        f"[red]{name.value} cannot listen on {host}:{port}[/red] ({problem.strerror}): "
+        f"choose another --host, or another port with {port_option(name)}."
+    )
 
 
 def bind_problem(host: str, port: int) -> OSError | None:

@@ -82,6 +82,35 @@ def test_up_refuses_a_busy_port_before_starting_anything(tmp_path: Path) -> None
     assert "--commerce-port" in output
     assert READY_BANNER not in output
     assert not list(tmp_path.glob("*.db")), "a service started"
+    assert output.startswith("Port "), f"something was printed before the refusal:\n{output}"
+
+
+def test_up_names_every_busy_port_and_a_port_given_twice(tmp_path: Path) -> None:
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    social_port, migration_port = free_ports(2)
+    with (
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM) as first,
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM) as second,
+    ):
+        for taken in (first, second):
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+        busy = [first.getsockname()[1], second.getsockname()[1]]
+        command = [sys.executable, "-m", "keranjang", "up", "--data-dir", str(tmp_path)]
+        command += ["--social-port", str(social_port), "--commerce-port", str(busy[0])]
+        command += ["--payments-port", str(busy[1]), "--migration-port", str(migration_port)]
+        command += ["--oversight-port", str(migration_port)]
+        result = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    for port, option in zip(busy, ["--commerce-port", "--payments-port"], strict=True):
+        assert f"Port {port} on 127.0.0.1 is already in use" in output, output
+        assert option in output, output
+    assert f"Port {migration_port} is given to both migration and oversight" in output, output
+    assert READY_BANNER not in output
+    assert not list(tmp_path.glob("*.db")), "a service started"
 
 
 def test_up_seeds_sellers_still_in_the_app(marketplace: "RunningMarketplace") -> None:
