@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Engine, text
 
 from keranjang import __version__
-from keranjang.infra import error_pages, observability, runtime
+from keranjang.infra import api_docs, error_pages, observability, runtime
 from keranjang.infra.headers import SecurityHeaders, page_headers
 from keranjang.infra.http_errors import error_json
 from keranjang.infra.leadership import JobLeader
@@ -31,6 +31,7 @@ class ServiceShell:
     settings: object
     service: object
     jobs: tuple[runtime.PeriodicJob, ...] = ()
+    own_docs: bool = False  # the service serves /docs and the favicon itself (the monitor)
 
 
 def service_app(shell: ServiceShell, *routers: APIRouter) -> FastAPI:
@@ -47,6 +48,8 @@ def service_app(shell: ServiceShell, *routers: APIRouter) -> FastAPI:
     app.state.engine = shell.engine
     for router in routers:
         app.include_router(router)
+    if not shell.own_docs:
+        api_docs.install(app)  # /docs offline, /redoc, the favicon
 
     def ping() -> None:
         with shell.engine.connect() as conn:

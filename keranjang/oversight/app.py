@@ -35,6 +35,7 @@ def create_app(
         settings=settings,
         service=monitor,
         jobs=(job,),
+        own_docs=True,  # in the dashboard's frame and languages (`web.pages.assets`)
     )
     app = service_app(shell, api.router, log.router, reports.router)
     pages.mount(app)  # the dashboard, the PDF report, favicon, offline /docs

@@ -1,22 +1,18 @@
 """The favicon and the API's documentation, both served by the monitor itself.
 
-FastAPI's `/docs` and `/redoc` load Swagger UI and ReDoc from a CDN, so without internet they are
-blank, and no installed package ships their assets. The monitor turns them off and serves `/docs`
-as a plain page rendered on the server from its own OpenAPI document: every operation with its
-method, path, summary, parameters and responses, readable offline and at phone width. `/redoc`
-leads there; `/openapi.json` stays the machine-readable source."""
-
-from dataclasses import dataclass
-from typing import Any
+As every service does (`infra.api_docs`, whose `operations` it reads), the monitor serves `/docs`
+as a page rendered on the server from its own OpenAPI document, readable offline and at phone
+width, here in the monitor's own frame and language. `/redoc` leads there; `/openapi.json` stays
+the machine-readable source."""
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from keranjang.infra.api_docs import operations
 from keranjang.oversight.web.pages.rendering import PageRoute, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 CDN_DOCS = ("/docs", "/docs/oauth2-redirect", "/redoc")
-METHODS = ("get", "head", "post", "put", "patch", "delete")
 FAVICON = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">'
     '<rect width="64" height="64" rx="14" fill="#0d5c2e"/>'
@@ -25,40 +21,11 @@ FAVICON = (
 )
 
 
-@dataclass(frozen=True)
-class Operation:
-    method: str
-    path: str
-    summary: str
-    description: str
-    parameters: list[tuple[str, str, bool, str]]  # name, where, required, description
-    responses: list[tuple[str, str]]
-    tag: str
-
-
-def operations(schema: dict[str, Any]) -> list[Operation]:
-    found = []
-    for path, item in schema.get("paths", {}).items():
-        for method in METHODS:
-            if method not in item:
-                continue
-            op = item[method]
-            parameters = [
-                (p["name"], p["in"], bool(p.get("required")), p.get("description", ""))
-                for p in op.get("parameters", [])
-            ]
-            responses = [(code, r.get("description", "")) for code, r in op["responses"].items()]
-            tag = (op.get("tags") or ["monitor"])[0]
-            found.append(Operation(method.upper(), path, op.get("summary", ""),
-                                   op.get("description", ""), parameters, responses,
-                                   tag))  # fmt: skip
-    return sorted(found, key=lambda o: (o.tag, o.path, o.method))
-
-
 @router.get("/docs", response_class=HTMLResponse)
 def docs(request: Request) -> HTMLResponse:
     schema = request.app.openapi()
-    return render(request, "docs.html", info=schema.get("info", {}), ops=operations(schema))
+    ops = operations(schema, default_tag="monitor")
+    return render(request, "docs.html", info=schema.get("info", {}), ops=ops)
 
 
 @router.get("/redoc")
