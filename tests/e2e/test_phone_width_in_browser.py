@@ -126,7 +126,7 @@ def wider_than_the_screen(page: Page, url: str) -> str | None:
     culprit = page.evaluate(
         """screen => [...document.querySelectorAll('body *')]
               .filter(e => e.getBoundingClientRect().right > screen + 1)
-              .slice(-3).map(e => e.tagName + '.' + e.className).join(', ')""",
+              .slice(0, 4).map(e => e.tagName + '.' + e.className).join(', ')""",
         screen,
     )
     return f"{url}: {wide}px on a {screen}px screen ({culprit})"
