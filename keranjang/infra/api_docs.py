@@ -35,6 +35,7 @@ class Operation:
     parameters: list[tuple[str, str, bool, str]]  # name, where, required, description
     responses: list[tuple[str, str]]
     tag: str
+    body: str = ""  # the request body's schema and media type, if it takes one
 
 
 def operations(schema: dict[str, Any], default_tag: str = "api") -> list[Operation]:
@@ -54,7 +55,17 @@ def _operation(method: str, path: str, op: dict[str, Any], default_tag: str) -> 
     responses = [(code, r.get("description", "")) for code, r in op["responses"].items()]
     tag = (op.get("tags") or [default_tag])[0]
     summary, description = op.get("summary", ""), op.get("description", "")
-    return Operation(method.upper(), path, summary, description, parameters, responses, tag)
+    return Operation(
+        method.upper(), path, summary, description, parameters, responses, tag, _body(op)
+    )
+
+
+def _body(op: dict[str, Any]) -> str:
+    """`CheckoutIn (application/json)`: what a request sends, named by its schema."""
+    for media, content in op.get("requestBody", {}).get("content", {}).items():
+        ref = content.get("schema", {}).get("$ref", "")
+        return f"{ref.rsplit('/', 1)[-1] or 'isi'} ({media})"
+    return ""
 
 
 _pages = Environment(autoescape=select_autoescape(default_for_string=True), auto_reload=False)
@@ -84,6 +95,7 @@ DOCS_PAGE = _pages.from_string("""<!doctype html>
   <h2><span class="method">{{ op.method }}</span> <code>{{ op.path }}</code></h2>
   <p class="muted">{{ op.tag }}{% if op.summary %} · <span lang="en">{{ op.summary }}</span>{% endif %}</p>
   {% if op.description %}<p lang="en">{{ op.description }}</p>{% endif %}
+  {% if op.body %}<p class="muted">Isi permintaan: <code>{{ op.body }}</code> (skemanya di openapi.json)</p>{% endif %}
   {% if op.parameters %}
   <table><thead><tr><th>Parameter</th><th>Letak</th><th>Wajib</th></tr></thead><tbody>
   {% for name, where, required, note in op.parameters %}

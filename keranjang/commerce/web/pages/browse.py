@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from keranjang.commerce.catalog.search import MAX_QUERY, Browse, Sort, browse_of
+from keranjang.commerce.catalog.search import Browse, Sort, browse_of
 from keranjang.commerce.catalog.service import Results
 from keranjang.commerce.errors import Invalid, NotFound
 from keranjang.commerce.web.deps import Catalog
@@ -15,7 +15,7 @@ from keranjang.commerce.web.rendering import ShopPageRoute, render
 
 router = APIRouter(include_in_schema=False, route_class=ShopPageRoute)
 # Taken as text and checked by `browse_of`, so a wrong value gets a page saying what to fix.
-Text = Annotated[str, Query(max_length=MAX_QUERY + 1)]
+Text = Annotated[str, Query(max_length=1000)]
 SORT_LABELS = {
     Sort.RELEVANCE: "Paling sesuai",
     Sort.NEWEST: "Terbaru",
