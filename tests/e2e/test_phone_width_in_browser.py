@@ -211,6 +211,19 @@ def test_social_and_the_legacy_shop_fit_a_phone(
         f"{s}/legacy/seller/login",
     ]
     all_fit(page, public)
+
+    # A viewer of the in-app shop, signed up, with the product in the cart.
+    page.goto(f"{s}/legacy/account/signup")
+    page.get_by_test_id("field-name").fill("Dewi Lestari")
+    page.get_by_test_id("field-email").fill(f"dewi-{uuid.uuid4().hex[:8]}@example.com")
+    page.get_by_test_id("field-password").fill("rahasia-sekali")
+    page.get_by_test_id("signup-submit").click()
+    page.wait_for_load_state("load")
+    page.goto(f"{s}/legacy/products/{world.legacy_product_id}")
+    page.get_by_test_id("add-to-cart").click()
+    expect(page.get_by_test_id("cart-line")).to_have_count(1)
+    all_fit(page, [f"{s}/legacy/cart", f"{s}/legacy/checkout", f"{s}/legacy/orders"])
+
     page.goto(f"{s}/legacy/seller/login")
     page.get_by_test_id("field-token").fill(world.legacy_seller_token)
     page.get_by_test_id("seller-login-submit").click()
