@@ -1,4 +1,5 @@
-"""Commerce's HTML pages: storefront, shops, product pages and the hand-off landing."""
+"""Commerce's HTML pages: shops, product pages, the hand-off landing and generated product
+pictures (the storefront, search and categories are `pages.browse`)."""
 
 import hashlib
 import threading
