@@ -15,7 +15,7 @@ from keranjang.commerce.web.api.claims import claim_url
 from keranjang.commerce.web.deps import commerce_of
 from keranjang.commerce.web.forms import CrossSiteChecked, Form
 from keranjang.commerce.web.pages.buyer.guard import personal_page, remember_session
-from keranjang.commerce.web.rendering import ShopPageRoute
+from keranjang.commerce.web.rendering import ShopPageRoute, buyer_signed_in
 from keranjang.infra.throttle import login_attempt
 
 log = structlog.get_logger(__name__)
@@ -39,7 +39,9 @@ def accounts(request: Request) -> AccountService:
 def claim_page(request: Request, status_code: int = 200, /, **context: object) -> Response:
     context.setdefault("errors", {})
     context.setdefault("values", {})
-    return personal_page(request, "claim.html", status_code, signed_in=False, **context)
+    return personal_page(
+        request, "claim.html", status_code, signed_in=buyer_signed_in(request), **context
+    )
 
 
 @router.get("/claim", response_class=HTMLResponse)

@@ -19,7 +19,7 @@ from keranjang.commerce.web.pages.buyer.guard import (
     remember_session,
     session_token,
 )
-from keranjang.commerce.web.rendering import ShopPageRoute
+from keranjang.commerce.web.rendering import ShopPageRoute, buyer_signed_in
 from keranjang.infra.throttle import login_attempt
 
 MIN_PASSWORD = 10
@@ -33,7 +33,7 @@ def account_page(
 ) -> Response:
     context.setdefault("errors", {})
     context.setdefault("values", {})
-    return personal_page(request, name, status_code, signed_in=False, **context)
+    return personal_page(request, name, status_code, signed_in=buyer_signed_in(request), **context)
 
 
 def _pending_context(next_path: str, product_id: str, quantity: str) -> dict[str, object]:
