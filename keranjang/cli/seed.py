@@ -9,18 +9,30 @@ from rich.progress import Progress
 
 from keranjang.cli.shared import DataDir, console, operator_token
 from keranjang.demo.seed import Seeder, SeedError, SeedSize
+from keranjang.infra import secret_files
 
 app = typer.Typer()
 
 
-def run_seed(social_url: str, commerce_url: str, token: str, size: SeedSize) -> None:
+def run_seed(
+    social_url: str,
+    commerce_url: str,
+    token: str,
+    size: SeedSize,
+    *,
+    creator_password: str | None = None,
+) -> None:
+    """Seed through the services' APIs; with `creator_password`, every demo creator can sign in
+    to their own pages with it."""
     with (
         httpx.Client(base_url=social_url, timeout=10) as social,
         httpx.Client(base_url=commerce_url, timeout=10) as commerce,
         Progress(console=console, transient=True) as progress,
     ):
         task = progress.add_task("Seeding the demo marketplace", total=size.steps)
-        seeded = Seeder(social, commerce, token, lambda n: progress.advance(task, n)).run(size)
+        seeder = Seeder(social, commerce, token, lambda n: progress.advance(task, n))
+        seeder.creator_password = creator_password
+        seeded = seeder.run(size)
     console.print(
         f"Seeded {seeded.merchants} shops, {len(seeded.products)} products, "
         f"{seeded.creators} creators, {seeded.content} videos and live sessions, {seeded.pins} pins."
@@ -46,7 +58,11 @@ def seed_command(
     """Seed a demo marketplace into running services through their APIs (size adjustable)."""
     size = SeedSize(merchants, products_per_merchant, creators, content_per_creator, random_seed)
     try:
-        run_seed(social_url, commerce_url, operator_token(data_dir.resolve()), size)
+        data_dir = data_dir.resolve()
+        password = secret_files.load_or_create(data_dir / "creator-password", nbytes=12)
+        run_seed(
+            social_url, commerce_url, operator_token(data_dir), size, creator_password=password
+        )
     except SeedError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc

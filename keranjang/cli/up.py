@@ -95,7 +95,13 @@ def run_marketplace(
     with httpx.Client(base_url=urls[ServiceName.commerce], timeout=10) as commerce:
         empty = catalog_is_empty(commerce)
     if seed and empty:
-        run_seed(urls[ServiceName.social], urls[ServiceName.commerce], token, SeedSize())
+        run_seed(
+            urls[ServiceName.social],
+            urls[ServiceName.commerce],
+            token,
+            SeedSize(),
+            creator_password=creator_password(data_dir),
+        )
     print_urls(urls, data_dir)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     while all(p.poll() is None for p in procs):
@@ -178,6 +184,17 @@ def payments_server_key(data_dir: Path) -> str:
     return secret_files.load_or_create(data_dir / "payments-server-key")
 
 
+def figures_token(data_dir: Path) -> str:
+    """Social's service token for creators' figures on commerce, created (mode 0600) on first
+    use; both services are given it."""
+    return secret_files.load_or_create(data_dir / "figures-token")
+
+
+def creator_password(data_dir: Path) -> str:
+    """The demo creators' password for their pages, created (mode 0600) on first use."""
+    return secret_files.load_or_create(data_dir / "creator-password", nbytes=12)
+
+
 def service_env(
     data_dir: Path, host: str, ports: dict[ServiceName, int], token: str
 ) -> dict[str, str]:
@@ -191,12 +208,14 @@ def service_env(
         "KERANJANG_SOCIAL_PUBLIC_URL": social,
         "KERANJANG_SOCIAL_COMMERCE_URL": commerce,
         "KERANJANG_SOCIAL_ADMIN_TOKEN": token,
+        "KERANJANG_SOCIAL_FIGURES_TOKEN": figures_token(data_dir),
         "KERANJANG_SOCIAL_PAYMENTS_URL": f"http://{host}:{ports[ServiceName.payments]}",
         "KERANJANG_COMMERCE_HOST": host,
         "KERANJANG_COMMERCE_PORT": str(ports[ServiceName.commerce]),
         "KERANJANG_COMMERCE_PUBLIC_URL": commerce,
         "KERANJANG_COMMERCE_SOCIAL_URL": social,
         "KERANJANG_COMMERCE_ADMIN_TOKEN": token,
+        "KERANJANG_COMMERCE_FIGURES_TOKEN": figures_token(data_dir),
         "KERANJANG_COMMERCE_PAYMENTS_URL": f"http://{host}:{ports[ServiceName.payments]}",
         "KERANJANG_COMMERCE_PAYMENTS_SERVER_KEY": payments_server_key(data_dir),
         **payments_env(data_dir, host, ports[ServiceName.payments], token),
@@ -290,3 +309,7 @@ def print_urls(urls: dict[ServiceName, str], data_dir: Path) -> None:
     )
     console.print(f"Payment simulator server key in {data_dir / 'payments-server-key'}.")
     console.print(f"Regulator token (read-only evidence) in {data_dir / 'regulator-token'}.")
+    console.print(
+        f"Creators sign in at {urls[ServiceName.social]}/kreator/masuk with their handle (such "
+        f"as rina.masak) and the password in {data_dir / 'creator-password'}."
+    )

@@ -6,6 +6,7 @@ from fastapi.responses import Response
 from keranjang.commerce.bootstrap import Commerce, build
 from keranjang.commerce.config import CommerceSettings
 from keranjang.commerce.errors import CommerceError
+from keranjang.commerce.web.api import attribution as attribution_api
 from keranjang.commerce.web.api import catalog as catalog_api
 from keranjang.commerce.web.api import claims as claims_api
 from keranjang.commerce.web.api import evidence as evidence_api
@@ -70,6 +71,7 @@ def create_app(
 # Every router of commerce, the API's first (the seller center's pages mount under /seller).
 ROUTERS = (
     catalog_api.router,
+    attribution_api.router,
     shop_api.router,
     claims_api.router,
     seller_api.router,

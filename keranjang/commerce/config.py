@@ -17,6 +17,9 @@ class CommerceSettings(ServiceSettings):
     social_url: str = "http://127.0.0.1:8001"
     # Platform operators' token for registering merchants.
     admin_token: str | None = None
+    # Social's service token for reading creators' aggregate figures (the same value is set as
+    # KERANJANG_SOCIAL_FIGURES_TOKEN); unset: nobody reads them.
+    figures_token: str | None = None
     # Signs the attribution cookie a hand-off leaves (default: a key file in the data folder).
     secret_key: str | None = None
     # How long after a hand-off a purchase still counts for the creator.

@@ -53,6 +53,8 @@ class Seeder:
         self.commerce = commerce
         self.operator = {"Authorization": f"Bearer {operator_token}"}
         self.progress = progress
+        # Every creator's password for their own pages (none: they sign in only to the API).
+        self.creator_password: str | None = None
 
     def run(self, size: SeedSize) -> Seeded:
         rng = random.Random(size.seed)
@@ -96,7 +98,8 @@ class Seeder:
         handle, name = data.CREATORS[i % len(data.CREATORS)]
         if i >= len(data.CREATORS):
             handle = f"{handle}{i // len(data.CREATORS) + 1}"
-        creator = self._post(self.social, "/api/creators", {"handle": handle, "display_name": name})
+        body = {"handle": handle, "display_name": name, "password": self.creator_password}
+        creator = self._post(self.social, "/api/creators", body)
         auth = {"Authorization": f"Bearer {creator['token']}"}
         path = f"/api/creators/{creator['id']}/ecommerce-permission"
         self._send(self.social, "PUT", path, {"permitted": True}, self.operator)

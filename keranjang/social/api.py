@@ -18,6 +18,12 @@ class CreatorIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     handle: str = Field(examples=["rina.masak"])
     display_name: str = Field(max_length=80, examples=["Rina Masak"])
+    password: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Optional: 10 to 200 characters, to sign in to the creator's own pages "
+        "(/kreator/masuk). Can be set later with PUT /api/creators/me/password.",
+    )
 
 
 class CreatorOut(BaseModel):
@@ -140,7 +146,7 @@ router = APIRouter()
 
 @router.post("/api/creators", status_code=201, response_model=RegisteredOut, tags=["creators"])
 def register_creator(body: CreatorIn, svc: Service) -> RegisteredOut:
-    registered = svc.register_creator(body.handle, body.display_name)
+    registered = svc.register_creator(body.handle, body.display_name, body.password)
     c = registered.creator
     return RegisteredOut(
         id=c.id,

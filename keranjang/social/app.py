@@ -19,6 +19,10 @@ from keranjang.infra.webapp import ServiceShell, service_app, wants_json
 from keranjang.social import api, db, domain, evidence_api, pages
 from keranjang.social.catalog import CatalogSource, HttpCatalog
 from keranjang.social.config import SocialSettings
+from keranjang.social.creators import api as creators_api
+from keranjang.social.creators import pages as creators_pages
+from keranjang.social.creators.figures import FiguresSource, HttpFigures
+from keranjang.social.creators.service import CreatorAccounts
 from keranjang.social.legacy_shop import api as shop_api
 from keranjang.social.legacy_shop import pages_routers as shop_pages
 from keranjang.social.legacy_shop import partner as shop_partner
@@ -39,6 +43,7 @@ def create_app(
     clock: Clock | None = None,
     catalog: CatalogSource | None = None,
     signing_key: SigningKey | None = None,
+    figures: FiguresSource | None = None,
     migrate: bool = True,
 ) -> FastAPI:
     """The legacy shop's payment partner is the simulator at `payments_url`, told to notify
@@ -77,10 +82,14 @@ def create_app(
         api.router,
         pages.router,
         viewers_api.router,
+        creators_api.router,
+        creators_pages.router,
         evidence_api.router,
         *_shop_routers(legacy, settings),
     )
     _wire(app, settings, engine, clock)
+    figures = figures or HttpFigures(settings.commerce_url, settings.figures_token)
+    app.state.creator_accounts = CreatorAccounts(session_factory(engine), clock, figures)
     app.state.legacy_shop = legacy
     return app
 
@@ -98,6 +107,7 @@ def _wire(app: FastAPI, settings: SocialSettings, engine: Engine, clock: Clock) 
         settings.resolved_session_secret_file
     )
     app.state.cookies = SessionCookies(secret)
+    app.state.creator_cookies = SessionCookies(secret, salt=creators_pages.SALT)
     # The regulator's token reads evidence and writes nothing, on any route.
     app.state.regulator_token = TokenSource("social", settings.data_dir)
     app.add_middleware(RegulatorReadsOnly, token=app.state.regulator_token)

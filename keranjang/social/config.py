@@ -23,6 +23,10 @@ class SocialSettings(ServiceSettings):
     catalog_refresh_seconds: float = 60.0
     # Platform operators' token for granting creators e-commerce permission.
     admin_token: str | None = None
+    # Social's own service token for reading creators' aggregate figures from commerce (the
+    # same value is set as KERANJANG_COMMERCE_FIGURES_TOKEN); unset: creators' pages show no
+    # figures and say so.
+    figures_token: str | None = None
     # Viewers' page sessions: a signed cookie (the key is created in the data folder if unset).
     session_secret: str | None = None
     # The legacy in-app shop (the old combined app, until the migration empties it). Off: its

@@ -8,7 +8,8 @@ Errors::
     ├── Conflict            the thing already exists
     ├── NotPermitted        authenticated, but not allowed (no e-commerce permission, not yours)
     ├── Unauthenticated     missing or wrong credentials
-    └── CatalogUnavailable  commerce's public catalog could not be read
+    ├── CatalogUnavailable  commerce's public catalog could not be read
+    └── FiguresUnavailable  commerce's aggregate figures for creators could not be read
 """
 
 import enum
@@ -42,6 +43,10 @@ class Unauthenticated(SocialError):
 
 
 class CatalogUnavailable(SocialError):
+    status = 503
+
+
+class FiguresUnavailable(SocialError):
     status = 503
 
 

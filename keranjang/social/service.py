@@ -8,10 +8,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang import handoff
 from keranjang.infra.clock import Clock
-from keranjang.infra.credentials import token_digest
+from keranjang.infra.credentials import hash_password, token_digest
 from keranjang.infra.database import read_connection, transaction
 from keranjang.social import db, domain
 from keranjang.social.catalog import CatalogSource, LegacyCatalog
+from keranjang.social.creators.domain import check_password
 from keranjang.social.issued_claims import IssuedClaims
 
 
@@ -53,10 +54,15 @@ class SocialService:
         self.issued_claims = IssuedClaims()
 
     # creators -----------------------------------------------------------------------------
-    def register_creator(self, handle: str, display_name: str) -> Registered:
+    def register_creator(
+        self, handle: str, display_name: str, password: str | None = None
+    ) -> Registered:
+        """A new creator and their API token; with a password, they can also sign in to their
+        own pages (hashed before the transaction: hashing is slow on purpose)."""
         domain.check_handle(handle)
         if not display_name.strip():
             raise domain.Invalid("display_name must not be empty")
+        password_hash = None if password is None else hash_password(check_password(password))
         token = secrets.token_urlsafe(32)
         with transaction(self.sessions) as s:
             if db.handle_taken(s, handle):
@@ -66,6 +72,7 @@ class SocialService:
                 display_name=display_name.strip(),
                 ecommerce_permitted=False,
                 token_hash=token_digest(token),
+                password_hash=password_hash,
                 created_at=self.clock.now(),
             )
             s.add(row)

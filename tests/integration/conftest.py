@@ -25,11 +25,13 @@ from keranjang.infra.clock import FixedClock
 from keranjang.social.app import create_app as social_app
 from keranjang.social.catalog import HttpCatalog
 from keranjang.social.config import SocialSettings
+from keranjang.social.creators.figures import HttpFigures
 
 if TYPE_CHECKING:
     from tests.integration.payment_partners import SimulatorHarness
 
 OPERATOR = "operator-test-token"
+FIGURES = "figures-test-token"  # social's service token for creators' figures on commerce
 COMMERCE_URL = "http://commerce.test"
 SOCIAL_URL = "http://social.test"
 HTML = {"accept": "text/html"}
@@ -46,6 +48,14 @@ class System:
 
     def operator(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {OPERATOR}"}
+
+    def creator_figures(self, creator_id: int) -> dict[str, Any]:
+        """A creator's aggregate figures as social reads them: with its figures token."""
+        r = self.commerce.get(
+            f"/attribution/creators/{creator_id}", headers={"Authorization": f"Bearer {FIGURES}"}
+        )
+        assert r.status_code == 200, r.text
+        return r.json()  # type: ignore[no-any-return]
 
     def merchant(self, slug: str = "batik-sekar", name: str = "Batik Sekar") -> dict[str, Any]:
         r = self.commerce.post(
@@ -140,6 +150,7 @@ def system(
         data_dir=tmp_path,
         database_url=database_url("commerce"),
         admin_token=OPERATOR,
+        figures_token=FIGURES,
         public_url=COMMERCE_URL,
         social_url=SOCIAL_URL,
     )
@@ -147,6 +158,7 @@ def system(
         data_dir=tmp_path,
         database_url=database_url("social"),
         admin_token=OPERATOR,
+        figures_token=FIGURES,
         public_url=SOCIAL_URL,
         commerce_url=COMMERCE_URL,
     )
@@ -164,7 +176,11 @@ def system(
     )
     commerce = TestClient(c_app, base_url=COMMERCE_URL)
     s_app = social_app(
-        social_settings, clock=clock, catalog=HttpCatalog(COMMERCE_URL, commerce), signing_key=key
+        social_settings,
+        clock=clock,
+        catalog=HttpCatalog(COMMERCE_URL, commerce),
+        signing_key=key,
+        figures=HttpFigures(COMMERCE_URL, FIGURES, commerce),
     )
     social = TestClient(s_app, base_url=SOCIAL_URL)
     holder["social"] = social

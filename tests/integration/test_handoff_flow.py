@@ -49,9 +49,7 @@ def test_each_click_is_a_new_handoff(system: System) -> None:
     pin = system.pinned_product()
     for _ in range(3):
         assert system.commerce.get(system.click_cart(pin["id"]), headers=HTML).status_code == 200
-    figures = system.commerce.get(
-        f"/attribution/creators/{attributions(system)[0].creator_id}"
-    ).json()
+    figures = system.creator_figures(attributions(system)[0].creator_id)
     assert figures["handoffs"] == 3
 
 

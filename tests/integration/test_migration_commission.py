@@ -50,7 +50,7 @@ def test_a_moved_open_order_pays_its_creator_commission_when_it_completes(
         assert money_db.owed(s, f"commission_pending:{CREATOR}") == commission
         debits, credits = money_db.totals(s)
         assert debits == credits
-    figures = moving.legacy.system.commerce.get(f"/attribution/creators/{CREATOR}").json()
+    figures = moving.legacy.system.creator_figures(CREATOR)
     assert figures["commission"]["pending_idr"] == commission
     assert figures["handoffs"] == len(lines)
     assert figures["by_content"] == []

@@ -264,7 +264,7 @@ def test_a_creators_commission_through_the_attribution_endpoint_is_the_ledgers(
     shop.paid_order(via_creator=False)  # not the creator's: not counted
     shop.paid_order()  # paid, not completed: counted, no commission yet
 
-    figures = shop.system.commerce.get(f"/attribution/creators/{shop.c}").json()
+    figures = shop.system.creator_figures(shop.c)
     pending, ready = f"commission_pending:{shop.c}", f"commission_payable:{shop.c}"
     assert figures["commission"] == {
         "pending_idr": ledger_owed(shop, pending),
@@ -284,7 +284,7 @@ def test_a_creators_commission_through_the_attribution_endpoint_is_the_ledgers(
 
 
 def test_a_creator_without_orders_has_zero_commission(system: System) -> None:
-    figures = system.commerce.get("/attribution/creators/424242").json()
+    figures = system.creator_figures(424242)
     assert figures["orders"] == 0
     assert figures["commission"] == {"pending_idr": 0, "payable_idr": 0, "paid_out_idr": 0}
 

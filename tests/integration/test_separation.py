@@ -119,7 +119,7 @@ def test_attribution_figures_are_counts_never_rows(system: System) -> None:
         system.commerce.get(system.click_cart(pin["id"]))
     with system.commerce_engine.connect() as conn:
         creator_id = conn.scalar(select(AttributionRow.creator_id))
-    figures = system.commerce.get(f"/attribution/creators/{creator_id}").json()
+    figures = system.creator_figures(creator_id)
     assert set(figures) == {
         "creator_id",
         "handoffs",
@@ -138,6 +138,6 @@ def test_attribution_figures_are_counts_never_rows(system: System) -> None:
 
 
 def test_a_creator_without_handoffs_has_zero_figures(system: System) -> None:
-    figures = system.commerce.get("/attribution/creators/12345").json()
+    figures = system.creator_figures(12345)
     assert figures["handoffs"] == 0
     assert figures["by_content"] == figures["by_product"] == []

@@ -11,8 +11,9 @@ MAX_AGE_SECONDS = SESSION_DAYS * 24 * 3600
 
 
 class SessionCookies:
-    def __init__(self, secret: str) -> None:
-        self._serializer = URLSafeTimedSerializer(secret, salt="keranjang.social.viewer-session")
+    def __init__(self, secret: str, salt: str = "keranjang.social.viewer-session") -> None:
+        # Each kind of session has its own salt: a viewer's cookie is never a creator's.
+        self._serializer = URLSafeTimedSerializer(secret, salt=salt)
 
     def seal(self, token: str) -> str:
         return self._serializer.dumps(token)

@@ -1,6 +1,5 @@
-"""Commerce's JSON API: operators, merchants, the public catalog feed and attribution figures."""
+"""Commerce's JSON API: operators, merchants and the public catalog feed."""
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -18,7 +17,7 @@ from keranjang.commerce.catalog.domain import (
 )
 from keranjang.commerce.catalog.service import Incomplete, NewMerchant, Registered
 from keranjang.commerce.errors import NotPermitted, Unauthenticated
-from keranjang.commerce.web.deps import Attribution, Catalog, settings_of
+from keranjang.commerce.web.deps import Catalog, settings_of
 from keranjang.commerce.web.errors import ApiRoute
 from keranjang.infra.auth import bearer, is_operator
 from keranjang.infra.http_errors import MAX_ID, PathId
@@ -132,32 +131,6 @@ class CatalogPage(BaseModel):
     next_after: int | None = Field(
         description="Pass as `after` for the next page; null at the end."
     )
-
-
-class Count(BaseModel):
-    id: int
-    handoffs: int
-
-
-class CommissionOut(BaseModel):
-    """A creator's commission in whole rupiah, summed from the ledger."""
-
-    pending_idr: int = Field(description="Held while the orders can still be refunded.")
-    payable_idr: int = Field(description="The refund window has closed: paid out next.")
-    paid_out_idr: int = Field(description="Paid out so far.")
-
-
-class CreatorFiguresOut(BaseModel):
-    """Aggregate attribution for one creator: sums and counts only, never a buyer's row."""
-
-    creator_id: int
-    handoffs: int
-    by_content: list[Count]
-    by_product: list[Count]
-    first_at: datetime | None
-    last_at: datetime | None
-    orders: int = Field(description="Paid orders with a line this creator brought.")
-    commission: CommissionOut
 
 
 def image_url(request: Request, product: Product) -> str:
@@ -295,23 +268,3 @@ def catalog_feed(
 @router.get("/catalog/products/{product_id}", response_model=CatalogEntry, tags=["public catalog"])
 def catalog_product(product_id: PathId, svc: Catalog, request: Request) -> CatalogEntry:
     return catalog_entry(request, svc.product(product_id))
-
-
-@router.get(
-    "/attribution/creators/{creator_id}",
-    response_model=CreatorFiguresOut,
-    tags=["attribution"],
-    summary="Aggregate figures for one creator: hand-offs, orders, commission (sums and counts)",
-)
-def creator_figures(creator_id: PathId, svc: Attribution) -> CreatorFiguresOut:
-    f = svc.creator_figures(creator_id)
-    return CreatorFiguresOut(
-        creator_id=f.creator_id,
-        handoffs=f.handoffs,
-        by_content=[Count(id=c.key, handoffs=c.handoffs) for c in f.by_content],
-        by_product=[Count(id=c.key, handoffs=c.handoffs) for c in f.by_product],
-        first_at=f.first_at,
-        last_at=f.last_at,
-        orders=f.orders,
-        commission=CommissionOut.model_validate(f.commission, from_attributes=True),
-    )

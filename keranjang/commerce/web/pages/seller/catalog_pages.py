@@ -10,7 +10,7 @@ from keranjang.commerce.errors import Invalid, NotFound
 from keranjang.commerce.orders.domain import OrderStatus
 from keranjang.commerce.web.deps import Catalog, commerce_of
 from keranjang.commerce.web.forms import CrossSiteChecked, Form
-from keranjang.commerce.web.pages.seller.listing_form import TEXT_LIMITS, ProductForm
+from keranjang.commerce.web.pages.seller.listing_form import TEXT_LIMITS, ProductForm, percent
 from keranjang.commerce.web.pages.seller.session import Seller, render, seller_router
 from keranjang.infra.http_errors import PathId
 
@@ -40,7 +40,9 @@ def dashboard(request: Request, merchant: Seller, svc: Catalog) -> HTMLResponse:
 def products(request: Request, merchant: Seller, svc: Catalog) -> HTMLResponse:
     saved = request.query_params.get("saved", "")
     listed = all_products(svc, merchant.id)
-    return render(request, "seller_products.html", products=listed, saved=saved)
+    return render(
+        request, "seller_products.html", products=listed, saved=saved, commission_percent=percent
+    )
 
 
 @router.get("/products/new", response_class=HTMLResponse)

@@ -8,7 +8,12 @@ shown next to the field its message names.
 import re
 from dataclasses import asdict, dataclass, field
 
-from keranjang.commerce.catalog.domain import NewProduct, Product, ProductChange
+from keranjang.commerce.catalog.domain import (
+    MAX_COMMISSION_BP,
+    NewProduct,
+    Product,
+    ProductChange,
+)
 from keranjang.commerce.errors import Invalid
 
 # Longest text each field may hold: the catalog API's limits (api.ProductIn). They are about
@@ -27,13 +32,35 @@ TEXT_LIMITS = {
 MAX_STOCK = 10_000_000
 WHOLE = re.compile(r"-?[0-9]{1,15}")
 DOLLARS = re.compile(r"([0-9]{1,12})(?:[.,]([0-9]{1,2}))?")
-FIELDS = (*TEXT_LIMITS, "price_idr", "stock", "cross_border", "fob_usd")
-# Rule messages name the domain's field; the form shows the FOB price in dollars.
-FORM_FIELD = {"fob_usd_cents": "fob_usd"}
+PERCENT = re.compile(r"([0-9]{1,3})(?:[.,]([0-9]{1,2}))?%?")
+FIELDS = (*TEXT_LIMITS, "price_idr", "stock", "cross_border", "fob_usd", "commission")
+# Rule messages name the domain's field; the form shows the FOB price in dollars and the
+# creator's commission in percent.
+FORM_FIELD = {"fob_usd_cents": "fob_usd", "commission_bp": "commission"}
+COMMISSION_HINT = (
+    f"Isi komisi kreator dalam persen, 0 sampai {MAX_COMMISSION_BP // 100}, "
+    "paling banyak dua angka desimal, misalnya 5 atau 2,5."
+)
 
 
 def dollars(cents: int | None) -> str:
     return "" if cents is None else f"{cents // 100}.{cents % 100:02d}"
+
+
+def percent(basis_points: int) -> str:
+    """Basis points as the form shows them: 500 → "5", 250 → "2,5", 1275 → "12,75"."""
+    whole, hundredths = divmod(basis_points, 100)
+    return str(whole) if not hundredths else f"{whole},{hundredths:02d}".rstrip("0")
+
+
+def basis_points(typed: str) -> int | None:
+    """A percentage typed in the form ("5", "2,5", "2.5%") in basis points; None if unreadable
+    or above the catalog's limit."""
+    found = PERCENT.fullmatch(typed.replace(" ", ""))
+    if found is None:
+        return None
+    bp = int(found[1]) * 100 + int((found[2] or "0").ljust(2, "0"))
+    return bp if bp <= MAX_COMMISSION_BP else None
 
 
 @dataclass
@@ -46,10 +73,12 @@ class ProductForm:
     price_idr: int = 0
     stock: int = 0
     fob_usd_cents: int | None = None
+    commission_bp: int = 0
 
     @classmethod
     def blank(cls) -> "ProductForm":
-        return cls(dict.fromkeys(FIELDS, "") | {"origin_country": "ID", "category": "Lainnya"})
+        defaults = {"origin_country": "ID", "category": "Lainnya", "commission": "0"}
+        return cls(dict.fromkeys(FIELDS, "") | defaults)
 
     @classmethod
     def of(cls, p: Product) -> "ProductForm":
@@ -58,6 +87,7 @@ class ProductForm:
         text |= {
             "cross_border": "on" if p.cross_border else "",
             "fob_usd": dollars(p.fob_usd_cents),
+            "commission": percent(p.commission_bp),
         }
         return cls(text)
 
@@ -90,6 +120,11 @@ class ProductForm:
             self.fob_usd_cents = int(fob[1]) * 100 + int((fob[2] or "0").ljust(2, "0"))
         elif self.text["fob_usd"]:
             self.errors["fob_usd"] = "Isi harga FOB dalam dolar AS, misalnya 120.50."
+        commission = basis_points(self.text["commission"] or "0")
+        if commission is None:
+            self.errors["commission"] = COMMISSION_HINT
+        else:
+            self.commission_bp = commission
 
     def new_product(self) -> NewProduct | None:
         """The listing to add, or None while the form has errors."""
@@ -110,6 +145,7 @@ class ProductForm:
             npb_number=x["npb_number"],
             sni_number=x["sni_number"],
             halal_number=x["halal_number"],
+            commission_bp=self.commission_bp,
         )
 
     def change_of(self, product: Product) -> ProductChange | None:
