@@ -77,21 +77,23 @@ def create_app(
         service=service,
         jobs=tuple(jobs),
     )
-    app = service_app(
-        shell,
-        api.router,
-        pages.router,
-        viewers_api.router,
-        creators_api.router,
-        creators_pages.router,
-        evidence_api.router,
-        *_shop_routers(legacy, settings),
-    )
-    _wire(app, settings, engine, clock)
+    app = service_app(shell, *ROUTERS, *_shop_routers(legacy, settings))
     figures = figures or HttpFigures(settings.commerce_url, settings.figures_token)
+    _wire(app, settings, engine, clock)
     app.state.creator_accounts = CreatorAccounts(session_factory(engine), clock, figures)
     app.state.legacy_shop = legacy
     return app
+
+
+# Promotion's routers, viewers' and creators', and the regulator's evidence.
+ROUTERS = (
+    api.router,
+    pages.router,
+    viewers_api.router,
+    creators_api.router,
+    creators_pages.router,
+    evidence_api.router,
+)
 
 
 def _shop_routers(legacy: LegacyShop | None, settings: SocialSettings) -> tuple[APIRouter, ...]:

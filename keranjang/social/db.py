@@ -42,8 +42,6 @@ class CreatorRow(Base):
     display_name: Mapped[str] = mapped_column(String(80))
     ecommerce_permitted: Mapped[bool] = mapped_column(Boolean, default=False)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    # For signing in to the creator's pages (argon2id); None: the creator has not set one yet.
-    password_hash: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     def to_domain(self) -> domain.Creator:

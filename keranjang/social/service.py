@@ -12,6 +12,7 @@ from keranjang.infra.credentials import hash_password, token_digest
 from keranjang.infra.database import read_connection, transaction
 from keranjang.social import db, domain
 from keranjang.social.catalog import CatalogSource, LegacyCatalog
+from keranjang.social.creators import db as creators_db
 from keranjang.social.creators.domain import check_password
 from keranjang.social.issued_claims import IssuedClaims
 
@@ -72,11 +73,12 @@ class SocialService:
                 display_name=display_name.strip(),
                 ecommerce_permitted=False,
                 token_hash=token_digest(token),
-                password_hash=password_hash,
                 created_at=self.clock.now(),
             )
             s.add(row)
             s.flush()
+            if password_hash is not None:
+                creators_db.set_password(s, row.id, password_hash, self.clock.now())
             return Registered(row.to_domain(), token)
 
     def authenticate(self, token: str | None) -> domain.Creator:

@@ -96,12 +96,12 @@ def test_a_viewer_buys_from_the_yellow_cart_pays_and_gets_the_invoice(
     social, commerce = marketplace.social_url, marketplace.commerce_url
     pin, price = in_stock_video_pin(marketplace)
     total = rupiah(price + SHIPPING_IDR)
-    handoffs_before = figures(commerce, pin.creator_id)["handoffs"]
+    handoffs_before = figures(marketplace, pin.creator_id)["handoffs"]
 
     page.goto(f"{social}/")
     click_yellow_cart(page, pin, commerce)
     page.screenshot(path=tmp_path / "product.png", full_page=True)
-    assert figures(commerce, pin.creator_id)["handoffs"] == handoffs_before + 1
+    assert figures(marketplace, pin.creator_id)["handoffs"] == handoffs_before + 1
     sign_up_when_adding(page, pin)
     expect(page.get_by_test_id("cart-total")).to_have_text(total)
     page.screenshot(path=tmp_path / "cart.png", full_page=True)

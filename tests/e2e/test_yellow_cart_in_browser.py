@@ -62,8 +62,14 @@ def pins(marketplace: "RunningMarketplace") -> list[PinnedProduct]:
     return found
 
 
-def figures(commerce_url: str, creator_id: int) -> dict[str, Any]:
-    response = httpx.get(f"{commerce_url}/attribution/creators/{creator_id}", timeout=10)
+def figures(marketplace: "RunningMarketplace", creator_id: int) -> dict[str, Any]:
+    """A creator's figures as social reads them: with the figures token `up` made."""
+    token = (marketplace.data_dir / "figures-token").read_text().strip()
+    response = httpx.get(
+        f"{marketplace.commerce_url}/attribution/creators/{creator_id}",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
     response.raise_for_status()
     body: dict[str, Any] = response.json()
     assert body["creator_id"] == creator_id
@@ -108,7 +114,7 @@ def test_yellow_cart_hands_off_once_and_refuses_a_replay(
     social, commerce = marketplace.social_url, marketplace.commerce_url
     # A video's pin: the live-session test below uses a live one, so their counts never mix.
     pin = next(p for p in pins if p.content_kind == "video")
-    before = figures(commerce, pin.creator_id)
+    before = figures(marketplace, pin.creator_id)
 
     response = page.goto(f"{social}/")
     assert response is not None and response.status == 200
@@ -122,7 +128,7 @@ def test_yellow_cart_hands_off_once_and_refuses_a_replay(
     landed = click_yellow_cart(page, pin, commerce)
     page.screenshot(path=tmp_path / "product.png", full_page=True)
 
-    after = figures(commerce, pin.creator_id)
+    after = figures(marketplace, pin.creator_id)
     assert after["handoffs"] == before["handoffs"] + 1
     assert pin.product_id in {row["id"] for row in after["by_product"]}
     assert count_for(after["by_product"], pin.product_id) == (
@@ -142,7 +148,7 @@ def test_yellow_cart_hands_off_once_and_refuses_a_replay(
     expect(page.get_by_test_id("product-page")).to_have_count(0)
     page.screenshot(path=tmp_path / "replayed.png")
 
-    assert figures(commerce, pin.creator_id)["handoffs"] == after["handoffs"]
+    assert figures(marketplace, pin.creator_id)["handoffs"] == after["handoffs"]
 
 
 def test_live_session_yellow_cart_leads_to_the_product_page(
@@ -150,7 +156,7 @@ def test_live_session_yellow_cart_leads_to_the_product_page(
 ) -> None:
     social, commerce = marketplace.social_url, marketplace.commerce_url
     pin = next(p for p in pins if p.content_kind == "live" and p.live_status == "live")
-    before = figures(commerce, pin.creator_id)
+    before = figures(marketplace, pin.creator_id)
 
     response = page.goto(f"{social}/?kind=live")
     assert response is not None and response.status == 200
@@ -164,7 +170,7 @@ def test_live_session_yellow_cart_leads_to_the_product_page(
     page.screenshot(path=tmp_path / "live.png")
     click_yellow_cart(page, pin, commerce)
 
-    after = figures(commerce, pin.creator_id)
+    after = figures(marketplace, pin.creator_id)
     assert after["handoffs"] == before["handoffs"] + 1
     assert count_for(after["by_content"], pin.content_id) == (
         count_for(before["by_content"], pin.content_id) + 1

@@ -1,5 +1,6 @@
-"""Creators' page sessions, in social's database and schema history (the password is a column
-of the creators' table, `keranjang.social.db.CreatorRow`)."""
+"""Creators' sign-in: their password and page sessions, in social's database and schema history.
+A creator's own credentials, kept apart from promotion's tables (which hold nothing of a
+person to sign in with)."""
 
 from datetime import datetime
 
@@ -8,6 +9,15 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from keranjang.infra.types import UtcDateTime
 from keranjang.social.db import Base, ContentRow, CreatorRow
+
+
+class CreatorCredentialRow(Base):
+    """A creator's password for their pages (argon2id); no row: none set yet."""
+
+    __tablename__ = "creator_credentials"
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id"), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class CreatorSessionRow(Base):
@@ -29,8 +39,23 @@ SESSION_CREATOR = (
 )
 
 
-def creator_by_handle(session: Session, handle: str) -> CreatorRow | None:
-    return session.scalar(select(CreatorRow).where(CreatorRow.handle == handle))
+def password_of(session: Session, handle: str) -> tuple[int, str] | None:
+    """The creator id and password hash for a handle; None without a creator or a password."""
+    row = session.execute(
+        select(CreatorCredentialRow.creator_id, CreatorCredentialRow.password_hash)
+        .join(CreatorRow, CreatorRow.id == CreatorCredentialRow.creator_id)
+        .where(CreatorRow.handle == handle)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def set_password(session: Session, creator_id: int, password_hash: str, at: datetime) -> None:
+    row = session.get(CreatorCredentialRow, creator_id) or CreatorCredentialRow(
+        creator_id=creator_id
+    )
+    row.password_hash = password_hash
+    row.changed_at = at
+    session.add(row)
 
 
 def content_of(session: Session, creator_id: int, limit: int) -> list[ContentRow]:

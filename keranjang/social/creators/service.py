@@ -32,10 +32,9 @@ class CreatorAccounts:
         """A new password; every page session the creator had ends with the old one."""
         password_hash = hash_password(domain.check_password(password))
         with transaction(self.sessions) as s:
-            row = s.get(social_db.CreatorRow, creator_id)
-            if row is None:
+            if s.get(social_db.CreatorRow, creator_id) is None:
                 raise NotFound(f"no creator with id {creator_id}")
-            row.password_hash = password_hash
+            db.set_password(s, creator_id, password_hash, self.clock.now())
             s.execute(
                 delete(db.CreatorSessionRow).where(db.CreatorSessionRow.creator_id == creator_id)
             )
@@ -43,11 +42,11 @@ class CreatorAccounts:
     def log_in(self, handle: str, password: str) -> str:
         """A new page session's token for the creator with this handle and password."""
         with self.sessions() as s:
-            row = db.creator_by_handle(s, handle.strip().lstrip("@").lower())
-            stored = None if row is None else row.password_hash
-            creator_id = None if row is None else row.id
-        if not password_matches(stored, password) or creator_id is None:
+            found = db.password_of(s, handle.strip().lstrip("@").lower())
+        if not password_matches(None if found is None else found[1], password):
             raise Unauthenticated(WRONG)
+        assert found is not None  # password_matches is False without a stored hash
+        creator_id = found[0]
         token = secrets.token_urlsafe(32)
         now = self.clock.now()
         with transaction(self.sessions) as s:

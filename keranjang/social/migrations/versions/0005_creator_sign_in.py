@@ -1,7 +1,7 @@
 """creators sign in to their own pages: a password and page sessions
 
-A creator's password (argon2id; empty until the creator sets one) and their page sessions, kept
-as token digests like the viewers' sessions.
+A creator's password (argon2id; no row until the creator sets one), in a table of its own
+beside promotion's, and their page sessions, kept as token digests like the viewers' sessions.
 
 Revision ID: 0005
 Revises: 0004
@@ -24,8 +24,14 @@ ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("creators", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("password_hash", sa.String(length=200), nullable=True))
+    op.create_table(
+        "creator_credentials",
+        sa.Column("creator_id", ID, nullable=False),
+        sa.Column("password_hash", sa.String(length=200), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["creator_id"], ["creators.id"]),
+        sa.PrimaryKeyConstraint("creator_id"),
+    )
     op.create_table(
         "creator_sessions",
         sa.Column("token_digest", sa.String(length=64), nullable=False),
@@ -45,5 +51,4 @@ def downgrade() -> None:
     with op.batch_alter_table("creator_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_creator_sessions_creator_id"))
     op.drop_table("creator_sessions")
-    with op.batch_alter_table("creators", schema=None) as batch_op:
-        batch_op.drop_column("password_hash")
+    op.drop_table("creator_credentials")
