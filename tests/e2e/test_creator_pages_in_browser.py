@@ -16,6 +16,7 @@ from tests.e2e.test_buying_in_browser import (
     in_stock_video_pin,
     sign_up_when_adding,
 )
+from tests.e2e.test_phone_width_in_browser import PHONE, all_fit
 from tests.e2e.test_yellow_cart_in_browser import PinnedProduct, click_yellow_cart, origin
 
 if TYPE_CHECKING:
@@ -96,3 +97,18 @@ def test_a_creator_signs_in_and_sees_the_handoff_and_order_they_caused(
     page.wait_for_url(f"{social}/kreator/masuk")
     page.goto(f"{social}/kreator")
     expect(page.get_by_test_id("creator-login")).to_be_visible()
+
+
+def test_the_creator_pages_fit_a_phone(browser: Browser, marketplace: "RunningMarketplace") -> None:
+    social = marketplace.social_url
+    pin, _ = in_stock_video_pin(marketplace)
+    password = (marketplace.data_dir / "creator-password").read_text().strip()
+    phone = browser.new_context(viewport=PHONE, locale="id-ID", is_mobile=True, has_touch=True)
+    try:
+        phone.set_default_timeout(10_000)
+        page = phone.new_page()
+        all_fit(page, [f"{social}/kreator/masuk"])
+        sign_in_as_creator(page, social, creator_handle(social, pin.content_id), password)
+        all_fit(page, [f"{social}/kreator", f"{social}/"])
+    finally:
+        phone.close()
