@@ -37,7 +37,7 @@ def test_back_forward_and_reload_show_the_product_and_the_creator_is_credited(
 ) -> None:
     social, commerce = marketplace.social_url, marketplace.commerce_url
     pin, _price = in_stock_video_pin(marketplace)
-    handoffs = figures(commerce, pin.creator_id)["handoffs"]
+    handoffs = figures(marketplace, pin.creator_id)["handoffs"]
 
     page.goto(f"{social}/")
     click_yellow_cart(page, pin, commerce)
@@ -55,7 +55,7 @@ def test_back_forward_and_reload_show_the_product_and_the_creator_is_credited(
     expect(page.get_by_test_id("handoff-banner")).to_be_visible()  # still greeted as sent
     page.screenshot(path=tmp_path / "reloaded.png", full_page=True)
     # Going back and forth counted the hand-off once.
-    assert figures(commerce, pin.creator_id)["handoffs"] == handoffs + 1
+    assert figures(marketplace, pin.creator_id)["handoffs"] == handoffs + 1
 
     sign_up_when_adding(page, pin)
     check_out_with_virtual_account(page, tmp_path)
