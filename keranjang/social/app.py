@@ -34,7 +34,12 @@ from keranjang.social.viewers import api as viewers_api
 from keranjang.social.viewers.cookies import SessionCookies
 from keranjang.social.viewers.service import ViewerService
 
-HEADINGS = {404: "Not found", 401: "Sign-in needed", 403: "Not allowed", 503: "Try again soon"}
+HEADINGS = {
+    404: "Tidak ditemukan",
+    401: "Perlu masuk",
+    403: "Tidak diizinkan",
+    503: "Coba lagi sebentar lagi",
+}
 
 
 def create_app(
@@ -147,5 +152,5 @@ def _install_errors(app: FastAPI) -> None:
     def social_error(request: Request, exc: domain.SocialError) -> Response:
         if wants_json(request, "/api/", "/legacy/api/"):
             return error_json(type(exc).__name__, str(exc), exc.status)
-        heading = HEADINGS.get(exc.status, "Something is not right")
+        heading = HEADINGS.get(exc.status, "Ada masalah")
         return pages.error_page(request, exc.status, heading, str(exc))

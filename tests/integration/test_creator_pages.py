@@ -165,6 +165,7 @@ def test_a_sign_in_posted_from_another_origin_is_refused(system: System) -> None
     )
     assert refused.status_code == 403
     assert "tidak dikirim dari halaman Keranjang Social" in refused.text
+    assert "<h1>Tidak diizinkan</h1>" in refused.text
     assert dashboard(system).status_code == 303
 
 
