@@ -1,0 +1,44 @@
+"""disbursements: each payout sent to the payee's bank through a disbursement partner
+
+One row per payout sent: our idempotency key (`payout-<id>`), the bank account it went to (as
+it was when the payout was made), the partner's id for it once known, its status (`new`, `sent`,
+`completed`, `failed`) and why it failed.
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-04
+
+"""
+
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision: str = "0012"
+down_revision: Union[str, Sequence[str], None] = "0011"
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "disbursements",
+        sa.Column("payout_id", ID, sa.ForeignKey("payouts.id"), primary_key=True),
+        sa.Column("key", sa.String(40), nullable=False, unique=True),
+        sa.Column("partner", sa.String(30), nullable=False),
+        sa.Column("partner_id", sa.String(80), nullable=True, index=True),
+        sa.Column("status", sa.String(12), nullable=False, index=True),
+        sa.Column("bank_code", sa.String(10), nullable=False),
+        sa.Column("account_number", sa.String(20), nullable=False),
+        sa.Column("holder_name", sa.String(120), nullable=False),
+        sa.Column("failure", sa.String(300), nullable=False, server_default=""),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("disbursements")
