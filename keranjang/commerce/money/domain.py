@@ -146,6 +146,7 @@ class Statement:
     movements: tuple[Movement, ...]
     closing: Balances
     paid_out_idr: int
+    in_transit_idr: int = 0
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.commerce.errors import Invalid, NotFound
 from keranjang.commerce.money import db as money_db
-from keranjang.commerce.money import ledger
+from keranjang.commerce.money import ledger, transit
 from keranjang.commerce.money.domain import (
     Balances,
     Books,
@@ -97,11 +97,14 @@ class PayoutService:
         with self.sessions() as s:
             held = _held_before(s, accounts, start) if start else {}
             movements = _movements(s, accounts, start, end)
+            sending = money_db.owed(s, transit.in_transit(ledger.merchant_payable(merchant_id)))
         opening = {name: held.get(account, 0) for account, name in accounts.items()}
         closing = dict(opening)
         for m in movements:
             closing[m.account] += m.in_idr - m.out_idr
-        paid_out = sum(m.out_idr for m in movements if m.kind == "payout")
+        # Sent is not paid: what is still in transit, or came back failed, was not paid out.
+        sent = sum(m.out_idr for m in movements if m.kind == "payout")
+        paid_out = sent - sum(m.in_idr for m in movements if m.kind == "payout_failed") - sending
         return Statement(
             merchant_id=merchant_id,
             since=since,
@@ -110,6 +113,7 @@ class PayoutService:
             movements=tuple(movements),
             closing=_balances(closing),
             paid_out_idr=paid_out,
+            in_transit_idr=sending,
         )
 
     def creator_commissions(self, creator_id: int) -> CreatorCommissions:

@@ -17,6 +17,7 @@ KIND_LABELS = {
     "refund": "Pengembalian dana",
     "release": "Masa pengembalian berakhir",
     "payout": "Pencairan dana",
+    "payout_failed": "Pencairan gagal, dana kembali",
 }
 ACCOUNT_LABELS = {"pending": "Tertahan", "payable": "Siap dicairkan"}
 
