@@ -111,7 +111,9 @@ class Replica:
                     "status": "queued",
                 }
             d = self.by_key[key]
-            return httpx.Response(201, json={"payouts": [{"status": d["status"], "reference_no": d["id"]}]})
+            return httpx.Response(
+                201, json={"payouts": [{"status": d["status"], "reference_no": d["id"]}]}
+            )
         if path == "/iris/api/v1/account_validation":
             account = request.url.params["account"]
             if account == FAILING_ACCOUNT:

@@ -4,7 +4,7 @@ models built from the use cases' values, with the URLs only the web layer knows.
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from keranjang.commerce.money.domain import (
     PaymentOutcome,
@@ -172,7 +172,9 @@ class StatementOut(BaseModel):
     movements: list[MovementOut]
     closing: BalancesOut
     paid_out_idr: int
-    in_transit_idr: int = Field(0, description="Sent to the bank, not yet confirmed by the partner.")
+    in_transit_idr: int = Field(
+        0, description="Sent to the bank, not yet confirmed by the partner."
+    )
 
 
 def statement_out(statement: Statement) -> StatementOut:
