@@ -9,6 +9,7 @@ from keranjang.commerce.errors import CommerceError
 from keranjang.commerce.web.api import attribution as attribution_api
 from keranjang.commerce.web.api import catalog as catalog_api
 from keranjang.commerce.web.api import claims as claims_api
+from keranjang.commerce.web.api import disbursements as disbursement_api
 from keranjang.commerce.web.api import evidence as evidence_api
 from keranjang.commerce.web.api import money as money_api
 from keranjang.commerce.web.api import payouts as payout_api
@@ -77,6 +78,7 @@ ROUTERS = (
     seller_api.router,
     money_api.router,
     payout_api.router,
+    disbursement_api.router,
     evidence_api.router,
     browse_pages.router,
     shop_pages.router,
@@ -97,6 +99,7 @@ def jobs(commerce: Commerce) -> tuple[PeriodicJob, ...]:
     """The periodic jobs (run by one process of the service at a time)."""
     s = commerce.settings
     return (
+        *disbursing_jobs(commerce),
         PeriodicJob(
             "release_expired_holds", s.hold_release_seconds, commerce.buying.release_expired_holds
         ),
@@ -105,5 +108,18 @@ def jobs(commerce: Commerce) -> tuple[PeriodicJob, ...]:
             "reconcile_payments",
             s.reconcile_every_seconds,
             lambda: commerce.reconciliation.run_recent().as_dict(),
+        ),
+    )
+
+
+def disbursing_jobs(commerce: Commerce) -> tuple[PeriodicJob, ...]:
+    """Sending payouts due and looking up those in transit, when a disbursement partner is set."""
+    disbursing = commerce.disbursing
+    if disbursing is None:
+        return ()
+    every = commerce.settings.disburse_every_seconds
+    return (
+        PeriodicJob(
+            "send_payouts", every, lambda: len(disbursing.send_due() + disbursing.reconcile())
         ),
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.commerce.attribution.issuer_keys import IssuerKeys
 from keranjang.commerce.attribution.service import AttributionService
@@ -13,6 +14,7 @@ from keranjang.commerce.buying.accounts import AccountService
 from keranjang.commerce.buying.service import BuyingService, CheckoutSettings
 from keranjang.commerce.catalog.service import CatalogService
 from keranjang.commerce.config import CommerceSettings
+from keranjang.commerce.money.disbursing import DisbursingService
 from keranjang.commerce.money.earnings import CreatorEarningsService
 from keranjang.commerce.money.invoices import InvoiceService
 from keranjang.commerce.money.paying import PayingService
@@ -28,6 +30,8 @@ from keranjang.infra import schema, secret_files
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.infra.database import make_engine, session_factory
 from keranjang.payments import PartnerChoice, PaymentPartner, partner_from_settings
+from keranjang.payments.disbursement_choice import DisburserChoice, disburser_from_settings
+from keranjang.payments.disbursements import DisbursementPartner
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class Commerce:
     payouts: PayoutService
     reconciliation: ReconciliationService
     payout_accounts: PayoutAccountService
+    disbursing: DisbursingService | None = None
 
 
 def build(
@@ -58,9 +63,11 @@ def build(
     clock: Clock | None = None,
     keys: KeyLookup | None = None,
     partner: PaymentPartner | None = None,
+    disburser: DisbursementPartner | None = None,
     migrate: bool = True,
 ) -> Commerce:
-    """Commerce from its settings; `clock`, `keys` and `partner` replace the real ones in tests."""
+    """Commerce from its settings; `clock`, `keys`, `partner` and `disburser` replace the real
+    ones in tests."""
     settings = settings or CommerceSettings()
     engine = make_engine(settings.resolved_database_url)
     if migrate:
@@ -79,6 +86,7 @@ def build(
     refund_window = timedelta(days=settings.refund_window_days)
     refunds = RefundService(sessions, clock, chosen, refund_window)
     paying = PayingService(sessions, clock, chosen, settings.public_url)
+    disbursing = _disbursing(settings, sessions, clock, disburser)
     return Commerce(
         settings=settings,
         engine=engine,
@@ -97,8 +105,33 @@ def build(
         ),
         payouts=PayoutService(sessions, clock, chosen.name),
         reconciliation=ReconciliationService(sessions, clock, chosen, paying, refunds),
-        payout_accounts=PayoutAccountService(sessions, clock),
+        payout_accounts=PayoutAccountService(
+            sessions, clock, disbursing.partner if disbursing else None
+        ),
+        disbursing=disbursing,
     )
+
+
+def _disbursing(
+    settings: CommerceSettings,
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    disburser: DisbursementPartner | None,
+) -> DisbursingService | None:
+    chosen = disburser or disburser_from_settings(
+        DisburserChoice(
+            settings.disbursement_partner,
+            settings.xendit_secret_key,
+            settings.xendit_callback_token,
+            settings.iris_creator_key,
+            settings.iris_merchant_key,
+            settings.midtrans_production,
+        )
+    )
+    if chosen is None:
+        return None
+    cooling_off = timedelta(hours=settings.payout_cooling_off_hours)
+    return DisbursingService(sessions, clock, chosen, cooling_off)
 
 
 def checkout_settings(settings: CommerceSettings) -> CheckoutSettings:

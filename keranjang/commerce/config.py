@@ -40,6 +40,16 @@ class CommerceSettings(ServiceSettings):
     # Xendit: the secret API key and the callback verification token of the account.
     xendit_secret_key: str | None = None
     xendit_callback_token: str | None = None
+    # Who sends payouts and bank-transfer refunds to bank accounts: Xendit Disbursements, Midtrans
+    # Iris, or none (payouts are then only recorded in the ledger, as paid when the batch runs).
+    disbursement_partner: Literal["none", "xendit", "midtrans"] = "none"
+    # Midtrans Iris: the creator's API key (sends payouts) and the merchant key (signs callbacks).
+    iris_creator_key: str | None = None
+    iris_merchant_key: str | None = None
+    # A payout account replaced less than this many hours ago is not paid until it has aged.
+    payout_cooling_off_hours: float = Field(default=24.0, ge=0)
+    # How often payouts due are sent and those in transit looked up; 0: never.
+    disburse_every_seconds: float = 300.0
     # How often unpaid orders past their hold are expired and their stock released; 0: never.
     hold_release_seconds: float = 30.0
     # The platform's fee on the goods of a completed order, in basis points (500 = 5%).

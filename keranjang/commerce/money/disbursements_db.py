@@ -1,4 +1,5 @@
-"""The disbursements table: one row per payout sent to a bank (revision 0012)."""
+"""The disbursements table (one row per payout sent to a bank) and the record of payout
+account changes (revision 0012)."""
 
 from datetime import datetime
 
@@ -27,3 +28,18 @@ class DisbursementRow(Base):
     holder_name: Mapped[str] = mapped_column(String(120))
     failure: Mapped[str] = mapped_column(String(300), default="")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PayoutAccountChangeRow(Base):
+    """A merchant's payout account set or replaced: what it was (empty when first set), what it
+    became, and when. A replacement holds the merchant's payouts for the cooling-off period."""
+
+    __tablename__ = "payout_account_changes"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    merchant_id: Mapped[int] = mapped_column(Id, ForeignKey("merchants.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    old_bank_code: Mapped[str] = mapped_column(String(10))
+    old_account_number: Mapped[str] = mapped_column(String(20))
+    new_bank_code: Mapped[str] = mapped_column(String(10))
+    new_account_number: Mapped[str] = mapped_column(String(20))
+    new_holder_name: Mapped[str] = mapped_column(String(120))

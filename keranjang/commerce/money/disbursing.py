@@ -1,8 +1,8 @@
 """Payouts sent for real: a batch makes one disbursement per payee, sent to the payee's bank
 account through a `DisbursementPartner`; the money waits in transit until the partner confirms.
 
-    run_batch   one transaction: every payee with a payout account and a payable balance of at
-                least the minimum gets a payout row, the ledger's `sent` entry (payable -> in
+    run_batch   one transaction: every payee with a payout account (not replaced within the
+                cooling-off period) and a payable balance of at least the minimum gets a payout row, the ledger's `sent` entry (payable -> in
                 transit) and a disbursement row (`new`, keyed `payout-<payout id>`)
     send_due    each `new` disbursement is sent under its key, outside any transaction, then its
                 answer recorded (`sent`, the partner's id). A process killed between the two
@@ -19,7 +19,7 @@ A look-up whose amount differs from the payout's is not believed (`Conflict`).
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -53,11 +53,16 @@ class Disbursement:
 
 class DisbursingService:
     def __init__(
-        self, sessions: sessionmaker[Session], clock: Clock, partner: DisbursementPartner
+        self,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        partner: DisbursementPartner,
+        cooling_off: timedelta = timedelta(hours=24),
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.partner = partner
+        self.cooling_off = cooling_off
 
     def run_batch(self, minimum_idr: int = 10_000) -> PayoutBatch:
         if minimum_idr < 1:
@@ -72,7 +77,7 @@ class DisbursingService:
             s.flush()
             rows = []
             for account, amount in _payables(s, minimum_idr):
-                bank = _bank_of(s, account)
+                bank = _bank_of(s, account, now - self.cooling_off)
                 if bank is not None:
                     rows.append(self._pay(s, batch, account, amount, bank))
             batch.payouts, batch.total_idr = len(rows), sum(r.amount_idr for r in rows)
@@ -214,13 +219,20 @@ def _find(s: Session, said: DisbursementEvent) -> d.DisbursementRow | None:
     return s.scalar(select(r).where(r.partner_id == said.partner_id))
 
 
-def _bank_of(s: Session, account: str) -> BankDetails | None:
-    """The payee's bank account, if it has one (merchants register theirs)."""
+def _bank_of(s: Session, account: str, settled_since: datetime) -> BankDetails | None:
+    """The payee's bank account, if it has one (merchants register theirs) and it was not
+    replaced after `settled_since` (a replaced account cools off before it is paid)."""
     prefix, _, payee = account.partition(":")
     if PAYEES.get(prefix + ":") != "merchant":
         return None
     found = s.get(money_db.PayoutAccountRow, int(payee))
     if found is None:
+        return None
+    c = d.PayoutAccountChangeRow
+    cooling = select(c.id).where(
+        c.merchant_id == found.merchant_id, c.old_account_number != "", c.at > settled_since
+    )
+    if s.scalar(cooling.limit(1)) is not None:
         return None
     return BankDetails(found.bank_code, found.account_number, found.holder_name)
 

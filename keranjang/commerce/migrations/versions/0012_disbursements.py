@@ -2,7 +2,8 @@
 
 One row per payout sent: our idempotency key (`payout-<id>`), the bank account it went to (as
 it was when the payout was made), the partner's id for it once known, its status (`new`, `sent`,
-`completed`, `failed`) and why it failed.
+`completed`, `failed`) and why it failed. And every change of a merchant's payout account,
+recorded (a replaced account holds payouts for a cooling-off period).
 
 Revision ID: 0012
 Revises: 0011
@@ -39,6 +40,19 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
 
+    op.create_table(
+        "payout_account_changes",
+        sa.Column("id", ID, primary_key=True, autoincrement=True),
+        sa.Column("merchant_id", ID, sa.ForeignKey("merchants.id"), nullable=False, index=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("old_bank_code", sa.String(10), nullable=False),
+        sa.Column("old_account_number", sa.String(20), nullable=False),
+        sa.Column("new_bank_code", sa.String(10), nullable=False),
+        sa.Column("new_account_number", sa.String(20), nullable=False),
+        sa.Column("new_holder_name", sa.String(120), nullable=False),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("payout_account_changes")
     op.drop_table("disbursements")

@@ -3,12 +3,12 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from keranjang.commerce.web.api.catalog import Merchant, require_admin
 from keranjang.commerce.web.api.views import PayoutBatchOut, StatementOut, batch_out, statement_out
-from keranjang.commerce.web.deps import Payouts
+from keranjang.commerce.web.deps import Payouts, commerce_of
 from keranjang.commerce.web.errors import ApiRoute
 from keranjang.infra.http_errors import PathId
 
@@ -49,8 +49,14 @@ def statement(
     tags=["money"],
     summary="Run a payout batch: pay out every payable balance of at least the minimum",
 )
-def run_batch(svc: Payouts, body: BatchIn | None = None) -> PayoutBatchOut:
-    return batch_out(svc.run_batch((body or BatchIn()).minimum_idr))
+def run_batch(request: Request, svc: Payouts, body: BatchIn | None = None) -> PayoutBatchOut:
+    """With a disbursement partner, each payout is then sent to the payee's bank (in transit
+    until the partner confirms); without one, it is recorded as paid."""
+    minimum = (body or BatchIn()).minimum_idr
+    disbursing = commerce_of(request).disbursing
+    if disbursing is not None:
+        return batch_out(disbursing.run_batch(minimum))
+    return batch_out(svc.run_batch(minimum))
 
 
 @router.get(
