@@ -118,8 +118,4 @@ def disbursing_jobs(commerce: Commerce) -> tuple[PeriodicJob, ...]:
     if disbursing is None:
         return ()
     every = commerce.settings.disburse_every_seconds
-    return (
-        PeriodicJob(
-            "send_payouts", every, lambda: len(disbursing.send_due() + disbursing.reconcile())
-        ),
-    )
+    return (PeriodicJob("send_payouts", every, lambda: len(disbursing.run_due())),)

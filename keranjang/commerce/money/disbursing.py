@@ -100,6 +100,11 @@ class DisbursingService:
             payout_id, partner_id = row.payout_id, row.partner_id
         return self._settle(payout_id, self._lookup(partner_id))
 
+    def run_due(self) -> list[Disbursement]:
+        """Send what is due, then look up what is in transit: each payout once, as it ends."""
+        latest = {d.payout_id: d for d in self.send_due() + self.reconcile()}
+        return list(latest.values())
+
     def reconcile(self) -> list[Disbursement]:
         with self.sessions() as s:
             query = select(d.DisbursementRow.payout_id, d.DisbursementRow.partner_id)

@@ -72,5 +72,4 @@ async def disbursement_callback(request: Request) -> JSONResponse:
     summary="Send every payout due, and look up every one in transit (operators only)",
 )
 def send_payouts(request: Request) -> list[DisbursementOut]:
-    disbursing = disbursing_of(request)
-    return [out(d) for d in disbursing.send_due() + disbursing.reconcile()]
+    return [out(d) for d in disbursing_of(request).run_due()]
