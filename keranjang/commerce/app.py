@@ -118,4 +118,10 @@ def disbursing_jobs(commerce: Commerce) -> tuple[PeriodicJob, ...]:
     if disbursing is None:
         return ()
     every = commerce.settings.disburse_every_seconds
-    return (PeriodicJob("send_payouts", every, lambda: len(disbursing.run_due())),)
+    bank_refunds = commerce.bank_refunds
+
+    def run() -> int:
+        sent = bank_refunds.reconcile() if bank_refunds else []
+        return len(sent) + len(disbursing.run_due())
+
+    return (PeriodicJob("send_payouts", every, run),)

@@ -14,6 +14,7 @@ from keranjang.commerce.buying.accounts import AccountService
 from keranjang.commerce.buying.service import BuyingService, CheckoutSettings
 from keranjang.commerce.catalog.service import CatalogService
 from keranjang.commerce.config import CommerceSettings
+from keranjang.commerce.money.bank_refunds import BankRefundService
 from keranjang.commerce.money.disbursing import DisbursingService
 from keranjang.commerce.money.earnings import CreatorEarningsService
 from keranjang.commerce.money.invoices import InvoiceService
@@ -55,6 +56,7 @@ class Commerce:
     reconciliation: ReconciliationService
     payout_accounts: PayoutAccountService
     disbursing: DisbursingService | None = None
+    bank_refunds: BankRefundService | None = None
 
 
 def build(
@@ -87,6 +89,10 @@ def build(
     refunds = RefundService(sessions, clock, chosen, refund_window)
     paying = PayingService(sessions, clock, chosen, settings.public_url)
     disbursing = _disbursing(settings, sessions, clock, disburser)
+    bank_refunds = None
+    if disbursing is not None:
+        bank_refunds = BankRefundService(sessions, clock, disbursing.partner, refunds)
+        refunds.transfers = bank_refunds
     return Commerce(
         settings=settings,
         engine=engine,
@@ -109,6 +115,7 @@ def build(
             sessions, clock, disbursing.partner if disbursing else None
         ),
         disbursing=disbursing,
+        bank_refunds=bank_refunds,
     )
 
 

@@ -1,15 +1,17 @@
-"""The disbursements table (one row per payout sent to a bank) and the record of payout
-account changes (revision 0012)."""
+"""The disbursements table (one row per payout sent to a bank), the record of payout account
+changes, and refund transfers (a bank-transfer payment returned to the buyer's bank account);
+revision 0012."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keranjang.commerce.tables import Base
 from keranjang.infra.types import Id, UtcDateTime
 
 NEW, SENT, COMPLETED, FAILED = "new", "sent", "completed", "failed"
+AWAITING_ACCOUNT = "awaiting"  # a refund transfer waiting for the buyer's bank account
 FINAL = (COMPLETED, FAILED)
 
 
@@ -43,3 +45,25 @@ class PayoutAccountChangeRow(Base):
     new_bank_code: Mapped[str] = mapped_column(String(10))
     new_account_number: Mapped[str] = mapped_column(String(20))
     new_holder_name: Mapped[str] = mapped_column(String(120))
+
+
+class RefundTransferRow(Base):
+    """A refund returned by bank transfer: `awaiting` the buyer's account, then `new`, `sent`,
+    `completed`; a `failed` attempt asks the buyer again and the next goes under a new key
+    (`refund-<refund id>-<attempt>`)."""
+
+    __tablename__ = "refund_transfers"
+    refund_id: Mapped[int] = mapped_column(Id, ForeignKey("refunds.id"), primary_key=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    partner: Mapped[str] = mapped_column(String(30))
+    partner_id: Mapped[str | None] = mapped_column(String(80), index=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)
+    bank_code: Mapped[str] = mapped_column(String(10), default="")
+    account_number: Mapped[str] = mapped_column(String(20), default="")
+    holder_name: Mapped[str] = mapped_column(String(120), default="")
+    failure: Mapped[str] = mapped_column(String(300), default="")
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    @property
+    def key(self) -> str:
+        return f"refund-{self.refund_id}-{self.attempt}"

@@ -91,8 +91,11 @@ class DisbursingService:
 
     def notified(self, headers: dict[str, str], body: bytes) -> Disbursement | None:
         """A callback (raises NotificationRejected if not verified); None when it names no
-        disbursement of ours (the partner is answered, the anomaly logged by the caller)."""
-        said = self.partner.parse_callback(headers, body)
+        payout of ours (the partner is answered, the anomaly logged by the caller)."""
+        return self.settle_event(self.partner.parse_callback(headers, body))
+
+    def settle_event(self, said: DisbursementEvent) -> Disbursement | None:
+        """A verified callback's payout, settled as the partner's look-up states it."""
         with self.sessions() as s:
             row = _find(s, said)
             if row is None or row.partner_id is None:

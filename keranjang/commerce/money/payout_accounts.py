@@ -42,7 +42,7 @@ class PayoutAccountService:
     def put(self, merchant_id: int, bank: BankAccount) -> PayoutAccount:
         """Set (or replace) the merchant's payout account; a bad field changes nothing."""
         bank = checked_bank_account(bank)
-        self._validate(bank)
+        check_with_bank(self.checker, bank)
         now = self.clock.now()
         with transaction(self.sessions) as s:
             row = s.get(money_db.PayoutAccountRow, merchant_id, with_for_update=True)
@@ -57,23 +57,26 @@ class PayoutAccountService:
             s.flush()
             return _view(row)
 
-    def _validate(self, bank: BankAccount) -> None:
-        if self.checker is None:
-            return
-        try:
-            found = self.checker.check_account(bank.bank_code, bank.account_number)
-        except PartnerRefused as exc:
-            raise Invalid(
-                f"the bank has no account {bank.account_number} at {bank.bank_code}: "
-                "check the bank code and the account number"
-            ) from exc
-        except PartnerUnavailable as exc:
-            raise PaymentUnavailable("the bank account cannot be checked now; try again") from exc
-        if found is not None and _name(found.holder_name) != _name(bank.holder_name):
-            raise Invalid(
-                "holder_name is not the name this account is held in at the bank: "
-                "write it as it is on the account"
-            )
+
+def check_with_bank(checker: DisbursementPartner | None, bank: BankAccount) -> None:
+    """Invalid unless the partner's account validation (where offered) finds the account held in
+    that name (case and spacing aside); PaymentUnavailable when it cannot be asked now."""
+    if checker is None:
+        return
+    try:
+        found = checker.check_account(bank.bank_code, bank.account_number)
+    except PartnerRefused as exc:
+        raise Invalid(
+            f"the bank has no account {bank.account_number} at {bank.bank_code}: "
+            "check the bank code and the account number"
+        ) from exc
+    except PartnerUnavailable as exc:
+        raise PaymentUnavailable("the bank account cannot be checked now; try again") from exc
+    if found is not None and _name(found.holder_name) != _name(bank.holder_name):
+        raise Invalid(
+            "holder_name is not the name this account is held in at the bank: "
+            "write it as it is on the account"
+        )
 
 
 def _name(holder: str) -> str:

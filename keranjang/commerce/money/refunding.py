@@ -14,6 +14,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 import structlog
 from sqlalchemy import select
@@ -56,7 +57,18 @@ class RefundAsk:
     then_status: OrderStatus = OrderStatus.REFUNDED
 
 
+class TransferRefunds(Protocol):
+    """Returns a bank-transfer payment by disbursement to the buyer's account (`bank_refunds`),
+    filled in by bootstrap when a disbursement partner is configured."""
+
+    def take(self, refund_id: int) -> RefundView: ...
+
+
 class RefundService:
+    # A virtual-account payment cannot be refunded through the partner's refund API: with a
+    # disbursement partner, such refunds go to the buyer's bank account instead.
+    transfers: TransferRefunds | None = None
+
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -108,6 +120,9 @@ class RefundService:
             attempt = payment.attempt if payment else 1
             target = row.partner_order_id or partner_order_id(order.number, attempt)
             request = RefundRequest(target, row.refund_key, row.amount_idr, row.reason)
+            by_transfer = _by_transfer(payment, row) and self.transfers is not None
+        if by_transfer and self.transfers is not None:
+            return self.transfers.take(refund_id)
         try:
             result = self.partner.refund(request)
         except PartnerUnavailable as exc:
@@ -116,6 +131,14 @@ class RefundService:
             self._failed(refund_id, str(exc))
             raise RefundRefused(f"the payment partner refused the refund: {exc}") from exc
         return self._succeeded(refund_id, result.partner_refund_id)
+
+    def transferred(self, refund_id: int, transfer_id: str) -> RefundView:
+        """A refund's money reached the buyer's bank account: settled as a partner refund is."""
+        return self._succeeded(refund_id, transfer_id)
+
+    def view(self, refund_id: int) -> RefundView:
+        with self.sessions() as s:
+            return refund_view(s.get_one(money_db.RefundRow, refund_id))
 
     def settle_requested(self) -> int:
         """Ask again for every refund still `requested` (reconciliation runs this)."""
@@ -294,6 +317,16 @@ class RefundService:
             row.error, row.updated_at = error[:300], self.clock.now()
             log.warning("refund_waiting_for_partner", refund=row.id, error=error)
             return refund_view(row)
+
+
+def _by_transfer(payment: money_db.PaymentRow | None, row: money_db.RefundRow) -> bool:
+    """A bank-transfer (virtual account) payment of the order itself: e-wallet and QRIS payments,
+    and second payments returned whole, stay on the partner's refund API."""
+    return (
+        payment is not None
+        and payment.method == "virtual_account"
+        and row.stage != RefundStage.STRAY
+    )
 
 
 def _order(

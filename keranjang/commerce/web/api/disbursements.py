@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from keranjang.commerce.errors import NotFound, PaymentUnavailable
+from keranjang.commerce.money.bank_refunds import RefundTransfer
 from keranjang.commerce.money.disbursing import Disbursement, DisbursingService
 from keranjang.commerce.web.api.catalog import require_admin
 from keranjang.commerce.web.deps import commerce_of
@@ -50,10 +51,10 @@ def out(d: Disbursement) -> DisbursementOut:
     summary="The disbursement partner's verified callbacks (each payout settled once)",
 )
 async def disbursement_callback(request: Request) -> JSONResponse:
-    disbursing = disbursing_of(request)
+    disbursing_of(request)
     body = await request.body()
     try:
-        settled = await run_in_threadpool(disbursing.notified, dict(request.headers), body)
+        settled = await run_in_threadpool(settle, request, dict(request.headers), body)
     except NotificationRejected as exc:
         log.warning("disbursement_callback_rejected", reason=exc.reason)
         return JSONResponse({"error": "NotificationRejected", "detail": str(exc)}, 400)
@@ -65,11 +66,27 @@ async def disbursement_callback(request: Request) -> JSONResponse:
     return JSONResponse({"outcome": settled.status})
 
 
+def settle(
+    request: Request, headers: dict[str, str], body: bytes
+) -> Disbursement | RefundTransfer | None:
+    """The payout or the refund transfer a verified callback names, settled; None if neither."""
+    commerce = commerce_of(request)
+    disbursing = disbursing_of(request)
+    said = disbursing.partner.parse_callback(headers, body)
+    settled = disbursing.settle_event(said)
+    if settled is None and commerce.bank_refunds is not None:
+        return commerce.bank_refunds.settle_event(said)
+    return settled
+
+
 @router.post(
     "/api/admin/payouts/send",
     dependencies=[Depends(require_admin)],
     tags=["money"],
-    summary="Send every payout due, and look up every one in transit (operators only)",
+    summary="Send every payout and refund transfer due, and look up those in transit",
 )
 def send_payouts(request: Request) -> list[DisbursementOut]:
+    commerce = commerce_of(request)
+    if commerce.bank_refunds is not None:
+        commerce.bank_refunds.reconcile()
     return [out(d) for d in disbursing_of(request).run_due()]

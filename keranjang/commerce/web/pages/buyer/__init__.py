@@ -5,8 +5,14 @@ shop (`web.forms.same_origin`). The catalog pages they start from live in `pages
 
 from fastapi import APIRouter
 
-from keranjang.commerce.web.pages.buyer import account, cart, checkout_page, order_pages
+from keranjang.commerce.web.pages.buyer import (
+    account,
+    cart,
+    checkout_page,
+    order_pages,
+    refund_account,
+)
 
 router = APIRouter(include_in_schema=False)
-for part in (account, cart, checkout_page, order_pages):
+for part in (account, cart, checkout_page, order_pages, refund_account):
     router.include_router(part.router)

@@ -108,8 +108,15 @@ def order_page(
         refresh_seconds=CHECK_EVERY_SECONDS,
         invoiced=bool(order.invoice_number) or order.status in INVOICED,
         methods=METHODS,
+        refunds_waiting=_refunds_waiting(request, buyer, order_id),
         **order_context(request),
     )
+
+
+def _refunds_waiting(request: Request, buyer: int, order_id: int) -> list[object]:
+    """Refunds of this order that wait for the buyer's bank account (a bank-transfer payment)."""
+    svc = commerce_of(request).bank_refunds
+    return [r for r in svc.waiting(buyer) if r.order_id == order_id] if svc else []
 
 
 @router.post("/orders/{order_id}/pay", dependencies=[CrossSiteChecked])
