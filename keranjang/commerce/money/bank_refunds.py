@@ -84,7 +84,7 @@ class BankRefundService:
         """The buyer's refunds that wait for a bank account."""
         with self.sessions() as s:
             rows = s.execute(_of_buyer(buyer_id).where(d.RefundTransferRow.status == "awaiting"))
-            return [_view(r.tuple()) for r in rows]
+            return [_view(*r) for r in rows]
 
     def of_buyer(self, buyer_id: int, refund_id: int) -> RefundTransfer:
         with self.sessions() as s:
@@ -93,7 +93,7 @@ class BankRefundService:
             ).first()
             if found is None:
                 raise NotFound("Pengembalian dana ini tidak ada di akunmu.")
-            return _view(found.tuple())
+            return _view(*found)
 
     def give_account(self, buyer_id: int, refund_id: int, bank: BankAccount) -> RefundTransfer:
         """The buyer's account for a waiting refund: checked, stored, and the money sent."""
@@ -194,7 +194,7 @@ class BankRefundService:
     def _view_of(self, refund_id: int) -> RefundTransfer:
         with self.sessions() as s:
             found = s.execute(_joined().where(d.RefundTransferRow.refund_id == refund_id)).one()
-            return _view(found.tuple())
+            return _view(*found)
 
 
 def _apply(row: d.RefundTransferRow, said: DisbursementEvent) -> None:
@@ -223,10 +223,7 @@ def _of_buyer(buyer_id: int) -> Joined:
     return _joined().where(order_db.OrderRow.buyer_id == buyer_id)
 
 
-def _view(
-    row: tuple[d.RefundTransferRow, money_db.RefundRow, order_db.OrderRow],
-) -> RefundTransfer:
-    t, r, o = row
+def _view(t: d.RefundTransferRow, r: money_db.RefundRow, o: order_db.OrderRow) -> RefundTransfer:
     return RefundTransfer(
         t.refund_id, o.id, o.number, r.amount_idr, r.reason, t.status, t.failure, t.key
     )
