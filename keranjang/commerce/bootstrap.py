@@ -133,6 +133,7 @@ def _disbursing(
             settings.iris_creator_key,
             settings.iris_merchant_key,
             settings.midtrans_production,
+            settings.iris_url,
         )
     )
     if chosen is None:

@@ -46,6 +46,8 @@ class CommerceSettings(ServiceSettings):
     # Midtrans Iris: the creator's API key (sends payouts) and the merchant key (signs callbacks).
     iris_creator_key: str | None = None
     iris_merchant_key: str | None = None
+    # Where Iris is reached (default: Midtrans' sandbox or production Iris, by midtrans_production).
+    iris_url: str | None = None
     # A payout account replaced less than this many hours ago is not paid until it has aged.
     payout_cooling_off_hours: float = Field(default=24.0, ge=0)
     # How often payouts due are sent and those in transit looked up; 0: never.

@@ -22,6 +22,7 @@ class DisburserChoice:
     iris_creator_key: str | None = None
     iris_merchant_key: str | None = None
     production: bool = False
+    iris_url: str | None = None
 
 
 def disburser_from_settings(
@@ -37,7 +38,13 @@ def disburser_from_settings(
     if choice.kind == "midtrans":
         creator = _needed(choice.iris_creator_key, "iris_creator_key")
         merchant = _needed(choice.iris_merchant_key, "iris_merchant_key")
-        return IrisPartner(creator, merchant, sandbox=not choice.production, transport=transport)
+        return IrisPartner(
+            creator,
+            merchant,
+            sandbox=not choice.production,
+            transport=transport,
+            base_url=choice.iris_url,
+        )
     raise ValueError(f"unknown disbursement partner {choice.kind!r}: none, xendit or midtrans")
 
 
