@@ -1,6 +1,6 @@
 """The disbursements table (one row per payout sent to a bank), the record of payout account
 changes, and refund transfers (a bank-transfer payment returned to the buyer's bank account);
-revision 0012."""
+revision 0013."""
 
 from datetime import datetime
 

@@ -7,8 +7,8 @@ recorded (a replaced account holds payouts for a cooling-off period). And the tr
 return a bank-transfer (virtual account) payment to the buyer's own bank account: one per refund,
 waiting for the buyer's account, then sent (each attempt under its own key).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-04
 
 """
@@ -19,8 +19,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = "0012"
-down_revision: Union[str, Sequence[str], None] = "0011"
+revision: str = "0013"
+down_revision: Union[str, Sequence[str], None] = "0012"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
