@@ -68,8 +68,7 @@ def build(
     disburser: DisbursementPartner | None = None,
     migrate: bool = True,
 ) -> Commerce:
-    """Commerce from its settings; `clock`, `keys`, `partner` and `disburser` replace the real
-    ones in tests."""
+    """Commerce from its settings; the keyword arguments replace the real ones in tests."""
     settings = settings or CommerceSettings()
     engine = make_engine(settings.resolved_database_url)
     if migrate:
@@ -78,21 +77,13 @@ def build(
     sessions = session_factory(engine)
     chosen = partner or default_partner(settings, clock)
     catalog = CatalogService(sessions, clock)
-    attribution = AttributionService(
-        sessions,
-        clock,
-        keys or IssuerKeys(settings.social_jwks_url),
-        catalog,
-        CreatorEarningsService(sessions),
-    )
+    keys = keys or IssuerKeys(settings.social_jwks_url)
+    earnings = CreatorEarningsService(sessions)
+    attribution = AttributionService(sessions, clock, keys, catalog, earnings)
     refund_window = timedelta(days=settings.refund_window_days)
     refunds = RefundService(sessions, clock, chosen, refund_window)
     paying = PayingService(sessions, clock, chosen, settings.public_url)
-    disbursing = _disbursing(settings, sessions, clock, disburser)
-    bank_refunds = None
-    if disbursing is not None:
-        bank_refunds = BankRefundService(sessions, clock, disbursing.partner, refunds)
-        refunds.transfers = bank_refunds
+    out = _money_out(settings, sessions, clock, disburser, refunds)
     return Commerce(
         settings=settings,
         engine=engine,
@@ -111,12 +102,35 @@ def build(
         ),
         payouts=PayoutService(sessions, clock, chosen.name),
         reconciliation=ReconciliationService(sessions, clock, chosen, paying, refunds),
-        payout_accounts=PayoutAccountService(
-            sessions, clock, disbursing.partner if disbursing else None
-        ),
-        disbursing=disbursing,
-        bank_refunds=bank_refunds,
+        payout_accounts=out.accounts,
+        disbursing=out.disbursing,
+        bank_refunds=out.bank_refunds,
     )
+
+
+@dataclass(frozen=True)
+class MoneyOut:
+    accounts: PayoutAccountService
+    disbursing: DisbursingService | None
+    bank_refunds: BankRefundService | None
+
+
+def _money_out(
+    settings: CommerceSettings,
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    disburser: DisbursementPartner | None,
+    refunds: RefundService,
+) -> MoneyOut:
+    """Payout accounts, payouts sent and bank-transfer refunds, through the disbursement
+    partner when one is configured (accounts then checked with it); else accounts only."""
+    disbursing = _disbursing(settings, sessions, clock, disburser)
+    if disbursing is None:
+        return MoneyOut(PayoutAccountService(sessions, clock), None, None)
+    bank_refunds = BankRefundService(sessions, clock, disbursing.partner, refunds)
+    refunds.transfers = bank_refunds
+    accounts = PayoutAccountService(sessions, clock, disbursing.partner)
+    return MoneyOut(accounts, disbursing, bank_refunds)
 
 
 def _disbursing(
