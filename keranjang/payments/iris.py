@@ -81,8 +81,11 @@ class IrisPartner:
         sandbox: bool = True,
         transport: httpx.BaseTransport | None = None,
         base_url: str | None = None,
+        client: httpx.Client | None = None,
     ) -> None:
-        self.http = PartnerHttp("Midtrans Iris", (creator_key, ""), judged, transport=transport)
+        self.http = PartnerHttp(
+            "Midtrans Iris", (creator_key, ""), judged, transport=transport, client=client
+        )
         self.merchant_key = merchant_key
         self.base_url = (base_url or IRIS_URLS[sandbox]).rstrip("/")
 

@@ -136,3 +136,91 @@ class Replica:
             "error_code": d.get("error_code"),
             "error_message": d.get("error_message"),
         }
+
+
+class SimulatorPayouts:
+    """The payment simulator's payouts (Iris' wire format), in-process on its own database, with
+    the Iris adapter pointed at it; the callbacks it sends are collected here."""
+
+    kind = "simulator"
+
+    def __init__(self, app: Any, client: Any, inbox: list[tuple[dict[str, str], bytes]]) -> None:
+        self.app, self.client, self.inbox = app, client, inbox
+
+    def adapter(self) -> DisbursementPartner:
+        from tests.integration.payment_partners import PAYMENTS_URL, SERVER_KEY
+
+        return IrisPartner(
+            SERVER_KEY, SERVER_KEY, base_url=PAYMENTS_URL + "/iris", client=self.client
+        )
+
+    @property
+    def by_key(self) -> dict[str, dict[str, Any]]:
+        from sqlalchemy import select
+
+        from keranjang.payments.simulator.payouts import PayoutRow
+
+        with self.app.state.service.sessions() as s:
+            rows = s.scalars(select(PayoutRow).order_by(PayoutRow.id)).all()
+            return {
+                r.idempotency_key: {"id": r.reference_no, "account": r.account, "amount": r.amount}
+                for r in rows
+            }
+
+    def run(self) -> list[tuple[dict[str, str], bytes]]:
+        """The simulated bank answers, the callbacks due go out; what reached the shop."""
+        desk = self.app.state.payouts
+        desk.process_due()
+        desk.dispatch_due()
+        taken, self.inbox[:] = list(self.inbox), []
+        return taken
+
+    def finish(self, key: str) -> tuple[dict[str, str], bytes]:
+        reference = self.by_key[key]["id"]
+        self.run()
+        return self.callback(key) if reference else ({}, b"")
+
+    def callback(self, key: str) -> tuple[dict[str, str], bytes]:
+        """The genuine callback of the payout as it stands now, signed as the simulator signs."""
+        from keranjang.payments.simulator.payouts import iris_signature
+        from tests.integration.payment_partners import SERVER_KEY
+
+        body = json.dumps(self.app.state.payouts.get(self.by_key[key]["id"])).encode()
+        return {"iris-signature": iris_signature(body, SERVER_KEY)}, body
+
+
+def simulator_payouts(database_url: Any, clock: Any, folder: Any) -> Any:
+    """A generator of `SimulatorPayouts` (use with `yield from`)."""
+    import random
+
+    from fastapi.testclient import TestClient
+
+    from keranjang.payments.simulator.app import create_app
+    from keranjang.payments.simulator.config import PaymentsSettings
+    from tests.integration.payment_partners import OPERATOR, PAYMENTS_URL, SERVER_KEY
+
+    inbox: list[tuple[dict[str, str], bytes]] = []
+
+    def receive(request: httpx.Request) -> httpx.Response:
+        inbox.append((dict(request.headers), request.content))
+        return httpx.Response(200)
+
+    settings = PaymentsSettings(
+        data_dir=folder,
+        database_url=database_url("payments"),
+        server_key=SERVER_KEY,
+        admin_token=OPERATOR,
+        payout_notification_url="http://commerce.test/payments/disbursements/callback",
+        public_url=PAYMENTS_URL,
+        dispatch_every_seconds=0,
+        expire_every_seconds=0,
+    )
+    app = create_app(
+        settings,
+        clock=clock,
+        notify_client=httpx.Client(transport=httpx.MockTransport(receive)),
+        rng=random.Random(2024),
+    )
+    with TestClient(app, base_url=PAYMENTS_URL) as client:
+        yield SimulatorPayouts(app, client, inbox)
+    app.state.engine.dispose()

@@ -15,9 +15,10 @@ from keranjang.infra.error_pages import use_error_page
 from keranjang.infra.http_errors import error_json
 from keranjang.infra.runtime import PeriodicJob
 from keranjang.infra.webapp import ServiceShell, service_app, wants_json
-from keranjang.payments.simulator import api, db, domain, evidence, pages
+from keranjang.payments.simulator import api, db, domain, evidence, pages, payouts_api
 from keranjang.payments.simulator.config import PaymentsSettings
 from keranjang.payments.simulator.notifier import HttpNotifier
+from keranjang.payments.simulator.payouts import PayoutDesk
 from keranjang.payments.simulator.service import SimulatorService
 
 
@@ -46,6 +47,14 @@ def create_app(
         HttpNotifier(settings.notification_url, notify_client),
         rng,
     )
+    desk = PayoutDesk(
+        service.sessions,
+        service.clock,
+        server_key,
+        service.plan_delivery,
+        settings.payout_notification_url,
+        notify_client,
+    )
     shell = ServiceShell(
         name="payments",
         title="Keranjang payments",
@@ -60,9 +69,13 @@ def create_app(
             # (X-Override-Notification) are notified; the others' notifications wait.
             PeriodicJob("dispatch", settings.dispatch_every_seconds, service.dispatch_due),
             PeriodicJob("expire_overdue", settings.expire_every_seconds, service.expire_overdue),
+            PeriodicJob("payouts", settings.dispatch_every_seconds, desk.run_due),
         ),
     )
-    app = service_app(shell, api.router, pages.router, evidence.router)
+    app = service_app(
+        shell, api.router, payouts_api.iris, payouts_api.operator, pages.router, evidence.router
+    )
+    app.state.payouts = desk
     # The regulator's token reads evidence and writes nothing, on any route.
     app.state.regulator_token = TokenSource("payments", settings.data_dir)
     app.add_middleware(RegulatorReadsOnly, token=app.state.regulator_token)
@@ -73,7 +86,7 @@ def create_app(
 
 def simulator_error(request: Request, exc: domain.SimulatorError) -> Response:
     """The API answers as Midtrans does (`status_code`, `status_message`); pages with a page."""
-    if wants_json(request, "/v2/", "/admin/"):
+    if wants_json(request, "/v2/", "/admin/", "/iris/"):
         extra = {"status_code": str(exc.status), "status_message": str(exc)}
         response = error_json(type(exc).__name__, str(exc), exc.status, **extra)
         if exc.status == 401:

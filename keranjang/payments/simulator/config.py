@@ -18,6 +18,8 @@ class PaymentsSettings(ServiceSettings):
     server_key_file: Path | None = None
     # Where notifications are POSTed (the shop's notification endpoint); unset, they wait.
     notification_url: str | None = None
+    # Where payout (Iris-format) callbacks are POSTed; unset, they wait.
+    payout_notification_url: str | None = None
     # How often queued notifications are sent and overdue payments expired; 0 turns each off.
     dispatch_every_seconds: float = 0.5
     expire_every_seconds: float = 30.0

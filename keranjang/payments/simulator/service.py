@@ -228,6 +228,10 @@ class SimulatorService:
     def _notify(self, s: Session, row: db.TransactionRow, tx: domain.Transaction) -> None:
         db.add_notifications(s, row.id, row.order_id, self._outgoing(tx, self._plan()))
 
+    def plan_delivery(self) -> notifications.Delivery:
+        """The fate of a notification from another desk (the payouts' callbacks)."""
+        return self._plan()
+
     def _plan(self) -> notifications.Delivery:
         """The fate of the next notification under the switches now, which it uses up (a
         dropped one counts against `drop_next`)."""
