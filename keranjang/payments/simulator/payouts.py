@@ -183,8 +183,8 @@ class PayoutDesk:
                 .where(PayoutCallbackRow.state == "held")
                 .order_by(PayoutCallbackRow.id.desc())
             ).all()
-            for n, row in enumerate(held):
-                row.state, row.due_at = "pending", now + timedelta(microseconds=n)
+            for n, row in enumerate(held):  # the newest is due first
+                row.state, row.due_at = "pending", now - timedelta(microseconds=len(held) - n)
             return len(held)
 
     def dispatch_due(self) -> int:
