@@ -5,6 +5,7 @@ import random
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from sqlalchemy import Engine
 
 from keranjang.evidence.access import RegulatorReadsOnly
 from keranjang.evidence.serving import TokenSource
@@ -37,24 +38,8 @@ def create_app(
     engine = make_engine(settings.resolved_database_url)
     if migrate:
         schema.upgrade(db.MIGRATIONS, engine)
-    server_key = settings.server_key or secret_files.load_or_create(
-        settings.resolved_server_key_file
-    )
-    service = SimulatorService(
-        session_factory(engine),
-        clock or SystemClock(),
-        server_key,
-        HttpNotifier(settings.notification_url, notify_client),
-        rng,
-    )
-    desk = PayoutDesk(
-        service.sessions,
-        service.clock,
-        server_key,
-        service.plan_delivery,
-        settings.payout_notification_url,
-        notify_client,
-    )
+    service = _service(settings, engine, clock, notify_client, rng)
+    desk = PayoutDesk(service, settings.payout_notification_url, notify_client)
     shell = ServiceShell(
         name="payments",
         title="Keranjang payments",
@@ -82,6 +67,25 @@ def create_app(
     app.add_exception_handler(domain.SimulatorError, simulator_error)  # type: ignore[arg-type]
     use_error_page(app, pages.address_error_page)
     return app
+
+
+def _service(
+    settings: PaymentsSettings,
+    engine: Engine,
+    clock: Clock | None,
+    notify_client: httpx.Client | None,
+    rng: random.Random | None,
+) -> SimulatorService:
+    server_key = settings.server_key or secret_files.load_or_create(
+        settings.resolved_server_key_file
+    )
+    return SimulatorService(
+        session_factory(engine),
+        clock or SystemClock(),
+        server_key,
+        HttpNotifier(settings.notification_url, notify_client),
+        rng,
+    )
 
 
 def simulator_error(request: Request, exc: domain.SimulatorError) -> Response:

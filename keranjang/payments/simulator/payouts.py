@@ -13,9 +13,9 @@ first), dropped, or joined by a forgery, exactly as payment notifications are.
 import hashlib
 import json
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import httpx
 from sqlalchemy import BigInteger, Boolean, Integer, String, Text, select
@@ -32,6 +32,16 @@ from keranjang.payments.simulator.notifier import TIMEOUT
 
 MISSING_ACCOUNT = "0000"  # an account number starting so does not exist at the simulated bank
 GIVE_UP_AFTER = 5
+
+
+class PaymentDesk(Protocol):
+    """What the payouts share with the simulator's payment service."""
+
+    sessions: sessionmaker[Session]
+    clock: Clock
+    server_key: str
+
+    def plan_delivery(self) -> Delivery: ...
 
 
 class PayoutRow(Base):
@@ -96,21 +106,15 @@ def iris_signature(body: bytes, key: str) -> str:
 
 
 class PayoutDesk:
-    """Payouts, the simulated bank, and their callbacks. `plan` draws each callback's fate from
-    the simulator's fault switches (`SimulatorService.plan_delivery`), using them up as a
-    payment notification does."""
+    """Payouts, the simulated bank, and their callbacks, beside the payment desk (the simulator's
+    service): its database, clock and server key, and its fault switches, from which each
+    callback's fate is drawn (`plan_delivery`), using them up as a payment notification does."""
 
     def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        clock: Clock,
-        server_key: str,
-        plan: Callable[[], Delivery],
-        url: str | None,
-        client: httpx.Client | None = None,
+        self, service: "PaymentDesk", url: str | None, client: httpx.Client | None = None
     ) -> None:
-        self.sessions, self.clock, self.server_key = sessions, clock, server_key
-        self.plan, self.url = plan, url
+        self.sessions, self.clock = service.sessions, service.clock
+        self.server_key, self.plan, self.url = service.server_key, service.plan_delivery, url
         self.client = client or httpx.Client(timeout=TIMEOUT)
 
     def create(self, ask: PayoutAsk) -> dict[str, object]:
