@@ -148,6 +148,8 @@ def _disbursing(
             settings.iris_merchant_key,
             settings.midtrans_production,
             settings.iris_url,
+            settings.payments_url,
+            _simulator_key(settings),
         )
     )
     if chosen is None:
@@ -163,6 +165,12 @@ def checkout_settings(settings: CommerceSettings) -> CheckoutSettings:
         settings.attribution_window_days,
         settings.platform_fee_bp,
     )
+
+
+def _simulator_key(settings: CommerceSettings) -> str | None:
+    if settings.payments_server_key or settings.disbursement_partner != "simulator":
+        return settings.payments_server_key
+    return secret_files.load_or_create(settings.data_dir / "payments-server-key")
 
 
 def default_partner(settings: CommerceSettings, clock: Clock) -> PaymentPartner:

@@ -40,9 +40,10 @@ class CommerceSettings(ServiceSettings):
     # Xendit: the secret API key and the callback verification token of the account.
     xendit_secret_key: str | None = None
     xendit_callback_token: str | None = None
-    # Who sends payouts and bank-transfer refunds to bank accounts: Xendit Disbursements, Midtrans
-    # Iris, or none (payouts are then only recorded in the ledger, as paid when the batch runs).
-    disbursement_partner: Literal["none", "xendit", "midtrans"] = "none"
+    # Who sends payouts and bank-transfer refunds to bank accounts: the simulator (Iris' format),
+    # Xendit Disbursements, Midtrans Iris, or none (payouts are then only recorded in the ledger,
+    # as paid when the batch runs).
+    disbursement_partner: Literal["none", "simulator", "xendit", "midtrans"] = "none"
     # Midtrans Iris: the creator's API key (sends payouts) and the merchant key (signs callbacks).
     iris_creator_key: str | None = None
     iris_merchant_key: str | None = None

@@ -1,6 +1,6 @@
 """Which disbursement partner sends money out, chosen by configuration like `choice` does for
-payments: Xendit Disbursements (the same secret key and callback token as Xendit payments) or
-Midtrans Iris (its own creator and merchant keys). A missing key is a ValueError naming it."""
+payments: Xendit Disbursements (the same secret key and callback token as Xendit payments),
+Midtrans Iris (its own creator and merchant keys), or the payment simulator (its server key). A missing key is a ValueError naming it."""
 
 from dataclasses import dataclass
 from typing import Literal
@@ -11,7 +11,7 @@ from keranjang.payments.disbursements import DisbursementPartner
 from keranjang.payments.iris import IrisPartner
 from keranjang.payments.xendit_disbursements import XenditDisbursements
 
-DisburserKind = Literal["none", "xendit", "midtrans"]
+DisburserKind = Literal["none", "simulator", "xendit", "midtrans"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,8 @@ class DisburserChoice:
     iris_merchant_key: str | None = None
     production: bool = False
     iris_url: str | None = None
+    simulator_url: str = "http://127.0.0.1:8003"
+    simulator_server_key: str | None = None
 
 
 def disburser_from_settings(
@@ -31,6 +33,10 @@ def disburser_from_settings(
     """The adapter `choice` names, or None for "none"."""
     if choice.kind == "none":
         return None
+    if choice.kind == "simulator":  # the payment simulator speaks Iris' format at /iris
+        key = _needed(choice.simulator_server_key, "simulator_server_key")
+        url = choice.simulator_url.rstrip("/") + "/iris"
+        return IrisPartner(key, key, base_url=url, transport=transport, name="simulator")
     if choice.kind == "xendit":
         secret = _needed(choice.xendit_secret_key, "xendit_secret_key")
         token = _needed(choice.xendit_callback_token, "xendit_callback_token")
@@ -45,7 +51,9 @@ def disburser_from_settings(
             transport=transport,
             base_url=choice.iris_url,
         )
-    raise ValueError(f"unknown disbursement partner {choice.kind!r}: none, xendit or midtrans")
+    raise ValueError(
+        f"unknown disbursement partner {choice.kind!r}: none, simulator, xendit or midtrans"
+    )
 
 
 def _needed(value: str | None, field: str) -> str:

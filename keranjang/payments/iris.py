@@ -82,7 +82,9 @@ class IrisPartner:
         transport: httpx.BaseTransport | None = None,
         base_url: str | None = None,
         client: httpx.Client | None = None,
+        name: str = "midtrans",
     ) -> None:
+        self.name = name  # whose balance pays: the simulator speaks Iris too
         self.http = PartnerHttp(
             "Midtrans Iris", (creator_key, ""), judged, transport=transport, client=client
         )
