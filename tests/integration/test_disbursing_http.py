@@ -131,3 +131,21 @@ def test_a_replaced_account_holds_payouts_for_the_cooling_off_period(shop: Shop)
     with shop.system.commerce_engine.connect() as conn:
         changes = conn.scalar(select(func.count()).select_from(PayoutAccountChangeRow))
     assert changes == 2  # set, then replaced: both recorded
+
+
+def test_a_failed_payout_is_back_on_the_statement_page_with_its_reason(shop: Shop) -> None:
+    replica = paying_out_through(shop, "xendit")  # no account validation: the bank refuses later
+    assert put_account(shop, account_number=FAILING_ACCOUNT).status_code == 200
+    shop.completed_order()
+    released_after_window(shop)
+    admin(shop, "/api/admin/payouts")
+    [sent] = admin(shop, "/api/admin/payouts/send")
+    headers, body = replica.finish(sent["key"])
+    r = shop.system.commerce.post("/payments/disbursements/callback", content=body, headers=headers)
+    assert (r.status_code, r.json()) == (200, {"outcome": "failed"})
+    sign_in(shop.system, shop.merchant)
+    assert figure(shop, "payable") == rupiah(MERCHANT_SHARE)
+    assert figure(shop, "paid-out") == rupiah(0)
+    html = page(shop.system, "/seller/statement").text
+    assert "Pencairan gagal, dana kembali" in html
+    assert "Alasan: INVALID_DESTINATION" in html
