@@ -11,6 +11,7 @@ failed transfer asks the buyer again, and the next attempt goes under a new key.
 
 from dataclasses import dataclass
 
+import structlog
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,6 +32,8 @@ from keranjang.payments.disbursements import (
     Transfer,
 )
 from keranjang.payments.errors import PartnerRefused, PartnerUnavailable
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -130,10 +133,13 @@ class BankRefundService:
             ).all()
         done = []
         for refund_id, partner_id, status in due:
-            if status == d.NEW or partner_id is None:
-                done.append(self._send(refund_id))
-            else:
-                done.append(self._settle(refund_id, self._lookup(partner_id)))
+            try:
+                if status == d.NEW or partner_id is None:
+                    done.append(self._send(refund_id))
+                else:
+                    done.append(self._settle(refund_id, self._lookup(partner_id)))
+            except (PaymentUnavailable, Conflict) as exc:  # the next round asks again
+                log.warning("refund_transfer_lookup_failed", refund=refund_id, error=str(exc))
         return done
 
     # ------------------------------------------------------------------------------------------

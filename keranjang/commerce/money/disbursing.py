@@ -21,6 +21,7 @@ A look-up whose amount differs from the payout's is not believed (`Conflict`).
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import structlog
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -40,6 +41,8 @@ from keranjang.payments.disbursements import (
     Transfer,
 )
 from keranjang.payments.errors import PartnerRefused, PartnerUnavailable
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,16 @@ class DisbursingService:
         with self.sessions() as s:
             query = select(d.DisbursementRow.payout_id, d.DisbursementRow.partner_id)
             sent = s.execute(query.where(d.DisbursementRow.status == d.SENT)).all()
-        return [self._settle(p, self._lookup(str(pid))) for p, pid in sent]
+        return [done for p, pid in sent if (done := self._looked_up(p, str(pid))) is not None]
+
+    def _looked_up(self, payout_id: int, partner_id: str) -> Disbursement | None:
+        """One payout settled by look-up; a partner away or an answer not believed is logged and
+        left for the next round, without holding up the others."""
+        try:
+            return self._settle(payout_id, self._lookup(partner_id))
+        except (PaymentUnavailable, Conflict) as exc:
+            log.warning("disbursement_lookup_failed", payout=payout_id, error=str(exc))
+            return None
 
     def disbursement(self, payout_id: int) -> Disbursement:
         with self.sessions() as s:
