@@ -29,7 +29,7 @@ from keranjang.payments.disbursements import (
     DisbursementStatus,
     Transfer,
 )
-from keranjang.payments.errors import NotificationRejected, PartnerRefused, UnknownPayment
+from keranjang.payments.errors import DuplicateOrder, NotificationRejected, UnknownPayment
 from keranjang.payments.http_client import Call, PartnerHttp
 from keranjang.payments.xendit import BASE_URL, judged
 from keranjang.payments.xendit_wire import parse_time
@@ -83,12 +83,12 @@ class XenditDisbursements:
         what = f"the disbursement {transfer.key}"
         headers = {"X-IDEMPOTENCY-KEY": transfer.key}
         url = self.base_url + "/disbursements"
-        call = Call("POST", url, what, body=body, headers=headers, safe=True)
+        call = Call(
+            "POST", url, what, body=body, headers=headers, safe=True, conflict=DuplicateOrder
+        )
         try:
             return self.http.readable(event, self.http.answer(call, XenditDisbursement))
-        except PartnerRefused as exc:
-            if exc.status != 409:
-                raise
+        except DuplicateOrder:  # a 409 or a DUPLICATE_* code: that key's disbursement exists
             return self._by_key(transfer.key)
 
     def lookup(self, partner_id: str) -> DisbursementEvent:

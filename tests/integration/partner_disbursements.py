@@ -25,6 +25,8 @@ class Replica:
     kind: str
     by_key: dict[str, dict[str, Any]] = field(default_factory=dict)
     sends: int = 0
+    # Xendit may answer a repeated external_id with DUPLICATE_TRANSACTION_ERROR instead.
+    refuse_repeats: bool = False
 
     def adapter(self) -> DisbursementPartner:
         transport = httpx.MockTransport(self.handle)
@@ -66,6 +68,11 @@ class Replica:
             body = json.loads(request.content)
             key = request.headers["x-idempotency-key"]
             self.sends += 1
+            if key in self.by_key and self.refuse_repeats:
+                return httpx.Response(
+                    400,
+                    json={"error_code": "DUPLICATE_TRANSACTION_ERROR", "message": "exists"},
+                )
             if key not in self.by_key:
                 self.by_key[key] = {
                     "id": f"disb-{len(self.by_key) + 1}",

@@ -108,3 +108,11 @@ def test_an_account_s_holder_is_checked_and_a_missing_account_refused(
     assert found is not None and found.holder_name == "SITI RAHAYU"
     with pytest.raises(PartnerRefused):
         partner.check_account("bca", FAILING_ACCOUNT)
+
+
+def test_xendit_answering_a_repeated_send_as_a_duplicate_finds_the_first() -> None:
+    replica = Replica("xendit", refuse_repeats=True)
+    partner = replica.adapter()
+    first = partner.send(transfer())
+    again = partner.send(transfer())
+    assert again.partner_id == first.partner_id and len(replica.by_key) == 1
