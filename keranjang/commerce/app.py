@@ -9,6 +9,7 @@ from keranjang.commerce.errors import CommerceError
 from keranjang.commerce.web.api import attribution as attribution_api
 from keranjang.commerce.web.api import catalog as catalog_api
 from keranjang.commerce.web.api import claims as claims_api
+from keranjang.commerce.web.api import creator_payouts
 from keranjang.commerce.web.api import disbursements as disbursement_api
 from keranjang.commerce.web.api import evidence as evidence_api
 from keranjang.commerce.web.api import money as money_api
@@ -73,6 +74,7 @@ def create_app(
 ROUTERS = (
     catalog_api.router,
     attribution_api.router,
+    creator_payouts.router,
     shop_api.router,
     claims_api.router,
     seller_api.router,

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    case,
     func,
     insert,
     select,
@@ -24,7 +25,7 @@ from keranjang.commerce.attribution.db import AttributionRow
 from keranjang.commerce.attribution.domain import Commission
 from keranjang.commerce.buying.db import BuyerRow
 from keranjang.commerce.catalog.db import MerchantRow
-from keranjang.commerce.money import ledger
+from keranjang.commerce.money import ledger, transit
 from keranjang.commerce.orders import db as order_db
 from keranjang.commerce.orders.db import (
     InvoiceRow,
@@ -299,18 +300,24 @@ def attributed_orders(s: Session, creator_id: int) -> int:
 
 def creator_commission(s: Session, creator_id: int) -> Commission:
     """A creator's commission as the postings have it: what its pending and payable accounts
-    hold, and what payouts have taken out of the payable one."""
+    hold, and what payouts have taken out of the payable one. Sent is not paid: what is still
+    in transit at a disbursement partner, or came back failed, is not paid out."""
     payable = ledger.commission_payable(creator_id)
     p, e = LedgerPostingRow, LedgerEntryRow
-    paid = (
-        select(func.coalesce(func.sum(p.debit_idr), 0))
+    moved = (
+        select(
+            func.coalesce(func.sum(case((e.kind == "payout", p.debit_idr), else_=0)), 0),
+            func.coalesce(func.sum(case((e.kind == "payout_failed", p.credit_idr), else_=0)), 0),
+        )
         .join(e, e.id == p.entry_id)
-        .where(p.account == payable, e.kind == "payout")
+        .where(p.account == payable)
     )
+    sent, returned = s.execute(moved).one()
+    sending = owed(s, transit.in_transit(payable))
     return Commission(
         pending_idr=owed(s, ledger.commission_pending(creator_id)),
         payable_idr=owed(s, payable),
-        paid_out_idr=int(s.scalar(paid) or 0),
+        paid_out_idr=int(sent) - int(returned) - sending,
     )
 
 

@@ -47,6 +47,33 @@ class PayoutAccountChangeRow(Base):
     new_holder_name: Mapped[str] = mapped_column(String(120))
 
 
+class CreatorPayoutAccountRow(Base):
+    """Where a creator's commission goes: one bank account per creator (social's creator id;
+    social keeps no bank data), replaced when it changes; revision 0014."""
+
+    __tablename__ = "creator_payout_accounts"
+    creator_id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)
+    bank_code: Mapped[str] = mapped_column(String(10))
+    account_number: Mapped[str] = mapped_column(String(20))
+    holder_name: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CreatorPayoutAccountChangeRow(Base):
+    """A creator's payout account set or replaced, recorded as a merchant's is; a replacement
+    holds the creator's payouts for the cooling-off period; revision 0014."""
+
+    __tablename__ = "creator_payout_account_changes"
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    creator_id: Mapped[int] = mapped_column(Id, index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    old_bank_code: Mapped[str] = mapped_column(String(10))
+    old_account_number: Mapped[str] = mapped_column(String(20))
+    new_bank_code: Mapped[str] = mapped_column(String(10))
+    new_account_number: Mapped[str] = mapped_column(String(20))
+    new_holder_name: Mapped[str] = mapped_column(String(120))
+
+
 class RefundTransferRow(Base):
     """A refund returned by bank transfer: `awaiting` the buyer's account, then `new`, `sent`,
     `completed`; a `failed` attempt asks the buyer again and the next goes under a new key

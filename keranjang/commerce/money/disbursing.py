@@ -1,7 +1,7 @@
 """Payouts sent for real: a batch makes one disbursement per payee, sent to the payee's bank
 account through a `DisbursementPartner`; the money waits in transit until the partner confirms.
 
-    run_batch   one transaction: every payee with a payout account (not replaced within the
+    run_batch   one transaction: every payee (merchant or creator) with a payout account (not replaced within the
                 cooling-off period) and a payable balance of at least the minimum gets a payout row, the ledger's `sent` entry (payable -> in
                 transit) and a disbursement row (`new`, keyed `payout-<payout id>`)
     send_due    each `new` disbursement is sent under its key, outside any transaction, then its
@@ -20,6 +20,7 @@ A look-up whose amount differs from the payout's is not believed (`Conflict`).
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import structlog
 from sqlalchemy import ColumnElement, or_, select
@@ -30,6 +31,7 @@ from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import disbursements_db as d
 from keranjang.commerce.money import transit
 from keranjang.commerce.money.domain import PayoutBatch
+from keranjang.commerce.money.payout_accounts import CREATORS, MERCHANTS, AccountRow
 from keranjang.commerce.money.payouts import PAYEES, _one_batch_at_a_time, _payables, batch_view
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import transaction
@@ -240,17 +242,21 @@ def _find(s: Session, said: DisbursementEvent) -> d.DisbursementRow | None:
 
 
 def _bank_of(s: Session, account: str, settled_since: datetime) -> BankDetails | None:
-    """The payee's bank account, if it has one (merchants register theirs) and it was not
-    replaced after `settled_since` (a replaced account cools off before it is paid)."""
+    """The payee's bank account (merchants and creators register theirs), if it has one and it
+    was not replaced after `settled_since` (a replaced account cools off before it is paid)."""
     prefix, _, payee = account.partition(":")
-    if PAYEES.get(prefix + ":") != "merchant":
+    kind = PAYEES.get(prefix + ":")
+    tables = {"merchant": MERCHANTS, "creator": CREATORS}.get(kind or "")
+    if tables is None:
         return None
-    found = s.get(money_db.PayoutAccountRow, int(payee))
+    found = cast(AccountRow | None, s.get(tables.account, int(payee)))
     if found is None:
         return None
-    c = d.PayoutAccountChangeRow
+    c = tables.change
     cooling = select(c.id).where(
-        c.merchant_id == found.merchant_id, c.old_account_number != "", c.at > settled_since
+        getattr(c, tables.key) == int(payee),
+        c.old_account_number != "",
+        c.at > settled_since,
     )
     if s.scalar(cooling.limit(1)) is not None:
         return None

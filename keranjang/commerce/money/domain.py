@@ -190,7 +190,7 @@ class BankAccount:
 
 @dataclass(frozen=True)
 class PayoutAccount:
-    merchant_id: int
+    payee_id: int  # the merchant's id, or the creator's
     bank: BankAccount
     updated_at: datetime
 

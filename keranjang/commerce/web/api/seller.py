@@ -65,7 +65,7 @@ class PayoutAccountOut(BaseModel):
 
 def payout_account_out(account: PayoutAccount) -> PayoutAccountOut:
     return PayoutAccountOut(
-        merchant_id=account.merchant_id,
+        merchant_id=account.payee_id,
         bank_code=account.bank.bank_code,
         account_number=account.bank.account_number,
         holder_name=account.bank.holder_name,
