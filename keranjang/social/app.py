@@ -22,6 +22,7 @@ from keranjang.social.config import SocialSettings
 from keranjang.social.creators import api as creators_api
 from keranjang.social.creators import pages as creators_pages
 from keranjang.social.creators.figures import FiguresSource, HttpFigures
+from keranjang.social.creators.payout_account import PayoutAccounts
 from keranjang.social.creators.service import CreatorAccounts
 from keranjang.social.legacy_shop import api as shop_api
 from keranjang.social.legacy_shop import pages_routers as shop_pages
@@ -86,6 +87,10 @@ def create_app(
     figures = figures or HttpFigures(settings.commerce_url, settings.figures_token)
     _wire(app, settings, engine, clock)
     app.state.creator_accounts = CreatorAccounts(session_factory(engine), clock, figures)
+    http = figures if isinstance(figures, HttpFigures) else None
+    app.state.creator_payouts = PayoutAccounts(
+        http or HttpFigures(settings.commerce_url, settings.figures_token)
+    )
     app.state.legacy_shop = legacy
     return app
 

@@ -16,11 +16,12 @@ from keranjang.commerce.money.disbursements_db import CreatorPayoutAccountChange
 from keranjang.commerce.money.disbursing import DisbursingService
 from keranjang.commerce.money.payout_accounts import PayoutAccountService
 from keranjang.infra.clock import FixedClock
-from tests.integration.conftest import FIGURES, OPERATOR, System
+from tests.integration.conftest import FIGURES, HTML, OPERATOR, System, bearer
 from tests.integration.partner_disbursements import SimulatorPayouts, simulator_payouts
 from tests.integration.payment_partners import SimulatorHarness
+from tests.integration.test_creator_pages import OWN, PASSWORD, shown, sign_in
 from tests.integration.test_money import Shop
-from tests.integration.test_payouts import COMMISSION, released_after_window
+from tests.integration.test_payouts import COMMISSION, released_after_window, rupiah
 
 ACCOUNT = {"bank_code": "BCA", "account_number": "1234567890", "holder_name": "Siti Rahayu"}
 SOCIAL = {"Authorization": f"Bearer {FIGURES}"}
@@ -158,3 +159,83 @@ def test_the_endpoint_answers_only_socials_token(shop: Shop) -> None:
         path = f"/attribution/creators/{shop.c}/payout-account"
         assert shop.system.commerce.get(path, headers=headers).status_code == 401
     assert payout_of(shop)["account"] is None
+
+
+# --- the creator's own page in social: /kreator/rekening ---------------------------------------
+
+
+def signed_in(shop: Shop, creator: dict[str, Any]) -> None:
+    r = shop.system.social.put(
+        "/api/creators/me/password", json={"password": PASSWORD}, headers=bearer(creator)
+    )
+    assert r.status_code == 204, r.text
+    shop.system.social.cookies.clear()
+    assert sign_in(shop.system, creator["handle"]).status_code == 303
+
+
+def post_account(shop: Shop, **fields: str) -> Any:
+    return shop.system.social.post(
+        "/kreator/rekening", data=ACCOUNT | fields, headers=OWN, follow_redirects=False
+    )
+
+
+def test_a_creator_registers_their_account_on_their_page_and_sees_a_failed_payout_come_back(
+    shop: Shop, sim: SimulatorPayouts
+) -> None:
+    signed_in(shop, shop.creator)
+    empty = shop.system.social.get("/kreator/rekening", headers=HTML)
+    assert empty.status_code == 200 and 'data-testid="no-account"' in empty.text
+    # registered before the partner was configured; the bank has since closed the account
+    saved = post_account(shop, account_number="0000123456", bank_code="bca")
+    assert saved.status_code == 200 and 'data-testid="account-saved"' in saved.text
+    assert shown(saved.text, "current-account") == "BCA · 0000123456 · a.n. Siti Rahayu"
+    svc = paying_out_through(shop, sim)
+    sim.finish(sent_commission(shop, svc))
+    svc.reconcile()  # the callback was dropped: the look-up settles it
+
+    page = shop.system.social.get("/kreator/rekening", headers=HTML).text
+    assert shown(page, "latest-payout-amount") == rupiah(COMMISSION)
+    assert shown(page, "latest-payout-status") == "Gagal: komisi kembali siap dibayar"
+    assert shown(page, "latest-payout-reason").startswith("Alasan dari bank: ")
+    assert len(shown(page, "latest-payout-reason")) > len("Alasan dari bank: ")
+    board = shop.system.social.get("/kreator", headers=HTML).text
+    assert shown(board, "commission-payable") == rupiah(COMMISSION)
+    assert shown(board, "commission-paid") == rupiah(0)
+
+
+def test_a_refused_account_is_explained_in_indonesian_and_nothing_changes(
+    shop: Shop, sim: SimulatorPayouts
+) -> None:
+    paying_out_through(shop, sim)
+    signed_in(shop, shop.creator)
+    refused = post_account(shop, holder_name="Budi Santoso")
+    assert refused.status_code == 422
+    assert shown(refused.text, "account-error").startswith("Rekening belum dapat disimpan: ")
+    assert 'value="Budi Santoso"' in refused.text  # what was typed is kept
+    assert payout_of(shop)["account"] is None
+
+
+def test_a_creator_can_only_set_their_own_account(shop: Shop) -> None:
+    other = shop.system.creator("budi.review")
+    signed_in(shop, other)
+    r = post_account(shop, creator_id=str(shop.c))  # naming another creator changes nothing
+    assert r.status_code == 200
+    mine = shop.system.commerce.get(
+        f"/attribution/creators/{other['id']}/payout-account", headers=SOCIAL
+    )
+    assert mine.json()["account"]["account_number"] == ACCOUNT["account_number"]
+    assert payout_of(shop)["account"] is None
+    foreign = shop.system.social.post(
+        "/kreator/rekening",
+        data=ACCOUNT | {"account_number": "9876543210"},
+        headers=HTML | {"origin": "https://evil.example"},
+        follow_redirects=False,
+    )
+    assert foreign.status_code == 403  # a form posted from another site changes nothing
+    again = shop.system.commerce.get(
+        f"/attribution/creators/{other['id']}/payout-account", headers=SOCIAL
+    )
+    assert again.json()["account"]["account_number"] == ACCOUNT["account_number"]
+    shop.system.social.cookies.clear()
+    anonymous = post_account(shop)
+    assert anonymous.status_code == 303 and anonymous.headers["location"] == "/kreator/masuk"

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from keranjang.infra import forms
 from keranjang.infra.throttle import login_attempt
 from keranjang.social import domain
+from keranjang.social.creators.payout_account import PayoutAccounts
 from keranjang.social.creators.service import WRONG, CreatorAccounts
 from keranjang.social.pages import render
 from keranjang.social.viewers.cookies import MAX_AGE_SECONDS, SessionCookies
@@ -40,6 +41,11 @@ def wib(at: datetime) -> str:
 
 def accounts(request: Request) -> CreatorAccounts:
     svc: CreatorAccounts = request.app.state.creator_accounts
+    return svc
+
+
+def payouts(request: Request) -> PayoutAccounts:
+    svc: PayoutAccounts = request.app.state.creator_payouts
     return svc
 
 
@@ -87,6 +93,48 @@ def dashboard(request: Request, creator: SignedIn) -> HTMLResponse:
     board = accounts(request).dashboard(creator)
     return render(
         request, "creator_dashboard.html", board=board, active="creator", rupiah=rupiah, wib=wib
+    )
+
+
+@router.get("/rekening", response_class=HTMLResponse)
+def payout_account_page(request: Request, creator: SignedIn) -> HTMLResponse:
+    return _account_page(request, creator, None, {})
+
+
+@router.post("/rekening", response_class=HTMLResponse)
+def set_payout_account(request: Request, creator: SignedIn, form: OwnForm) -> HTMLResponse:
+    """Only the signed-in creator's own account: the id comes from the session, never the form."""
+    try:
+        payouts(request).set(creator.id, form)
+    except (domain.Invalid, domain.FiguresUnavailable) as exc:
+        return _account_page(request, creator, str(exc), form, exc.status)
+    return _account_page(request, creator, None, {}, saved=True)
+
+
+def _account_page(
+    request: Request,
+    creator: domain.Creator,
+    error: str | None,
+    typed: dict[str, str],
+    status: int = 200,
+    saved: bool = False,
+) -> HTMLResponse:
+    try:
+        state, problem = payouts(request).of_creator(creator.id), None
+    except domain.FiguresUnavailable as exc:
+        state, problem = None, str(exc)
+    return render(
+        request,
+        "creator_account.html",
+        status,
+        state=state,
+        problem=problem,
+        error=error,
+        typed=typed,
+        saved=saved,
+        active="creator",
+        rupiah=rupiah,
+        wib=wib,
     )
 
 
