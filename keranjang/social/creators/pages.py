@@ -107,7 +107,7 @@ def set_payout_account(request: Request, creator: SignedIn, form: OwnForm) -> HT
     try:
         payouts(request).set(creator.id, form)
     except (domain.Invalid, domain.FiguresUnavailable) as exc:
-        return _account_page(request, creator, str(exc), form, exc.status)
+        return _account_page(request, creator, str(exc), form, status=exc.status)
     return _account_page(request, creator, None, {}, saved=True)
 
 
@@ -116,6 +116,7 @@ def _account_page(
     creator: domain.Creator,
     error: str | None,
     typed: dict[str, str],
+    *,
     status: int = 200,
     saved: bool = False,
 ) -> HTMLResponse:
