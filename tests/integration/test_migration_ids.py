@@ -51,16 +51,29 @@ def another_shops_product(moving: Moving, merchant: int) -> int:
     with moving.commerce.begin() as c:
         shop = c.execute(
             catalog_db.MerchantRow.__table__.insert()
-            .values(slug=f"toko-lain-{merchant}", name="Toko Lain", kind="local", city="Bandung",
-                    token_hash=f"{merchant:064d}", created_at=now)  # fmt: skip
+            .values(
+                slug=f"toko-lain-{merchant}",
+                name="Toko Lain",
+                kind="local",
+                city="Bandung",
+                token_hash=f"{merchant:064d}",
+                created_at=now,
+            )
             .returning(catalog_db.MerchantRow.id)
         ).scalar_one()
         return int(
             c.execute(
                 catalog_db.ProductRow.__table__.insert()
-                .values(merchant_id=shop, title="Produk toko lain", description="",
-                        price_idr=10_000, stock=5, category="Lainnya", created_at=now,
-                        updated_at=now)  # fmt: skip
+                .values(
+                    merchant_id=shop,
+                    title="Produk toko lain",
+                    description="",
+                    price_idr=10_000,
+                    stock=5,
+                    category="Lainnya",
+                    created_at=now,
+                    updated_at=now,
+                )
                 .returning(catalog_db.ProductRow.id)
             ).scalar_one()
         )
