@@ -12,6 +12,7 @@ Errors::
     │   ├── IllegalTransition    the order cannot move to that state from its own
     │   ├── OrderChanged     another request moved the order first: reload and retry
     │   ├── OutOfStock       fewer units left than asked
+    │   ├── NotSelling       the shop is not selling here now (moving from, or back to, the app)
     │   ├── PaymentTooLate   the order's stock hold ends too soon for a payment
     │   ├── Taken            a unique key won by a concurrent request (email, slug, cart line)
     │   └── Unclaimed        a sign-up with the email of an account waiting to be claimed
@@ -61,6 +62,23 @@ class OrderChanged(Conflict):
 
 class OutOfStock(Conflict):
     pass
+
+
+class NotSelling(Conflict):
+    """The merchant is not selling in commerce now: its move from the old in-app shop has not
+    reached the cutover, or it is going back there. Nothing was ordered or put in a cart."""
+
+    shop_name = ""
+
+    @classmethod
+    def shop(cls, name: str) -> "NotSelling":
+        exc = cls(
+            f"the shop {name!r} is not selling here right now (it is moving between the social "
+            "app's shop and this one); nothing was ordered: try again later, or buy through its "
+            "yellow cart in the app"
+        )
+        exc.shop_name = name
+        return exc
 
 
 class PaymentTooLate(Conflict):

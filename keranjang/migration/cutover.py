@@ -120,7 +120,8 @@ def cut_over(ctx: Ctx, budget_ms: float, token_digest: str) -> Cutover:
     cursor, ids = str(where["log"]), maps(ctx)
     predicted = predict(ctx, cursor, float(where.get("ms_per_change") or 0), ids)
     if predicted.ms > budget_ms:
-        lift_fence(ctx)  # one a crash may have left
+        not_selling(ctx)  # a crash may have left the shop open in commerce, still routed here
+        lift_fence(ctx)  # and the fence up
         raise OverBudget(
             f"cutover abandoned: predicted {predicted.ms:.1f} ms > budget {budget_ms:g} ms "
             f"({predicted.lag} changes behind, {predicted.open_orders} open orders, "
@@ -141,6 +142,7 @@ def cut_over(ctx: Ctx, budget_ms: float, token_digest: str) -> Cutover:
         flip(ctx, Route.COMMERCE, ids.products)
         clock.lap("flip")
     except BaseException:
+        not_selling(ctx)
         lift_fence(ctx)
         raise
     ctx.checkpoint("cutover:flipped")
@@ -187,6 +189,13 @@ def raise_fence(ctx: Ctx) -> None:
             s.add(FenceRow(seller_id=ctx.seller_id, fenced_at=now, reason="moving to commerce"))
 
 
+def not_selling(ctx: Ctx) -> None:
+    """The shop off sale in commerce again (a cutover that did not reach the flip)."""
+    merchants = catalog_db.MerchantRow
+    with ctx.commerce.begin() as c:
+        c.execute(update(merchants).where(merchants.id == ctx.merchant_id).values(selling=False))
+
+
 def lift_fence(ctx: Ctx) -> None:
     with ctx.social.begin() as c:
         c.execute(delete(FenceRow).where(FenceRow.seller_id == ctx.seller_id))
@@ -195,15 +204,17 @@ def lift_fence(ctx: Ctx) -> None:
 def open_books(ctx: Ctx, token_digest: str, ids: Maps) -> int:
     """The seller's escrow per open order and its payable balance, as opening entries against
     `migration_clearing` (posted in bulk: a few statements whatever the number of orders), and
-    the seller tools opened (the seller's own token), in one commerce transaction; entries
-    posted before are skipped. Read while fenced, so nothing in the app moves them meanwhile.
-    Answers how many entries were posted now."""
+    the seller tools opened (the seller's own token) and the shop put on sale, in one commerce
+    transaction; entries posted before are skipped. Read while fenced, so nothing in the app
+    moves them meanwhile. Answers how many entries were posted now."""
     opening = _opening(ctx, ids)
     merchants = catalog_db.MerchantRow
     with Session(ctx.commerce) as s, s.begin():
         posted = money_db.post_opening(s, opening, ctx.clock.now())
         s.execute(
-            update(merchants).where(merchants.id == ctx.merchant_id).values(token_hash=token_digest)
+            update(merchants)
+            .where(merchants.id == ctx.merchant_id)
+            .values(token_hash=token_digest, selling=True)
         )
     return posted
 

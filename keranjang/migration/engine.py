@@ -120,8 +120,9 @@ class Mover:
                 "(an operator may force it, with a reason)"
             )
         merchant_id = self._open_merchant(move, seller)
-        if account is not None:
-            with self.parts.commerce.begin() as c:
+        with self.parts.commerce.begin() as c:  # not on sale in commerce until the cutover
+            target.update_merchant(c, merchant_id, {"selling": False})
+            if account is not None:
                 target.put_payout_account(c, mapping.payout_account(account, merchant_id))
         self.parts.checkpoint("bind:merchant")
         with transaction(self.parts.journal) as s:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     insert,
     select,
     update,
@@ -179,6 +180,13 @@ def map_ids(s: Session, seller_id: int, kind: str, pairs: dict[int, int]) -> Non
                 .where(IdMapRow.kind == kind, IdMapRow.legacy_id == legacy_id)
                 .values(commerce_id=commerce_id)
             )
+
+
+def highest(s: Session, kind: str) -> int:
+    """The highest commerce id the map gives a row of `kind` (any seller's), 0 if none: ids
+    reserved on SQLite are chosen above it, since a mapped row may not be written yet."""
+    query = select(func.max(IdMapRow.commerce_id)).where(IdMapRow.kind == kind)
+    return int(s.scalar(query) or 0)
 
 
 def reverse(s: Session, seller_id: int, kind: str) -> dict[int, int]:

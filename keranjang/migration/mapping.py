@@ -82,6 +82,7 @@ def merchant(seller: Row, slug: str, at: datetime) -> Values:
         "city": seller["city"],
         "token_hash": moving_marker(seller["token_digest"]),
         "created_at": at,
+        "selling": False,  # until the cutover: nothing of it is on sale in commerce before
     }
 
 
@@ -285,10 +286,11 @@ def back_order_state(o: Row) -> Values:
 
 
 def back_line(x: Row, order_id: int, product_id: int) -> Values:
-    keys = ("title", "unit_price_idr", "quantity", "commission_bp")
-    return {"order_id": order_id, "product_id": product_id, "creator_id": None} | {
-        k: x[k] for k in keys
-    }
+    """A line placed in commerce as the app keeps it; `creator_id` (in the row, from its
+    attribution) the creator who brought it, so the app pays that creator the commission its
+    rate names when the order completes (a line no creator brought has rate 0 in commerce)."""
+    keys = ("title", "unit_price_idr", "quantity", "commission_bp", "creator_id")
+    return {"order_id": order_id, "product_id": product_id} | {k: x[k] for k in keys}
 
 
 def back_payment(p: Row, order_id: int, number: str) -> Values:

@@ -7,9 +7,11 @@ those orders in the app's escrow journal).
 runs it first and does not switch over a merchant whose way back is broken (vitess#16794:
 switches that went ahead with a broken reverse lost tables).
 
-`roll_back` closes the seller tools in commerce, then writes everything back and flips the route
-in ONE social transaction: if it fails, the app is unchanged and the route still points where
-the money is (commerce); the seller tools are opened again. Then commerce's ledger closes the
+`roll_back` fences the merchant in commerce first (off sale: a checkout in flight finishes
+before the fence, every later one is refused and retried by the buyer; the seller tools
+closed), then writes everything back and flips the route in ONE social transaction: if it
+fails, the app is unchanged and the route still points where the money is (commerce); the
+shop is put on sale and its seller tools opened again. Then commerce's ledger closes the
 merchant's balances against `migration_clearing`. Repeating after a crash writes nothing twice:
 orders are found by their number, payments by (order, attempt), events by (order, state, time),
 products placed in commerce by the id map or (seller, title, creation time), ledger entries by
@@ -21,7 +23,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from keranjang.migration import journal, mapping, way_back
+from keranjang.migration import closing, journal, mapping, way_back
 from keranjang.migration.errors import IllegalPhase, MigrationError, WindowClosed
 from keranjang.migration.phases import Phase, check_next
 from keranjang.migration.sync import Ctx
@@ -66,15 +68,15 @@ def roll_back(ctx: Ctx, request: Request) -> None:
         raise MigrationError(f"the way back does not work: {problems[0]}")
     with ctx.social.connect() as c:
         digest = way_back.seller_digest(c, ctx.seller_id)
-    way_back.seller_tools(ctx, mapping.moving_marker(digest))  # no more seller writes there
+    way_back.fence(ctx, mapping.moving_marker(digest))  # no more orders or seller writes there
     try:
         back = way_back.write_back(ctx, way_back.commerce_state(ctx))
     except BaseException:
-        way_back.seller_tools(ctx, digest)  # the app unchanged: the merchant sells in commerce
+        way_back.reopen(ctx, digest)  # the app unchanged: the merchant sells in commerce
         raise
     ctx.checkpoint("rollback:written")
     rounds = _rounds(ctx)
-    way_back.close_books(ctx, rounds)
+    closing.close_books(ctx, rounds)
     with way_back.journal_transaction(ctx) as s:
         row = journal.move_for_update(s, ctx.seller_id)
         row.phase = check_next(Phase(row.phase), Phase.ROLLED_BACK).value

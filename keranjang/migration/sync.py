@@ -67,6 +67,10 @@ class Ctx:
         with self.journal() as s:
             return journal.mapped(s, kind, legacy_ids)
 
+    def highest(self, kind: str) -> int:
+        with self.journal() as s:
+            return journal.highest(s, kind)
+
 
 class _Taken(Exception):
     """Reserved ids another writer took meanwhile (SQLite): reserve again."""
@@ -103,7 +107,8 @@ def _reserve(ctx: Ctx, kind: target.Kind, fresh: list[int], known: dict[int, int
     if not fresh:
         return
     with ctx.commerce.connect() as c:
-        ids = target.reserve(c, kind.table, len(fresh))
+        above = 0 if target.postgresql_backend(c) else ctx.highest(kind.name)
+        ids = target.reserve(c, kind.table, len(fresh), above)
     pairs = dict(zip(fresh, ids, strict=True))
     with transaction(ctx.journal) as s:
         journal.map_ids(s, ctx.seller_id, kind.name, pairs)

@@ -5,8 +5,10 @@ transaction per batch).
 
 Ids: on PostgreSQL a block of `nextval` of the table's own sequence: nobody else can ever be
 handed those ids, so the journal can record them before the rows exist. SQLite has no sequence
-(a new row takes the largest id + 1), so an id reserved there can be taken by commerce's own
-insert before ours lands; `write` notices (the row there is not ours: its `owner` column says
+(a new row takes the largest id + 1): ids are reserved above the largest id there and above
+every id the journal has handed out (an id mapped before a crash is not written yet, and must
+not be handed out again); an id reserved there can still be taken by commerce's own insert
+before ours lands; `write` notices (the row there is not ours: its `owner` column says
 so) and answers those ids, for the caller to reserve again.
 """
 
@@ -63,8 +65,10 @@ def postgresql_backend(c: Connection) -> bool:
     return c.dialect.name == "postgresql"
 
 
-def reserve(c: Connection, table: Table, n: int) -> list[int]:
-    """`n` fresh ids for `table`, in increasing order."""
+def reserve(c: Connection, table: Table, n: int, above: int = 0) -> list[int]:
+    """`n` fresh ids for `table`, in increasing order. On SQLite they are chosen above the
+    table's largest id and above `above` (the highest id the journal has handed out for the
+    table: rows mapped but not written yet, after a crash or a batch retried, hold theirs)."""
     if n <= 0:
         return []
     if postgresql_backend(c):
@@ -72,7 +76,7 @@ def reserve(c: Connection, table: Table, n: int) -> list[int]:
             "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
         )
         return sorted(int(i) for i in c.scalars(query, {"table": table.name, "n": n}))
-    top = int(c.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0)
+    top = max(int(c.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0), above)
     return list(range(top + 1, top + 1 + n))
 
 

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
+from keranjang.commerce.attribution import db as attribution_db
 from keranjang.commerce.buying import db as buying_db
 from keranjang.commerce.catalog import db as catalog_db
 from keranjang.commerce.money import db as money_db
-from keranjang.commerce.money import ledger
 from keranjang.commerce.orders import db as order_db
 from keranjang.infra.database import transaction
 from keranjang.migration import journal, mapping, source
@@ -67,7 +67,7 @@ def commerce_state(ctx: Ctx) -> State:
                 .where(co.merchant_id == ctx.merchant_id)
                 .order_by(co.id),
             ),
-            lines=_children(c, order_db.OrderLineRow, of_orders),
+            lines=_lines_with_creators(c, of_orders),
             holds=_children(c, order_db.StockHoldRow, of_orders),
             events=_children(c, order_db.OrderEventRow, of_orders),
             payments=_children(c, money_db.PaymentRow, of_orders),
@@ -79,6 +79,18 @@ def commerce_state(ctx: Ctx) -> State:
 
 def _all(c: Connection, query: Any) -> list[RowMapping]:
     return list(c.execute(query).mappings())
+
+
+def _lines_with_creators(c: Connection, of_orders: Any) -> list[RowMapping]:
+    """The orders' lines, each with the creator who brought it (its attribution's), if any."""
+    ol, at = order_db.OrderLineRow, attribution_db.AttributionRow
+    query = (
+        select(ol, at.creator_id)
+        .outerjoin(at, at.id == ol.attribution_id)
+        .where(ol.order_id.in_(of_orders))
+        .order_by(ol.id)
+    )
+    return _all(c, query)
 
 
 def _children(c: Connection, model: Any, of_orders: Any) -> list[RowMapping]:
@@ -96,10 +108,28 @@ def seller_digest(c: Connection, seller_id: int) -> str:
     return str(seller["token_digest"])
 
 
-def seller_tools(ctx: Ctx, token_hash: str) -> None:
+def fence(ctx: Ctx, token_hash: str) -> None:
+    """The fence on commerce's side: the shop off sale and its seller tools closed (`token_hash`
+    a marker no token has), in one transaction that first locks the shop's products as a
+    checkout does. It waits for every checkout in flight that holds one of them, and every
+    later checkout finds the shop not selling and is refused with nothing written (see
+    `keranjang.commerce.buying.placing`); on SQLite one writer at a time does the same."""
+    m, p = catalog_db.MerchantRow, catalog_db.ProductRow
+    products = select(p.id).where(p.merchant_id == ctx.merchant_id).order_by(p.id)
+    with ctx.commerce.begin() as c:
+        c.execute(products.with_for_update(key_share=True))
+        c.execute(
+            update(m).where(m.id == ctx.merchant_id).values(token_hash=token_hash, selling=False)
+        )
+
+
+def reopen(ctx: Ctx, token_hash: str) -> None:
+    """The fence lifted: the shop on sale in commerce again, its seller tools opened."""
     m = catalog_db.MerchantRow
     with ctx.commerce.begin() as c:
-        c.execute(update(m).where(m.id == ctx.merchant_id).values(token_hash=token_hash))
+        c.execute(
+            update(m).where(m.id == ctx.merchant_id).values(token_hash=token_hash, selling=True)
+        )
 
 
 @contextmanager
@@ -331,54 +361,3 @@ def _flip_back(s: Session, ctx: Ctx, products: list[int], now: datetime) -> None
         )
     )
     s.execute(delete(FenceRow).where(FenceRow.seller_id == ctx.seller_id))
-
-
-def close_books(ctx: Ctx, round_: int) -> None:
-    """Commerce's side of the way back: what it holds for the merchant (each order's escrow,
-    the pending and payable balances) handed back against `migration_clearing`."""
-    e, p, co = money_db.LedgerEntryRow, money_db.LedgerPostingRow, order_db.OrderRow
-    with Session(ctx.commerce) as s, s.begin():
-        escrow = s.execute(
-            select(e.order_id, money_sum(p))
-            .join(p, p.entry_id == e.id)
-            .join(co, co.id == e.order_id)
-            .where(co.merchant_id == ctx.merchant_id, p.account == ledger.ESCROW)
-            .group_by(e.order_id)
-        ).all()
-        for order_id, amount in escrow:
-            if amount:
-                head = ledger.Head(
-                    "closing", f"closing:{round_}:{order_id}", "back to the old shop", order_id
-                )
-                money_db.post(
-                    s,
-                    ledger.entry(
-                        head, {ledger.ESCROW: amount}, {ledger.MIGRATION_CLEARING: amount}
-                    ),
-                    ctx.clock.now(),
-                )
-        for what, account in (
-            ("pending", ledger.merchant_pending),
-            ("payable", ledger.merchant_payable),
-        ):
-            amount = money_db.owed(s, account(ctx.merchant_id))
-            if amount:
-                head = ledger.Head(
-                    "closing",
-                    f"closing:{round_}:{ctx.merchant_id}:{what}",
-                    f"{what} back to the old shop",
-                )
-                money_db.post(
-                    s,
-                    ledger.entry(
-                        head,
-                        {account(ctx.merchant_id): amount},
-                        {ledger.MIGRATION_CLEARING: amount},
-                    ),
-                    ctx.clock.now(),
-                )
-
-
-def money_sum(p: Any) -> Any:
-    """Credits minus debits: what a credit-side account holds."""
-    return func.sum(p.credit_idr) - func.sum(p.debit_idr)

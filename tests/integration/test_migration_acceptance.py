@@ -118,8 +118,10 @@ def test_every_merchant_moves_under_live_traffic_and_nothing_is_lost(
 
 @pytest.mark.xfail(
     strict=False,
-    reason="a buyer's checkout in commerce stays open after the rollback: an order placed there "
-    "0.27 s after 'rolled_back' stays in commerce only (PostgreSQL, twice in two runs)",
+    reason="the checkout race is fenced (test_migration_not_selling.py); what is left is the "
+    "traffic checker: an order placed in commerce and gone back to the app is compared by "
+    "commerce product ids against the app's legacy ids ('mismatched lines', same quantities and "
+    "prices), seen on one backend in one run",
 )
 def test_a_merchant_rolled_back_under_live_traffic_sells_in_the_app_with_nothing_lost(
     database_url: Callable[[str], str], tmp_path: Path

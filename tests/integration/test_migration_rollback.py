@@ -1,11 +1,18 @@
 """The way back for a buyer the app never knew: after the cutover a new buyer (an account in
 commerce only) comes through a creator's yellow cart and buys the moved merchant's product in
-commerce; the merchant rolls back, and the order is in the app with its lines, stock and
-payment, under a viewer of that email who has no password (it cannot log in until it sets one),
-on SQLite and PostgreSQL."""
+commerce; the merchant rolls back, and the order is in the app with its lines (and the creator
+who brought them), stock and payment, under a viewer of that email who has no password (it
+cannot log in until it sets one). An order completed in commerce comes back with its creator's
+commission owed once: by the app, no longer by commerce. On SQLite and PostgreSQL."""
 
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy.orm import Session
+
+from keranjang.commerce.money import db as money_db
+from keranjang.commerce.orders.domain import OrderStatus
 from keranjang.migration.phases import Phase
 from tests.integration.conftest import HTML, bearer
 from tests.integration.legacy_fixtures import legacy_fixture  # noqa: F401
@@ -15,11 +22,25 @@ from tests.integration.test_migration_engine import Moving, moving_fixture, one,
 EMAIL = "baru.di.commerce@example.com"
 
 
-def test_a_buyer_known_only_to_commerce_comes_back_with_the_rollback(moving: Moving) -> None:
+@dataclass
+class Bought:
+    """An order placed in commerce after the cutover, through a creator's yellow cart."""
+
+    creator: int
+    legacy_product: int
+    product: int
+    order: dict[str, Any]
+    buyer: dict[str, str]
+
+
+def buy_through_a_creator(moving: Moving) -> Bought:
+    """A creator pins a product that earns commission; the merchant moves; a buyer new to both
+    follows the yellow cart into commerce and checks out two units."""
     sid, system = moving.seller_id, moving.legacy.system
     legacy_product = one(
         moving.social,
-        f"SELECT min(id) FROM legacy_products WHERE seller_id = {sid} AND stock > 2",
+        f"SELECT min(id) FROM legacy_products WHERE seller_id = {sid} AND stock > 2"
+        " AND commission_bp > 0",
     )
     creator = system.creator()
     content = system.content(creator)
@@ -51,7 +72,14 @@ def test_a_buyer_known_only_to_commerce_comes_back_with_the_rollback(moving: Mov
         headers=auth | {"Idempotency-Key": uuid.uuid4().hex},
     )
     assert r.status_code == 201, r.text
-    order = r.json()["orders"][0]
+    return Bought(creator["id"], legacy_product, product, r.json()["orders"][0], auth)
+
+
+def test_a_buyer_known_only_to_commerce_comes_back_with_the_rollback(moving: Moving) -> None:
+    sid, system = moving.seller_id, moving.legacy.system
+    bought = buy_through_a_creator(moving)
+    order, product, legacy_product = bought.order, bought.product, bought.legacy_product
+    bp = one(moving.commerce, f"SELECT commission_bp FROM products WHERE id = {product}")
     stock = one(moving.commerce, f"SELECT stock FROM products WHERE id = {product}")
 
     assert moving.mover.rollback(sid, "operator", "the seller asked") is Phase.ROLLED_BACK
@@ -67,8 +95,9 @@ def test_a_buyer_known_only_to_commerce_comes_back_with_the_rollback(moving: Mov
     ]
     assert rows(
         moving.social,
-        f"SELECT product_id, quantity FROM legacy_order_lines WHERE order_id = {legacy_order}",
-    ) == [(legacy_product, 2)]
+        "SELECT product_id, quantity, creator_id, commission_bp FROM legacy_order_lines"
+        f" WHERE order_id = {legacy_order}",
+    ) == [(legacy_product, 2, bought.creator, bp)]
     assert one(moving.social, f"SELECT stock FROM legacy_products WHERE id = {legacy_product}") == (
         stock
     )
@@ -80,3 +109,45 @@ def test_a_buyer_known_only_to_commerce_comes_back_with_the_rollback(moving: Mov
         "/api/viewers/sessions", json={"email": EMAIL, "password": "rahasia-sekali"}
     )
     assert r.status_code == 401, r.text
+
+
+def test_an_order_completed_in_commerce_comes_back_owing_its_creator_commission_once(
+    moving: Moving,
+) -> None:
+    sid, legacy = moving.seller_id, moving.legacy
+    bought = buy_through_a_creator(moving)
+    legacy.pay(bought.order)  # on the partner's page; commerce learns it from the partner
+    state = legacy.system.commerce.app.state.commerce  # type: ignore[attr-defined]
+    state.reconciliation.partner = legacy.sim.partner
+    state.reconciliation.run()
+    order_id = bought.order["id"]
+    commerce = legacy.system.commerce
+    for step, body in (("ship", {"tracking_number": "JNE777"}), ("deliver", None)):
+        r = commerce.post(f"/api/seller/orders/{order_id}/{step}", json=body,
+                          headers=bearer(moving.seller))  # fmt: skip
+        assert r.status_code == 200, r.text
+    buyer = one(moving.commerce, f"SELECT buyer_id FROM orders WHERE id = {order_id}")
+    assert state.settlement.confirm_received(buyer, order_id).status == OrderStatus.COMPLETED
+    pending = f"commission_pending:{bought.creator}"
+    with Session(moving.commerce) as s:
+        commission = money_db.owed(s, pending)
+    assert commission > 0
+
+    assert moving.mover.rollback(sid, "operator", "the seller asked") is Phase.ROLLED_BACK
+
+    legacy_order = one(
+        moving.social, "SELECT id FROM legacy_orders WHERE number = :n", n=bought.order["number"]
+    )
+    owed_in_app = rows(
+        moving.social,
+        "SELECT p.creator_id, sum(p.amount_idr) FROM legacy_ledger_postings p JOIN"
+        " legacy_ledger_entries e ON e.id = p.entry_id WHERE e.order_id = :o AND"
+        " p.account = 'creator_commission' GROUP BY p.creator_id",
+        o=legacy_order,
+    )
+    assert owed_in_app == [(bought.creator, -commission)]  # a credit: owed to the creator
+    with Session(moving.commerce) as s:
+        assert money_db.owed(s, pending) == 0  # handed back: commerce owes it no more
+        debits, credits = money_db.totals(s)
+        assert debits == credits
+    assert one(moving.social, "SELECT sum(amount_idr) FROM legacy_ledger_postings") == 0

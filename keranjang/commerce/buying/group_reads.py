@@ -16,7 +16,13 @@ from keranjang.commerce.buying.domain import (
 )
 from keranjang.commerce.buying.group import ADDRESS_FIELDS, Answer, Ask
 from keranjang.commerce.catalog import db as catalog_db
-from keranjang.commerce.errors import CommerceError, Invalid, OutOfStock, Unauthenticated
+from keranjang.commerce.errors import (
+    CommerceError,
+    Invalid,
+    NotSelling,
+    OutOfStock,
+    Unauthenticated,
+)
 
 
 def buyers(c: Connection, asks: list[Ask], now: datetime) -> list[int | CommerceError]:
@@ -97,6 +103,22 @@ def read_carts(
     return carts, line_ids, stock
 
 
+def not_selling(c: Connection, carts: dict[int, list[CartLine]]) -> dict[int, str]:
+    """Of the carts' merchants, those not selling now (id -> name). Read after the products
+    were locked, in a statement of its own: on PostgreSQL the migration's fence of a shop locks
+    its products too, so a fence that committed while this group waited is seen here."""
+    merchants = sorted({line.merchant_id for lines in carts.values() for line in lines})
+    if not merchants:
+        return {}
+    return {r.id: r.name for r in c.execute(_NOT_SELLING, {"merchants": merchants})}
+
+
+def check_selling(lines: list[CartLine], not_selling: dict[int, str]) -> None:
+    for line in lines:
+        if line.merchant_id in not_selling:
+            raise NotSelling.shop(not_selling[line.merchant_id])
+
+
 def take(stock: dict[int, int], lines: list[CartLine]) -> None:
     """Count the lines' units off the group's stock, all or nothing."""
     for line in lines:
@@ -121,6 +143,10 @@ _STORED_KEYS = select(_k.buyer_id, _k.key, _k.fingerprint, _k.status_code, _k.re
 _a = buying_db.AddressRow
 _ADDRESSES = select(_a.id, _a.buyer_id, *(getattr(_a, f) for f in ADDRESS_FIELDS)).where(
     _a.id.in_(bindparam("ids", expanding=True))
+)
+_m = catalog_db.MerchantRow
+_NOT_SELLING = select(_m.id, _m.name).where(
+    _m.id.in_(bindparam("merchants", expanding=True)), _m.selling.is_(False)
 )
 _p, _cl, _at = catalog_db.ProductRow, buying_db.CartLineRow, attribution_db.AttributionRow
 _CARTS = (

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from keranjang.commerce.buying import db as buying_db
 from keranjang.commerce.buying.domain import (
@@ -143,9 +143,17 @@ def _order_line(order_id: int, line: CartLine) -> order_db.OrderLineRow:
 
 
 _p, _cl = catalog_db.ProductRow, buying_db.CartLineRow
+# The guard holds the shop selling too: on SQLite the group's reads run before its write
+# transaction begins, so a fence committed in between is seen here (the group is then placed
+# one by one, and each checkout finds the shop not selling).
+_m = catalog_db.MerchantRow
 _TAKE_STOCK = (
     update(_p)
-    .where(_p.id == bindparam("pid"), _p.stock >= bindparam("units"))
+    .where(
+        _p.id == bindparam("pid"),
+        _p.stock >= bindparam("units"),
+        _p.merchant_id.in_(select(_m.id).where(_m.selling)),
+    )
     .values(stock=_p.stock - bindparam("units"))
 )
 EMPTY_CARTS = delete(_cl).where(_cl.id.in_(bindparam("lines", expanding=True)))

@@ -58,6 +58,7 @@ class _Group:
     carts: dict[int, list[CartLine]]
     line_ids: dict[int, list[int]]
     stock: dict[int, int]
+    not_selling: dict[int, str]  # merchant id -> name, of the carts' shops not selling now
     first_with_key: dict[tuple[int, str], int] = field(default_factory=dict)
 
 
@@ -71,7 +72,8 @@ def _read(c: Connection, asks: list[Ask], now: datetime, rules: Rules) -> _Group
     carts, line_ids, stock = group_reads.read_carts(
         c, sorted({b for _, b in known}), now - rules.attribution_window, lock=True
     )
-    return _Group(asks, now, buyers, stored, addresses, carts, line_ids, stock)
+    closed = group_reads.not_selling(c, carts)
+    return _Group(asks, now, buyers, stored, addresses, carts, line_ids, stock, closed)
 
 
 def _decide(
@@ -91,6 +93,8 @@ def _decide(
         if (buyer, ask.key) in g.stored:
             outcomes[i] = group_reads.replayed(g.stored[(buyer, ask.key)], ask.fingerprint)
             return None
+        # A shop not selling now: an error, not stored, so a retry with the key may succeed.
+        group_reads.check_selling(g.carts.get(buyer, []), g.not_selling)
     except CommerceError as exc:
         outcomes[i] = exc
         return None

@@ -30,6 +30,7 @@ from keranjang.commerce.errors import (
     Conflict,
     IllegalTransition,
     NotFound,
+    NotSelling,
     OrderChanged,
     Unauthenticated,
 )
@@ -131,7 +132,9 @@ class BuyingService:
         stays with the line, through login and checkout, for the creator's commission."""
         check_quantity(quantity)
         with transaction(self.sessions) as s:
-            get_or_404(s, catalog_db.ProductRow, product_id, "product")
+            product = get_or_404(s, catalog_db.ProductRow, product_id, "product")
+            if quantity and not product.merchant.selling:  # taking a line out stays possible
+                raise NotSelling.shop(product.merchant.name)
             attribution_id = self._still_counts(s, attribution_id, product_id)
             s.execute(
                 delete(buying_db.CartLineRow).where(

@@ -18,6 +18,7 @@ from sqlalchemy import (
     bindparam,
     false,
     select,
+    true,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.ext.compiler import compiles
@@ -43,9 +44,13 @@ class MerchantRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # The platform runs this shop itself (Pasal 21(2) forbids it to sell as a producer).
     platform_operated: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # Set by the migration alone: false from a moving shop's bind to its cutover, and from the
+    # start of its rollback on. A shop not selling shows no product and takes no order.
+    selling: Mapped[bool] = mapped_column(Boolean, server_default=true())
 
     def to_domain(self) -> Merchant:
-        return Merchant(self.id, self.slug, self.name, MerchantKind(self.kind), self.city)
+        kind = MerchantKind(self.kind)
+        return Merchant(self.id, self.slug, self.name, kind, self.city, self.selling)
 
 
 class MerchantApplicationRow(Base):
@@ -142,11 +147,14 @@ def merchant_by_slug(session: Session, slug: str) -> MerchantRow | None:
 
 
 def products_page(
-    session: Session, after: int, limit: int, merchant_id: int | None = None
+    session: Session, after: int, limit: int, merchant_id: int | None = None, *, on_sale: bool
 ) -> list[ProductRow]:
+    """Products in id order after `after`; `on_sale`: only those of shops selling now."""
     query = select(ProductRow).where(ProductRow.id > after).order_by(ProductRow.id).limit(limit)
     if merchant_id is not None:
         query = query.where(ProductRow.merchant_id == merchant_id)
+    if on_sale:
+        query = query.join(MerchantRow).where(MerchantRow.selling)
     return list(session.scalars(query))
 
 
@@ -166,6 +174,7 @@ _PRODUCT_VIEW = (
         _m.name,
         _m.kind,
         _m.city,
+        _m.selling,
     )
     .join(_m, _p.merchant_id == _m.id)
     .where(_p.id == bindparam("product_id"))
@@ -177,6 +186,6 @@ def product_view(connection: Connection, product_id: int) -> Product | None:
     row = connection.execute(_PRODUCT_VIEW, {"product_id": product_id}).first()
     if row is None:
         return None
-    *listing, m_id, m_slug, m_name, m_kind, m_city = row[1:]
-    merchant = Merchant(m_id, m_slug, m_name, MerchantKind(m_kind), m_city)
+    *listing, m_id, m_slug, m_name, m_kind, m_city, m_selling = row[1:]
+    merchant = Merchant(m_id, m_slug, m_name, MerchantKind(m_kind), m_city, m_selling)
     return Product(row[0], merchant, *listing)

@@ -31,6 +31,8 @@ class Merchant:
     name: str
     kind: MerchantKind
     city: str
+    # False while the migration moves the shop from the app (bind to cutover) or back to it.
+    selling: bool = True
 
 
 @dataclass(frozen=True)

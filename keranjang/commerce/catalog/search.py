@@ -73,7 +73,7 @@ def search(session: Session, asked: Browse) -> Found:
     p, m = ProductRow, MerchantRow
     words = asked.words
     matching, relevance = _matching(session, words) if words else (None, literal(0))
-    query = select(p).join(m, p.merchant_id == m.id)
+    query = select(p).join(m, p.merchant_id == m.id).where(m.selling)  # not a moving shop's
     if matching is not None:
         query = query.where(matching)
     if asked.category is not None:

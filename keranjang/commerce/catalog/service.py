@@ -225,10 +225,21 @@ class CatalogService:
             return get_or_404(s, catalog_db.ProductRow, product_id, "product").to_domain()
 
     def products(
-        self, after: int = 0, limit: int = 50, merchant_id: int | None = None
+        self, after: int = 0, limit: int = 50, merchant_id: int | None = None, on_sale: bool = True
     ) -> list[Product]:
+        """Products in id order; `on_sale` (the public's view): only those of shops selling
+        now, so a shop moving from the app shows nothing before its cutover."""
         with self.sessions() as s:
-            return [r.to_domain() for r in catalog_db.products_page(s, after, limit, merchant_id)]
+            page = catalog_db.products_page(s, after, limit, merchant_id, on_sale=on_sale)
+            return [r.to_domain() for r in page]
+
+    def product_on_sale(self, product_id: int) -> Product:
+        """The product, as the public catalog shows it: not found while its shop is not
+        selling here."""
+        product = self.product(product_id)
+        if not product.merchant.selling:
+            raise NotFound(f"product {product_id} is not on sale now: its shop is moving")
+        return product
 
     def browse(self, asked: catalog_search.Browse) -> Results:
         """Search and browse: words, a category, an order, a page (`catalog.search`)."""
@@ -252,6 +263,7 @@ class CatalogService:
             product = catalog_db.product_view(connection, product_id)
         if product is None:
             raise NotFound(f"no product with id {product_id}")
-        with self._views_lock:
-            self._views[product_id] = product
+        if product.merchant.selling:  # a shop not selling now may be on sale the next moment
+            with self._views_lock:
+                self._views[product_id] = product
         return product

@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from keranjang.commerce.errors import CommerceError, Unauthenticated
+from keranjang.commerce.errors import CommerceError, NotSelling, Unauthenticated
 from keranjang.commerce.web.deps import commerce_of, settings_of
 from keranjang.commerce.web.errors import page_route
 from keranjang.commerce.web.formatting import TEMPLATE_FUNCTIONS
@@ -53,7 +53,15 @@ def render(request: Request, name: str, status_code: int = 200, **context: objec
 def error_page(request: Request, exc: CommerceError, status: int) -> HTMLResponse:
     reason = getattr(exc, "reason", type(exc).__name__)
     heading = HEADINGS.get(reason, "Halaman tidak tersedia" if status == 404 else "Ada masalah")
-    return render(request, "error.html", status, heading=heading, message=str(exc), reason=reason)
+    message = str(exc)
+    if isinstance(exc, NotSelling):
+        heading = "Toko sedang pindah"
+        message = (
+            f"Toko {exc.shop_name} sedang pindah antara toko di aplikasi sosial dan toko ini, "
+            "jadi belum bisa dibeli di sini. Tidak ada pesanan yang dibuat: coba lagi nanti, "
+            "atau beli lewat keranjang kuning di aplikasi."
+        )
+    return render(request, "error.html", status, heading=heading, message=message, reason=reason)
 
 
 # Shop and buyer pages: a browser gets the error page, any other client the API's JSON.

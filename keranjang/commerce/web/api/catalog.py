@@ -245,7 +245,7 @@ def add_product(body: ProductIn, merchant: Merchant, svc: Catalog, request: Requ
 
 @router.get("/api/products/{product_id}", response_model=ProductOut, tags=["catalog"])
 def get_product(product_id: PathId, svc: Catalog, request: Request) -> ProductOut:
-    return product_out(request, svc.product(product_id))
+    return product_out(request, svc.product_on_sale(product_id))
 
 
 @router.get(
@@ -267,4 +267,4 @@ def catalog_feed(
 
 @router.get("/catalog/products/{product_id}", response_model=CatalogEntry, tags=["public catalog"])
 def catalog_product(product_id: PathId, svc: Catalog, request: Request) -> CatalogEntry:
-    return catalog_entry(request, svc.product(product_id))
+    return catalog_entry(request, svc.product_on_sale(product_id))

@@ -40,7 +40,7 @@ def storefront(request: Request, svc: Catalog, q: Text = "") -> Response:
         "storefront.html",
         results=first,
         categories=svc.categories(),
-        merchants=svc.merchants(),
+        merchants=[m for m in svc.merchants() if m.selling],
     )
 
 

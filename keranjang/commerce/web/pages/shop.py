@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keranjang.commerce.catalog.domain import Product
 from keranjang.commerce.catalog.search import Browse, Sort
-from keranjang.commerce.errors import HandoffRefused
+from keranjang.commerce.errors import HandoffRefused, NotSelling
 from keranjang.commerce.web.cookies import attributed_product, remember_attribution
 from keranjang.commerce.web.deps import Attribution, Catalog, commerce_of, settings_of
 from keranjang.commerce.web.pages.browse import Text, page_number
@@ -31,6 +31,8 @@ _product_pages_lock = threading.Lock()
 
 
 def product_page(request: Request, product: Product) -> HTMLResponse:
+    if not product.merchant.selling:  # moving from or back to the app: no cart, no order
+        raise NotSelling.shop(product.merchant.name)
     via_creator = attributed_product(request) == product.id
     signed_in = buyer_signed_in(request)
     key = (product, via_creator, signed_in, settings_of(request).social_url)

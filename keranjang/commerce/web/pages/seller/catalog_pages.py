@@ -118,6 +118,6 @@ def own_product(svc: CatalogService, merchant: Merchant, product_id: int) -> Pro
 
 def all_products(svc: CatalogService, merchant_id: int) -> list[Product]:
     found: list[Product] = []
-    while page := svc.products(found[-1].id if found else 0, 200, merchant_id):
+    while page := svc.products(found[-1].id if found else 0, 200, merchant_id, on_sale=False):
         found.extend(page)
     return found

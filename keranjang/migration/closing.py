@@ -1,0 +1,71 @@
+"""Commerce's side of the way back: the money it holds for the merchant handed back against
+`migration_clearing` (see `rollback` for the protocol).
+
+Per order: its escrow, and the commission it still gives each creator who brought one of its
+lines (pending, or payable once its refund window closed): the app takes the order back with
+its creators (`mapping.back_line`) and books their commission itself when it completes, so
+commerce must not owe it as well. Per merchant: its pending and payable balances."""
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from keranjang.commerce.money import db as money_db
+from keranjang.commerce.money import ledger
+from keranjang.commerce.orders import db as order_db
+from keranjang.migration.sync import Ctx
+
+COMMISSIONS = ("commission_pending:", "commission_payable:")  # ledger.commission_pending(c)…
+
+
+def close_books(ctx: Ctx, round_: int) -> None:
+    """Each order's escrow and creators' commission, the merchant's pending and payable
+    balances, handed back; each entry posted once under its name."""
+    with Session(ctx.commerce) as s, s.begin():
+        for order_id, held in _held_per_order(s, ctx.merchant_id).items():
+            head = ledger.Head(
+                "closing", f"closing:{round_}:{order_id}", "back to the old shop", order_id
+            )
+            clearing = {ledger.MIGRATION_CLEARING: sum(held.values())}
+            money_db.post(s, ledger.entry(head, held, clearing), ctx.clock.now())
+        for what, account in (
+            ("pending", ledger.merchant_pending),
+            ("payable", ledger.merchant_payable),
+        ):
+            amount = money_db.owed(s, account(ctx.merchant_id))
+            if amount:
+                head = ledger.Head(
+                    "closing",
+                    f"closing:{round_}:{ctx.merchant_id}:{what}",
+                    f"{what} back to the old shop",
+                )
+                debits = {account(ctx.merchant_id): amount}
+                clearing = {ledger.MIGRATION_CLEARING: amount}
+                money_db.post(s, ledger.entry(head, debits, clearing), ctx.clock.now())
+
+
+def _held_per_order(s: Session, merchant_id: int) -> dict[int, dict[str, int]]:
+    """order id -> account -> what the order's entries leave in it (escrow, creators'
+    commission), non-zero only."""
+    e, p, co = money_db.LedgerEntryRow, money_db.LedgerPostingRow, order_db.OrderRow
+    accounts = or_(p.account == ledger.ESCROW, *(p.account.startswith(c) for c in COMMISSIONS))
+    rows = s.execute(
+        select(e.order_id, p.account, money_sum(p))
+        .join(p, p.entry_id == e.id)
+        .join(co, co.id == e.order_id)
+        .where(co.merchant_id == merchant_id, accounts)
+        .group_by(e.order_id, p.account)
+        .order_by(e.order_id, p.account)
+    ).all()
+    held: dict[int, dict[str, int]] = defaultdict(dict)
+    for order_id, account, amount in rows:
+        if amount:
+            held[int(order_id)][str(account)] = int(amount)
+    return held
+
+
+def money_sum(p: Any) -> Any:
+    """Credits minus debits: what a credit-side account holds."""
+    return func.sum(p.credit_idr) - func.sum(p.debit_idr)
