@@ -6,9 +6,9 @@ merchant not selling shows no product in the public catalog and takes no cart li
 checkout. Added with a server default, so shops already there keep selling and no table is
 copied.
 
-Revision ID: 0014
-Revises: 0013
-Create Date: 2026-12-08
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-12-04
 
 """
 
@@ -18,8 +18,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision: str = "0014"
-down_revision: Union[str, Sequence[str], None] = "0013"
+revision: str = "0015"
+down_revision: Union[str, Sequence[str], None] = "0014"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
