@@ -112,13 +112,21 @@ def check_order(order: dict[str, Any], place: Place, report: Report) -> None:
 
 
 def same_lines(order: dict[str, Any], stored: Stored, place: Place) -> bool:
-    """Lines as answered, with a legacy product's id mapped when the order moved to commerce
-    (compared on quantity and unit price alone where the product is not mapped)."""
+    """Lines as answered, with the product ids translated when the order now lives on the other
+    side: a legacy product's id mapped when the order moved to commerce, a commerce product's id
+    mapped back when an order placed in commerce went back to the app with a rollback (compared
+    on quantity and unit price alone where the product is not mapped)."""
     answered = [tuple(line) for line in order["lines"]]
-    if stored.side == "commerce" and "commerce_merchant_id" not in order:
-        answered = [(place.product_map.get(p, -1), q, u) for p, q, u in answered]
-        if any(p == -1 for p, _, _ in answered):
-            return sorted(s[1:] for s in stored.lines) == sorted(a[1:] for a in answered)
+    placed_in_commerce = "commerce_merchant_id" in order
+    if stored.side == "commerce" and not placed_in_commerce:
+        translate = place.product_map
+    elif stored.side == "legacy" and placed_in_commerce:
+        translate = {c: legacy for legacy, c in place.product_map.items()}
+    else:
+        return sorted(stored.lines) == sorted(answered)
+    answered = [(translate.get(p, -1), q, u) for p, q, u in answered]
+    if any(p == -1 for p, _, _ in answered):
+        return sorted(s[1:] for s in stored.lines) == sorted(a[1:] for a in answered)
     return sorted(stored.lines) == sorted(answered)
 
 
