@@ -11,6 +11,12 @@ class NotificationTarget(BaseModel):
     host: str = Field(max_length=255, description="`host:port`; `(none)` where none is set.")
     payments_created: int = Field(ge=0, description="Payments created in the window.")
     notifications_sent: int = Field(ge=0, description="Notifications sent in the window.")
+    last_payment_created_at: AwareDatetime | None = Field(
+        default=None, description="The latest of those payments' creation (null: none)."
+    )
+    last_notification_sent_at: AwareDatetime | None = Field(
+        default=None, description="The latest of those notifications' delivery (null: none)."
+    )
     payments_by_status: list[StatusFigure] = Field(
         default_factory=list,
         description="Beyond the monitor's reading: those payments by status, with their sums.",

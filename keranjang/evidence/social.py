@@ -11,6 +11,11 @@ class LegacyShopActivity(BaseModel):
     """The in-app shop inside social; the window counts back from `observed_at`."""
 
     enabled: bool = Field(description="The shop's routes are mounted (not switched off).")
+    closed_at: AwareDatetime | None = Field(
+        default=None,
+        description="When the shop closed: the last moved seller's purge, once no seller is left "
+        "in the app (null while any is). The window's counts start no earlier than this.",
+    )
     merchants_on_shop: int = Field(ge=0, description="Sellers whose yellow carts go to the app.")
     orders_in_window: int = Field(ge=0, description="Orders placed in the app in the window.")
     sales_idr_in_window: int = Field(

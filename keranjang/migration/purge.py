@@ -10,7 +10,9 @@ One social transaction, the change-log triggers off inside it (a deleted seller 
 capture); then the journal. Repeating after a crash deletes what is left, which may be nothing.
 """
 
-from sqlalchemy import delete, exists, or_, select
+from datetime import datetime
+
+from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from keranjang.infra.database import transaction
@@ -18,6 +20,7 @@ from keranjang.migration import journal
 from keranjang.migration.errors import IllegalPhase, WindowClosed
 from keranjang.migration.phases import Phase, check_next
 from keranjang.migration.sync import Ctx
+from keranjang.social.db import MerchantRouteRow
 from keranjang.social.legacy_shop import db as legacy
 from keranjang.social.legacy_shop.changes import ChangeRow, capture_paused
 from keranjang.social.legacy_shop.moving import FenceRow, MoveConsentRow
@@ -42,6 +45,7 @@ def purge(ctx: Ctx) -> None:
         buyers = _buyers(s, ctx.seller_id)
         _shop(s, ctx.seller_id)
         _buyer_data(s, buyers)
+        _stamp_route(s, ctx.seller_id, ctx.clock.now())
         _last_seller_gone(s)
     ctx.checkpoint("purge:social")
     with transaction(ctx.journal) as s:
@@ -50,6 +54,17 @@ def purge(ctx: Ctx) -> None:
         row.phase, row.updated_at = Phase.PURGED.value, ctx.clock.now()
         row.purged_at, row.rows_purged = row.updated_at, row.rows_total
         journal.add_event(s, row, "purged", {"buyers_checked": len(buyers)}, "engine")
+
+
+def _stamp_route(s: Session, seller_id: int, now: datetime) -> None:
+    """The routing row says when the seller's shop left the app (the regulator's evidence reads
+    when the last one did); a purge repeated after a crash keeps the first stamp."""
+    route = MerchantRouteRow
+    s.execute(
+        update(route)
+        .where(route.legacy_seller_id == seller_id, route.purged_at.is_(None))
+        .values(purged_at=now)
+    )
 
 
 def _buyers(s: Session, seller_id: int) -> list[int]:

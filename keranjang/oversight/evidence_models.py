@@ -55,6 +55,7 @@ class LegacyShopActivity(Evidence):
     """The in-app shop inside social: what of it still transacts."""
 
     enabled: bool
+    closed_at: AwareDatetime | None = None  # the last seller's purge; null while any sells
     merchants_on_shop: Count = _N  # merchants whose yellow carts still route to the app
     orders_in_window: Count = _N
     sales_idr_in_window: Count = _N
@@ -173,6 +174,8 @@ class NotificationTarget(Evidence):
     host: str = Field(max_length=255)
     payments_created: Count = _N
     notifications_sent: Count = _N
+    last_payment_created_at: AwareDatetime | None = None
+    last_notification_sent_at: AwareDatetime | None = None
 
 
 class PaymentsEvidence(Evidence):

@@ -143,6 +143,8 @@ class MerchantRouteRow(Base):
     route: Mapped[str] = mapped_column(String(10))
     commerce_merchant_id: Mapped[int | None] = mapped_column(Id)
     changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Stamped by the migration's purge: the seller's shop data is gone from the app.
+    purged_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class ProductMapRow(Base):

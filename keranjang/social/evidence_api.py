@@ -118,10 +118,12 @@ def _identity(service: SocialService, settings: SocialSettings) -> SystemIdentit
 
 
 def _shop(s: Session, start: datetime, *, enabled: bool) -> LegacyShopActivity:
-    took = figures.activity(s, start)
+    closed = figures.closed_at(s)
+    took = figures.activity(s, max(start, closed) if closed else start)
     routes = figures.routing(s)
     return LegacyShopActivity(
         enabled=enabled,
+        closed_at=closed,
         merchants_on_shop=routes.sellers_on_shop,
         orders_in_window=took.orders,
         sales_idr_in_window=took.sales_idr,

@@ -259,14 +259,6 @@ def _every_page_fits(up: Monitored, page: Page) -> None:
     fits(page, "rule-migration")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="two gaps outside the dashboard: (1) the payment simulator's evidence counts "
-    "payments notified to social over its default 24-hour window and the monitor asks for no "
-    "shorter one, so 21(3) keeps failing for a day after the last in-app payment even once the "
-    "last merchant is purged; (2) with every merchant purged, the migration's data category "
-    "stays just under 100 % (rows_done < 3 x rows_total after live traffic)",
-)
 def test_every_category_reaches_100_and_21_3_passes_when_the_last_merchant_is_purged() -> None:
     assert FINAL, "the migration above did not reach the last purge"
     assert json.loads(FINAL["bars"]) == dict.fromkeys(CATEGORIES, 100.0)

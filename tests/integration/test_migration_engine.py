@@ -392,6 +392,16 @@ def test_the_purge_leaves_no_shop_and_no_buyer_data_of_the_seller(
     with moving.journal() as s:
         assert s.scalars(select(IdMapRow).where(IdMapRow.seller_id == sid)).all() == []
     assert moving.move().phase == Phase.PURGED
+    # The routing row says when the shop data left (the regulator's evidence reads it); a purge
+    # repeated keeps that moment.
+    stamped = one(
+        moving.social, f"SELECT purged_at FROM merchant_routes WHERE legacy_seller_id = {sid}"
+    )
+    assert stamped is not None
+    clock.advance(days=1)
+    assert moving.mover.purge(sid) is Phase.PURGED
+    again = f"SELECT purged_at FROM merchant_routes WHERE legacy_seller_id = {sid}"
+    assert one(moving.social, again) == stamped
     # Nothing in commerce names a viewer; the merchant still sells there.
     assert (
         one(moving.social, f"SELECT route FROM merchant_routes WHERE legacy_seller_id = {sid}")

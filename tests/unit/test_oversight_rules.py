@@ -85,6 +85,34 @@ def test_the_simulator_notifying_social_fails_21_3() -> None:
     assert any("127.0.0.1:8001" in f for f in result.findings)
 
 
+def test_social_notified_before_the_shop_closed_passes_21_3_and_after_it_fails() -> None:
+    """The window still holds the move's tail (payments notified to social before the last
+    seller's purge): once the shop has closed, only those after that moment are violations."""
+    closed = NOW - timedelta(minutes=10)
+    social = sample_evidence.social(NOW)
+    shop = social.legacy_shop.model_copy(update={"closed_at": closed})
+    before = NotificationTarget(
+        host="127.0.0.1:8001",
+        payments_created=3,
+        notifications_sent=2,
+        last_payment_created_at=closed - timedelta(minutes=20),
+        last_notification_sent_at=closed - timedelta(seconds=1),
+    )
+    late = before.model_copy(update={"last_notification_sent_at": closed + timedelta(seconds=1)})
+    results = [
+        outcome(
+            "pasal-21-3.no-payments-in-social",
+            social=social.model_copy(update={"legacy_shop": shop}),
+            payments=sample_evidence.payments(NOW).model_copy(
+                update={"by_notification_host": [target]}
+            ),
+        )
+        for target in (before, late)
+    ]
+    assert [r.status for r in results] == [Status.PASS, Status.FAIL]
+    assert any("after the shop closed" in f for f in results[1].findings)
+
+
 def test_a_handoff_claim_outside_the_allow_list_fails_13_interconnection() -> None:
     commerce = sample_evidence.commerce(NOW)
     sample = commerce.handoff.model_copy(

@@ -39,6 +39,16 @@ class HostFigures:
     created: int = 0
     sent: int = 0
     by_status: dict[str, list[int]] = field(default_factory=dict)  # status: [count, sum]
+    last_created: datetime | None = None
+    last_sent: datetime | None = None
+
+    def saw(self, created: datetime | None = None, sent: datetime | None = None) -> None:
+        self.last_created = _latest(self.last_created, created)
+        self.last_sent = _latest(self.last_sent, sent)
+
+
+def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return max(a, b) if a and b else (a or b)
 
 
 def regulator(request: Request, token: Annotated[str | None, Depends(bearer)]) -> None:
@@ -72,6 +82,8 @@ def payments_evidence(
             host=host,
             payments_created=f.created,
             notifications_sent=f.sent,
+            last_payment_created_at=f.last_created,
+            last_notification_sent_at=f.last_sent,
             payments_by_status=[
                 StatusFigure(status=st, count=n, sum_idr=total)
                 for st, (n, total) in sorted(f.by_status.items())
@@ -107,24 +119,33 @@ def by_host(s: Session, start: datetime, default: str | None) -> dict[str, HostF
     t, n = TransactionRow, NotificationRow
     found: dict[str, HostFigures] = {}
     created = (
-        select(t.notification_urls, t.status, func.count(), func.sum(t.gross_amount))
+        select(
+            t.notification_urls,
+            t.status,
+            func.count(),
+            func.sum(t.gross_amount),
+            func.max(t.created_at),
+        )
         .where(t.created_at >= start)
         .group_by(t.notification_urls, t.status)
     )
-    for joined, status, count, total in s.execute(created):
+    for joined, status, count, total, last in s.execute(created):
         for host in _hosts(joined, default):
             figures = found.setdefault(host, HostFigures())
             figures.created += int(count)
+            figures.saw(created=last)
             held = figures.by_status.setdefault(str(status), [0, 0])
             held[0] += int(count)
             held[1] += int(total or 0)
     sent = (
-        select(t.notification_urls, func.count(n.id))
+        select(t.notification_urls, func.count(n.id), func.max(n.sent_at))
         .join(t, t.id == n.transaction_pk)
         .where(n.state == DeliveryState.SENT.value, n.sent_at >= start)
         .group_by(t.notification_urls)
     )
-    for joined, count in s.execute(sent):
+    for joined, count, last_sent in s.execute(sent):
         for host in _hosts(joined, default):
-            found.setdefault(host, HostFigures()).sent += int(count)
+            target = found.setdefault(host, HostFigures())
+            target.sent += int(count)
+            target.saw(sent=last_sent)
     return found

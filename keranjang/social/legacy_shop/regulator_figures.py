@@ -105,6 +105,15 @@ def routing(s: Session) -> Routing:
     )
 
 
+def closed_at(s: Session) -> datetime | None:
+    """When the in-app shop closed: the last purge of a moved seller, once no seller is left in
+    the app; None while any seller is (or while none was ever moved and purged)."""
+    if s.scalar(select(db.SellerRow.id).limit(1)) is not None:
+        return None
+    r = promotion.MerchantRouteRow
+    return s.scalar(select(func.max(r.purged_at)).where(r.route == COMMERCE))
+
+
 def purges(s: Session, limit: int = 100) -> Purges:
     """Sellers routed to commerce whose listings are gone from the shop (the purge's mark) and,
     of those, the ones whose orders (each naming a buyer, a phone and an address) remain."""

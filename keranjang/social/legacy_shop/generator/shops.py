@@ -23,7 +23,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "legacy_payout_accounts": (
         "seller_id", "bank_code", "account_number", "holder_name", "updated_at",
     ),
-    "merchant_routes": ("legacy_seller_id", "route", "commerce_merchant_id", "changed_at"),
+    "merchant_routes": ("legacy_seller_id", "route", "commerce_merchant_id", "changed_at", "purged_at"),
     "legacy_products": (
         "id", "seller_id", "title", "description", "price_idr", "stock", "category", "image_url",
         "hs_code", "origin_country", "cross_border", "fob_usd_cents", "npb_number", "sni_number",
@@ -72,7 +72,7 @@ def sellers(plan: Plan, out: dict[str, list[Row]]) -> Catalog:
              tokens.seller_digest(plan.key, seller_id),
              *(facts or _local_facts(rng.random, owner)), created, created)
         )  # fmt: skip
-        out["merchant_routes"].append((seller_id, "legacy", None, created))
+        out["merchant_routes"].append((seller_id, "legacy", None, created, None))
         if rng.random() < 0.9:
             account = str(rng.randrange(10**9, 10**13))
             out["legacy_payout_accounts"].append(
