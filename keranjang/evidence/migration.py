@@ -93,3 +93,29 @@ class Verifications(BaseModel):
     results: list[VerificationResult] = Field(description="Newest first.")
     passed: int = Field(ge=0)
     failed: int = Field(ge=0)
+
+
+Scalar = str | int | float | bool | None
+
+
+class MigrationEvent(BaseModel):
+    """One journal event: a phase entered, a cutover abandoned, a verification, or an
+    operator's action (`operator`: a forced bind or a rollback, with who and why)."""
+
+    id: int = Field(ge=1, description="The journal's event id: ask for events after it.")
+    at: datetime
+    merchant_id: int = Field(description="The legacy seller's id (a shop, not a person).")
+    phase: str = Field(max_length=20, description="The move's phase when it happened.")
+    what: str = Field(max_length=60)
+    actor: str = Field(max_length=80, description="The worker, or the operator who acted.")
+    operator: bool = Field(description="An operator's action rather than the engine's.")
+    detail: dict[str, Scalar] = Field(
+        description="Counts, flags, reasons; a list (rows that differed) is given by its length."
+    )
+
+
+class MigrationEvents(BaseModel):
+    """The journal's events after `after`, oldest first, at most `limit` of them."""
+
+    events: list[MigrationEvent]
+    next_after: int | None = Field(description="Pass as `after` for the next page; null: no more.")

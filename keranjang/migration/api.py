@@ -16,6 +16,7 @@ from keranjang.infra.http_errors import PathId
 from keranjang.migration import errors
 from keranjang.migration.phases import Phase
 from keranjang.migration.reports import (
+    events_of,
     move_of,
     moves_of,
     progress_of,
@@ -26,6 +27,7 @@ from keranjang.migration.service import MAX_PAGE, MigrationService
 
 Token = Annotated[str | None, Depends(bearer)]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+AfterId = Annotated[int, Query(ge=0, le=2**63 - 1, description="The last event id seen.")]
 AfterRank = Annotated[int, Query(ge=0, le=2**31 - 1, description="The last rank seen.")]
 UNAUTHENTICATED = {"WWW-Authenticate": 'Bearer realm="migration"'}
 # The error tree's HTTP statuses (errors.py draws the tree); anything else it refuses is 422.
@@ -102,6 +104,15 @@ def merchants(
 ) -> evidence.MerchantMoves:
     """Each merchant's move in the plan's order, a page at a time."""
     return moves_of(svc.merchants(phase, after_rank, limit), limit)
+
+
+@regulator.get("/events", response_model=evidence.MigrationEvents)
+def events(
+    svc: Service, _who: Reader, after: AfterId = 0, limit: Limit = MAX_PAGE
+) -> evidence.MigrationEvents:
+    """Every merchant's journal events after `after`, oldest first: phases, verifications,
+    abandoned cutovers and operators' actions, in counts and reasons."""
+    return events_of(svc.events_after(after, limit), limit)
 
 
 @regulator.get("/verifications", response_model=evidence.Verifications)

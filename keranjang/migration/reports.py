@@ -1,8 +1,10 @@
 """The service's answers in the evidence contract's models (`keranjang.evidence.migration`), for
 the HTTP API and the command line's `--json` alike (no web framework here)."""
 
+import json
+
 from keranjang.evidence import migration as evidence
-from keranjang.migration.journal import SnapshotRow
+from keranjang.migration.journal import EventRow, SnapshotRow
 from keranjang.migration.service import MoveView, Status, Verification
 
 
@@ -61,3 +63,36 @@ def verifications_of(found: list[Verification]) -> evidence.Verifications:
     results = [evidence.VerificationResult(**vars(v)) for v in found]
     passed = sum(1 for v in found if v.passed)
     return evidence.Verifications(results=results, passed=passed, failed=len(found) - passed)
+
+
+# Events an operator causes (the engine's own are phases, verifications, abandoned cutovers).
+OPERATOR_EVENTS = frozenset({"forced", "rolled_back"})
+
+
+def events_of(rows: list[EventRow], limit: int) -> evidence.MigrationEvents:
+    events = [
+        evidence.MigrationEvent(
+            id=e.id,
+            at=e.at,
+            merchant_id=e.seller_id,
+            phase=e.phase,
+            what=e.what,
+            actor=e.actor,
+            operator=e.what in OPERATOR_EVENTS,
+            detail=_counted(e.detail),
+        )
+        for e in rows
+    ]
+    return evidence.MigrationEvents(
+        events=events, next_after=rows[-1].id if len(rows) == limit else None
+    )
+
+
+def _counted(detail: str) -> dict[str, evidence.Scalar]:
+    """An event's detail for the regulator: scalars as they are, a list or a mapping (the rows
+    a verification found different) by its length, so no row's content leaves the journal."""
+    loaded = json.loads(detail or "{}")
+    return {
+        str(k): len(v) if isinstance(v, (list, dict)) else v
+        for k, v in (loaded.items() if isinstance(loaded, dict) else ())
+    }

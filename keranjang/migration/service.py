@@ -182,6 +182,13 @@ class MigrationService:
             rows = s.scalars(query.order_by(EventRow.id.desc()).limit(min(limit, MAX_PAGE)))
             return list(rows)
 
+    def events_after(self, after: int, limit: int = MAX_PAGE) -> list[EventRow]:
+        """Every merchant's events in journal order, from the one after `after` (the
+        regulator's audit log copies them, a page at a time)."""
+        query = select(EventRow).where(EventRow.id > after).order_by(EventRow.id)
+        with self.parts.journal() as s:
+            return list(s.scalars(query.limit(min(limit, MAX_PAGE))))
+
     def verifications(
         self, seller_id: int | None = None, limit: int = MAX_PAGE
     ) -> list[Verification]:

@@ -6,6 +6,7 @@ is due), and the merchants are purged one batch, then the last; `keranjang overs
 runs between the steps. The dashboard's category bars rise to 100 % and rule 21(3) turns from
 fail to pass only when the last merchant is purged. No dashboard page is wider than the phone."""
 
+import base64
 import json
 import os
 import re
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -234,6 +236,12 @@ def _watch(up: Monitored, page: Page, journal: Path, driver: subprocess.Popen[st
     assert "social.legacy_shop" not in rule_row(page)  # nothing sells or pays in the app
     done = bars(page)
     FINAL.update(status=rule_status(page), row=rule_row(page), bars=json.dumps(done))
+    # The migration's journal is in the audit log, each event once: the forced binds as
+    # operators' actions, every phase as the engine's.
+    logged = audit_kinds(up)
+    assert logged["operator_action"] >= 1 and logged["migration_event"] >= 4 * len(sellers)
+    assert up.evaluate()["migration_events"] == 0
+    assert audit_kinds(up) == logged | {"result": audit_kinds(up)["result"]}
     assert done["payment"] == done["merchant_operations"] == 100.0
     assert done["data"] > 99.0 and done["overall"] > 99.0, done
     assert page.locator("svg.chart polyline").count() == 4
@@ -257,6 +265,14 @@ def _every_page_fits(up: Monitored, page: Page) -> None:
     fits(page, "docs")
     page.goto(up.dashboard + "/aturan/migration.overall")
     fits(page, "rule-migration")
+
+
+def audit_kinds(up: Monitored) -> Counter[str]:
+    """Entries of the monitor's audit log by kind, read as the regulator would: exported."""
+    out = up.data_dir / "audit-export.json"
+    up.ok("audit", "export", "--out", str(out), "--url", up.dashboard)
+    entries = json.loads(out.read_text())["entries"]
+    return Counter(json.loads(base64.b64decode(e))["kind"] for e in entries)
 
 
 def test_every_category_reaches_100_and_21_3_passes_when_the_last_merchant_is_purged() -> None:

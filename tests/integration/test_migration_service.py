@@ -16,6 +16,7 @@ from keranjang.infra.database import make_engine
 from keranjang.migration.app import ServiceSettings, create_app
 from keranjang.migration.service import MigrationService
 from keranjang.migration.workers import Journal, Rules, Worker
+from keranjang.oversight.evidence_models import MigrationEvents as MonitorsEvents
 from keranjang.social.legacy_shop.generator import seeding
 from keranjang.social.legacy_shop.generator.plan import Size
 from tests.integration.test_migration_workers import FakeMover
@@ -266,3 +267,51 @@ def test_a_session_ends_when_the_operator_token_changes(migration: Service) -> N
     assert c.get("/").status_code == 200
     c.app.state.settings.admin_token = "rotated"  # type: ignore[attr-defined]
     assert c.get("/", follow_redirects=False).status_code == 303
+
+
+def test_the_regulator_reads_every_journal_event_in_order_a_page_at_a_time(
+    migration: Service,
+) -> None:
+    """What the monitor copies into its audit log: operators' actions marked as such, with who
+    and why, and a verification's differing rows given by their number, never their content."""
+    c = migration.client
+    c.post("/api/plan", headers=op())
+    migration.mover.unconfirmed = {1, 2}
+    migration.move_everyone()
+    for seller, reason in ((1, "confirmed by phone"), (2, "confirmed at the office")):
+        r = c.post(f"/api/merchants/{seller}/force", headers=op(), json={"reason": reason})
+        assert r.status_code == 200, r.text
+    with migration.service.parts.journal() as s:
+        s.execute(text(
+            "INSERT INTO events (seller_id, phase, what, detail, actor, at) VALUES "
+            "(3, 'cut_over', 'mismatch', :d, 'worker-1', :at)"),
+            {"d": '{"passed": false, "rows": 40, "differences": '
+                  '["order 7: email siti@example.com", "order 9"]}', "at": T0},
+        )  # fmt: skip
+        s.commit()
+
+    assert c.get("/evidence/migration/events").status_code == 401
+    pages, after = [], 0
+    while True:
+        r = c.get(f"/evidence/migration/events?after={after}&limit=2", headers=reg())
+        assert r.status_code == 200, r.text
+        page = MonitorsEvents.model_validate_json(r.text)  # the monitor reads it as it is
+        pages.append(page.events)
+        if r.json()["next_after"] is None:
+            break
+        after = r.json()["next_after"]
+    events = [e for page in pages for e in page]
+    assert all(len(p) == 2 for p in pages[:-1]) and len(pages[-1]) <= 2
+    assert [e.id for e in events] == sorted({e.id for e in events})
+    ours = [e for e in events if e.what in ("forced", "mismatch")]
+    assert [(e.merchant_id, e.what, e.operator) for e in ours] == [
+        (1, "forced", True), (2, "forced", True), (3, "mismatch", False),
+    ]  # fmt: skip
+    assert not any(e.operator for e in events if e not in ours)
+    assert ours[0].detail == {"reason": "confirmed by phone"} and ours[0].actor
+    assert ours[2].detail == {"passed": False, "rows": 40, "differences": 2}
+    assert "siti" not in str(pages)
+    assert c.get(f"/evidence/migration/events?after={events[-1].id}", headers=reg()).json() == {
+        "events": [], "next_after": None,
+    }  # fmt: skip
+    assert c.get("/evidence/migration/events?after=-1", headers=reg()).status_code == 422
