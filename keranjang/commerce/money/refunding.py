@@ -147,20 +147,7 @@ class RefundService:
                     f"order {order.number} is {order.status} now: only a paid order not yet "
                     "shipped can be cancelled; refund what comes back instead"
                 )
-            lines = s.scalars(
-                select(order_db.OrderLineRow).where(order_db.OrderLineRow.order_id == order.id)
-            )
-            by_product = {line.product_id: line for line in lines}
-            quantities = _quantities(ask, by_product)
-            everything = ask.quantities is None
-            shipping = (
-                order.shipping_idr - order.refunded_shipping_idr
-                if (everything or ask.shipping)
-                else 0
-            )
-            amount = shipping + sum(by_product[p].unit_price_idr * q for p, q in quantities.items())
-            if amount <= 0:
-                raise Invalid("nothing is left to refund on this order")
+            by_product, quantities, shipping, amount = _planned(s, order, ask)
             for product_id, quantity in quantities.items():
                 by_product[product_id].refunded_quantity += quantity
             order.refunded_shipping_idr += shipping
@@ -184,6 +171,14 @@ class RefundService:
             s.add(row)
             s.flush()
             return row.id
+
+    def preview(self, ask: RefundAsk, merchant_id: int | None = None) -> int:
+        """What `refund` would return to the buyer for this ask, in rupiah, changing nothing;
+        raises what `refund` would for an ask it would refuse."""
+        with self.sessions() as s:
+            order = _order(s, ask.order_id, merchant_id)
+            self._check_refundable(s, order)
+            return _planned(s, order, ask)[3]
 
     def _check_refundable(self, s: Session, order: order_db.OrderRow) -> None:
         status = OrderStatus(order.status)
@@ -303,6 +298,26 @@ def _order(
     if order is None or (merchant_id is not None and order.merchant_id != merchant_id):
         raise NotFound(f"no order with id {order_id} in your shop")
     return order
+
+
+def _planned(
+    s: Session, order: order_db.OrderRow, ask: RefundAsk
+) -> tuple[dict[int, order_db.OrderLineRow], dict[int, int], int, int]:
+    """The order's lines by product, and what the ask refunds: units per product, shipping and
+    the amount (`Invalid` when that is nothing)."""
+    lines = s.scalars(
+        select(order_db.OrderLineRow).where(order_db.OrderLineRow.order_id == order.id)
+    )
+    by_product = {line.product_id: line for line in lines}
+    quantities = _quantities(ask, by_product)
+    everything = ask.quantities is None
+    shipping = (
+        order.shipping_idr - order.refunded_shipping_idr if (everything or ask.shipping) else 0
+    )
+    amount = shipping + sum(by_product[p].unit_price_idr * q for p, q in quantities.items())
+    if amount <= 0:
+        raise Invalid("nothing is left to refund on this order")
+    return by_product, quantities, shipping, amount
 
 
 def _quantities(ask: RefundAsk, lines: dict[int, order_db.OrderLineRow]) -> dict[int, int]:
