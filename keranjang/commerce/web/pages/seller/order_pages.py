@@ -155,7 +155,7 @@ def _order_page(
     confirming: RefundConfirmation | None = None,
 ) -> HTMLResponse:
     allowed = TRANSITIONS[OrderStatus(order.status)]
-    context = {"allowed": allowed, "problem": problem, "confirming": confirming}
+    context: dict[str, object] = {"allowed": allowed, "problem": problem, "confirming": confirming}
     if OrderStatus.REFUNDED in allowed and confirming is None:
         context["everything_idr"] = _everything(request, order)
     return render(request, "seller_order.html", status_code, order=order, **context)
