@@ -9,10 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from keranjang.commerce.attribution.db import AttributionRow
 from keranjang.commerce.buying import db as buying_db
+from keranjang.commerce.catalog.db import ProductRow
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.orders import db as order_db
 from keranjang.commerce.web.cookies import ATTRIBUTION_COOKIE
@@ -299,10 +300,17 @@ def test_the_cart_groups_lines_by_shop_with_shipping_each_and_edits_them(system:
     assert 'data-testid="cart-total">Rp110.000<' in page
 
 
+def sold_elsewhere(system: System, product_id: int, left: int) -> None:
+    """Another buyer took stock after this buyer's cart was filled."""
+    with system.commerce_engine.begin() as conn:
+        conn.execute(update(ProductRow).where(ProductRow.id == product_id).values(stock=left))
+
+
 def test_the_cart_warns_when_a_line_asks_for_more_than_is_left(system: System) -> None:
-    product = batik(system, stock=1)
+    product = batik(system, stock=3)
     sign_up(system)
     add(system, product["id"], 3)
+    sold_elsewhere(system, product["id"], 1)
     assert "Stok tinggal 1" in get(system, "/cart").text
 
 
@@ -343,9 +351,10 @@ def test_a_bad_address_is_shown_next_to_its_fields_and_nothing_is_lost(system: S
 def test_out_of_stock_says_what_is_short_and_keeps_the_cart(
     system: System, partner: SimulatorHarness
 ) -> None:
-    product = batik(system, title="Kopi Langka", stock=1)
+    product = batik(system, title="Kopi Langka", stock=2)
     sign_up(system)
     add(system, product["id"], 2)
+    sold_elsewhere(system, product["id"], 1)
     r = check_out(system, recipient="Budi")
     assert r.status_code == 409
     assert "Stok tidak cukup" in r.text and "Kopi Langka: tersisa 1, kamu memesan 2" in r.text
