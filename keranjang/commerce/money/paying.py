@@ -25,6 +25,7 @@ from keranjang.commerce.money.domain import (
     PaymentView,
     payment_lifetime,
 )
+from keranjang.commerce.money.news_together import apply_together, is_checkout_payment
 from keranjang.commerce.money.payment_news import NO_SUCH_ORDER, apply, partner_order_id
 from keranjang.commerce.orders import db as order_db
 from keranjang.commerce.orders.domain import PAID_ORDERS, OrderStatus
@@ -120,7 +121,7 @@ class PayingService:
                     and existing.status in MONEY_IN
                     and order.status in PAID_ORDERS
                 ):
-                    return _view(existing)  # what paid it: no new payment for a paid order
+                    return view(existing)  # what paid it: no new payment for a paid order
                 left = (
                     "nothing is left to pay"
                     if order.status in PAID_ORDERS
@@ -131,13 +132,13 @@ class PayingService:
                 # Payable until the hold ends, or the payment itself does (a little before).
                 ends = min(order.hold_expires_at, _payment_ends(existing) or order.hold_expires_at)
                 if self.clock.now() < ends:
-                    return _view(existing)
+                    return view(existing)
                 raise PaymentTooLate.for_order(order.number, order.hold_expires_at)
             new = self._new_payment(
                 order_id, order.number, order.total_idr, method, order.hold_expires_at
             )
             replaced = None if existing is None else existing.attempt
-        created, attempt = self._create(new, 1 if replaced is None else replaced + 1)
+        created, attempt = self.create_at_partner(new, 1 if replaced is None else replaced + 1)
         return self._keep(order_id, created, attempt, replaced)
 
     def pay_placed_orders(
@@ -165,7 +166,7 @@ class PayingService:
         new = self._new_payment(
             order.id, order.number, order.total_idr, method, order.hold_expires_at
         )
-        created, attempt = self._create(new, 1)
+        created, attempt = self.create_at_partner(new, 1)
         return self._keep(order.id, created, attempt, None)
 
     def _new_payment(
@@ -187,7 +188,7 @@ class PayingService:
             expires_in=payment_lifetime(number, hold_expires_at, self.clock.now()),
         )
 
-    def _create(self, new: NewPayment, attempt: int) -> tuple[CreatedPayment, int]:
+    def create_at_partner(self, new: NewPayment, attempt: int) -> tuple[CreatedPayment, int]:
         """Create the payment at the partner under the first unused attempt id from `attempt`.
 
         The partner refuses an order id it has seen. If commerce stopped between the partner's
@@ -215,10 +216,10 @@ class PayingService:
     ) -> PaymentView:
         """Store the partner's payment: one INSERT for an order's first, or a replacement of the
         ended attempt. If another request stored one meanwhile, that one is the order's."""
-        row = _payment_row(order_id, self.partner.name, created, attempt, self.clock.now())
+        row = payment_row(order_id, self.partner.name, created, attempt, self.clock.now())
         if replaced is None:
             if self._first_payments(row):
-                return _view(row)
+                return view(row)
             return self._current(order_id)
         try:
             with transaction(self.sessions) as s:
@@ -233,7 +234,7 @@ class PayingService:
                     .values(**values)
                 )
                 if done.rowcount == 1:  # type: ignore[attr-defined]
-                    return _view(row)
+                    return view(row)
         except IntegrityError:
             pass
         return self._current(order_id)
@@ -243,7 +244,7 @@ class PayingService:
             current = s.scalars(
                 select(money_db.PaymentRow).where(money_db.PaymentRow.order_id == order_id)
             )
-            return _view(current.one())
+            return view(current.one())
 
     def _insert_firsts(self, rows: Sequence[money_db.PaymentRow]) -> list[bool | Exception]:
         """Orders' first payments, all in one INSERT (payments created at the same moment share
@@ -329,7 +330,8 @@ class PayingService:
         now = self.clock.now()
         try:
             with transaction(self.sessions) as s:
-                outcome = apply(s, event, self.partner.name, now)
+                applying = apply_together if is_checkout_payment(event.order_id) else apply
+                outcome = applying(s, event, self.partner.name, now)
                 s.execute(
                     _INSERT_EVENT,
                     {
@@ -353,7 +355,7 @@ _INSERT_EVENT = insert(money_db.PaymentEventRow.__table__)  # type: ignore[arg-t
 _COLUMNS = [c.key for c in money_db.PaymentRow.__table__.columns if c.key != "id"]
 
 
-def _payment_row(
+def payment_row(
     order_id: int, partner: str, created: CreatedPayment, attempt: int, now: datetime
 ) -> money_db.PaymentRow:
     instructions = {
@@ -385,7 +387,7 @@ def _payment_ends(row: money_db.PaymentRow) -> datetime | None:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
-def _view(row: money_db.PaymentRow) -> PaymentView:
+def view(row: money_db.PaymentRow) -> PaymentView:
     return PaymentView(
         order_id=row.order_id,
         partner=row.partner,

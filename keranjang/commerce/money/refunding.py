@@ -29,7 +29,7 @@ from keranjang.commerce.errors import (
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger
 from keranjang.commerce.money.domain import RefundLine, RefundStage, RefundStatus, RefundView
-from keranjang.commerce.money.paying import partner_order_id
+from keranjang.commerce.money.payment_news import paid_through
 from keranjang.commerce.money.settlement import refund_in_flight, settled_refunds, settled_split
 from keranjang.commerce.orders import db as order_db
 from keranjang.commerce.orders.domain import TRANSITIONS, Move, OrderStatus
@@ -105,8 +105,8 @@ class RefundService:
             payment = s.scalar(
                 select(money_db.PaymentRow).where(money_db.PaymentRow.order_id == order.id)
             )
-            attempt = payment.attempt if payment else 1
-            target = row.partner_order_id or partner_order_id(order.number, attempt)
+            paid_at = paid_through(payment, order.number) if payment else order.number
+            target = row.partner_order_id or paid_at
             request = RefundRequest(target, row.refund_key, row.amount_idr, row.reason)
         try:
             result = self.partner.refund(request)

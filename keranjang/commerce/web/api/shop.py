@@ -9,10 +9,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from keranjang.commerce.buying.domain import MAX_QUANTITY, CartLine
+from keranjang.commerce.buying.domain import COURIERS, MAX_QUANTITY, CartLine
 from keranjang.commerce.errors import Invalid, PaymentUnavailable, Unauthenticated
 from keranjang.commerce.money.invoices import Invoice
 from keranjang.commerce.money.paying import PlacedOrder
+from keranjang.commerce.money.paying_together import Choice, pay_together
 from keranjang.commerce.web.api.views import (
     InvoiceOut,
     OrderDetailOut,
@@ -102,7 +103,17 @@ class CheckoutIn(BaseModel):
     payment_method: PaymentMethod | None = Field(
         default=None,
         description="virtual_account, qris or ewallet: each order's payment is created at the "
-        "partner at once and answered as `payment` (else pay later: POST /api/orders/{id}/payment)",
+        "partner at once and answered as `payment` (else pay later: POST /api/orders/{id}/payment); "
+        "a cart across shops is paid at one partner payment, each order's `payment` its share",
+    )
+    va_bank: str | None = Field(
+        default=None,
+        pattern=r"^(bca|bni|bri|permata|cimb|mandiri)$",
+        description="the bank of the virtual account (with payment_method virtual_account)",
+    )
+    courier: str | None = Field(
+        default=None,
+        description="the courier, whose flat price is each shop's shipping (see GET /api/couriers)",
     )
 
 
@@ -165,6 +176,19 @@ def delete_address(address_id: PathId, buyer: Buyer, svc: Buying) -> None:
     svc.delete_address(buyer, address_id)
 
 
+class CourierOut(BaseModel):
+    code: str
+    name: str
+    price_idr: int
+    days: str
+
+
+@router.get("/api/couriers", response_model=list[CourierOut], summary="Couriers and their price")
+def couriers() -> list[CourierOut]:
+    """What `courier` at checkout may be; its price is each shop's shipping."""
+    return [CourierOut(**c.__dict__) for c in COURIERS.values()]
+
+
 @router.post(
     "/api/checkout",
     status_code=201,
@@ -197,13 +221,18 @@ async def checkout(
         return JSONResponse(answer.body, status_code=answer.status_code)
     assert answer.buyer_id is not None, "a placed checkout names its buyer"
     orders = answer.body["orders"]
-    outcomes = await run_in_threadpool(
-        paying.pay_placed_orders,
-        answer.buyer_id,
-        [placed_order(o) for o in orders],
-        body.payment_method,
-        answer.replayed,
-    )
+    placed = [placed_order(o) for o in orders]
+    if len(placed) > 1:  # a cart across shops: one payment for all its orders
+        choice = Choice(body.payment_method, body.va_bank)
+        outcomes = await run_in_threadpool(pay_together, paying, answer.buyer_id, placed, choice)
+    else:
+        outcomes = await run_in_threadpool(
+            paying.pay_placed_orders,
+            answer.buyer_id,
+            placed,
+            body.payment_method,
+            answer.replayed,
+        )
     paid = [with_payment(o, p) for o, p in zip(orders, outcomes, strict=True)]
     return JSONResponse(answer.body | {"orders": paid}, status_code=201)
 
