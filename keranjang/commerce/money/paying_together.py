@@ -8,27 +8,19 @@ through `PayingService.start`."""
 import json
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from keranjang.commerce.errors import Conflict, PaymentUnavailable
 from keranjang.commerce.money import db as money_db
-from keranjang.commerce.money.domain import PaymentOutcome, payment_lifetime
+from keranjang.commerce.money.domain import Choice, PaymentOutcome, payment_lifetime
 from keranjang.commerce.money.news_together import CHECKOUT_PREFIX
-from keranjang.commerce.money.paying import PayingService, PlacedOrder, payment_row, view
+from keranjang.commerce.money.paying import PayingService, PlacedOrder
 from keranjang.commerce.money.payment_news import PARTNER_ORDER_ID, partner_order_id
+from keranjang.commerce.money.payment_rows import payment_row, view
 from keranjang.infra.database import transaction
-from keranjang.payments import NewPayment, PaymentMethod
-
-
-@dataclass(frozen=True)
-class Choice:
-    """How the buyer chose to pay: the method, and the bank for a virtual account."""
-
-    method: PaymentMethod
-    va_bank: str | None = None
+from keranjang.payments import NewPayment
 
 
 def pay_together(
@@ -37,7 +29,7 @@ def pay_together(
     """The orders' payments, made as one at the partner; the same payments when asked again."""
     number, total = _checkout_payment(paying, buyer_id, placed)
     if _has_payments(paying, placed):
-        return paying.pay_placed_orders(buyer_id, placed, choice.method, replayed=True)
+        return paying.pay_placed_orders(buyer_id, placed, choice, replayed=True)
     try:
         new = NewPayment(
             order_id=number,
@@ -65,7 +57,7 @@ def pay_together(
         with transaction(paying.sessions) as s:
             s.execute(insert(money_db.PaymentRow), [_values(r) for r in rows])
     except IntegrityError:  # another request stored the orders' payments meanwhile
-        return paying.pay_placed_orders(buyer_id, placed, choice.method, replayed=True)
+        return paying.pay_placed_orders(buyer_id, placed, choice, replayed=True)
     return [PaymentOutcome(r.order_id, view(r)) for r in rows]
 
 

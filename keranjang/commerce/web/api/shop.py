@@ -11,9 +11,10 @@ from starlette.concurrency import run_in_threadpool
 
 from keranjang.commerce.buying.domain import COURIERS, MAX_QUANTITY, CartLine
 from keranjang.commerce.errors import Invalid, PaymentUnavailable, Unauthenticated
+from keranjang.commerce.money.domain import Choice
 from keranjang.commerce.money.invoices import Invoice
 from keranjang.commerce.money.paying import PlacedOrder
-from keranjang.commerce.money.paying_together import Choice, pay_together
+from keranjang.commerce.money.paying_together import pay_together
 from keranjang.commerce.web.api.views import (
     InvoiceOut,
     OrderDetailOut,
@@ -94,6 +95,9 @@ class SavedAddressOut(BaseModel):
     postal_code: str
 
 
+VA_BANKS = r"^(bca|bni|bri|permata|cimb)$"  # what Midtrans bank_transfer and Xendit both take
+
+
 class CheckoutIn(BaseModel):
     """Ship to `shipping_address`, or to a saved address by `address_id`: exactly one."""
 
@@ -108,7 +112,7 @@ class CheckoutIn(BaseModel):
     )
     va_bank: str | None = Field(
         default=None,
-        pattern=r"^(bca|bni|bri|permata|cimb|mandiri)$",
+        pattern=VA_BANKS,
         description="the bank of the virtual account (with payment_method virtual_account)",
     )
     courier: str | None = Field(
@@ -222,15 +226,15 @@ async def checkout(
     assert answer.buyer_id is not None, "a placed checkout names its buyer"
     orders = answer.body["orders"]
     placed = [placed_order(o) for o in orders]
+    choice = Choice(body.payment_method, body.va_bank)
     if len(placed) > 1:  # a cart across shops: one payment for all its orders
-        choice = Choice(body.payment_method, body.va_bank)
         outcomes = await run_in_threadpool(pay_together, paying, answer.buyer_id, placed, choice)
     else:
         outcomes = await run_in_threadpool(
             paying.pay_placed_orders,
             answer.buyer_id,
             placed,
-            body.payment_method,
+            choice,
             answer.replayed,
         )
     paid = [with_payment(o, p) for o, p in zip(orders, outcomes, strict=True)]
@@ -290,12 +294,16 @@ def my_invoice(
 
 class PayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    method: PaymentMethod = Field(description="virtual_account, qris or ewallet")
+    method: PaymentMethod = Field(
+        description="virtual_account, qris or ewallet: an unpaid payment of another method (or "
+        "another va_bank) is replaced by one of this"
+    )
+    va_bank: str | None = Field(default=None, pattern=VA_BANKS)
 
 
 @router.post("/api/orders/{order_id}/payment", summary="Pay an unpaid order through the partner")
 def pay(order_id: PathId, body: PayIn, buyer: Buyer, svc: Paying) -> PaymentOut:
-    return payment_out(svc.start(buyer, order_id, body.method))
+    return payment_out(svc.start(buyer, order_id, Choice(body.method, body.va_bank)))
 
 
 @router.post(

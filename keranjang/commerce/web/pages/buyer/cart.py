@@ -148,15 +148,17 @@ class CartView:
         return tuple(v for g in self.groups for v in g.lines if v.short_of_stock)
 
 
-def cart_view(request: Request, buyer: int) -> CartView:
-    """The cart grouped by shop, each with its shipping, as checkout would split it."""
+def cart_view(request: Request, buyer: int, shipping_idr: int | None = None) -> CartView:
+    """The cart grouped by shop, each with its shipping (the shop's default, or the chosen
+    courier's price), as checkout would split it."""
     svc = buying(request)
+    shipping = svc.settings.shipping_idr if shipping_idr is None else shipping_idr
     catalog: CatalogService = commerce_of(request).catalog
     lines = [LineView(x, catalog.product_view(x.product_id)) for x in svc.cart(buyer)]
     groups = []
     for merchant_id in dict.fromkeys(v.product.merchant.id for v in lines):
         mine = tuple(v for v in lines if v.product.merchant.id == merchant_id)
-        draft = OrderDraft(merchant_id, tuple(v.line for v in mine), svc.settings.shipping_idr)
+        draft = OrderDraft(merchant_id, tuple(v.line for v in mine), shipping)
         groups.append(ShopGroup(mine[0].product.merchant, mine, draft))
     return CartView(tuple(groups))
 
