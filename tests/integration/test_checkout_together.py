@@ -218,3 +218,23 @@ def test_a_checkout_payment_stays_one_when_the_checkout_is_replayed(
     with system.commerce_engine.connect() as conn:
         assert len(conn.execute(select(money_db.CheckoutPaymentRow.id)).all()) == 1
         assert len(conn.execute(select(money_db.PaymentRow.id)).all()) == 2
+
+
+def test_reconciliation_pays_a_checkout_whose_news_was_lost_and_agrees_after(
+    system: System, partner: SimulatorHarness
+) -> None:
+    auth = two_shops_cart(system)
+    placed = checkout(system, auth, payment_method="qris").json()["orders"]
+    reconciliation = system.commerce.app.state.commerce.reconciliation  # type: ignore[attr-defined]
+    before = reconciliation.run()
+    assert before.disagreements == [] and before.settled == 0
+    pay(partner, placed[0]["payment"])
+    partner.delivered()  # the partner's news is lost on its way
+    assert [status_of(system, o["id"]) for o in placed] == ["awaiting_payment"] * 2
+    report = reconciliation.run()
+    assert report.settled == 1 and report.disagreements == []
+    assert [status_of(system, o["id"]) for o in placed] == ["paid", "paid"]
+    refunds = system.commerce.app.state.commerce.refunds  # type: ignore[attr-defined]
+    refunds.refund(RefundAsk(placed[0]["id"], "merchant:1", "Rusak"))
+    after = reconciliation.run()
+    assert after.settled == 0 and after.disagreements == [], after.disagreements
