@@ -3,6 +3,7 @@ the page the partner's pay page sends the buyer back to, which keeps checking un
 partner's notification has marked the order paid."""
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -100,9 +101,23 @@ def order_context(request: Request) -> dict[str, object]:
 
 
 @router.get("/orders", response_class=HTMLResponse)
-def orders_page(request: Request, buyer: Shopper) -> Response:
+def orders_page(
+    request: Request,
+    buyer: Shopper,
+    transaction_status: Annotated[str, Query(max_length=40)] = "",
+    check: PageNumber = 0,
+) -> Response:
+    """The buyer's orders. Back from paying a checkout's one payment, the page checks again
+    until the partner's news has marked its orders paid."""
     mine = fulfilment(request).buyer_orders(buyer)
-    return personal_page(request, "orders.html", orders=mine, **order_context(request))
+    waiting = transaction_status in PAID_OUTCOMES and any(
+        o.status == "awaiting_payment" for o in mine
+    )
+    refresh = None
+    if waiting and check < MAX_CHECKS:
+        refresh = "/orders?" + urlencode(dict(request.query_params) | {"check": check + 1})
+    context = {"waiting": waiting, "refresh": refresh, "refresh_seconds": CHECK_EVERY_SECONDS}
+    return personal_page(request, "orders.html", orders=mine, **context, **order_context(request))
 
 
 def _order(request: Request, buyer: int, order_id: int) -> OrderView:
