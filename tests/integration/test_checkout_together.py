@@ -12,6 +12,7 @@ from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger
 from keranjang.commerce.money.news_together import split_fee
 from keranjang.commerce.money.refunding import RefundAsk
+from keranjang.commerce.web.invoice_rendering import render_html
 from tests.integration.conftest import System
 from tests.integration.payment_partners import HTML, SimulatorHarness
 from tests.integration.test_checkout import buyer, checkout, put_in_cart
@@ -149,8 +150,15 @@ def test_a_courier_sets_each_shops_shipping_in_the_total_and_the_invoice(
     deliver(system, partner)
     invoice = system.commerce.get(f"/api/orders/{placed[0]['id']}/invoice", headers=auth).json()
     assert invoice["shipping_idr"] == 27_000 and invoice["total_idr"] == 377_000
-    page = system.commerce.get(f"/api/orders/{placed[0]['id']}/invoice?format=pdf", headers=auth)
-    assert page.status_code == 200
+    invoices = system.commerce.app.state.commerce.invoices  # type: ignore[attr-defined]
+    buying = system.commerce.app.state.commerce.buying  # type: ignore[attr-defined]
+    buyer_id = buying.buyer_id(auth["Authorization"].removeprefix("Bearer "))
+    issued = invoices.for_buyer(buyer_id, placed[0]["id"])
+    html = render_html(issued)
+    assert "Ongkos kirim (AnterAja Next Day)" in html
+    assert 'data-testid="invoice-shipping">Rp27.000' in html
+    pdf = system.commerce.get(f"/api/orders/{placed[0]['id']}/invoice?format=pdf", headers=auth)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     couriers = system.commerce.get("/api/couriers").json()
     assert {"code": "anteraja", "name": "AnterAja Next Day", "price_idr": 27_000}.items() <= (
         next(c for c in couriers if c["code"] == "anteraja").items()
