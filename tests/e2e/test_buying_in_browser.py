@@ -85,7 +85,7 @@ def check_out_with_virtual_account(page: Page, tmp_path: Path) -> None:
     page.get_by_test_id("field-street").fill("Jl. Merdeka No. 17, RT 02/RW 05")
     page.get_by_test_id("field-city").fill("Bandung")
     page.get_by_test_id("field-postal_code").fill("40111")
-    page.get_by_test_id("method-virtual_account").check()
+    page.get_by_test_id("method-virtual_account:bca").check()
     page.screenshot(path=tmp_path / "checkout.png", full_page=True)
     page.get_by_test_id("place-order").click()
 

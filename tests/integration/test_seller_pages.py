@@ -412,12 +412,14 @@ def test_a_merchant_refunds_part_of_an_order_then_the_rest_from_its_page(
     path = f"/seller/orders/{order['id']}/refund"
     product_id = order["lines"][0]["product_id"]
     assert 'data-testid="refund-form"' in page(system, f"/seller/orders/{order['id']}").text
-    too_many = post(system, path, {f"q_{product_id}": "2", "reason": "Rusak"})
+    one = {"scope": "items", f"q_{product_id}": "1", "reason": "Rusak"}
+    too_many = post(system, path, one | {f"q_{product_id}": "2"})
     assert too_many.status_code == 422 and "refund from 1 to 1 units" in too_many.text
-    assert post(system, path, {f"q_{product_id}": "1", "reason": "Rusak"}).status_code == 303
+    assert post(system, path, one | {"confirm": "1"}).status_code == 303
     detail = page(system, f"/seller/orders/{order['id']}").text
     assert 'data-testid="refunded"' in detail and "Rp350.000" in detail
     assert status_of(system, order["id"]) == "paid"  # the shipping is still the buyer's
-    assert post(system, path, {"reason": "Ongkir juga"}).status_code == 303
+    rest = {"scope": "all", "reason": "Ongkir juga", "confirm": "1"}
+    assert post(system, path, rest).status_code == 303
     assert status_of(system, order["id"]) == "refunded"
     assert partner.partner.status(order["number"]).refunded_amount == 365_000

@@ -8,7 +8,7 @@ import pytest
 from keranjang.commerce.web.formatting import wib
 from keranjang.commerce.web.pages.buyer.account import signup_errors
 from keranjang.commerce.web.pages.buyer.cart import PendingAdd, pending_add
-from keranjang.commerce.web.pages.buyer.checkout_page import read_address
+from keranjang.commerce.web.pages.buyer.checkout_choices import read_address
 from keranjang.commerce.web.pages.buyer.guard import local_path
 
 ADDRESS = {

@@ -145,3 +145,31 @@ class SavedAddress:
     street: str
     city: str
     postal_code: str
+
+
+@dataclass(frozen=True)
+class Courier:
+    """A courier a buyer can choose at checkout, at one flat price per shop's parcel."""
+
+    code: str
+    name: str
+    price_idr: int
+    days: str
+
+
+COURIERS = {
+    c.code: c
+    for c in (
+        Courier("jne", "JNE Reguler", 15_000, "2-3 hari"),
+        Courier("jnt", "J&T Express", 16_000, "2-3 hari"),
+        Courier("sicepat", "SiCepat HALU", 11_000, "3-5 hari"),
+        Courier("anteraja", "AnterAja Next Day", 27_000, "1 hari"),
+    )
+}
+
+
+def courier(code: str) -> Courier:
+    found = COURIERS.get(code)
+    if found is None:
+        raise Invalid(f"courier must be one of: {', '.join(COURIERS)}")
+    return found

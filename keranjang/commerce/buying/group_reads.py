@@ -12,6 +12,7 @@ from keranjang.commerce.buying import db as buying_db
 from keranjang.commerce.buying.domain import (
     CartLine,
     check_same_request,
+    courier,
     in_progress,
 )
 from keranjang.commerce.buying.group import ADDRESS_FIELDS, Answer, Ask
@@ -64,12 +65,22 @@ def addresses(c: Connection, ids: list[int]) -> dict[int, Any]:
 
 
 def shipping_address(body: dict[str, Any], buyer_id: int, addresses: dict[int, Any]) -> str:
+    """Where the orders go (and with which courier, when one was chosen), as orders keep it."""
     if "address_id" not in body:
-        return json.dumps(body.get("shipping_address", {}))
-    saved = addresses.get(body["address_id"])
-    if saved is None or saved.buyer_id != buyer_id:
-        raise Invalid(f"address_id {body['address_id']} is not one of your saved addresses")
-    return json.dumps({k: getattr(saved, k) for k in ADDRESS_FIELDS})
+        given = dict(body.get("shipping_address", {}))
+    else:
+        saved = addresses.get(body["address_id"])
+        if saved is None or saved.buyer_id != buyer_id:
+            raise Invalid(f"address_id {body['address_id']} is not one of your saved addresses")
+        given = {k: getattr(saved, k) for k in ADDRESS_FIELDS}
+    if "courier" in body:
+        given["courier"] = courier(body["courier"]).name
+    return json.dumps(given)
+
+
+def shipping_price(body: dict[str, Any], default_idr: int) -> int:
+    """Each shop's shipping: the chosen courier's flat price, else the shop's default."""
+    return courier(body["courier"]).price_idr if "courier" in body else default_idr
 
 
 def read_carts(

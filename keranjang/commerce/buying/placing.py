@@ -102,7 +102,7 @@ def _decide(
     try:
         address = group_reads.shipping_address(ask.body, buyer, g.addresses)
         lines = g.carts.get(buyer, [])
-        drafts = split_by_merchant(lines, rules.shipping_idr)
+        drafts = split_by_merchant(lines, group_reads.shipping_price(ask.body, rules.shipping_idr))
         group_reads.take(g.stock, lines)
     except REFUSALS as exc:
         outcomes[i] = refused(exc)

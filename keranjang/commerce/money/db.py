@@ -57,6 +57,27 @@ class PaymentRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class CheckoutPaymentRow(Base):
+    """One payment at the partner for the orders of one checkout across shops: the partner
+    knows it by `number` (`KRG-…`, with an attempt suffix after the first), each order's
+    payment row holds the order's share of it."""
+
+    __tablename__ = "checkout_payments"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyers.id"), index=True)
+    total_idr: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CheckoutPaymentOrderRow(Base):
+    """An order paid through a checkout's one payment (an order belongs to one at most)."""
+
+    __tablename__ = "checkout_payment_orders"
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    checkout_payment_id: Mapped[int] = mapped_column(ForeignKey("checkout_payments.id"), index=True)
+
+
 class PaymentEventRow(Base):
     """Every verified partner notification, once: the unique key makes handling idempotent."""
 

@@ -4,9 +4,10 @@ a payout batch, a seller's statement, the books. The ledger's rules are in `ledg
 import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from keranjang.commerce.errors import Invalid, PaymentTooLate
-from keranjang.payments.contract import PaymentStatus
+from keranjang.payments.contract import PaymentMethod, PaymentStatus
 
 # A partner counts a payment's lifetime from when the request reaches it, by its own clock (the
 # Xendit adapter from its clock a moment after ours): this much of the hold is kept back for the
@@ -51,6 +52,21 @@ class PaymentView:
     amount_idr: int
     status: str
     instructions: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """How the buyer chose to pay: the method, and the bank for a virtual account (None: the
+    partner's default bank, or whichever bank a payment already has)."""
+
+    method: PaymentMethod
+    va_bank: str | None = None
+
+    def honoured_by(self, method: str, instructions: dict[str, Any]) -> bool:
+        """Whether a payment of this method with these instructions is what the buyer chose."""
+        account = instructions.get("virtual_account") or {}
+        bank = str(account.get("bank", "")).lower()
+        return method == self.method.value and self.va_bank in (None, bank)
 
 
 @dataclass(frozen=True)

@@ -287,13 +287,21 @@ def stray_payment(p: StrayPayment) -> Entry:
     return entry(
         Head(
             "stray",
-            f"stray:{p.partner_order_id}:{p.transaction}"[:80],
+            _stray_ref(p),
             f"second payment {p.partner_order_id}, to be returned",
             p.order_id,
         ),
         {partner_clearing(p.partner): p.gross_idr - p.fee_idr, PARTNER_FEES: p.fee_idr},
         {STRAY: p.gross_idr},
     )
+
+
+def _stray_ref(p: StrayPayment) -> str:
+    """One name per order's money: a checkout's one payment (`KRG-…`) can be one for several
+    of its orders, so its name carries the order too."""
+    if p.partner_order_id.startswith("KRG-"):
+        return f"stray:{p.partner_order_id}:{p.order_id}:{p.transaction}"[:80]
+    return f"stray:{p.partner_order_id}:{p.transaction}"[:80]
 
 
 def stray_refund(

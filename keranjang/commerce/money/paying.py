@@ -3,8 +3,8 @@ partner's verified notifications into order transitions, each exactly once."""
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 import structlog
 from sqlalchemy import insert, select, update
@@ -21,11 +21,14 @@ from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money.domain import (
     ENDED_PAYMENTS,
     MONEY_IN,
+    Choice,
     PaymentOutcome,
     PaymentView,
     payment_lifetime,
 )
+from keranjang.commerce.money.news_together import apply_together, is_checkout_payment
 from keranjang.commerce.money.payment_news import NO_SUCH_ORDER, apply, partner_order_id
+from keranjang.commerce.money.payment_rows import payment_ends, payment_row, view
 from keranjang.commerce.orders import db as order_db
 from keranjang.commerce.orders.domain import PAID_ORDERS, OrderStatus
 from keranjang.infra.batching import Batcher
@@ -40,7 +43,6 @@ from keranjang.payments import (
     PaymentEvent,
     PaymentMethod,
     PaymentPartner,
-    PaymentStatus,
     UnknownPayment,
 )
 
@@ -64,16 +66,14 @@ def anomaly(kind: str, event: PaymentEvent, **facts: str) -> None:
     )
 
 
-REPLACED_COLUMNS = (
+REPLACED_COLUMNS: tuple[str, ...] = (
     "attempt",
     "partner",
     "partner_transaction_id",
     "method",
     "amount_idr",
-    "status",
-    "instructions",
-    "updated_at",
 )
+REPLACED_COLUMNS += ("status", "instructions", "updated_at")
 
 
 @dataclass(frozen=True)
@@ -102,11 +102,13 @@ class PayingService:
             "first-payments", self._insert_firsts
         )
 
-    def start(self, buyer_id: int, order_id: int, method: PaymentMethod) -> PaymentView:
+    def start(self, buyer_id: int, order_id: int, method: PaymentMethod | Choice) -> PaymentView:
         """The payment of the buyer's unpaid order; asking again returns the same payment. A
-        payment the partner cancelled, expired or failed is replaced by a new attempt, which
-        expires when the order's hold does. An order that ended unpaid, or whose hold has
-        (nearly) run out, gets no payment (409); a paid order answers the payment that paid it."""
+        payment the partner ended, or one of another method or bank than asked (the buyer's
+        choice is honoured), is replaced by a new attempt, which expires when the order's hold
+        does. An order that ended unpaid, or whose hold has (nearly) run out, gets no payment
+        (409); a paid order answers the payment that paid it."""
+        choice = method if isinstance(method, Choice) else Choice(method)
         with self.sessions() as s:
             order = s.get(order_db.OrderRow, order_id)
             if order is None or order.buyer_id != buyer_id:
@@ -120,7 +122,7 @@ class PayingService:
                     and existing.status in MONEY_IN
                     and order.status in PAID_ORDERS
                 ):
-                    return _view(existing)  # what paid it: no new payment for a paid order
+                    return view(existing)  # what paid it: no new payment for a paid order
                 left = (
                     "nothing is left to pay"
                     if order.status in PAID_ORDERS
@@ -129,19 +131,29 @@ class PayingService:
                 raise Conflict(f"order {order.number} is {order.status}: {left}")
             if existing is not None and existing.status not in ENDED_PAYMENTS:
                 # Payable until the hold ends, or the payment itself does (a little before).
-                ends = min(order.hold_expires_at, _payment_ends(existing) or order.hold_expires_at)
-                if self.clock.now() < ends:
-                    return _view(existing)
-                raise PaymentTooLate.for_order(order.number, order.hold_expires_at)
+                ends = min(order.hold_expires_at, payment_ends(existing) or order.hold_expires_at)
+                if self.clock.now() >= ends:
+                    raise PaymentTooLate.for_order(order.number, order.hold_expires_at)
+                if choice.honoured_by(existing.method, json.loads(existing.instructions)):
+                    return view(existing)
             new = self._new_payment(
-                order_id, order.number, order.total_idr, method, order.hold_expires_at
+                order_id, order.number, order.total_idr, choice, order.hold_expires_at
             )
             replaced = None if existing is None else existing.attempt
-        created, attempt = self._create(new, 1 if replaced is None else replaced + 1)
-        return self._keep(order_id, created, attempt, replaced)
+            unpaid = None if existing is None else existing.status
+        created, attempt = self.create_at_partner(new, 1 if replaced is None else replaced + 1)
+        return self._keep(order_id, created, attempt, replaced, unpaid=unpaid)
+
+    def payment_of(self, buyer_id: int, order_id: int) -> PaymentView | None:
+        """The buyer's order's payment as stored, if it has one."""
+        p, o = money_db.PaymentRow, order_db.OrderRow
+        with self.sessions() as s:
+            mine = select(p).join(o, o.id == p.order_id)
+            row = s.scalar(mine.where(p.order_id == order_id, o.buyer_id == buyer_id))
+            return None if row is None else view(row)
 
     def pay_placed_orders(
-        self, buyer_id: int, placed: Sequence[PlacedOrder], method: PaymentMethod, replayed: bool
+        self, buyer_id: int, placed: Sequence[PlacedOrder], method: Choice, replayed: bool
     ) -> list[PaymentOutcome]:
         """Payments for orders checkout has just placed, one per order, created at the partner
         right after the orders commit (a network call never runs inside a transaction). A new
@@ -161,11 +173,11 @@ class PayingService:
                 outcomes.append(PaymentOutcome(order.id, None, str(exc)))
         return outcomes
 
-    def _first_payment(self, order: PlacedOrder, method: PaymentMethod) -> PaymentView:
+    def _first_payment(self, order: PlacedOrder, method: Choice) -> PaymentView:
         new = self._new_payment(
             order.id, order.number, order.total_idr, method, order.hold_expires_at
         )
-        created, attempt = self._create(new, 1)
+        created, attempt = self.create_at_partner(new, 1)
         return self._keep(order.id, created, attempt, None)
 
     def _new_payment(
@@ -173,21 +185,23 @@ class PayingService:
         order_id: int,
         number: str,
         total_idr: int,
-        method: PaymentMethod,
+        method: Choice | PaymentMethod,
         hold_expires_at: datetime,
     ) -> NewPayment:
         """The payment to ask the partner for, payable no longer than the order's stock is held
         (raises `PaymentTooLate` when that is too soon)."""
+        choice = method if isinstance(method, Choice) else Choice(PaymentMethod(method))
         return NewPayment(
             order_id=number,
             gross_amount=total_idr,
-            method=method,
+            method=choice.method,
+            va_bank=choice.va_bank,
             description=f"Keranjang order {number}",
             finish_redirect_url=f"{self.finish_url}/orders/{order_id}",
             expires_in=payment_lifetime(number, hold_expires_at, self.clock.now()),
         )
 
-    def _create(self, new: NewPayment, attempt: int) -> tuple[CreatedPayment, int]:
+    def create_at_partner(self, new: NewPayment, attempt: int) -> tuple[CreatedPayment, int]:
         """Create the payment at the partner under the first unused attempt id from `attempt`.
 
         The partner refuses an order id it has seen. If commerce stopped between the partner's
@@ -211,14 +225,21 @@ class PayingService:
         )
 
     def _keep(
-        self, order_id: int, created: CreatedPayment, attempt: int, replaced: int | None
+        self,
+        order_id: int,
+        created: CreatedPayment,
+        attempt: int,
+        replaced: int | None,
+        *,
+        unpaid: str | None = None,
     ) -> PaymentView:
         """Store the partner's payment: one INSERT for an order's first, or a replacement of the
-        ended attempt. If another request stored one meanwhile, that one is the order's."""
-        row = _payment_row(order_id, self.partner.name, created, attempt, self.clock.now())
+        attempt (ended, or of another method) if it is as it was read (not paid meanwhile). If
+        another request stored one meanwhile, that one is the order's."""
+        row = payment_row(order_id, self.partner.name, created, attempt, self.clock.now())
         if replaced is None:
             if self._first_payments(row):
-                return _view(row)
+                return view(row)
             return self._current(order_id)
         try:
             with transaction(self.sessions) as s:
@@ -228,12 +249,12 @@ class PayingService:
                     .where(
                         money_db.PaymentRow.order_id == order_id,
                         money_db.PaymentRow.attempt == replaced,
-                        money_db.PaymentRow.status.in_(ENDED_PAYMENTS),
+                        money_db.PaymentRow.status.in_(ENDED_PAYMENTS | {unpaid or ""}),
                     )
                     .values(**values)
                 )
                 if done.rowcount == 1:  # type: ignore[attr-defined]
-                    return _view(row)
+                    return view(row)
         except IntegrityError:
             pass
         return self._current(order_id)
@@ -243,7 +264,7 @@ class PayingService:
             current = s.scalars(
                 select(money_db.PaymentRow).where(money_db.PaymentRow.order_id == order_id)
             )
-            return _view(current.one())
+            return view(current.one())
 
     def _insert_firsts(self, rows: Sequence[money_db.PaymentRow]) -> list[bool | Exception]:
         """Orders' first payments, all in one INSERT (payments created at the same moment share
@@ -329,7 +350,8 @@ class PayingService:
         now = self.clock.now()
         try:
             with transaction(self.sessions) as s:
-                outcome = apply(s, event, self.partner.name, now)
+                applying = apply_together if is_checkout_payment(event.order_id) else apply
+                outcome = applying(s, event, self.partner.name, now)
                 s.execute(
                     _INSERT_EVENT,
                     {
@@ -351,47 +373,3 @@ class PayingService:
 _INSERT_PAYMENTS = insert(money_db.PaymentRow.__table__)  # type: ignore[arg-type]
 _INSERT_EVENT = insert(money_db.PaymentEventRow.__table__)  # type: ignore[arg-type]
 _COLUMNS = [c.key for c in money_db.PaymentRow.__table__.columns if c.key != "id"]
-
-
-def _payment_row(
-    order_id: int, partner: str, created: CreatedPayment, attempt: int, now: datetime
-) -> money_db.PaymentRow:
-    instructions = {
-        "redirect_url": created.redirect_url,
-        "virtual_account": asdict(created.virtual_account) if created.virtual_account else None,
-        "qris": created.qris,
-        "expires_at": created.expires_at.isoformat(),
-    }
-    return money_db.PaymentRow(
-        order_id=order_id,
-        attempt=attempt,
-        partner=partner,
-        partner_transaction_id=created.partner_transaction_id,
-        method=created.method.value,
-        amount_idr=created.gross_amount,
-        status=created.status.value if created.status else PaymentStatus.PENDING.value,
-        instructions=json.dumps(instructions),
-        created_at=now,
-        updated_at=now,
-    )
-
-
-def _payment_ends(row: money_db.PaymentRow) -> datetime | None:
-    """When the partner said the payment stops being payable, if it said."""
-    ends = json.loads(row.instructions).get("expires_at")
-    if not ends:
-        return None
-    at = datetime.fromisoformat(ends)
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
-def _view(row: money_db.PaymentRow) -> PaymentView:
-    return PaymentView(
-        order_id=row.order_id,
-        partner=row.partner,
-        partner_transaction_id=row.partner_transaction_id,
-        method=row.method,
-        amount_idr=row.amount_idr,
-        status=row.status,
-        instructions=json.loads(row.instructions),
-    )

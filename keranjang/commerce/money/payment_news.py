@@ -23,40 +23,6 @@ log = structlog.get_logger(__name__)
 NO_SUCH_ORDER = "ignored: no such order"
 
 
-def apply(s: Session, event: PaymentEvent, partner: str, now: datetime) -> str:
-    """Apply one verified event; returns what was done, in words."""
-    number, attempt = order_number_and_attempt(event.order_id)
-    # Locked: two payments of one order (two attempts) are applied one after the other.
-    order = s.scalar(
-        select(order_db.OrderRow).where(order_db.OrderRow.number == number).with_for_update()
-    )
-    if order is None:
-        return NO_SUCH_ORDER
-    payment = s.scalar(select(money_db.PaymentRow).where(money_db.PaymentRow.order_id == order.id))
-    if payment is not None and payment.attempt == attempt and _advances(payment.status, event):
-        payment.status = event.status.value  # an older attempt's news, or stale news, is not
-        payment.updated_at = now
-    if not event.is_paid:
-        return f"recorded: {event.status.value}"
-    if event.gross_amount != order.total_idr:
-        log.warning("payment_amount_mismatch", order=order.number, paid=event.gross_amount)
-        return f"held: paid {event.gross_amount} but the order totals {order.total_idr}"
-    method = event.method.value if event.method else (payment.method if payment else "")
-    fee = ledger.partner_fee(method, event.gross_amount)
-    news = News(event, partner, attempt, fee, now)
-    if order.status != OrderStatus.AWAITING_PAYMENT.value:
-        if _paid_before(s, order, payment, event):
-            return f"noted: order is already {order.status}"
-        return _stray(s, order, news)
-    actor = "partner:" + event.partner_transaction_id[:30]
-    order_db.move_order(s, order, Move(OrderStatus.PAID, actor), now)
-    money_db.post(s, ledger.payment(order.id, order.number, partner, event.gross_amount, fee), now)
-    _paid_by(s, order, payment, news)
-    s.flush()
-    money_db.issue_invoice(s, order, now)
-    return "order paid"
-
-
 @dataclass(frozen=True)
 class News:
     """A verified paid event as this transaction applies it: from which partner, for which
@@ -67,6 +33,74 @@ class News:
     attempt: int
     fee_idr: int
     now: datetime
+
+
+def apply(s: Session, event: PaymentEvent, partner: str, now: datetime) -> str:
+    """Apply one verified event; returns what was done, in words."""
+    number, attempt = order_number_and_attempt(event.order_id)
+    # Locked: two payments of one order (two attempts) are applied one after the other.
+    order = s.scalar(
+        select(order_db.OrderRow).where(order_db.OrderRow.number == number).with_for_update()
+    )
+    if order is None:
+        return NO_SUCH_ORDER
+    if not event.is_paid:
+        record(s, order, event, now)
+        return f"recorded: {event.status.value}"
+    if event.gross_amount != order.total_idr:
+        record(s, order, event, now)
+        log.warning("payment_amount_mismatch", order=order.number, paid=event.gross_amount)
+        return f"held: paid {event.gross_amount} but the order totals {order.total_idr}"
+    payment = _payment(s, order)
+    method = event.method.value if event.method else (payment.method if payment else "")
+    fee = ledger.partner_fee(method, event.gross_amount)
+    return apply_paid(s, order, News(event, partner, attempt, fee, now))
+
+
+def record(s: Session, order: order_db.OrderRow, event: PaymentEvent, now: datetime) -> None:
+    """The order's payment takes the event's status, if the event is news of that payment."""
+    payment = _payment(s, order)
+    if payment is None or paid_through(payment, order.number) != event.order_id:
+        return  # news of another attempt
+    if _advances(payment.status, event):  # stale news is not
+        payment.status = event.status.value
+        payment.updated_at = now
+
+
+def apply_paid(s: Session, order: order_db.OrderRow, news: News) -> str:
+    """A verified payment of `news.event.gross_amount` for this order (all of a payment, or the
+    order's share of a checkout's one payment): the order is paid, or the money owed back."""
+    event, now = news.event, news.now
+    record(s, order, event, now)
+    payment = _payment(s, order)
+    if order.status != OrderStatus.AWAITING_PAYMENT.value:
+        if _paid_before(s, order, payment, event):
+            return f"noted: order is already {order.status}"
+        return _stray(s, order, news)
+    actor = "partner:" + event.partner_transaction_id[:30]
+    order_db.move_order(s, order, Move(OrderStatus.PAID, actor), now)
+    ledger_entry = ledger.payment(
+        order.id, order.number, news.partner, event.gross_amount, news.fee_idr
+    )
+    money_db.post(s, ledger_entry, now)
+    _paid_by(s, order, payment, news)
+    s.flush()
+    money_db.issue_invoice(s, order, now)
+    return "order paid"
+
+
+def _payment(s: Session, order: order_db.OrderRow) -> money_db.PaymentRow | None:
+    return s.scalar(select(money_db.PaymentRow).where(money_db.PaymentRow.order_id == order.id))
+
+
+def paid_through(payment: money_db.PaymentRow, number: str) -> str:
+    """The id the partner knows this payment by: the order's number and attempt, or the
+    checkout's one payment that pays several orders (named in its instructions)."""
+    named = json.loads(payment.instructions).get(PARTNER_ORDER_ID)
+    return str(named) if named else partner_order_id(number, payment.attempt)
+
+
+PARTNER_ORDER_ID = "partner_order_id"
 
 
 def _paid_by(
@@ -100,6 +134,12 @@ def _paid_by(
     )
     if event.method is not None:
         payment.method = event.method.value
+    instructions = json.loads(payment.instructions)
+    instructions.pop(PARTNER_ORDER_ID, None)
+    if event.order_id != partner_order_id(order.number, news.attempt):
+        # Paid through a checkout's one payment: refunds and reconciliation go there.
+        instructions[PARTNER_ORDER_ID] = event.order_id
+    payment.instructions = json.dumps(instructions)
 
 
 # What a payment row made from a paid event says of how to pay: nothing, it is paid.

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money.domain import ENDED_PAYMENTS, RefundStage, RefundStatus
 from keranjang.commerce.money.paying import MAX_ATTEMPTS, PayingService, partner_order_id
+from keranjang.commerce.money.reconcile_together import check_checkout_payments, paid_together
 from keranjang.commerce.money.refunding import RefundService
 from keranjang.commerce.orders import db as order_db
 from keranjang.commerce.orders.domain import ENDED_UNPAID, OrderStatus
@@ -201,6 +202,7 @@ class ReconciliationService:
             except DBAPIError as exc:  # one order's failure must not stop the others'
                 report.failed += 1
                 log.warning("reconciliation_failed", order=ours.number, error=str(exc))
+        self._together(report, cutoff)
         self._unreturned(report)
         log.info(
             "reconciled",
@@ -291,6 +293,14 @@ class ReconciliationService:
             )
         return int(returned or 0)
 
+    def _together(self, report: Report, cutoff: datetime | None) -> None:
+        """Checkout payments (one for several orders) are checked as a whole."""
+        checked, settled, unreachable, found = check_checkout_payments(self.paying, cutoff)
+        report.checked, report.settled = report.checked + checked, report.settled + settled
+        report.unreachable += unreachable
+        for number, commerce, partner in found:
+            self._disagree_on(report, Disagreement(number, commerce, partner))
+
     def _unreturned(self, report: Report) -> None:
         """Second payments the partner refused to refund: the buyer is still owed them."""
         r, o = money_db.RefundRow, order_db.OrderRow
@@ -310,7 +320,9 @@ class ReconciliationService:
             report.disagreements.append(found)
 
     def _disagree(self, report: Report, ours: Ours, partner_says: str) -> None:
-        found = Disagreement(ours.number, _ours_in_words(ours), partner_says)
+        self._disagree_on(report, Disagreement(ours.number, _ours_in_words(ours), partner_says))
+
+    def _disagree_on(self, report: Report, found: Disagreement) -> None:
         log.warning("reconciliation_disagreement", **asdict(found))
         report.disagreements.append(found)
 
@@ -358,7 +370,7 @@ def _query(partner: str, cutoff: datetime | None, after: int) -> Select[*tuple[A
             p.status,
         )
         .join(o, o.id == p.order_id)
-        .where(p.partner == partner, p.id > after)
+        .where(p.partner == partner, p.id > after, ~paid_together())
         .order_by(p.id)
         .limit(PAGE)
     )

@@ -12,7 +12,6 @@ A refund is three steps, because a network call never runs inside a transaction:
 
 import json
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
@@ -22,7 +21,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.commerce.errors import (
     Conflict,
-    Invalid,
     NotFound,
     OrderChanged,
     RefundRefused,
@@ -30,7 +28,8 @@ from keranjang.commerce.errors import (
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger
 from keranjang.commerce.money.domain import RefundLine, RefundStage, RefundStatus, RefundView
-from keranjang.commerce.money.paying import partner_order_id
+from keranjang.commerce.money.payment_news import paid_through
+from keranjang.commerce.money.refund_asks import RefundAsk, planned
 from keranjang.commerce.money.settlement import refund_in_flight, settled_refunds, settled_split
 from keranjang.commerce.orders import db as order_db
 from keranjang.commerce.orders.domain import TRANSITIONS, Move, OrderStatus
@@ -42,19 +41,6 @@ log = structlog.get_logger(__name__)
 REFUNDABLE = frozenset(
     {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
 )
-
-
-@dataclass(frozen=True)
-class RefundAsk:
-    """`quantities` maps product ids to units; None refunds everything left, shipping too."""
-
-    order_id: int
-    actor: str
-    reason: str
-    quantities: dict[int, int] | None = None
-    shipping: bool = False
-    # What the order becomes when this refund leaves nothing (default: refunded).
-    then_status: OrderStatus = OrderStatus.REFUNDED
 
 
 class TransferRefunds(Protocol):
@@ -117,8 +103,8 @@ class RefundService:
             payment = s.scalar(
                 select(money_db.PaymentRow).where(money_db.PaymentRow.order_id == order.id)
             )
-            attempt = payment.attempt if payment else 1
-            target = row.partner_order_id or partner_order_id(order.number, attempt)
+            paid_at = paid_through(payment, order.number) if payment else order.number
+            target = row.partner_order_id or paid_at
             request = RefundRequest(target, row.refund_key, row.amount_idr, row.reason)
             by_transfer = _by_transfer(payment, row) and self.transfers is not None
         if by_transfer and self.transfers is not None:
@@ -170,20 +156,7 @@ class RefundService:
                     f"order {order.number} is {order.status} now: only a paid order not yet "
                     "shipped can be cancelled; refund what comes back instead"
                 )
-            lines = s.scalars(
-                select(order_db.OrderLineRow).where(order_db.OrderLineRow.order_id == order.id)
-            )
-            by_product = {line.product_id: line for line in lines}
-            quantities = _quantities(ask, by_product)
-            everything = ask.quantities is None
-            shipping = (
-                order.shipping_idr - order.refunded_shipping_idr
-                if (everything or ask.shipping)
-                else 0
-            )
-            amount = shipping + sum(by_product[p].unit_price_idr * q for p, q in quantities.items())
-            if amount <= 0:
-                raise Invalid("nothing is left to refund on this order")
+            by_product, quantities, shipping, amount = planned(s, order, ask)
             for product_id, quantity in quantities.items():
                 by_product[product_id].refunded_quantity += quantity
             order.refunded_shipping_idr += shipping
@@ -207,6 +180,14 @@ class RefundService:
             s.add(row)
             s.flush()
             return row.id
+
+    def preview(self, ask: RefundAsk, merchant_id: int | None = None) -> int:
+        """What `refund` would return to the buyer for this ask, in rupiah, changing nothing;
+        raises what `refund` would for an ask it would refuse."""
+        with self.sessions() as s:
+            order = _order(s, ask.order_id, merchant_id)
+            self._check_refundable(s, order)
+            return planned(s, order, ask)[3]
 
     def _check_refundable(self, s: Session, order: order_db.OrderRow) -> None:
         status = OrderStatus(order.status)
@@ -336,23 +317,6 @@ def _order(
     if order is None or (merchant_id is not None and order.merchant_id != merchant_id):
         raise NotFound(f"no order with id {order_id} in your shop")
     return order
-
-
-def _quantities(ask: RefundAsk, lines: dict[int, order_db.OrderLineRow]) -> dict[int, int]:
-    """Units to refund per product: what was asked, each checked against what is left."""
-    left = {p: line.quantity - line.refunded_quantity for p, line in lines.items()}
-    if ask.quantities is None:
-        return {p: n for p, n in left.items() if n > 0}
-    for product_id, quantity in ask.quantities.items():
-        if product_id not in lines:
-            raise Invalid(f"product {product_id} is not in this order")
-        if not 1 <= quantity <= left[product_id]:
-            raise Invalid(
-                f"product {product_id}: refund from 1 to {left[product_id]} units "
-                f"(bought {lines[product_id].quantity}, already refunded "
-                f"{lines[product_id].refunded_quantity})"
-            )
-    return {p: q for p, q in ask.quantities.items()}
 
 
 def _ending(order: order_db.OrderRow, wanted: str) -> OrderStatus:

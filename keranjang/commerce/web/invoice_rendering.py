@@ -109,6 +109,8 @@ def _parties(pdf: _Document, inv: Invoice) -> None:
     )
     pdf.write_line(f"Dikirim ke: {recipient}")
     pdf.write_line(where)
+    if address.get("courier"):
+        pdf.write_line(f"Kurir: {address['courier']}")
     pdf.ln(4)
 
 

@@ -9,10 +9,12 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from keranjang.commerce.buying.domain import MAX_QUANTITY, CartLine
+from keranjang.commerce.buying.domain import COURIERS, MAX_QUANTITY, CartLine
 from keranjang.commerce.errors import Invalid, PaymentUnavailable, Unauthenticated
+from keranjang.commerce.money.domain import Choice
 from keranjang.commerce.money.invoices import Invoice
 from keranjang.commerce.money.paying import PlacedOrder
+from keranjang.commerce.money.paying_together import pay_together
 from keranjang.commerce.web.api.views import (
     InvoiceOut,
     OrderDetailOut,
@@ -93,6 +95,9 @@ class SavedAddressOut(BaseModel):
     postal_code: str
 
 
+VA_BANKS = r"^(bca|bni|bri|permata|cimb)$"  # what Midtrans bank_transfer and Xendit both take
+
+
 class CheckoutIn(BaseModel):
     """Ship to `shipping_address`, or to a saved address by `address_id`: exactly one."""
 
@@ -102,7 +107,17 @@ class CheckoutIn(BaseModel):
     payment_method: PaymentMethod | None = Field(
         default=None,
         description="virtual_account, qris or ewallet: each order's payment is created at the "
-        "partner at once and answered as `payment` (else pay later: POST /api/orders/{id}/payment)",
+        "partner at once and answered as `payment` (else pay later: POST /api/orders/{id}/payment); "
+        "a cart across shops is paid at one partner payment, each order's `payment` its share",
+    )
+    va_bank: str | None = Field(
+        default=None,
+        pattern=VA_BANKS,
+        description="the bank of the virtual account (with payment_method virtual_account)",
+    )
+    courier: str | None = Field(
+        default=None,
+        description="the courier, whose flat price is each shop's shipping (see GET /api/couriers)",
     )
 
 
@@ -165,6 +180,19 @@ def delete_address(address_id: PathId, buyer: Buyer, svc: Buying) -> None:
     svc.delete_address(buyer, address_id)
 
 
+class CourierOut(BaseModel):
+    code: str
+    name: str
+    price_idr: int
+    days: str
+
+
+@router.get("/api/couriers", response_model=list[CourierOut], summary="Couriers and their price")
+def couriers() -> list[CourierOut]:
+    """What `courier` at checkout may be; its price is each shop's shipping."""
+    return [CourierOut(**c.__dict__) for c in COURIERS.values()]
+
+
 @router.post(
     "/api/checkout",
     status_code=201,
@@ -197,13 +225,18 @@ async def checkout(
         return JSONResponse(answer.body, status_code=answer.status_code)
     assert answer.buyer_id is not None, "a placed checkout names its buyer"
     orders = answer.body["orders"]
-    outcomes = await run_in_threadpool(
-        paying.pay_placed_orders,
-        answer.buyer_id,
-        [placed_order(o) for o in orders],
-        body.payment_method,
-        answer.replayed,
-    )
+    placed = [placed_order(o) for o in orders]
+    choice = Choice(body.payment_method, body.va_bank)
+    if len(placed) > 1:  # a cart across shops: one payment for all its orders
+        outcomes = await run_in_threadpool(pay_together, paying, answer.buyer_id, placed, choice)
+    else:
+        outcomes = await run_in_threadpool(
+            paying.pay_placed_orders,
+            answer.buyer_id,
+            placed,
+            choice,
+            answer.replayed,
+        )
     paid = [with_payment(o, p) for o, p in zip(orders, outcomes, strict=True)]
     return JSONResponse(answer.body | {"orders": paid}, status_code=201)
 
@@ -261,12 +294,16 @@ def my_invoice(
 
 class PayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    method: PaymentMethod = Field(description="virtual_account, qris or ewallet")
+    method: PaymentMethod = Field(
+        description="virtual_account, qris or ewallet: an unpaid payment of another method (or "
+        "another va_bank) is replaced by one of this"
+    )
+    va_bank: str | None = Field(default=None, pattern=VA_BANKS)
 
 
 @router.post("/api/orders/{order_id}/payment", summary="Pay an unpaid order through the partner")
 def pay(order_id: PathId, body: PayIn, buyer: Buyer, svc: Paying) -> PaymentOut:
-    return payment_out(svc.start(buyer, order_id, body.method))
+    return payment_out(svc.start(buyer, order_id, Choice(body.method, body.va_bank)))
 
 
 @router.post(

@@ -140,8 +140,8 @@ def _signed_in(request: Request, token: str, context: dict[str, object]) -> Resp
     pending = context["pending"]
     if isinstance(pending, cart.PendingAdd):
         buyer = buying(request).buyer_id(token)
-        cart.add_to_cart(request, buyer, pending)
-        where = cart.added_url(pending)
+        capped = cart.add_to_cart(request, buyer, pending)
+        where = cart.added_url(pending, capped)
     response = RedirectResponse(where, status_code=303)
     remember_session(request, response, token)
     return response

@@ -53,27 +53,35 @@ def _whole_number(text: str) -> int | None:
     return int(text) if text.isdigit() and len(text) <= 12 else None
 
 
-def added_url(pending: PendingAdd) -> str:
+def added_url(pending: PendingAdd, capped: bool = False) -> str:
+    """The cart, saying what was added, or that the quantity was cut to the stock left."""
+    if capped:
+        return f"/cart?capped={pending.product_id}"
     return f"/cart?added={pending.product_id}"
 
 
-def add_to_cart(request: Request, buyer: int, pending: PendingAdd) -> None:
-    """Add to what is already in the cart (up to the most one line may hold)."""
+def add_to_cart(request: Request, buyer: int, pending: PendingAdd) -> bool:
+    """Add to what is already in the cart, up to the stock left (and the most one line may
+    hold); whether the quantity had to be cut to the stock."""
     svc = buying(request)
     current = next((x for x in svc.cart(buyer) if x.product_id == pending.product_id), None)
     already = current.quantity if current else 0
     quantity = min(already + pending.quantity, MAX_QUANTITY)
-    _set(request, buyer, pending.product_id, quantity, current)
+    return _set(request, buyer, pending.product_id, quantity, current) < quantity
 
 
 def _set(
     request: Request, buyer: int, product_id: int, quantity: int, line: CartLine | None
-) -> None:
+) -> int:
+    """Set the line to `quantity`, or to the stock left if that is less: what the line holds."""
     came_from = (line.attribution_id if line else None) or remembered_attribution(request)
+    catalog: CatalogService = commerce_of(request).catalog
     try:
-        buying(request).set_quantity(buyer, product_id, quantity, came_from)
+        kept = min(quantity, max(catalog.product(product_id).stock, 0))
+        buying(request).set_quantity(buyer, product_id, kept, came_from)
     except NotFound:
         raise NotFound("Produk ini tidak ada (lagi) di toko.") from None
+    return kept
 
 
 @router.post("/cart/add", dependencies=[CrossSiteChecked])
@@ -86,8 +94,8 @@ def add(request: Request, form: Form) -> Response:
         back = {"next": f"/products/{pending.product_id}"}
         query = urlencode(back | {"product_id": pending.product_id, "quantity": pending.quantity})
         return RedirectResponse(f"/login?{query}", status_code=303)
-    add_to_cart(request, buyer, pending)
-    return RedirectResponse(added_url(pending), status_code=303)
+    capped = add_to_cart(request, buyer, pending)
+    return RedirectResponse(added_url(pending, capped), status_code=303)
 
 
 @router.post("/cart/{product_id}", dependencies=[CrossSiteChecked])
@@ -97,8 +105,8 @@ def change(request: Request, product_id: PathId, form: Form, buyer: Shopper) -> 
     if quantity is None or quantity > MAX_QUANTITY:
         raise Invalid(f"Isi jumlah dari 0 (hapus) sampai {MAX_QUANTITY}.")
     line = next((x for x in buying(request).cart(buyer) if x.product_id == product_id), None)
-    _set(request, buyer, product_id, quantity, line)
-    return RedirectResponse("/cart", status_code=303)
+    capped = _set(request, buyer, product_id, quantity, line) < quantity
+    return RedirectResponse(f"/cart?capped={product_id}" if capped else "/cart", status_code=303)
 
 
 # -- what the cart and checkout pages show ------------------------------------------------------
@@ -140,22 +148,27 @@ class CartView:
         return tuple(v for g in self.groups for v in g.lines if v.short_of_stock)
 
 
-def cart_view(request: Request, buyer: int) -> CartView:
-    """The cart grouped by shop, each with its shipping, as checkout would split it."""
+def cart_view(request: Request, buyer: int, shipping_idr: int | None = None) -> CartView:
+    """The cart grouped by shop, each with its shipping (the shop's default, or the chosen
+    courier's price), as checkout would split it."""
     svc = buying(request)
+    shipping = svc.settings.shipping_idr if shipping_idr is None else shipping_idr
     catalog: CatalogService = commerce_of(request).catalog
     lines = [LineView(x, catalog.product_view(x.product_id)) for x in svc.cart(buyer)]
     groups = []
     for merchant_id in dict.fromkeys(v.product.merchant.id for v in lines):
         mine = tuple(v for v in lines if v.product.merchant.id == merchant_id)
-        draft = OrderDraft(merchant_id, tuple(v.line for v in mine), svc.settings.shipping_idr)
+        draft = OrderDraft(merchant_id, tuple(v.line for v in mine), shipping)
         groups.append(ShopGroup(mine[0].product.merchant, mine, draft))
     return CartView(tuple(groups))
 
 
 @router.get("/cart", response_class=HTMLResponse)
 def cart_page(
-    request: Request, buyer: Shopper, added: Annotated[str, Query(max_length=12)] = ""
+    request: Request,
+    buyer: Shopper,
+    added: Annotated[str, Query(max_length=12)] = "",
+    capped: Annotated[str, Query(max_length=12)] = "",
 ) -> Response:
     view = cart_view(request, buyer)
     added_id = _whole_number(added)
@@ -163,4 +176,22 @@ def cart_page(
         (v.line.title for g in view.groups for v in g.lines if v.line.product_id == added_id),
         None,
     )
-    return personal_page(request, "cart.html", cart=view, just_added=just_added)
+    cut = _capped_notice(request, _whole_number(capped))
+    return personal_page(request, "cart.html", cart=view, just_added=just_added, capped=cut)
+
+
+def _capped_notice(request: Request, product_id: int | None) -> str | None:
+    """Why the cart holds less than the buyer asked for: the stock left."""
+    if not product_id:
+        return None
+    catalog: CatalogService = commerce_of(request).catalog
+    try:
+        product = catalog.product(product_id)
+    except NotFound:
+        return None
+    if product.stock <= 0:
+        return f"Stok {product.title} habis, jadi tidak ada di keranjangmu."
+    return (
+        f"Stok {product.title} tinggal {product.stock}: jumlah di keranjangmu "
+        f"disesuaikan menjadi {product.stock}."
+    )

@@ -1,6 +1,7 @@
-"""Checkout in the browser: the shipping address and payment method, orders placed once per
-rendered form (its hidden idempotency key), then straight to the partner's pay page, or to a
-list of pay links when the cart spanned several shops. A refused checkout loses nothing."""
+"""Checkout in the browser: the shipping address (saved, or new and saved if asked), the
+courier and the payment method, orders placed once per rendered form (its hidden idempotency
+key), then straight to the partner's pay page: one payment for every shop's order. A refused
+checkout loses nothing."""
 
 import re
 import time
@@ -9,48 +10,60 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
-from keranjang.commerce.buying.domain import MAX_LINES
+from keranjang.commerce.buying.domain import COURIERS, MAX_LINES
 from keranjang.commerce.buying.service import Answer
 from keranjang.commerce.catalog.service import CatalogService
 from keranjang.commerce.errors import Conflict, IdempotencyMismatch
-from keranjang.commerce.web.api.shop import AddressIn
+from keranjang.commerce.money.domain import Choice
+from keranjang.commerce.money.paying import PayingService
+from keranjang.commerce.money.paying_together import pay_together
+from keranjang.commerce.web.api.shop import placed_order
 from keranjang.commerce.web.deps import commerce_of
 from keranjang.commerce.web.forms import CrossSiteChecked, Form
 from keranjang.commerce.web.pages.buyer.cart import cart_view
+from keranjang.commerce.web.pages.buyer.checkout_choices import (
+    DEFAULT_COURIER,
+    NEW_ADDRESS,
+    read_choices,
+    save_if_asked,
+)
 from keranjang.commerce.web.pages.buyer.guard import Shopper, buying, personal_page
-from keranjang.commerce.web.pages.buyer.order_pages import METHODS, shops, start_payment
+from keranjang.commerce.web.pages.buyer.order_pages import (
+    DEFAULT_METHOD,
+    METHODS,
+    method_label,
+    shops,
+    start_payment,
+)
 from keranjang.commerce.web.rendering import ShopPageRoute
-from keranjang.payments import PaymentMethod
 
 router = APIRouter(include_in_schema=False, route_class=ShopPageRoute)
-ADDRESS_HINTS = {
-    "recipient": "Isi nama penerima (paling banyak 120 huruf).",
-    "phone": "Isi nomor HP 8 sampai 15 angka, boleh diawali +, contoh +6281234567890.",
-    "street": "Isi alamat lengkap: jalan, nomor rumah, RT/RW (3 sampai 300 huruf).",
-    "city": "Isi kota atau kabupaten (2 sampai 80 huruf).",
-    "postal_code": "Kode pos terdiri dari 5 angka, contoh 40111.",
-}
 KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
 # A second press of "Buat pesanan" while the first is still being placed waits for its answer.
 IN_PROGRESS_WAITS = 30
 IN_PROGRESS_PAUSE_SECONDS = 0.1
 
 
-def checkout_form(
-    request: Request, buyer: int, status_code: int = 200, **context: object
-) -> Response:
-    """The form, with a fresh idempotency key each time it is shown."""
-    context.setdefault("values", {"method": PaymentMethod.VIRTUAL_ACCOUNT.value})
+def checkout_form(request: Request, buyer: int, status_code: int = 200, **context: Any) -> Response:
+    """The form, with a fresh idempotency key each time it is shown: the buyer's saved
+    addresses to pick from (the first picked), the couriers with their price, the methods."""
+    saved = buying(request).addresses(buyer)
+    first = str(saved[0].id) if saved else NEW_ADDRESS
+    defaults = {"method": DEFAULT_METHOD, "courier": DEFAULT_COURIER, "address_id": first}
+    values = defaults | {k: v for k, v in context.pop("values", {}).items() if v}
     context.setdefault("errors", {})
+    courier = COURIERS.get(values["courier"], COURIERS[DEFAULT_COURIER])
     return personal_page(
         request,
         "checkout.html",
         status_code,
-        cart=cart_view(request, buyer),
+        cart=cart_view(request, buyer, courier.price_idr),
         key=uuid.uuid4().hex,
         methods=METHODS,
+        couriers=COURIERS,
+        saved=saved,
+        values=values,
         **context,
     )
 
@@ -62,44 +75,31 @@ def checkout_page(request: Request, buyer: Shopper) -> Response:
 
 @router.post("/checkout", dependencies=[CrossSiteChecked])
 def place_orders(request: Request, form: Form, buyer: Shopper) -> Response:
-    values = {name: form.get(name, "").strip() for name in (*ADDRESS_HINTS, "method")}
-    address, errors = read_address(values)
-    method = read_method(values["method"], errors)
+    read = read_choices(form, buying(request).addresses(buyer))
     key = form.get("idempotency_key", "")
-    if address is None or method is None or not KEY.match(key):
-        problem = None if errors else "Formulir checkout tidak lengkap; periksa lalu kirim lagi."
-        return checkout_form(request, buyer, 422, values=values, errors=errors, problem=problem)
-    answer = _checkout(request, buyer, key, address)
+    if not read.complete or read.choice is None or not KEY.match(key):
+        problem = (
+            None if read.errors else "Formulir checkout tidak lengkap; periksa lalu kirim lagi."
+        )
+        return checkout_form(
+            request, buyer, 422, values=read.values, errors=read.errors, problem=problem
+        )
+    answer = _checkout(request, buyer, key, read.body)
     if answer.status_code != 201:
         problem = refusal(request, buyer, answer)
-        return checkout_form(request, buyer, answer.status_code, values=values, problem=problem)
-    return pay_for(request, buyer, answer.body["orders"], method)
+        return checkout_form(
+            request, buyer, answer.status_code, values=read.values, problem=problem
+        )
+    if not answer.replayed:
+        save_if_asked(request, buyer, read)
+    return pay_for(request, buyer, answer.body["orders"], read.choice)
 
 
-def read_address(values: dict[str, str]) -> tuple[dict[str, Any] | None, dict[str, str]]:
-    """The address as checkout stores it, or what to fix next to each field."""
-    given = {name: values[name] for name in ADDRESS_HINTS}
-    given["phone"] = re.sub(r"[\s-]", "", given["phone"])  # "0812-3456 7890" is a fine number
-    try:
-        return AddressIn(**given).model_dump(), {}
-    except ValidationError as exc:
-        wrong = {str(e["loc"][0]) for e in exc.errors()}
-        return None, {name: hint for name, hint in ADDRESS_HINTS.items() if name in wrong}
-
-
-def read_method(value: str, errors: dict[str, str]) -> PaymentMethod | None:
-    try:
-        return PaymentMethod(value)
-    except ValueError:
-        errors["method"] = "Pilih metode pembayaran."
-        return None
-
-
-def _checkout(request: Request, buyer: int, key: str, address: dict[str, Any]) -> Answer:
+def _checkout(request: Request, buyer: int, key: str, body: dict[str, Any]) -> Answer:
     svc = buying(request)
     for _ in range(IN_PROGRESS_WAITS):
         try:
-            return svc.checkout(buyer, key, {"shipping_address": address})
+            return svc.checkout(buyer, key, body)
         except IdempotencyMismatch:
             return Answer(422, {"error": "IdempotencyMismatch", "detail": ""})
         except Conflict:  # the same form, submitted twice, is still being placed
@@ -134,13 +134,16 @@ def shortage(request: Request, buyer: int) -> str:
     return " ".join([*short, advice])
 
 
-def pay_for(
-    request: Request, buyer: int, placed: list[dict[str, Any]], method: PaymentMethod
-) -> Response:
-    """One order: to its pay page at the partner. Several: a page with a pay link for each."""
-    # None where the partner cannot take a payment now: the order stands, its page pays later.
-    payments = [start_payment(request, buyer, order["id"], method) for order in placed]
-    first = payments[0] if len(payments) == 1 else None
+def pay_for(request: Request, buyer: int, placed: list[dict[str, Any]], choice: Choice) -> Response:
+    """To the partner's pay page: one payment for every order of the checkout. Where the
+    partner cannot take it now, a page of the orders, each payable later from its own page."""
+    if len(placed) == 1:
+        payments = [start_payment(request, buyer, placed[0]["id"], choice)]
+    else:
+        paying: PayingService = commerce_of(request).paying
+        orders = [placed_order(o) for o in placed]
+        payments = [x.payment for x in pay_together(paying, buyer, orders, choice)]
+    first = payments[0]
     if first is not None and first.instructions.get("redirect_url"):
         return RedirectResponse(first.instructions["redirect_url"], status_code=303)
     return personal_page(
@@ -148,5 +151,5 @@ def pay_for(
         "pay_orders.html",
         entries=list(zip(placed, payments, strict=True)),
         shops=shops(request),
-        method=METHODS[method],
+        method=method_label(choice),
     )

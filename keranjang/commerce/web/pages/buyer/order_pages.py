@@ -3,6 +3,7 @@ the page the partner's pay page sends the buyer back to, which keeps checking un
 partner's notification has marked the order paid."""
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -17,7 +18,7 @@ from keranjang.commerce.errors import (
     PaymentUnavailable,
 )
 from keranjang.commerce.money import invoices
-from keranjang.commerce.money.domain import PaymentView
+from keranjang.commerce.money.domain import Choice, PaymentView
 from keranjang.commerce.money.paying import PayingService
 from keranjang.commerce.money.settlement import SettlementService
 from keranjang.commerce.orders.domain import OrderView
@@ -41,11 +42,41 @@ STATUS_LABELS = {
     "expired": "Kedaluwarsa",
     "refunded": "Dana dikembalikan",
 }
+# How a buyer may pay, as the forms offer it: a virtual account at a chosen bank, QRIS, e-wallet.
 METHODS = {
-    PaymentMethod.VIRTUAL_ACCOUNT: "Virtual Account",
-    PaymentMethod.QRIS: "QRIS",
-    PaymentMethod.EWALLET: "E-wallet (GoPay)",
+    "virtual_account:bca": "Virtual Account BCA",
+    "virtual_account:bni": "Virtual Account BNI",
+    "virtual_account:bri": "Virtual Account BRI",
+    "virtual_account:permata": "Virtual Account Permata",
+    "qris": "QRIS",
+    "ewallet": "E-wallet (GoPay)",
 }
+DEFAULT_METHOD = "virtual_account:bca"
+
+
+def read_choice(value: str) -> Choice | None:
+    """The form's method (`virtual_account` alone: the partner's default bank), or None."""
+    if value not in METHODS and value != PaymentMethod.VIRTUAL_ACCOUNT.value:
+        return None
+    method, _, bank = value.partition(":")
+    return Choice(PaymentMethod(method), bank or None)
+
+
+def choice_value(payment: PaymentView | None) -> str | None:
+    """The form's value for the method (and bank) a payment has, if the forms offer it."""
+    if payment is None:
+        return None
+    account: object = payment.instructions.get("virtual_account") or {}
+    bank = str(account.get("bank", "")).lower() if isinstance(account, dict) else ""
+    value = f"{payment.method}:{bank}" if bank else payment.method
+    return value if value in METHODS else None
+
+
+def method_label(choice: Choice) -> str:
+    value = f"{choice.method.value}:{choice.va_bank}" if choice.va_bank else choice.method.value
+    return METHODS.get(value, "Virtual Account")
+
+
 # Statuses of an order that was paid, so it has an invoice.
 INVOICED = frozenset({"paid", "shipped", "delivered", "completed", "refunded"})
 # What the partner's pay page says when it sends the buyer back after paying.
@@ -70,9 +101,23 @@ def order_context(request: Request) -> dict[str, object]:
 
 
 @router.get("/orders", response_class=HTMLResponse)
-def orders_page(request: Request, buyer: Shopper) -> Response:
+def orders_page(
+    request: Request,
+    buyer: Shopper,
+    transaction_status: Annotated[str, Query(max_length=40)] = "",
+    check: PageNumber = 0,
+) -> Response:
+    """The buyer's orders. Back from paying a checkout's one payment, the page checks again
+    until the partner's news has marked its orders paid."""
     mine = fulfilment(request).buyer_orders(buyer)
-    return personal_page(request, "orders.html", orders=mine, **order_context(request))
+    waiting = transaction_status in PAID_OUTCOMES and any(
+        o.status == "awaiting_payment" for o in mine
+    )
+    refresh = None
+    if waiting and check < MAX_CHECKS:
+        refresh = "/orders?" + urlencode(dict(request.query_params) | {"check": check + 1})
+    context = {"waiting": waiting, "refresh": refresh, "refresh_seconds": CHECK_EVERY_SECONDS}
+    return personal_page(request, "orders.html", orders=mine, **context, **order_context(request))
 
 
 def _order(request: Request, buyer: int, order_id: int) -> OrderView:
@@ -94,6 +139,8 @@ def order_page(
     unpaid = order.status == "awaiting_payment"
     waiting = unpaid and transaction_status in PAID_OUTCOMES
     refresh = None
+    paying: PayingService = commerce_of(request).paying
+    current = choice_value(paying.payment_of(buyer, order_id)) if unpaid else None
     if waiting and check < MAX_CHECKS:
         refresh = f"/orders/{order_id}?transaction_status={transaction_status}&check={check + 1}"
     return personal_page(
@@ -109,6 +156,8 @@ def order_page(
         invoiced=bool(order.invoice_number) or order.status in INVOICED,
         methods=METHODS,
         refunds_waiting=_refunds_waiting(request, buyer, order_id),
+        current_method=current,
+        chosen_method=current or DEFAULT_METHOD,
         **order_context(request),
     )
 
@@ -121,11 +170,11 @@ def _refunds_waiting(request: Request, buyer: int, order_id: int) -> list[object
 
 @router.post("/orders/{order_id}/pay", dependencies=[CrossSiteChecked])
 def pay(request: Request, order_id: PathId, form: Form, buyer: Shopper) -> Response:
-    """To the partner's pay page (the same payment again if one was started)."""
-    try:
-        method = PaymentMethod(form.get("method", ""))
-    except ValueError:
-        raise Invalid("Pilih metode pembayaran.") from None
+    """To the partner's pay page: the same payment again if one of this method was started;
+    one of another method is replaced by one of the method chosen now."""
+    method = read_choice(form.get("method", ""))
+    if method is None:
+        raise Invalid("Pilih metode pembayaran.")
     try:
         payment = start_payment(request, buyer, order_id, method)
     except NotFound:
@@ -141,7 +190,7 @@ def pay(request: Request, order_id: PathId, form: Form, buyer: Shopper) -> Respo
 
 
 def start_payment(
-    request: Request, buyer: int, order_id: int, method: PaymentMethod
+    request: Request, buyer: int, order_id: int, method: Choice
 ) -> PaymentView | None:
     """The order's payment at the partner, or None while the partner cannot take it (a second
     press of the button gets the payment the first one stored)."""

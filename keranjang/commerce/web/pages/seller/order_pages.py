@@ -2,6 +2,7 @@
 allows (ship with a tracking number, mark delivered, cancel with a reason), and its invoice."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -73,28 +74,59 @@ def cancel(
 
 @router.post("/orders/{order_id}/refund", dependencies=[CrossSiteChecked])
 def refund(request: Request, order_id: PathId, merchant: Seller, form: Form) -> Response:
-    """A full refund when no quantity is given, else the units asked (and the shipping if ticked)."""
+    """Nothing is refunded until the seller chose the items (`scope=items`, with quantities or
+    the shipping) or everything (`scope=all`, shipping included), and then confirmed the amount
+    on the page this answers first; `confirm=1` is what the confirmation's button sends."""
     refunds: RefundService = commerce_of(request).refunds
+    try:
+        ask = refund_ask(order_id, merchant.id, form)
+        amount = refunds.preview(ask, merchant.id)
+    except (Invalid, Conflict, RefundRefused) as exc:
+        order = own_order(commerce_of(request).fulfilment, merchant.id, order_id)
+        return _order_page(request, order, str(exc), status_of(exc))
+    if form.get("confirm") != "1":
+        order = own_order(commerce_of(request).fulfilment, merchant.id, order_id)
+        asked = {k: v for k, v in form.items() if k in ("scope", "shipping", "reason") or _q(k)}
+        confirming = RefundConfirmation(amount, asked, ask.quantities is None)
+        return _order_page(request, order, confirming=confirming)
+    return _step(request, merchant.id, order_id, lambda: refunds.refund(ask, merchant.id))
 
-    def refund_what_was_asked() -> object:
-        reason = form.get("reason", "").strip()
-        if not reason or len(reason) > MAX_REASON:
-            raise Invalid(f"Tulis alasan pengembalian (paling banyak {MAX_REASON} karakter).")
-        quantities = _quantities(form)
-        shipping = form.get("shipping") == "1"
-        whole = not quantities and not shipping
-        ask = RefundAsk(
-            order_id, f"merchant:{merchant.id}", reason, None if whole else quantities, shipping
-        )
-        return refunds.refund(ask, merchant.id)
 
-    return _step(request, merchant.id, order_id, refund_what_was_asked)
+@dataclass(frozen=True)
+class RefundConfirmation:
+    """What the seller confirms: the amount, and the form's fields sent again with `confirm`."""
+
+    amount_idr: int
+    fields: dict[str, str]
+    everything: bool
+
+
+def refund_ask(order_id: int, merchant_id: int, form: dict[str, str]) -> RefundAsk:
+    """The refund the form asks for, or `Invalid` saying what to choose."""
+    reason = form.get("reason", "").strip()
+    if not reason or len(reason) > MAX_REASON:
+        raise Invalid(f"Tulis alasan pengembalian (paling banyak {MAX_REASON} karakter).")
+    scope = form.get("scope", "")
+    actor = f"merchant:{merchant_id}"
+    if scope == "all":
+        return RefundAsk(order_id, actor, reason)
+    if scope != "items":
+        raise Invalid("Pilih dulu yang dikembalikan: barang tertentu, atau semuanya.")
+    quantities = _quantities(form)
+    shipping = form.get("shipping") == "1"
+    if not quantities and not shipping:
+        raise Invalid("Isi jumlah barang yang dikembalikan, atau centang ongkos kirim.")
+    return RefundAsk(order_id, actor, reason, quantities, shipping)
+
+
+def _q(name: str) -> bool:
+    return name.startswith("q_")
 
 
 def _quantities(form: dict[str, str]) -> dict[int, int]:
     asked = {}
     for name, value in form.items():
-        if name.startswith("q_") and value.strip() not in ("", "0"):
+        if _q(name) and value.strip() not in ("", "0"):
             try:
                 asked[int(name[2:])] = int(value)
             except ValueError:
@@ -116,12 +148,26 @@ def invoice_pdf(order_id: PathId, merchant: Seller, svc: Invoices) -> Response:
 
 
 def _order_page(
-    request: Request, order: OrderView, problem: str = "", status_code: int = 200
+    request: Request,
+    order: OrderView,
+    problem: str = "",
+    status_code: int = 200,
+    confirming: RefundConfirmation | None = None,
 ) -> HTMLResponse:
     allowed = TRANSITIONS[OrderStatus(order.status)]
-    return render(
-        request, "seller_order.html", status_code, order=order, allowed=allowed, problem=problem
-    )
+    context: dict[str, object] = {"allowed": allowed, "problem": problem, "confirming": confirming}
+    if OrderStatus.REFUNDED in allowed and confirming is None:
+        context["everything_idr"] = _everything(request, order)
+    return render(request, "seller_order.html", status_code, order=order, **context)
+
+
+def _everything(request: Request, order: OrderView) -> int | None:
+    """What refunding everything left would return, or None when nothing can be refunded."""
+    refunds: RefundService = commerce_of(request).refunds
+    try:
+        return refunds.preview(RefundAsk(order.id, "preview", "-"), order.merchant_id)
+    except (Invalid, Conflict):
+        return None
 
 
 def _step(
