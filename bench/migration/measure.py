@@ -142,3 +142,42 @@ def quantile(values: list[float], q: float) -> float:
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
+
+
+def transactions(admin_url: str, urls: dict[str, str]) -> dict[str, int]:
+    """Transactions committed or rolled back so far in each bench database (PostgreSQL's own
+    count, `pg_stat_database`), flushed first: the engine's round trips come in transactions."""
+    import psycopg
+
+    from bench.kit.postgres import conninfo, database_name
+
+    time.sleep(1.1)  # a backend reports its counts at most once a second
+    names = {purpose: database_name(url) for purpose, url in urls.items()}
+    query = "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = %s"
+    with psycopg.connect(conninfo(admin_url), autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        found = {}
+        for purpose, name in names.items():
+            row = conn.execute(query, (name,)).fetchone()
+            found[purpose] = int(row[0]) if row else 0
+    return found
+
+
+def round_trip_ms(url: str, rounds: int = 2000) -> dict[str, float]:
+    """The floor of a statement and of a transaction here: `SELECT 1` alone (autocommit), and
+    `BEGIN; SELECT 1; COMMIT`, each a round trip to the same server from one client."""
+    import psycopg
+
+    from bench.kit.postgres import conninfo
+
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
+        started = time.perf_counter()
+        for _ in range(rounds):
+            conn.execute("SELECT 1")
+        statement = (time.perf_counter() - started) / rounds * 1000
+        started = time.perf_counter()
+        for _ in range(rounds):
+            with conn.transaction():
+                conn.execute("SELECT 1")
+        transaction = (time.perf_counter() - started) / rounds * 1000
+    return {"statement_ms": statement, "transaction_ms": transaction}
