@@ -91,7 +91,7 @@ def _payments(seller_id: int) -> tuple[Select[Any], Any]:
 
 
 def _refunds(seller_id: int) -> tuple[Select[Any], Any]:
-    query: Select[Any] = select(
+    query: Any = select(
         rf,
         o.status.label("order_status"),
         o.completed_at.label("order_completed_at"),
