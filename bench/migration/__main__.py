@@ -15,6 +15,7 @@ from bench.kit.tables import print_table, say
 from bench.migration.measure import (
     Size,
     baseline,
+    cpu_window,
     environment,
     generate,
     journal_figures,
@@ -51,13 +52,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         say(f"Generating {size.merchants:,} merchants …")
         seeded_s = generate(env, size)
         prepare(urls, tmp)
-        before = transactions(args.pg_url, urls)
+        before, cpu = transactions(args.pg_url, urls), cpu_window()
         say(f"Moving them with {size.workers} workers …")
         moved_s, last = move(env, size)
-        after = transactions(args.pg_url, urls)
+        cpu, after = cpu_window(cpu), transactions(args.pg_url, urls)
         figures = journal_figures(urls["migration"])
         figures["transactions"] = {k: after[k] - before[k] for k in after}
         figures["floor"] = round_trip_ms(urls["social"])
+        figures["cpu"] = cpu
         say("Baseline: INSERT … SELECT of the same tables …")
         base_rows, base_s = baseline(urls["social"])
     return summarise(size, figures, (seeded_s, moved_s, base_rows, base_s), last)
@@ -101,6 +103,7 @@ def floor(figures: dict[str, Any], merchants: int, workers: int) -> dict[str, fl
 
 def report(result: dict[str, Any]) -> None:
     p, f, t = result["pause_ms"], result["floor"], result["journal"]["transactions"]
+    c = result["journal"]["cpu"]
     rows = [
         ("rows moved (copied and verified)", f"{result['journal']['rows_total']:,}", ""),
         ("engine rows/s", f"{result['engine_rows_per_second']:,.0f}", ""),
@@ -111,6 +114,9 @@ def report(result: dict[str, Any]) -> None:
         ("merchants per minute", f"{result['merchants_per_minute']:,.1f}", ""),
         ("100,000 merchants, extrapolated (min)", f"{result['extrapolated_minutes_at_100k']:,.1f}",
          "target < 10"),
+        ("CPU of the engine per merchant (ms); machine busy / engine (cores)",
+         f"{c['engine_seconds'] * 1000 / max(1, p['cutovers']):,.1f}; "
+         f"{c['busy_cores']:.2f} / {c['engine_cores']:.2f}", "2 cores"),
         ("transactions per merchant (social / commerce / journal)",
          f"{f['transactions_per_merchant']:,.1f} ({t.get('social', 0)} / "
          f"{t.get('commerce', 0)} / {t.get('migration', 0)} in all)", ""),

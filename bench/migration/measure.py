@@ -181,3 +181,19 @@ def round_trip_ms(url: str, rounds: int = 2000) -> dict[str, float]:
                 conn.execute("SELECT 1")
         transaction = (time.perf_counter() - started) / rounds * 1000
     return {"statement_ms": statement, "transaction_ms": transaction}
+
+
+def cpu_window(started: dict[str, float] | None = None) -> dict[str, float]:
+    """CPU seconds of the engine (this process's reaped children: `migrate run` and its worker
+    processes) and of the whole machine; given the window's start, what the window used: the
+    engine's seconds, and the cores the engine and the machine as a whole kept busy (the rest
+    is PostgreSQL and whatever else the machine ran meanwhile)."""
+    from bench.kit.cpu import client_cpu_seconds, machine_cpu
+
+    now = {"at": time.perf_counter(), "engine": client_cpu_seconds(), "busy": machine_cpu()["busy"]}
+    if started is None:
+        return now
+    wall = max(1e-9, now["at"] - started["at"])
+    engine = now["engine"] - started["engine"]
+    return {"engine_seconds": engine, "engine_cores": engine / wall,
+            "busy_cores": (now["busy"] - started["busy"]) / wall}  # fmt: skip
