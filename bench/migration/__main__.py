@@ -111,6 +111,9 @@ def report(result: dict[str, Any]) -> None:
         ("ratio", f"{result['ratio']:.3f}", f"target >= {TARGET_RATIO}"),
         ("cutover pause p50 / p99 / max (ms)", f"{p['p50']:.1f} / {p['p99']:.1f} / {p['max']:.1f}",
          f"target p99 <= {TARGET_P99_MS:g}"),
+        ("pause steps p50 / p99 (ms)", ", ".join(
+            f"{k} {v['p50']:.1f} / {v['p99']:.1f}"
+            for k, v in result["journal"]["pause_steps_ms"].items()), ""),
         ("merchants per minute", f"{result['merchants_per_minute']:,.1f}", ""),
         ("100,000 merchants, extrapolated (min)", f"{result['extrapolated_minutes_at_100k']:,.1f}",
          "target < 10"),

@@ -127,9 +127,20 @@ def journal_figures(migration_url: str) -> dict[str, Any]:
             "SELECT count(*) FROM events WHERE what = 'cutover_abandoned'"
         ).fetchone()
     pauses = sorted(float(_detail(d[0])["pause_ms"]) for d in details)
-    return {"rows_copied": int(copied or 0), "rows_verified": int(verified or 0),
+    return {"pause_steps_ms": _by_step([_detail(d[0]) for d in details]),
+            "rows_copied": int(copied or 0), "rows_verified": int(verified or 0),
             "rows_total": int(total or 0), "phases": phases, "pauses_ms": pauses,
             "abandoned_cutovers": int(abandoned[0]) if abandoned else 0}  # fmt: skip
+
+
+def _by_step(details: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """p50 and p99 of each step of the pause (drain, money, flip), in ms."""
+    steps: dict[str, list[float]] = {}
+    for detail in details:
+        for step, ms in (detail.get("steps_ms") or {}).items():
+            steps.setdefault(step, []).append(float(ms))
+    return {step: {"p50": quantile(sorted(v), 0.5), "p99": quantile(sorted(v), 0.99)}
+            for step, v in steps.items()}  # fmt: skip
 
 
 def _detail(value: Any) -> dict[str, Any]:
