@@ -15,12 +15,15 @@ from bench.kit.tables import print_table, say
 from bench.migration.measure import (
     Size,
     baseline,
+    cpu_window,
     environment,
     generate,
     journal_figures,
     move,
     prepare,
     quantile,
+    round_trip_ms,
+    transactions,
 )
 
 TARGET_RATIO, TARGET_P99_MS, FULL_MERCHANTS = 0.25, 50.0, 100_000
@@ -35,6 +38,9 @@ def options() -> argparse.Namespace:
     parser.add_argument("--buyers", type=int, default=500)
     parser.add_argument("--orders", type=int, default=900, help="orders in all")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--move-seconds", type=float, default=None,
+                        help="stop the move after this long (a --merchants 100000 run takes "
+                             "hours): the figures are the merchants verified by then")  # fmt: skip
     parser.add_argument("--pg-url", default=default_admin_url())
     parser.add_argument("--results-dir", default=str(RESULTS_DIR))
     return parser.parse_args()
@@ -49,9 +55,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         say(f"Generating {size.merchants:,} merchants …")
         seeded_s = generate(env, size)
         prepare(urls, tmp)
+        before, cpu = transactions(args.pg_url, urls), cpu_window()
         say(f"Moving them with {size.workers} workers …")
-        moved_s, last = move(env, size)
+        moved_s, last = move(env, size, args.move_seconds)
+        cpu, after = cpu_window(cpu), transactions(args.pg_url, urls)
         figures = journal_figures(urls["migration"])
+        figures["transactions"] = {k: after[k] - before[k] for k in after}
+        figures["floor"] = round_trip_ms(urls["social"])
+        figures["cpu"] = cpu
         say("Baseline: INSERT … SELECT of the same tables …")
         base_rows, base_s = baseline(urls["social"])
     return summarise(size, figures, (seeded_s, moved_s, base_rows, base_s), last)
@@ -61,10 +72,10 @@ def summarise(size: Size, figures: dict[str, Any], timing: tuple[float, float, i
               last: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
     seeded_s, moved_s, base_rows, base_s = timing
     done_rows = figures["rows_copied"] + figures["rows_verified"]
-    engine_rate = figures["rows_total"] / moved_s  # rows copied and verified, per second
+    engine_rate = figures["rows_verified"] / moved_s  # rows copied and verified, per second
     base_rate = base_rows / base_s if base_s else float("nan")
     pauses = figures["pauses_ms"]
-    merchants = len(pauses)
+    merchants = figures["phases"].get("verified", 0)
     per_minute = merchants / (moved_s / 60)
     return {
         "benchmark": "migration", "timestamp": utc_timestamp(), "code": code_version(),
@@ -74,25 +85,52 @@ def summarise(size: Size, figures: dict[str, Any], timing: tuple[float, float, i
         "baseline_rows": base_rows, "baseline_seconds": base_s,
         "baseline_rows_per_second": base_rate, "ratio": engine_rate / base_rate,
         "pause_ms": {"p50": quantile(pauses, 0.5), "p99": quantile(pauses, 0.99),
-                     "max": max(pauses, default=float("nan")), "cutovers": merchants},
+                     "max": max(pauses, default=float("nan")), "cutovers": len(pauses)},
+        "merchants_verified": merchants,
         "merchants_per_minute": per_minute,
         "extrapolated_minutes_at_100k": FULL_MERCHANTS / per_minute if per_minute else None,
         "progress": last.get("overall_percent"),
+        "floor": floor(figures, merchants, size.workers),
     }  # fmt: skip
 
 
+def floor(figures: dict[str, Any], merchants: int, workers: int) -> dict[str, float]:
+    """What the engine's transactions alone cost per merchant, each at the price of the
+    cheapest transaction this server answers (`BEGIN; SELECT 1; COMMIT`), with every worker's
+    round trips overlapping perfectly: the best this design can do, however fast its Python."""
+    per_merchant = sum(figures["transactions"].values()) / max(1, merchants)
+    ms = per_merchant * figures["floor"]["transaction_ms"]
+    return {"transactions_per_merchant": per_merchant, "merchant_ms": ms,
+            "merchants_per_minute": workers * 60_000 / ms if ms else float("nan"),
+            **figures["floor"]}  # fmt: skip
+
+
 def report(result: dict[str, Any]) -> None:
-    p = result["pause_ms"]
+    p, f, t = result["pause_ms"], result["floor"], result["journal"]["transactions"]
+    c = result["journal"]["cpu"]
     rows = [
-        ("rows moved (copied and verified)", f"{result['journal']['rows_total']:,}", ""),
+        ("merchants, rows moved (copied and verified)",
+         f"{result['merchants_verified']:,}, {result['journal']['rows_verified']:,}", ""),
         ("engine rows/s", f"{result['engine_rows_per_second']:,.0f}", ""),
         ("INSERT … SELECT rows/s", f"{result['baseline_rows_per_second']:,.0f}", ""),
         ("ratio", f"{result['ratio']:.3f}", f"target >= {TARGET_RATIO}"),
         ("cutover pause p50 / p99 / max (ms)", f"{p['p50']:.1f} / {p['p99']:.1f} / {p['max']:.1f}",
          f"target p99 <= {TARGET_P99_MS:g}"),
+        ("pause steps p50 / p99 (ms)", ", ".join(
+            f"{k} {v['p50']:.1f} / {v['p99']:.1f}"
+            for k, v in result["journal"]["pause_steps_ms"].items()), ""),
         ("merchants per minute", f"{result['merchants_per_minute']:,.1f}", ""),
         ("100,000 merchants, extrapolated (min)", f"{result['extrapolated_minutes_at_100k']:,.1f}",
          "target < 10"),
+        ("CPU of the engine per merchant (ms); machine busy / engine (cores)",
+         f"{c['engine_seconds'] * 1000 / max(1, result['merchants_verified']):,.1f}; "
+         f"{c['busy_cores']:.2f} / {c['engine_cores']:.2f}", "2 cores"),
+        ("transactions per merchant (social / commerce / journal)",
+         f"{f['transactions_per_merchant']:,.1f} ({t.get('social', 0)} / "
+         f"{t.get('commerce', 0)} / {t.get('migration', 0)} in all)", ""),
+        ("cheapest statement / transaction here (ms)",
+         f"{f['statement_ms']:.3f} / {f['transaction_ms']:.3f}", ""),
+        ("floor: merchants per minute at those prices", f"{f['merchants_per_minute']:,.0f}", ""),
     ]  # fmt: skip
     print_table(("figure", "value", "target"), rows)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -85,11 +86,27 @@ def _text(query: str) -> Any:
     return text(query)
 
 
-def move(env: dict[str, str], size: Size) -> tuple[float, dict[str, Any]]:
-    """`migrate run` to the end: its wall clock and its last figures."""
+def move(
+    env: dict[str, str], size: Size, seconds: float | None = None
+) -> tuple[float, dict[str, Any]]:
+    """`migrate run` to the end, or stopped (Ctrl-C, as an operator stops it) after `seconds`:
+    its wall clock, shutdown included, and its last figures (none if stopped)."""
     started = time.perf_counter()
-    done = keranjang(env, "migrate", "run", "--workers", str(size.workers), "--json")
-    return time.perf_counter() - started, json.loads(done.stdout)
+    if seconds is None:
+        done = keranjang(env, "migrate", "run", "--workers", str(size.workers), "--json")
+        return time.perf_counter() - started, json.loads(done.stdout)
+    command = [sys.executable, "-m", "keranjang", "migrate", "run", "--workers", str(size.workers)]
+    proc = subprocess.Popen(command, env=env, text=True, cwd=REPOSITORY, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        _, err = proc.communicate(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGINT)  # the workers too: every phase resumes from the journal
+        proc.communicate(timeout=300)
+        return time.perf_counter() - started, {}
+    if proc.returncode != 0:
+        raise BenchError(f"keranjang migrate run failed: {err}"[-3000:])
+    return time.perf_counter() - started, {}
 
 
 def baseline(social_url: str) -> tuple[int, float]:
@@ -127,9 +144,20 @@ def journal_figures(migration_url: str) -> dict[str, Any]:
             "SELECT count(*) FROM events WHERE what = 'cutover_abandoned'"
         ).fetchone()
     pauses = sorted(float(_detail(d[0])["pause_ms"]) for d in details)
-    return {"rows_copied": int(copied or 0), "rows_verified": int(verified or 0),
+    return {"pause_steps_ms": _by_step([_detail(d[0]) for d in details]),
+            "rows_copied": int(copied or 0), "rows_verified": int(verified or 0),
             "rows_total": int(total or 0), "phases": phases, "pauses_ms": pauses,
             "abandoned_cutovers": int(abandoned[0]) if abandoned else 0}  # fmt: skip
+
+
+def _by_step(details: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """p50 and p99 of each step of the pause (drain, money, flip), in ms."""
+    steps: dict[str, list[float]] = {}
+    for detail in details:
+        for step, ms in (detail.get("steps_ms") or {}).items():
+            steps.setdefault(step, []).append(float(ms))
+    return {step: {"p50": quantile(sorted(v), 0.5), "p99": quantile(sorted(v), 0.99)}
+            for step, v in steps.items()}  # fmt: skip
 
 
 def _detail(value: Any) -> dict[str, Any]:
@@ -142,3 +170,58 @@ def quantile(values: list[float], q: float) -> float:
     if len(values) == 1:
         return values[0]
     return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
+
+
+def transactions(admin_url: str, urls: dict[str, str]) -> dict[str, int]:
+    """Transactions committed or rolled back so far in each bench database (PostgreSQL's own
+    count, `pg_stat_database`), flushed first: the engine's round trips come in transactions."""
+    import psycopg
+
+    from bench.kit.postgres import conninfo, database_name
+
+    time.sleep(1.1)  # a backend reports its counts at most once a second
+    names = {purpose: database_name(url) for purpose, url in urls.items()}
+    query = "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = %s"
+    with psycopg.connect(conninfo(admin_url), autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        found = {}
+        for purpose, name in names.items():
+            row = conn.execute(query, (name,)).fetchone()
+            found[purpose] = int(row[0]) if row else 0
+    return found
+
+
+def round_trip_ms(url: str, rounds: int = 2000) -> dict[str, float]:
+    """The floor of a statement and of a transaction here: `SELECT 1` alone (autocommit), and
+    `BEGIN; SELECT 1; COMMIT`, each a round trip to the same server from one client."""
+    import psycopg
+
+    from bench.kit.postgres import conninfo
+
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
+        started = time.perf_counter()
+        for _ in range(rounds):
+            conn.execute("SELECT 1")
+        statement = (time.perf_counter() - started) / rounds * 1000
+        started = time.perf_counter()
+        for _ in range(rounds):
+            with conn.transaction():
+                conn.execute("SELECT 1")
+        transaction = (time.perf_counter() - started) / rounds * 1000
+    return {"statement_ms": statement, "transaction_ms": transaction}
+
+
+def cpu_window(started: dict[str, float] | None = None) -> dict[str, float]:
+    """CPU seconds of the engine (this process's reaped children: `migrate run` and its worker
+    processes) and of the whole machine; given the window's start, what the window used: the
+    engine's seconds, and the cores the engine and the machine as a whole kept busy (the rest
+    is PostgreSQL and whatever else the machine ran meanwhile)."""
+    from bench.kit.cpu import client_cpu_seconds, machine_cpu
+
+    now = {"at": time.perf_counter(), "engine": client_cpu_seconds(), "busy": machine_cpu()["busy"]}
+    if started is None:
+        return now
+    wall = max(1e-9, now["at"] - started["at"])
+    engine = now["engine"] - started["engine"]
+    return {"engine_seconds": engine, "engine_cores": engine / wall,
+            "busy_cores": (now["busy"] - started["busy"]) / wall}  # fmt: skip

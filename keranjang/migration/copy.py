@@ -3,8 +3,10 @@ holds, events, payments, refunds), in batches, each batch brought over by `sync.
 last key then recorded in the move's `position` (`{"copied": {step: last key}, "done": [...]}`).
 
 A slice copies batches until its time is up (the worker then gives other merchants a turn);
-the next slice goes on from the position, so a crash anywhere repeats at most one batch, which
-`sync` writes idempotently. The change log's cursor is taken before the first batch is read:
+the next slice goes on from the position, so a crash anywhere repeats what was copied since the
+position was last recorded, which `sync` writes idempotently. The position is recorded once a
+full batch's worth of rows is in commerce, and at the end of the slice: the short and empty
+steps of a small merchant (most of them) share one journal transaction instead of one each. The change log's cursor is taken before the first batch is read:
 every change committed after it is applied by the catch-up, whatever state the copy saw.
 """
 
@@ -58,6 +60,7 @@ def copy_slice(ctx: Ctx, pace: Pace) -> bool:
     done: list[str] = where.get("done", [])
     throttle = Throttle(pace.max_rows_per_second, pace)
     deadline = pace.monotonic() + pace.slice_seconds
+    unrecorded = 0  # rows in commerce the position does not show yet
     for step in source.STEPS:
         while step not in done:
             rows = _batch(ctx, step, copied.get(step, 0), pace.batch_rows)
@@ -65,10 +68,15 @@ def copy_slice(ctx: Ctx, pace: Pace) -> bool:
                 copied[step] = sync.key_of(step, rows[-1])
             if len(rows) < pace.batch_rows:
                 done.append(step)
-            _record(ctx, copied, done, len(rows))
+            unrecorded += len(rows)
+            if unrecorded >= pace.batch_rows:  # a full batch's worth: recorded now
+                _record(ctx, copied, done, unrecorded)
+                unrecorded = 0
             throttle.took(len(rows))
             if pace.monotonic() > deadline:
+                _record(ctx, copied, done, unrecorded)
                 return len(done) == len(source.STEPS)
+    _record(ctx, copied, done, unrecorded)
     return True
 
 

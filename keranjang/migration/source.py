@@ -8,10 +8,10 @@ and answers plain row mappings with the extra columns the mapping needs (a line'
 refund, a refund's order), so `mapping` stays free of the database.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, exists, func, select
+from sqlalchemy import Connection, Select, exists, func, literal, select, union_all
 from sqlalchemy.engine import RowMapping
 
 from keranjang.migration.mapping import OPEN_REFUND_STATUSES
@@ -55,43 +55,80 @@ def _buyers() -> Select[Any]:
     return select(v.id, v.email, v.name, v.created_at, phone.scalar_subquery().label("phone"))
 
 
+def _products(seller_id: int) -> tuple[Select[Any], Any]:
+    return select(p).where(p.seller_id == seller_id), p.id
+
+
+def _buyers_of(seller_id: int) -> tuple[Select[Any], Any]:
+    return _buyers().where(exists().where(o.viewer_id == v.id, o.seller_id == seller_id)), v.id
+
+
+def _orders(seller_id: int) -> tuple[Select[Any], Any]:
+    return select(o, _refunded(o.id).label("refunded_idr")).where(o.seller_id == seller_id), o.id
+
+
+def _lines(seller_id: int) -> tuple[Select[Any], Any]:
+    query = select(
+        ln,
+        _order_refunded(ln.order_id).label("order_refunded"),
+        o.created_at.label("order_created_at"),  # a creator's attribution's time
+    ).join(o, o.id == ln.order_id)
+    return query.where(o.seller_id == seller_id), ln.id
+
+
+def _holds(seller_id: int) -> tuple[Select[Any], Any]:
+    return select(hd).join(o, o.id == hd.order_id).where(o.seller_id == seller_id), hd.id
+
+
+def _events(seller_id: int) -> tuple[Select[Any], Any]:
+    return select(ev).join(o, o.id == ev.order_id).where(o.seller_id == seller_id), ev.id
+
+
+def _payments(seller_id: int) -> tuple[Select[Any], Any]:
+    """Keyed by the order: an order's latest attempt is its payment in commerce."""
+    query = select(pay).join(o, o.id == pay.order_id)
+    return query.where(o.seller_id == seller_id, _latest_attempt()), pay.order_id
+
+
+def _refunds(seller_id: int) -> tuple[Select[Any], Any]:
+    query: Any = select(
+        rf,
+        o.status.label("order_status"),
+        o.completed_at.label("order_completed_at"),
+        o.shipping_idr.label("order_shipping_idr"),
+    ).join(o, o.id == rf.order_id)
+    return query.where(o.seller_id == seller_id), rf.id
+
+
+# Built on demand, one step at a time: building every step's query for each call cost a
+# merchant's move more Python than its statements did (bench/README.md, the migration).
+_STEP_QUERIES: dict[str, Callable[[int], tuple[Select[Any], Any]]] = {
+    "products": _products,
+    "buyers": _buyers_of,
+    "orders": _orders,
+    "lines": _lines,
+    "holds": _holds,
+    "events": _events,
+    "payments": _payments,
+    "refunds": _refunds,
+}
+
+
 def step_query(step: str, seller_id: int) -> tuple[Select[Any], Any]:
     """A step's rows of the seller and the key they are copied in order of."""
-    of_seller = o.seller_id == seller_id
-    queries: dict[str, tuple[Any, Any]] = {
-        "products": (select(p).where(p.seller_id == seller_id), p.id),
-        "buyers": (_buyers().where(exists().where(o.viewer_id == v.id, of_seller)), v.id),
-        "orders": (select(o, _refunded(o.id).label("refunded_idr")).where(of_seller), o.id),
-        "lines": (
-            select(
-                ln,
-                _order_refunded(ln.order_id).label("order_refunded"),
-                o.created_at.label("order_created_at"),  # a creator's attribution's time
-            )
-            .join(o, o.id == ln.order_id)
-            .where(of_seller),
-            ln.id,
-        ),
-        "holds": (select(hd).join(o, o.id == hd.order_id).where(of_seller), hd.id),
-        "events": (select(ev).join(o, o.id == ev.order_id).where(of_seller), ev.id),
-        # Keyed by the order: an order's latest attempt is its payment in commerce.
-        "payments": (
-            select(pay).join(o, o.id == pay.order_id).where(of_seller, _latest_attempt()),
-            pay.order_id,
-        ),
-        "refunds": (
-            select(
-                rf,
-                o.status.label("order_status"),
-                o.completed_at.label("order_completed_at"),
-                o.shipping_idr.label("order_shipping_idr"),
-            )
-            .join(o, o.id == rf.order_id)
-            .where(of_seller),
-            rf.id,
-        ),
-    }
-    return queries[step]
+    return _STEP_QUERIES[step](seller_id)
+
+
+def step_keys(c: Connection, seller_id: int) -> dict[str, set[int]]:
+    """Every step's keys of the seller, read in one statement (one consistent state)."""
+    parts = [
+        step_query(step, seller_id)[0].with_only_columns(literal(step).label("step"), key)
+        for step, key in ((s, step_query(s, seller_id)[1]) for s in STEPS)
+    ]
+    found: dict[str, set[int]] = {step: set() for step in STEPS}
+    for step, key in c.execute(union_all(*parts)):
+        found[str(step)].add(int(key))
+    return found
 
 
 def batch(c: Connection, step: str, seller_id: int, after: int, limit: int) -> list[RowMapping]:
@@ -109,11 +146,6 @@ def by_keys(c: Connection, step: str, seller_id: int, keys: Iterable[int]) -> li
         chunk = wanted[start : start + MAX_IN]
         rows += c.execute(query.where(key.in_(chunk)).order_by(key)).mappings()
     return rows
-
-
-def step_count(c: Connection, step: str, seller_id: int) -> int:
-    query, _ = step_query(step, seller_id)
-    return int(c.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
 def addresses(c: Connection, viewer_ids: Sequence[int]) -> list[RowMapping]:
@@ -179,9 +211,16 @@ def payable(c: Connection, seller_id: int) -> int:
 
 
 def rows_total(c: Connection, seller_id: int) -> int:
-    """The seller's rows that move: itself, its payout account, and every step's rows."""
-    own = 1 + (payout_account(c, seller_id) is not None)
-    return own + sum(step_count(c, step, seller_id) for step in STEPS)
+    """The seller's rows that move: itself, its payout account, and every step's rows (one
+    statement: a count per step, in one round trip)."""
+    a = legacy.PayoutAccountRow
+    counts = [
+        select(func.count()).select_from(step_query(step, seller_id)[0].subquery())
+        for step in STEPS
+    ]
+    account = exists().where(a.seller_id == seller_id)
+    figures = c.execute(select(account, *(q.scalar_subquery() for q in counts))).one()
+    return 1 + sum(int(n or 0) for n in figures)
 
 
 # -- the change log ---------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from keranjang.commerce.catalog import db as catalog_db
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger
 from keranjang.commerce.orders import db as order_db
-from keranjang.migration import source, target
+from keranjang.migration import journal, source, target
 from keranjang.migration.sync import KIND_OF_STEP, Ctx
 
 SHOWN = 20  # rows named per difference at most
@@ -90,12 +90,13 @@ def _counts(
 ) -> dict[str, dict[int, int]]:
     """Each step's legacy rows, all in commerce: answers legacy -> commerce ids per step."""
     maps: dict[str, dict[int, int]] = {}
+    every = source.step_keys(social, ctx.seller_id)
+    with ctx.journal() as s:
+        mapped = {step: journal.mapped(s, KIND_OF_STEP[step], every[step]) for step in every}
     for step in source.STEPS:
-        query, key = source.step_query(step, ctx.seller_id)
-        keys = {int(k) for k in social.scalars(query.with_only_columns(key))}
+        keys, found = every[step], mapped[step]
         kind = KIND_OF_STEP[step]
-        found = ctx.mapped(kind, keys)
-        if kind in target.KINDS:
+        if kind in target.KINDS and found:
             there = target.present(commerce, target.KINDS[kind], found.values())
             found = {k: v for k, v in found.items() if v in there}
         maps[step] = found
