@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -86,27 +85,11 @@ def _text(query: str) -> Any:
     return text(query)
 
 
-def move(
-    env: dict[str, str], size: Size, seconds: float | None = None
-) -> tuple[float, dict[str, Any]]:
-    """`migrate run` to the end, or stopped (Ctrl-C, as an operator stops it) after `seconds`:
-    its wall clock, shutdown included, and its last figures (none if stopped)."""
+def move(env: dict[str, str], size: Size) -> tuple[float, dict[str, Any]]:
+    """`migrate run` to the end: its wall clock and its last figures."""
     started = time.perf_counter()
-    if seconds is None:
-        done = keranjang(env, "migrate", "run", "--workers", str(size.workers), "--json")
-        return time.perf_counter() - started, json.loads(done.stdout)
-    command = [sys.executable, "-m", "keranjang", "migrate", "run", "--workers", str(size.workers)]
-    proc = subprocess.Popen(command, env=env, text=True, cwd=REPOSITORY, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
-    try:
-        _, err = proc.communicate(timeout=seconds)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGINT)  # the workers too: every phase resumes from the journal
-        proc.communicate(timeout=300)
-        return time.perf_counter() - started, {}
-    if proc.returncode != 0:
-        raise BenchError(f"keranjang migrate run failed: {err}"[-3000:])
-    return time.perf_counter() - started, {}
+    done = keranjang(env, "migrate", "run", "--workers", str(size.workers), "--json")
+    return time.perf_counter() - started, json.loads(done.stdout)
 
 
 def baseline(social_url: str) -> tuple[int, float]:
