@@ -87,10 +87,16 @@ def test_commerce_keeps_from_social_only_the_allowed_claims(system: System) -> N
         name for name in HandoffClaims.model_fields if name not in {"iss", "aud", "iat", "exp"}
     }
     assert {c.removesuffix("_id") for c in CLAIM_COLUMNS} == allowed
-    # No other table in commerce mentions social's creators, content or pins.
+    # No other table in commerce mentions social's creators, content or pins, but for the bank
+    # accounts creators give to be paid their commission: keyed by the creator id, an allowed
+    # claim, and by nothing else of social's.
+    paying_creators = {"creator_payout_accounts", "creator_payout_account_changes"}
     for table, names in columns(system.commerce_engine).items():
-        if table != "attributions":
+        if table in paying_creators:
+            assert not names & {"content_id", "pin_id", "handle"}, table
+        elif table != "attributions":
             assert not names & {"creator_id", "content_id", "pin_id", "handle"}, table
+    assert paying_creators <= set(columns(system.commerce_engine))
 
 
 def test_social_knows_only_public_catalog_fields(system: System) -> None:
