@@ -105,6 +105,10 @@ def _created(client: httpx.Client, path: str, body: dict[str, Any], token: str |
 
 @pytest.fixture(scope="module")
 def shop(running: RunningMarketplace) -> LegacyShop:
+    return open_shop(running)
+
+
+def open_shop(running: RunningMarketplace) -> LegacyShop:
     """A seller still in the app, its product, and a creator's live session pinning it."""
     operator = (running.data_dir / "operator-token").read_text().strip()
     listing = {"title": "Keripik Tempe Pedas", "price_idr": 18_000, "stock": 5,
