@@ -24,6 +24,7 @@ from playwright.sync_api import Browser, Page, expect
 from keranjang.cli.shared import ServiceName, operator_token
 from keranjang.cli.up import service_env
 from tests.e2e.conftest import READY_BANNER, STARTUP_TIMEOUT, RunningMarketplace, _stop
+from tests.e2e.test_buying_in_browser import check_out_with_virtual_account
 from tests.e2e.test_legacy_shop_in_browser import (
     LegacyShop,
     _up,
@@ -121,7 +122,7 @@ def buys_in_the_app(page: Page, shop: LegacyShop, tmp_path: Path) -> str:
     return page.get_by_test_id("order-number").inner_text()
 
 
-def buys_in_commerce(page: Page, shop: LegacyShop, commerce: str) -> str:
+def buys_in_commerce(page: Page, shop: LegacyShop, commerce: str, tmp_path: Path) -> str:
     """The same yellow cart, after the cutover: commerce's product page, a new account there."""
     page.goto(f"{shop.social_url}/live/{shop.content_id}")
     page.locator(f'a[data-testid="yellow-cart"][href="/cart/{shop.pin_id}"]').click()
@@ -136,13 +137,7 @@ def buys_in_commerce(page: Page, shop: LegacyShop, commerce: str) -> str:
     page.get_by_test_id("field-password").fill("rahasia-sekali")
     page.get_by_test_id("signup-submit").click()
     expect(page.get_by_test_id("cart-line")).to_have_count(1)
-    page.get_by_test_id("to-checkout").click()
-    for field, value in (("recipient", "Dewi Lestari"), ("phone", "0812-2233-4455"),
-                         ("street", "Jl. Kaliurang KM 5 No. 12"), ("city", "Sleman"),
-                         ("postal_code", "55281")):  # fmt: skip
-        page.get_by_test_id(f"field-{field}").fill(value)
-    page.get_by_test_id("method-virtual_account").check()
-    page.get_by_test_id("place-order").click()
+    check_out_with_virtual_account(page, tmp_path)
     page.wait_for_url(lambda url: urlsplit(url).path.startswith("/pay/"))
     page.get_by_test_id("pay").click()
     page.wait_for_url(lambda url: url.startswith(commerce) and "/orders/" in url)
@@ -193,7 +188,7 @@ def test_the_operator_watches_a_merchant_move_while_a_buyer_keeps_buying(
         expect(history.locator("td", has_text=re.compile(f"^{label}$")).first).to_be_visible()
     operator.screenshot(path=tmp_path / "operator-merchant.png", full_page=True)
 
-    in_commerce = buys_in_commerce(buyer, shop, moving.running.commerce_url)
+    in_commerce = buys_in_commerce(buyer, shop, moving.running.commerce_url, tmp_path)
     orders = merchant_orders(moving.running.data_dir, "Keripik Tempe Pedas")
     assert len(orders) == 2 and in_commerce in {o[0] for o in orders}, (in_app, orders)
     assert [o[1] for o in orders] == ["paid", "paid"], orders
