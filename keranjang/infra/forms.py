@@ -2,8 +2,8 @@
 came from the service's own pages (against cross-site requests), and an urlencoded form read
 within limits. Each part turns `FormRefused` into its own error.
 
-Commerce and the legacy in-app shop keep their own copies of the same rule (written before this
-module); new pages use this one."""
+Commerce's pages, the in-app shop's and social's creator pages all use it, each with its own
+limits and its own error."""
 
 from urllib.parse import parse_qsl, urlsplit
 

@@ -2,19 +2,18 @@
 reading an urlencoded form within its limits, and keeping `next=` on this site."""
 
 from typing import Annotated
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 
+from keranjang.infra import forms
+from keranjang.infra.forms import origin_of
 from keranjang.social.legacy_shop import domain
 
 MAX_FORM_BYTES = 32 * 1024
 MAX_FORM_FIELDS = 40
 MAX_FIELD_CHARS = 5_000
 MAX_NEXT_LENGTH = 500
-FORM_TYPES = frozenset({"application/x-www-form-urlencoded", ""})
-# `Sec-Fetch-Site` values of a request this app's own pages made (or the person typed).
-OWN_FETCH_SITES = frozenset({"same-origin", "none"})
 REFUSED = (
     "Permintaan ditolak: formulir ini tidak dikirim dari halaman aplikasi ini. Buka lagi "
     "halamannya dan kirim ulang dari sana."
@@ -22,21 +21,9 @@ REFUSED = (
 
 
 async def same_origin(request: Request) -> None:
-    """Refuse a form another site, or another origin of this site, made a browser post (CSRF).
-
-    The session cookies are SameSite=Lax, which stops other *sites*; other origins of the same
-    site (commerce on another port of the same host) still get them sent. So a post counts
-    only when the browser says it came from this app: `Sec-Fetch-Site` (pages cannot forge
-    it), else `Origin`, else `Referer`; a post with none of them is refused. Go's
-    CrossOriginProtection rule, a dozen lines no library of our stack offers; unlike per-form
-    tokens it keeps no per-person state in the pages."""
-    site = request.headers.get("sec-fetch-site")
-    if site is not None:
-        allowed = site in OWN_FETCH_SITES
-    else:
-        claimed = request.headers.get("origin") or request.headers.get("referer") or ""
-        allowed = origin_of(claimed) in own_origins(request)
-    if not allowed:
+    """Refuse a form another site, or another origin of this site, made a browser post (CSRF):
+    the rule in `infra.forms.from_own_pages`, against this app's public URL."""
+    if not forms.from_own_pages(request, request.app.state.settings.public_url):
         raise domain.NotPermitted(REFUSED)
 
 
@@ -45,40 +32,16 @@ CrossSiteChecked = Depends(same_origin)
 
 
 async def form_fields(request: Request) -> dict[str, str]:
-    """An urlencoded form, the first value of each field, up to `MAX_FORM_BYTES`.
-
-    Parsed with the standard library rather than adding python-multipart for FastAPI's `Form`:
-    every form of these pages is urlencoded (no uploads), `parse_qsl` reads that encoding well,
-    and the limits on size and field count are ours to state here."""
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind not in FORM_TYPES:
-        raise domain.Invalid("Kirim formulir sebagai application/x-www-form-urlencoded.")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise domain.Invalid(f"Formulir terlalu besar (lebih dari {MAX_FORM_BYTES} byte).")
+    """An urlencoded form, the first value of each field (each cut at `MAX_FIELD_CHARS`), up to
+    `MAX_FORM_BYTES`."""
     try:
-        pairs = parse_qsl(
-            body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS
-        )
-    except ValueError:
-        raise domain.Invalid(f"Formulir berisi lebih dari {MAX_FORM_FIELDS} isian.") from None
-    fields: dict[str, str] = {}
-    for name, value in pairs:
-        fields.setdefault(name, value[:MAX_FIELD_CHARS])
-    return fields
+        fields = await forms.urlencoded(request, MAX_FORM_BYTES, MAX_FORM_FIELDS)
+    except forms.FormRefused as exc:
+        raise domain.Invalid(str(exc)) from None
+    return {name: value[:MAX_FIELD_CHARS] for name, value in fields.items()}
 
 
 Form = Annotated[dict[str, str], Depends(form_fields)]
-
-
-def origin_of(url: str) -> str:
-    """`scheme://host[:port]` of a URL, lowercased; "" for anything not absolute."""
-    parts = urlsplit(url)
-    if not parts.scheme or not parts.netloc:
-        return ""
-    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 def own_origins(request: Request) -> set[str]:
