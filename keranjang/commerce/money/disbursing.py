@@ -32,7 +32,13 @@ from keranjang.commerce.money import disbursements_db as d
 from keranjang.commerce.money import transit
 from keranjang.commerce.money.domain import PayoutBatch
 from keranjang.commerce.money.payout_accounts import CREATORS, MERCHANTS, AccountRow
-from keranjang.commerce.money.payouts import PAYEES, _one_batch_at_a_time, _payables, batch_view
+from keranjang.commerce.money.payouts import (
+    PAYEES,
+    batch_view,
+    one_batch_at_a_time,
+    payables,
+    payout_row,
+)
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import transaction
 from keranjang.payments.disbursements import (
@@ -74,14 +80,14 @@ class DisbursingService:
             raise Invalid("the minimum payout must be at least 1 rupiah")
         now = self.clock.now()
         with transaction(self.sessions) as s:
-            _one_batch_at_a_time(s)
+            one_batch_at_a_time(s)
             batch = money_db.PayoutBatchRow(
                 partner=self.partner.name, payouts=0, total_idr=0, created_at=now
             )
             s.add(batch)
             s.flush()
             rows = []
-            for account, amount in _payables(s, minimum_idr):
+            for account, amount in payables(s, minimum_idr):
                 bank = _bank_of(s, account, now - self.cooling_off)
                 if bank is not None:
                     rows.append(self._pay(s, batch, account, amount, bank))
@@ -144,17 +150,7 @@ class DisbursingService:
         amount: int,
         bank: BankDetails,
     ) -> money_db.PayoutRow:
-        prefix, _, payee = account.partition(":")
-        row = money_db.PayoutRow(
-            batch_id=batch.id,
-            payee_kind=PAYEES[prefix + ":"],
-            payee_id=int(payee),
-            account=account,
-            amount_idr=amount,
-            created_at=batch.created_at,
-        )
-        s.add(row)
-        s.flush()
+        row = payout_row(s, batch, account, amount)
         money_db.post(s, transit.sent(row.id, account, self.partner.name, amount), row.created_at)
         s.add(
             d.DisbursementRow(

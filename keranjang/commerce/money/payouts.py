@@ -62,13 +62,13 @@ class PayoutService:
             raise Invalid("the minimum payout must be at least 1 rupiah")
         now = self.clock.now()
         with transaction(self.sessions) as s:
-            _one_batch_at_a_time(s)
+            one_batch_at_a_time(s)
             batch = money_db.PayoutBatchRow(
                 partner=self.partner_name, payouts=0, total_idr=0, created_at=now
             )
             s.add(batch)
             s.flush()
-            rows = [self._pay(s, batch, a, n) for a, n in _payables(s, minimum_idr)]
+            rows = [self._pay(s, batch, a, n) for a, n in payables(s, minimum_idr)]
             batch.payouts, batch.total_idr = len(rows), sum(r.amount_idr for r in rows)
             return batch_view(batch, rows)
 
@@ -125,17 +125,7 @@ class PayoutService:
     def _pay(
         self, s: Session, batch: money_db.PayoutBatchRow, account: str, amount: int
     ) -> money_db.PayoutRow:
-        prefix, _, payee = account.partition(":")
-        row = money_db.PayoutRow(
-            batch_id=batch.id,
-            payee_kind=PAYEES[prefix + ":"],
-            payee_id=int(payee),
-            account=account,
-            amount_idr=amount,
-            created_at=batch.created_at,
-        )
-        s.add(row)
-        s.flush()
+        row = payout_row(s, batch, account, amount)
         money_db.post(
             s, ledger.payout(row.id, account, self.partner_name, amount), batch.created_at
         )
@@ -154,12 +144,31 @@ def period(since: date | None, until: date | None) -> tuple[datetime | None, dat
     return start, end
 
 
-def _one_batch_at_a_time(s: Session) -> None:
+def payout_row(
+    s: Session, batch: money_db.PayoutBatchRow, account: str, amount: int
+) -> money_db.PayoutRow:
+    """The batch's payout of `amount` to the payee whose payable ledger account is `account`,
+    stored (with its id) for the caller to post the money."""
+    prefix, _, payee = account.partition(":")
+    row = money_db.PayoutRow(
+        batch_id=batch.id,
+        payee_kind=PAYEES[prefix + ":"],
+        payee_id=int(payee),
+        account=account,
+        amount_idr=amount,
+        created_at=batch.created_at,
+    )
+    s.add(row)
+    s.flush()
+    return row
+
+
+def one_batch_at_a_time(s: Session) -> None:
     if s.get_bind().dialect.name == "postgresql":
         s.execute(text("LOCK TABLE payout_batches IN SHARE ROW EXCLUSIVE MODE"))
 
 
-def _payables(s: Session, minimum_idr: int) -> list[tuple[str, int]]:
+def payables(s: Session, minimum_idr: int) -> list[tuple[str, int]]:
     """Every merchant's and creator's payable account holding at least the minimum."""
     p = money_db.LedgerPostingRow
     held = func.sum(p.credit_idr) - func.sum(p.debit_idr)
