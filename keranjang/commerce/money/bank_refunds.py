@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from keranjang.commerce.errors import Conflict, NotFound, PaymentUnavailable
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import disbursements_db as d
+from keranjang.commerce.money import transfers
 from keranjang.commerce.money.domain import BankAccount, RefundView, checked_bank_account
 from keranjang.commerce.money.payout_accounts import check_with_bank
 from keranjang.commerce.money.refunding import RefundService
@@ -31,7 +32,6 @@ from keranjang.payments.disbursements import (
     DisbursementStatus,
     Transfer,
 )
-from keranjang.payments.errors import PartnerRefused, PartnerUnavailable
 
 log = structlog.get_logger(__name__)
 
@@ -123,7 +123,7 @@ class BankRefundService:
             if row is None or row.partner_id is None:
                 return None
             refund_id, partner_id = row.refund_id, row.partner_id
-        return self._settle(refund_id, self._lookup(partner_id))
+        return self._settle(refund_id, transfers.look_up(self.partner, partner_id))
 
     def reconcile(self) -> list[RefundTransfer]:
         r = d.RefundTransferRow
@@ -137,7 +137,9 @@ class BankRefundService:
                 if status == d.NEW or partner_id is None:
                     done.append(self._send(refund_id))
                 else:
-                    done.append(self._settle(refund_id, self._lookup(partner_id)))
+                    done.append(
+                        self._settle(refund_id, transfers.look_up(self.partner, partner_id))
+                    )
             except (PaymentUnavailable, Conflict) as exc:  # the next round asks again
                 log.warning("refund_transfer_lookup_failed", refund=refund_id, error=str(exc))
         return done
@@ -151,27 +153,10 @@ class BankRefundService:
             to = BankDetails(row.bank_code, row.account_number, row.holder_name)
             what = f"Pengembalian dana pesanan {order.number}"
             transfer = Transfer(row.key, refund.amount_idr, to, what)
-        try:
-            answer = self.partner.send(transfer)
-        except PartnerUnavailable:
+        answer = transfers.send(self.partner, transfer, self.clock.now())
+        if answer is None:
             return self._view_of(refund_id)  # still `new`: sent again under its key later
-        except PartnerRefused as exc:
-            answer = DisbursementEvent(
-                transfer.key,
-                DisbursementStatus.FAILED,
-                transfer.amount,
-                "",
-                "refused",
-                self.clock.now(),
-                str(exc),
-            )
         return self._settle(refund_id, answer, sent=True)
-
-    def _lookup(self, partner_id: str) -> DisbursementEvent:
-        try:
-            return self.partner.lookup(partner_id)
-        except PartnerUnavailable as exc:
-            raise PaymentUnavailable(f"{self.partner.name} cannot be asked now: {exc}") from exc
 
     def _settle(
         self, refund_id: int, said: DisbursementEvent, sent: bool = False

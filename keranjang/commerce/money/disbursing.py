@@ -19,7 +19,7 @@ A look-up whose amount differs from the payout's is not believed (`Conflict`).
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import cast
 
 import structlog
@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from keranjang.commerce.errors import Conflict, Invalid, NotFound, PaymentUnavailable
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import disbursements_db as d
-from keranjang.commerce.money import transit
+from keranjang.commerce.money import transfers, transit
 from keranjang.commerce.money.domain import PayoutBatch
 from keranjang.commerce.money.payout_accounts import CREATORS, MERCHANTS, AccountRow
 from keranjang.commerce.money.payouts import (
@@ -48,7 +48,6 @@ from keranjang.payments.disbursements import (
     DisbursementStatus,
     Transfer,
 )
-from keranjang.payments.errors import PartnerRefused, PartnerUnavailable
 
 log = structlog.get_logger(__name__)
 
@@ -112,7 +111,7 @@ class DisbursingService:
             if row is None or row.partner_id is None:
                 return None
             payout_id, partner_id = row.payout_id, row.partner_id
-        return self._settle(payout_id, self._lookup(partner_id))
+        return self._settle(payout_id, transfers.look_up(self.partner, partner_id))
 
     def run_due(self) -> list[Disbursement]:
         """Send what is due, then look up what is in transit: each payout once, as it ends."""
@@ -129,7 +128,7 @@ class DisbursingService:
         """One payout settled by look-up; a partner away or an answer not believed is logged and
         left for the next round, without holding up the others."""
         try:
-            return self._settle(payout_id, self._lookup(partner_id))
+            return self._settle(payout_id, transfers.look_up(self.partner, partner_id))
         except (PaymentUnavailable, Conflict) as exc:
             log.warning("disbursement_lookup_failed", payout=payout_id, error=str(exc))
             return None
@@ -172,19 +171,11 @@ class DisbursingService:
             row = s.get(d.DisbursementRow, payout_id)
             assert row is not None
             transfer = _transfer(s, row)
-        try:
-            answer = self.partner.send(transfer)
-        except PartnerUnavailable:
+        # A refusal (a bad account) comes back as a failed transfer: the money returns.
+        answer = transfers.send(self.partner, transfer, self.clock.now())
+        if answer is None:
             return self.disbursement(payout_id)  # still due: the next run sends it again
-        except PartnerRefused as exc:  # a bad account: nothing was sent, the money comes back
-            return self._settle(payout_id, _refused(transfer, str(exc)), sent=True)
         return self._settle(payout_id, answer, sent=True)
-
-    def _lookup(self, partner_id: str) -> DisbursementEvent:
-        try:
-            return self.partner.lookup(partner_id)
-        except PartnerUnavailable as exc:
-            raise PaymentUnavailable(f"{self.partner.name} cannot be asked now: {exc}") from exc
 
     def _settle(self, payout_id: int, said: DisbursementEvent, sent: bool = False) -> Disbursement:
         with transaction(self.sessions) as s:
@@ -264,18 +255,6 @@ def _transfer(s: Session, row: d.DisbursementRow) -> Transfer:
     assert payout is not None
     to = BankDetails(row.bank_code, row.account_number, row.holder_name)
     return Transfer(row.key, payout.amount_idr, to, f"Keranjang payout {payout.id}")
-
-
-def _refused(transfer: Transfer, why: str) -> DisbursementEvent:
-    return DisbursementEvent(
-        transfer.key,
-        DisbursementStatus.FAILED,
-        transfer.amount,
-        "",
-        "refused",
-        datetime.now(UTC),
-        why,
-    )
 
 
 def _view(s: Session, row: d.DisbursementRow) -> Disbursement:
