@@ -20,8 +20,8 @@ from keranjang.infra.database import make_engine, session_factory, transaction
 from keranjang.migration import plan as planning
 from keranjang.migration.copy import Pace
 from keranjang.migration.engine import Mover, Parts
-from keranjang.migration.errors import NotConfirmed, OverBudget, WindowClosed
-from keranjang.migration.journal import MIGRATIONS, EventRow, IdMapRow, MoveRow
+from keranjang.migration.errors import NotConfirmed, OverBudget
+from keranjang.migration.journal import MIGRATIONS, EventRow, MoveRow
 from keranjang.migration.phases import Phase
 from keranjang.social.legacy_shop.generator import seeding, tokens
 from keranjang.social.legacy_shop.generator.plan import Size
@@ -348,62 +348,3 @@ def test_a_rolled_back_merchant_sells_in_the_app_again_with_nothing_lost(moving:
         assert money_db.owed(s, f"merchant_payable:{moving.move().commerce_merchant_id}") == 0
     # ... and it can be moved again, with the changes made in the app meanwhile.
     assert moving.run(Phase.VERIFIED) is Phase.VERIFIED
-
-
-def test_the_purge_leaves_no_shop_and_no_buyer_data_of_the_seller(
-    moving: Moving, clock: FixedClock
-) -> None:
-    sid = moving.seller_id
-    moving.run(Phase.VERIFIED)
-    with pytest.raises(WindowClosed):
-        moving.mover.purge(sid)
-    buyers = [
-        r[0]
-        for r in rows(
-            moving.social, f"SELECT DISTINCT viewer_id FROM legacy_orders WHERE seller_id = {sid}"
-        )
-    ]
-    elsewhere = {
-        r[0]
-        for r in rows(
-            moving.social, f"SELECT DISTINCT viewer_id FROM legacy_orders WHERE seller_id <> {sid}"
-        )
-    }
-    clock.advance(days=8)
-
-    assert moving.mover.purge(sid) is Phase.PURGED
-
-    for table in ("legacy_orders", "legacy_products", "legacy_changes", "legacy_payout_accounts"):
-        assert one(moving.social, f"SELECT count(*) FROM {table} WHERE seller_id = {sid}") == 0
-    alone = [b for b in buyers if b not in elsewhere]
-    assert alone, "the marketplace should have buyers of this seller alone"
-    for table in ("legacy_addresses", "legacy_buyer_profiles", "legacy_checkouts"):
-        held = rows(moving.social, f"SELECT DISTINCT viewer_id FROM {table}")
-        assert not {r[0] for r in held} & set(alone), table
-    kept = [b for b in buyers if b in elsewhere]
-    if kept:
-        assert (
-            one(
-                moving.social,
-                f"SELECT count(*) FROM legacy_addresses WHERE viewer_id IN ({','.join(map(str, kept))})",
-            )
-            > 0
-        )
-    with moving.journal() as s:
-        assert s.scalars(select(IdMapRow).where(IdMapRow.seller_id == sid)).all() == []
-    assert moving.move().phase == Phase.PURGED
-    # The routing row says when the shop data left (the regulator's evidence reads it); a purge
-    # repeated keeps that moment.
-    stamped = one(
-        moving.social, f"SELECT purged_at FROM merchant_routes WHERE legacy_seller_id = {sid}"
-    )
-    assert stamped is not None
-    clock.advance(days=1)
-    assert moving.mover.purge(sid) is Phase.PURGED
-    again = f"SELECT purged_at FROM merchant_routes WHERE legacy_seller_id = {sid}"
-    assert one(moving.social, again) == stamped
-    # Nothing in commerce names a viewer; the merchant still sells there.
-    assert (
-        one(moving.social, f"SELECT route FROM merchant_routes WHERE legacy_seller_id = {sid}")
-        == "commerce"
-    )
