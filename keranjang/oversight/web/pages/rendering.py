@@ -17,7 +17,7 @@ from keranjang.oversight.errors import OversightError
 from keranjang.oversight.web.errors import LIBRARY_ERRORS, status_of
 from keranjang.oversight.web.pages import formatting
 from keranjang.oversight.web.pages.chart import legend, progress_svg
-from keranjang.oversight.web.pages.i18n import LANG_COOKIE, LOCALES, Words, choose
+from keranjang.oversight.web.pages.i18n import CATALOG, Words
 from keranjang.oversight.web.pages.session import SignInNeeded
 
 log = structlog.get_logger(__name__)
@@ -37,28 +37,20 @@ templates.env.globals.update(
     legend=legend,
 )
 templates.env.filters["b64"] = lambda raw: base64.b64encode(raw).decode()
-LANG_SECONDS = 365 * 86_400
 
 
 def words_of(request: Request) -> Words:
-    return choose(
-        request.query_params.get("lang"),
-        request.cookies.get(LANG_COOKIE),
-        request.headers.get("accept-language"),
-    )
+    return CATALOG.words_of(request)
 
 
 def render(request: Request, name: str, status: int = 200, /, **context: object) -> HTMLResponse:
     """A page in the reader's language; `?lang=` is remembered for the next pages."""
     words = words_of(request)
-    other = request.url.include_query_params(lang=words.other)
-    switch = f"{other.path}?{other.query}"
+    switch = CATALOG.switch_url(request, words)
     page = {"w": words, "_": words._, "lang": words.lang, "switch": switch, **context}
     response = templates.TemplateResponse(request, name, page, status_code=status)
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Language"] = words.lang
-    if request.query_params.get("lang") in LOCALES:
-        response.set_cookie(LANG_COOKIE, words.lang, max_age=LANG_SECONDS, samesite="lax")
+    CATALOG.remember(request, response, words)
     return response
 
 
