@@ -218,8 +218,12 @@ def service_env(
         "KERANJANG_COMMERCE_FIGURES_TOKEN": figures_token(data_dir),
         "KERANJANG_COMMERCE_PAYMENTS_URL": f"http://{host}:{ports[ServiceName.payments]}",
         "KERANJANG_COMMERCE_PAYMENTS_SERVER_KEY": payments_server_key(data_dir),
+        # Payouts and bank-transfer refunds are sent through the simulator's Iris desk, whose
+        # callbacks come back to commerce like a partner's would.
+        "KERANJANG_COMMERCE_DISBURSEMENT_PARTNER": "simulator",
         **payments_env(data_dir, host, ports[ServiceName.payments], token),
         "KERANJANG_PAYMENTS_NOTIFICATION_URL": f"{commerce}/payments/notifications",
+        "KERANJANG_PAYMENTS_PAYOUT_NOTIFICATION_URL": f"{commerce}/payments/disbursements/callback",
         **migration_env(data_dir, host, ports[ServiceName.migration], token),
         **oversight_env(host, ports, token),
     }

@@ -120,3 +120,29 @@ def test_up_seeds_sellers_still_in_the_app(marketplace: "RunningMarketplace") ->
         assert feed.status_code == 200, feed.text
         pins = [pin for content in feed.json() for pin in content["pins"]]
         assert any(pin["source"] == "legacy" for pin in pins), pins
+
+
+def test_up_sends_payouts_through_the_simulator(marketplace: "RunningMarketplace") -> None:
+    """A shop's payout account is checked with the simulator's bank: a holder's name that is not
+    the bank's is refused with what to fix, the right one is kept, and an account the bank does
+    not know is refused without losing the one kept."""
+    operator = (marketplace.data_dir / "operator-token").read_text().strip()
+    with httpx.Client(base_url=marketplace.commerce_url, timeout=10) as client:
+        shop = client.post(
+            "/api/merchants",
+            json={"slug": "rekening-uji", "name": "Rekening Uji", "city": "Bandung"},
+            headers={"Authorization": f"Bearer {operator}"},
+        )
+        assert shop.status_code in (200, 201), shop.text
+        seller = {"Authorization": f"Bearer {shop.json()['token']}"}
+        account = {"bank_code": "BCA", "account_number": "1234567890", "holder_name": "Siti"}
+        wrong = client.put("/api/seller/payout-account", json=account, headers=seller)
+        assert wrong.status_code == 422 and "write it as it is on the account" in wrong.text
+        account["holder_name"] = "Siti Rahayu"
+        put = client.put("/api/seller/payout-account", json=account, headers=seller)
+        assert put.status_code == 200, put.text
+        unknown = {**account, "account_number": "0000099999"}
+        refused = client.put("/api/seller/payout-account", json=unknown, headers=seller)
+        assert refused.status_code == 422, refused.text
+        kept = client.get("/api/seller/payout-account", headers=seller).json()
+        assert kept["account_number"] == "1234567890"
