@@ -1,7 +1,7 @@
-"""The pieces every service's evidence document shares. Field names and bounds are those of the
-monitor's reading of the contract (`oversight.evidence_models`); a few fields beyond it (marked
-"beyond the monitor's reading") carry what a regulator asked for besides and are ignored by a
-reader that does not know them. Counts, sums, flags and key names only: no buyer's row."""
+"""The pieces every service's evidence document shares. The monitor reads these very models
+(every service serves them, the monitor validates what it is served against them); a few fields
+(marked "beyond the monitor's reading") carry what a regulator asked for besides, and no rule
+reads them. Counts, sums, flags and key names only: no buyer's row."""
 
 from pydantic import BaseModel, Field
 

@@ -61,6 +61,7 @@ def build(
         hosts=Hosts(commerce=host_of(settings.commerce_url), social=host_of(settings.social_url)),
         log=LogKey(settings.log_origin, key),
         clock=clock,
+        event_pages=settings.evidence_event_pages,
     )
     monitor = Monitor(session_factory(engine), source or http_source(settings), setup)
     monitor.ensure_checkpoint()

@@ -33,6 +33,9 @@ class OversightSettings(ServiceSettings):
     # How far back the services count what happened (payments in social, invoices…): the
     # window every evidence endpoint is asked for.
     evidence_window_seconds: int = Field(default=3600, ge=60, le=31 * 86_400)
+    # Pages of the migration's journal (500 events each) read in one evaluation at most: a
+    # longer journal is read on over the next evaluations, each event logged once.
+    evidence_event_pages: int = Field(default=20, ge=1, le=1000)
     # The audit log: its name in checkpoints and its Ed25519 key (created on first start).
     log_origin: str = Field(default="keranjang.local/oversight", pattern=r"^[A-Za-z0-9.:/_-]+$")
     log_key_file: Path | None = None

@@ -13,14 +13,11 @@ from typing import Protocol, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from keranjang.evidence.migration import MigrationHistory, MigrationProgress
+from keranjang.evidence.commerce import CommerceEvidence
+from keranjang.evidence.migration import MigrationEvents, MigrationHistory, MigrationProgress
+from keranjang.evidence.payments import PaymentsEvidence
+from keranjang.evidence.social import SocialEvidence
 from keranjang.oversight.errors import EvidenceMalformed, EvidenceUnavailable
-from keranjang.oversight.evidence_models import (
-    CommerceEvidence,
-    MigrationEvents,
-    PaymentsEvidence,
-    SocialEvidence,
-)
 from keranjang.oversight.rules.base import Gathered, Missing
 
 M = TypeVar("M", bound=BaseModel)
@@ -28,6 +25,8 @@ T = TypeVar("T")
 TIMEOUT = httpx.Timeout(5.0, connect=2.0)
 MAX_BODY = 8 * 1024 * 1024
 EVENTS_PAGE = 500
+# Pages of the migration's journal read in one evaluation at most; the rest, the next time.
+EVENT_PAGES = 20
 METRICS_OF = ("social", "commerce")
 
 
@@ -145,8 +144,28 @@ def _read(source: str, read: Callable[[], T]) -> T | Missing:
         return Missing(source, str(exc))
 
 
-def gather(source: EvidenceSource, now: datetime, cursor: Cursor = Cursor()) -> Gathered:
-    """Read every piece once; what cannot be read is `Missing`, with the reason."""
+def journal(source: EvidenceSource, after: int, pages: int = EVENT_PAGES) -> MigrationEvents:
+    """The journal's events after `after`, page by page as the service hands them out, until
+    it says there are no more or `pages` were read. A page that cannot be read after the first
+    ends the reading with what came before it (those are logged now, the rest next time)."""
+    page = source.migration_events(after)
+    events = list(page.events)
+    for _ in range(pages - 1):
+        if page.next_after is None or not page.events:
+            break
+        try:
+            page = source.migration_events(page.next_after)
+        except EvidenceUnavailable:
+            return MigrationEvents(events=events, next_after=events[-1].id)
+        events += page.events
+    return MigrationEvents(events=events, next_after=page.next_after)
+
+
+def gather(
+    source: EvidenceSource, now: datetime, cursor: Cursor = Cursor(), event_pages: int = EVENT_PAGES
+) -> Gathered:
+    """Read every piece once (the journal's events up to `event_pages` pages); what cannot be
+    read is `Missing`, with the reason."""
     return Gathered(
         observed_at=now,
         social=_read("social", source.social),
@@ -156,7 +175,7 @@ def gather(source: EvidenceSource, now: datetime, cursor: Cursor = Cursor()) -> 
         history=_read(
             "migration history", lambda: source.migration_history(cursor.snapshots_since)
         ),
-        events=_read("migration events", lambda: source.migration_events(cursor.events_after)),
+        events=_read("migration events", lambda: journal(source, cursor.events_after, event_pages)),
         metrics={s: _read(f"{s} metrics", partial(source.metrics, s)) for s in METRICS_OF},
     )
 
@@ -164,9 +183,11 @@ def gather(source: EvidenceSource, now: datetime, cursor: Cursor = Cursor()) -> 
 @dataclass
 class FakeEvidence:
     """Evidence held in memory, for tests and demos: set a piece to a model, or to an
-    `EvidenceUnavailable` to make it unreachable."""
+    `EvidenceUnavailable` to make it unreachable. The journal's events are handed out
+    `events_page` at a time, as the migration service pages them."""
 
     pieces: dict[str, object] = field(default_factory=dict)
+    events_page: int = EVENTS_PAGE
 
     def _get(self, name: str) -> object:
         value = self.pieces.get(name)
@@ -195,7 +216,10 @@ class FakeEvidence:
 
     def migration_events(self, after: int) -> MigrationEvents:
         events = self._typed("events", MigrationEvents)
-        return MigrationEvents(events=[e for e in events.events if e.id > after][:EVENTS_PAGE])
+        later = [e for e in events.events if e.id > after]
+        page = later[: self.events_page]
+        more = len(later) > len(page)
+        return MigrationEvents(events=page, next_after=page[-1].id if more else None)
 
     def metrics(self, service: str) -> str:
         value = self._get(f"metrics:{service}")

@@ -3,35 +3,31 @@ Tests start from it and inject one violation at a time (`FakeEvidence.pieces`)."
 
 from datetime import datetime, timedelta
 
-from keranjang.evidence.migration import (
-    Categories,
-    Category,
-    MigrationHistory,
-    MigrationProgress,
-    ProgressSnapshot,
-)
-from keranjang.oversight.evidence import FakeEvidence
-from keranjang.oversight.evidence_models import (
-    BuyerData,
+from keranjang.evidence.commerce import (
     CommerceEvidence,
+    CommerceInvoices,
     CrossBorder,
     CrossBorderListing,
     ForeignMerchant,
     ForeignMerchants,
-    HandoffSample,
-    InvoiceLinks,
-    LegacyShopActivity,
-    MigrationEvent,
-    MigrationEvents,
-    NotificationTarget,
-    PaymentsEvidence,
-    Personalisation,
     Producer,
-    SocialEvidence,
+    ReceivedHandoffs,
     SocialIdentifiers,
     StandardsProof,
-    SystemIdentity,
 )
+from keranjang.evidence.migration import (
+    Categories,
+    Category,
+    MigrationEvent,
+    MigrationEvents,
+    MigrationHistory,
+    MigrationProgress,
+    ProgressSnapshot,
+)
+from keranjang.evidence.payments import NotificationTarget, PaymentsEvidence
+from keranjang.evidence.shared import HandoffSample, InvoiceLinks, SystemIdentity
+from keranjang.evidence.social import BuyerData, LegacyShopActivity, Personalisation, SocialEvidence
+from keranjang.oversight.evidence import FakeEvidence
 
 WINDOW = 3_600
 CLAIMS = ["iss", "aud", "jti", "iat", "exp", "pin", "content", "product", "merchant", "creator"]
@@ -86,7 +82,7 @@ def commerce(now: datetime) -> CommerceEvidence:
         system=SystemIdentity(
             service="commerce", database_id="commerce-db-0002", key_ids=["com-k1"]
         ),
-        handoff=HandoffSample(sampled=20, claim_sets=[CLAIMS]),
+        handoff=ReceivedHandoffs(sampled=20, claim_sets=[CLAIMS]),
         cross_border=CrossBorder(total=2, listings=[book, lamp]),
         foreign_merchants=ForeignMerchants(
             total=1, merchants=[ForeignMerchant(merchant_id=7, documents=DOCUMENTS)]
@@ -94,7 +90,7 @@ def commerce(now: datetime) -> CommerceEvidence:
         standards=StandardsProof(requiring=3, missing=[]),
         producer=Producer(platform_operated_merchants=[], listings_by_platform=0),
         social_identifiers=SocialIdentifiers(columns=[], rows=0),
-        invoices=InvoiceLinks(issued_in_window=4, link_hosts=["127.0.0.1:8002"]),
+        invoices=CommerceInvoices(issued_in_window=4, link_hosts=["127.0.0.1:8002"]),
     )
 
 
@@ -154,7 +150,14 @@ def events(now: datetime) -> MigrationEvents:
     return MigrationEvents(
         events=[
             MigrationEvent(
-                id=1, at=now, merchant_id=3, phase="bound", what="bound", actor="seller"
+                id=1,
+                at=now,
+                merchant_id=3,
+                phase="bound",
+                what="bound",
+                actor="seller",
+                operator=False,
+                detail={},
             ),
             MigrationEvent(
                 id=2,
@@ -166,7 +169,8 @@ def events(now: datetime) -> MigrationEvents:
                 operator=True,
                 detail={"reason": "seller unreachable"},
             ),
-        ]
+        ],
+        next_after=None,
     )
 
 

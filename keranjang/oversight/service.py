@@ -12,13 +12,12 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from keranjang.evidence.migration import MigrationHistory
+from keranjang.evidence.migration import MigrationEvent, MigrationHistory
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import transaction
 from keranjang.oversight import log_store
 from keranjang.oversight.db import EvaluationRow, ProgressRow, ResultRow
-from keranjang.oversight.evidence import Cursor, EvidenceSource, gather
-from keranjang.oversight.evidence_models import MigrationEvent
+from keranjang.oversight.evidence import EVENT_PAGES, Cursor, EvidenceSource, gather
 from keranjang.oversight.log_store import LogKey
 from keranjang.oversight.queries import Queries, checkpoint_view, result_view
 from keranjang.oversight.regime import Hosts, Regime
@@ -38,6 +37,7 @@ class Setup:
     hosts: Hosts
     log: LogKey
     clock: Clock
+    event_pages: int = EVENT_PAGES  # pages of the migration's journal read per evaluation
 
 
 class Monitor(Queries):
@@ -63,7 +63,7 @@ class Monitor(Queries):
             cursor = Cursor(
                 session.scalar(select(func.max(ProgressRow.at))), log_store.last_event_id(session)
             )
-        gathered = gather(self.source, now, cursor)
+        gathered = gather(self.source, now, cursor, self.setup.event_pages)
         params = self.regime.params(now, self.deadline, self.setup.hosts)
         outcomes = [(rule, rule.evaluate(gathered, params)) for rule in self.regime.rules]
         with transaction(self.factory) as session:

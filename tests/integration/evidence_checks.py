@@ -5,8 +5,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
+
+from keranjang.oversight.evidence import Endpoints, HttpEvidence
 
 REGULATOR = "regulator-test-token-0123456789"
 AS_REGULATOR = {"Authorization": f"Bearer {REGULATOR}"}
@@ -39,6 +42,19 @@ def _routes(routes: list[Any]) -> Iterator[tuple[str, set[str]]]:
             yield route.path, set(getattr(route.original_route, "methods", None) or ())
         elif getattr(route, "path", None) is not None:
             yield route.path, set(getattr(route, "methods", None) or ())
+
+
+def monitor_reading(client: TestClient, service: str) -> HttpEvidence:
+    """The monitor's own reader (HttpEvidence, with the regulator's token) pointed at one
+    service in the test: what it validates is what the service serves."""
+
+    def forward(request: httpx.Request) -> httpx.Response:
+        auth = {"Authorization": request.headers.get("authorization", "")}
+        r = client.get(request.url.path, params=dict(request.url.params), headers=auth)
+        return httpx.Response(r.status_code, content=r.content, headers=r.headers)
+
+    endpoints = Endpoints(*(f"http://{s}.test" for s in SERVICES))
+    return HttpEvidence(endpoints, {service: REGULATOR}, transport=httpx.MockTransport(forward))
 
 
 def read(client: TestClient, path: str, **params: Any) -> dict[str, Any]:

@@ -7,7 +7,6 @@ buyer's email, phone, name or address; the regulator's token only."""
 import json
 from typing import Any
 
-import pytest
 from sqlalchemy import text
 
 from keranjang.handoff import HandoffClaims
@@ -15,6 +14,7 @@ from tests.integration.conftest import OPERATOR, System
 from tests.integration.evidence_checks import (
     assert_names_no_buyer,
     assert_regulator_only,
+    monitor_reading,
     read,
     regulator_env,  # noqa: F401
 )
@@ -159,9 +159,8 @@ def test_invoices_on_commerce_and_orders_by_status(
 
 
 def test_the_monitor_reads_commerce_s_evidence_as_it_is(system: System) -> None:
-    models = pytest.importorskip("keranjang.oversight.evidence_models")
     system.product(system.merchant(), **CROSS_BORDER)
-    parsed = models.CommerceEvidence.model_validate(read(system.commerce, PATH))
+    parsed = monitor_reading(system.commerce, "commerce").commerce()
     assert parsed.cross_border.total == 1
 
 

@@ -3,12 +3,11 @@ created and notifications sent in the window, by the host notified (social's in-
 social's own URL; commerce's payments go to the configured URL), counts and sums by status;
 never a buyer's details; the regulator's token only."""
 
-import pytest
-
 from keranjang.payments import NewPayment, PaymentMethod
 from tests.integration.evidence_checks import (
     assert_names_no_buyer,
     assert_regulator_only,
+    monitor_reading,
     read,
     regulator_env,  # noqa: F401
 )
@@ -57,9 +56,8 @@ def test_payments_by_the_host_notified(legacy: Legacy) -> None:
 
 
 def test_the_monitor_reads_the_simulator_s_evidence_as_it_is(legacy: Legacy) -> None:
-    models = pytest.importorskip("keranjang.oversight.evidence_models")
     social_and_commerce_payments(legacy)
-    parsed = models.PaymentsEvidence.model_validate(read(legacy.sim.client, PATH))
+    parsed = monitor_reading(legacy.sim.client, "payments").payments()
     assert {t.host for t in parsed.by_notification_host} == {"social.test", "commerce.test"}
 
 

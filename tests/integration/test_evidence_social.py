@@ -6,7 +6,6 @@ the regulator's token only."""
 
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, text
 
 from keranjang.handoff import HandoffClaims
@@ -14,6 +13,7 @@ from tests.integration.conftest import OPERATOR
 from tests.integration.evidence_checks import (
     assert_names_no_buyer,
     assert_regulator_only,
+    monitor_reading,
     read,
     regulator_env,  # noqa: F401
 )
@@ -146,9 +146,8 @@ def test_hand_off_claim_names_no_invoice_links_and_who_answered(legacy: Legacy) 
 
 
 def test_the_monitor_reads_social_s_evidence_as_it_is(legacy: Legacy) -> None:
-    models = pytest.importorskip("keranjang.oversight.evidence_models")
     two_sellers_one_paid_sale(legacy)
-    parsed = models.SocialEvidence.model_validate(read(legacy.social, PATH))
+    parsed = monitor_reading(legacy.social, "social").social()
     assert parsed.legacy_shop.payments_created_in_window == 2
 
 

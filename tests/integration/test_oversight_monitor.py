@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from keranjang.evidence.commerce import CrossBorderListing, ForeignMerchant
+from keranjang.evidence.social import MerchantBuyerData
 from keranjang.infra.clock import FixedClock
 from keranjang.oversight import sample_evidence
 from keranjang.oversight.app import create_app
@@ -23,11 +25,6 @@ from keranjang.oversight.auditlog.tiles import read_bundle
 from keranjang.oversight.config import OversightSettings
 from keranjang.oversight.errors import EvidenceUnavailable
 from keranjang.oversight.evidence import FakeEvidence
-from keranjang.oversight.evidence_models import (
-    CrossBorderListing,
-    ForeignMerchant,
-    MerchantBuyerData,
-)
 
 OPERATOR, REGULATOR = "op-token", "regulator-token-value"
 START = datetime(2024, 3, 1, 9, tzinfo=UTC)

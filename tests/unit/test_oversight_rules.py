@@ -7,17 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from keranjang.evidence.commerce import CrossBorderListing, ForeignMerchant, StandardsGap
+from keranjang.evidence.payments import NotificationTarget
 from keranjang.evidence.positive_list import default as positive_list
+from keranjang.evidence.social import MerchantBuyerData
 from keranjang.oversight import regime, sample_evidence
 from keranjang.oversight.errors import EvidenceUnavailable, RegimeInvalid
 from keranjang.oversight.evidence import gather
-from keranjang.oversight.evidence_models import (
-    CrossBorderListing,
-    ForeignMerchant,
-    MerchantBuyerData,
-    NotificationTarget,
-    StandardsGap,
-)
 from keranjang.oversight.regime import Hosts
 from keranjang.oversight.rules import BY_ID
 from keranjang.oversight.rules.base import Outcome, Status

@@ -8,13 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from keranjang.evidence.migration import MigrationHistory, MigrationProgress
-from keranjang.oversight.evidence_models import (
-    CommerceEvidence,
-    MigrationEvents,
-    PaymentsEvidence,
-    SocialEvidence,
-)
+from keranjang.evidence.commerce import CommerceEvidence
+from keranjang.evidence.migration import MigrationEvents, MigrationHistory, MigrationProgress
+from keranjang.evidence.payments import PaymentsEvidence
+from keranjang.evidence.social import SocialEvidence
 
 
 class Status(enum.StrEnum):

@@ -2,7 +2,8 @@
 personal data from one core platform service with data from its other services without the
 user's consent. It reads the same evidence as Pasal 13, under its own legal text."""
 
-from keranjang.oversight.evidence_models import CommerceEvidence, SocialEvidence
+from keranjang.evidence.commerce import CommerceEvidence
+from keranjang.evidence.social import SocialEvidence
 from keranjang.oversight.rules.base import Gathered, Outcome, Params, Rule, Severity, verdict
 from keranjang.oversight.rules.separation import interconnection_findings, misuse_findings
 

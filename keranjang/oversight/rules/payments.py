@@ -3,11 +3,8 @@ electronic system."""
 
 from datetime import datetime
 
-from keranjang.oversight.evidence_models import (
-    NotificationTarget,
-    PaymentsEvidence,
-    SocialEvidence,
-)
+from keranjang.evidence.payments import NotificationTarget, PaymentsEvidence
+from keranjang.evidence.social import SocialEvidence
 from keranjang.oversight.rules.base import Gathered, Outcome, Params, Rule, Severity, verdict
 
 

@@ -1,12 +1,10 @@
 """Pasal 13: no interconnection between the system used for trade and systems used for other
 purposes, and no misuse of users' data by the platform or its affiliates."""
 
+from keranjang.evidence.commerce import CommerceEvidence
+from keranjang.evidence.shared import HandoffSample
+from keranjang.evidence.social import SocialEvidence
 from keranjang.handoff import HandoffClaims
-from keranjang.oversight.evidence_models import (
-    CommerceEvidence,
-    HandoffSample,
-    SocialEvidence,
-)
 from keranjang.oversight.rules.base import Gathered, Outcome, Params, Rule, Severity, verdict
 
 REGIME = "id-permendag-31-2023"

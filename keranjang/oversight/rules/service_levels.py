@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterable
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from keranjang.oversight.evidence_models import CommerceEvidence, SocialEvidence
+from keranjang.evidence.commerce import CommerceEvidence
+from keranjang.evidence.social import SocialEvidence
 from keranjang.oversight.rules.base import (
     Gathered,
     Outcome,

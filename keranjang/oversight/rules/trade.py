@@ -5,7 +5,7 @@ Pasal 5 (foreign merchants' registration), Pasal 11 (proof of standards shown) a
 from collections.abc import Callable
 from fractions import Fraction
 
-from keranjang.oversight.evidence_models import CommerceEvidence, CrossBorderListing
+from keranjang.evidence.commerce import CommerceEvidence, CrossBorderListing
 from keranjang.oversight.rules.base import (
     Gathered,
     Outcome,
