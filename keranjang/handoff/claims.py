@@ -45,6 +45,11 @@ class HandoffClaims(BaseModel):
             raise ValueError(f"a hand-off token may live at most {MAX_TTL_SECONDS} seconds")
         return self
 
+    def names(self) -> tuple[str, ...]:
+        """The claim names these claims carry as signed (sorted; an unset campaign is left
+        out, as `sign` leaves it out): what the regulator's evidence samples, never a value."""
+        return tuple(sorted(self.model_dump(exclude_none=True)))
+
     @classmethod
     def parse(cls, data: object) -> "HandoffClaims":
         """Validate raw claims; anything outside the allow-list raises `ClaimsRejected`."""

@@ -230,7 +230,7 @@ class SocialService:
             target, now=self.clock.now(), ttl_seconds=self.handoff_ttl_seconds
         )
         token = handoff.sign(claims, self.signing_key)
-        self.issued_claims.record_token(self.clock.now(), token)
+        self.issued_claims.record(self.clock.now(), claims.names())
         return domain.CartDestination(handoff_token=token)
 
     def rotate_signing_key(self, new_key: handoff.SigningKey) -> None:

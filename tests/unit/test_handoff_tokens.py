@@ -3,6 +3,7 @@
 import base64
 import contextlib
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -41,6 +42,16 @@ def verify(token: str, now: datetime = NOW, ring: KeyRing = RING) -> handoff.Han
 def test_a_signed_token_verifies_to_the_same_claims() -> None:
     claims = handoff.new_claims(TARGET, now=NOW)
     assert verify(handoff.sign(claims, KEY)) == claims
+
+
+@pytest.mark.parametrize("campaign", ["live-7", None])
+def test_claim_names_are_those_the_signed_token_carries(campaign: str | None) -> None:
+    claims = handoff.new_claims(replace(TARGET, campaign=campaign), now=NOW)
+    payload = handoff.sign(claims, KEY).split(".")[1]
+    signed = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert claims.names() == tuple(sorted(signed))
+    assert ("campaign" in claims.names()) is (campaign is not None)
+    assert verify(handoff.sign(claims, KEY)).names() == claims.names()
 
 
 @pytest.mark.parametrize(

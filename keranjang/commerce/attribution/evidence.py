@@ -34,9 +34,9 @@ class ReceivedTokens:
         self._ring: deque[tuple[datetime, tuple[str, ...], str | None]] = deque(maxlen=capacity)
         self._lock = threading.Lock()
 
-    def record(self, at: datetime, token: str, refused: str | None) -> None:
+    def record(self, at: datetime, names: tuple[str, ...], refused: str | None) -> None:
         with self._lock:
-            self._ring.append((at, claim_names(token), refused))
+            self._ring.append((at, tuple(sorted(names)), refused))
 
     def since(self, start: datetime, limit: int = 100) -> Received:
         with self._lock:
@@ -52,8 +52,8 @@ class ReceivedTokens:
 
 
 def claim_names(token: str) -> tuple[str, ...]:
-    """The claim names in a compact JWS's payload, read without trusting it (a refused token's
-    too); `("(unreadable)",)` for anything that is not one."""
+    """The claim names in a refused token's payload, read without trusting it (a redeemed
+    token's come from its verified claims); `("(unreadable)",)` for anything that is not one."""
     try:
         payload = token.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

@@ -16,7 +16,7 @@ from keranjang.commerce.attribution.domain import (
     Landing,
     check_handoff_target,
 )
-from keranjang.commerce.attribution.evidence import ReceivedTokens
+from keranjang.commerce.attribution.evidence import ReceivedTokens, claim_names
 from keranjang.commerce.catalog.domain import Product
 from keranjang.commerce.errors import HandoffRefused, NotFound
 from keranjang.infra.clock import Clock
@@ -62,18 +62,18 @@ class AttributionService:
 
     def redeem_handoff(self, token: str) -> Landing:
         """Verify a yellow-cart token, record its attribution once, and return the product.
-        Every token handed in is sampled for the regulator: its claim names and, if refused,
-        the reason."""
+        Every token handed in is sampled for the regulator: the names of its verified claims
+        (a refused token's, read from it unverified) and, if refused, the reason."""
         try:
-            landing = self._redeem(token)
+            claims = self._verified(token)
+            landing = self._redeem(claims)
         except HandoffRefused as exc:
-            self.received.record(self.clock.now(), token, exc.reason)
+            self.received.record(self.clock.now(), claim_names(token), exc.reason)
             raise
-        self.received.record(self.clock.now(), token, None)
+        self.received.record(self.clock.now(), claims.names(), None)
         return landing
 
-    def _redeem(self, token: str) -> Landing:
-        claims = self._verified(token)
+    def _redeem(self, claims: handoff.HandoffClaims) -> Landing:
         try:
             product = self.products.product_view(claims.product)
         except NotFound as exc:
