@@ -320,7 +320,7 @@ def purge(
             task = bar.add_task("Purging moved merchants from social", total=len(due))
             for seller_id in due:
                 try:
-                    if service.purge(seller_id).phase.value == "purged":
+                    if service.purge(seller_id, ACTOR).phase.value == "purged":
                         purged.append(seller_id)
                 except MigrationError as exc:
                     console.print(f"[red]seller {seller_id}: {exc}[/red]")

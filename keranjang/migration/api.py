@@ -175,6 +175,6 @@ def rollback(
 
 
 @api.post("/merchants/{seller_id}/purge", response_model=evidence.MerchantMove)
-def purge(seller_id: PathId, svc: Service, _who: Operator) -> evidence.MerchantMove:
+def purge(seller_id: PathId, svc: Service, who: Operator) -> evidence.MerchantMove:
     """Delete a verified merchant's shop data from social, once its window has closed."""
-    return move_of(svc.purge(seller_id))
+    return move_of(svc.purge(seller_id, who))

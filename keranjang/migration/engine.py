@@ -18,7 +18,7 @@ The public interface::
                                                Mismatch, MigrationError
     Mover.rollback(seller_id, actor, reason) -> Phase   raises NotFound, IllegalPhase,
                                                WindowClosed, MigrationError
-    Mover.purge(seller_id: int) -> Phase       raises NotFound, IllegalPhase, WindowClosed
+    Mover.purge(seller_id, actor) -> Phase     raises NotFound, IllegalPhase, WindowClosed
     build_mover(settings: MigrationSettings) -> Mover
 """
 
@@ -97,11 +97,12 @@ class Mover:
         rollback.roll_back(ctx, rollback.Request(actor, reason, self.parts.rollback_window))
         return Phase.ROLLED_BACK
 
-    def purge(self, seller_id: int) -> Phase:
+    def purge(self, seller_id: int, actor: str | None = None) -> Phase:
         """Delete the moved seller's shop data, and the buyer data only it needed, from social,
-        and its id map from the journal, once the rollback window has closed."""
+        and its id map from the journal, once the rollback window has closed. `actor`: the
+        operator who asked (the journal's event names them), else the engine's own name."""
         move = self._move(seller_id)
-        purge.purge(self._ctx(move))
+        purge.purge(self._ctx(move), actor or self.parts.actor)
         return Phase.PURGED
 
     # -- the phases ---------------------------------------------------------------------------

@@ -207,7 +207,7 @@ def act(
         elif action == "rollback":
             svc.rollback(seller_id, who, reason)
         else:
-            svc.purge(seller_id)
+            svc.purge(seller_id, who)
     except MigrationError as exc:
         status = status_of(exc)
         return _merchant(request, svc, seller_id, status=status, error=str(exc), reason=reason)

@@ -28,7 +28,7 @@ from keranjang.social.legacy_shop.moving import FenceRow, MoveConsentRow
 o = legacy.OrderRow
 
 
-def purge(ctx: Ctx) -> None:
+def purge(ctx: Ctx, actor: str = "engine") -> None:
     with ctx.journal() as s:
         move = s.get_one(journal.MoveRow, ctx.seller_id)
         phase, closes = Phase(move.phase), move.purge_after
@@ -53,7 +53,7 @@ def purge(ctx: Ctx) -> None:
         row = journal.move_for_update(s, ctx.seller_id)
         row.phase, row.updated_at = Phase.PURGED.value, ctx.clock.now()
         row.purged_at, row.rows_purged = row.updated_at, row.rows_total
-        journal.add_event(s, row, "purged", {"buyers_checked": len(buyers)}, "engine")
+        journal.add_event(s, row, "purged", {"buyers_checked": len(buyers)}, actor)
 
 
 def _stamp_route(s: Session, seller_id: int, now: datetime) -> None:

@@ -65,8 +65,10 @@ def verifications_of(found: list[Verification]) -> evidence.Verifications:
     return evidence.Verifications(results=results, passed=passed, failed=len(found) - passed)
 
 
-# Events an operator causes (the engine's own are phases, verifications, abandoned cutovers).
+# Events only an operator causes (the engine's own are phases, verifications, abandoned
+# cutovers); a purge is an operator's when one asked for it (`operator:` names them).
 OPERATOR_EVENTS = frozenset({"forced", "rolled_back"})
+OPERATOR_ACTOR = "operator:"
 
 
 def events_of(rows: list[EventRow], limit: int) -> evidence.MigrationEvents:
@@ -78,7 +80,7 @@ def events_of(rows: list[EventRow], limit: int) -> evidence.MigrationEvents:
             phase=e.phase,
             what=e.what,
             actor=e.actor,
-            operator=e.what in OPERATOR_EVENTS,
+            operator=e.what in OPERATOR_EVENTS or e.actor.startswith(OPERATOR_ACTOR),
             detail=_counted(e.detail),
         )
         for e in rows

@@ -38,7 +38,7 @@ class Mover(Protocol):
 
     def rollback(self, seller_id: int, actor: str, reason: str) -> Phase: ...
 
-    def purge(self, seller_id: int) -> Phase: ...
+    def purge(self, seller_id: int, actor: str | None = None) -> Phase: ...
 
 
 @dataclass(frozen=True)
@@ -226,9 +226,10 @@ class MigrationService:
         self.mover.rollback(seller_id, actor, reason.strip())
         return self.merchant(seller_id)
 
-    def purge(self, seller_id: int) -> MoveView:
+    def purge(self, seller_id: int, actor: str) -> MoveView:
+        """An operator's purge of one merchant: the journal names `actor` as who did it."""
         self.merchant(seller_id)
-        self.mover.purge(seller_id)
+        self.mover.purge(seller_id, actor)
         return self.merchant(seller_id)
 
     def purge_due(self, dry_run: bool = False, only: int | None = None) -> PurgeReport:

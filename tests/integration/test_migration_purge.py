@@ -5,10 +5,12 @@ happened."""
 import pytest
 from sqlalchemy import select
 
+from keranjang.evidence import migration as evidence
 from keranjang.infra.clock import FixedClock
 from keranjang.migration.errors import WindowClosed
-from keranjang.migration.journal import IdMapRow
+from keranjang.migration.journal import EventRow, IdMapRow
 from keranjang.migration.phases import Phase
+from keranjang.migration.reports import events_of
 from tests.integration.legacy_fixtures import legacy_fixture  # noqa: F401
 from tests.integration.test_migration_engine import Moving, moving_fixture, one, rows  # noqa: F401
 
@@ -70,3 +72,29 @@ def test_the_purge_leaves_no_shop_and_no_buyer_data_of_the_seller(
         one(moving.social, f"SELECT route FROM merchant_routes WHERE legacy_seller_id = {sid}")
         == "commerce"
     )
+
+
+def purged_event(moving: Moving) -> evidence.MigrationEvent:
+    """The purge as the regulator reads it from the journal."""
+    with moving.journal() as s:
+        rows = list(
+            s.scalars(
+                select(EventRow).where(
+                    EventRow.seller_id == moving.seller_id, EventRow.what == "purged"
+                )
+            )
+        )
+    assert len(rows) == 1
+    return events_of(rows, 10).events[0]
+
+
+@pytest.mark.parametrize("actor", ["operator:web", "operator:cli", None])
+def test_a_purge_an_operator_asked_for_names_the_operator(
+    moving: Moving, clock: FixedClock, actor: str | None
+) -> None:
+    moving.run(Phase.VERIFIED)
+    clock.advance(days=8)
+    assert moving.mover.purge(moving.seller_id, actor) is Phase.PURGED
+    event = purged_event(moving)
+    assert event.actor == (actor or "engine")
+    assert event.operator is (actor is not None)

@@ -11,12 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from keranjang.evidence.migration import MigrationEvents as MonitorsEvents
 from keranjang.infra.clock import FixedClock
 from keranjang.infra.database import make_engine
 from keranjang.migration.app import ServiceSettings, create_app
 from keranjang.migration.service import MigrationService
 from keranjang.migration.workers import Journal, Rules, Worker
-from keranjang.oversight.evidence_models import MigrationEvents as MonitorsEvents
 from keranjang.social.legacy_shop.generator import seeding
 from keranjang.social.legacy_shop.generator.plan import Size
 from tests.integration.test_migration_workers import FakeMover
@@ -177,6 +177,7 @@ def test_an_operator_forces_rolls_back_and_purges(migration: Service) -> None:
     r = c.post("/api/merchants/2/rollback", headers=op(), json={"reason": "the seller asked"})
     assert r.status_code == 200 and r.json()["phase"] == "rolled_back"
     assert c.post("/api/merchants/3/purge", headers=op()).json()["phase"] == "purged"
+    assert migration.mover.purged_by == [(3, "operator:api")]  # the journal names who purged
     assert c.post("/api/merchants/99/purge", headers=op()).status_code == 404
     empty = c.post("/api/merchants/4/rollback", headers=op(), json={"reason": ""})
     assert empty.status_code == 422
@@ -256,6 +257,10 @@ def test_an_operator_forces_a_move_from_the_page_and_other_sites_cannot(
     assert r.status_code == 303 and r.headers["location"] == "/merchants/1?done=force"
     shown = c.get("/merchants/1?done=force").text
     assert "Tercatat: Paksa pindah" in shown and "forced" in shown
+    migration.move_everyone()
+    r = c.post("/merchants/1/purge", headers={"sec-fetch-site": "same-origin"},
+               follow_redirects=False)  # fmt: skip
+    assert r.status_code == 303 and migration.mover.purged_by == [(1, "operator:web")]
     assert c.get("/merchants/999").status_code == 404
     c.post("/logout", headers={"origin": "http://testserver"})
     assert c.get("/", follow_redirects=False).status_code == 303

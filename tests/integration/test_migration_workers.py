@@ -42,6 +42,7 @@ class FakeMover:
     def __init__(self, sessions: sessionmaker[Session], work: float = 0.0) -> None:
         self.sessions, self.work = sessions, work
         self.moved: list[tuple[str, int, Phase]] = []
+        self.purged_by: list[tuple[int, str | None]] = []
         self.overlaps: list[int] = []
         self.unconfirmed: set[int] = set()
         self.failing: dict[int, int] = {}  # seller -> calls that fail
@@ -91,7 +92,8 @@ class FakeMover:
                 raise IllegalPhase(f"seller {seller_id} is not in commerce: nothing to roll back")
         return self._set(seller_id, Phase.ROLLED_BACK)
 
-    def purge(self, seller_id: int) -> Phase:
+    def purge(self, seller_id: int, actor: str | None = None) -> Phase:
+        self.purged_by.append((seller_id, actor))
         return self._set(seller_id, Phase.PURGED)
 
     def _set(self, seller_id: int, phase: Phase) -> Phase:
