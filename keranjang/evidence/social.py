@@ -83,13 +83,34 @@ class BuyerData(BaseModel):
 
 
 class Personalisation(BaseModel):
-    opted_out_viewers: int = Field(ge=0)
-    personalised_after_opt_out: int = Field(ge=0)
+    """The viewers' shopping-personalisation setting and the feeds served in the window (feeds
+    counted in memory, per process, since it started)."""
+
+    opted_out_viewers: int = Field(ge=0, description="Viewers who turned it off (now).")
+    personalised_after_opt_out: int = Field(
+        ge=0,
+        description="Feeds in the window ordered by social signals for a viewer who had "
+        "turned personalisation off: zero when the setting is honoured.",
+    )
+    feeds_personalised: int = Field(
+        default=0, ge=0, description="Feeds in the window ordered by what the viewer watched."
+    )
+    feeds_chronological: int = Field(
+        default=0,
+        ge=0,
+        description="Feeds in the window newest first (off, nobody signed in, "
+        "or nothing watched yet).",
+    )
 
 
 class Latency(BaseModel):
-    samples: int = Field(ge=0)
-    p95_ms: float | None = Field(default=None, ge=0)
+    """How long social took to open the way into the shop (a yellow-cart tap answered), over
+    the requests of the window (kept in memory per process, since it started)."""
+
+    samples: int = Field(ge=0, description="Requests served in the window.")
+    p95_ms: float | None = Field(
+        default=None, ge=0, description="Their 95th percentile in milliseconds; null: none."
+    )
 
 
 class SocialEvidence(BaseModel):
@@ -104,7 +125,9 @@ class SocialEvidence(BaseModel):
         default=None, description="null: social keeps no personalisation setting (not reported)."
     )
     shop_tab_open: Latency | None = Field(
-        default=None, description="null: social does not measure the Shop tab (not reported)."
+        default=None,
+        description="The yellow cart's route (`/cart/{pin_id}`), social's way into the shop; "
+        "null: social does not measure it (not reported).",
     )
 
 

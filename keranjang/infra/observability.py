@@ -1,8 +1,14 @@
-"""Health, Prometheus metrics and structured logs, the same for every service."""
+"""Health, Prometheus metrics and structured logs, the same for every service; and, for a route
+a service reports on in its own evidence, its recent serving times (`Metrics.watch`)."""
 
+import math
 import os
+import threading
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from fastapi import FastAPI
@@ -29,6 +35,37 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+@dataclass(frozen=True)
+class Timing:
+    samples: int
+    p95_ms: float | None  # None: nothing served in the window
+
+
+class RouteTimes:
+    """How long one route took to serve, request by request, for the last `capacity` requests
+    (in memory, per process): the Prometheus histogram counts since start and in buckets, while
+    a service's evidence reports a window and a percentile of the times themselves."""
+
+    def __init__(self, now: Callable[[], datetime], capacity: int = 10_000) -> None:
+        self._now = now
+        self._ring: deque[tuple[datetime, float]] = deque(maxlen=capacity)
+        self._lock = threading.Lock()
+
+    def record(self, seconds: float) -> None:
+        with self._lock:
+            self._ring.append((self._now(), seconds))
+
+    def since(self, start: datetime) -> Timing:
+        """The requests served at or after `start`: how many, and the 95th percentile of their
+        times in milliseconds (nearest rank: a time that one of them really took)."""
+        with self._lock:
+            times = sorted(s for at, s in self._ring if at >= start)
+        if not times:
+            return Timing(0, None)
+        rank = math.ceil(0.95 * len(times))
+        return Timing(len(times), round(times[rank - 1] * 1000, 3))
+
+
 class Metrics:
     """Request counts and latencies for one service, in a registry of its own."""
 
@@ -48,6 +85,11 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
         )
         self.service = service
+        self.watched: dict[str, RouteTimes] = {}
+
+    def watch(self, route: str, now: Callable[[], datetime]) -> RouteTimes:
+        """Keep the serving times of `route` (its template, e.g. `/cart/{pin_id}`) as well."""
+        return self.watched.setdefault(route, RouteTimes(now))
 
 
 class MetricsMiddleware:
@@ -76,7 +118,11 @@ class MetricsMiddleware:
             route = getattr(scope.get("route"), "path", "unmatched")
             m = self.metrics
             m.requests.labels(m.service, scope["method"], route, str(status)).inc()
-            m.latency.labels(m.service, route).observe(time.perf_counter() - started)
+            took = time.perf_counter() - started
+            m.latency.labels(m.service, route).observe(took)
+            watched = m.watched.get(route)
+            if watched is not None:
+                watched.record(took)
 
 
 def install(app: FastAPI, service: str, ready: Callable[[], Awaitable[None]]) -> Metrics:

@@ -59,7 +59,7 @@ def service_app(shell: ServiceShell, *routers: APIRouter) -> FastAPI:
         # The same rule as every database-touching endpoint (runtime.call_blocking).
         await runtime.call_blocking(shell.engine.dialect.name, ping)
 
-    observability.install(app, shell.name, ready)
+    app.state.metrics = observability.install(app, shell.name, ready)
     install_edges(app, settings)
     return app
 

@@ -26,7 +26,13 @@ from keranjang.evidence.migration import (
 )
 from keranjang.evidence.payments import NotificationTarget, PaymentsEvidence
 from keranjang.evidence.shared import HandoffSample, InvoiceLinks, SystemIdentity
-from keranjang.evidence.social import BuyerData, LegacyShopActivity, Personalisation, SocialEvidence
+from keranjang.evidence.social import (
+    BuyerData,
+    Latency,
+    LegacyShopActivity,
+    Personalisation,
+    SocialEvidence,
+)
 from keranjang.oversight.evidence import FakeEvidence
 
 WINDOW = 3_600
@@ -65,7 +71,13 @@ def social(now: datetime) -> SocialEvidence:
         buyer_data=BuyerData(rows_outside_legacy_shop=0, purged_merchants_with_buyer_data=[]),
         handoff=HandoffSample(sampled=20, claim_sets=[CLAIMS]),
         invoice_links=InvoiceLinks(issued_in_window=0, link_hosts=[]),
-        personalisation=Personalisation(opted_out_viewers=5, personalised_after_opt_out=0),
+        personalisation=Personalisation(
+            opted_out_viewers=5,
+            personalised_after_opt_out=0,
+            feeds_personalised=30,
+            feeds_chronological=12,
+        ),
+        shop_tab_open=Latency(samples=40, p95_ms=120.0),
     )
 
 

@@ -200,8 +200,12 @@ def pin(content_id: PathId, body: PinIn, creator: Creator, svc: Service) -> PinO
     return pin_out(svc.pin(creator, content_id, body.product_id))
 
 
+# The route a yellow-cart tap lands on: the way into the shop, timed for the regulator.
+CART_ROUTE = "/cart/{pin_id}"
+
+
 @router.get(
-    "/cart/{pin_id}",
+    CART_ROUTE,
     status_code=302,
     response_class=RedirectResponse,
     tags=["yellow cart"],

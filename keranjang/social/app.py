@@ -32,7 +32,9 @@ from keranjang.social.legacy_shop.pages_render import render as shop_render
 from keranjang.social.legacy_shop.service import LegacyShop, ShopRules, build
 from keranjang.social.service import SocialService
 from keranjang.social.viewers import api as viewers_api
+from keranjang.social.viewers import pages as viewers_pages
 from keranjang.social.viewers.cookies import SessionCookies
+from keranjang.social.viewers.personalisation import Personalisation
 from keranjang.social.viewers.service import ViewerService
 
 HEADINGS = {
@@ -100,6 +102,7 @@ ROUTERS = (
     api.router,
     pages.router,
     viewers_api.router,
+    viewers_pages.router,
     creators_api.router,
     creators_pages.router,
     evidence_api.router,
@@ -115,6 +118,9 @@ def _shop_routers(legacy: LegacyShop | None, settings: SocialSettings) -> tuple[
 
 def _wire(app: FastAPI, settings: SocialSettings, engine: Engine, clock: Clock) -> None:
     app.state.viewers = ViewerService(session_factory(engine), clock)
+    app.state.personalisation = Personalisation(session_factory(engine), clock)
+    # The yellow cart's taps, timed for the regulator's evidence (the Shop tab's opening).
+    app.state.shop_times = app.state.metrics.watch(api.CART_ROUTE, clock.now)
     secret = settings.session_secret or secret_files.load_or_create(
         settings.resolved_session_secret_file
     )

@@ -169,3 +169,12 @@ def check_can_pin(creator: Creator, content_creator_id: int, existing_pins: int)
 
 def initial_live_status(kind: ContentKind) -> LiveStatus | None:
     return LiveStatus.LIVE if kind is ContentKind.LIVE else None
+
+
+def personalised_order(items: list[Content], affinity: dict[int, int]) -> list[Content]:
+    """The feed ordered by how often the viewer watched each creator (most first), newest first
+    among equals; with no affinity, the feed as it came (newest first)."""
+    ranked = sorted(
+        enumerate(items), key=lambda pair: (-affinity.get(pair[1].creator.id, 0), pair[0])
+    )
+    return [item for _, item in ranked]

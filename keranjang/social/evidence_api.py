@@ -18,18 +18,22 @@ from keranjang.evidence import serving
 from keranjang.evidence.shared import HandoffSample, InvoiceLinks, StatusFigure, SystemIdentity
 from keranjang.evidence.social import (
     BuyerData,
+    Latency,
     LegacyShopActivity,
     MerchantBuyerData,
     SocialEvidence,
 )
+from keranjang.evidence.social import Personalisation as PersonalisationFigures
 from keranjang.infra import secret_files
 from keranjang.infra.auth import bearer
 from keranjang.infra.database import session_factory
+from keranjang.infra.observability import RouteTimes
 from keranjang.social import db as promotion
 from keranjang.social.config import SocialSettings
 from keranjang.social.legacy_shop import evidence as shop_evidence
 from keranjang.social.legacy_shop import regulator_figures as figures
 from keranjang.social.service import SocialService
+from keranjang.social.viewers.personalisation import Personalisation
 
 SERVICE = "social"
 # Promotion's tables: none may hold buyer data (DESIGN.md section 2, line 1).
@@ -102,7 +106,27 @@ def social_evidence(
             sampled=sample.sampled, claim_sets=[list(names) for names in sample.claim_sets]
         ),
         invoice_links=_invoice_links(settings),
+        shop_tab_open=_shop_open(request.app.state.shop_times, start),
+        personalisation=_personalisation(request.app.state.personalisation, start),
     )
+
+
+def _personalisation(setting: Personalisation, start: datetime) -> PersonalisationFigures:
+    feeds = setting.served.since(start)
+    return PersonalisationFigures(
+        opted_out_viewers=setting.opted_out_viewers(),
+        personalised_after_opt_out=feeds.personalised_after_opt_out,
+        feeds_personalised=feeds.personalised,
+        feeds_chronological=feeds.chronological,
+    )
+
+
+def _shop_open(times: RouteTimes, start: datetime) -> Latency:
+    """How long social took to answer the yellow-cart taps of the window (its way into the
+    shop: a hand-off to commerce or the in-app shop's page), measured around the whole request
+    by the metrics middleware."""
+    timing = times.since(start)
+    return Latency(samples=timing.samples, p95_ms=timing.p95_ms)
 
 
 def _identity(service: SocialService, settings: SocialSettings) -> SystemIdentity:

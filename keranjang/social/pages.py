@@ -9,6 +9,8 @@ from fastapi.templating import Jinja2Templates
 from keranjang.infra.http_errors import PathId
 from keranjang.social import domain
 from keranjang.social.api import Service
+from keranjang.social.viewers.api import viewer_or_none
+from keranjang.social.viewers.personalisation import Personalisation
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.auto_reload = False  # templates ship with the package; never re-stat them
@@ -21,11 +23,21 @@ def render(request: Request, name: str, status_code: int = 200, **context: objec
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
+def personalisation(request: Request) -> Personalisation:
+    found: Personalisation = request.app.state.personalisation
+    return found
+
+
 @router.get("/", response_class=HTMLResponse)
 def feed(request: Request, svc: Service, kind: domain.ContentKind | None = None) -> HTMLResponse:
+    """The feed: ordered by what the signed-in viewer watched while personalisation is on,
+    newest first otherwise."""
     heading = "Live now" if kind is domain.ContentKind.LIVE else "For You"
     active = "live" if kind is domain.ContentKind.LIVE else "feed"
-    return render(request, "feed.html", items=svc.feed(60, kind), heading=heading, active=active)
+    viewer = viewer_or_none(request)
+    viewer_id = None if viewer is None else viewer.id
+    items = personalisation(request).feed(viewer_id, svc.feed(60, kind))
+    return render(request, "feed.html", items=items, heading=heading, active=active)
 
 
 @router.get("/live/{content_id}", response_class=HTMLResponse)
@@ -33,12 +45,21 @@ def live(request: Request, content_id: PathId, svc: Service) -> HTMLResponse:
     content = svc.content(content_id)
     if content.kind is not domain.ContentKind.LIVE:
         raise domain.NotFound(f"content {content_id} is a video, not a live session")
+    _watched(request, content)
     return render(request, "watch.html", c=content, active="live")
 
 
 @router.get("/videos/{content_id}", response_class=HTMLResponse)
 def video(request: Request, content_id: PathId, svc: Service) -> HTMLResponse:
-    return render(request, "watch.html", c=svc.content(content_id), active="feed")
+    content = svc.content(content_id)
+    _watched(request, content)
+    return render(request, "watch.html", c=content, active="feed")
+
+
+def _watched(request: Request, content: domain.Content) -> None:
+    viewer = viewer_or_none(request)
+    if viewer is not None:
+        personalisation(request).watched(viewer.id, content.creator.id)
 
 
 def error_page(request: Request, status: int, heading: str, message: str) -> HTMLResponse:

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import RunningMarketplace
@@ -209,3 +209,32 @@ def test_pin_thumbnails_load_on_the_feed(page: Page, marketplace: "RunningMarket
         ".map(img => img.complete ? img.naturalWidth : -1)"
     )
     assert widths and all(w > 0 for w in widths), f"pin pictures that did not load: {widths}"
+
+
+def test_a_viewer_turns_personalisation_off_on_a_phone(
+    browser: Browser, marketplace: "RunningMarketplace", tmp_path: Path
+) -> None:
+    social = marketplace.social_url
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="id-ID")
+    try:
+        phone.set_default_timeout(10_000)
+        page = phone.new_page()
+        page.goto(f"{social}/pengaturan")
+        expect(page.get_by_test_id("settings")).to_contain_text("Masuk dulu")
+        account = {"email": "pengaturan@example.com", "name": "Rani", "password": "rahasia-sekali"}
+        signed = page.request.post(f"{social}/api/viewers", data=account)  # sets the cookie
+        assert signed.status == 201, signed.text()
+        page.goto(f"{social}/")
+        page.get_by_test_id("settings-tab").click()
+        page.wait_for_url(f"{social}/pengaturan")
+        expect(page.get_by_test_id("state")).to_have_text("Nyala")
+        page.get_by_test_id("toggle").click()
+        expect(page.get_by_test_id("saved")).to_have_text("Personalisasi dimatikan.")
+        expect(page.get_by_test_id("state")).to_have_text("Mati")
+        for path in ("/pengaturan", "/"):
+            page.goto(f"{social}{path}")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, f"{path} is {width} px wide on a 390 px phone"
+        page.screenshot(path=tmp_path / "pengaturan.png", full_page=True)
+    finally:
+        phone.close()

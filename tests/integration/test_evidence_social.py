@@ -135,7 +135,8 @@ def test_hand_off_claim_names_no_invoice_links_and_who_answered(legacy: Legacy) 
     assert set(names) <= set(HandoffClaims.model_fields)
     assert {"iss", "aud", "jti", "creator", "campaign"} <= set(names)
     assert body["invoice_links"] == {"issued_in_window": 0, "link_hosts": []}
-    assert body["personalisation"] is None and body["shop_tab_open"] is None
+    assert body["shop_tab_open"]["samples"] == 2  # both taps timed
+    assert body["personalisation"]["opted_out_viewers"] == 0
     system_id = body["system"]
     assert system_id["service"] == "social"
     assert system.key.kid in system_id["key_ids"]

@@ -10,7 +10,7 @@ import pytest
 from keranjang.evidence.commerce import CrossBorderListing, ForeignMerchant, StandardsGap
 from keranjang.evidence.payments import NotificationTarget
 from keranjang.evidence.positive_list import default as positive_list
-from keranjang.evidence.social import MerchantBuyerData
+from keranjang.evidence.social import Latency, MerchantBuyerData
 from keranjang.oversight import regime, sample_evidence
 from keranjang.oversight.errors import EvidenceUnavailable, RegimeInvalid
 from keranjang.oversight.evidence import gather
@@ -252,6 +252,22 @@ def test_a_slow_handoff_fails_its_sla_and_no_traffic_does_not_apply() -> None:
     assert failing.status is Status.FAIL and "commerce /handoff" in failing.findings[0]
     quiet = outcome("service-level.handoff-latency", metrics__commerce="", metrics__social="")
     assert quiet.status is Status.NOT_APPLICABLE
+
+
+def test_the_shop_tab_is_judged_against_its_sla_where_social_times_it() -> None:
+    social = sample_evidence.social(NOW)
+    assert outcome("service-level.shop-tab-open").status is Status.PASS
+
+    def tab(latency: Latency | None) -> Outcome:
+        return outcome(
+            "service-level.shop-tab-open",
+            social=social.model_copy(update={"shop_tab_open": latency}),
+        )
+
+    slow = tab(Latency(samples=50, p95_ms=1_500.0))
+    assert slow.status is Status.FAIL and "over the 1000 ms SLA" in slow.findings[0]
+    assert tab(Latency(samples=0, p95_ms=None)).status is Status.NOT_APPLICABLE
+    assert tab(None).status is Status.NOT_APPLICABLE
 
 
 def test_the_quantile_interpolates_within_buckets_like_prometheus() -> None:

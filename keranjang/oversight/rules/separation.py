@@ -73,6 +73,17 @@ def no_interconnection(evidence: Gathered, params: Params) -> Outcome:
     )
 
 
+def personalisation_read(social: SocialEvidence) -> str:
+    """What the evidence says of the opt-out when nothing is wrong with it."""
+    opt = social.personalisation
+    if opt is None:
+        return "social does not report its personalisation setting"
+    return (
+        f"the personalisation opt-out is honoured ({opt.opted_out_viewers} viewers opted out; "
+        f"feeds personalised {opt.feeds_personalised}, newest first {opt.feeds_chronological})"
+    )
+
+
 def no_data_misuse(evidence: Gathered, params: Params) -> Outcome:
     social, commerce = evidence.social, evidence.commerce
     assert isinstance(social, SocialEvidence) and isinstance(commerce, CommerceEvidence)
@@ -80,7 +91,7 @@ def no_data_misuse(evidence: Gathered, params: Params) -> Outcome:
         "social+commerce",
         misuse_findings(social, commerce),
         "no buyer data in social outside the legacy shop, commerce holds no social identifier, "
-        "the personalisation opt-out is honoured",
+        + personalisation_read(social),
         "users' data is misused across the systems",
     )
 

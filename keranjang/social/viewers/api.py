@@ -72,6 +72,19 @@ def current_viewer(
 
 
 CurrentViewer = Annotated[domain.Viewer, Depends(current_viewer)]
+
+
+def viewer_or_none(request: Request) -> domain.Viewer | None:
+    """The viewer signed in on the pages (the session cookie), or None."""
+    token = cookies(request).token(request.cookies.get(COOKIE))
+    if token is None:
+        return None
+    try:
+        return viewers(request).authenticate(token)
+    except Unauthenticated:
+        return None
+
+
 router = APIRouter(prefix="/api/viewers", tags=["viewers"])
 
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, bindparam, select
+from sqlalchemy import Boolean, ForeignKey, String, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keranjang.infra.types import Id, UtcDateTime
@@ -40,3 +40,23 @@ SESSION_VIEWER = (
     .join(_t, _t.viewer_id == _v.id)
     .where(_t.token_digest == bindparam("digest"))
 )
+
+
+class ViewerSettingRow(Base):
+    """A viewer's personalisation choice; no row: on (the default)."""
+
+    __tablename__ = "viewer_settings"
+    viewer_id: Mapped[int] = mapped_column(ForeignKey("viewers.id"), primary_key=True)
+    personalised: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ViewerWatchRow(Base):
+    """A creator's content a signed-in viewer opened while personalisation was on: the only
+    signal the feed's order may use. Deleted when the viewer turns personalisation off."""
+
+    __tablename__ = "viewer_watches"
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    viewer_id: Mapped[int] = mapped_column(ForeignKey("viewers.id"), index=True)
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
