@@ -12,6 +12,7 @@ Every adapter speaks HTTP through `http_client` and raises only the error tree d
 from keranjang.payments.choice import PartnerChoice, partner_from_settings
 from keranjang.payments.contract import (
     CreatedPayment,
+    Ending,
     NewPayment,
     PaymentEvent,
     PaymentMethod,
@@ -22,6 +23,7 @@ from keranjang.payments.contract import (
     VirtualAccount,
 )
 from keranjang.payments.errors import (
+    AlreadyPaid,
     DuplicateOrder,
     NotificationRejected,
     PartnerRefused,
@@ -31,8 +33,10 @@ from keranjang.payments.errors import (
 )
 
 __all__ = [
+    "AlreadyPaid",
     "CreatedPayment",
     "DuplicateOrder",
+    "Ending",
     "NewPayment",
     "NotificationRejected",
     "PartnerChoice",

@@ -1,5 +1,6 @@
 """The one contract every payment partner adapter keeps: create a payment, verify and parse a
-notification, look up a status, refund. Plain Python: no web, no database.
+notification, look up a status, refund, and end an open payment (cancel or expire it). Plain
+Python: no web, no database.
 
 Amounts are whole rupiah (int); times are UTC-aware.
 """
@@ -27,6 +28,14 @@ class PaymentStatus(enum.StrEnum):
     CANCELLED = "cancelled"
     PARTIALLY_REFUNDED = "partially_refunded"
     REFUNDED = "refunded"
+
+
+class Ending(enum.StrEnum):
+    """Why an open payment is ended at the partner: its order was cancelled, or ran out of time
+    (Midtrans has an API for each; Xendit expires either way)."""
+
+    CANCEL = "cancel"
+    EXPIRE = "expire"
 
 
 @dataclass(frozen=True)
@@ -131,4 +140,11 @@ class PaymentPartner(Protocol):
 
     def refund(self, request: RefundRequest) -> RefundResult:
         """Full or partial; raises UnknownPayment, PartnerRefused or PartnerUnavailable."""
+        ...
+
+    def cancel(self, order_id: str, ending: Ending = Ending.CANCEL) -> PaymentEvent:
+        """End an open payment so the buyer can no longer pay it; answers the partner's view
+        after (CANCELLED or EXPIRED). One that had ended already answers as it is: ending twice
+        is harmless. Raises AlreadyPaid (the money is in: its `event` says so), UnknownPayment,
+        PartnerRefused or PartnerUnavailable."""
         ...

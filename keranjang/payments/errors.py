@@ -10,10 +10,13 @@ buyer; no HTTP status number lives here.
     │   │                        (`status`: the partner's 4xx, or its code in the body; 0 when
     │   │                        the request could not even be made)
     │   ├── DuplicateOrder       the order id already has a payment at the partner
-    │   └── UnknownPayment       the partner has no payment for that order id
+    │   ├── UnknownPayment       the partner has no payment for that order id
+    │   └── AlreadyPaid          a payment asked to end was paid (`event`: the partner's view)
     └── NotificationRejected     a notification not to be believed (`reason`: bad_signature,
                                  malformed, unknown_order)
 """
+
+from keranjang.payments.contract import PaymentEvent
 
 
 class PaymentError(Exception):
@@ -40,6 +43,15 @@ class DuplicateOrder(PartnerRefused):
 
 class UnknownPayment(PartnerRefused):
     """The partner has no payment for that order id."""
+
+
+class AlreadyPaid(PartnerRefused):
+    """A payment asked to end (cancel, expire) had been paid: the money is in. `event` is the
+    partner's view of it, so the caller learns it was paid without asking again."""
+
+    def __init__(self, message: str, status: int, event: PaymentEvent) -> None:
+        super().__init__(message, status)
+        self.event = event
 
 
 class NotificationRejected(PaymentError):

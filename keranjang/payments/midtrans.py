@@ -9,8 +9,8 @@ judged by its in-body `status_code` when it carries an error there, else by its 
 4xx that is not an error: it is how an expired transaction reports itself.
 
 HTTP goes through `http_client`, which maps every lower-level error onto the payments error tree;
-this module says how a Midtrans answer fails (`judged`). Status lookups and refunds (which carry a
-refund key) are safe to repeat, so they are retried a little on connection errors and 5xx
+this module says how a Midtrans answer fails (`judged`). Status lookups, cancels and refunds
+(which carry a refund key) are safe to repeat, so they are retried a little on connection errors and 5xx
 (in the HTTP status or in the body); creating a payment is never retried (its outcome is unknown
 after a failure: look the order up instead).
 """
@@ -29,6 +29,7 @@ from keranjang.infra.clock import Clock, SystemClock
 from keranjang.payments import midtrans_wire as wire
 from keranjang.payments.contract import (
     CreatedPayment,
+    Ending,
     NewPayment,
     PaymentEvent,
     PaymentMethod,
@@ -37,7 +38,13 @@ from keranjang.payments.contract import (
     RefundResult,
     VirtualAccount,
 )
-from keranjang.payments.errors import DuplicateOrder, PartnerRefused, PartnerUnavailable
+from keranjang.payments.ending import explained
+from keranjang.payments.errors import (
+    DuplicateOrder,
+    PartnerRefused,
+    PartnerUnavailable,
+    UnknownPayment,
+)
 from keranjang.payments.http_client import (
     RETRY_DELAYS,
     Call,
@@ -125,6 +132,28 @@ class MidtransPartner:
         what = f"the refund {request.refund_key} of order {request.order_id}"
         call = Call("POST", url, what, body=refund_body(request), safe=True)
         return self.http.readable(refund_result, self.http.answer(call, RefundAnswer))
+
+    def cancel(self, order_id: str, ending: Ending = Ending.CANCEL) -> PaymentEvent:
+        """The cancel API (`POST /v2/{order_id}/cancel`) or the expire API (`/expire`, answered
+        407). Cancel needs a transaction: a Snap page whose buyer has not yet picked a wallet has
+        none (404), and is expired instead, which Midtrans documents for Snap too. A refusal
+        (412: "cannot modify the status") is explained by the status: paid, or ended already."""
+        try:
+            return self._end(order_id, ending)
+        except UnknownPayment:
+            if ending is Ending.EXPIRE:
+                raise
+            return self._end(order_id, Ending.EXPIRE)
+
+    def _end(self, order_id: str, ending: Ending) -> PaymentEvent:
+        url = f"{self.api_url}/v2/{quote(order_id, safe='')}/{ending.value}"
+        call = Call("POST", url, f"the {ending.value} of order {order_id}", safe=True)
+        try:
+            return self.http.readable(event, self.http.answer(call, TransactionView))
+        except UnknownPayment:
+            raise
+        except PartnerRefused as refused:
+            return explained(self.status, order_id, refused, "Midtrans")
 
     # Snap -----------------------------------------------------------------------------------
     def _snap(self, new: NewPayment) -> CreatedPayment:

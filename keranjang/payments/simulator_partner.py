@@ -1,7 +1,7 @@
 """The payment simulator as a `PaymentPartner`: its Midtrans-like API over `http_client`, and its
 notifications verified with Midtrans' signature rule.
 
-Status lookups and refunds (which carry a refund key) are safe to repeat, so they are retried a
+Status lookups, refunds (which carry a refund key) and cancels are safe to repeat, so they are retried a
 little on connection errors and 5xx; creating a payment is not retried (the outcome of a failed
 create is unknown: look the order up instead).
 """
@@ -17,6 +17,7 @@ import httpx
 from keranjang.payments import midtrans_wire as wire
 from keranjang.payments.contract import (
     CreatedPayment,
+    Ending,
     NewPayment,
     PaymentEvent,
     PaymentMethod,
@@ -24,7 +25,8 @@ from keranjang.payments.contract import (
     RefundResult,
     VirtualAccount,
 )
-from keranjang.payments.errors import DuplicateOrder, PartnerRefused
+from keranjang.payments.ending import explained
+from keranjang.payments.errors import DuplicateOrder, PartnerRefused, UnknownPayment
 from keranjang.payments.http_client import (
     RETRY_DELAYS,
     Call,
@@ -120,6 +122,17 @@ class SimulatorPartner:
         what = f"the refund {request.refund_key} of order {request.order_id}"
         call = Call("POST", url, what, body=refund_body(request), safe=True)
         return self.http.readable(refund_result, self.http.answer(call, RefundAnswer))
+
+    def cancel(self, order_id: str, ending: Ending = Ending.CANCEL) -> PaymentEvent:
+        """`POST /v2/{order_id}/cancel` or `/expire`, as Midtrans'; ending again is harmless."""
+        url = f"{self.base_url}/v2/{quote(order_id, safe='')}/{ending.value}"
+        call = Call("POST", url, f"the {ending.value} of order {order_id}", safe=True)
+        try:
+            return self.http.readable(event, self.http.answer(call, TransactionView))
+        except UnknownPayment:
+            raise
+        except PartnerRefused as refused:
+            return explained(self.status, order_id, refused, self.http.partner)
 
 
 def charge_body(new: NewPayment) -> dict[str, Any]:

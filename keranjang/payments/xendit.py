@@ -31,8 +31,9 @@ what was refunded before it; Xendit echoes it back. That figure can be stale if 
 order race; each refund event's dedupe key names the refund's own id, so none is lost.
 
 HTTP goes through `http_client`, which maps every lower-level error onto the payments error tree;
-this module says how a Xendit answer fails (`judged`, by its `error_code`). Lookups, refunds and
-payment-request creates (all carrying a key) are retried on connection errors and 5xx.
+this module says how a Xendit answer fails (`judged`, by its `error_code`). Lookups, refunds,
+expiries and payment-request creates (all safe to repeat) are retried on connection errors and
+5xx.
 """
 
 import hashlib
@@ -53,6 +54,7 @@ from keranjang.payments import xendit_models as x
 from keranjang.payments import xendit_wire as xw
 from keranjang.payments.contract import (
     CreatedPayment,
+    Ending,
     NewPayment,
     PaymentEvent,
     PaymentMethod,
@@ -60,6 +62,7 @@ from keranjang.payments.contract import (
     RefundRequest,
     RefundResult,
 )
+from keranjang.payments.ending import ENDED, explained, not_paid
 from keranjang.payments.errors import (
     DuplicateOrder,
     NotificationRejected,
@@ -185,6 +188,29 @@ class XenditPartner:
             status=PaymentStatus.REFUNDED if after >= gross else PaymentStatus.PARTIALLY_REFUNDED,
             partner_refund_id=done.id,
         )
+
+    def cancel(self, order_id: str, ending: Ending = Ending.CANCEL) -> PaymentEvent:
+        """Xendit expires, whichever the reason: an invoice (`POST /invoices/{id}/expire!`), or
+        a payment request's one-time payment method (`POST /v2/payment_methods/{id}/expire`),
+        after which the request cannot be paid. Paid or ended already: answered by its status."""
+        found = self._find(order_id)
+        current = not_paid(found.event, self.http.partner)
+        if current.status in ENDED:
+            return current
+        invoice = found.refund_field == "invoice_id"
+        path = (
+            f"/invoices/{found.id}/expire!"
+            if invoice
+            else f"/v2/payment_methods/{found.method_id}/expire"
+        )
+        call = Call("POST", self._url(path), f"the expiry of order {order_id}", safe=True)
+        try:
+            self.http.checked(call)
+        except UnknownPayment:
+            raise
+        except PartnerRefused as refused:
+            return explained(self.status, order_id, refused, self.http.partner)
+        return not_paid(self.status(order_id), self.http.partner)
 
     # the two APIs ---------------------------------------------------------------------------
     def _create_invoice(self, new: NewPayment) -> CreatedPayment:

@@ -72,6 +72,7 @@ class Found:
     event: PaymentEvent
     id: str
     refund_field: str  # "payment_request_id" or "invoice_id": how /refunds names the payment
+    method_id: str | None = None  # a payment request's one-time payment method (the VA, the QR)
 
     @property
     def gross(self) -> int:
@@ -94,7 +95,7 @@ def found_request(requests: list[PaymentRequestView]) -> Found:
     """Of an order's payment requests, the paid one, else the newest."""
     paid = [r for r in requests if r.status == "SUCCEEDED"]
     chosen = paid[0] if paid else max(requests, key=lambda r: parse_time(r.created))
-    return Found(request_event(chosen), chosen.id, "payment_request_id")
+    return Found(request_event(chosen), chosen.id, "payment_request_id", chosen.payment_method.id)
 
 
 def found_invoice(invoices: list[InvoiceView]) -> Found:
@@ -107,6 +108,8 @@ def request_event(request: PaymentRequestView) -> PaymentEvent:
     status = _known(PAYMENT_REQUEST_STATUSES, request.status)
     if status is PaymentStatus.FAILED and "EXPIRED" in (request.failure_code or ""):
         status = PaymentStatus.EXPIRED
+    if status is PaymentStatus.PENDING and request.payment_method.status == "EXPIRED":
+        status = PaymentStatus.EXPIRED  # its one-time VA or QR was expired: nothing to pay into
     return PaymentEvent(
         order_id=request.reference_id,
         status=status,

@@ -3,8 +3,14 @@ and the contract-suite harness that wraps the Midtrans adapter around it.
 
 The fake is an `httpx.MockTransport` handler (no network, no database): it checks HTTP Basic auth
 (the server key as user name), serves Snap's `POST /snap/v1/transactions` and the Core API's
-`POST /v2/charge`, `GET /v2/{id}/status` and `POST /v2/{id}/refund`, keeps transactions in memory
+`POST /v2/charge`, `GET /v2/{id}/status`, `POST /v2/{id}/refund`, and the cancel and expire APIs
+(`POST /v2/{id}/cancel`, `/expire`: a pending transaction only, else 412 "Merchant cannot modify
+the status of the transaction"), keeps transactions in memory
 on the test's clock, and sends the shop the HTTP notifications Midtrans would send, signed.
+
+Midtrans documents the expire API for Snap too but not its answer for a page whose buyer has not
+picked a wallet (no transaction yet): the fake closes the page and answers as for a transaction,
+the Snap token standing for its id; cancel needs a transaction (404), as documented.
 
 Where Midtrans' documentation shows an error's `status_code` but not its HTTP status, the Core API
 here answers HTTP 200 with the code in the body (as Midtrans' own client libraries expect), so the
@@ -112,6 +118,7 @@ class SnapSession:
     gross_amount: int
     expires_at: datetime
     enabled_payments: list[str]
+    closed: bool = False
 
 
 class FakeMidtrans:
@@ -164,6 +171,8 @@ class FakeMidtrans:
         if request.method == "POST" and parts == ["v2", "charge"]:
             return self.charge(body)
         if len(parts) == 3 and parts[0] == "v2":
+            if request.method == "POST" and parts[2] in ("cancel", "expire"):
+                return self.end(parts[1], parts[2])
             found = self.find(parts[1])
             if request.method == "GET" and parts[2] == "status":
                 return found.view(self.server_key)
@@ -270,6 +279,34 @@ class FakeMidtrans:
         self.refund_answers[txn.order_id, key] = answer
         return answer
 
+    def end(self, reference: str, how: str) -> Json:
+        """The cancel or expire API: a pending transaction only (else 412); expire also closes
+        a Snap page not yet opened into a transaction."""
+        if how == "expire" and reference not in self.transactions:
+            for token, session in self.sessions.items():
+                if session.order_id == reference and not session.closed:
+                    session.closed = True
+                    return {
+                        "status_code": "407",
+                        "status_message": "Success, transaction has expired",
+                        "transaction_id": token,
+                        "order_id": reference,
+                        "gross_amount": format_amount(session.gross_amount),
+                        "transaction_time": format_time(self.clock.now()),
+                        "transaction_status": "expire",
+                    }
+        txn = self.find(reference)
+        if txn.status != "pending":
+            raise Refused(412, "Merchant cannot modify the status of the transaction")
+        txn.status = "cancel" if how == "cancel" else "expire"
+        self.send(txn)
+        answer = txn.view(self.server_key)
+        answer["status_message"] = (
+            f"Success, transaction is {'canceled' if how == 'cancel' else 'expired'}"
+        )
+        del answer["signature_key"]
+        return answer
+
     # the buyer ---------------------------------------------------------------------------------
     def pay(self, reference: str) -> Transaction:
         """The buyer pays: a Core API transaction by its id, or a Snap page by its token (the
@@ -277,7 +314,7 @@ class FakeMidtrans:
         if reference in self.sessions:
             session = self.sessions[reference]
             left = session.expires_at - self.clock.now()
-            if left <= timedelta(0):
+            if left <= timedelta(0) or session.closed:
                 raise AssertionError("the Snap page has expired")
             txn = self.open(
                 session.order_id, session.gross_amount, session.enabled_payments[0], left
@@ -356,6 +393,14 @@ class MidtransHarness:
 
     def pay(self, created: CreatedPayment) -> None:
         self.fake.pay(created.partner_transaction_id)
+
+    def attempt_pay(self, created: CreatedPayment) -> bool:
+        """As `pay`, answering whether the buyer could pay (not a closed payment)."""
+        try:
+            self.fake.pay(created.partner_transaction_id)
+        except AssertionError:
+            return False
+        return True
 
     def delivered(self) -> list[Delivered]:
         return self.shop.take()

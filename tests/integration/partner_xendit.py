@@ -16,6 +16,11 @@ What the fake does, as Xendit's API reference describes it:
   MAXIMUM_REFUND_AMOUNT_REACHED), and of a virtual-account payment (400 REFUND_NOT_SUPPORTED:
   Xendit's refunds API does not take VA payments; a VA is refunded by a disbursement to the
   buyer's bank account);
+- `POST /v2/payment_methods/{id}/expire` (an ACTIVE one-time VA or QR string of an unpaid request
+  becomes EXPIRED, with a `payment_method.expired` callback) and `POST /invoices/{id}/expire!` (a
+  PENDING invoice becomes EXPIRED); the docs do not show the refusal for one already used or
+  ended, so the fake answers 400 with an error code of its own (the adapter reads any refusal by
+  the payment's status); a closed payment method or invoice cannot be paid;
 - amounts of zero or less refused (400 API_VALIDATION_ERROR);
 - times from the test's `FixedClock`; callbacks carry the account's `x-callback-token` header.
 """
@@ -100,6 +105,11 @@ class FakeXendit:
         return scheme.lower() == "basic" and user == self.secret_key
 
     def _post(self, request: httpx.Request, path: str) -> httpx.Response:
+        parts = path.strip("/").split("/")
+        if parts[:2] == ["v2", "payment_methods"] and parts[3:] == ["expire"]:
+            return self._expire_method(parts[2])
+        if parts[0] == "invoices" and parts[2:] == ["expire!"]:
+            return self._expire_invoice(parts[1])
         try:
             body = json.loads(request.content)
         except ValueError:
@@ -208,6 +218,28 @@ class FakeXendit:
             )
         return method
 
+    def _expire_method(self, method_id: str) -> httpx.Response:
+        pr = next(
+            (r for r in self.requests.values() if r["payment_method"]["id"] == method_id), None
+        )
+        if pr is None:
+            return error(404, "DATA_NOT_FOUND", "payment method not found")
+        method = pr["payment_method"]
+        if method["status"] != "ACTIVE" or pr["status"] != "PENDING":
+            return error(400, "PAYMENT_METHOD_NOT_ACTIVE", "payment method is no longer active")
+        method |= {"status": "EXPIRED", "updated": stamp(self.clock.now())}
+        self._send("payment_method.expired", method)
+        return httpx.Response(200, json=method)
+
+    def _expire_invoice(self, invoice_id: str) -> httpx.Response:
+        invoice = self.invoices.get(invoice_id)
+        if invoice is None:
+            return error(404, "INVOICE_NOT_FOUND_ERROR", "invoice not found")
+        if invoice["status"] != "PENDING":
+            return error(400, "INVOICE_NOT_PENDING", "only a pending invoice can be expired")
+        invoice |= {"status": "EXPIRED", "updated": stamp(self.clock.now())}
+        return httpx.Response(200, json=invoice)
+
     # invoices -------------------------------------------------------------------------------
     def _create_invoice(self, body: Json) -> httpx.Response:
         amount, external_id = body.get("amount"), body.get("external_id")
@@ -293,6 +325,8 @@ class FakeXendit:
         now = stamp(self.clock.now())
         if transaction_id in self.invoices:
             invoice = self.invoices[transaction_id]
+            if invoice["status"] != "PENDING":
+                raise AssertionError(f"cannot pay an invoice that is {invoice['status']}")
             invoice |= {
                 "status": "PAID",
                 "paid_amount": invoice["amount"],
@@ -304,6 +338,8 @@ class FakeXendit:
             self._deliver(invoice)
             return
         pr = self.requests[transaction_id]
+        if pr["status"] != "PENDING" or pr["payment_method"]["status"] != "ACTIVE":
+            raise AssertionError("cannot pay: the payment method is no longer active")
         pr |= {"status": "SUCCEEDED", "updated": now}
         payment = {
             "id": f"py-{next(self.numbers):08d}-25b9-4659-aa36-596ae41a809f",
@@ -369,6 +405,14 @@ class XenditHarness:
 
     def pay(self, created: CreatedPayment) -> None:
         self.fake.pay(created.partner_transaction_id)
+
+    def attempt_pay(self, created: CreatedPayment) -> bool:
+        """As `pay`, answering whether the buyer could pay (not a closed payment)."""
+        try:
+            self.fake.pay(created.partner_transaction_id)
+        except AssertionError:
+            return False
+        return True
 
     def delivered(self) -> list[Delivered]:
         return self.fake.take()

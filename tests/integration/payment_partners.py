@@ -49,6 +49,10 @@ class PartnerHarness(Protocol):
 
     def pay(self, created: CreatedPayment) -> None: ...
 
+    def attempt_pay(self, created: CreatedPayment) -> bool:
+        """The buyer tries to pay: whether the partner took the money."""
+        ...
+
     def delivered(self) -> list[Delivered]: ...
 
     def forgeries(self, delivered: list[Delivered]) -> dict[str, bytes]:
@@ -111,6 +115,16 @@ class SimulatorHarness:
             headers=HTML,
             follow_redirects=False,
         )
+
+    def attempt_pay(self, created: CreatedPayment) -> bool:
+        """As a buyer, press Bayar (the pay page's form, as posted): whether it was taken."""
+        paid = self.client.post(
+            f"/pay/{created.partner_transaction_id}",
+            data={"method": "bank_transfer"},
+            headers=HTML,
+            follow_redirects=False,
+        )
+        return paid.status_code == 303
 
     def delivered(self) -> list[Delivered]:
         """Run the dispatcher once and take what reached the shop."""

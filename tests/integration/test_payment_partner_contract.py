@@ -13,6 +13,7 @@ import pytest
 
 from keranjang.infra.clock import FixedClock
 from keranjang.payments import (
+    AlreadyPaid,
     CreatedPayment,
     DuplicateOrder,
     NewPayment,
@@ -24,6 +25,7 @@ from keranjang.payments import (
     RefundRequest,
     UnknownPayment,
 )
+from keranjang.payments.contract import Ending
 from tests.integration.payment_partners import PartnerHarness, events
 
 # Each partner's harness factory: (database_url, clock, folder) -> an iterator of one harness.
@@ -229,6 +231,57 @@ def test_an_unpaid_payment_cannot_be_refunded(harness: PartnerHarness) -> None:
         harness.partner.refund(RefundRequest(created.order_id, "early"))
 
 
+# ending a payment with its order -------------------------------------------------------------
+ENDED = {PaymentStatus.CANCELLED, PaymentStatus.EXPIRED}
+
+
+@pytest.mark.parametrize("method", list(PaymentMethod))
+def test_a_cancelled_payment_cannot_be_paid(harness: PartnerHarness, method: PaymentMethod) -> None:
+    created = harness.partner.create_payment(new_payment(method, va_bank="bni"))
+    ended = harness.partner.cancel(created.order_id)
+    assert ended.order_id == created.order_id
+    assert ended.status in ENDED
+    assert not harness.attempt_pay(created)
+    if method is not PaymentMethod.EWALLET:  # a hosted page never opened may have no status
+        assert harness.partner.status(created.order_id).status in ENDED
+
+
+@pytest.mark.parametrize("method", list(PaymentMethod))
+def test_an_expired_order_s_payment_expires_at_the_partner(
+    harness: PartnerHarness, method: PaymentMethod
+) -> None:
+    created = harness.partner.create_payment(new_payment(method, va_bank="bni"))
+    ended = harness.partner.cancel(created.order_id, Ending.EXPIRE)
+    assert ended.status is PaymentStatus.EXPIRED
+    assert not harness.attempt_pay(created)
+
+
+def test_cancelling_twice_is_harmless(harness: PartnerHarness) -> None:
+    created = harness.partner.create_payment(new_payment())
+    first = harness.partner.cancel(created.order_id)
+    again = harness.partner.cancel(created.order_id)
+    assert again.status is first.status
+    assert again.gross_amount == PRICE
+    assert not harness.attempt_pay(created)
+
+
+def test_a_paid_payment_is_not_cancelled_and_the_caller_learns_it_was_paid(
+    harness: PartnerHarness,
+) -> None:
+    created = paid(harness)
+    with pytest.raises(AlreadyPaid) as refused:
+        harness.partner.cancel(created.order_id)
+    assert refused.value.event.is_paid
+    assert refused.value.event.gross_amount == PRICE
+    assert "refund" in str(refused.value)
+    assert harness.partner.status(created.order_id).is_paid
+
+
+def test_an_unknown_payment_cannot_be_cancelled(harness: PartnerHarness) -> None:
+    with pytest.raises(UnknownPayment):
+        harness.partner.cancel("ORD-NEVER-CREATED")
+
+
 # the partner down ----------------------------------------------------------------------------
 @pytest.mark.parametrize("down", ["unreachable", "503"])
 def test_a_partner_that_is_down_is_partner_unavailable(harness: PartnerHarness, down: str) -> None:
@@ -239,3 +292,5 @@ def test_a_partner_that_is_down_is_partner_unavailable(harness: PartnerHarness, 
         partner.status("ORD-1")
     with pytest.raises(PartnerUnavailable):
         partner.refund(RefundRequest("ORD-1", "refund-1"))
+    with pytest.raises(PartnerUnavailable):
+        partner.cancel("ORD-1")

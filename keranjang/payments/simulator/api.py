@@ -290,6 +290,33 @@ async def refund(order_id: OrderId, body: RefundIn, request: Request) -> RefundO
     )
 
 
+@shop.post(
+    "/{order_id}/cancel",
+    response_model=StatusOut,
+    summary="Cancel a pending payment",
+    responses={412: {"description": "The payment is no longer pending."}},
+)
+async def cancel(order_id: OrderId, request: Request) -> StatusOut:
+    return await _end(request, order_id, domain.TxStatus.CANCEL)
+
+
+@shop.post(
+    "/{order_id}/expire",
+    response_model=StatusOut,
+    summary="Expire a pending payment now",
+    responses={412: {"description": "The payment is no longer pending."}},
+)
+async def expire_now(order_id: OrderId, request: Request) -> StatusOut:
+    return await _end(request, order_id, domain.TxStatus.EXPIRE)
+
+
+async def _end(request: Request, order_id: str, status: domain.TxStatus) -> StatusOut:
+    """Midtrans answers its cancel and expire APIs with the transaction's new view."""
+    svc = service_of(request)
+    tx = await call_blocking(dialect(request), lambda: svc.end(order_id, status))
+    return StatusOut.model_validate(notifications.body(tx, svc.server_key))
+
+
 @operator.get("/faults", response_model=FaultsModel, summary="The fault-injection switches")
 def get_faults(svc: Service) -> FaultsModel:
     return FaultsModel.model_validate(svc.fault_switches(), from_attributes=True)

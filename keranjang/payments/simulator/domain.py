@@ -10,6 +10,7 @@ Errors::
     ├── NotFound          no transaction with that id or order id
     ├── Invalid           a request that breaks a rule; the message says what to fix
     ├── Conflict          the order id is taken, or the transaction is past that step
+    ├── CannotModify      a shop asked to cancel or expire a transaction no longer pending
     ├── NotPermitted      no server key or operator token is configured
     └── Unauthenticated   missing or wrong server key or operator token
 """
@@ -36,6 +37,12 @@ class Invalid(SimulatorError):
 
 class Conflict(SimulatorError):
     status = 409
+
+
+class CannotModify(SimulatorError):
+    """Midtrans' 412 "Merchant cannot modify the status of the transaction"."""
+
+    status = 412
 
 
 class NotPermitted(SimulatorError):
@@ -215,6 +222,17 @@ def cancel(tx: Transaction) -> Transaction:
 def expire(tx: Transaction) -> Transaction:
     _require_pending(tx)
     return replace(tx, status=TxStatus.EXPIRE)
+
+
+def end_by_shop(tx: Transaction, status: TxStatus) -> Transaction:
+    """A shop cancels or expires a pending transaction (Midtrans' cancel and expire APIs); one
+    no longer pending is refused, as Midtrans does (the shop looks its status up)."""
+    if not tx.is_pending:
+        raise CannotModify(
+            f"Merchant cannot modify the status of the transaction: order {tx.order_id} is "
+            f"{tx.status.value}"
+        )
+    return replace(tx, status=status)
 
 
 def require_paid(tx: Transaction) -> Transaction:

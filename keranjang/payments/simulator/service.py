@@ -109,6 +109,13 @@ class SimulatorService:
                 self._change(s, row, tx)
             return Refunded(tx, done)
 
+    def end(self, order_id: str, status: domain.TxStatus) -> domain.Transaction:
+        """The shop cancels (`cancel`) or expires (`expire`) a pending payment: it can no
+        longer be paid, and the shop is notified as for any change."""
+        with transaction(self.sessions) as s:
+            row = db.by_order_id(s, order_id)
+            return self._change(s, row, domain.end_by_shop(self._current(s, row), status))
+
     # the buyer's pay page -------------------------------------------------------------------
     def transaction(self, transaction_id: str) -> domain.Transaction:
         with transaction(self.sessions) as s:
