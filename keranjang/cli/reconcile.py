@@ -59,6 +59,16 @@ def print_reconciliation(report: "Report") -> None:
         f"{report.unreachable} orders not answered for by the partner, {report.failed} "
         "failed to store (tried again next run)."
     )
+    if report.late_payments:
+        late = Table(title=f"{len(report.late_payments)} payments after their order ended")
+        for column in ("order", "order is", "partner payment", "amount", "paid with", "refund"):
+            late.add_column(column)
+        for p in report.late_payments:
+            amount = f"Rp{p.amount_idr:,}".replace(",", ".")
+            late.add_row(
+                p.order_number, p.order_status, p.partner_order_id, amount, p.paid_with, p.state
+            )
+        console.print(late)
     if not report.disagreements:
         console.print("[green]Commerce and the partner agree.[/green]")
         return

@@ -106,6 +106,7 @@ def jobs(commerce: Commerce) -> tuple[PeriodicJob, ...]:
             "release_expired_holds", s.hold_release_seconds, commerce.buying.release_expired_holds
         ),
         PeriodicJob("settle_due_orders", s.settle_every_seconds, commerce.settlement.run_due),
+        PeriodicJob("end_payments", s.end_payments_every_seconds, commerce.payment_ends.drain),
         PeriodicJob(
             "reconcile_payments",
             s.reconcile_every_seconds,

@@ -19,6 +19,7 @@ from keranjang.commerce.money.disbursing import DisbursingService
 from keranjang.commerce.money.earnings import CreatorEarningsService
 from keranjang.commerce.money.invoices import InvoiceService
 from keranjang.commerce.money.paying import PayingService
+from keranjang.commerce.money.payment_ends import PaymentEndingService
 from keranjang.commerce.money.payout_accounts import PayoutAccountService
 from keranjang.commerce.money.payouts import PayoutService
 from keranjang.commerce.money.reconciliation import ReconciliationService
@@ -55,6 +56,7 @@ class Commerce:
     payouts: PayoutService
     reconciliation: ReconciliationService
     payout_accounts: PayoutAccountService
+    payment_ends: PaymentEndingService
     disbursing: DisbursingService | None = None
     bank_refunds: BankRefundService | None = None
 
@@ -84,6 +86,10 @@ def build(
     refunds = RefundService(sessions, clock, chosen, refund_window)
     paying = PayingService(sessions, clock, chosen, settings.public_url)
     out = _money_out(settings, sessions, clock, disburser, refunds)
+    payment_ends = PaymentEndingService(sessions, clock, chosen, paying)
+    buying = BuyingService(sessions, clock, checkout_settings(settings))
+    fulfilment = FulfilmentService(sessions, clock, refunds)
+    buying.payment_ends = fulfilment.payment_ends = payment_ends
     return Commerce(
         settings=settings,
         engine=engine,
@@ -91,11 +97,11 @@ def build(
         partner=chosen,
         catalog=catalog,
         attribution=attribution,
-        buying=BuyingService(sessions, clock, checkout_settings(settings)),
+        buying=buying,
         accounts=AccountService(sessions, clock),
         paying=paying,
         refunds=refunds,
-        fulfilment=FulfilmentService(sessions, clock, refunds),
+        fulfilment=fulfilment,
         invoices=InvoiceService(sessions),
         settlement=SettlementService(
             sessions, clock, timedelta(days=settings.auto_complete_days), refund_window
@@ -103,6 +109,7 @@ def build(
         payouts=PayoutService(sessions, clock, chosen.name),
         reconciliation=ReconciliationService(sessions, clock, chosen, paying, refunds),
         payout_accounts=out.accounts,
+        payment_ends=payment_ends,
         disbursing=out.disbursing,
         bank_refunds=out.bank_refunds,
     )

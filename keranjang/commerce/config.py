@@ -63,6 +63,9 @@ class CommerceSettings(ServiceSettings):
     refund_window_days: int = Field(default=7, ge=0)
     # How often due orders are completed and closed refund windows released; 0: never.
     settle_every_seconds: float = 300.0
+    # How often open payments of orders that ended unpaid are ended at the partner (those the
+    # partner could not take right after the order ended); 0: never.
+    end_payments_every_seconds: float = 30.0
     # How often recent payments are reconciled with the partner's status; 0: never.
     reconcile_every_seconds: float = 300.0
 

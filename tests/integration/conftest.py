@@ -210,7 +210,7 @@ def partner(
     for harness in simulator_harness(database_url, clock, tmp_path / "payments"):
         state = system.commerce.app.state.commerce  # type: ignore[attr-defined]
         state.paying.partner = state.refunds.partner = harness.partner
-        state.reconciliation.partner = harness.partner
+        state.reconciliation.partner = state.payment_ends.partner = harness.partner
         yield harness
 
 

@@ -36,6 +36,7 @@ from keranjang.commerce.errors import (
 )
 from keranjang.commerce.orders import db as order_db
 from keranjang.commerce.orders.domain import Move, OrderStatus
+from keranjang.commerce.orders.service import PaymentEnds
 from keranjang.commerce.tables import get_or_404
 from keranjang.infra.batching import Batcher
 from keranjang.infra.clock import Clock
@@ -56,6 +57,9 @@ class CheckoutSettings:
 
 
 class BuyingService:
+    # Filled in by bootstrap: ends the payments of orders that expired or were cancelled.
+    payment_ends: PaymentEnds | None = None
+
     def __init__(
         self, sessions: sessionmaker[Session], clock: Clock, settings: CheckoutSettings
     ) -> None:
@@ -257,7 +261,13 @@ class BuyingService:
         with transaction(self.sessions) as s:
             order = get_or_404(s, order_db.OrderRow, order_id, "order")
             order_db.move_order(s, order, Move(target, actor, reason), self.clock.now())
-            return order.status
+            status = order.status
+        self._payments_ended([order_id] if target in order_db.ENDINGS else [])
+        return status
+
+    def _payments_ended(self, order_ids: list[int]) -> None:
+        if self.payment_ends is not None and order_ids:
+            self.payment_ends.after_commit(order_ids)
 
     def release_expired_holds(self) -> int:
         """Orders still unpaid past their hold expire, and their stock goes back on sale."""
@@ -269,7 +279,7 @@ class BuyingService:
                     order_db.OrderRow.hold_expires_at <= now,
                 )
             ).all()
-        expired = 0
+        expired = []
         for order_id in due:  # one transaction each: an order paid meanwhile is left alone
             try:
                 with transaction(self.sessions) as s:
@@ -277,10 +287,11 @@ class BuyingService:
                     reason = "no payment in time"
                     move = Move(OrderStatus.EXPIRED, "system:hold-expiry", reason)
                     order_db.move_order(s, order, move, now)
-                    expired += 1
+                expired.append(order_id)
             except (OrderChanged, IllegalTransition):
                 continue
-        return expired
+        self._payments_ended(expired)  # their payments expired at the partner, after commit
+        return len(expired)
 
 
 # ----------------------------------------------------------------------------------------------

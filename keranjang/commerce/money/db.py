@@ -165,6 +165,9 @@ class RefundRow(Base):
     partner_order_id: Mapped[str | None] = mapped_column(String(50))
     # What the order becomes once this refund succeeds, if it ends the order.
     then_status: Mapped[str | None] = mapped_column(String(20))
+    # How a late payment (one that landed after its order ended) being returned was paid: a
+    # virtual account's goes back by bank transfer, like the order's own refunds.
+    paid_with: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(12), index=True)
     partner_refund_id: Mapped[str | None] = mapped_column(String(100))
     error: Mapped[str | None] = mapped_column(String(300))

@@ -16,7 +16,7 @@ from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger
 from keranjang.commerce.money.domain import RefundStage, RefundStatus
 from keranjang.commerce.orders import db as order_db
-from keranjang.commerce.orders.domain import Move, OrderStatus
+from keranjang.commerce.orders.domain import ENDED_UNPAID, Move, OrderStatus
 from keranjang.payments import PaymentEvent, PaymentStatus
 
 log = structlog.get_logger(__name__)
@@ -163,7 +163,9 @@ def _paid_before(
 def _stray(s: Session, order: order_db.OrderRow, news: News) -> str:
     """A second payment (another attempt paid too), or a payment of an order that had ended:
     the money is recorded as owed back and a refund of it is queued (reconciliation asks the
-    partner for it, with its key, until it succeeds)."""
+    partner for it, with its key, until it succeeds). A late one (the order ended unpaid) is
+    refunded under a fixed key, and remembers how it was paid (a virtual account's goes back by
+    bank transfer)."""
     event, now = news.event, news.now
     stray = ledger.StrayPayment(
         order.id,
@@ -176,10 +178,12 @@ def _stray(s: Session, order: order_db.OrderRow, news: News) -> str:
     entry = ledger.stray_payment(stray)
     if not money_db.post(s, entry, now):
         return f"noted: order is already {order.status}"
+    late = order.status in ENDED_UNPAID
     s.add(
         money_db.RefundRow(
             order_id=order.id,
-            refund_key="rf-" + secrets.token_hex(12),
+            refund_key=late_refund_key(order.number, event.order_id) if late else _new_key(),
+            paid_with=_method(s, order, event) if late else None,
             amount_idr=event.gross_amount,
             shipping_idr=0,
             lines="{}",
@@ -195,6 +199,25 @@ def _stray(s: Session, order: order_db.OrderRow, news: News) -> str:
     )
     log.warning("stray_payment", order=order.number, partner_order=event.order_id)
     return f"stray: order is already {order.status}; this payment is being returned"
+
+
+def late_refund_key(number: str, partner_id: str) -> str:
+    """The fixed key of the refund of a payment that landed after its order ended: one per
+    order and partner payment, so however often its news comes, it is refunded once."""
+    if partner_id == number or partner_id.startswith(number + "-"):
+        return f"late-{partner_id}"
+    return f"late-{partner_id}-{number}"  # the order's share of a checkout's one payment
+
+
+def _new_key() -> str:
+    return "rf-" + secrets.token_hex(12)
+
+
+def _method(s: Session, order: order_db.OrderRow, event: PaymentEvent) -> str:
+    if event.method is not None:
+        return event.method.value
+    payment = _payment(s, order)
+    return payment.method if payment is not None else ""
 
 
 # How far along a payment is: news of an earlier stage arriving late never moves it back.

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money.domain import ENDED_PAYMENTS, RefundStage, RefundStatus
+from keranjang.commerce.money.late_payments import LatePayment, late_payments
 from keranjang.commerce.money.paying import MAX_ATTEMPTS, PayingService, partner_order_id
 from keranjang.commerce.money.reconcile_together import check_checkout_payments, paid_together
 from keranjang.commerce.money.refunding import RefundService
@@ -84,7 +85,8 @@ class Report:
     payments applied now (an unpaid order paid, or another payment booked as owed back);
     `recorded`: ended payments recorded; `unreachable`: orders the partner did not answer for
     (nothing of theirs is changed); `failed`: orders whose change the database refused this run
-    (a payment stored at the same moment, say): the run goes on, and the next tries again."""
+    (a payment stored at the same moment, say): the run goes on, and the next tries again;
+    `late_payments`: payments that landed after their order ended, and their refunds."""
 
     checked: int = 0
     settled: int = 0
@@ -93,6 +95,7 @@ class Report:
     unreachable: int = 0
     failed: int = 0
     disagreements: list[Disagreement] = field(default_factory=list)
+    late_payments: list[LatePayment] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -204,6 +207,7 @@ class ReconciliationService:
                 log.warning("reconciliation_failed", order=ours.number, error=str(exc))
         self._together(report, cutoff)
         self._unreturned(report)
+        report.late_payments = late_payments(self.sessions, cutoff)
         log.info(
             "reconciled",
             checked=report.checked,

@@ -301,13 +301,15 @@ class RefundService:
 
 
 def _by_transfer(payment: money_db.PaymentRow | None, row: money_db.RefundRow) -> bool:
-    """A bank-transfer (virtual account) payment of the order itself: e-wallet and QRIS payments,
-    and second payments returned whole, stay on the partner's refund API."""
-    return (
-        payment is not None
-        and payment.method == "virtual_account"
-        and row.stage != RefundStage.STRAY
-    )
+    """A bank-transfer (virtual account) payment of the order itself, or one that landed after
+    the order ended: e-wallet and QRIS payments, and second payments of a paid order returned
+    whole, stay on the partner's refund API."""
+    if row.stage == RefundStage.STRAY:
+        return row.paid_with == VIRTUAL_ACCOUNT
+    return payment is not None and payment.method == VIRTUAL_ACCOUNT
+
+
+VIRTUAL_ACCOUNT = "virtual_account"
 
 
 def _order(

@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""Orders' tables and the statements every use case moves an order with: the transition, its
+event and outbox message, the stock it gives back, and (an order that ends unpaid) the request
+to end its open payment at the partner."""
 
 import json
 from collections.abc import Sequence
@@ -112,6 +114,27 @@ class OutboxRow(Base):
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
 
 
+class PaymentEndRow(Base):
+    """An order that ended unpaid asks for its open payment to be ended at the partner (cancel
+    or expire): written in the transaction that ends the order, sent after it commits, and
+    again with a growing delay while the partner cannot be reached (`money.payment_ends`)."""
+
+    __tablename__ = "payment_ends"
+    __table_args__ = (Index("ix_payment_ends_status_next_at", "status", "next_at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
+    ending: Mapped[str] = mapped_column(String(10))  # "cancel" or "expire"
+    status: Mapped[str] = mapped_column(String(12))  # "pending" until done, or "refused"
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    next_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+ENDINGS = {OrderStatus.CANCELLED: "cancel", OrderStatus.EXPIRED: "expire"}
+
+
 # ----------------------------------------------------------------------------------------------
 # Moving an order: the transition, its event, its outbox message, and the stock it gives back.
 
@@ -136,6 +159,18 @@ def move_order(s: Session, order: OrderRow, move: Move, now: datetime) -> None:
     set_committed_value(order, "updated_at", now)
     if target in RESTOCKING:
         release_holds(s, order.id, now)
+    if current is OrderStatus.AWAITING_PAYMENT and target in ENDINGS:
+        s.add(
+            PaymentEndRow(
+                order_id=order.id,
+                ending=ENDINGS[target],
+                status="pending",
+                attempts=0,
+                next_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+        )
     record_event(s, order, current, move, now)
 
 

@@ -2,6 +2,7 @@
 buyers see and cancel their own. Each public method is one transaction."""
 
 import re
+from collections.abc import Sequence
 from typing import Protocol
 
 from sqlalchemy import func, select
@@ -28,7 +29,18 @@ class PaidOrderRefunds(Protocol):
         """Whether a refund of the order is still at the partner (in the caller's transaction)."""
 
 
+class PaymentEnds(Protocol):
+    """Money's part in an order that ended unpaid: its open payment is ended at the partner,
+    asked once the order's transaction has committed (bootstrap hands it in)."""
+
+    def after_commit(self, order_ids: Sequence[int]) -> None:
+        """End the payments of these orders, just ended; never raises (what fails is retried)."""
+
+
 class FulfilmentService:
+    # Filled in by bootstrap: without it, payments are ended by money's periodic job alone.
+    payment_ends: PaymentEnds | None = None
+
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -96,9 +108,11 @@ class FulfilmentService:
                 return self.merchant_order(merchant_id, order_id)
             try:
                 move = Move(OrderStatus.CANCELLED, f"merchant:{merchant_id}", reason.strip())
-                return self._merchant_move(order_id, merchant_id, move, expected=status)
+                cancelled = self._merchant_move(order_id, merchant_id, move, expected=status)
             except OrderChanged:
                 continue  # paid (or moved) while deciding: decide again on what it is now
+            self._payment_ended(order_id)
+            return cancelled
         raise OrderChanged("the order changed while it was being cancelled; reload it and retry")
 
     def _merchant_move(
@@ -124,6 +138,10 @@ class FulfilmentService:
             if tracking is not None:
                 order.tracking_number = tracking
             return order_db.order_view(s, order)
+
+    def _payment_ended(self, order_id: int) -> None:
+        if self.payment_ends is not None:
+            self.payment_ends.after_commit([order_id])
 
     def _refund_in_flight(self, s: Session, order_id: int) -> bool:
         return self.refunds is not None and self.refunds.in_flight(s, order_id)
@@ -155,7 +173,9 @@ class FulfilmentService:
             actor = f"buyer:{buyer_id}"
             move = Move(OrderStatus.CANCELLED, actor, reason.strip())
             order_db.move_order(s, order, move, self.clock.now())
-            return order_db.order_view(s, order)
+            cancelled = order_db.order_view(s, order)
+        self._payment_ended(order_id)
+        return cancelled
 
 
 def _owned(
