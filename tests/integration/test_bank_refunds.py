@@ -172,3 +172,68 @@ def test_a_failed_refund_transfer_asks_the_buyer_again_under_a_new_key(
     refunding.callback(keys[-1])
     assert status(refunding.system, order["id"]) == "refunded"
     assert len({refunding.replica.by_key[k]["account"] for k in keys}) == len(keys)
+
+
+def test_a_virtual_account_paid_after_its_order_was_cancelled_goes_back_by_transfer(
+    refunding: Refunding,
+) -> None:
+    """The partner was away when the order was cancelled, and the buyer paid the virtual
+    account meanwhile: the partners' refund APIs take no virtual-account payment, so the late
+    payment goes back to the buyer's bank account, once, and reconciliation shows it."""
+    commerce = refunding.system.commerce.app.state.commerce  # type: ignore[attr-defined]
+    commerce.payment_ends.partner = refunding.harness.unreachable()
+    auth = buyer(refunding.system, "siti@example.com")
+    put_in_cart(refunding.system, auth, refunding.product["id"], 1)
+    order = checkout(refunding.system, auth, payment_method="virtual_account").json()["orders"][0]
+    r = refunding.system.commerce.post(
+        f"/api/orders/{order['id']}/cancel", json={"reason": "berubah pikiran"}, headers=auth
+    )
+    assert r.status_code == 200, r.text
+    p = order["payment"]
+    created = CreatedPayment(
+        order["number"],
+        p["partner_transaction_id"],
+        PaymentStatus.PENDING,
+        p["amount_idr"],
+        PaymentMethod.VIRTUAL_ACCOUNT,
+        datetime.fromisoformat(p["expires_at"]),
+    )
+    refunding.harness.pay(created)
+    notes = refunding.harness.delivered()
+    for note in [*notes, *notes]:  # every notification twice
+        answer = refunding.system.commerce.post(
+            "/payments/notifications", content=note.body, headers=note.headers
+        )
+        assert answer.status_code == 200, answer.text
+    assert commerce.refunds.settle_requested() == 0  # not the refund API: the buyer's account
+
+    refunding.sign_in_buyer()
+    [waiting] = commerce.bank_refunds.waiting(order_buyer(refunding, order))
+    assert waiting.amount_idr == PRICE + SHIPPING and waiting.order_number == order["number"]
+    assert refunding.give_account(waiting.refund_id).status_code == 303
+    [key] = refunding.replica.by_key
+    refunding.callback(key)
+    refunding.callback(key)
+    report = commerce.reconciliation.run()
+    [late] = report.late_payments
+    assert (late.order_status, late.paid_with, late.state) == (
+        "cancelled",
+        "virtual_account",
+        "refunded",
+    )
+    assert len(refunding.replica.by_key) == 1
+    assert refunding.balanced().get("stray_payments", 0) == 0
+    assert status(refunding.system, order["id"]) == "cancelled"
+
+
+def order_buyer(refunding: Refunding, order: dict[str, Any]) -> int:
+    from sqlalchemy import select
+
+    from keranjang.commerce.orders import db as order_db
+
+    with refunding.system.commerce_engine.connect() as conn:
+        found = conn.scalar(
+            select(order_db.OrderRow.buyer_id).where(order_db.OrderRow.id == order["id"])
+        )
+    assert found is not None
+    return int(found)
