@@ -87,9 +87,7 @@ def build(
     paying = PayingService(sessions, clock, chosen, settings.public_url)
     out = _money_out(settings, sessions, clock, disburser, refunds)
     payment_ends = PaymentEndingService(sessions, clock, chosen, paying)
-    buying = BuyingService(sessions, clock, checkout_settings(settings))
-    fulfilment = FulfilmentService(sessions, clock, refunds)
-    buying.payment_ends = fulfilment.payment_ends = payment_ends
+    buying, fulfilment = _ordering(settings, sessions, clock, refunds, payment_ends)
     return Commerce(
         settings=settings,
         engine=engine,
@@ -113,6 +111,20 @@ def build(
         disbursing=out.disbursing,
         bank_refunds=out.bank_refunds,
     )
+
+
+def _ordering(
+    settings: CommerceSettings,
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    refunds: RefundService,
+    payment_ends: PaymentEndingService,
+) -> tuple[BuyingService, FulfilmentService]:
+    """Checkout and fulfilment, each ending the payments of the orders it ends unpaid."""
+    buying = BuyingService(sessions, clock, checkout_settings(settings))
+    fulfilment = FulfilmentService(sessions, clock, refunds)
+    buying.payment_ends = fulfilment.payment_ends = payment_ends
+    return buying, fulfilment
 
 
 @dataclass(frozen=True)
