@@ -116,7 +116,9 @@ ERRORS = {
     "no_address": "Alamat itu bukan salah satu alamat tersimpanmu.",
     "address_either": "Isi alamat baru atau pilih alamat tersimpan, salah satu saja.",
     # carts, checkout and paying
-    "quantity": "Isi jumlah dari {min} sampai {max}.",
+    "quantity": "Isi jumlah dari 1 sampai {max}.",
+    "quantity_or_remove": "Isi jumlah dari 0 (hapus) sampai {max}.",
+    "no_page": "Halaman ini tidak ada.",
     "too_many_lines": "Checkout ditolak: satu checkout paling banyak {max} produk berbeda.",
     "still_placing": "Pesananmu masih diproses. Buka Pesanan Saya sebentar lagi.",
     "pick_method": "Pilih metode pembayaran.",

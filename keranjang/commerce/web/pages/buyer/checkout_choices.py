@@ -13,9 +13,11 @@ from keranjang.commerce.buying.domain import COURIERS, SavedAddress
 from keranjang.commerce.errors import Conflict
 from keranjang.commerce.money.domain import Choice
 from keranjang.commerce.web.api.shop import AddressIn
+from keranjang.commerce.web.i18n import Words
 from keranjang.commerce.web.pages.buyer.guard import buying
 from keranjang.commerce.web.pages.buyer.order_pages import read_choice
 
+# What to fix in each field of a new address (msgids of the catalog, worded per reader).
 ADDRESS_HINTS = {
     "recipient": "Isi nama penerima (paling banyak 120 huruf).",
     "phone": "Isi nomor HP 8 sampai 15 angka, boleh diawali +, contoh +6281234567890.",
@@ -42,7 +44,7 @@ class Choices:
         return not self.errors and self.choice is not None and bool(self.body)
 
 
-def read_choices(form: dict[str, str], saved: list[SavedAddress]) -> Choices:
+def read_choices(form: dict[str, str], saved: list[SavedAddress], words: Words) -> Choices:
     values = {name: form.get(name, "").strip() for name in FIELDS}
     read = Choices(values)
     _read_address(read, saved)
@@ -54,6 +56,7 @@ def read_choices(form: dict[str, str], saved: list[SavedAddress]) -> Choices:
     read.choice = read_choice(values["method"])
     if read.choice is None:
         read.errors["method"] = "Pilih metode pembayaran."
+    read.errors = {name: words._(text) for name, text in read.errors.items()}
     return read
 
 
