@@ -149,7 +149,10 @@ def check_same_request(stored: str, given: str) -> None:
 
 
 def in_progress() -> Conflict:
-    return Conflict("a checkout with this Idempotency-Key is still in progress; retry shortly")
+    return Conflict(
+        "a checkout with this Idempotency-Key is still in progress; retry shortly",
+        code="in_progress",
+    )
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ parameter is shown by the form's own label (the page passes its labels), else by
 below, never by the API's field name. The message in the error itself stays the English a
 developer reads in the logs."""
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
@@ -121,6 +122,7 @@ ERRORS = {
     "no_page": "Halaman ini tidak ada.",
     "too_many_lines": "Checkout ditolak: satu checkout paling banyak {max} produk berbeda.",
     "still_placing": "Pesananmu masih diproses. Buka Pesanan Saya sebentar lagi.",
+    "in_progress": "Checkout yang sama masih diproses; coba lagi sebentar lagi.",
     "pick_method": "Pilih metode pembayaran.",
     "not_your_order": "Pesanan ini tidak ada di akunmu.",
     "already_paid": "Pesanan {number} sudah dibayar; tidak ada lagi yang perlu dibayar.",
@@ -203,6 +205,15 @@ ERRORS = {
     "handoff_merchant_mismatch": "Link ini menyebut toko yang bukan penjual produknya.",
     "handoff_missing": "Link ini tidak membawa token keranjang kuning.",
 }
+# The notes commerce itself writes into an order's history (stored as written: older rows keep
+# them), by their stored text; a note a person typed is shown as typed.
+NOTES = {
+    "no payment in time": "tidak dibayar tepat waktu",
+    "the buyer received the goods": "pembeli sudah menerima barangnya",
+    "no word from the buyer": "selesai otomatis: tidak ada kabar dari pembeli",
+    "dibatalkan pembeli": "dibatalkan pembeli",
+}
+PAID_AGAIN = re.compile(r"paid again after the order was (\w+): returned to the buyer")
 # A field's label where the page gives none (the API's field names, as people read them).
 LABELS = {
     "name": "Nama",
@@ -267,6 +278,20 @@ def word(
         return words._(text, **shown_params)
     except (KeyError, IndexError):  # a text naming a parameter this refusal did not give
         return words._(ERRORS["refused"])
+
+
+def note(reason: str, words: Words, statuses: Mapping[str, str]) -> str:
+    """An order history's note in the reader's words (`statuses`: the order's status labels)."""
+    if reason in NOTES:
+        return words._(NOTES[reason])
+    again = PAID_AGAIN.fullmatch(reason)
+    if again is not None:
+        status = words._(statuses.get(again[1], again[1]))
+        return words._(
+            "dibayar lagi setelah pesanan {status}: dananya dikembalikan ke pembeli",
+            status=status,
+        )
+    return reason
 
 
 def shown(value: object, words: Words) -> object:

@@ -25,6 +25,12 @@ ADDRESS_HINTS = {
     "city": "Isi kota atau kabupaten (2 sampai 80 huruf).",
     "postal_code": "Kode pos terdiri dari 5 angka, contoh 40111.",
 }
+# What to fix in the other choices.
+CHOICE_HINTS = {
+    "courier": "Pilih kurir pengiriman.",
+    "method": "Pilih metode pembayaran.",
+    "address_id": "Pilih salah satu alamat tersimpan, atau isi alamat baru.",
+}
 NEW_ADDRESS = "new"
 DEFAULT_COURIER = "jne"
 FIELDS = (*ADDRESS_HINTS, "method", "address_id", "courier", "save_address", "label")
@@ -52,10 +58,10 @@ def read_choices(form: dict[str, str], saved: list[SavedAddress], words: Words) 
     if courier in COURIERS:
         read.body["courier"] = courier
     else:
-        read.errors["courier"] = "Pilih kurir pengiriman."
+        read.errors["courier"] = CHOICE_HINTS["courier"]
     read.choice = read_choice(values["method"])
     if read.choice is None:
-        read.errors["method"] = "Pilih metode pembayaran."
+        read.errors["method"] = CHOICE_HINTS["method"]
     read.errors = {name: words._(text) for name, text in read.errors.items()}
     return read
 
@@ -66,7 +72,7 @@ def _read_address(read: Choices, saved: list[SavedAddress]) -> None:
         if picked.isdigit() and int(picked) in {a.id for a in saved}:
             read.body["address_id"] = int(picked)
         else:
-            read.errors["address_id"] = "Pilih salah satu alamat tersimpan, atau isi alamat baru."
+            read.errors["address_id"] = CHOICE_HINTS["address_id"]
         return
     address, errors = read_address(read.values)
     read.errors |= errors

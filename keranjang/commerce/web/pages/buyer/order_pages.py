@@ -29,6 +29,7 @@ from keranjang.commerce.web.i18n import CATALOG, words_of
 from keranjang.commerce.web.invoice_rendering import pdf_response, render_html
 from keranjang.commerce.web.pages.buyer.guard import Shopper, personal_page
 from keranjang.commerce.web.rendering import ShopPageRoute, localised
+from keranjang.commerce.web.wording import note
 from keranjang.infra.http_errors import PathId
 from keranjang.payments import PaymentMethod
 
@@ -98,7 +99,12 @@ def fulfilment(request: Request) -> FulfilmentService:
 
 
 def order_context(request: Request) -> dict[str, object]:
-    return {"shops": shops(request), "labels": STATUS_LABELS}
+    words = words_of(request)
+
+    def noted(reason: str) -> str:
+        return note(reason, words, STATUS_LABELS)
+
+    return {"shops": shops(request), "labels": STATUS_LABELS, "note": noted}
 
 
 @router.get("/orders", response_class=HTMLResponse)

@@ -39,10 +39,6 @@ FIELDS = (*TEXT_LIMITS, "price_idr", "stock", "cross_border", "fob_usd", "commis
 # Rule messages name the domain's field; the form shows the FOB price in dollars and the
 # creator's commission in percent.
 FORM_FIELD = {"fob_usd_cents": "fob_usd", "commission_bp": "commission"}
-COMMISSION_HINT = (
-    "Isi komisi kreator dalam persen, 0 sampai {max}, paling banyak dua angka desimal, "
-    "misalnya 5 atau 2,5."
-)
 # The form's own labels, which a rule's refusal names its field by.
 LABELS = {
     "title": "Nama produk",
@@ -133,8 +129,9 @@ class ProductForm:
         if WHOLE.fullmatch(stock) and int(stock) <= MAX_STOCK:
             self.stock = int(stock)
         else:
-            hint = "Isi stok dengan bilangan bulat 0 sampai {max}."
-            self.errors["stock"] = words._(hint, max=MAX_STOCK)
+            self.errors["stock"] = words._(
+                "Isi stok dengan bilangan bulat 0 sampai {max}.", max=MAX_STOCK
+            )
         fob = DOLLARS.fullmatch(self.text["fob_usd"])
         if fob:
             self.fob_usd_cents = int(fob[1]) * 100 + int((fob[2] or "0").ljust(2, "0"))
@@ -142,7 +139,11 @@ class ProductForm:
             self.errors["fob_usd"] = words._("Isi harga FOB dalam dolar AS, misalnya 120.50.")
         commission = basis_points(self.text["commission"] or "0")
         if commission is None:
-            self.errors["commission"] = words._(COMMISSION_HINT, max=MAX_COMMISSION_BP // 100)
+            self.errors["commission"] = words._(
+                "Isi komisi kreator dalam persen, 0 sampai {max}, paling banyak dua angka "
+                "desimal, misalnya 5 atau 2,5.",
+                max=MAX_COMMISSION_BP // 100,
+            )
         else:
             self.commission_bp = commission
 
