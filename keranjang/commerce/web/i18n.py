@@ -10,7 +10,10 @@ from keranjang.infra.i18n import Catalog, Words
 
 CATALOG = Catalog("commerce", Path(__file__).resolve().parents[1] / "locale", "commerce_lang")
 
-__all__ = ["CATALOG", "Words", "words_of"]
+# The source language's words, for code that words a text before any request names a reader.
+INDONESIAN = Words("id")
+
+__all__ = ["CATALOG", "INDONESIAN", "Words", "words_of"]
 
 
 def words_of(request: Request) -> Words:

@@ -24,7 +24,7 @@ ERRORS = {
         "Formulir ini sudah dipakai untuk pesanan sebelumnya. Cek Pesanan Saya; "
         "bila ingin memesan lagi, kirim formulir yang baru ini."
     ),
-    "illegal_transition": "Pesanan ini tidak bisa diubah dari statusnya sekarang.",
+    "illegal_transition": "Pesanan berstatus “{status}” tidak bisa diubah menjadi “{target}”.",
     "order_changed": "Pesanan ini baru saja berubah; muat ulang halaman lalu coba lagi.",
     "out_of_stock": (
         "Stok {title} tidak cukup untuk {quantity} barang; kurangi jumlahnya atau hapus "
@@ -205,6 +205,17 @@ ERRORS = {
     "handoff_merchant_mismatch": "Link ini menyebut toko yang bukan penjual produknya.",
     "handoff_missing": "Link ini tidak membawa token keranjang kuning.",
 }
+# An order's statuses as a buyer reads them (and a refusal names them).
+STATUS_NAMES = {
+    "awaiting_payment": "Menunggu pembayaran",
+    "paid": "Dibayar",
+    "shipped": "Dikirim",
+    "delivered": "Tiba di tujuan",
+    "completed": "Selesai",
+    "cancelled": "Dibatalkan",
+    "expired": "Kedaluwarsa",
+    "refunded": "Dana dikembalikan",
+}
 # The notes commerce itself writes into an order's history (stored as written: older rows keep
 # them), by their stored text; a note a person typed is shown as typed.
 NOTES = {
@@ -271,6 +282,9 @@ def word(
     """The first of `codes` this table words, in the reader's locale, with `params` filled in."""
     text = next((ERRORS[code] for code in codes if code in ERRORS), ERRORS["refused"])
     shown_params = {k: shown(v, words) for k, v in params.items()}
+    for name in ("status", "target"):
+        if str(params.get(name)) in STATUS_NAMES:
+            shown_params[name] = words._(STATUS_NAMES[str(params[name])])
     if "field" in params:
         name = str(params["field"])
         shown_params["field"] = words._((labels or {}).get(name) or LABELS.get(name, name))

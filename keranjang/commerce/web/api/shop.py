@@ -196,6 +196,14 @@ def couriers() -> list[CourierOut]:
     return [CourierOut(**c.__dict__) for c in COURIERS.values()]
 
 
+def refused_checkout(request: Request, refusal: dict[str, Any], status: int) -> JSONResponse:
+    """A stored refusal as answered again, its message in this request's language."""
+    kind = re.sub(r"(?<!^)(?=[A-Z])", "_", str(refusal.get("error", ""))).lower()
+    codes = [str(refusal.get("code", "")), kind]
+    message = word(codes, refusal.get("params") or {}, words_of(request))
+    return JSONResponse(refusal | {"message": message}, status_code=status)
+
+
 @router.post(
     "/api/checkout",
     status_code=201,
@@ -230,11 +238,7 @@ async def checkout(
         token, idempotency_key, body.model_dump(exclude_none=True)
     )
     if answer.status_code != 201:
-        refusal = answer.body
-        kind = re.sub(r"(?<!^)(?=[A-Z])", "_", str(refusal.get("error", ""))).lower()
-        codes = [str(refusal.get("code", "")), kind]
-        message = word(codes, refusal.get("params") or {}, words_of(request))
-        return JSONResponse(refusal | {"message": message}, status_code=answer.status_code)
+        return refused_checkout(request, answer.body, answer.status_code)
     if body.payment_method is None:
         return JSONResponse(answer.body, status_code=answer.status_code)
     assert answer.buyer_id is not None, "a placed checkout names its buyer"

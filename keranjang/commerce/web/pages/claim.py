@@ -14,7 +14,7 @@ from keranjang.commerce.errors import Gone, Invalid, NotFound
 from keranjang.commerce.web.api.claims import claim_url
 from keranjang.commerce.web.deps import commerce_of
 from keranjang.commerce.web.forms import CrossSiteChecked, Form
-from keranjang.commerce.web.i18n import Words, words_of
+from keranjang.commerce.web.i18n import INDONESIAN, Words, words_of
 from keranjang.commerce.web.pages.buyer.guard import personal_page, remember_session
 from keranjang.commerce.web.rendering import ShopPageRoute, buyer_signed_in
 from keranjang.commerce.web.wording import say
@@ -95,7 +95,7 @@ def ask_again(request: Request, form: Form) -> Response:
     return claim_page(request, 202, asked=asked, spent=words._("Minta link baru"))
 
 
-def _password_errors(password: str, again: str, words: Words) -> dict[str, str]:
+def _password_errors(password: str, again: str, words: Words = INDONESIAN) -> dict[str, str]:
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         return {"password": words._("Kata sandi minimal {min} karakter.", min=MIN_PASSWORD)}
     if password != again:

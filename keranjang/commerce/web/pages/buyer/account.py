@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keranjang.commerce.errors import Conflict, Invalid, Unauthenticated, Unclaimed
 from keranjang.commerce.web.forms import CrossSiteChecked, Form
-from keranjang.commerce.web.i18n import Words, words_of
+from keranjang.commerce.web.i18n import INDONESIAN, Words, words_of
 from keranjang.commerce.web.pages.buyer import cart
 from keranjang.commerce.web.pages.buyer.guard import (
     Shopper,
@@ -110,7 +110,9 @@ def sign_up(request: Request, form: Form) -> Response:
     return account_page(request, "signup.html", 422, errors=errors, values=values, **context)
 
 
-def signup_errors(values: dict[str, str], password: str, words: Words) -> dict[str, str]:
+def signup_errors(
+    values: dict[str, str], password: str, words: Words = INDONESIAN
+) -> dict[str, str]:
     """What to fix in a sign-up form, field by field, before asking the service."""
     errors = {}
     if not 1 <= len(values["name"]) <= 120:

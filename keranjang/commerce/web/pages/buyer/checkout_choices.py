@@ -13,7 +13,7 @@ from keranjang.commerce.buying.domain import COURIERS, SavedAddress
 from keranjang.commerce.errors import Conflict
 from keranjang.commerce.money.domain import Choice
 from keranjang.commerce.web.api.shop import AddressIn
-from keranjang.commerce.web.i18n import Words
+from keranjang.commerce.web.i18n import INDONESIAN, Words
 from keranjang.commerce.web.pages.buyer.guard import buying
 from keranjang.commerce.web.pages.buyer.order_pages import read_choice
 
@@ -50,7 +50,9 @@ class Choices:
         return not self.errors and self.choice is not None and bool(self.body)
 
 
-def read_choices(form: dict[str, str], saved: list[SavedAddress], words: Words) -> Choices:
+def read_choices(
+    form: dict[str, str], saved: list[SavedAddress], words: Words = INDONESIAN
+) -> Choices:
     values = {name: form.get(name, "").strip() for name in FIELDS}
     read = Choices(values)
     _read_address(read, saved)

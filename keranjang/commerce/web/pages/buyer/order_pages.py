@@ -29,21 +29,12 @@ from keranjang.commerce.web.i18n import CATALOG, words_of
 from keranjang.commerce.web.invoice_rendering import pdf_response, render_html
 from keranjang.commerce.web.pages.buyer.guard import Shopper, personal_page
 from keranjang.commerce.web.rendering import ShopPageRoute, localised
-from keranjang.commerce.web.wording import note
+from keranjang.commerce.web.wording import STATUS_NAMES, note
 from keranjang.infra.http_errors import PathId
 from keranjang.payments import PaymentMethod
 
 router = APIRouter(include_in_schema=False, route_class=ShopPageRoute)
-STATUS_LABELS = {
-    "awaiting_payment": "Menunggu pembayaran",
-    "paid": "Dibayar",
-    "shipped": "Dikirim",
-    "delivered": "Tiba di tujuan",
-    "completed": "Selesai",
-    "cancelled": "Dibatalkan",
-    "expired": "Kedaluwarsa",
-    "refunded": "Dana dikembalikan",
-}
+STATUS_LABELS = STATUS_NAMES
 # How a buyer may pay, as the forms offer it: a virtual account at a chosen bank, QRIS, e-wallet.
 METHODS = {
     "virtual_account:bca": "Virtual Account BCA",
