@@ -65,7 +65,7 @@ def create_app(
     # outside one (middleware, an unmatched route's dependency) in the API's shape.
     @app.exception_handler(CommerceError)
     def commerce_error(request: Request, exc: CommerceError) -> Response:
-        return api_error(exc)
+        return api_error(request, exc)
 
     return app
 

@@ -18,5 +18,5 @@ class Base(DeclarativeBase):
 def get_or_404(session: Session, model: type[T], key: int, what: str) -> T:
     row = session.get(model, key)
     if row is None:
-        raise NotFound(f"no {what} with id {key}")
+        raise NotFound(f"no {what} with id {key}", params={"id": key})
     return row

@@ -93,9 +93,13 @@ class AccountService:
         with transaction(self.sessions) as s:
             buyer = s.get(buying_db.BuyerRow, buyer_id)
             if buyer is None:
-                raise NotFound(f"no buyer with id {buyer_id}")
+                raise NotFound(
+                    f"no buyer with id {buyer_id}", code="no_buyer", params={"id": buyer_id}
+                )
             if buyer.password_hash is not None:
-                raise Conflict("this account already has a password: log in instead")
+                raise Conflict(
+                    "this account already has a password: log in instead", code="has_password"
+                )
             return _new_claim(s, buyer_id, now)
 
     def request_claim_link(self, email: str) -> str | None:
@@ -116,11 +120,14 @@ class AccountService:
         with self.sessions() as s:
             claim = s.get(buying_db.BuyerClaimRow, token_digest(token))
             if claim is None:
-                raise NotFound("this claim link is not known: check the link, or ask for a new one")
+                raise NotFound(
+                    "this claim link is not known: check the link, or ask for a new one",
+                    code="claim_unknown",
+                )
             check_claim_usable(claim.used_at, claim.expires_at, self.clock.now())
             buyer = s.get_one(buying_db.BuyerRow, claim.buyer_id)
             if buyer.password_hash is not None:
-                raise Gone("this account was already claimed: log in")
+                raise Gone("this account was already claimed: log in", code="claimed")
             return ClaimView(buyer.id, buyer.email, buyer.name, claim.expires_at)
 
     def claim(self, token: str, password: str) -> str:
@@ -133,7 +140,10 @@ class AccountService:
         with transaction(self.sessions) as s:
             claim = s.get(buying_db.BuyerClaimRow, digest, with_for_update=True)
             if claim is None:
-                raise NotFound("this claim link is not known: check the link, or ask for a new one")
+                raise NotFound(
+                    "this claim link is not known: check the link, or ask for a new one",
+                    code="claim_unknown",
+                )
             check_claim_usable(claim.used_at, claim.expires_at, now)
             buyer_id = claim.buyer_id
             # Compare and set: of two claims racing, one sets the password, the other is Gone.
@@ -145,7 +155,7 @@ class AccountService:
                 .values(password_hash=hash_password(password), claimed_at=now)
             )
             if done.rowcount != 1:  # type: ignore[attr-defined]
-                raise Gone("this account was already claimed: log in")
+                raise Gone("this account was already claimed: log in", code="claimed")
             s.execute(
                 update(buying_db.BuyerClaimRow)
                 .where(

@@ -28,14 +28,22 @@ def checked_email(email: str) -> str:
     """An account's email as stored: trimmed and lowercased (one account per address)."""
     email = email.strip().lower()
     if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
-        raise Invalid("email must be an address like name@example.com")
+        raise Invalid(
+            "email must be an address like name@example.com",
+            code="email_format",
+            params={"field": "email"},
+        )
     return email
 
 
 def check_password(password: str) -> str:
     """The sign-up rule, the same for a claimed account."""
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise Invalid(f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+        raise Invalid(
+            f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters",
+            code="length",
+            params={"field": "password", "min": MIN_PASSWORD, "max": MAX_PASSWORD},
+        )
     return password
 
 
@@ -43,7 +51,7 @@ def unclaimed_account() -> Unclaimed:
     return Unclaimed(
         "an account with this email was made from purchases in the old in-app shop and has no "
         "password yet: ask for a claim link (POST /api/buyers/claims/request) and set the "
-        "password through it"
+        "password through it",
     )
 
 
@@ -54,14 +62,20 @@ def claim_expiry(now: datetime) -> datetime:
 def check_claim_usable(used_at: datetime | None, expires_at: datetime, now: datetime) -> None:
     """A claim link works once, within its days; after that the buyer asks for a new one."""
     if used_at is not None:
-        raise Gone("this claim link was already used: log in, or ask for a new link")
+        raise Gone(
+            "this claim link was already used: log in, or ask for a new link", code="claim_used"
+        )
     if now >= expires_at:
-        raise Gone("this claim link has expired: ask for a new one")
+        raise Gone("this claim link has expired: ask for a new one", code="claim_expired")
 
 
 def check_quantity(quantity: int) -> int:
     if not 0 <= quantity <= MAX_QUANTITY:
-        raise Invalid(f"quantity must be from 0 (remove) to {MAX_QUANTITY}")
+        raise Invalid(
+            f"quantity must be from 0 (remove) to {MAX_QUANTITY}",
+            code="quantity_range",
+            params={"field": "quantity", "min": 0, "max": MAX_QUANTITY},
+        )
     return quantity
 
 
@@ -104,7 +118,11 @@ def split_by_merchant(lines: Iterable[CartLine], shipping_idr: int) -> list[Orde
     if not lines:
         raise EmptyCart("the cart is empty: add products before checking out")
     if len(lines) > MAX_LINES:
-        raise Invalid(f"a checkout holds at most {MAX_LINES} different products")
+        raise Invalid(
+            f"a checkout holds at most {MAX_LINES} different products",
+            code="too_many_lines",
+            params={"max": MAX_LINES},
+        )
     merchants = sorted({line.merchant_id for line in lines})
     return [
         OrderDraft(m, tuple(line for line in lines if line.merchant_id == m), shipping_idr)
@@ -131,7 +149,10 @@ def check_same_request(stored: str, given: str) -> None:
 
 
 def in_progress() -> Conflict:
-    return Conflict("a checkout with this Idempotency-Key is still in progress; retry shortly")
+    return Conflict(
+        "a checkout with this Idempotency-Key is still in progress; retry shortly",
+        code="in_progress",
+    )
 
 
 @dataclass(frozen=True)
@@ -171,5 +192,9 @@ COURIERS = {
 def courier(code: str) -> Courier:
     found = COURIERS.get(code)
     if found is None:
-        raise Invalid(f"courier must be one of: {', '.join(COURIERS)}")
+        raise Invalid(
+            f"courier must be one of: {', '.join(COURIERS)}",
+            code="unknown_courier",
+            params={"field": "courier", "choices": ", ".join(COURIERS)},
+        )
     return found

@@ -30,7 +30,9 @@ class Answer:
 
 def refused(exc: CommerceError) -> Answer:
     status = next(REFUSAL_STATUS[k] for k in type(exc).__mro__ if k in REFUSAL_STATUS)
-    return Answer(status, {"error": type(exc).__name__, "detail": str(exc)})
+    body = {"error": type(exc).__name__, "detail": str(exc), "code": exc.code}
+    params = {k: v if isinstance(v, int | str) else str(v) for k, v in exc.params.items()}
+    return Answer(status, body | {"params": params})
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,11 @@ def shipping_address(body: dict[str, Any], buyer_id: int, addresses: dict[int, A
     else:
         saved = addresses.get(body["address_id"])
         if saved is None or saved.buyer_id != buyer_id:
-            raise Invalid(f"address_id {body['address_id']} is not one of your saved addresses")
+            raise Invalid(
+                f"address_id {body['address_id']} is not one of your saved addresses",
+                code="no_address",
+                params={"id": body["address_id"]},
+            )
         given = {k: getattr(saved, k) for k in ADDRESS_FIELDS}
     if "courier" in body:
         given["courier"] = courier(body["courier"]).name
@@ -136,7 +140,8 @@ def take(stock: dict[int, int], lines: list[CartLine]) -> None:
         if stock[line.product_id] < line.quantity:
             raise OutOfStock(
                 f"only fewer than {line.quantity} of {line.title!r} are left; "
-                "lower the quantity or remove it from the cart"
+                "lower the quantity or remove it from the cart",
+                params={"title": line.title, "quantity": line.quantity},
             )
     for line in lines:
         stock[line.product_id] -= line.quantity

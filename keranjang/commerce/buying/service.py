@@ -88,7 +88,9 @@ class BuyingService:
             if found is not None and found.password_hash is None:
                 raise unclaimed_account()  # made for its past purchases: claimed through a link
             if found is not None:
-                raise Conflict("an account with this email exists; log in instead")
+                raise Conflict(
+                    "an account with this email exists; log in instead", code="email_taken"
+                )
             buyer = buying_db.BuyerRow(
                 email=email,
                 name=name.strip() or email,
@@ -106,7 +108,7 @@ class BuyingService:
                 select(buying_db.BuyerRow).where(buying_db.BuyerRow.email == email.strip().lower())
             )
             if not password_matches(None if buyer is None else buyer.password_hash, password):
-                raise Unauthenticated("email or password is wrong")
+                raise Unauthenticated("email or password is wrong", code="wrong_login")
             assert buyer is not None
             return open_session(s, buyer.id, self.clock.now())
 
@@ -121,11 +123,13 @@ class BuyingService:
 
     def buyer_id(self, token: str | None) -> int:
         if not token:
-            raise Unauthenticated("log in first: send 'Authorization: Bearer <session>'")
+            raise Unauthenticated(
+                "log in first: send 'Authorization: Bearer <session>'", code="log_in_first"
+            )
         with read_connection(self.sessions) as connection:
             row = connection.execute(_SESSION_BUYER, {"token_hash": token_digest(token)}).first()
         if row is None or row.expires_at <= self.clock.now():
-            raise Unauthenticated("your session has ended; log in again")
+            raise Unauthenticated("your session has ended; log in again", code="session_ended")
         return int(row.buyer_id)
 
     # cart -----------------------------------------------------------------------------------
@@ -189,7 +193,9 @@ class BuyingService:
             )
             if (kept or 0) >= MAX_ADDRESSES:
                 raise Conflict(
-                    f"an account keeps at most {MAX_ADDRESSES} addresses; delete one first"
+                    f"an account keeps at most {MAX_ADDRESSES} addresses; delete one first",
+                    code="too_many_addresses",
+                    params={"max": MAX_ADDRESSES},
                 )
             row = buying_db.AddressRow(
                 buyer_id=buyer_id,
@@ -205,7 +211,11 @@ class BuyingService:
         with transaction(self.sessions) as s:
             row = s.get(buying_db.AddressRow, address_id)
             if row is None or row.buyer_id != buyer_id:
-                raise NotFound(f"no saved address with id {address_id} in your account")
+                raise NotFound(
+                    f"no saved address with id {address_id} in your account",
+                    code="no_address",
+                    params={"id": address_id},
+                )
             s.delete(row)
 
     # checkout -------------------------------------------------------------------------------
@@ -225,7 +235,9 @@ class BuyingService:
         """The same, for the API: the bearer token is checked in the checkout's own
         transaction, and the caller's event loop is never blocked."""
         if not token:
-            raise Unauthenticated("log in first: send 'Authorization: Bearer <session>'")
+            raise Unauthenticated(
+                "log in first: send 'Authorization: Bearer <session>'", code="log_in_first"
+            )
         ask = group.Ask(key, body, request_fingerprint(body), token_hash=token_digest(token))
         return await self._placing.call(ask)
 

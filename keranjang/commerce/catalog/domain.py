@@ -137,7 +137,9 @@ def missing_for_foreign(submitted: dict[str, str | None]) -> list[str]:
 def check_slug(slug: str) -> str:
     if not SLUG.match(slug):
         raise Invalid(
-            "slug must be 3 to 50 lower-case letters, digits or '-', not starting or ending with '-'"
+            "slug must be 3 to 50 lower-case letters, digits or '-', not starting or ending with '-'",
+            code="slug_format",
+            params={"field": "slug"},
         )
     return slug
 
@@ -147,18 +149,32 @@ def check_new_product(p: NewProduct) -> NewProduct:
     or `Invalid` naming the first field to fix."""
     p = _normalised(p)
     if not 1 <= len(p.title) <= 200:
-        raise Invalid("title must be 1 to 200 characters")
+        raise Invalid(
+            "title must be 1 to 200 characters",
+            code="length",
+            params={"field": "title", "min": 1, "max": 200},
+        )
     if not 1 <= p.price_idr <= MAX_PRICE_IDR:
-        raise Invalid(f"price_idr must be a whole number of rupiah from 1 to {MAX_PRICE_IDR}")
+        raise Invalid(
+            f"price_idr must be a whole number of rupiah from 1 to {MAX_PRICE_IDR}",
+            code="price_range",
+            params={"field": "price_idr", "max": MAX_PRICE_IDR},
+        )
     if p.stock < 0:
-        raise Invalid("stock cannot be negative")
+        raise Invalid("stock cannot be negative", code="negative", params={"field": "stock"})
     if p.image_url is not None and not p.image_url.startswith(("https://", "http://", "/")):
-        raise Invalid("image_url must be an http(s) URL or a path on this shop")
+        raise Invalid(
+            "image_url must be an http(s) URL or a path on this shop",
+            code="image_url",
+            params={"field": "image_url"},
+        )
     _check_origin_and_codes(p)
     if not 0 <= p.commission_bp <= MAX_COMMISSION_BP:
         raise Invalid(
             f"commission_bp must be from 0 to {MAX_COMMISSION_BP} basis points "
-            "(100 = 1% of the line, paid to the creator who brought the buyer)"
+            "(100 = 1% of the line, paid to the creator who brought the buyer)",
+            code="commission_range",
+            params={"field": "commission_bp", "max": MAX_COMMISSION_BP // 100},
         )
     if p.cross_border:
         _check_cross_border(p)
@@ -185,17 +201,31 @@ def _normalised(p: NewProduct) -> NewProduct:
 
 def _check_origin_and_codes(p: NewProduct) -> None:
     if not COUNTRY.match(p.origin_country):
-        raise Invalid("origin_country must be an ISO 3166 two-letter country code, like ID or CN")
+        raise Invalid(
+            "origin_country must be an ISO 3166 two-letter country code, like ID or CN",
+            code="country_code",
+            params={"field": "origin_country"},
+        )
     if p.hs_code is not None and not HS_CODE.match(p.hs_code):
-        raise Invalid("hs_code must be 6 to 10 digits (dots allowed), like 6205.20.00")
+        raise Invalid(
+            "hs_code must be 6 to 10 digits (dots allowed), like 6205.20.00",
+            code="hs_code",
+            params={"field": "hs_code"},
+        )
     if p.fob_usd_cents is not None and not 1 <= p.fob_usd_cents <= MAX_FOB_USD_CENTS:
         raise Invalid(
-            f"fob_usd_cents must be a whole number of US cents from 1 to {MAX_FOB_USD_CENTS}"
+            f"fob_usd_cents must be a whole number of US cents from 1 to {MAX_FOB_USD_CENTS}",
+            code="fob_range",
+            params={"field": "fob_usd_cents", "max": MAX_FOB_USD_CENTS // 100},
         )
     for name in ("npb_number", "sni_number", "halal_number"):
         value = getattr(p, name)
         if value is not None and not STANDARD_NUMBER.match(value):
-            raise Invalid(f"{name} must be 3 to 64 letters, digits, spaces or . : / -")
+            raise Invalid(
+                f"{name} must be 3 to 64 letters, digits, spaces or . : / -",
+                code="standard_number",
+                params={"field": name},
+            )
 
 
 def _check_cross_border(p: NewProduct) -> None:
@@ -204,21 +234,36 @@ def _check_cross_border(p: NewProduct) -> None:
     their standards proof (the NPB number)."""
     if p.origin_country == "ID":
         raise Invalid(
-            "origin_country must be the country the goods ship from: a cross-border product does not ship from ID"
+            "origin_country must be the country the goods ship from: "
+            "a cross-border product does not ship from ID",
+            code="cross_border_from_id",
+            params={"field": "origin_country"},
         )
     if p.hs_code is None:
-        raise Invalid("hs_code is required for a cross-border product")
+        raise Invalid(
+            "hs_code is required for a cross-border product",
+            code="cross_border_needs",
+            params={"field": "hs_code"},
+        )
     if p.fob_usd_cents is None:
         raise Invalid(
-            "fob_usd_cents (the FOB price in US cents) is required for a cross-border product"
+            "fob_usd_cents (the FOB price in US cents) is required for a cross-border product",
+            code="cross_border_needs",
+            params={"field": "fob_usd_cents"},
         )
     if p.fob_usd_cents < MIN_CROSS_BORDER_FOB_USD_CENTS and not on_positive_list(p.hs_code):
         raise Invalid(
             "fob_usd_cents must be at least 10000 (US$100 FOB a unit) for goods sold directly "
-            "from abroad (Permendag 31/2023 Pasal 19), unless the HS code is on the positive list"
+            "from abroad (Permendag 31/2023 Pasal 19), unless the HS code is on the positive list",
+            code="fob_below_floor",
+            params={"field": "fob_usd_cents"},
         )
     if p.npb_number is None:
-        raise Invalid("npb_number is required for a cross-border product (Pasal 11)")
+        raise Invalid(
+            "npb_number is required for a cross-border product (Pasal 11)",
+            code="cross_border_needs",
+            params={"field": "npb_number"},
+        )
 
 
 def on_positive_list(hs_code: str) -> bool:
@@ -230,7 +275,10 @@ def on_positive_list(hs_code: str) -> bool:
 def apply_change(product: Product, change: ProductChange) -> NewProduct:
     """The product as it will be after the change, checked by the same rules as a new one."""
     if change.cleared - CLEARABLE:
-        raise Invalid(f"{sorted(change.cleared - CLEARABLE)[0]} cannot be removed, only changed")
+        name = sorted(change.cleared - CLEARABLE)[0]
+        raise Invalid(
+            f"{name} cannot be removed, only changed", code="required", params={"field": name}
+        )
     current = NewProduct(**{f.name: getattr(product, f.name) for f in fields(NewProduct)})
     edits: dict[str, Any] = {
         k: v for k, v in asdict(change).items() if v is not None and k != "cleared"

@@ -58,14 +58,24 @@ class Found:
 def browse_of(query: str, category: str | None, sort: str, page: int) -> Browse:
     """A `Browse` from what a page or client sent, or `Invalid` saying what to fix."""
     if len(query) > MAX_QUERY:
-        raise Invalid(f"Kata pencarian terlalu panjang: paling banyak {MAX_QUERY} karakter.")
+        raise Invalid(
+            f"the search words are too long: at most {MAX_QUERY} characters",
+            code="query_too_long",
+            params={"max": MAX_QUERY},
+        )
     try:
         order = Sort(sort or Sort.RELEVANCE)
     except ValueError:
         choices = ", ".join(s.value for s in Sort)
-        raise Invalid(f"Urutan “{sort}” tidak dikenal; pilih salah satu: {choices}.") from None
+        raise Invalid(
+            f"unknown sort {sort!r}; choose one of: {choices}",
+            code="unknown_sort",
+            params={"sort": sort, "choices": choices},
+        ) from None
     if not 1 <= page <= MAX_PAGE:
-        raise Invalid(f"Halaman harus antara 1 dan {MAX_PAGE}.")
+        raise Invalid(
+            f"page must be from 1 to {MAX_PAGE}", code="page_range", params={"max": MAX_PAGE}
+        )
     return Browse(query.strip(), category or None, order, page)
 
 

@@ -85,10 +85,14 @@ class CatalogService:
         Pasal 5 item is missing it stays an application and the missing items are named."""
         check_slug(new.slug)
         if not new.name.strip():
-            raise Invalid("name must not be empty")
+            raise Invalid("name must not be empty", code="required", params={"field": "name"})
         with transaction(self.sessions) as s:
             if catalog_db.merchant_by_slug(s, new.slug) is not None:
-                raise Conflict(f"the shop address {new.slug!r} is taken; choose another")
+                raise Conflict(
+                    f"the shop address {new.slug!r} is taken; choose another",
+                    code="slug_taken",
+                    params={"slug": new.slug},
+                )
             if new.kind is MerchantKind.LOCAL:
                 return self._open_shop(s, new)
             application = catalog_db.MerchantApplicationRow(
@@ -112,9 +116,15 @@ class CatalogService:
                 s, catalog_db.MerchantApplicationRow, application_id, "merchant application"
             )
             if application.merchant_id is not None:
-                raise Conflict("this application is complete and its shop is open")
+                raise Conflict(
+                    "this application is complete and its shop is open", code="application_done"
+                )
             if catalog_db.merchant_by_slug(s, application.slug) is not None:
-                raise Conflict(f"the shop address {application.slug!r} is taken")
+                raise Conflict(
+                    f"the shop address {application.slug!r} is taken",
+                    code="slug_taken",
+                    params={"slug": application.slug},
+                )
             kept = json.loads(application.submitted)
             return self._evaluate(s, application, kept | {k: v for k, v in more.items() if v})
 
@@ -172,11 +182,13 @@ class CatalogService:
 
     def authenticate_merchant(self, token: str | None) -> Merchant:
         if not token:
-            raise Unauthenticated("send your shop token as 'Authorization: Bearer …'")
+            raise Unauthenticated(
+                "send your shop token as 'Authorization: Bearer …'", code="shop_token_missing"
+            )
         with self.sessions() as s:
             row = catalog_db.merchant_by_token_hash(s, token_digest(token))
             if row is None:
-                raise Unauthenticated("that shop token is not valid")
+                raise Unauthenticated("that shop token is not valid", code="shop_token_wrong")
             return row.to_domain()
 
     def merchant_with_token_digest(self, merchant_id: int, digest: str) -> Merchant | None:
@@ -190,7 +202,7 @@ class CatalogService:
         with self.sessions() as s:
             row = catalog_db.merchant_by_slug(s, slug)
             if row is None:
-                raise NotFound(f"no shop at /shops/{slug}")
+                raise NotFound(f"no shop at /shops/{slug}", code="no_shop", params={"slug": slug})
             return row.to_domain()
 
     def merchants(self) -> list[Merchant]:
@@ -214,7 +226,11 @@ class CatalogService:
         with transaction(self.sessions) as s:
             row = s.get(catalog_db.ProductRow, product_id)
             if row is None or row.merchant_id != merchant.id:
-                raise NotFound(f"no product with id {product_id} in your shop")
+                raise NotFound(
+                    f"no product with id {product_id} in your shop",
+                    code="not_your_product",
+                    params={"id": product_id},
+                )
             row.set_listing(apply_change(row.to_domain(), change))
             row.updated_at = self.clock.now()
             s.flush()
@@ -238,7 +254,11 @@ class CatalogService:
         selling here."""
         product = self.product(product_id)
         if not product.merchant.selling:
-            raise NotFound(f"product {product_id} is not on sale now: its shop is moving")
+            raise NotFound(
+                f"product {product_id} is not on sale now: its shop is moving",
+                code="product_moving",
+                params={"id": product_id},
+            )
         return product
 
     def browse(self, asked: catalog_search.Browse) -> Results:
@@ -262,7 +282,9 @@ class CatalogService:
         with read_connection(self.sessions) as connection:
             product = catalog_db.product_view(connection, product_id)
         if product is None:
-            raise NotFound(f"no product with id {product_id}")
+            raise NotFound(
+                f"no product with id {product_id}", code="no_product", params={"id": product_id}
+            )
         if product.merchant.selling:  # a shop not selling now may be on sale the next moment
             with self._views_lock:
                 self._views[product_id] = product

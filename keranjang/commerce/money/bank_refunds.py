@@ -95,7 +95,11 @@ class BankRefundService:
                 _of_buyer(buyer_id).where(d.RefundTransferRow.refund_id == refund_id)
             ).first()
             if found is None:
-                raise NotFound("Pengembalian dana ini tidak ada di akunmu.")
+                raise NotFound(
+                    "no such refund in your account",
+                    code="not_your_refund",
+                    params={"id": refund_id},
+                )
             return _view(*found)
 
     def give_account(self, buyer_id: int, refund_id: int, bank: BankAccount) -> RefundTransfer:
@@ -106,7 +110,10 @@ class BankRefundService:
         with transaction(self.sessions) as s:
             row = s.get_one(d.RefundTransferRow, refund_id, with_for_update=True)
             if row.status != d.AWAITING_ACCOUNT:
-                raise Conflict("Rekening untuk pengembalian dana ini sudah diterima.")
+                raise Conflict(
+                    "the account for this refund was received already",
+                    code="refund_account_given",
+                )
             row.bank_code, row.account_number = bank.bank_code, bank.account_number
             row.holder_name, row.status = bank.holder_name, d.NEW
             row.updated_at = self.clock.now()
@@ -171,7 +178,8 @@ class BankRefundService:
                 if said.amount != refund.amount_idr:
                     raise Conflict(
                         f"{self.partner.name} says refund transfer {row.key} is {said.amount} "
-                        f"rupiah, not the {refund.amount_idr} sent: not believed"
+                        f"rupiah, not the {refund.amount_idr} sent: not believed",
+                        code="partner_amount_differs",
                     )
                 if sent and said.partner_id:
                     row.partner_id, row.status = said.partner_id, d.SENT

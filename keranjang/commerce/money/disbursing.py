@@ -76,7 +76,7 @@ class DisbursingService:
 
     def run_batch(self, minimum_idr: int = 10_000) -> PayoutBatch:
         if minimum_idr < 1:
-            raise Invalid("the minimum payout must be at least 1 rupiah")
+            raise Invalid("the minimum payout must be at least 1 rupiah", code="minimum_payout")
         now = self.clock.now()
         with transaction(self.sessions) as s:
             one_batch_at_a_time(s)
@@ -137,7 +137,11 @@ class DisbursingService:
         with self.sessions() as s:
             row = s.get(d.DisbursementRow, payout_id)
             if row is None:
-                raise NotFound(f"payout {payout_id} was not sent through a disbursement")
+                raise NotFound(
+                    f"payout {payout_id} was not sent through a disbursement",
+                    code="no_disbursement",
+                    params={"id": payout_id},
+                )
             return _view(s, row)
 
     # ------------------------------------------------------------------------------------------
@@ -188,7 +192,8 @@ class DisbursingService:
             if said.amount != payout.amount_idr:
                 raise Conflict(
                     f"{self.partner.name} says disbursement {row.key} is {said.amount} rupiah, "
-                    f"not the {payout.amount_idr} sent: not believed"
+                    f"not the {payout.amount_idr} sent: not believed",
+                    code="partner_amount_differs",
                 )
             if sent and said.partner_id:
                 row.partner_id, row.status = said.partner_id, d.SENT

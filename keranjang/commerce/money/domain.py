@@ -218,9 +218,21 @@ def checked_bank_account(given: BankAccount) -> BankAccount:
     number = given.account_number.strip()
     holder = " ".join(given.holder_name.split())
     if not (3 <= len(code) <= 10 and code.isascii() and code.isalnum()):
-        raise Invalid("bank_code must be 3 to 10 letters or digits, such as BCA or 014")
+        raise Invalid(
+            "bank_code must be 3 to 10 letters or digits, such as BCA or 014",
+            code="bank_code",
+            params={"field": "bank_code"},
+        )
     if not (5 <= len(number) <= 20 and number.isascii() and number.isdigit()):
-        raise Invalid("account_number must be 5 to 20 digits, without spaces or dashes")
+        raise Invalid(
+            "account_number must be 5 to 20 digits, without spaces or dashes",
+            code="account_number",
+            params={"field": "account_number"},
+        )
     if not 1 <= len(holder) <= 120:
-        raise Invalid("holder_name must be 1 to 120 characters: the name the account is held in")
+        raise Invalid(
+            "holder_name must be 1 to 120 characters: the name the account is held in",
+            code="length",
+            params={"field": "holder_name", "min": 1, "max": 120},
+        )
     return BankAccount(code, number, holder)

@@ -61,13 +61,19 @@ class InvoiceService:
         with self.sessions() as s:
             order = s.get(order_db.OrderRow, order_id)
             if order is None or not allowed(order):
-                raise NotFound(f"no order with id {order_id} in your account")
+                raise NotFound(
+                    f"no order with id {order_id} in your account",
+                    code="not_your_order",
+                    params={"id": order_id},
+                )
             row = s.scalar(
                 select(order_db.InvoiceRow).where(order_db.InvoiceRow.order_id == order_id)
             )
             if row is None:
                 raise Conflict(
-                    f"order {order.number} is {order.status}: an invoice is issued once it is paid"
+                    f"order {order.number} is {order.status}: an invoice is issued once it is paid",
+                    code="invoice_after_payment",
+                    params={"number": order.number},
                 )
             return _invoice(row)
 

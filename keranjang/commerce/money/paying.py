@@ -112,7 +112,11 @@ class PayingService:
         with self.sessions() as s:
             order = s.get(order_db.OrderRow, order_id)
             if order is None or order.buyer_id != buyer_id:
-                raise NotFound(f"no order with id {order_id} in your account")
+                raise NotFound(
+                    f"no order with id {order_id} in your account",
+                    code="not_your_order",
+                    params={"id": order_id},
+                )
             existing = s.scalar(
                 select(money_db.PaymentRow).where(money_db.PaymentRow.order_id == order_id)
             )
@@ -128,7 +132,11 @@ class PayingService:
                     if order.status in PAID_ORDERS
                     else "it can no longer be paid"
                 )
-                raise Conflict(f"order {order.number} is {order.status}: {left}")
+                raise Conflict(
+                    f"order {order.number} is {order.status}: {left}",
+                    code="already_paid" if order.status in PAID_ORDERS else "not_payable",
+                    params={"number": order.number},
+                )
             if existing is not None and existing.status not in ENDED_PAYMENTS:
                 # Payable until the hold ends, or the payment itself does (a little before).
                 ends = min(order.hold_expires_at, payment_ends(existing) or order.hold_expires_at)
@@ -218,10 +226,13 @@ class PayingService:
                 continue
             except PaymentError as exc:
                 raise PaymentUnavailable(
-                    f"the payment partner could not take the payment: {exc}"
+                    f"the payment partner could not take the payment: {exc}",
+                    code="partner_down",
                 ) from exc
         raise PaymentUnavailable(
-            f"the payment partner already holds {MAX_ATTEMPTS} payments for order {number}"
+            f"the payment partner already holds {MAX_ATTEMPTS} payments for order {number}",
+            code="too_many_payments",
+            params={"number": number},
         )
 
     def _keep(
@@ -301,7 +312,8 @@ class PayingService:
             return UNKNOWN_AT_PARTNER
         except PaymentError as exc:
             raise PaymentUnavailable(
-                f"could not confirm the payment with the partner: {exc}"
+                f"could not confirm the payment with the partner: {exc}",
+                code="partner_down",
             ) from exc
         same = (current.partner_transaction_id, current.gross_amount) == (
             event.partner_transaction_id,

@@ -81,7 +81,9 @@ def _checkout_payment(
             return _new_checkout_payment(paying, buyer_id, placed)
         except IntegrityError:
             continue
-    raise Conflict("the checkout's payment is being made by another request; try again")
+    raise Conflict(
+        "the checkout's payment is being made by another request; try again", code="busy"
+    )
 
 
 def _new_checkout_payment(

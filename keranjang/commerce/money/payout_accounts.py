@@ -96,7 +96,7 @@ class PayoutAccountService:
         with self.sessions() as s:
             row = cast(AccountRow | None, s.get(tables.account, payee_id))
             if row is None:
-                raise NotFound(f"{missing}: set one first")
+                raise NotFound(f"{missing}: set one first", code="no_payout_account")
             return _view(row, payee_id)
 
     def _put(self, tables: _Tables, payee_id: int, bank: BankAccount) -> PayoutAccount:
@@ -127,14 +127,20 @@ def check_with_bank(checker: DisbursementPartner | None, bank: BankAccount) -> N
     except PartnerRefused as exc:
         raise Invalid(
             f"the bank has no account {bank.account_number} at {bank.bank_code}: "
-            "check the bank code and the account number"
+            "check the bank code and the account number",
+            code="bank_has_no_account",
+            params={"field": "account_number"},
         ) from exc
     except PartnerUnavailable as exc:
-        raise PaymentUnavailable("the bank account cannot be checked now; try again") from exc
+        raise PaymentUnavailable(
+            "the bank account cannot be checked now; try again", code="bank_check_down"
+        ) from exc
     if found is not None and _name(found.holder_name) != _name(bank.holder_name):
         raise Invalid(
             "holder_name is not the name this account is held in at the bank: "
-            "write it as it is on the account"
+            "write it as it is on the account",
+            code="holder_differs",
+            params={"field": "holder_name"},
         )
 
 

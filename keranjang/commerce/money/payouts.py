@@ -59,7 +59,7 @@ class PayoutService:
     def run_batch(self, minimum_idr: int = 10_000) -> PayoutBatch:
         """Pay out every payable balance of at least `minimum_idr`, in one transaction."""
         if minimum_idr < 1:
-            raise Invalid("the minimum payout must be at least 1 rupiah")
+            raise Invalid("the minimum payout must be at least 1 rupiah", code="minimum_payout")
         now = self.clock.now()
         with transaction(self.sessions) as s:
             one_batch_at_a_time(s)
@@ -76,7 +76,11 @@ class PayoutService:
         with self.sessions() as s:
             batch = s.get(money_db.PayoutBatchRow, batch_id)
             if batch is None:
-                raise NotFound(f"no payout batch with id {batch_id}")
+                raise NotFound(
+                    f"no payout batch with id {batch_id}",
+                    code="no_payout_batch",
+                    params={"id": batch_id},
+                )
             rows = s.scalars(
                 select(money_db.PayoutRow)
                 .where(money_db.PayoutRow.batch_id == batch_id)
@@ -136,7 +140,11 @@ def period(since: date | None, until: date | None) -> tuple[datetime | None, dat
     """The calendar days `since`..`until` (both included) in Western Indonesian Time, as the
     UTC instants [start, end)."""
     if since and until and until < since:
-        raise Invalid(f"until ({until}) is before since ({since}): swap them")
+        raise Invalid(
+            f"until ({until}) is before since ({since}): swap them",
+            code="period_reversed",
+            params={"since": since, "until": until},
+        )
     start = datetime.combine(since, time(), WIB).astimezone(UTC) if since else None
     end = None
     if until:

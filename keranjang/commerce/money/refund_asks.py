@@ -40,7 +40,7 @@ def planned(
     )
     amount = shipping + sum(by_product[p].unit_price_idr * q for p, q in quantities.items())
     if amount <= 0:
-        raise Invalid("nothing is left to refund on this order")
+        raise Invalid("nothing is left to refund on this order", code="nothing_to_refund")
     return by_product, quantities, shipping, amount
 
 
@@ -51,11 +51,17 @@ def _quantities(ask: RefundAsk, lines: dict[int, order_db.OrderLineRow]) -> dict
         return {p: n for p, n in left.items() if n > 0}
     for product_id, quantity in ask.quantities.items():
         if product_id not in lines:
-            raise Invalid(f"product {product_id} is not in this order")
+            raise Invalid(
+                f"product {product_id} is not in this order",
+                code="not_in_order",
+                params={"id": product_id},
+            )
         if not 1 <= quantity <= left[product_id]:
             raise Invalid(
                 f"product {product_id}: refund from 1 to {left[product_id]} units "
                 f"(bought {lines[product_id].quantity}, already refunded "
-                f"{lines[product_id].refunded_quantity})"
+                f"{lines[product_id].refunded_quantity})",
+                code="refund_quantity",
+                params={"title": lines[product_id].title, "max": left[product_id]},
             )
     return {p: q for p, q in ask.quantities.items()}

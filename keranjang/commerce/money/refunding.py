@@ -154,7 +154,9 @@ class RefundService:
                 # Shipped since the cancel was asked for: the goods are on their way.
                 raise OrderChanged(
                     f"order {order.number} is {order.status} now: only a paid order not yet "
-                    "shipped can be cancelled; refund what comes back instead"
+                    "shipped can be cancelled; refund what comes back instead",
+                    code="cancel_only_unshipped",
+                    params={"number": order.number},
                 )
             by_product, quantities, shipping, amount = planned(s, order, ask)
             for product_id, quantity in quantities.items():
@@ -192,19 +194,27 @@ class RefundService:
     def _check_refundable(self, s: Session, order: order_db.OrderRow) -> None:
         status = OrderStatus(order.status)
         if status not in REFUNDABLE:
-            raise Conflict(f"order {order.number} is {status.value}: there is no payment to refund")
+            raise Conflict(
+                f"order {order.number} is {status.value}: there is no payment to refund",
+                code="nothing_paid_to_refund",
+                params={"number": order.number},
+            )
         if order.completed_at is not None and not money_db.posted(s, f"completion:{order.id}"):
             # Completed in the old in-app shop before its merchant moved: its shares were
             # settled there and opened here as balances, so there is nothing to take back from.
             raise Conflict(
                 f"order {order.number} was completed in the old in-app shop, which settled its "
-                "money: it cannot be refunded here"
+                "money: it cannot be refunded here",
+                code="settled_in_app",
+                params={"number": order.number},
             )
         if order.completed_at is not None:
             closes = order.completed_at + self.refund_window
             if order.released_at is not None or self.clock.now() >= closes:
                 raise Conflict(
-                    f"the refund window of order {order.number} closed at {closes.isoformat()}"
+                    f"the refund window of order {order.number} closed at {closes.isoformat()}",
+                    code="refund_window_closed",
+                    params={"number": order.number, "closed": closes},
                 )
 
     def _succeeded(self, refund_id: int, partner_refund_id: str) -> RefundView:
@@ -317,7 +327,11 @@ def _order(
 ) -> order_db.OrderRow:
     order = s.get(order_db.OrderRow, order_id, with_for_update=lock or None)
     if order is None or (merchant_id is not None and order.merchant_id != merchant_id):
-        raise NotFound(f"no order with id {order_id} in your shop")
+        raise NotFound(
+            f"no order with id {order_id} in your shop",
+            code="not_your_shop_order",
+            params={"id": order_id},
+        )
     return order
 
 

@@ -44,7 +44,11 @@ class SettlementService:
         with transaction(self.sessions) as s:
             order = s.get(order_db.OrderRow, order_id, with_for_update=True)
             if order is None or order.buyer_id != buyer_id:
-                raise NotFound(f"no order with id {order_id} in your account")
+                raise NotFound(
+                    f"no order with id {order_id} in your account",
+                    code="not_your_order",
+                    params={"id": order_id},
+                )
             complete(
                 s, order, f"buyer:{buyer_id}", "the buyer received the goods", self.clock.now()
             )

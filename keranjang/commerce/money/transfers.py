@@ -32,4 +32,6 @@ def look_up(partner: DisbursementPartner, partner_id: str) -> DisbursementEvent:
     try:
         return partner.lookup(partner_id)
     except PartnerUnavailable as exc:
-        raise PaymentUnavailable(f"{partner.name} cannot be asked now: {exc}") from exc
+        raise PaymentUnavailable(
+            f"{partner.name} cannot be asked now: {exc}", code="partner_down"
+        ) from exc

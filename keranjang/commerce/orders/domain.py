@@ -42,7 +42,8 @@ def check_transition(current: OrderStatus, target: OrderStatus) -> OrderStatus:
     if target not in TRANSITIONS[current]:
         allowed = ", ".join(sorted(TRANSITIONS[current])) or "none: the order is final"
         raise IllegalTransition(
-            f"an order that is {current.value} cannot become {target.value} (allowed: {allowed})"
+            f"an order that is {current.value} cannot become {target.value} (allowed: {allowed})",
+            params={"status": current.value, "target": target.value},
         )
     return target
 

@@ -86,7 +86,11 @@ class FulfilmentService:
 
     def ship(self, merchant_id: int, order_id: int, tracking_number: str) -> OrderView:
         if not TRACKING.match(tracking_number):
-            raise Invalid("tracking_number must be 6 to 64 letters, digits or '-'")
+            raise Invalid(
+                "tracking_number must be 6 to 64 letters, digits or '-'",
+                code="tracking_number",
+                params={"field": "tracking_number"},
+            )
         move = Move(OrderStatus.SHIPPED, f"merchant:{merchant_id}")
         return self._merchant_move(order_id, merchant_id, move, tracking=tracking_number)
 
@@ -99,7 +103,11 @@ class FulfilmentService:
         cancelled once the money is back with the buyer. An unpaid order is cancelled only if it
         is still unpaid when the cancel commits: paid meanwhile, it takes the refund's way."""
         if not reason.strip():
-            raise Invalid("say why the order is cancelled: the buyer reads the reason")
+            raise Invalid(
+                "say why the order is cancelled: the buyer reads the reason",
+                code="cancel_reason",
+                params={"field": "reason"},
+            )
         for _ in range(2):
             with self.sessions() as s:
                 status = OrderStatus(_owned(s, order_id, merchant_id=merchant_id).status)
@@ -133,7 +141,10 @@ class FulfilmentService:
                     f"order {order.number} is {order.status} now, not {expected.value}"
                 )
             if move.target == OrderStatus.SHIPPED and self._refund_in_flight(s, order.id):
-                raise Conflict("a refund of this order is still at the payment partner")
+                raise Conflict(
+                    "a refund of this order is still at the payment partner",
+                    code="refund_in_flight",
+                )
             order_db.move_order(s, order, move, self.clock.now())
             if tracking is not None:
                 order.tracking_number = tracking
@@ -168,7 +179,8 @@ class FulfilmentService:
             order = _owned(s, order_id, buyer_id=buyer_id)
             if order.status != OrderStatus.AWAITING_PAYMENT.value:
                 raise Conflict(
-                    "only an unpaid order can be cancelled here; ask the shop to cancel a paid one"
+                    "only an unpaid order can be cancelled here; ask the shop to cancel a paid one",
+                    code="buyer_cancel_unpaid_only",
                 )
             actor = f"buyer:{buyer_id}"
             move = Move(OrderStatus.CANCELLED, actor, reason.strip())
@@ -194,5 +206,9 @@ def _owned(
         order.merchant_id == merchant_id if merchant_id is not None else order.buyer_id == buyer_id
     )
     if order is None or not mine:
-        raise NotFound(f"no order with id {order_id} in your account")
+        raise NotFound(
+            f"no order with id {order_id} in your account",
+            code="not_your_order",
+            params={"id": order_id},
+        )
     return order

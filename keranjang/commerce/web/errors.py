@@ -2,15 +2,22 @@
 the route classes that answer every refusal in the router's own shape (JSON for the API, a page
 for the shop and the buyer, the seller center's frame for the seller).
 
+A JSON refusal is `{"error", "detail", "code", "params", "message"}`: the class, the English
+developer message, the stable code and its parameters, and the message in the request's locale
+(`web.wording`).
+
 A library exception never reaches a client as a 500: a unique key lost to a concurrent request
 is a 409 (`Taken`), a database or partner that stays away a 503 with `Retry-After`."""
 
+import json
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 import httpx
 import structlog
 from fastapi import Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -29,6 +36,8 @@ from keranjang.commerce.errors import (
     Unauthenticated,
     Unavailable,
 )
+from keranjang.commerce.web.i18n import words_of
+from keranjang.commerce.web.wording import say
 from keranjang.infra.http_errors import error_json
 
 log = structlog.get_logger(__name__)
@@ -71,15 +80,24 @@ def from_library(exc: Exception) -> CommerceError:
             "reload and try again (if you were creating it, it exists now)"
         )
     if isinstance(exc, httpx.HTTPError):
-        return PaymentUnavailable("a partner service did not answer; try again in a moment")
+        return PaymentUnavailable(
+            "a partner service did not answer; try again in a moment", code="partner_down"
+        )
     log.warning("database_unavailable", error=type(exc).__name__)
     return Unavailable("the shop's database is not reachable right now; try again in a moment")
 
 
-def api_error(exc: CommerceError) -> Response:
+def api_error(request: Request, exc: CommerceError) -> Response:
+    """The JSON refusal, its message in the request's locale."""
     status = status_of(exc)
     extra = {"reason": exc.reason} if isinstance(exc, HandoffRefused) else {}
-    response = error_json(type(exc).__name__, str(exc), status, **extra)
+    shaped = error_json(type(exc).__name__, str(exc), status, **extra)
+    body = json.loads(bytes(shaped.body)) | {
+        "code": exc.code,
+        "params": jsonable_encoder(exc.params),
+        "message": say(exc, words_of(request)),
+    }
+    response = JSONResponse(body, status_code=status)
     if status == 503:
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
@@ -94,7 +112,7 @@ class RefusingRoute(APIRoute):
     errors are translated first."""
 
     def refuse(self, request: Request, exc: CommerceError, status: int) -> Response:
-        return api_error(exc)
+        return api_error(request, exc)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -127,6 +145,6 @@ def page_route(page: Render) -> type[RefusingRoute]:
 
     class PageRoute(RefusingRoute):
         def refuse(self, request: Request, exc: CommerceError, status: int) -> Response:
-            return page(request, exc, status) if wants_page(request) else api_error(exc)
+            return page(request, exc, status) if wants_page(request) else api_error(request, exc)
 
     return PageRoute

@@ -22,7 +22,7 @@ async def same_origin(request: Request) -> None:
     """Refuse a form that another site, or another origin of this site, made a browser post
     (CSRF): the rule in `infra.forms.from_own_pages`, against this shop's public URL."""
     if not forms.from_own_pages(request, settings_of(request).public_url):
-        raise NotPermitted(REFUSED)
+        raise NotPermitted(REFUSED, code="cross_site")
 
 
 # For a route's `dependencies=[CrossSiteChecked]`.
@@ -34,7 +34,7 @@ async def form_fields(request: Request) -> dict[str, str]:
     try:
         return await forms.urlencoded(request, MAX_FORM_BYTES, MAX_FORM_FIELDS)
     except forms.FormRefused as exc:
-        raise Invalid(str(exc)) from None
+        raise Invalid(str(exc), code="form_unreadable") from None
 
 
 Form = Annotated[dict[str, str], Depends(form_fields)]

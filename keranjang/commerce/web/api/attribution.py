@@ -52,10 +52,14 @@ async def require_figures_reader(
     if not expected:
         raise NotPermitted(
             "no figures token is configured on this commerce service "
-            "(KERANJANG_COMMERCE_FIGURES_TOKEN)"
+            "(KERANJANG_COMMERCE_FIGURES_TOKEN)",
+            code="no_figures_token",
         )
     if not is_operator(token, expected):
-        raise Unauthenticated("creators' figures need social's figures token as a bearer token")
+        raise Unauthenticated(
+            "creators' figures need social's figures token as a bearer token",
+            code="figures_token_needed",
+        )
 
 
 router = APIRouter(route_class=ApiRoute)

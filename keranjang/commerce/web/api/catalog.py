@@ -167,9 +167,13 @@ def current_merchant(svc: Catalog, token: Annotated[str | None, Depends(bearer)]
 async def require_admin(request: Request, token: Annotated[str | None, Depends(bearer)]) -> None:
     expected: str | None = settings_of(request).admin_token
     if not expected:
-        raise NotPermitted("no operator token is configured on this commerce service")
+        raise NotPermitted(
+            "no operator token is configured on this commerce service", code="no_operator_token"
+        )
     if not is_operator(token, expected):
-        raise Unauthenticated("this action needs the platform operator's token")
+        raise Unauthenticated(
+            "this action needs the platform operator's token", code="operator_token_needed"
+        )
 
 
 Merchant = Annotated[Shop, Depends(current_merchant)]

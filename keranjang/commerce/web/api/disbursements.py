@@ -31,7 +31,10 @@ class DisbursementOut(BaseModel):
 def disbursing_of(request: Request) -> DisbursingService:
     disbursing = commerce_of(request).disbursing
     if disbursing is None:
-        raise NotFound("no disbursement partner is configured: set disbursement_partner")
+        raise NotFound(
+            "no disbursement partner is configured: set disbursement_partner",
+            code="no_disbursement_partner",
+        )
     return disbursing
 
 

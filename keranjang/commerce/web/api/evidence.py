@@ -51,9 +51,11 @@ def regulator(request: Request, token: Annotated[str | None, Depends(bearer)]) -
     """The regulator's token, or 401 (none) / 403 (any other token)."""
     admission = serving.admit(token, request.app.state.regulator_token())
     if admission is serving.Admission.NO_TOKEN:
-        raise Unauthenticated("send the regulator's token as 'Authorization: Bearer …'")
+        raise Unauthenticated(
+            "send the regulator's token as 'Authorization: Bearer …'", code="regulator_token_needed"
+        )
     if admission is serving.Admission.NOT_REGULATOR:
-        raise NotPermitted("evidence is for the regulator's token only")
+        raise NotPermitted("evidence is for the regulator's token only", code="regulator_only")
 
 
 @router.get(

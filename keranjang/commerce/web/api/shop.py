@@ -1,5 +1,6 @@
 """The buyer's JSON API: accounts, the cart, checkout and orders."""
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -29,7 +30,9 @@ from keranjang.commerce.web.api.views import (
 from keranjang.commerce.web.cookies import remembered_attribution
 from keranjang.commerce.web.deps import Buying, Fulfilment, Invoices, Paying
 from keranjang.commerce.web.errors import ApiRoute
+from keranjang.commerce.web.i18n import words_of
 from keranjang.commerce.web.invoice_rendering import pdf_filename, render_pdf
+from keranjang.commerce.web.wording import word
 from keranjang.infra.auth import bearer
 from keranjang.infra.http_errors import MAX_ID, PathId
 from keranjang.infra.throttle import login_attempt
@@ -193,6 +196,14 @@ def couriers() -> list[CourierOut]:
     return [CourierOut(**c.__dict__) for c in COURIERS.values()]
 
 
+def refused_checkout(request: Request, refusal: dict[str, Any], status: int) -> JSONResponse:
+    """A stored refusal as answered again, its message in this request's language."""
+    kind = re.sub(r"(?<!^)(?=[A-Z])", "_", str(refusal.get("error", ""))).lower()
+    codes = [str(refusal.get("code", "")), kind]
+    message = word(codes, refusal.get("params") or {}, words_of(request))
+    return JSONResponse(refusal | {"message": message}, status_code=status)
+
+
 @router.post(
     "/api/checkout",
     status_code=201,
@@ -200,8 +211,10 @@ def couriers() -> list[CourierOut]:
     responses={409: {"description": "Out of stock, or the same key is still in progress"}},
 )
 async def checkout(
+    request: Request,
     body: CheckoutIn,
     token: Annotated[str | None, Depends(bearer)],
+    *,
     svc: Buying,
     paying: Paying,
     idempotency_key: Annotated[
@@ -217,11 +230,16 @@ async def checkout(
     """Async: the checkout waits for its group's transaction (`placing`) without holding a
     worker thread; only the calls to the payment partner take one."""
     if (body.shipping_address is None) == (body.address_id is None):
-        raise Invalid("give either shipping_address or address_id (a saved address)")
+        raise Invalid(
+            "give either shipping_address or address_id (a saved address)",
+            code="address_either",
+        )
     answer = await svc.checkout_with_token(
         token, idempotency_key, body.model_dump(exclude_none=True)
     )
-    if answer.status_code != 201 or body.payment_method is None:
+    if answer.status_code != 201:
+        return refused_checkout(request, answer.body, answer.status_code)
+    if body.payment_method is None:
         return JSONResponse(answer.body, status_code=answer.status_code)
     assert answer.buyer_id is not None, "a placed checkout names its buyer"
     orders = answer.body["orders"]

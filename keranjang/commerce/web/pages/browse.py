@@ -26,7 +26,7 @@ SORT_LABELS = {
 
 def page_number(text: str) -> int:
     if not text.strip().isdigit() or len(text.strip()) > 6:
-        raise Invalid("Nomor halaman harus angka bulat, mulai dari 1.")
+        raise Invalid("a page number is a whole number from 1", code="page_number")
     return int(text)
 
 
@@ -61,7 +61,9 @@ def search(request: Request, svc: Catalog, asked: Asked) -> HTMLResponse:
 @router.get("/categories/{category}", response_class=HTMLResponse)
 def category(request: Request, svc: Catalog, category: str, asked: Asked) -> HTMLResponse:
     if category not in svc.categories():
-        raise NotFound(f"Kategori “{category}” tidak ada. Pilih kategori dari beranda toko.")
+        raise NotFound(
+            f"no category {category!r}", code="no_category", params={"category": category}
+        )
     q, sort, page = asked
     return _results(request, svc, browse_of(q, category, sort, page), f"/categories/{category}")
 

@@ -14,8 +14,10 @@ from keranjang.commerce.errors import Gone, Invalid, NotFound
 from keranjang.commerce.web.api.claims import claim_url
 from keranjang.commerce.web.deps import commerce_of
 from keranjang.commerce.web.forms import CrossSiteChecked, Form
+from keranjang.commerce.web.i18n import INDONESIAN, Words, words_of
 from keranjang.commerce.web.pages.buyer.guard import personal_page, remember_session
 from keranjang.commerce.web.rendering import ShopPageRoute, buyer_signed_in
+from keranjang.commerce.web.wording import say
 from keranjang.infra.throttle import login_attempt
 
 log = structlog.get_logger(__name__)
@@ -25,15 +27,16 @@ SPENT = {
     Gone: (410, "Link ini sudah dipakai atau kedaluwarsa."),
     NotFound: (404, "Link ini tidak kami kenali. Periksa lagi link-nya."),
 }
-ASKED = (
-    "Bila email itu punya akun yang belum diklaim, link baru sudah kami kirim ke sana. "
-    "Link berlaku sekali, selama 7 hari."
-)
 
 
 def accounts(request: Request) -> AccountService:
     svc: AccountService = commerce_of(request).accounts
     return svc
+
+
+def spent_page(request: Request, exc: Gone | NotFound) -> Response:
+    status, heading = SPENT[type(exc)]
+    return claim_page(request, status, spent=words_of(request)._(heading))
 
 
 def claim_page(request: Request, status_code: int = 200, /, **context: object) -> Response:
@@ -49,8 +52,7 @@ def open_link(request: Request, token: Token = "") -> Response:
     try:
         found = accounts(request).claim_for(token)
     except (Gone, NotFound) as exc:
-        status, heading = SPENT[type(exc)]
-        return claim_page(request, status, spent=heading)
+        return spent_page(request, exc)
     return claim_page(request, token=token, account=found)
 
 
@@ -62,17 +64,16 @@ def set_password(request: Request, form: Form) -> Response:
         with login_attempt(request, token, Gone, NotFound):  # a link guessed, or spent
             found = svc.claim_for(token)
     except (Gone, NotFound) as exc:
-        status, heading = SPENT[type(exc)]
-        return claim_page(request, status, spent=heading)
-    errors = _password_errors(password, form.get("password2", ""))
+        return spent_page(request, exc)
+    words = words_of(request)
+    errors = _password_errors(password, form.get("password2", ""), words)
     if not errors:
         try:
             session = svc.claim(token, password)
         except Invalid as exc:
-            errors["password"] = f"Kata sandi ditolak: {exc}"
+            errors["password"] = words._("Kata sandi ditolak: {why}", why=say(exc, words))
         except (Gone, NotFound) as exc:  # claimed by another tab a moment ago
-            status, heading = SPENT[type(exc)]
-            return claim_page(request, status, spent=heading)
+            return spent_page(request, exc)
         else:
             response = RedirectResponse("/orders", status_code=303)
             remember_session(request, response, session)
@@ -86,12 +87,17 @@ def ask_again(request: Request, form: Form) -> Response:
     token = accounts(request).request_claim_link(email)
     if token is not None:  # no mail in the demo: the link is logged for the operator
         log.info("claim_link_issued", link=claim_url(request, token))
-    return claim_page(request, 202, asked=ASKED, spent="Minta link baru")
+    words = words_of(request)
+    asked = words._(
+        "Bila email itu punya akun yang belum diklaim, link baru sudah kami kirim ke sana. "
+        "Link berlaku sekali, selama 7 hari."
+    )
+    return claim_page(request, 202, asked=asked, spent=words._("Minta link baru"))
 
 
-def _password_errors(password: str, again: str) -> dict[str, str]:
+def _password_errors(password: str, again: str, words: Words = INDONESIAN) -> dict[str, str]:
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        return {"password": f"Kata sandi minimal {MIN_PASSWORD} karakter."}
+        return {"password": words._("Kata sandi minimal {min} karakter.", min=MIN_PASSWORD)}
     if password != again:
-        return {"password2": "Kedua kata sandi tidak sama. Ketik ulang."}
+        return {"password2": words._("Kedua kata sandi tidak sama. Ketik ulang.")}
     return {}

@@ -15,8 +15,16 @@ from keranjang.commerce.catalog.search import Browse, Sort
 from keranjang.commerce.errors import HandoffRefused, NotSelling
 from keranjang.commerce.web.cookies import attributed_product, remember_attribution
 from keranjang.commerce.web.deps import Attribution, Catalog, commerce_of, settings_of
+from keranjang.commerce.web.i18n import CATALOG, words_of
 from keranjang.commerce.web.pages.browse import Text, page_number
-from keranjang.commerce.web.rendering import ShopPageRoute, buyer_signed_in, render, templates
+from keranjang.commerce.web.rendering import (
+    ShopPageRoute,
+    buyer_signed_in,
+    in_words,
+    localised,
+    render,
+    templates,
+)
 from keranjang.infra.http_errors import PathId
 from keranjang.infra.runtime import call_blocking
 
@@ -26,7 +34,9 @@ router = APIRouter(include_in_schema=False, route_class=ShopPageRoute)
 # Rendered product pages, keyed by the (immutable) product view they show and what differs
 # between visitors (came through a creator's yellow cart, signed in): a new view from the
 # service's cache means a new key, so a page is never older than its view.
-_product_pages: TTLCache[tuple[Product, bool, bool, str], bytes] = TTLCache(maxsize=10_000, ttl=60)
+_product_pages: TTLCache[tuple[Product, bool, bool, str, str, str], bytes] = TTLCache(
+    maxsize=10_000, ttl=60
+)
 _product_pages_lock = threading.Lock()
 
 
@@ -35,20 +45,22 @@ def product_page(request: Request, product: Product) -> HTMLResponse:
         raise NotSelling.shop(product.merchant.name)
     via_creator = attributed_product(request) == product.id
     signed_in = buyer_signed_in(request)
-    key = (product, via_creator, signed_in, settings_of(request).social_url)
+    words = words_of(request)
+    switch = CATALOG.switch_url(request, words)
+    key = (product, via_creator, signed_in, settings_of(request).social_url, words.lang, switch)
     with _product_pages_lock:
         html = _product_pages.get(key)
     if html is None:
-        template = templates.get_template("product.html")
-        html = template.render(
-            p=product, via_creator=via_creator, signed_in=signed_in, social_url=key[3]
-        ).encode()
+        context: dict[str, object] = {"p": product, "via_creator": via_creator}
+        context |= {"signed_in": signed_in, "social_url": key[3]}
+        in_words(request, context)
+        html = templates.get_template("product.html").render(context).encode()
         with _product_pages_lock:
             _product_pages[key] = html
     response = HTMLResponse(html)
     if via_creator or signed_in:  # differs by cookie: kept by this browser only
         response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return localised(request, response, words)
 
 
 @router.get("/shops/{slug}", response_class=HTMLResponse)

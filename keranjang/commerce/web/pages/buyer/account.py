@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keranjang.commerce.errors import Conflict, Invalid, Unauthenticated, Unclaimed
 from keranjang.commerce.web.forms import CrossSiteChecked, Form
+from keranjang.commerce.web.i18n import INDONESIAN, Words, words_of
 from keranjang.commerce.web.pages.buyer import cart
 from keranjang.commerce.web.pages.buyer.guard import (
     Shopper,
@@ -20,6 +21,7 @@ from keranjang.commerce.web.pages.buyer.guard import (
     session_token,
 )
 from keranjang.commerce.web.rendering import ShopPageRoute, buyer_signed_in
+from keranjang.commerce.web.wording import say
 from keranjang.infra.throttle import login_attempt
 
 MIN_PASSWORD = 10
@@ -74,7 +76,9 @@ def log_in(request: Request, form: Form) -> Response:
         with login_attempt(request, email, Unauthenticated):
             token = buying(request).log_in(email, form.get("password", ""))
     except Unauthenticated:
-        error = "Email atau kata sandi salah. Periksa lagi, atau daftar bila belum punya akun."
+        error = words_of(request)._(
+            "Email atau kata sandi salah. Periksa lagi, atau daftar bila belum punya akun."
+        )
         return account_page(
             request, "login.html", 401, error=error, values={"email": email}, **context
         )
@@ -87,34 +91,37 @@ def sign_up(request: Request, form: Form) -> Response:
         form.get("next", ""), form.get("product_id", ""), form.get("quantity", "")
     )
     values = {"name": form.get("name", "").strip(), "email": form.get("email", "").strip()}
-    errors = signup_errors(values, form.get("password", ""))
+    words = words_of(request)
+    errors = signup_errors(values, form.get("password", ""), words)
     if not errors:
         try:
             token = buying(request).sign_up(values["email"], values["name"], form["password"])
         except Unclaimed:
-            errors["email"] = (
+            errors["email"] = words._(
                 "Email ini sudah punya akun dari belanja sebelumnya di aplikasi. Minta link "
                 "klaim di halaman /claim untuk membuat kata sandinya."
             )
         except Conflict:
-            errors["email"] = "Email ini sudah terdaftar. Silakan masuk."
+            errors["email"] = words._("Email ini sudah terdaftar. Silakan masuk.")
         except Invalid as exc:
-            errors["email"] = f"Pendaftaran ditolak: {exc}"
+            errors["email"] = words._("Pendaftaran ditolak: {why}", why=say(exc, words))
         else:
             return _signed_in(request, token, context)
     return account_page(request, "signup.html", 422, errors=errors, values=values, **context)
 
 
-def signup_errors(values: dict[str, str], password: str) -> dict[str, str]:
+def signup_errors(
+    values: dict[str, str], password: str, words: Words = INDONESIAN
+) -> dict[str, str]:
     """What to fix in a sign-up form, field by field, before asking the service."""
     errors = {}
     if not 1 <= len(values["name"]) <= 120:
-        errors["name"] = "Isi nama kamu (paling banyak 120 huruf)."
+        errors["name"] = words._("Isi nama kamu (paling banyak 120 huruf).")
     email = values["email"]
     if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
-        errors["email"] = "Isi alamat email seperti nama@contoh.com."
+        errors["email"] = words._("Isi alamat email seperti nama@contoh.com.")
     if not MIN_PASSWORD <= len(password) <= 200:
-        errors["password"] = f"Kata sandi minimal {MIN_PASSWORD} karakter."
+        errors["password"] = words._("Kata sandi minimal {min} karakter.", min=MIN_PASSWORD)
     return errors
 
 

@@ -17,6 +17,7 @@ from keranjang.commerce.errors import Invalid, NotFound
 from keranjang.commerce.web.cookies import remembered_attribution
 from keranjang.commerce.web.deps import commerce_of
 from keranjang.commerce.web.forms import CrossSiteChecked, Form
+from keranjang.commerce.web.i18n import words_of
 from keranjang.commerce.web.pages.buyer.guard import (
     Shopper,
     buyer_or_none,
@@ -80,7 +81,9 @@ def _set(
         kept = min(quantity, max(catalog.product(product_id).stock, 0))
         buying(request).set_quantity(buyer, product_id, kept, came_from)
     except NotFound:
-        raise NotFound("Produk ini tidak ada (lagi) di toko.") from None
+        raise NotFound(
+            f"no product with id {product_id}", code="no_product", params={"id": product_id}
+        ) from None
     return kept
 
 
@@ -88,7 +91,11 @@ def _set(
 def add(request: Request, form: Form) -> Response:
     pending = pending_add(form)
     if pending is None:
-        raise Invalid(f"Isi jumlah dari 1 sampai {MAX_QUANTITY}.")
+        raise Invalid(
+            f"quantity must be from 1 to {MAX_QUANTITY}",
+            code="quantity",
+            params={"max": MAX_QUANTITY},
+        )
     buyer = buyer_or_none(request)
     if buyer is None:  # log in first; the login form carries the product and brings it back
         back = {"next": f"/products/{pending.product_id}"}
@@ -103,7 +110,11 @@ def change(request: Request, product_id: PathId, form: Form, buyer: Shopper) -> 
     """A new quantity for a line; 0 (the remove button) takes it out."""
     quantity = _whole_number(form.get("quantity", ""))
     if quantity is None or quantity > MAX_QUANTITY:
-        raise Invalid(f"Isi jumlah dari 0 (hapus) sampai {MAX_QUANTITY}.")
+        raise Invalid(
+            f"quantity must be from 0 (remove) to {MAX_QUANTITY}",
+            code="quantity_or_remove",
+            params={"max": MAX_QUANTITY},
+        )
     line = next((x for x in buying(request).cart(buyer) if x.product_id == product_id), None)
     capped = _set(request, buyer, product_id, quantity, line) < quantity
     return RedirectResponse(f"/cart?capped={product_id}" if capped else "/cart", status_code=303)
@@ -189,9 +200,11 @@ def _capped_notice(request: Request, product_id: int | None) -> str | None:
         product = catalog.product(product_id)
     except NotFound:
         return None
+    words = words_of(request)
     if product.stock <= 0:
-        return f"Stok {product.title} habis, jadi tidak ada di keranjangmu."
-    return (
-        f"Stok {product.title} tinggal {product.stock}: jumlah di keranjangmu "
-        f"disesuaikan menjadi {product.stock}."
+        return words._("Stok {title} habis, jadi tidak ada di keranjangmu.", title=product.title)
+    return words._(
+        "Stok {title} tinggal {stock}: jumlah di keranjangmu disesuaikan menjadi {stock}.",
+        title=product.title,
+        stock=product.stock,
     )

@@ -13,15 +13,23 @@ from keranjang.commerce.buying.domain import COURIERS, SavedAddress
 from keranjang.commerce.errors import Conflict
 from keranjang.commerce.money.domain import Choice
 from keranjang.commerce.web.api.shop import AddressIn
+from keranjang.commerce.web.i18n import INDONESIAN, Words
 from keranjang.commerce.web.pages.buyer.guard import buying
 from keranjang.commerce.web.pages.buyer.order_pages import read_choice
 
+# What to fix in each field of a new address (msgids of the catalog, worded per reader).
 ADDRESS_HINTS = {
     "recipient": "Isi nama penerima (paling banyak 120 huruf).",
     "phone": "Isi nomor HP 8 sampai 15 angka, boleh diawali +, contoh +6281234567890.",
     "street": "Isi alamat lengkap: jalan, nomor rumah, RT/RW (3 sampai 300 huruf).",
     "city": "Isi kota atau kabupaten (2 sampai 80 huruf).",
     "postal_code": "Kode pos terdiri dari 5 angka, contoh 40111.",
+}
+# What to fix in the other choices.
+CHOICE_HINTS = {
+    "courier": "Pilih kurir pengiriman.",
+    "method": "Pilih metode pembayaran.",
+    "address_id": "Pilih salah satu alamat tersimpan, atau isi alamat baru.",
 }
 NEW_ADDRESS = "new"
 DEFAULT_COURIER = "jne"
@@ -42,7 +50,9 @@ class Choices:
         return not self.errors and self.choice is not None and bool(self.body)
 
 
-def read_choices(form: dict[str, str], saved: list[SavedAddress]) -> Choices:
+def read_choices(
+    form: dict[str, str], saved: list[SavedAddress], words: Words = INDONESIAN
+) -> Choices:
     values = {name: form.get(name, "").strip() for name in FIELDS}
     read = Choices(values)
     _read_address(read, saved)
@@ -50,10 +60,11 @@ def read_choices(form: dict[str, str], saved: list[SavedAddress]) -> Choices:
     if courier in COURIERS:
         read.body["courier"] = courier
     else:
-        read.errors["courier"] = "Pilih kurir pengiriman."
+        read.errors["courier"] = CHOICE_HINTS["courier"]
     read.choice = read_choice(values["method"])
     if read.choice is None:
-        read.errors["method"] = "Pilih metode pembayaran."
+        read.errors["method"] = CHOICE_HINTS["method"]
+    read.errors = {name: words._(text) for name, text in read.errors.items()}
     return read
 
 
@@ -63,7 +74,7 @@ def _read_address(read: Choices, saved: list[SavedAddress]) -> None:
         if picked.isdigit() and int(picked) in {a.id for a in saved}:
             read.body["address_id"] = int(picked)
         else:
-            read.errors["address_id"] = "Pilih salah satu alamat tersimpan, atau isi alamat baru."
+            read.errors["address_id"] = CHOICE_HINTS["address_id"]
         return
     address, errors = read_address(read.values)
     read.errors |= errors

@@ -21,6 +21,7 @@ from keranjang.commerce.money.paying_together import pay_together
 from keranjang.commerce.web.api.shop import placed_order
 from keranjang.commerce.web.deps import commerce_of
 from keranjang.commerce.web.forms import CrossSiteChecked, Form
+from keranjang.commerce.web.i18n import words_of
 from keranjang.commerce.web.pages.buyer.cart import cart_view
 from keranjang.commerce.web.pages.buyer.checkout_choices import (
     DEFAULT_COURIER,
@@ -37,6 +38,7 @@ from keranjang.commerce.web.pages.buyer.order_pages import (
     start_payment,
 )
 from keranjang.commerce.web.rendering import ShopPageRoute
+from keranjang.commerce.web.wording import word
 
 router = APIRouter(include_in_schema=False, route_class=ShopPageRoute)
 KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,100}$")
@@ -75,12 +77,12 @@ def checkout_page(request: Request, buyer: Shopper) -> Response:
 
 @router.post("/checkout", dependencies=[CrossSiteChecked])
 def place_orders(request: Request, form: Form, buyer: Shopper) -> Response:
-    read = read_choices(form, buying(request).addresses(buyer))
+    words = words_of(request)
+    read = read_choices(form, buying(request).addresses(buyer), words)
     key = form.get("idempotency_key", "")
     if not read.complete or read.choice is None or not KEY.match(key):
-        problem = (
-            None if read.errors else "Formulir checkout tidak lengkap; periksa lalu kirim lagi."
-        )
+        incomplete = words._("Formulir checkout tidak lengkap; periksa lalu kirim lagi.")
+        problem = None if read.errors else incomplete
         return checkout_form(
             request, buyer, 422, values=read.values, errors=read.errors, problem=problem
         )
@@ -104,33 +106,40 @@ def _checkout(request: Request, buyer: int, key: str, body: dict[str, Any]) -> A
             return Answer(422, {"error": "IdempotencyMismatch", "detail": ""})
         except Conflict:  # the same form, submitted twice, is still being placed
             time.sleep(IN_PROGRESS_PAUSE_SECONDS)
-    raise Conflict("Pesananmu masih diproses. Buka Pesanan Saya sebentar lagi.")
+    raise Conflict("the same checkout is still being placed", code="still_placing")
 
 
 def refusal(request: Request, buyer: int, answer: Answer) -> str:
     """Why checkout said no, in the buyer's words; the cart is as it was."""
+    words = words_of(request)
     error = answer.body.get("error")
     if error == "EmptyCart":
-        return "Keranjangmu kosong. Tambahkan produk dulu sebelum checkout."
+        return word(["empty_cart"], {}, words)
     if error == "IdempotencyMismatch":
-        return (
-            "Formulir ini sudah dipakai untuk pesanan sebelumnya. Cek Pesanan Saya; "
-            "bila ingin memesan lagi, kirim formulir yang baru ini."
-        )
+        return word(["idempotency_mismatch"], {}, words)
     if error == "OutOfStock":
-        return "Stok tidak cukup. " + shortage(request, buyer)
-    return f"Checkout ditolak: satu checkout paling banyak {MAX_LINES} produk berbeda."
+        return words._("Stok tidak cukup.") + " " + shortage(request, buyer)
+    codes = [str(answer.body.get("code", "")), "too_many_lines"]
+    return word(codes, answer.body.get("params") or {"max": MAX_LINES}, words)
 
 
 def shortage(request: Request, buyer: int) -> str:
     """Which lines ask for more than is left, read fresh (not from the cached views)."""
+    words = words_of(request)
     catalog: CatalogService = commerce_of(request).catalog
     short = []
     for line in buying(request).cart(buyer):
         left = catalog.product(line.product_id).stock
         if left < line.quantity:
-            short.append(f"{line.title}: tersisa {left}, kamu memesan {line.quantity}.")
-    advice = "Ubah jumlahnya di keranjang; isi keranjangmu tetap tersimpan."
+            short.append(
+                words._(
+                    "{title}: tersisa {left}, kamu memesan {quantity}.",
+                    title=line.title,
+                    left=left,
+                    quantity=line.quantity,
+                )
+            )
+    advice = words._("Ubah jumlahnya di keranjang; isi keranjangmu tetap tersimpan.")
     return " ".join([*short, advice])
 
 
@@ -151,5 +160,5 @@ def pay_for(request: Request, buyer: int, placed: list[dict[str, Any]], choice: 
         "pay_orders.html",
         entries=list(zip(placed, payments, strict=True)),
         shops=shops(request),
-        method=method_label(choice),
+        method=words_of(request)._(method_label(choice)),
     )

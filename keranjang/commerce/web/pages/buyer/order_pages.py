@@ -25,23 +25,16 @@ from keranjang.commerce.orders.domain import OrderView
 from keranjang.commerce.orders.service import FulfilmentService
 from keranjang.commerce.web.deps import commerce_of
 from keranjang.commerce.web.forms import CrossSiteChecked, Form
+from keranjang.commerce.web.i18n import CATALOG, words_of
 from keranjang.commerce.web.invoice_rendering import pdf_response, render_html
 from keranjang.commerce.web.pages.buyer.guard import Shopper, personal_page
-from keranjang.commerce.web.rendering import ShopPageRoute
+from keranjang.commerce.web.rendering import ShopPageRoute, localised
+from keranjang.commerce.web.wording import STATUS_NAMES, note
 from keranjang.infra.http_errors import PathId
 from keranjang.payments import PaymentMethod
 
 router = APIRouter(include_in_schema=False, route_class=ShopPageRoute)
-STATUS_LABELS = {
-    "awaiting_payment": "Menunggu pembayaran",
-    "paid": "Dibayar",
-    "shipped": "Dikirim",
-    "delivered": "Tiba di tujuan",
-    "completed": "Selesai",
-    "cancelled": "Dibatalkan",
-    "expired": "Kedaluwarsa",
-    "refunded": "Dana dikembalikan",
-}
+STATUS_LABELS = STATUS_NAMES
 # How a buyer may pay, as the forms offer it: a virtual account at a chosen bank, QRIS, e-wallet.
 METHODS = {
     "virtual_account:bca": "Virtual Account BCA",
@@ -97,7 +90,12 @@ def fulfilment(request: Request) -> FulfilmentService:
 
 
 def order_context(request: Request) -> dict[str, object]:
-    return {"shops": shops(request), "labels": STATUS_LABELS}
+    words = words_of(request)
+
+    def noted(reason: str) -> str:
+        return note(reason, words, STATUS_LABELS)
+
+    return {"shops": shops(request), "labels": STATUS_LABELS, "note": noted}
 
 
 @router.get("/orders", response_class=HTMLResponse)
@@ -124,7 +122,7 @@ def _order(request: Request, buyer: int, order_id: int) -> OrderView:
     try:
         return fulfilment(request).buyer_order(buyer, order_id)
     except NotFound:
-        raise NotFound("Pesanan ini tidak ada di akunmu.") from None
+        raise NotFound("no such order in your account", code="not_your_order") from None
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
@@ -174,18 +172,15 @@ def pay(request: Request, order_id: PathId, form: Form, buyer: Shopper) -> Respo
     one of another method is replaced by one of the method chosen now."""
     method = read_choice(form.get("method", ""))
     if method is None:
-        raise Invalid("Pilih metode pembayaran.")
+        raise Invalid("choose a payment method", code="pick_method")
     try:
         payment = start_payment(request, buyer, order_id, method)
     except NotFound:
-        raise NotFound("Pesanan ini tidak ada di akunmu.") from None
+        raise NotFound("no such order in your account", code="not_your_order") from None
     except Conflict:
-        raise Conflict("Pesanan ini tidak menunggu pembayaran lagi.") from None
+        raise Conflict("the order is not awaiting payment", code="not_payable") from None
     if payment is None:
-        raise PaymentUnavailable(
-            "Mitra pembayaran sedang tidak bisa dihubungi. Pesananmu tetap tersimpan; "
-            "coba bayar lagi sebentar lagi."
-        )
+        raise PaymentUnavailable("the payment partner cannot be reached", code="partner_down")
     return RedirectResponse(payment.instructions.get("redirect_url") or f"/orders/{order_id}", 303)
 
 
@@ -207,10 +202,10 @@ def cancel(request: Request, order_id: PathId, form: Form, buyer: Shopper) -> Re
     try:
         fulfilment(request).buyer_cancel(buyer, order_id, reason)
     except NotFound:
-        raise NotFound("Pesanan ini tidak ada di akunmu.") from None
+        raise NotFound("no such order in your account", code="not_your_order") from None
     except Conflict:
         raise Conflict(
-            "Pesanan yang sudah dibayar tidak bisa dibatalkan di sini; hubungi tokonya."
+            "a paid order is cancelled by its shop", code="buyer_cancel_unpaid_only"
         ) from None
     return RedirectResponse(f"/orders/{order_id}", status_code=303)
 
@@ -222,9 +217,11 @@ def received(request: Request, order_id: PathId, buyer: Shopper) -> Response:
     try:
         settlement.confirm_received(buyer, order_id)
     except NotFound:
-        raise NotFound("Pesanan ini tidak ada di akunmu.") from None
+        raise NotFound("no such order in your account", code="not_your_order") from None
     except IllegalTransition:
-        raise Conflict("Pesanan bisa dikonfirmasi diterima setelah tiba di tujuan.") from None
+        raise Conflict(
+            "an order is received once delivered", code="receive_after_delivery"
+        ) from None
     return RedirectResponse(f"/orders/{order_id}", status_code=303)
 
 
@@ -236,17 +233,19 @@ def _invoice(request: Request, buyer: int, order_id: int) -> invoices.Invoice:
     try:
         return svc.for_buyer(buyer, order_id)
     except NotFound:
-        raise NotFound("Pesanan ini tidak ada di akunmu.") from None
+        raise NotFound("no such order in your account", code="not_your_order") from None
     except Conflict:
-        raise Conflict("Invoice terbit setelah pesanan dibayar.") from None
+        raise Conflict("no invoice before payment", code="invoice_after_payment") from None
 
 
 @router.get("/orders/{order_id}/invoice", response_class=HTMLResponse)
 def invoice_page(request: Request, order_id: PathId, buyer: Shopper) -> Response:
-    html = render_html(_invoice(request, buyer, order_id))
-    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+    words = words_of(request)
+    switch = CATALOG.switch_url(request, words)
+    html = render_html(_invoice(request, buyer, order_id), words=words, switch=switch)
+    return localised(request, HTMLResponse(html, headers={"Cache-Control": "no-store"}), words)
 
 
 @router.get("/orders/{order_id}/invoice.pdf")
 def invoice_pdf(request: Request, order_id: PathId, buyer: Shopper) -> Response:
-    return pdf_response(_invoice(request, buyer, order_id))
+    return pdf_response(_invoice(request, buyer, order_id), words_of(request))

@@ -10,6 +10,7 @@ from keranjang.commerce.errors import Invalid, NotFound
 from keranjang.commerce.orders.domain import OrderStatus
 from keranjang.commerce.web.deps import Catalog, commerce_of
 from keranjang.commerce.web.forms import CrossSiteChecked, Form
+from keranjang.commerce.web.i18n import words_of
 from keranjang.commerce.web.pages.seller.listing_form import TEXT_LIMITS, ProductForm, percent
 from keranjang.commerce.web.pages.seller.session import Seller, render, seller_router
 from keranjang.infra.http_errors import PathId
@@ -52,13 +53,14 @@ def new_product_page(request: Request, merchant: Seller) -> HTMLResponse:
 
 @router.post("/products/new", dependencies=[CrossSiteChecked])
 def add_product(request: Request, merchant: Seller, svc: Catalog, form: Form) -> Response:
-    typed = ProductForm.submitted(form)
+    words = words_of(request)
+    typed = ProductForm.submitted(form, words)
     new = typed.new_product()
     if new is not None:
         try:
             product = svc.add_product(merchant, new)
         except Invalid as exc:
-            typed.refused(exc)
+            typed.refused(exc, words)
         else:
             return RedirectResponse(f"/seller/products?saved={product.id}", status_code=303)
     return product_form(request, typed, status_code=422)
@@ -77,13 +79,14 @@ def edit_product(
     request: Request, product_id: PathId, merchant: Seller, svc: Catalog, form: Form
 ) -> Response:
     product = own_product(svc, merchant, product_id)
-    typed = ProductForm.submitted(form)
+    words = words_of(request)
+    typed = ProductForm.submitted(form, words)
     change = typed.change_of(product)
     if change is not None:
         try:
             svc.change_product(merchant, product_id, change)
         except Invalid as exc:
-            typed.refused(exc)
+            typed.refused(exc, words)
         else:
             return RedirectResponse(f"/seller/products?saved={product_id}", status_code=303)
     return product_form(request, typed, product, status_code=422)
@@ -112,7 +115,11 @@ def own_product(svc: CatalogService, merchant: Merchant, product_id: int) -> Pro
     except NotFound:
         product = None
     if product is None or product.merchant.id != merchant.id:
-        raise NotFound(f"Tidak ada produk dengan id {product_id} di toko Anda")
+        raise NotFound(
+            f"no product with id {product_id} in your shop",
+            code="not_your_product",
+            params={"id": product_id},
+        )
     return product
 
 

@@ -15,6 +15,8 @@ from keranjang.commerce.catalog.domain import (
     ProductChange,
 )
 from keranjang.commerce.errors import Invalid
+from keranjang.commerce.web.wording import say
+from keranjang.infra.i18n import Words
 
 # Longest text each field may hold: the catalog API's limits (api.ProductIn). They are about
 # storage, not about what a listing means, so the domain's rules do not cover them.
@@ -37,10 +39,23 @@ FIELDS = (*TEXT_LIMITS, "price_idr", "stock", "cross_border", "fob_usd", "commis
 # Rule messages name the domain's field; the form shows the FOB price in dollars and the
 # creator's commission in percent.
 FORM_FIELD = {"fob_usd_cents": "fob_usd", "commission_bp": "commission"}
-COMMISSION_HINT = (
-    f"Isi komisi kreator dalam persen, 0 sampai {MAX_COMMISSION_BP // 100}, "
-    "paling banyak dua angka desimal, misalnya 5 atau 2,5."
-)
+# The form's own labels, which a rule's refusal names its field by.
+LABELS = {
+    "title": "Nama produk",
+    "description": "Deskripsi",
+    "price_idr": "Harga (Rp)",
+    "stock": "Stok",
+    "category": "Kategori",
+    "image_url": "URL gambar",
+    "commission": "Komisi kreator (%)",
+    "hs_code": "Kode HS",
+    "origin_country": "Negara asal",
+    "fob_usd": "Harga FOB (US$)",
+    "npb_number": "Nomor NPB",
+    "sni_number": "Nomor SNI",
+    "halal_number": "Nomor sertifikat halal",
+}
+INDONESIAN = Words("id")
 
 
 def dollars(cents: int | None) -> str:
@@ -92,37 +107,43 @@ class ProductForm:
         return cls(text)
 
     @classmethod
-    def submitted(cls, form: dict[str, str]) -> "ProductForm":
+    def submitted(cls, form: dict[str, str], words: Words = INDONESIAN) -> "ProductForm":
         typed = cls({name: form.get(name, "").strip() for name in FIELDS})
-        typed._read_numbers()
+        typed._read_numbers(words)
         for name, limit in TEXT_LIMITS.items():
             if len(typed.text[name]) > limit:
-                typed.errors[name] = f"Paling banyak {limit} karakter."
+                typed.errors[name] = words._("Paling banyak {limit} karakter.", limit=limit)
         return typed
 
     @property
     def cross_border(self) -> bool:
         return bool(self.text["cross_border"])
 
-    def _read_numbers(self) -> None:
+    def _read_numbers(self, words: Words) -> None:
         price = self.text["price_idr"].removeprefix("Rp").replace(".", "").replace(" ", "")
         if WHOLE.fullmatch(price):
             self.price_idr = int(price)
         else:
-            self.errors["price_idr"] = "Isi harga dalam rupiah penuh, misalnya 350000."
+            self.errors["price_idr"] = words._("Isi harga dalam rupiah penuh, misalnya 350000.")
         stock = self.text["stock"]
         if WHOLE.fullmatch(stock) and int(stock) <= MAX_STOCK:
             self.stock = int(stock)
         else:
-            self.errors["stock"] = f"Isi stok dengan bilangan bulat 0 sampai {MAX_STOCK}."
+            self.errors["stock"] = words._(
+                "Isi stok dengan bilangan bulat 0 sampai {max}.", max=MAX_STOCK
+            )
         fob = DOLLARS.fullmatch(self.text["fob_usd"])
         if fob:
             self.fob_usd_cents = int(fob[1]) * 100 + int((fob[2] or "0").ljust(2, "0"))
         elif self.text["fob_usd"]:
-            self.errors["fob_usd"] = "Isi harga FOB dalam dolar AS, misalnya 120.50."
+            self.errors["fob_usd"] = words._("Isi harga FOB dalam dolar AS, misalnya 120.50.")
         commission = basis_points(self.text["commission"] or "0")
         if commission is None:
-            self.errors["commission"] = COMMISSION_HINT
+            self.errors["commission"] = words._(
+                "Isi komisi kreator dalam persen, 0 sampai {max}, paling banyak dua angka "
+                "desimal, misalnya 5 atau 2,5.",
+                max=MAX_COMMISSION_BP // 100,
+            )
         else:
             self.commission_bp = commission
 
@@ -157,8 +178,9 @@ class ProductForm:
         emptied = frozenset({"fob_usd_cents"}) if new.fob_usd_cents is None else frozenset()
         return ProductChange(**asdict(new), cleared=emptied)
 
-    def refused(self, exc: Invalid) -> None:
-        """Show a rule's refusal next to the field its message starts with."""
-        name = str(exc).split(" ", 1)[0]
+    def refused(self, exc: Invalid, words: Words = INDONESIAN) -> None:
+        """Show a rule's refusal next to the field it names, in the form's own words."""
+        name = str(exc.params.get("field") or str(exc).split(" ", 1)[0])
         name = FORM_FIELD.get(name, name)
-        self.errors[name if name in FIELDS else ""] = str(exc)
+        labels = LABELS | {domain: LABELS[form] for domain, form in FORM_FIELD.items()}
+        self.errors[name if name in FIELDS else ""] = say(exc, words, labels)

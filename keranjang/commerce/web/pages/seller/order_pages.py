@@ -14,6 +14,7 @@ from keranjang.commerce.orders.service import FulfilmentService
 from keranjang.commerce.web.deps import Fulfilment, Invoices, commerce_of
 from keranjang.commerce.web.errors import status_of
 from keranjang.commerce.web.forms import CrossSiteChecked, Form
+from keranjang.commerce.web.i18n import CATALOG, words_of
 from keranjang.commerce.web.invoice_rendering import pdf_response, render_html
 from keranjang.commerce.web.pages.seller.session import (
     STATUS_LABELS,
@@ -21,8 +22,12 @@ from keranjang.commerce.web.pages.seller.session import (
     render,
     seller_router,
 )
+from keranjang.commerce.web.rendering import localised
+from keranjang.commerce.web.wording import say
 from keranjang.infra.http_errors import PathId
 
+# The order page's labels, which a refusal names a field by.
+LABELS = {"tracking_number": "Nomor resi", "reason": "Alasan pembatalan"}
 # The longest reason the order history keeps (the seller API's limit).
 MAX_REASON = 500
 router = seller_router()
@@ -32,7 +37,7 @@ router = seller_router()
 def order_list(request: Request, merchant: Seller, svc: Fulfilment) -> HTMLResponse:
     wanted = request.query_params.get("status") or None
     if wanted is not None and wanted not in STATUS_LABELS:
-        raise NotFound(f"Tidak ada status pesanan {wanted!r}")
+        raise NotFound(f"no order status {wanted!r}", code="no_status", params={"status": wanted})
     status = None if wanted is None else OrderStatus(wanted)
     listed = svc.merchant_orders(merchant.id, status)
     return render(request, "seller_orders.html", orders=listed, status=status)
@@ -66,7 +71,11 @@ def cancel(
 
     def cancel_with_reason() -> object:
         if len(reason) > MAX_REASON:
-            raise Invalid(f"Alasan pembatalan paling banyak {MAX_REASON} karakter.")
+            raise Invalid(
+                f"a cancel reason has at most {MAX_REASON} characters",
+                code="reason_too_long",
+                params={"max": MAX_REASON},
+            )
         return svc.merchant_cancel(merchant.id, order_id, reason)
 
     return _step(request, merchant.id, order_id, cancel_with_reason)
@@ -83,7 +92,7 @@ def refund(request: Request, order_id: PathId, merchant: Seller, form: Form) -> 
         amount = refunds.preview(ask, merchant.id)
     except (Invalid, Conflict, RefundRefused) as exc:
         order = own_order(commerce_of(request).fulfilment, merchant.id, order_id)
-        return _order_page(request, order, str(exc), status_of(exc))
+        return _order_page(request, order, say(exc, words_of(request), LABELS), status_of(exc))
     if form.get("confirm") != "1":
         order = own_order(commerce_of(request).fulfilment, merchant.id, order_id)
         asked = {k: v for k, v in form.items() if k in ("scope", "shipping", "reason") or _q(k)}
@@ -105,17 +114,21 @@ def refund_ask(order_id: int, merchant_id: int, form: dict[str, str]) -> RefundA
     """The refund the form asks for, or `Invalid` saying what to choose."""
     reason = form.get("reason", "").strip()
     if not reason or len(reason) > MAX_REASON:
-        raise Invalid(f"Tulis alasan pengembalian (paling banyak {MAX_REASON} karakter).")
+        raise Invalid(
+            f"write a refund reason of at most {MAX_REASON} characters",
+            code="refund_reason",
+            params={"max": MAX_REASON},
+        )
     scope = form.get("scope", "")
     actor = f"merchant:{merchant_id}"
     if scope == "all":
         return RefundAsk(order_id, actor, reason)
     if scope != "items":
-        raise Invalid("Pilih dulu yang dikembalikan: barang tertentu, atau semuanya.")
+        raise Invalid("choose the items to refund, or everything", code="refund_scope")
     quantities = _quantities(form)
     shipping = form.get("shipping") == "1"
     if not quantities and not shipping:
-        raise Invalid("Isi jumlah barang yang dikembalikan, atau centang ongkos kirim.")
+        raise Invalid("give quantities to refund, or the shipping", code="refund_what")
     return RefundAsk(order_id, actor, reason, quantities, shipping)
 
 
@@ -130,21 +143,27 @@ def _quantities(form: dict[str, str]) -> dict[int, int]:
             try:
                 asked[int(name[2:])] = int(value)
             except ValueError:
-                raise Invalid("Jumlah yang dikembalikan harus bilangan bulat.") from None
+                raise Invalid(
+                    "a refunded quantity is a whole number", code="refund_whole"
+                ) from None
     return asked
 
 
 @router.get("/orders/{order_id}/invoice", response_class=HTMLResponse)
-def invoice(order_id: PathId, merchant: Seller, svc: Invoices) -> HTMLResponse:
+def invoice(request: Request, order_id: PathId, merchant: Seller, svc: Invoices) -> HTMLResponse:
     """The invoice page, its links to the seller center's own PDF and order page."""
     issued = svc.for_merchant(merchant.id, order_id)
     here = f"/seller/orders/{order_id}"
-    return HTMLResponse(render_html(issued, pdf_path=f"{here}/invoice.pdf", back_path=here))
+    words = words_of(request)
+    switch = CATALOG.switch_url(request, words)
+    pdf = f"{here}/invoice.pdf"
+    html = render_html(issued, pdf_path=pdf, back_path=here, words=words, switch=switch)
+    return localised(request, HTMLResponse(html), words)
 
 
 @router.get("/orders/{order_id}/invoice.pdf")
-def invoice_pdf(order_id: PathId, merchant: Seller, svc: Invoices) -> Response:
-    return pdf_response(svc.for_merchant(merchant.id, order_id))
+def invoice_pdf(request: Request, order_id: PathId, merchant: Seller, svc: Invoices) -> Response:
+    return pdf_response(svc.for_merchant(merchant.id, order_id), words_of(request))
 
 
 def _order_page(
@@ -179,7 +198,7 @@ def _step(
         step()
     except (Invalid, Conflict, IllegalTransition, RefundRefused) as exc:
         order = own_order(commerce_of(request).fulfilment, merchant_id, order_id)
-        return _order_page(request, order, str(exc), status_of(exc))
+        return _order_page(request, order, say(exc, words_of(request), LABELS), status_of(exc))
     return RedirectResponse(f"/seller/orders/{order_id}", status_code=303)
 
 
@@ -188,4 +207,8 @@ def own_order(svc: FulfilmentService, merchant_id: int, order_id: int) -> OrderV
     try:
         return svc.merchant_order(merchant_id, order_id)
     except NotFound:
-        raise NotFound(f"Tidak ada pesanan dengan id {order_id} di toko Anda") from None
+        raise NotFound(
+            f"no order with id {order_id} in your shop",
+            code="not_your_shop_order",
+            params={"id": order_id},
+        ) from None

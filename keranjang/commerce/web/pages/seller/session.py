@@ -20,8 +20,10 @@ from keranjang.commerce.orders.domain import OrderStatus
 from keranjang.commerce.web.deps import Catalog
 from keranjang.commerce.web.errors import RefusingRoute, status_of
 from keranjang.commerce.web.forms import CrossSiteChecked, Form
-from keranjang.commerce.web.rendering import templates
+from keranjang.commerce.web.i18n import words_of
+from keranjang.commerce.web.rendering import address_message, in_words, localised, templates
 from keranjang.commerce.web.sessions import SessionCookie, SignedCookie
+from keranjang.commerce.web.wording import say
 from keranjang.infra.credentials import token_digest
 from keranjang.infra.throttle import login_attempt
 
@@ -63,7 +65,7 @@ class SellerRoute(RefusingRoute):
             except SignInRequired:
                 response = RedirectResponse("/seller/login", status_code=303)
             except RequestValidationError:  # only a path's id can fail: no such page
-                response = error_page(request, NotFound("Halaman ini tidak ada."))
+                response = error_page(request, NotFound("no such page", code="no_page"))
             response.headers["Cache-Control"] = "no-store"
             response.headers["X-Frame-Options"] = "DENY"
             response.headers["Referrer-Policy"] = "same-origin"
@@ -79,21 +81,28 @@ def seller_router() -> APIRouter:
 router = seller_router()
 
 
+ERROR_HEADINGS = {404: "Tidak ditemukan", 403: "Permintaan ditolak"}
+
+
 def render(request: Request, name: str, status_code: int = 200, **context: object) -> HTMLResponse:
     context.setdefault("merchant", getattr(request.state, "merchant", None))
     context.setdefault("labels", STATUS_LABELS)
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    words = in_words(request, context)
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    return localised(request, response, words)
 
 
 def error_page(request: Request, exc: CommerceError) -> HTMLResponse:
     status = status_of(exc)
-    heading = {404: "Tidak ditemukan", 403: "Permintaan ditolak"}.get(status, "Ada masalah")
-    return render(request, "seller_error.html", status, heading=heading, message=str(exc))
+    words = words_of(request)
+    heading = words._(ERROR_HEADINGS.get(status, "Ada masalah"))
+    return render(request, "seller_error.html", status, heading=heading, message=say(exc, words))
 
 
 def address_error_page(request: Request, status: int, heading: str, message: str) -> HTMLResponse:
     """An unknown or malformed address under /seller, in the seller center's frame."""
-    return render(request, "seller_error.html", status, heading=heading, message=message)
+    shown = words_of(request)._(heading), address_message(request, status, message)
+    return render(request, "seller_error.html", status, heading=shown[0], message=shown[1])
 
 
 # the session cookie -----------------------------------------------------------------------------
@@ -144,7 +153,9 @@ def login(request: Request, svc: Catalog, form: Form) -> Response:
         with login_attempt(request, token, Unauthenticated):
             merchant = svc.authenticate_merchant(token)
     except Unauthenticated:
-        problem = "Token toko tidak dikenal. Tempel token yang Anda terima saat toko didaftarkan."
+        problem = words_of(request)._(
+            "Token toko tidak dikenal. Tempel token yang Anda terima saat toko didaftarkan."
+        )
         return render(request, "seller_login.html", 401, problem=problem)
     response = RedirectResponse("/seller", status_code=303)
     start_session(request, response, merchant.id, token)

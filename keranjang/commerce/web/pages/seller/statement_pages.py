@@ -43,5 +43,7 @@ def _day(request: Request, name: str) -> date | None:
         return date.fromisoformat(typed)
     except ValueError:
         raise Invalid(
-            f"Tanggal {typed!r} tidak dikenal; tulis sebagai TTTT-BB-HH, mis. 2024-03-27."
+            f"unknown date {typed!r}: write it as YYYY-MM-DD",
+            code="bad_date",
+            params={"typed": typed},
         ) from None
