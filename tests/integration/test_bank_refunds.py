@@ -237,3 +237,39 @@ def order_buyer(refunding: Refunding, order: dict[str, Any]) -> int:
         )
     assert found is not None
     return int(found)
+
+
+def test_a_second_virtual_account_paid_for_a_paid_order_goes_back_by_transfer(
+    refunding: Refunding,
+) -> None:
+    """The buyer paid the order, then also paid an older virtual account the partner still
+    held: the partners' refund APIs take no virtual-account payment, so the second payment goes
+    back to the buyer's bank account, once, and the order stays paid."""
+    order = refunding.paid_order()
+    commerce = refunding.system.commerce.app.state.commerce  # type: ignore[attr-defined]
+    paying = commerce.paying
+    older = paying.partner.create_payment(
+        paying._new_payment(
+            order["id"],
+            order["number"] + "-9",
+            order["total_idr"],
+            PaymentMethod.VIRTUAL_ACCOUNT,
+            datetime.fromisoformat(order["hold_expires_at"]),
+        )
+    )
+    refunding.harness.pay(older)
+    notes = refunding.harness.delivered()
+    for note in [*notes, *notes]:  # every notification twice: one refund
+        r = refunding.system.commerce.post(
+            "/payments/notifications", content=note.body, headers=note.headers
+        )
+        assert r.status_code == 200, r.text
+    assert commerce.refunds.settle_requested() == 0  # not the refund API: the buyer's account
+    refunding.sign_in_buyer()
+    [waiting] = commerce.bank_refunds.waiting(order_buyer(refunding, order))
+    assert waiting.amount_idr == order["total_idr"]
+    assert refunding.give_account(waiting.refund_id).status_code == 303
+    [key] = refunding.replica.by_key
+    refunding.callback(key)
+    assert refunding.balanced().get("stray_payments", 0) == 0
+    assert status(refunding.system, order["id"]) == "paid"

@@ -164,8 +164,8 @@ def _stray(s: Session, order: order_db.OrderRow, news: News) -> str:
     """A second payment (another attempt paid too), or a payment of an order that had ended:
     the money is recorded as owed back and a refund of it is queued (reconciliation asks the
     partner for it, with its key, until it succeeds). A late one (the order ended unpaid) is
-    refunded under a fixed key, and remembers how it was paid (a virtual account's goes back by
-    bank transfer)."""
+    refunded under a fixed key. Each remembers how it was paid: a virtual account's goes back
+    by bank transfer, since the partners' refund APIs take none."""
     event, now = news.event, news.now
     stray = ledger.StrayPayment(
         order.id,
@@ -183,7 +183,7 @@ def _stray(s: Session, order: order_db.OrderRow, news: News) -> str:
         money_db.RefundRow(
             order_id=order.id,
             refund_key=late_refund_key(order.number, event.order_id) if late else _new_key(),
-            paid_with=_method(s, order, event) if late else None,
+            paid_with=_method(s, order, event),
             amount_idr=event.gross_amount,
             shipping_idr=0,
             lines="{}",

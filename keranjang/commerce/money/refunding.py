@@ -311,9 +311,9 @@ class RefundService:
 
 
 def _by_transfer(payment: money_db.PaymentRow | None, row: money_db.RefundRow) -> bool:
-    """A bank-transfer (virtual account) payment of the order itself, or one that landed after
-    the order ended: e-wallet and QRIS payments, and second payments of a paid order returned
-    whole, stay on the partner's refund API."""
+    """A bank-transfer (virtual account) payment: the order's own, one that landed after the
+    order ended, or a second payment returned whole. E-wallet and QRIS payments stay on the
+    partner's refund API."""
     if row.stage == RefundStage.STRAY:
         return row.paid_with == VIRTUAL_ACCOUNT
     return payment is not None and payment.method == VIRTUAL_ACCOUNT
