@@ -44,7 +44,9 @@ def feed(request: Request, svc: Service, kind: domain.ContentKind | None = None)
 def live(request: Request, content_id: PathId, svc: Service) -> HTMLResponse:
     content = svc.content(content_id)
     if content.kind is not domain.ContentKind.LIVE:
-        raise domain.NotFound(f"content {content_id} is a video, not a live session")
+        raise domain.NotFound(
+            f"content {content_id} is a video, not a live session", "not_a_live", id=content_id
+        )
     _watched(request, content)
     return render(request, "watch.html", c=content, active="live")
 

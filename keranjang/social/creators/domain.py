@@ -45,5 +45,10 @@ class Dashboard:
 
 def check_password(password: str) -> str:
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise Invalid(f"Kata sandi harus {MIN_PASSWORD} sampai {MAX_PASSWORD} karakter.")
+        raise Invalid(
+            f"Kata sandi harus {MIN_PASSWORD} sampai {MAX_PASSWORD} karakter.",
+            "password_length",
+            low=MIN_PASSWORD,
+            high=MAX_PASSWORD,
+        )
     return password

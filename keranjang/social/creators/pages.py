@@ -77,11 +77,11 @@ def signed_in_creator(request: Request) -> domain.Creator:
 async def own_form(request: Request) -> dict[str, str]:
     """The posted form, if it came from social's own pages."""
     if not forms.from_own_pages(request, request.app.state.settings.public_url):
-        raise domain.NotPermitted(REFUSED)
+        raise domain.NotPermitted(REFUSED, "cross_site_form")
     try:
         return await forms.urlencoded(request)
     except forms.FormRefused as exc:
-        raise domain.Invalid(str(exc)) from exc
+        raise domain.Invalid(str(exc), "form_refused") from exc
 
 
 SignedIn = Annotated[domain.Creator, Depends(signed_in_creator)]

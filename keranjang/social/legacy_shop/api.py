@@ -77,7 +77,7 @@ def closed_router(commerce_url: str) -> APIRouter:
 
     @router.api_route("/legacy/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     def closed(rest: str) -> JSONResponse:
-        raise domain.ShopClosed(message)
+        raise domain.ShopClosed(message, url=f"{commerce_url}/")
 
     return router
 

@@ -84,14 +84,21 @@ class PayingService:
         with self.sessions() as s:
             order = s.get(db.OrderRow, order_id)
             if order is None or order.viewer_id != viewer_id:
-                raise domain.NotFound(f"no order with id {order_id} in your account")
+                raise domain.NotFound(
+                    f"no order with id {order_id} in your account", "no_order", id=order_id
+                )
             seller_id = order.seller_id
             moving.check_open(s, seller_id, writing=False)  # before asking the partner
             latest = views.latest_payment(s, order_id)
             if order.status != OrderStatus.AWAITING_PAYMENT.value:
                 if latest is not None and order.paid_by == latest.partner_order_id:
                     return views.payment_view(latest, order_id)
-                raise domain.Conflict(f"order {order.number} is {order.status}: nothing to pay")
+                raise domain.Conflict(
+                    f"order {order.number} is {order.status}: nothing to pay",
+                    "nothing_to_pay",
+                    number=order.number,
+                    status=order.status,
+                )
             if latest is not None and PaymentStatus(latest.status) not in ENDED:
                 return views.payment_view(latest, order_id)
             attempt = 1 if latest is None else latest.attempt + 1
@@ -109,7 +116,11 @@ class PayingService:
     def _lifetime(self, number: str, hold_expires_at: datetime) -> timedelta:
         minutes = (hold_expires_at - self.clock.now() - PARTNER_LEEWAY) // timedelta(minutes=1)
         if minutes < 1:
-            raise domain.Conflict(f"order {number} is held too briefly now to be paid")
+            raise domain.Conflict(
+                f"order {number} is held too briefly now to be paid",
+                "hold_too_short",
+                number=number,
+            )
         return timedelta(minutes=minutes)
 
     def _create(self, new: NewPayment, number: str, attempt: int) -> CreatedPayment:
@@ -122,10 +133,16 @@ class PayingService:
             except DuplicateOrder:
                 continue
             except PartnerRefused as exc:
-                raise domain.Conflict(f"the payment partner refused: {exc}") from exc
+                raise domain.Conflict(
+                    f"the payment partner refused: {exc}", "partner_refused"
+                ) from exc
             except PaymentError as exc:
                 raise domain.PartnerDown(f"the payment partner is unreachable: {exc}") from exc
-        raise domain.Conflict(f"order {number} already has payments at the partner; retry")
+        raise domain.Conflict(
+            f"order {number} already has payments at the partner; retry",
+            "payment_exists",
+            number=number,
+        )
 
     def _store(
         self, order: tuple[int, int], attempt: int, created: CreatedPayment
@@ -274,7 +291,11 @@ class PayingService:
     def queue_refund(self, s: Session, order: db.OrderRow, reason: str) -> int:
         """Return a paid order's money (in the caller's transaction); `ask_refunds` asks."""
         if order.paid_by is None:
-            raise domain.Conflict(f"order {order.number} has no payment to return")
+            raise domain.Conflict(
+                f"order {order.number} has no payment to return",
+                "nothing_to_refund",
+                number=order.number,
+            )
         row = _refund_row(order.id, order.paid_by, order.total_idr, reason, self.clock.now())
         s.add(row)
         s.flush()
