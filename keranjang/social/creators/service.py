@@ -86,5 +86,5 @@ class CreatorAccounts:
         try:
             figures = self.figures.of_creator(creator.id)
         except FiguresUnavailable as exc:
-            return domain.Dashboard(creator, content, None, str(exc))
+            return domain.Dashboard(creator, content, None, exc)
         return domain.Dashboard(creator, content, figures)
