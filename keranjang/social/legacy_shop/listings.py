@@ -112,22 +112,8 @@ def check_listing(p: Listing) -> Listing:
         raise Invalid(
             "title must be 1 to 200 characters", "field_length", field="title", low=1, high=200
         )
-    if not 1 <= p.price_idr <= MAX_PRICE_IDR:
-        raise Invalid(
-            f"price_idr must be a whole number of rupiah from 1 to {MAX_PRICE_IDR}",
-            "number_range",
-            field="price_idr",
-            low=1,
-            high=MAX_PRICE_IDR,
-        )
-    if not 0 <= p.stock <= 10_000_000:
-        raise Invalid(
-            "stock must be from 0 to 10000000 units",
-            "number_range",
-            field="stock",
-            low=0,
-            high=10_000_000,
-        )
+    _check_range("price_idr", p.price_idr, 1, MAX_PRICE_IDR)
+    _check_range("stock", p.stock, 0, 10_000_000)
     if p.image_url is not None and not p.image_url.startswith(("https://", "http://", "/")):
         raise Invalid(
             "image_url must be an http(s) URL or a path on this site",
@@ -146,14 +132,7 @@ def check_listing(p: Listing) -> Listing:
             "hs_code_format",
             field="hs_code",
         )
-    if p.fob_usd_cents is not None and not 1 <= p.fob_usd_cents <= MAX_FOB_USD_CENTS:
-        raise Invalid(
-            f"fob_usd_cents must be whole US cents from 1 to {MAX_FOB_USD_CENTS}",
-            "number_range",
-            field="fob_usd_cents",
-            low=1,
-            high=MAX_FOB_USD_CENTS,
-        )
+    _check_range("fob_usd_cents", p.fob_usd_cents, 1, MAX_FOB_USD_CENTS)
     for name in ("npb_number", "sni_number", "halal_number"):
         value = getattr(p, name)
         if value is not None and not STANDARD_NUMBER.match(value):
@@ -162,15 +141,21 @@ def check_listing(p: Listing) -> Listing:
                 "standard_number_format",
                 field=name,
             )
-    if not 0 <= p.commission_bp <= MAX_COMMISSION_BP:
-        raise Invalid(
-            f"commission_bp must be from 0 to {MAX_COMMISSION_BP} (100 = 1%)",
-            "number_range",
-            field="commission_bp",
-            low=0,
-            high=MAX_COMMISSION_BP,
-        )
+    _check_range("commission_bp", p.commission_bp, 0, MAX_COMMISSION_BP)
     return p
+
+
+def _check_range(field: str, value: int | None, low: int, high: int) -> None:
+    """A whole number within bounds (price in rupiah, stock in units, FOB in US cents,
+    commission in basis points, 100 = 1%); None is a field left out."""
+    if value is not None and not low <= value <= high:
+        raise Invalid(
+            f"{field} must be a whole number from {low} to {high}",
+            "number_range",
+            field=field,
+            low=low,
+            high=high,
+        )
 
 
 def _normalised(p: Listing) -> Listing:
