@@ -64,6 +64,12 @@ MESSAGES = {
         "Permintaan ditolak: formulir ini tidak dikirim dari halaman Keranjang Social. Buka "
         "lagi halamannya dan kirim ulang dari sana."
     ),
+    "settings_cross_site": N_(
+        "Permintaan ditolak: formulir ini tidak dikirim dari halaman Keranjang Social. Buka "
+        "lagi halaman Pengaturan dan kirim ulang dari sana."
+    ),
+    "settings_sign_in": N_("Masuk dulu untuk mengubah pengaturan personalisasi."),
+    "personalisation_choice": N_("Pilih 'nyala' atau 'mati' untuk personalisasi, lalu simpan."),
     "form_refused": N_("Formulir ini tidak dapat dibaca. Buka lagi halamannya dan kirim ulang."),
     "figures_token_missing": N_(
         "Angka kreator belum dapat dibaca: token angka (KERANJANG_SOCIAL_FIGURES_TOKEN) belum "
