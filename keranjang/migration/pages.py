@@ -66,6 +66,7 @@ ACTIONS = {
 }
 # A move's history, in the operator's words (an event the table does not know shows its name).
 EVENTS = {
+    "planned": N_("Masuk rencana migrasi"),
     "bound": N_("Terikat ke toko Keranjang"),
     "copy_started": N_("Mulai menyalin"),
     "copied": N_("Tersalin"),
