@@ -135,9 +135,13 @@ def current_creator(svc: Service, token: Annotated[str | None, Depends(bearer)])
 async def require_admin(request: Request, token: Annotated[str | None, Depends(bearer)]) -> None:
     expected: str | None = request.app.state.settings.admin_token
     if not expected:
-        raise domain.NotPermitted("no operator token is configured on this social service")
+        raise domain.NotPermitted(
+            "no operator token is configured on this social service", "no_operator_token"
+        )
     if not is_operator(token, expected):
-        raise domain.Unauthenticated("this action needs the platform operator's token")
+        raise domain.Unauthenticated(
+            "this action needs the platform operator's token", "operator_only"
+        )
 
 
 Creator = Annotated[domain.Creator, Depends(current_creator)]

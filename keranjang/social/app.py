@@ -13,10 +13,9 @@ from keranjang.infra import schema, secret_files
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.infra.database import make_engine, session_factory
 from keranjang.infra.error_pages import use_error_page
-from keranjang.infra.http_errors import error_json
 from keranjang.infra.runtime import PeriodicJob
 from keranjang.infra.webapp import ServiceShell, service_app, wants_json
-from keranjang.social import api, db, domain, evidence_api, pages
+from keranjang.social import api, db, domain, error_words, evidence_api, pages
 from keranjang.social.catalog import CatalogSource, HttpCatalog
 from keranjang.social.config import SocialSettings
 from keranjang.social.creators import api as creators_api
@@ -24,6 +23,7 @@ from keranjang.social.creators import pages as creators_pages
 from keranjang.social.creators.figures import FiguresSource, HttpFigures
 from keranjang.social.creators.payout_account import PayoutAccounts
 from keranjang.social.creators.service import CreatorAccounts
+from keranjang.social.i18n import coded_error_json, words_of
 from keranjang.social.legacy_shop import api as shop_api
 from keranjang.social.legacy_shop import pages_routers as shop_pages
 from keranjang.social.legacy_shop import partner as shop_partner
@@ -36,13 +36,6 @@ from keranjang.social.viewers import pages as viewers_pages
 from keranjang.social.viewers.cookies import SessionCookies
 from keranjang.social.viewers.personalisation import Personalisation
 from keranjang.social.viewers.service import ViewerService
-
-HEADINGS = {
-    404: "Tidak ditemukan",
-    401: "Perlu masuk",
-    403: "Tidak diizinkan",
-    503: "Coba lagi sebentar lagi",
-}
 
 
 def create_app(
@@ -161,7 +154,9 @@ def _install_errors(app: FastAPI) -> None:
 
     @app.exception_handler(domain.SocialError)
     def social_error(request: Request, exc: domain.SocialError) -> Response:
+        words = words_of(request)
+        message = error_words.say(words, exc)
         if wants_json(request, "/api/", "/legacy/api/"):
-            return error_json(type(exc).__name__, str(exc), exc.status)
-        heading = HEADINGS.get(exc.status, "Ada masalah")
-        return pages.error_page(request, exc.status, heading, str(exc))
+            return coded_error_json(words, exc, message, str(exc), exc.status)
+        heading = error_words.heading(words, exc.status)
+        return pages.error_page(request, exc.status, heading, message)

@@ -70,7 +70,11 @@ class HttpCatalog:
     def product(self, product_id: int) -> CatalogItem:
         response = self._get(f"/catalog/products/{product_id}")
         if response.status_code == httpx.codes.NOT_FOUND:
-            raise NotFound(f"commerce's catalog has no product with id {product_id}")
+            raise NotFound(
+                f"commerce's catalog has no product with id {product_id}",
+                "no_catalog_product",
+                id=product_id,
+            )
         return self._parse(CatalogEntry, response).to_domain()
 
     def page(self, after: int) -> tuple[list[CatalogItem], int | None]:

@@ -228,7 +228,7 @@ def content_to_domain(row: ContentRow) -> domain.Content:
 def get_or_404(session: Session, model: type[T], key: int, what: str) -> T:
     row = session.get(model, key)
     if row is None:
-        raise domain.NotFound(f"no {what} with id {key}")
+        raise domain.NotFound(f"no {what} with id {key}", f"no_{what}", id=key)
     return row
 
 

@@ -10,6 +10,10 @@ Errors::
     ├── Unauthenticated     missing or wrong credentials
     ├── CatalogUnavailable  commerce's public catalog could not be read
     └── FiguresUnavailable  commerce's aggregate figures for creators could not be read
+
+Each error carries a stable `code` (its class's, unless the raise names a finer one) and the
+`params` a reader needs; the message is the developer's, for logs. The web layer words the code
+per locale (`social.error_words`).
 """
 
 import enum
@@ -20,34 +24,48 @@ from datetime import datetime
 
 class SocialError(Exception):
     status = 400
+    code = "social_error"
+
+    def __init__(self, message: str, /, code: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+        self.params = params
 
 
 class NotFound(SocialError):
     status = 404
+    code = "not_found"
 
 
 class Invalid(SocialError):
     status = 422
+    code = "invalid"
 
 
 class Conflict(SocialError):
     status = 409
+    code = "conflict"
 
 
 class NotPermitted(SocialError):
     status = 403
+    code = "not_permitted"
 
 
 class Unauthenticated(SocialError):
     status = 401
+    code = "unauthenticated"
 
 
 class CatalogUnavailable(SocialError):
     status = 503
+    code = "catalog_unavailable"
 
 
 class FiguresUnavailable(SocialError):
     status = 503
+    code = "figures_unavailable"
 
 
 class ContentKind(enum.StrEnum):
@@ -151,20 +169,28 @@ class Content:
 
 def check_handle(handle: str) -> str:
     if not HANDLE.match(handle):
-        raise Invalid("handle must be 3 to 30 characters of lower-case letters, digits, '_' or '.'")
+        raise Invalid(
+            "handle must be 3 to 30 characters of lower-case letters, digits, '_' or '.'",
+            "handle_format",
+        )
     return handle
 
 
 def check_can_pin(creator: Creator, content_creator_id: int, existing_pins: int) -> None:
     """A creator pins only on their own content, only with e-commerce permission, within a limit."""
     if creator.id != content_creator_id:
-        raise NotPermitted("you can pin products only on your own content")
+        raise NotPermitted("you can pin products only on your own content", "not_your_content")
     if not creator.ecommerce_permitted:
         raise NotPermitted(
-            "this creator has no e-commerce permission yet; ask the platform to grant it"
+            "this creator has no e-commerce permission yet; ask the platform to grant it",
+            "no_ecommerce_permission",
         )
     if existing_pins >= MAX_PINS_PER_CONTENT:
-        raise Invalid(f"a piece of content can pin at most {MAX_PINS_PER_CONTENT} products")
+        raise Invalid(
+            f"a piece of content can pin at most {MAX_PINS_PER_CONTENT} products",
+            "too_many_pins",
+            limit=MAX_PINS_PER_CONTENT,
+        )
 
 
 def initial_live_status(kind: ContentKind) -> LiveStatus | None:

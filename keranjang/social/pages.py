@@ -9,18 +9,26 @@ from fastapi.templating import Jinja2Templates
 from keranjang.infra.http_errors import PathId
 from keranjang.social import domain
 from keranjang.social.api import Service
+from keranjang.social.i18n import N_, page_words, remember, reworded, rupiah, words_of
 from keranjang.social.viewers.api import viewer_or_none
 from keranjang.social.viewers.personalisation import Personalisation
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.auto_reload = False  # templates ship with the package; never re-stat them
+templates.env.globals["rupiah"] = rupiah
 router = APIRouter(include_in_schema=False)
+FOR_YOU, LIVE_NOW = N_("Untuk Anda"), N_("Live sekarang")
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: object) -> HTMLResponse:
+    """A page in the reader's language (`?lang=`, the remembered switch, or the browser's)."""
+    words = words_of(request)
     context.setdefault("commerce_url", request.app.state.settings.commerce_url)
     context.setdefault("active", None)
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    context |= page_words(request, words)
+    response = templates.TemplateResponse(request, name, context, status_code=status_code)
+    remember(request, response, words)
+    return response
 
 
 def personalisation(request: Request) -> Personalisation:
@@ -32,7 +40,7 @@ def personalisation(request: Request) -> Personalisation:
 def feed(request: Request, svc: Service, kind: domain.ContentKind | None = None) -> HTMLResponse:
     """The feed: ordered by what the signed-in viewer watched while personalisation is on,
     newest first otherwise."""
-    heading = "Live now" if kind is domain.ContentKind.LIVE else "For You"
+    heading = LIVE_NOW if kind is domain.ContentKind.LIVE else FOR_YOU
     active = "live" if kind is domain.ContentKind.LIVE else "feed"
     viewer = viewer_or_none(request)
     viewer_id = None if viewer is None else viewer.id
@@ -44,7 +52,9 @@ def feed(request: Request, svc: Service, kind: domain.ContentKind | None = None)
 def live(request: Request, content_id: PathId, svc: Service) -> HTMLResponse:
     content = svc.content(content_id)
     if content.kind is not domain.ContentKind.LIVE:
-        raise domain.NotFound(f"content {content_id} is a video, not a live session")
+        raise domain.NotFound(
+            f"content {content_id} is a video, not a live session", "not_a_live", id=content_id
+        )
     _watched(request, content)
     return render(request, "watch.html", c=content, active="live")
 
@@ -63,4 +73,7 @@ def _watched(request: Request, content: domain.Content) -> None:
 
 
 def error_page(request: Request, status: int, heading: str, message: str) -> HTMLResponse:
+    """`heading` and `message` in Indonesian (catalog texts are worded in the reader's locale)."""
+    words = words_of(request)
+    heading, message = reworded(words, heading), reworded(words, message)
     return render(request, "error.html", status_code=status, heading=heading, message=message)

@@ -62,12 +62,14 @@ class SocialService:
         own pages (hashed before the transaction: hashing is slow on purpose)."""
         domain.check_handle(handle)
         if not display_name.strip():
-            raise domain.Invalid("display_name must not be empty")
+            raise domain.Invalid("display_name must not be empty", "display_name_empty")
         password_hash = None if password is None else hash_password(check_password(password))
         token = secrets.token_urlsafe(32)
         with transaction(self.sessions) as s:
             if db.handle_taken(s, handle):
-                raise domain.Conflict(f"the handle {handle!r} is taken; choose another")
+                raise domain.Conflict(
+                    f"the handle {handle!r} is taken; choose another", "handle_taken", handle=handle
+                )
             row = db.CreatorRow(
                 handle=handle,
                 display_name=display_name.strip(),
@@ -83,11 +85,15 @@ class SocialService:
 
     def authenticate(self, token: str | None) -> domain.Creator:
         if not token:
-            raise domain.Unauthenticated("send your creator token as 'Authorization: Bearer …'")
+            raise domain.Unauthenticated(
+                "send your creator token as 'Authorization: Bearer …'", "creator_token_missing"
+            )
         with self.sessions() as s:
             row = db.creator_by_token_hash(s, token_digest(token))
             if row is None:
-                raise domain.Unauthenticated("that creator token is not valid")
+                raise domain.Unauthenticated(
+                    "that creator token is not valid", "creator_token_wrong"
+                )
             return row.to_domain()
 
     def set_ecommerce_permission(self, creator_id: int, permitted: bool) -> domain.Creator:
@@ -100,7 +106,9 @@ class SocialService:
     def publish(self, creator: domain.Creator, new: NewContent) -> domain.Content:
         title = new.title.strip()
         if not 1 <= len(title) <= 120:
-            raise domain.Invalid("title must be 1 to 120 characters")
+            raise domain.Invalid(
+                "title must be 1 to 120 characters", "title_length", low=1, high=120
+            )
         with transaction(self.sessions) as s:
             row = db.ContentRow(
                 creator_id=creator.id,
@@ -120,9 +128,9 @@ class SocialService:
         with transaction(self.sessions) as s:
             row = db.get_or_404(s, db.ContentRow, content_id, "content")
             if row.creator_id != creator.id:
-                raise domain.NotPermitted("you can end only your own live session")
+                raise domain.NotPermitted("you can end only your own live session", "not_your_live")
             if row.kind != domain.ContentKind.LIVE:
-                raise domain.Invalid("only a live session can be ended")
+                raise domain.Invalid("only a live session can be ended", "only_live_ends")
             row.live_status = domain.LiveStatus.ENDED.value
             return db.content_to_domain(row)
 
@@ -153,13 +161,17 @@ class SocialService:
             try:
                 s.flush()
             except IntegrityError as exc:
-                raise domain.Conflict(f"product {product_id} is already pinned here") from exc
+                raise domain.Conflict(
+                    f"product {product_id} is already pinned here", "already_pinned", id=product_id
+                ) from exc
             return row.to_domain()
 
     def pin_legacy(self, creator: domain.Creator, content_id: int, product_id: int) -> domain.Pin:
         """Pin a product of the legacy in-app shop (its public data only)."""
         if self.legacy_catalog is None:
-            raise domain.NotFound("the in-app shop is closed: pin products from commerce")
+            raise domain.NotFound(
+                "the in-app shop is closed: pin products from commerce", "shop_closed"
+            )
         item = self.legacy_catalog.product(product_id)
         with transaction(self.sessions) as s:
             content = db.get_or_404(s, db.ContentRow, content_id, "content")
@@ -177,7 +189,9 @@ class SocialService:
                 s.flush()
             except IntegrityError as exc:
                 raise domain.Conflict(
-                    f"legacy product {product_id} is already pinned here"
+                    f"legacy product {product_id} is already pinned here",
+                    "already_pinned",
+                    id=product_id,
                 ) from exc
             return row.to_domain()
 
@@ -209,7 +223,9 @@ class SocialService:
         """Sign a hand-off for a yellow-cart click. Carries nothing about the viewer."""
         destination = self.cart_destination(pin_id)
         if destination.handoff_token is None:
-            raise domain.NotFound(f"pin {pin_id} opens the in-app shop, not commerce")
+            raise domain.NotFound(
+                f"pin {pin_id} opens the in-app shop, not commerce", "pin_in_app", id=pin_id
+            )
         return destination.handoff_token
 
     def cart_destination(self, pin_id: int) -> domain.CartDestination:
@@ -225,7 +241,7 @@ class SocialService:
                 return domain.CartDestination(legacy_product_id=legacy.legacy_product_id)
             target = _moved_target(legacy)
         if target is None:
-            raise domain.NotFound(f"no pinned product with id {pin_id}")
+            raise domain.NotFound(f"no pinned product with id {pin_id}", "no_pin", id=pin_id)
         claims = handoff.new_claims(
             target, now=self.clock.now(), ttl_seconds=self.handoff_ttl_seconds
         )
@@ -247,7 +263,8 @@ def _moved_target(legacy: domain.LegacyPinTarget) -> handoff.HandoffTarget:
     if legacy.commerce_product_id is None or legacy.commerce_merchant_id is None:
         raise domain.CatalogUnavailable(
             f"legacy product {legacy.legacy_product_id} is moving to commerce and not there "
-            "yet; try again shortly"
+            "yet; try again shortly",
+            "product_moving",
         )
     return handoff.HandoffTarget(
         legacy.pin_id,

@@ -25,6 +25,7 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from tests.e2e.conftest import READY_BANNER, STARTUP_TIMEOUT, RunningMarketplace, _stop, free_ports
+from tests.english import english_on
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
 PAYMENT_CONFIRMED_WITHIN_MS = 30_000
@@ -139,6 +140,13 @@ def fits_the_phone(page: Page) -> None:
     assert wide <= screen, f"{urlsplit(page.url).path} is {wide}px wide on a {screen}px screen"
 
 
+def reads_indonesian(page: Page) -> None:
+    """The browser asks for Indonesian (`Accept-Language: id-ID`): none of the catalogs' English
+    on the page."""
+    page.wait_for_load_state("domcontentloaded")
+    assert english_on(page.inner_text("body")) == [], urlsplit(page.url).path
+
+
 def phone(browser: Browser) -> Page:
     context = browser.new_context(viewport=PHONE, locale="id-ID", is_mobile=True)
     context.set_default_timeout(10_000)
@@ -147,13 +155,20 @@ def phone(browser: Browser) -> Page:
 
 
 def buyer_signs_up_from_the_yellow_cart(page: Page, shop: LegacyShop, tmp_path: Path) -> None:
+    page.goto(f"{shop.social_url}/")
+    expect(page.locator("h1")).to_have_text("Untuk Anda")
+    reads_indonesian(page)
+    page.goto(f"{shop.social_url}/?kind=live")
+    reads_indonesian(page)
     page.goto(f"{shop.social_url}/live/{shop.content_id}")
+    reads_indonesian(page)
     page.locator(f'a[data-testid="yellow-cart"][href="/cart/{shop.pin_id}"]').click()
     page.wait_for_url(f"**/legacy/products/{shop.product_id}?pin={shop.pin_id}")
     expect(page.get_by_test_id("product-title")).to_have_text("Keripik Tempe Pedas")
     expect(page.get_by_test_id("product-price")).to_have_text("Rp18.000")
     expect(page.get_by_test_id("sni-number")).to_have_text("SNI 01-2602-1992")
     fits_the_phone(page)
+    reads_indonesian(page)
     page.screenshot(path=tmp_path / "legacy-product.png", full_page=True)
     page.get_by_test_id("login-to-buy").click()
     expect(page.get_by_test_id("login-page")).to_be_visible()
@@ -174,6 +189,7 @@ def buyer_checks_out(page: Page, tmp_path: Path) -> None:
     expect(page.get_by_test_id("cart-line")).to_have_count(1)
     expect(page.get_by_test_id("cart-subtotal")).to_have_text("Rp36.000")
     fits_the_phone(page)
+    reads_indonesian(page)
     page.screenshot(path=tmp_path / "legacy-cart.png", full_page=True)
     page.get_by_test_id("to-checkout").click()
     expect(page.get_by_test_id("checkout-form")).to_be_visible()
@@ -186,6 +202,7 @@ def buyer_checks_out(page: Page, tmp_path: Path) -> None:
     expect(page.get_by_test_id("error-postal_code")).to_be_visible()
     expect(page.get_by_test_id("field-street")).to_have_value("Jl. Kaliurang KM 5 No. 12")
     fits_the_phone(page)
+    reads_indonesian(page)
     page.get_by_test_id("field-phone").fill("0812-2233-4455")
     page.get_by_test_id("field-postal_code").fill("55281")
     page.screenshot(path=tmp_path / "legacy-checkout.png", full_page=True)
@@ -200,6 +217,7 @@ def test_a_viewer_buys_in_the_app_pays_and_the_seller_ships(
     buyer_checks_out(buyer, tmp_path)
 
     buyer.wait_for_url(lambda url: urlsplit(url).path.startswith("/pay/"))
+    reads_indonesian(buyer)  # the partner's pay page, Indonesian first
     expect(buyer.get_by_test_id("amount")).to_have_text(
         "Rp51.000"
     )  # two at 18.000, and 15.000 shipping
@@ -210,11 +228,13 @@ def test_a_viewer_buys_in_the_app_pays_and_the_seller_ships(
     expect(status).to_have_text("Dibayar")
     expect(buyer.get_by_test_id("history")).to_contain_text("WIB")
     fits_the_phone(buyer)
+    reads_indonesian(buyer)
     buyer.screenshot(path=tmp_path / "legacy-order-paid.png", full_page=True)
     order_url, number = buyer.url, buyer.get_by_test_id("order-number").inner_text()
     buyer.get_by_test_id("nav-orders").click()
     expect(buyer.get_by_test_id("order-row")).to_have_count(1)
     fits_the_phone(buyer)
+    reads_indonesian(buyer)
 
     seller = phone(browser)
     seller_ships(seller, shop, number, tmp_path)
@@ -241,7 +261,9 @@ def seller_ships(page: Page, shop: LegacyShop, number: str, tmp_path: Path) -> N
     expect(page.get_by_test_id("order-status")).to_have_text("Dikirim")
     expect(page.get_by_test_id("tracking-number")).to_have_text("JNE-7781")
     page.screenshot(path=tmp_path / "legacy-seller-shipped.png", full_page=True)
+    reads_indonesian(page)
     for nav in ("nav-seller-products", "nav-seller-balance"):
         page.get_by_test_id(nav).click()
         fits_the_phone(page)
+        reads_indonesian(page)
     expect(page.get_by_test_id("escrow")).to_have_text("Rp51.000")

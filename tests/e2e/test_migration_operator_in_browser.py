@@ -106,7 +106,7 @@ def operator_forces_the_move(page: Page, seller_id: int) -> None:
     page.fill("#force-reason", "Tenggat kementerian: dipindahkan oleh operator")
     page.click("form[action$='/force'] button[type=submit]")
     expect(page.locator("p.ok")).to_have_text("Tercatat: Paksa pindah.")
-    expect(page.locator("table").last).to_contain_text("forced")
+    expect(page.locator("table").last).to_contain_text("Dipaksa pindah oleh operator")
     page.goto(page.url.split("/merchants/")[0] + "/")
 
 

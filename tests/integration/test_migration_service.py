@@ -256,7 +256,7 @@ def test_an_operator_forces_a_move_from_the_page_and_other_sites_cannot(
                headers={"sec-fetch-site": "same-origin"}, follow_redirects=False)  # fmt: skip
     assert r.status_code == 303 and r.headers["location"] == "/merchants/1?done=force"
     shown = c.get("/merchants/1?done=force").text
-    assert "Tercatat: Paksa pindah" in shown and "forced" in shown
+    assert "Tercatat: Paksa pindah" in shown and "Dipaksa pindah oleh operator" in shown
     migration.move_everyone()
     r = c.post("/merchants/1/purge", headers={"sec-fetch-site": "same-origin"},
                follow_redirects=False)  # fmt: skip

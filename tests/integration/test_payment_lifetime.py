@@ -124,7 +124,7 @@ def test_once_the_hold_is_over_the_virtual_account_takes_no_money(
         follow_redirects=False,
     )
     assert paid.status_code == 409, paid.text
-    assert "can no longer be paid" in paid.text
+    assert "sudah selesai, dibatalkan, atau lewat waktu" in paid.text
     outcomes = [outcome for _, outcome in deliver(system, partner)]
     # The expiry is recorded once: when the order's expiry asked the partner, or by its news.
     with system.commerce_engine.connect() as conn:

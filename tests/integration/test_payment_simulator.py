@@ -120,7 +120,7 @@ def test_a_cancelled_payment_is_notified_and_cannot_be_paid(sim: SimulatorHarnes
     assert events(sim.partner, sim.delivered())[-1].status is PaymentStatus.CANCELLED
     refused = sim.pay(created)
     assert refused.status_code == 409
-    assert "can no longer be paid" in refused.text
+    assert "sudah selesai, dibatalkan, atau lewat waktu" in refused.text
 
 
 def test_an_unknown_pay_page_is_a_clear_404(sim: SimulatorHarness) -> None:

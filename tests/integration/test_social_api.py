@@ -154,13 +154,15 @@ def test_a_live_session_page_shows_its_yellow_carts_and_can_end(system: System) 
     assert "LIVE" in page.text and f'href="/cart/{pin["id"]}"' in page.text
     ended = system.social.post(f"/api/content/{live['id']}/end", headers=bearer(creator))
     assert ended.json()["live_status"] == "ended"
-    assert "Live ended" in system.social.get(f"/live/{live['id']}", headers=HTML).text
+    assert "Live selesai" in system.social.get(f"/live/{live['id']}", headers=HTML).text
 
 
 def test_unknown_pages_get_a_clear_404_page(system: System) -> None:
     page = system.social.get("/live/999", headers=HTML)
     assert page.status_code == 404
-    assert "no content with id 999" in page.text
+    assert "Video atau live 999 tidak ada." in page.text
+    english = system.social.get("/live/999?lang=en", headers=HTML)
+    assert english.status_code == 404 and "There is no video or live session 999." in english.text
     assert system.social.get("/cart/999", follow_redirects=False).status_code == 404
 
 

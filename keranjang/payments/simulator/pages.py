@@ -2,7 +2,6 @@
 from, "Bayar" and "Batalkan". Paying or cancelling sends the buyer on to the shop's finish URL."""
 
 import hashlib
-from datetime import datetime
 from pathlib import Path as FilePath
 from typing import Annotated
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
@@ -15,6 +14,7 @@ from keranjang.infra.runtime import call_blocking
 from keranjang.payments import midtrans_wire as wire
 from keranjang.payments.simulator import domain
 from keranjang.payments.simulator.api import Service
+from keranjang.payments.simulator.i18n import CATALOG, N_, page_words
 
 TransactionId = Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[0-9a-f-]+$")]
 METHOD_NAMES = {
@@ -22,6 +22,29 @@ METHOD_NAMES = {
     domain.PaymentType.QRIS: "QRIS",
     domain.PaymentType.GOPAY: "GoPay",
 }
+# What the pay page says of a refusal, by the simulator's error class (its developer message is
+# English, for the API and the logs).
+HEADINGS = {
+    404: N_("Pembayaran tidak ditemukan"),
+    409: N_("Pembayaran sudah ditutup"),
+}
+SOMETHING_WRONG = N_("Ada masalah")
+SAID = {
+    domain.NotFound: N_("Pembayaran itu tidak ada. Kembali ke toko dan mulai lagi dari pesanan."),
+    domain.Conflict: N_(
+        "Pembayaran ini sudah selesai, dibatalkan, atau lewat waktu: tidak bisa diubah lagi. "
+        "Kembali ke toko untuk melihat pesanannya."
+    ),
+    domain.Invalid: N_("Pilih salah satu metode pembayaran, lalu tekan Bayar."),
+    domain.NotPermitted: N_("Permintaan ini tidak diizinkan."),
+    domain.Unauthenticated: N_("Permintaan ini perlu kunci server toko."),
+}
+# What `infra.error_pages` says of an unknown or malformed address, worded for the pay page.
+ADDRESS_HEADINGS = (
+    N_("Halaman tidak ditemukan"),
+    N_("Halaman ini tidak bisa dibuka dengan cara itu"),
+    N_("Alamat tidak sah"),
+)
 QR_SIZE = 29  # modules per side, like a version-3 QR code
 
 templates = Jinja2Templates(directory=FilePath(__file__).parent / "templates")
@@ -32,17 +55,17 @@ def rupiah(amount: int) -> str:
     return "Rp" + f"{amount:,}".replace(",", ".")
 
 
-def wib(moment: datetime) -> str:
-    return moment.astimezone(wire.WIB).strftime("%d-%m-%Y %H:%M WIB")
-
-
 templates.env.filters["rupiah"] = rupiah
-templates.env.filters["wib"] = wib
 router = APIRouter(include_in_schema=False)
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: object) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    """A page in the buyer's language: Indonesian unless `?lang=en`, the remembered switch or
+    the browser asks for English."""
+    words, page = page_words(request)
+    response = templates.TemplateResponse(request, name, context | page, status_code=status_code)
+    CATALOG.remember(request, response, words)
+    return response
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -141,11 +164,13 @@ def finder(x: int, y: int) -> str:
 
 def address_error_page(request: Request, status: int, heading: str, message: str) -> HTMLResponse:
     """An unknown or malformed address (`infra.error_pages`), in the pay page's frame."""
-    return render(request, "error.html", status, heading=heading, message=message)
+    words = CATALOG.words_of(request)
+    return render(request, "error.html", status, heading=words._(heading), message=message)
 
 
 def error_page(request: Request, exc: domain.SimulatorError) -> HTMLResponse:
-    heading = {404: "Pembayaran tidak ditemukan", 409: "Pembayaran sudah ditutup"}.get(
-        exc.status, "Ada masalah"
-    )
-    return render(request, "error.html", exc.status, heading=heading, message=str(exc))
+    """A refusal in the buyer's words, by the error's class; never the API's English."""
+    words = CATALOG.words_of(request)
+    heading = words._(HEADINGS.get(exc.status, SOMETHING_WRONG))
+    said = next((text for cls, text in SAID.items() if isinstance(exc, cls)), SOMETHING_WRONG)
+    return render(request, "error.html", exc.status, heading=heading, message=words._(said))

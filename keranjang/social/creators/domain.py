@@ -4,7 +4,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from keranjang.social.domain import Content, Creator, Invalid
+from keranjang.social.domain import Content, Creator, FiguresUnavailable, Invalid
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 200
@@ -35,15 +35,20 @@ class CreatorFigures:
 @dataclass(frozen=True)
 class Dashboard:
     """A creator's own page: who they are, their content with its pins, and their figures (None
-    with `figures_problem` saying why, when commerce could not be read)."""
+    with `figures_problem`, the error that says why, when commerce could not be read)."""
 
     creator: Creator
     content: list[Content]
     figures: CreatorFigures | None
-    figures_problem: str | None = None
+    figures_problem: FiguresUnavailable | None = None
 
 
 def check_password(password: str) -> str:
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise Invalid(f"Kata sandi harus {MIN_PASSWORD} sampai {MAX_PASSWORD} karakter.")
+        raise Invalid(
+            f"Kata sandi harus {MIN_PASSWORD} sampai {MAX_PASSWORD} karakter.",
+            "password_length",
+            low=MIN_PASSWORD,
+            high=MAX_PASSWORD,
+        )
     return password

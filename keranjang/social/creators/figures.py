@@ -63,22 +63,33 @@ class HttpFigures:
         if not self.token:
             raise FiguresUnavailable(
                 "Angka kreator belum dapat dibaca: token angka (KERANJANG_SOCIAL_FIGURES_TOKEN) "
-                "belum diatur di layanan social."
+                "belum diatur di layanan social.",
+                "figures_token_missing",
             )
         response = self._get(f"/attribution/creators/{creator_id}")
         if response.status_code in (httpx.codes.UNAUTHORIZED, httpx.codes.FORBIDDEN):
             raise FiguresUnavailable(
                 f"Toko menolak token angka social ({response.status_code}): samakan "
-                "KERANJANG_SOCIAL_FIGURES_TOKEN dengan KERANJANG_COMMERCE_FIGURES_TOKEN."
+                "KERANJANG_SOCIAL_FIGURES_TOKEN dengan KERANJANG_COMMERCE_FIGURES_TOKEN.",
+                "figures_token_refused",
+                status=response.status_code,
             )
         if response.status_code != httpx.codes.OK:
-            raise FiguresUnavailable(f"Toko menjawab {response.status_code}; coba lagi nanti.")
+            raise FiguresUnavailable(
+                f"Toko menjawab {response.status_code}; coba lagi nanti.",
+                "shop_answered",
+                status=response.status_code,
+            )
         try:
             figures = FiguresIn.model_validate_json(response.content).to_domain()
         except ValidationError as exc:
-            raise FiguresUnavailable("Jawaban toko tidak dapat dibaca; coba lagi nanti.") from exc
+            raise FiguresUnavailable(
+                "Jawaban toko tidak dapat dibaca; coba lagi nanti.", "shop_unreadable"
+            ) from exc
         if figures.creator_id != creator_id:
-            raise FiguresUnavailable("Toko menjawab angka kreator lain; coba lagi nanti.")
+            raise FiguresUnavailable(
+                "Toko menjawab angka kreator lain; coba lagi nanti.", "shop_wrong_creator"
+            )
         return figures
 
     def _get(self, path: str) -> httpx.Response:
@@ -87,5 +98,6 @@ class HttpFigures:
             return self.client.get(self.base_url + path, headers=headers)
         except httpx.HTTPError as exc:
             raise FiguresUnavailable(
-                "Toko tidak dapat dihubungi untuk membaca angka Anda; coba lagi nanti."
+                "Toko tidak dapat dihubungi untuk membaca angka Anda; coba lagi nanti.",
+                "shop_unreachable",
             ) from exc

@@ -2,20 +2,17 @@
 sign out, and the dashboard (their content and pins, their e-commerce permission, their figures
 from commerce). The session is a signed cookie of its own, carrying a page-session token."""
 
-from datetime import datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-from babel.numbers import format_currency
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keranjang.infra import forms
 from keranjang.infra.throttle import login_attempt
-from keranjang.social import domain
+from keranjang.social import domain, error_words
 from keranjang.social.creators.payout_account import PayoutAccounts
-from keranjang.social.creators.service import WRONG, CreatorAccounts
+from keranjang.social.creators.service import CreatorAccounts
+from keranjang.social.i18n import words_of
 from keranjang.social.pages import render
 from keranjang.social.viewers.cookies import MAX_AGE_SECONDS, SessionCookies
 
@@ -25,18 +22,7 @@ REFUSED = (
     "Permintaan ditolak: formulir ini tidak dikirim dari halaman Keranjang Social. Buka lagi "
     "halamannya dan kirim ulang dari sana."
 )
-JAKARTA = ZoneInfo("Asia/Jakarta")
 router = APIRouter(prefix="/kreator", include_in_schema=False)
-
-
-def rupiah(amount: int) -> str:
-    """`Rp350.000`, as the shop writes it."""
-    return format_currency(amount, "IDR", locale="id_ID")
-
-
-def wib(at: datetime) -> str:
-    """`27 Mar 2024, 16.00 WIB`."""
-    return format_datetime(at, "d MMM y, HH.mm z", tzinfo=JAKARTA, locale="id_ID")
 
 
 def accounts(request: Request) -> CreatorAccounts:
@@ -77,11 +63,11 @@ def signed_in_creator(request: Request) -> domain.Creator:
 async def own_form(request: Request) -> dict[str, str]:
     """The posted form, if it came from social's own pages."""
     if not forms.from_own_pages(request, request.app.state.settings.public_url):
-        raise domain.NotPermitted(REFUSED)
+        raise domain.NotPermitted(REFUSED, "cross_site_form")
     try:
         return await forms.urlencoded(request)
     except forms.FormRefused as exc:
-        raise domain.Invalid(str(exc)) from exc
+        raise domain.Invalid(str(exc), "form_refused") from exc
 
 
 SignedIn = Annotated[domain.Creator, Depends(signed_in_creator)]
@@ -91,8 +77,10 @@ OwnForm = Annotated[dict[str, str], Depends(own_form)]
 @router.get("", response_class=HTMLResponse)
 def dashboard(request: Request, creator: SignedIn) -> HTMLResponse:
     board = accounts(request).dashboard(creator)
+    problem = board.figures_problem
+    said = None if problem is None else error_words.say(words_of(request), problem)
     return render(
-        request, "creator_dashboard.html", board=board, active="creator", rupiah=rupiah, wib=wib
+        request, "creator_dashboard.html", board=board, figures_problem=said, active="creator"
     )
 
 
@@ -107,7 +95,8 @@ def set_payout_account(request: Request, creator: SignedIn, form: OwnForm) -> HT
     try:
         payouts(request).set(creator.id, form)
     except (domain.Invalid, domain.FiguresUnavailable) as exc:
-        return _account_page(request, creator, str(exc), form, status=exc.status)
+        said = error_words.say(words_of(request), exc)
+        return _account_page(request, creator, said, form, status=exc.status)
     return _account_page(request, creator, None, {}, saved=True)
 
 
@@ -123,7 +112,7 @@ def _account_page(
     try:
         state, problem = payouts(request).of_creator(creator.id), None
     except domain.FiguresUnavailable as exc:
-        state, problem = None, str(exc)
+        state, problem = None, error_words.say(words_of(request), exc)
     return render(
         request,
         "creator_account.html",
@@ -134,8 +123,6 @@ def _account_page(
         typed=typed,
         saved=saved,
         active="creator",
-        rupiah=rupiah,
-        wib=wib,
     )
 
 
@@ -152,9 +139,10 @@ def log_in(request: Request, form: OwnForm) -> Response:
     try:
         with login_attempt(request, handle, domain.Unauthenticated):
             token = accounts(request).log_in(handle, form.get("password", "")[:200])
-    except domain.Unauthenticated:
+    except domain.Unauthenticated as exc:
+        said = error_words.say(words_of(request), exc)
         return render(
-            request, "creator_login.html", 401, handle=handle, error=WRONG, active="creator"
+            request, "creator_login.html", 401, handle=handle, error=said, active="creator"
         )
     response = RedirectResponse("/kreator", status_code=303)
     response.set_cookie(

@@ -58,7 +58,8 @@ class PayoutAccounts:
         if not c.token:
             raise FiguresUnavailable(
                 "Rekening belum dapat dibaca: token angka (KERANJANG_SOCIAL_FIGURES_TOKEN) "
-                "belum diatur di layanan social."
+                "belum diatur di layanan social.",
+                "payout_token_missing",
             )
         url = f"{c.base_url}/attribution/creators/{creator_id}/payout-account"
         try:
@@ -66,17 +67,27 @@ class PayoutAccounts:
                 method, url, json=body, headers={"Authorization": f"Bearer {c.token}"}
             )
         except httpx.HTTPError as exc:
-            raise FiguresUnavailable("Toko tidak dapat dihubungi; coba lagi nanti.") from exc
+            raise FiguresUnavailable(
+                "Toko tidak dapat dihubungi; coba lagi nanti.", "shop_unreachable"
+            ) from exc
         if r.status_code == httpx.codes.UNPROCESSABLE_ENTITY:
-            raise Invalid(REFUSED + _reason(r))
+            raise Invalid(REFUSED + _reason(r), "payout_account_refused", reason=_reason(r))
         if r.status_code != httpx.codes.OK:
-            raise FiguresUnavailable(f"Toko menjawab {r.status_code}; coba lagi nanti.")
+            raise FiguresUnavailable(
+                f"Toko menjawab {r.status_code}; coba lagi nanti.",
+                "shop_answered",
+                status=r.status_code,
+            )
         try:
             answer = CreatorPayoutIn.model_validate_json(r.content)
         except ValidationError as exc:
-            raise FiguresUnavailable("Jawaban toko tidak dapat dibaca; coba lagi nanti.") from exc
+            raise FiguresUnavailable(
+                "Jawaban toko tidak dapat dibaca; coba lagi nanti.", "shop_unreadable"
+            ) from exc
         if answer.creator_id != creator_id:
-            raise FiguresUnavailable("Toko menjawab rekening kreator lain; coba lagi nanti.")
+            raise FiguresUnavailable(
+                "Toko menjawab rekening kreator lain; coba lagi nanti.", "shop_wrong_creator"
+            )
         return answer
 
 

@@ -33,7 +33,7 @@ class CreatorAccounts:
         password_hash = hash_password(domain.check_password(password))
         with transaction(self.sessions) as s:
             if s.get(social_db.CreatorRow, creator_id) is None:
-                raise NotFound(f"no creator with id {creator_id}")
+                raise NotFound(f"no creator with id {creator_id}", "no_creator", id=creator_id)
             db.set_password(s, creator_id, password_hash, self.clock.now())
             s.execute(
                 delete(db.CreatorSessionRow).where(db.CreatorSessionRow.creator_id == creator_id)
@@ -44,7 +44,7 @@ class CreatorAccounts:
         with self.sessions() as s:
             found = db.password_of(s, handle.strip().lstrip("@").lower())
         if not password_matches(None if found is None else found[1], password):
-            raise Unauthenticated(WRONG)
+            raise Unauthenticated(WRONG, "wrong_creator_login")
         assert found is not None  # password_matches is False without a stored hash
         creator_id = found[0]
         token = secrets.token_urlsafe(32)
@@ -70,11 +70,11 @@ class CreatorAccounts:
 
     def authenticate(self, token: str | None) -> Creator:
         if not token:
-            raise Unauthenticated("Masuk dulu sebagai kreator.")
+            raise Unauthenticated("Masuk dulu sebagai kreator.", "sign_in_needed")
         with read_connection(self.sessions) as c:
             row = c.execute(db.SESSION_CREATOR, {"digest": token_digest(token)}).first()
         if row is None or row.expires_at <= self.clock.now():
-            raise Unauthenticated("Sesi Anda sudah berakhir; masuk lagi.")
+            raise Unauthenticated("Sesi Anda sudah berakhir; masuk lagi.", "session_ended")
         return Creator(row.id, row.handle, row.display_name, row.ecommerce_permitted)
 
     def dashboard(self, creator: Creator) -> domain.Dashboard:
@@ -86,5 +86,5 @@ class CreatorAccounts:
         try:
             figures = self.figures.of_creator(creator.id)
         except FiguresUnavailable as exc:
-            return domain.Dashboard(creator, content, None, str(exc))
+            return domain.Dashboard(creator, content, None, exc)
         return domain.Dashboard(creator, content, figures)

@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse, Response
 
-from keranjang.infra.http_errors import PathId, error_json
+from keranjang.infra.http_errors import PathId
 from keranjang.infra.runtime import call_blocking
 from keranjang.infra.webapp import wants_json
-from keranjang.social.legacy_shop import domain, schemas
+from keranjang.social.i18n import N_, coded_error_json, words_of
+from keranjang.social.legacy_shop import domain, error_words, schemas
 from keranjang.social.legacy_shop.checkout import CheckoutRequest
 from keranjang.social.legacy_shop.pages_render import render
 from keranjang.social.legacy_shop.service import LegacyShop
@@ -32,14 +33,15 @@ STATUS: dict[type[domain.LegacyShopError], int] = {
 RETRY_AFTER: dict[type[domain.LegacyShopError], str] = {domain.SellerFenced: "1"}
 # What a page says of a refusal, by status; the shop's own words follow as the detail.
 HEADINGS = {
-    401: ("Perlu masuk", "Masuk dulu, lalu coba lagi."),
-    403: ("Tidak diizinkan", "Permintaan ini tidak diizinkan."),
-    404: ("Tidak ditemukan", "Yang kamu cari tidak ada, atau bukan milikmu."),
-    409: ("Tidak bisa sekarang", "Keadaannya sudah berubah; muat ulang halamannya."),
-    410: ("Toko dalam aplikasi sudah tutup", "Belanja sekarang di toko Keranjang."),
-    422: ("Periksa lagi", "Ada isian yang tidak bisa diterima."),
-    503: ("Coba lagi nanti", "Layanan sedang sibuk atau tidak terjangkau."),
+    401: (N_("Perlu masuk"), N_("Masuk dulu, lalu coba lagi.")),
+    403: (N_("Tidak diizinkan"), N_("Permintaan ini tidak diizinkan.")),
+    404: (N_("Tidak ditemukan"), N_("Yang kamu cari tidak ada, atau bukan milikmu.")),
+    409: (N_("Tidak bisa sekarang"), N_("Keadaannya sudah berubah; muat ulang halamannya.")),
+    410: (N_("Toko dalam aplikasi sudah tutup"), N_("Belanja sekarang di toko Keranjang.")),
+    422: (N_("Periksa lagi"), N_("Ada isian yang tidak bisa diterima.")),
+    503: (N_("Coba lagi nanti"), N_("Layanan sedang sibuk atau tidak terjangkau.")),
 }
+SOMETHING_WRONG = N_("Ada yang tidak beres")
 
 
 def status_of(exc: domain.LegacyShopError) -> int:
@@ -56,11 +58,13 @@ def install_errors(app: FastAPI) -> None:
         if isinstance(exc, domain.SellerMoved):  # where the seller sells now
             extra["commerce_url"] = request.app.state.settings.commerce_url.rstrip("/") + "/"
             detail = f"{detail}: {extra['commerce_url']}"
+        words = words_of(request)
+        said = error_words.say(words, exc)
         if wants_json(request, "/legacy/api/", "/legacy/payments/"):
-            response: Response = error_json(type(exc).__name__, detail, status, **extra)
+            response: Response = coded_error_json(words, exc, said, detail, status, **extra)
         else:
-            heading, message = HEADINGS.get(status, ("Ada yang tidak beres", ""))
-            context = {"heading": heading, "message": message, "detail": detail}
+            heading, message = HEADINGS.get(status, (SOMETHING_WRONG, ""))
+            context = {"heading": heading, "message": message, "detail": said}
             response = render(request, "error.html", status, **context)
         if status == 503:
             response.headers["Retry-After"] = RETRY_AFTER.get(type(exc), "5")
@@ -77,7 +81,7 @@ def closed_router(commerce_url: str) -> APIRouter:
 
     @router.api_route("/legacy/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     def closed(rest: str) -> JSONResponse:
-        raise domain.ShopClosed(message)
+        raise domain.ShopClosed(message, url=f"{commerce_url}/")
 
     return router
 

@@ -51,7 +51,9 @@ class BuyingService:
         address = domain.check_address(address)
         label = label.strip() or "Rumah"
         if len(label) > 40:
-            raise domain.Invalid("label must be at most 40 characters")
+            raise domain.Invalid(
+                "label must be at most 40 characters", "field_length", field="label", low=0, high=40
+            )
         with transaction(self.sessions) as s:
             kept = s.scalar(
                 select(func.count())
@@ -59,7 +61,11 @@ class BuyingService:
                 .where(db.AddressRow.viewer_id == viewer_id)
             )
             if (kept or 0) >= MAX_ADDRESSES:
-                raise domain.Conflict(f"you keep at most {MAX_ADDRESSES} addresses; delete one")
+                raise domain.Conflict(
+                    f"you keep at most {MAX_ADDRESSES} addresses; delete one",
+                    "too_many_addresses",
+                    limit=MAX_ADDRESSES,
+                )
             row = db.AddressRow(
                 viewer_id=viewer_id, label=label, created_at=self.clock.now(), **vars(address)
             )
@@ -71,7 +77,11 @@ class BuyingService:
         with transaction(self.sessions) as s:
             row = s.get(db.AddressRow, address_id)
             if row is None or row.viewer_id != viewer_id:
-                raise domain.NotFound(f"no saved address with id {address_id} in your account")
+                raise domain.NotFound(
+                    f"no saved address with id {address_id} in your account",
+                    "no_address",
+                    id=address_id,
+                )
             s.delete(row)
 
     # the cart -------------------------------------------------------------------------------
@@ -85,7 +95,9 @@ class BuyingService:
         with transaction(self.sessions) as s:
             product = s.get(db.ProductRow, product_id)
             if product is None:
-                raise domain.NotFound(f"the shop has no product with id {product_id}")
+                raise domain.NotFound(
+                    f"the shop has no product with id {product_id}", "no_product", id=product_id
+                )
             if quantity:  # taking a moved seller's product out of the cart stays possible
                 moving.check_open(s, product.seller_id)
             mine = (db.CartLineRow.viewer_id == viewer_id, db.CartLineRow.product_id == product_id)
@@ -126,7 +138,9 @@ class BuyingService:
         with self.sessions() as s:
             row = s.get(db.OrderRow, order_id)
             if row is None or row.viewer_id != viewer_id:
-                raise domain.NotFound(f"no order with id {order_id} in your account")
+                raise domain.NotFound(
+                    f"no order with id {order_id} in your account", "no_order", id=order_id
+                )
             return views.order_view(s, row, detail=True)
 
     def confirm_received(self, viewer_id: int, order_id: int) -> views.OrderView:
@@ -138,7 +152,9 @@ class BuyingService:
                 moving.check_open(s, seller_id)
             row = db.order_for_update(s, order_id)
             if row is None or row.viewer_id != viewer_id:
-                raise domain.NotFound(f"no order with id {order_id} in your account")
+                raise domain.NotFound(
+                    f"no order with id {order_id} in your account", "no_order", id=order_id
+                )
             books.complete(s, row, f"buyer:{viewer_id}", self.clock.now())
             return views.order_view(s, row, detail=True)
 

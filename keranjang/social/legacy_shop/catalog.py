@@ -20,7 +20,11 @@ class ShopCatalog:
         with self.sessions() as s:
             row = s.execute(_QUERY.where(db.ProductRow.id == product_id)).first()
         if row is None:
-            raise PinNotFound(f"the in-app shop has no product with id {product_id}")
+            raise PinNotFound(
+                f"the in-app shop has no product with id {product_id}",
+                "no_legacy_product",
+                id=product_id,
+            )
         return _item(row)
 
     def page(self, after: int) -> tuple[list[CatalogItem], int | None]:

@@ -84,7 +84,8 @@ class CheckoutService:
             answer = json.loads(row.answer)
             if "error" in answer:
                 error = getattr(domain, answer["error"], domain.Conflict)
-                raise error(answer["detail"])
+                params = answer.get("params", {})
+                raise error(answer["detail"], answer.get("code"), **params)
             orders = s.scalars(
                 select(db.OrderRow)
                 .where(db.OrderRow.checkout_id == row.id)
@@ -95,7 +96,12 @@ class CheckoutService:
     def _remember_refusal(
         self, viewer_id: int, key: tuple[str, str], refusal: domain.LegacyShopError
     ) -> None:
-        answer = {"error": type(refusal).__name__, "detail": str(refusal)}
+        answer = {
+            "error": type(refusal).__name__,
+            "detail": str(refusal),
+            "code": refusal.code,
+            "params": refusal.params,
+        }
         try:
             with transaction(self.sessions) as s:
                 s.add(self._key_row(viewer_id, key, json.dumps(answer)))
@@ -211,10 +217,16 @@ def _address(s: Session, viewer_id: int, request: CheckoutRequest) -> domain.Add
     if request.address_id is not None:
         row = s.get(db.AddressRow, request.address_id)
         if row is None or row.viewer_id != viewer_id:
-            raise domain.NotFound(f"no saved address with id {request.address_id} in your account")
+            raise domain.NotFound(
+                f"no saved address with id {request.address_id} in your account",
+                "no_address",
+                id=request.address_id,
+            )
         return row.address()
     if request.shipping_address is None:
-        raise domain.Invalid("send address_id (a saved address) or shipping_address")
+        raise domain.Invalid(
+            "send address_id (a saved address) or shipping_address", "address_missing"
+        )
     return domain.check_address(request.shipping_address)
 
 
@@ -246,7 +258,10 @@ def _take_stock(s: Session, lines: list[domain.CartLine]) -> None:
         if taken.rowcount != 1:  # type: ignore[attr-defined]
             left = s.scalar(select(db.ProductRow.stock).where(db.ProductRow.id == line.product_id))
             raise domain.OutOfStock(
-                f"only {left} left of {line.title!r}; lower the quantity in your cart"
+                f"only {left} left of {line.title!r}; lower the quantity in your cart",
+                left=left,
+                title=line.title,
+                asked=line.quantity,
             )
 
 

@@ -291,7 +291,9 @@ def move_order(s: Session, order: OrderRow, move: domain.Move) -> None:
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
-        raise domain.OrderChanged(f"order {order.number} was changed meanwhile; look again")
+        raise domain.OrderChanged(
+            f"order {order.number} was changed meanwhile; look again", number=order.number
+        )
     set_committed_value(order, "status", move.target.value)
     set_committed_value(order, "updated_at", move.at)
     s.add(

@@ -38,75 +38,87 @@ from keranjang.social.domain import Route
 
 
 class LegacyShopError(Exception):
-    """Base of every error of the legacy shop."""
+    """Base of every error of the legacy shop: a stable `code` (its class's, unless the raise
+    names a finer one), the `params` a reader needs, and the developer's message for logs. The
+    web layer words the code per locale (`legacy_shop.error_words`)."""
+
+    code = "shop_error"
+
+    def __init__(self, message: str, /, code: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+        self.params = params
 
 
 class NotFound(LegacyShopError):
-    pass
+    code = "not_found"
 
 
 class Invalid(LegacyShopError):
-    pass
+    code = "invalid"
 
 
 class EmptyCart(Invalid):
-    pass
+    code = "empty_cart"
 
 
 class KeyReused(Invalid):
-    pass
+    code = "key_reused"
 
 
 class Conflict(LegacyShopError):
-    pass
+    code = "conflict"
 
 
 class Taken(Conflict):
-    pass
+    code = "taken"
 
 
 class OutOfStock(Conflict):
-    pass
+    code = "out_of_stock"
 
 
 class IllegalTransition(Conflict):
-    pass
+    code = "illegal_transition"
 
 
 class OrderChanged(Conflict):
-    pass
+    code = "order_changed"
 
 
 class SellerMoved(Conflict):
-    pass
+    code = "seller_moved"
 
 
 class NotPermitted(LegacyShopError):
-    pass
+    code = "not_permitted"
 
 
 class Unauthenticated(LegacyShopError):
-    pass
+    code = "unauthenticated"
 
 
 class NotificationRefused(LegacyShopError):
-    pass
+    code = "notification_refused"
 
 
 class Unavailable(LegacyShopError):
     """Retryable: never remembered as the answer to an Idempotency-Key."""
 
+    code = "unavailable"
+
 
 class PartnerDown(Unavailable):
-    pass
+    code = "partner_down"
 
 
 class SellerFenced(Unavailable):
-    pass
+    code = "seller_fenced"
 
 
 class ShopClosed(LegacyShopError):
-    pass
+    code = "shop_closed"
 
 
 class SellerKind(enum.StrEnum):
@@ -161,21 +173,33 @@ class Address:
 def check_address(a: Address) -> Address:
     a = Address(*(v.strip() for v in (a.recipient, a.phone, a.street, a.city, a.postal_code)))
     if not 1 <= len(a.recipient) <= 120:
-        raise Invalid("recipient must be 1 to 120 characters")
+        raise Invalid(
+            "recipient must be 1 to 120 characters",
+            "field_length",
+            field="recipient",
+            low=1,
+            high=120,
+        )
     check_phone(a.phone)
     if not 5 <= len(a.street) <= 300:
-        raise Invalid("street must be 5 to 300 characters")
+        raise Invalid(
+            "street must be 5 to 300 characters", "field_length", field="street", low=5, high=300
+        )
     if not 2 <= len(a.city) <= 80:
-        raise Invalid("city must be 2 to 80 characters")
+        raise Invalid(
+            "city must be 2 to 80 characters", "field_length", field="city", low=2, high=80
+        )
     if not POSTAL_CODE.match(a.postal_code):
-        raise Invalid("postal_code must be 5 digits")
+        raise Invalid("postal_code must be 5 digits", "postal_code_format", field="postal_code")
     return a
 
 
 def check_phone(phone: str) -> str:
     if not PHONE.match(phone):
         raise Invalid(
-            "phone must be 8 to 15 digits, optionally starting with +, like +6281234567890"
+            "phone must be 8 to 15 digits, optionally starting with +, like +6281234567890",
+            "phone_format",
+            field="phone",
         )
     return phone
 
@@ -184,7 +208,9 @@ def check_transition(current: OrderStatus, target: OrderStatus) -> OrderStatus:
     if target not in TRANSITIONS[current]:
         allowed = ", ".join(sorted(TRANSITIONS[current])) or "none: the order is final"
         raise IllegalTransition(
-            f"an order that is {current.value} cannot become {target.value} (allowed: {allowed})"
+            f"an order that is {current.value} cannot become {target.value} (allowed: {allowed})",
+            current=current.value,
+            target=target.value,
         )
     return target
 
@@ -211,7 +237,8 @@ def check_open(seller_id: int, route: Route, fenced: bool) -> None:
     if route is Route.COMMERCE:
         raise SellerMoved(
             f"seller {seller_id} now sells in commerce, on the Keranjang shop app: buy its "
-            "products (and run the shop) there; remove them from the in-app cart"
+            "products (and run the shop) there; remove them from the in-app cart",
+            seller_id=seller_id,
         )
     if fenced:
         raise SellerFenced(MOVING)
@@ -219,7 +246,13 @@ def check_open(seller_id: int, route: Route, fenced: bool) -> None:
 
 def check_quantity(quantity: int) -> int:
     if not 0 <= quantity <= MAX_QUANTITY:
-        raise Invalid(f"quantity must be from 0 (remove) to {MAX_QUANTITY}")
+        raise Invalid(
+            f"quantity must be from 0 (remove) to {MAX_QUANTITY}",
+            "number_range",
+            field="quantity",
+            low=0,
+            high=MAX_QUANTITY,
+        )
     return quantity
 
 
@@ -261,7 +294,11 @@ def split_by_seller(lines: Iterable[CartLine], shipping_idr: int) -> list[OrderD
     if not lines:
         raise EmptyCart("the cart is empty: add products before checking out")
     if len(lines) > MAX_LINES:
-        raise Invalid(f"a checkout holds at most {MAX_LINES} different products")
+        raise Invalid(
+            f"a checkout holds at most {MAX_LINES} different products",
+            "too_many_lines",
+            limit=MAX_LINES,
+        )
     sellers = sorted({line.seller_id for line in lines})
     return [
         OrderDraft(s, tuple(line for line in lines if line.seller_id == s), shipping_idr)
@@ -289,7 +326,9 @@ def check_same_request(stored: str, given: str) -> None:
 
 def check_idempotency_key(key: str | None) -> str:
     if not key or not 8 <= len(key) <= 64 or not key.isascii() or not key.isprintable():
-        raise Invalid("send an Idempotency-Key header of 8 to 64 printable ASCII characters")
+        raise Invalid(
+            "send an Idempotency-Key header of 8 to 64 printable ASCII characters", "key_format"
+        )
     return key
 
 

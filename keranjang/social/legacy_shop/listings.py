@@ -58,13 +58,19 @@ class Registration:
 def check_registration(r: Registration) -> Registration:
     if not SLUG.match(r.slug):
         raise Invalid(
-            "slug must be 3 to 50 lower-case letters, digits or '-', not starting or ending with '-'"
+            "slug must be 3 to 50 lower-case letters, digits or '-', not starting or ending with '-'",
+            "slug_format",
+            field="slug",
         )
     if not r.name.strip():
-        raise Invalid("name must not be empty")
+        raise Invalid("name must not be empty", "field_required", field="name")
     country = (r.origin_country or "").strip().upper() or None
     if country is not None and not COUNTRY.match(country):
-        raise Invalid("origin_country must be an ISO 3166 two-letter country code, like CN")
+        raise Invalid(
+            "origin_country must be an ISO 3166 two-letter country code, like CN",
+            "country_format",
+            field="origin_country",
+        )
     return replace(r, name=r.name.strip(), city=r.city.strip(), origin_country=country)
 
 
@@ -103,26 +109,53 @@ def check_listing(p: Listing) -> Listing:
     formats only; `cross_border_gaps` names what Pasal 11 and 19 would refuse."""
     p = _normalised(p)
     if not 1 <= len(p.title) <= 200:
-        raise Invalid("title must be 1 to 200 characters")
-    if not 1 <= p.price_idr <= MAX_PRICE_IDR:
-        raise Invalid(f"price_idr must be a whole number of rupiah from 1 to {MAX_PRICE_IDR}")
-    if not 0 <= p.stock <= 10_000_000:
-        raise Invalid("stock must be from 0 to 10000000 units")
+        raise Invalid(
+            "title must be 1 to 200 characters", "field_length", field="title", low=1, high=200
+        )
+    _check_range("price_idr", p.price_idr, 1, MAX_PRICE_IDR)
+    _check_range("stock", p.stock, 0, 10_000_000)
     if p.image_url is not None and not p.image_url.startswith(("https://", "http://", "/")):
-        raise Invalid("image_url must be an http(s) URL or a path on this site")
+        raise Invalid(
+            "image_url must be an http(s) URL or a path on this site",
+            "url_format",
+            field="image_url",
+        )
     if not COUNTRY.match(p.origin_country):
-        raise Invalid("origin_country must be an ISO 3166 two-letter country code, like ID or CN")
+        raise Invalid(
+            "origin_country must be an ISO 3166 two-letter country code, like ID or CN",
+            "country_format",
+            field="origin_country",
+        )
     if p.hs_code is not None and not HS_CODE.match(p.hs_code):
-        raise Invalid("hs_code must be 6 to 10 digits (dots allowed), like 6205.20.00")
-    if p.fob_usd_cents is not None and not 1 <= p.fob_usd_cents <= MAX_FOB_USD_CENTS:
-        raise Invalid(f"fob_usd_cents must be whole US cents from 1 to {MAX_FOB_USD_CENTS}")
+        raise Invalid(
+            "hs_code must be 6 to 10 digits (dots allowed), like 6205.20.00",
+            "hs_code_format",
+            field="hs_code",
+        )
+    _check_range("fob_usd_cents", p.fob_usd_cents, 1, MAX_FOB_USD_CENTS)
     for name in ("npb_number", "sni_number", "halal_number"):
         value = getattr(p, name)
         if value is not None and not STANDARD_NUMBER.match(value):
-            raise Invalid(f"{name} must be 3 to 64 letters, digits, spaces or . : / -")
-    if not 0 <= p.commission_bp <= MAX_COMMISSION_BP:
-        raise Invalid(f"commission_bp must be from 0 to {MAX_COMMISSION_BP} (100 = 1%)")
+            raise Invalid(
+                f"{name} must be 3 to 64 letters, digits, spaces or . : / -",
+                "standard_number_format",
+                field=name,
+            )
+    _check_range("commission_bp", p.commission_bp, 0, MAX_COMMISSION_BP)
     return p
+
+
+def _check_range(field: str, value: int | None, low: int, high: int) -> None:
+    """A whole number within bounds (price in rupiah, stock in units, FOB in US cents,
+    commission in basis points, 100 = 1%); None is a field left out."""
+    if value is not None and not low <= value <= high:
+        raise Invalid(
+            f"{field} must be a whole number from {low} to {high}",
+            "number_range",
+            field=field,
+            low=low,
+            high=high,
+        )
 
 
 def _normalised(p: Listing) -> Listing:
@@ -167,9 +200,21 @@ class PayoutAccount:
 def check_payout_account(a: PayoutAccount) -> PayoutAccount:
     a = PayoutAccount(a.bank_code.strip().lower(), a.account_number.strip(), a.holder_name.strip())
     if not BANK_CODE.match(a.bank_code):
-        raise Invalid("bank_code must be 3 to 10 letters, like bca or mandiri")
+        raise Invalid(
+            "bank_code must be 3 to 10 letters, like bca or mandiri",
+            "bank_code_format",
+            field="bank_code",
+        )
     if not ACCOUNT_NUMBER.match(a.account_number):
-        raise Invalid("account_number must be 6 to 20 digits")
+        raise Invalid(
+            "account_number must be 6 to 20 digits", "account_number_format", field="account_number"
+        )
     if not 1 <= len(a.holder_name) <= 120:
-        raise Invalid("holder_name must be 1 to 120 characters")
+        raise Invalid(
+            "holder_name must be 1 to 120 characters",
+            "field_length",
+            field="holder_name",
+            low=1,
+            high=120,
+        )
     return a

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keranjang.infra.throttle import login_attempt
 from keranjang.social.domain import Conflict, Invalid, Unauthenticated
+from keranjang.social.i18n import N_, words_of
 from keranjang.social.legacy_shop.pages_forms import (
     CrossSiteChecked,
     Form,
@@ -28,10 +29,13 @@ from keranjang.social.viewers.service import ViewerService
 router = APIRouter(prefix="/legacy/account", include_in_schema=False)
 NextQuery = Annotated[str, Query(alias="next", max_length=1000)]
 SIGNUP_HINTS = {
-    "name": "Isi nama kamu (1 sampai 80 huruf).",
-    "email": "Isi alamat email seperti nama@contoh.com.",
-    "password": f"Kata sandi {viewers.MIN_PASSWORD} sampai {viewers.MAX_PASSWORD} karakter.",
+    "name": N_("Isi nama kamu (1 sampai 80 huruf)."),
+    "email": N_("Isi alamat email seperti nama@contoh.com."),
+    "password": N_("Kata sandi {low} sampai {high} karakter."),
 }
+PASSWORD_BOUNDS = {"low": viewers.MIN_PASSWORD, "high": viewers.MAX_PASSWORD}
+WRONG_LOGIN = N_("Email atau kata sandi salah. Periksa lagi, atau daftar dulu.")
+TAKEN = N_("Email ini sudah terdaftar. Silakan masuk.")
 
 
 def viewer_service(request: Request) -> ViewerService:
@@ -113,7 +117,7 @@ def log_in(request: Request, form: Form) -> Response:
         with login_attempt(request, email, Unauthenticated):
             signed = viewer_service(request).log_in(email, form.get("password", ""))
     except Unauthenticated:
-        errors = {"password": "Email atau kata sandi salah. Periksa lagi, atau daftar dulu."}
+        errors = {"password": WRONG_LOGIN}
         values = {"email": email}
         return render(request, "login.html", 401, errors=errors, values=values, next=next_path)
     return _signed_in(request, signed.token, next_path)
@@ -129,11 +133,13 @@ def sign_up(request: Request, form: Form) -> Response:
         try:
             signed = viewer_service(request).sign_up(new)
         except Conflict:
-            errors["email"] = "Email ini sudah terdaftar. Silakan masuk."
+            errors["email"] = TAKEN
         except Invalid:
             errors["email"] = SIGNUP_HINTS["email"]
         else:
             return _signed_in(request, signed.token, next_path)
+    words = words_of(request)
+    errors = {field: words._(hint, **PASSWORD_BOUNDS) for field, hint in errors.items()}
     return render(request, "signup.html", 422, errors=errors, values=values, next=next_path)
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keranjang.infra.http_errors import MAX_ID, PathId
+from keranjang.social.i18n import N_, words_of
 from keranjang.social.legacy_shop import domain
 from keranjang.social.legacy_shop.api import Shop
 from keranjang.social.legacy_shop.pages_account import Buyer, login_url, viewer_or_none
@@ -19,8 +20,9 @@ from keranjang.social.viewers.domain import Viewer
 
 router = APIRouter(prefix="/legacy", include_in_schema=False)
 NumberQuery = Annotated[str, Query(max_length=20)]
-QUANTITY_HINT = f"Isi jumlah 1 sampai {domain.MAX_QUANTITY}."
-CART_QUANTITY_HINT = f"Isi jumlah 0 (hapus) sampai {domain.MAX_QUANTITY}."
+QUANTITY_HINT = N_("Isi jumlah 1 sampai {high}.")
+CART_QUANTITY_HINT = N_("Isi jumlah 0 (hapus) sampai {high}.")
+SOLD_OUT = N_("Stok habis: produk ini belum bisa dibeli.")
 
 
 def product_path(product_id: int, pin_id: int | None) -> str:
@@ -64,13 +66,14 @@ def _in_cart(legacy: LegacyShop, viewer_id: int, product_id: int) -> int:
 def add_to_cart(request: Request, form: Form, buyer: Buyer, legacy: Shop) -> Response:
     product_id = whole_number(form.get("product_id", ""), 1, MAX_ID)
     if product_id is None:
-        raise domain.NotFound("produk itu tidak ada di toko ini")
+        raise domain.NotFound("no such product in the in-app shop", "no_product")
     p = legacy.selling.product(product_id)
     pin_id = whole_number(form.get("pin", ""), 1, MAX_ID)
     typed = form.get("quantity", "")
     quantity = whole_number(typed, 1, domain.MAX_QUANTITY)
     if quantity is None or not p.in_stock:
-        hint = QUANTITY_HINT if p.in_stock else "Stok habis: produk ini belum bisa dibeli."
+        words = words_of(request)
+        hint = words._(QUANTITY_HINT, high=domain.MAX_QUANTITY) if p.in_stock else SOLD_OUT
         return _product_page(
             request,
             p,
@@ -110,14 +113,17 @@ def cart(
     """`ditambah`: the product just added; `dibatasi`: the product whose quantity the stock
     cut."""
     added, capped = whole_number(ditambah, 1, MAX_ID), whole_number(dibatasi, 1, MAX_ID)
-    notices = []
+    notices, words = [], words_of(request)
     for line in legacy.buying.cart(viewer.id).lines:
         if line.product_id == added:
-            notices.append(f"{line.title} masuk keranjang.")
+            notices.append(words._("{title} masuk keranjang.", title=line.title))
         if line.product_id == capped:
             notices.append(
-                f"Stok {line.title} tinggal {line.quantity}: jumlah di keranjang dibuat "
-                f"{line.quantity}."
+                words._(
+                    "Stok {title} tinggal {count}: jumlah di keranjang dibuat {count}.",
+                    title=line.title,
+                    count=line.quantity,
+                )
             )
     return cart_page(request, viewer, legacy, notices=notices)
 
@@ -129,7 +135,9 @@ def change_quantity(
     typed = form.get("quantity", "")
     quantity = 0 if "remove" in form else whole_number(typed, 0, domain.MAX_QUANTITY)
     if quantity is None:
-        errors = {str(product_id): CART_QUANTITY_HINT}
+        errors = {
+            str(product_id): words_of(request)._(CART_QUANTITY_HINT, high=domain.MAX_QUANTITY)
+        }
         values = {str(product_id): typed}
         return cart_page(request, viewer, legacy, status_code=422, errors=errors, values=values)
     stock = legacy.selling.product(product_id).listing.stock

@@ -12,7 +12,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keranjang.payments import PaymentMethod
-from keranjang.social.legacy_shop import domain
+from keranjang.social.i18n import N_, Words, words_of
+from keranjang.social.legacy_shop import domain, error_words
 from keranjang.social.legacy_shop.api import Shop
 from keranjang.social.legacy_shop.checkout import CheckoutRequest, Placed
 from keranjang.social.legacy_shop.pages_account import Buyer
@@ -25,12 +26,21 @@ from keranjang.social.viewers.domain import Viewer
 
 router = APIRouter(prefix="/legacy", include_in_schema=False)
 ADDRESS_HINTS = {
-    "recipient": "Isi nama penerima (1 sampai 120 huruf).",
-    "phone": "Isi nomor HP 8 sampai 15 angka, boleh diawali +, contoh +6281234567890.",
-    "street": "Isi alamat lengkap: jalan, nomor rumah, RT/RW (5 sampai 300 huruf).",
-    "city": "Isi kota atau kabupaten (2 sampai 80 huruf).",
-    "postal_code": "Kode pos terdiri dari 5 angka, contoh 40111.",
+    "recipient": N_("Isi nama penerima (1 sampai 120 huruf)."),
+    "phone": N_("Isi nomor HP 8 sampai 15 angka, boleh diawali +, contoh +6281234567890."),
+    "street": N_("Isi alamat lengkap: jalan, nomor rumah, RT/RW (5 sampai 300 huruf)."),
+    "city": N_("Isi kota atau kabupaten (2 sampai 80 huruf)."),
+    "postal_code": N_("Kode pos terdiri dari 5 angka, contoh 40111."),
 }
+CHOOSE_METHOD = N_("Pilih metode pembayaran.")
+CHOOSE_ADDRESS = N_("Pilih salah satu alamat tersimpan, atau isi alamat baru.")
+INCOMPLETE = N_("Formulir checkout tidak lengkap; periksa lalu kirim lagi.")
+SELLER_MOVED = N_(
+    "Sebagian produk di keranjangmu kini dijual di toko Keranjang, bukan di aplikasi. "
+    "Hapus dari keranjang dan beli lewat keranjang kuning."
+)
+ADDRESS_GONE = N_("Alamat tersimpan itu tidak ada lagi.")
+OTHER_ADDRESS = N_("Pilih alamat lain atau isi alamat baru.")
 # Stand-ins that pass the address rules, put in place of a refused field so the next check
 # names the next wrong one: every wrong field is named at once.
 PASSING = domain.Address("Penerima", "+6281234567890", "Jalan Contoh 1", "Kota", "40111")
@@ -85,7 +95,7 @@ def read_address(values: dict[str, str]) -> tuple[domain.Address | None, dict[st
         try:
             address = domain.check_address(domain.Address(**given))
         except domain.Invalid as exc:
-            field = str(exc).split(" ", 1)[0]  # the rule's message starts with the field
+            field = str(exc.params.get("field", ""))  # the rule names the field it refused
             if field not in ADDRESS_HINTS or field in errors:
                 raise
             errors[field] = ADDRESS_HINTS[field]
@@ -105,7 +115,7 @@ def read_form(
     try:
         method = PaymentMethod(values["method"])
     except ValueError:
-        errors["method"] = "Pilih metode pembayaran."
+        errors["method"] = CHOOSE_METHOD
     address_id, address = None, None
     if values["address"] == NEW_ADDRESS or not values["address"]:
         address, wrong = read_address(values)
@@ -113,7 +123,7 @@ def read_form(
     else:
         address_id = whole_number(values["address"], 1, 2**63 - 1)
         if address_id is None:
-            errors["address"] = "Pilih salah satu alamat tersimpan, atau isi alamat baru."
+            errors["address"] = CHOOSE_ADDRESS
     if errors:
         return None, errors, values
     return CheckoutRequest(address_id, address, method.value), errors, values
@@ -124,7 +134,7 @@ def place_orders(request: Request, form: Form, viewer: Buyer, legacy: Shop) -> R
     asked, errors, values = read_form(form)
     key = form.get("idempotency_key", "")
     if asked is None or not KEY.match(key):
-        problem = None if errors else "Formulir checkout tidak lengkap; periksa lalu kirim lagi."
+        problem = None if errors else INCOMPLETE
         return checkout_form(
             request, viewer, legacy, 422, values=values, errors=errors, problem=problem
         )
@@ -133,7 +143,7 @@ def place_orders(request: Request, form: Form, viewer: Buyer, legacy: Shop) -> R
     except domain.SellerFenced:
         raise  # the shop is moving: the shared handler answers 503 with Retry-After
     except domain.LegacyShopError as exc:
-        problem, where = refusal(legacy, viewer, exc)
+        problem, where = refusal(words_of(request), legacy, viewer, exc)
         status = 409 if isinstance(exc, domain.Conflict) else 422
         return checkout_form(
             request, viewer, legacy, status, values=values, errors=where, problem=problem
@@ -144,38 +154,38 @@ def place_orders(request: Request, form: Form, viewer: Buyer, legacy: Shop) -> R
 
 
 def refusal(
-    legacy: LegacyShop, viewer: Viewer, exc: domain.LegacyShopError
+    words: Words, legacy: LegacyShop, viewer: Viewer, exc: domain.LegacyShopError
 ) -> tuple[str, dict[str, str]]:
     """Why checkout said no, in the buyer's words (and the field, if one is to blame)."""
-    if isinstance(exc, domain.EmptyCart):
-        return "Keranjangmu kosong. Tambahkan produk dulu sebelum checkout.", {}
-    if isinstance(exc, domain.KeyReused):
-        return (
-            "Formulir ini sudah dipakai untuk pesanan lain. Cek Pesanan Saya, atau kirim formulir baru ini.",
-            {},
-        )
+    if isinstance(exc, domain.EmptyCart | domain.KeyReused):
+        return error_words.say(words, exc), {}
     if isinstance(exc, domain.OutOfStock):
-        return "Stok tidak cukup. " + shortage(legacy, viewer), {}
+        return words._("Stok tidak cukup.") + " " + shortage(words, legacy, viewer), {}
     if isinstance(exc, domain.SellerMoved):
-        return (
-            "Sebagian produk di keranjangmu kini dijual di toko Keranjang, bukan di aplikasi. "
-            "Hapus dari keranjang dan beli lewat keranjang kuning.",
-            {},
-        )
+        return SELLER_MOVED, {}
     if isinstance(exc, domain.NotFound):
-        return "Alamat tersimpan itu tidak ada lagi.", {
-            "address": "Pilih alamat lain atau isi alamat baru."
-        }
-    return f"Checkout ditolak: {exc}", {}
+        return ADDRESS_GONE, {"address": OTHER_ADDRESS}
+    field = exc.params.get("field")
+    if isinstance(field, str) and field in ADDRESS_HINTS:  # the address the rules refused
+        return words._("Periksa alamat pengiriman."), {field: error_words.say(words, exc)}
+    return words._("Checkout ditolak: {reason}", reason=error_words.say(words, exc)), {}
 
 
-def shortage(legacy: LegacyShop, viewer: Viewer) -> str:
+def shortage(words: Words, legacy: LegacyShop, viewer: Viewer) -> str:
     short = []
     for line in legacy.buying.cart(viewer.id).lines:
         left = legacy.selling.product(line.product_id).listing.stock
         if left < line.quantity:
-            short.append(f"{line.title}: tersisa {left}, kamu memesan {line.quantity}.")
-    return " ".join([*short, "Ubah jumlahnya di keranjang; isi keranjangmu tetap tersimpan."])
+            short.append(
+                words._(
+                    "{title}: tersisa {left}, kamu memesan {asked}.",
+                    title=line.title,
+                    left=left,
+                    asked=line.quantity,
+                )
+            )
+    keep = words._("Ubah jumlahnya di keranjang; isi keranjangmu tetap tersimpan.")
+    return " ".join([*short, keep])
 
 
 def _keep_for_next_time(

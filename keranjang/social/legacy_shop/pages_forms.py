@@ -24,7 +24,7 @@ async def same_origin(request: Request) -> None:
     """Refuse a form another site, or another origin of this site, made a browser post (CSRF):
     the rule in `infra.forms.from_own_pages`, against this app's public URL."""
     if not forms.from_own_pages(request, request.app.state.settings.public_url):
-        raise domain.NotPermitted(REFUSED)
+        raise domain.NotPermitted(REFUSED, "cross_site_form")
 
 
 # For a route's `dependencies=[CrossSiteChecked]`.
@@ -37,7 +37,7 @@ async def form_fields(request: Request) -> dict[str, str]:
     try:
         fields = await forms.urlencoded(request, MAX_FORM_BYTES, MAX_FORM_FIELDS)
     except forms.FormRefused as exc:
-        raise domain.Invalid(str(exc)) from None
+        raise domain.Invalid(str(exc), "form_refused") from None
     return {name: value[:MAX_FIELD_CHARS] for name, value in fields.items()}
 
 

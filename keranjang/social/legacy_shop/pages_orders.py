@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keranjang.infra.http_errors import PathId
 from keranjang.payments import PaymentMethod
+from keranjang.social.i18n import N_
 from keranjang.social.legacy_shop import domain
 from keranjang.social.legacy_shop.api import Shop
 from keranjang.social.legacy_shop.pages_account import Buyer
@@ -20,6 +21,12 @@ from keranjang.social.viewers.domain import Viewer
 router = APIRouter(prefix="/legacy", include_in_schema=False)
 # While an order waits for the partner's news, its page looks again this often.
 WAITING_REFRESH_SECONDS = 3
+CHOOSE_METHOD = N_("Pilih metode pembayaran.")
+PARTNER_DOWN = N_("Mitra pembayaran sedang tidak bisa dihubungi. Coba lagi sebentar lagi.")
+NOT_PAYABLE = N_(
+    "Pesanan ini tidak bisa dibayar lagi (sudah dibayar, dibatalkan, atau lewat waktu)."
+)
+NOT_DELIVERED = N_("Pesanan ini belum sampai, atau sudah selesai.")
 
 
 def order_url(request: Request, order_id: int) -> str:
@@ -74,18 +81,14 @@ def pay(request: Request, order_id: PathId, form: Form, viewer: Buyer, legacy: S
     try:
         method = PaymentMethod(form.get("method", ""))
     except ValueError:
-        errors = {"method": "Pilih metode pembayaran."}
+        errors = {"method": CHOOSE_METHOD}
         return order_page(request, viewer, legacy, order_id, status_code=422, errors=errors)
     try:
         payment = legacy.paying.start(
             viewer.id, order_id, method, finish_url=order_url(request, order_id)
         )
     except (domain.Conflict, domain.PartnerDown) as exc:
-        problem = (
-            "Mitra pembayaran sedang tidak bisa dihubungi. Coba lagi sebentar lagi."
-            if isinstance(exc, domain.PartnerDown)
-            else "Pesanan ini tidak bisa dibayar lagi (sudah dibayar, dibatalkan, atau lewat waktu)."
-        )
+        problem = PARTNER_DOWN if isinstance(exc, domain.PartnerDown) else NOT_PAYABLE
         return order_page(request, viewer, legacy, order_id, status_code=409, problem=problem)
     if payment.redirect_url:
         return RedirectResponse(payment.redirect_url, status_code=303)
@@ -97,6 +100,6 @@ def received(request: Request, order_id: PathId, viewer: Buyer, legacy: Shop) ->
     try:
         legacy.buying.confirm_received(viewer.id, order_id)
     except domain.Conflict:
-        problem = "Pesanan ini belum sampai, atau sudah selesai."
+        problem = NOT_DELIVERED
         return order_page(request, viewer, legacy, order_id, status_code=409, problem=problem)
     return RedirectResponse(f"/legacy/orders/{order_id}", status_code=303)

@@ -17,6 +17,7 @@ from keranjang.infra import secret_files
 from keranjang.infra.credentials import token_digest
 from keranjang.infra.http_errors import MAX_ID, PathId
 from keranjang.infra.throttle import login_attempt
+from keranjang.social.i18n import N_, number, words_of
 from keranjang.social.legacy_shop import domain, listings
 from keranjang.social.legacy_shop.api import Shop
 from keranjang.social.legacy_shop.pages_forms import CrossSiteChecked, Form, whole_number
@@ -30,6 +31,9 @@ SESSION_SECONDS = 12 * 3600
 SALT = "keranjang.social.legacy-seller-session"
 MAX_STOCK = 10_000_000
 LOGIN = "/legacy/seller/login"
+WRONG_TOKEN = N_("Token penjual itu tidak berlaku. Tempel token yang kamu terima saat toko dibuka.")
+PRICE_HINT = N_("Isi harga dalam rupiah, angka bulat 1 atau lebih.")
+STOCK_HINT = N_("Isi stok 0 sampai {high}.")
 
 
 @cache
@@ -93,8 +97,7 @@ def log_in(request: Request, form: Form, legacy: Shop) -> Response:
         with login_attempt(request, token, domain.Unauthenticated):
             legacy.selling.authenticate(token)
     except domain.Unauthenticated:
-        hint = "Token penjual itu tidak berlaku. Tempel token yang kamu terima saat toko dibuka."
-        return render(request, "seller_login.html", 401, errors={"token": hint})
+        return render(request, "seller_login.html", 401, errors={"token": WRONG_TOKEN})
     response = RedirectResponse("/legacy/seller/orders", status_code=303)
     response.set_cookie(
         COOKIE,
@@ -142,11 +145,11 @@ def edit_product(
     typed = {"price_idr": form.get("price_idr", ""), "stock": form.get("stock", "")}
     price = whole_number(typed["price_idr"], 1, listings.MAX_PRICE_IDR)
     stock = whole_number(typed["stock"], 0, MAX_STOCK)
-    errors = {}
+    errors, words = {}, words_of(request)
     if price is None:
-        errors[f"{product_id}.price_idr"] = "Isi harga dalam rupiah, angka bulat 1 atau lebih."
+        errors[f"{product_id}.price_idr"] = PRICE_HINT
     if stock is None:
-        errors[f"{product_id}.stock"] = f"Isi stok 0 sampai {MAX_STOCK:,}.".replace(",", ".")
+        errors[f"{product_id}.stock"] = words._(STOCK_HINT, high=number(MAX_STOCK, words))
     if errors:
         values = {f"{product_id}.{k}": v for k, v in typed.items()}
         return _products_page(

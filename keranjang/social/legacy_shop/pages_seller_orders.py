@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keranjang.infra.http_errors import PathId
+from keranjang.social.i18n import N_, words_of
 from keranjang.social.legacy_shop import domain
 from keranjang.social.legacy_shop.api import Shop
 from keranjang.social.legacy_shop.domain import OrderStatus
@@ -18,7 +19,9 @@ from keranjang.social.legacy_shop.selling import MAX_TRACKING
 from keranjang.social.legacy_shop.service import LegacyShop
 
 router = APIRouter(prefix="/legacy/seller", include_in_schema=False)
-CHANGED = "Pesanan ini sudah berubah status; lihat riwayatnya di bawah."
+CHANGED = N_("Pesanan ini sudah berubah status; lihat riwayatnya di bawah.")
+TRACKING_HINT = N_("Isi nomor resi pengiriman (3 sampai {high} karakter).")
+REASON_HINT = N_("Tulis alasan pembatalan (3 sampai 500 huruf): pembeli membacanya.")
 
 
 @router.get("/orders", response_class=HTMLResponse)
@@ -57,7 +60,7 @@ def ship(
 ) -> Response:
     tracking = form.get("tracking_number", "").strip()
     if not 3 <= len(tracking) <= MAX_TRACKING:
-        hint = f"Isi nomor resi pengiriman (3 sampai {MAX_TRACKING} karakter)."
+        hint = words_of(request)._(TRACKING_HINT, high=MAX_TRACKING)
         return order_page(
             request,
             legacy,
@@ -89,7 +92,7 @@ def cancel(
 ) -> Response:
     reason = form.get("reason", "").strip()
     if not 3 <= len(reason) <= 500:
-        hint = "Tulis alasan pembatalan (3 sampai 500 huruf): pembeli membacanya."
+        hint = REASON_HINT
         return order_page(
             request,
             legacy,

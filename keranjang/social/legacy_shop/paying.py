@@ -40,15 +40,9 @@ from keranjang.social.legacy_shop.domain import OrderStatus
 PARTNER_LEEWAY = timedelta(seconds=30)
 ENDED = frozenset({PaymentStatus.EXPIRED, PaymentStatus.FAILED, PaymentStatus.CANCELLED})
 # How far along a payment is: late news of an earlier stage never moves it back.
-STAGE = {
-    PaymentStatus.PENDING: 0,
-    PaymentStatus.EXPIRED: 1,
-    PaymentStatus.FAILED: 1,
-    PaymentStatus.CANCELLED: 1,
-    PaymentStatus.PAID: 2,
-    PaymentStatus.PARTIALLY_REFUNDED: 3,
-    PaymentStatus.REFUNDED: 4,
-}
+STAGE = {PaymentStatus.PENDING: 0, PaymentStatus.EXPIRED: 1, PaymentStatus.FAILED: 1,
+         PaymentStatus.CANCELLED: 1, PaymentStatus.PAID: 2, PaymentStatus.PARTIALLY_REFUNDED: 3,
+         PaymentStatus.REFUNDED: 4}  # fmt: skip
 MOVED = "moved: the order is served by the shop app now"
 NO_SUCH_ORDER, UNKNOWN_AT_PARTNER = "ignored: no such order", "ignored: the partner has no payment"
 ANOMALIES = counter(
@@ -84,14 +78,15 @@ class PayingService:
         with self.sessions() as s:
             order = s.get(db.OrderRow, order_id)
             if order is None or order.viewer_id != viewer_id:
-                raise domain.NotFound(f"no order with id {order_id} in your account")
+                raise domain.NotFound(f"no order {order_id} of yours", "no_order", id=order_id)
             seller_id = order.seller_id
             moving.check_open(s, seller_id, writing=False)  # before asking the partner
             latest = views.latest_payment(s, order_id)
             if order.status != OrderStatus.AWAITING_PAYMENT.value:
                 if latest is not None and order.paid_by == latest.partner_order_id:
                     return views.payment_view(latest, order_id)
-                raise domain.Conflict(f"order {order.number} is {order.status}: nothing to pay")
+                raise domain.Conflict(f"order {order.number} is {order.status}: nothing to pay",
+                                      "nothing_to_pay", number=order.number, status=order.status)  # fmt: skip
             if latest is not None and PaymentStatus(latest.status) not in ENDED:
                 return views.payment_view(latest, order_id)
             attempt = 1 if latest is None else latest.attempt + 1
@@ -109,7 +104,8 @@ class PayingService:
     def _lifetime(self, number: str, hold_expires_at: datetime) -> timedelta:
         minutes = (hold_expires_at - self.clock.now() - PARTNER_LEEWAY) // timedelta(minutes=1)
         if minutes < 1:
-            raise domain.Conflict(f"order {number} is held too briefly now to be paid")
+            raise domain.Conflict(f"order {number} is held too briefly now to be paid",
+                                  "hold_too_short", number=number)  # fmt: skip
         return timedelta(minutes=minutes)
 
     def _create(self, new: NewPayment, number: str, attempt: int) -> CreatedPayment:
@@ -122,10 +118,11 @@ class PayingService:
             except DuplicateOrder:
                 continue
             except PartnerRefused as exc:
-                raise domain.Conflict(f"the payment partner refused: {exc}") from exc
+                raise domain.Conflict(f"the partner refused: {exc}", "partner_refused") from exc
             except PaymentError as exc:
                 raise domain.PartnerDown(f"the payment partner is unreachable: {exc}") from exc
-        raise domain.Conflict(f"order {number} already has payments at the partner; retry")
+        raise domain.Conflict(f"order {number} already has payments at the partner; retry",
+                              "payment_exists", number=number)  # fmt: skip
 
     def _store(
         self, order: tuple[int, int], attempt: int, created: CreatedPayment
@@ -274,7 +271,8 @@ class PayingService:
     def queue_refund(self, s: Session, order: db.OrderRow, reason: str) -> int:
         """Return a paid order's money (in the caller's transaction); `ask_refunds` asks."""
         if order.paid_by is None:
-            raise domain.Conflict(f"order {order.number} has no payment to return")
+            raise domain.Conflict(f"order {order.number} has no payment to return",
+                                  "nothing_to_refund", number=order.number)  # fmt: skip
         row = _refund_row(order.id, order.paid_by, order.total_idr, reason, self.clock.now())
         s.add(row)
         s.flush()

@@ -103,7 +103,9 @@ class ListingPatch(Strict):
         sent = self.model_dump(include=self.model_fields_set)
         for name in required & sent.keys():
             if sent[name] is None:
-                raise domain.Invalid(f"{name} cannot be removed, only changed")
+                raise domain.Invalid(
+                    f"{name} cannot be removed, only changed", "field_required", field=name
+                )
         return sent
 
 

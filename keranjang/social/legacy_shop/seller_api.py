@@ -21,9 +21,13 @@ def current_seller(legacy: Shop, token: Annotated[str | None, Depends(bearer)]) 
 async def require_operator(request: Request, token: Annotated[str | None, Depends(bearer)]) -> None:
     expected: str | None = request.app.state.settings.admin_token
     if not expected:
-        raise domain.NotPermitted("no operator token is configured on this social service")
+        raise domain.NotPermitted(
+            "no operator token is configured on this social service", "no_operator_token"
+        )
     if not is_operator(token, expected):
-        raise domain.Unauthenticated("this action needs the platform operator's token")
+        raise domain.Unauthenticated(
+            "this action needs the platform operator's token", "operator_only"
+        )
 
 
 Seller = Annotated[int, Depends(current_seller)]

@@ -60,13 +60,15 @@ class SellingService:
 
     def authenticate(self, token: str | None) -> int:
         if not token:
-            raise domain.Unauthenticated("send your seller token as 'Authorization: Bearer …'")
+            raise domain.Unauthenticated(
+                "send your seller token as 'Authorization: Bearer …'", "seller_token_missing"
+            )
         with self.sessions() as s:
             seller_id = s.scalar(
                 select(db.SellerRow.id).where(db.SellerRow.token_digest == token_digest(token))
             )
         if seller_id is None:
-            raise domain.Unauthenticated("that seller token is not valid")
+            raise domain.Unauthenticated("that seller token is not valid", "seller_token_wrong")
         return seller_id
 
     def authenticate_digest(self, digest: str) -> int:
@@ -75,7 +77,9 @@ class SellingService:
         with self.sessions() as s:
             seller_id = s.scalar(select(db.SellerRow.id).where(db.SellerRow.token_digest == digest))
         if seller_id is None:
-            raise domain.Unauthenticated("your seller session has ended; sign in again")
+            raise domain.Unauthenticated(
+                "your seller session has ended; sign in again", "session_ended"
+            )
         return seller_id
 
     def seller(self, seller_id: int) -> views.SellerView:
@@ -121,7 +125,11 @@ class SellingService:
         rules of a new listing. Orders already placed keep the prices they were placed at."""
         unknown = set(changes) - set(db.LISTING_FIELDS)
         if unknown:
-            raise domain.Invalid(f"{sorted(unknown)[0]} is not a listing field")
+            raise domain.Invalid(
+                f"{sorted(unknown)[0]} is not a listing field",
+                "unknown_field",
+                field=sorted(unknown)[0],
+            )
         with transaction(self.sessions) as s:
             moving.check_open(s, seller_id)
             row = self._own_product(s, seller_id, product_id, lock=True)
@@ -135,7 +143,11 @@ class SellingService:
         with self.sessions() as s:
             row = s.get(db.ProductRow, product_id)
             if row is None:
-                raise domain.NotFound(f"the in-app shop has no product with id {product_id}")
+                raise domain.NotFound(
+                    f"the in-app shop has no product with id {product_id}",
+                    "no_product",
+                    id=product_id,
+                )
             return views.product_view(row, _seller(s, row.seller_id).name)
 
     def products(self, seller_id: int) -> list[views.ProductView]:
@@ -154,7 +166,9 @@ class SellingService:
         query = select(db.ProductRow).where(db.ProductRow.id == product_id)
         row = s.scalar(query.with_for_update() if lock else query)
         if row is None or row.seller_id != seller_id:
-            raise domain.NotFound(f"your shop has no product with id {product_id}")
+            raise domain.NotFound(
+                f"your shop has no product with id {product_id}", "no_product", id=product_id
+            )
         return row
 
     # orders ---------------------------------------------------------------------------------
@@ -173,7 +187,13 @@ class SellingService:
     def ship(self, seller_id: int, order_id: int, tracking_number: str) -> views.OrderView:
         tracking = tracking_number.strip()
         if not 3 <= len(tracking) <= MAX_TRACKING:
-            raise domain.Invalid(f"tracking_number must be 3 to {MAX_TRACKING} characters")
+            raise domain.Invalid(
+                f"tracking_number must be 3 to {MAX_TRACKING} characters",
+                "field_length",
+                field="tracking_number",
+                low=3,
+                high=MAX_TRACKING,
+            )
         with transaction(self.sessions) as s:
             moving.check_open(s, seller_id)
             order = self._own_order(s, seller_id, order_id, lock=True)
@@ -199,7 +219,13 @@ class SellingService:
         answers)."""
         reason = reason.strip()
         if not 3 <= len(reason) <= 500:
-            raise domain.Invalid("reason must be 3 to 500 characters: the buyer reads it")
+            raise domain.Invalid(
+                "reason must be 3 to 500 characters: the buyer reads it",
+                "field_length",
+                field="reason",
+                low=3,
+                high=500,
+            )
         with transaction(self.sessions) as s:
             moving.check_open(s, seller_id)
             order = self._own_order(s, seller_id, order_id, lock=True)
@@ -219,14 +245,16 @@ class SellingService:
     ) -> db.OrderRow:
         order = db.order_for_update(s, order_id) if lock else s.get(db.OrderRow, order_id)
         if order is None or order.seller_id != seller_id:
-            raise domain.NotFound(f"your shop has no order with id {order_id}")
+            raise domain.NotFound(
+                f"your shop has no order with id {order_id}", "no_order", id=order_id
+            )
         return order
 
 
 def _seller(s: Session, seller_id: int) -> db.SellerRow:
     row = s.get(db.SellerRow, seller_id)
     if row is None:
-        raise domain.NotFound(f"no seller with id {seller_id}")
+        raise domain.NotFound(f"no seller with id {seller_id}", "no_seller", id=seller_id)
     return row
 
 

@@ -27,20 +27,25 @@ class NewViewer:
 def check_email(email: str) -> str:
     email = email.strip().lower()
     if len(email) > 254 or not EMAIL.match(email):
-        raise Invalid("email must be an address like name@example.com")
+        raise Invalid("email must be an address like name@example.com", "email_format")
     return email
 
 
 def check_name(name: str) -> str:
     name = " ".join(name.split())
     if not 1 <= len(name) <= 80:
-        raise Invalid("name must be 1 to 80 characters")
+        raise Invalid("name must be 1 to 80 characters", "name_length", low=1, high=80)
     return name
 
 
 def check_password(password: str) -> str:
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise Invalid(f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+        raise Invalid(
+            f"password must be {MIN_PASSWORD} to {MAX_PASSWORD} characters",
+            "password_length",
+            low=MIN_PASSWORD,
+            high=MAX_PASSWORD,
+        )
     return password
 
 

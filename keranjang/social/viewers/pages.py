@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from keranjang.infra import forms
 from keranjang.social import domain
+from keranjang.social.i18n import N_
 from keranjang.social.pages import personalisation, render
 from keranjang.social.viewers.api import viewer_or_none
 
@@ -15,7 +16,7 @@ REFUSED = (
     "Permintaan ditolak: formulir ini tidak dikirim dari halaman Keranjang Social. Buka lagi "
     "halaman Pengaturan dan kirim ulang dari sana."
 )
-SAVED = {"nyala": "Personalisasi dinyalakan.", "mati": "Personalisasi dimatikan."}
+SAVED = {"nyala": N_("Personalisasi dinyalakan."), "mati": N_("Personalisasi dimatikan.")}
 router = APIRouter(include_in_schema=False)
 
 
@@ -40,16 +41,20 @@ def settings_page(request: Request, saved: str | None = None) -> HTMLResponse:
 @router.post("/pengaturan", response_class=HTMLResponse)
 async def choose(request: Request) -> Response:
     if not forms.from_own_pages(request, request.app.state.settings.public_url):
-        raise domain.NotPermitted(REFUSED)
+        raise domain.NotPermitted(REFUSED, "settings_cross_site")
     try:
         form = await forms.urlencoded(request)
     except forms.FormRefused as exc:
-        raise domain.Invalid(str(exc)) from exc
+        raise domain.Invalid(str(exc), "form_refused") from exc
     viewer = viewer_or_none(request)
     if viewer is None:
-        raise domain.Unauthenticated("Masuk dulu untuk mengubah pengaturan personalisasi.")
+        raise domain.Unauthenticated(
+            "Masuk dulu untuk mengubah pengaturan personalisasi.", "settings_sign_in"
+        )
     choice = form.get("personalisasi", "")
     if choice not in CHOICES:
-        raise domain.Invalid("Pilih 'nyala' atau 'mati' untuk personalisasi, lalu simpan.")
+        raise domain.Invalid(
+            "Pilih 'nyala' atau 'mati' untuk personalisasi, lalu simpan.", "personalisation_choice"
+        )
     personalisation(request).choose(viewer.id, CHOICES[choice])
     return RedirectResponse(f"/pengaturan?saved={choice}", status_code=303)

@@ -55,7 +55,7 @@ class ViewerService:
         with self.sessions() as s:
             row = s.scalar(select(db.ViewerRow).where(db.ViewerRow.email == email.strip().lower()))
         if not password_matches(None if row is None else row.password_hash, password):
-            raise Unauthenticated("email or password is wrong")
+            raise Unauthenticated("email or password is wrong", "wrong_login")
         assert row is not None
         with transaction(self.sessions) as s:
             return SignedIn(row.to_domain(), self._new_session(s, row.id))
@@ -84,11 +84,13 @@ class ViewerService:
 
     def authenticate(self, token: str | None) -> domain.Viewer:
         if not token:
-            raise Unauthenticated("log in first: send 'Authorization: Bearer <token>'")
+            raise Unauthenticated(
+                "log in first: send 'Authorization: Bearer <token>'", "sign_in_needed"
+            )
         with read_connection(self.sessions) as c:
             row = c.execute(db.SESSION_VIEWER, {"digest": token_digest(token)}).first()
         if row is None or row.expires_at <= self.clock.now():
-            raise Unauthenticated("your session has ended; log in again")
+            raise Unauthenticated("your session has ended; log in again", "session_ended")
         return domain.Viewer(row.id, row.email, row.name)
 
     def rename(self, viewer_id: int, name: str) -> domain.Viewer:
@@ -96,6 +98,6 @@ class ViewerService:
         with transaction(self.sessions) as s:
             row = s.get(db.ViewerRow, viewer_id)
             if row is None:
-                raise NotFound(f"no viewer with id {viewer_id}")
+                raise NotFound(f"no viewer with id {viewer_id}", "no_viewer", id=viewer_id)
             row.name = name
             return row.to_domain()
