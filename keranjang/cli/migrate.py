@@ -28,6 +28,9 @@ Only = Annotated[int | None, typer.Option(min=1, help="This legacy seller alone.
 # Which engine moves merchants (`module:function`, building a mover from the settings).
 Engine = Annotated[str | None, typer.Option(hidden=True, envvar="KERANJANG_MIGRATION_ENGINE")]
 ACTOR = "operator:cli"
+# Small merchants moved together by default: their fixed cost per merchant (a phase's journal,
+# social and commerce transactions) shared by up to 20 (bench/README.md, the batches).
+BATCH_SIZE, BATCH_ROWS = 20, 3_000
 
 
 def settings_for(data_dir: Path, **changes: object) -> "MigrationSettings":
@@ -143,6 +146,15 @@ def run(
     pause_budget_ms: Annotated[
         int, typer.Option(min=1, max=60_000, help="Longest cutover pause allowed.")
     ] = 50,
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=1_000, help="Small merchants moved together, at most.")
+    ] = BATCH_SIZE,
+    batch_rows: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Planned rows of a batch, at most (a larger merchant goes alone)."
+        ),
+    ] = BATCH_ROWS,
     only: Only = None,
     force: Annotated[
         bool, typer.Option(help="Move --only's seller without its confirmation.")
@@ -161,7 +173,8 @@ def run(
 
     settings = settings_for(data_dir, pause_budget_ms=pause_budget_ms)
     service = open_service(settings)
-    rules = Rules(lease=timedelta(seconds=settings.lease_seconds), only=only)
+    rules = Rules(lease=timedelta(seconds=settings.lease_seconds), only=only,
+                  batch_size=batch_size, batch_rows=batch_rows)  # fmt: skip
     journal = Journal(service.parts.journal, service.parts.clock, rules)
     try:
         if force:
@@ -230,8 +243,11 @@ def run_pool(
             for name, bp in zip(CATEGORIES, figures, strict=True):
                 bars.update(tasks[name], completed=bp)
 
-        supervise(Pool(spec), journal, tick)
+        interrupted = supervise(Pool(spec), journal, tick)
     service.snapshot()  # the run's last figures, whatever the period
+    if interrupted is not None:
+        typer.echo(f"Stopped ({interrupted}): every step under way was finished or abandoned "
+                   "safely; run `keranjang migrate run` again to go on.", err=True)  # fmt: skip
     current = service.status()
     if as_json:
         typer.echo(progress_of(current).model_dump_json())

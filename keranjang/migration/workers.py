@@ -19,12 +19,13 @@ import importlib
 import multiprocessing
 import multiprocessing.process
 import os
+import signal
 import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 
@@ -206,7 +207,10 @@ def worker_name(index: int) -> str:
 
 
 def worker_process(spec: RunSpec, index: int, stop: Stop) -> None:
-    """The body of one worker process: its own engine on the journal, its own mover."""
+    """The body of one worker process: its own engine on the journal, its own mover. Ctrl-C
+    (sent to the whole process group) and SIGTERM stop it between steps, as `stop` does."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent hears it and sets `stop`
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     engine = make_engine(spec.settings.resolved_database_url)
     try:
         journal = Journal(session_factory(engine), SystemClock(), spec.rules)
@@ -254,16 +258,48 @@ class Pool:
             thread.join(timeout)
 
 
-def supervise(pool: Pool, journal: Journal, tick: Callable[[], None], poll: float = 0.5) -> None:
+def supervise(
+    pool: Pool, journal: Journal, tick: Callable[[], None], poll: float = 0.5
+) -> str | None:
     """Run the pool until the journal shows nothing left for this run (or every worker has
-    stopped), calling `tick` (progress bars, snapshots) on the way."""
-    pool.start(journal)
-    try:
-        while pool.alive():
+    stopped), calling `tick` (progress bars, snapshots) on the way. Ctrl-C or SIGTERM stops it
+    cleanly: every worker finishes the step it is in (each step is written to the journal
+    whole, or repeats harmlessly) and takes no other; answers the signal's name, if one came."""
+    with Interrupted(pool) as interrupted:
+        pool.start(journal)
+        try:
+            while pool.alive() and interrupted.by is None:
+                tick()
+                if journal.pending() == 0:
+                    break
+                time.sleep(poll)
+        finally:
+            pool.close()
             tick()
-            if journal.pending() == 0:
-                break
-            time.sleep(poll)
-    finally:
-        pool.close()
-        tick()
+    return interrupted.by
+
+
+class Interrupted:
+    """SIGINT and SIGTERM, while the pool runs, set its stop instead of killing the run (in the
+    main thread only: a signal handler can be installed nowhere else)."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+        self.by: str | None = None
+        self._before: dict[int, Any] = {}
+
+    def __enter__(self) -> "Interrupted":
+        if threading.current_thread() is threading.main_thread():
+            for number in self.SIGNALS:
+                self._before[number] = signal.signal(number, self._stop)
+        return self
+
+    def _stop(self, number: int, _frame: object) -> None:
+        self.by = signal.Signals(number).name
+        self.pool.stop.set()
+
+    def __exit__(self, *_: object) -> None:
+        for number, handler in self._before.items():
+            signal.signal(number, handler)
