@@ -31,6 +31,8 @@ ACTOR = "operator:cli"
 # Small merchants moved together by default: their fixed cost per merchant (a phase's journal,
 # social and commerce transactions) shared by up to 20 (bench/README.md, the batches).
 BATCH_SIZE, BATCH_ROWS = 20, 3_000
+BatchSize = Annotated[int, typer.Option(min=1, max=1_000, help="Small merchants moved together, at most.")]  # fmt: skip
+BatchRows = Annotated[int, typer.Option(min=1, help="Planned rows of a batch, at most (a larger merchant goes alone).")]  # fmt: skip
 
 
 def settings_for(data_dir: Path, **changes: object) -> "MigrationSettings":
@@ -146,15 +148,8 @@ def run(
     pause_budget_ms: Annotated[
         int, typer.Option(min=1, max=60_000, help="Longest cutover pause allowed.")
     ] = 50,
-    batch_size: Annotated[
-        int, typer.Option(min=1, max=1_000, help="Small merchants moved together, at most.")
-    ] = BATCH_SIZE,
-    batch_rows: Annotated[
-        int,
-        typer.Option(
-            min=1, help="Planned rows of a batch, at most (a larger merchant goes alone)."
-        ),
-    ] = BATCH_ROWS,
+    batch_size: BatchSize = BATCH_SIZE,
+    batch_rows: BatchRows = BATCH_ROWS,
     only: Only = None,
     force: Annotated[
         bool, typer.Option(help="Move --only's seller without its confirmation.")
@@ -182,19 +177,22 @@ def run(
     except MigrationError as exc:
         raise refuse(str(exc)) from exc
     if dry_run:
-        ready = [{"seller_id": s, "phase": p.value} for s, p in journal.ready()]
-        if as_json:
-            print_json({"would_move": ready, "dry_run": True})
-        else:
-            lines = [f"seller {r['seller_id']} ({r['phase']})" for r in ready] or ["nothing"]
-            console.print("Would move now, in this order: " + ", ".join(lines))
-        return
+        return would_move(journal, as_json)
     dialect = service.parts.journal.kw["bind"].dialect.name
     if workers > 1 and dialect != "postgresql":
         raise refuse(f"--workers {workers} needs PostgreSQL: SQLite takes one writer at a time. "
                      "Set KERANJANG_MIGRATION_DATABASE_URL to a PostgreSQL database, or run "
                      "with one worker.", 2)  # fmt: skip
     run_pool(service, journal, settings, (workers, engine or ENGINE_FACTORY), as_json)
+
+
+def would_move(journal: "Journal", as_json: bool) -> None:
+    ready = [{"seller_id": s, "phase": p.value} for s, p in journal.ready()]
+    if as_json:
+        print_json({"would_move": ready, "dry_run": True})
+    else:
+        lines = [f"seller {r['seller_id']} ({r['phase']})" for r in ready] or ["nothing"]
+        console.print("Would move now, in this order: " + ", ".join(lines))
 
 
 def force_move(
