@@ -29,6 +29,8 @@ class Size:
     buyers: int
     orders: int
     workers: int
+    batch_size: int | None = None  # None: `migrate run`'s own default
+    batch_rows: int | None = None
 
 
 def keranjang(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -88,7 +90,9 @@ def _text(query: str) -> Any:
 def move(env: dict[str, str], size: Size) -> tuple[float, dict[str, Any]]:
     """`migrate run` to the end: its wall clock and its last figures."""
     started = time.perf_counter()
-    done = keranjang(env, "migrate", "run", "--workers", str(size.workers), "--json")
+    batching = [f"--batch-size={size.batch_size}"] if size.batch_size else []
+    batching += [f"--batch-rows={size.batch_rows}"] if size.batch_rows else []
+    done = keranjang(env, "migrate", "run", "--workers", str(size.workers), *batching, "--json")
     return time.perf_counter() - started, json.loads(done.stdout)
 
 
@@ -122,12 +126,15 @@ def journal_figures(migration_url: str) -> dict[str, Any]:
         ).fetchone() or (0, 0, 0)
         query = "SELECT phase, count(*) FROM moves GROUP BY phase"
         phases: dict[str, int] = {str(p): int(n) for p, n in conn.execute(query).fetchall()}
-        details = conn.execute("SELECT detail FROM events WHERE what = 'cut_over'").fetchall()
+        query = "SELECT seller_id, detail FROM events WHERE what = 'cut_over'"
+        details = [(int(i), _detail(d)) for i, d in conn.execute(query).fetchall()]
         abandoned = conn.execute(
             "SELECT count(*) FROM events WHERE what = 'cutover_abandoned'"
         ).fetchone()
-    pauses = sorted(float(_detail(d[0])["pause_ms"]) for d in details)
-    return {"pause_steps_ms": _by_step([_detail(d[0]) for d in details]),
+    # One pause per cutover: a batch's merchants share theirs (each has a `cut_over` event).
+    cutovers = {tuple(d.get("batch") or [i]): d for i, d in details}
+    pauses = sorted(float(d["pause_ms"]) for d in cutovers.values())
+    return {"pause_steps_ms": _by_step(list(cutovers.values())), "merchants_cut_over": len(details),
             "rows_copied": int(copied or 0), "rows_verified": int(verified or 0),
             "rows_total": int(total or 0), "phases": phases, "pauses_ms": pauses,
             "abandoned_cutovers": int(abandoned[0]) if abandoned else 0}  # fmt: skip

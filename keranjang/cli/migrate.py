@@ -28,6 +28,11 @@ Only = Annotated[int | None, typer.Option(min=1, help="This legacy seller alone.
 # Which engine moves merchants (`module:function`, building a mover from the settings).
 Engine = Annotated[str | None, typer.Option(hidden=True, envvar="KERANJANG_MIGRATION_ENGINE")]
 ACTOR = "operator:cli"
+# Small merchants moved together by default: their fixed cost per merchant (a phase's journal,
+# social and commerce transactions) shared by up to 20 (bench/README.md, the batches).
+BATCH_SIZE, BATCH_ROWS = 20, 3_000
+BatchSize = Annotated[int, typer.Option(min=1, max=1_000, help="Small merchants moved together, at most.")]  # fmt: skip
+BatchRows = Annotated[int, typer.Option(min=1, help="Planned rows of a batch, at most (a larger merchant goes alone).")]  # fmt: skip
 
 
 def settings_for(data_dir: Path, **changes: object) -> "MigrationSettings":
@@ -143,6 +148,8 @@ def run(
     pause_budget_ms: Annotated[
         int, typer.Option(min=1, max=60_000, help="Longest cutover pause allowed.")
     ] = 50,
+    batch_size: BatchSize = BATCH_SIZE,
+    batch_rows: BatchRows = BATCH_ROWS,
     only: Only = None,
     force: Annotated[
         bool, typer.Option(help="Move --only's seller without its confirmation.")
@@ -161,7 +168,8 @@ def run(
 
     settings = settings_for(data_dir, pause_budget_ms=pause_budget_ms)
     service = open_service(settings)
-    rules = Rules(lease=timedelta(seconds=settings.lease_seconds), only=only)
+    rules = Rules(lease=timedelta(seconds=settings.lease_seconds), only=only,
+                  batch_size=batch_size, batch_rows=batch_rows)  # fmt: skip
     journal = Journal(service.parts.journal, service.parts.clock, rules)
     try:
         if force:
@@ -169,19 +177,22 @@ def run(
     except MigrationError as exc:
         raise refuse(str(exc)) from exc
     if dry_run:
-        ready = [{"seller_id": s, "phase": p.value} for s, p in journal.ready()]
-        if as_json:
-            print_json({"would_move": ready, "dry_run": True})
-        else:
-            lines = [f"seller {r['seller_id']} ({r['phase']})" for r in ready] or ["nothing"]
-            console.print("Would move now, in this order: " + ", ".join(lines))
-        return
+        return would_move(journal, as_json)
     dialect = service.parts.journal.kw["bind"].dialect.name
     if workers > 1 and dialect != "postgresql":
         raise refuse(f"--workers {workers} needs PostgreSQL: SQLite takes one writer at a time. "
                      "Set KERANJANG_MIGRATION_DATABASE_URL to a PostgreSQL database, or run "
                      "with one worker.", 2)  # fmt: skip
     run_pool(service, journal, settings, (workers, engine or ENGINE_FACTORY), as_json)
+
+
+def would_move(journal: "Journal", as_json: bool) -> None:
+    ready = [{"seller_id": s, "phase": p.value} for s, p in journal.ready()]
+    if as_json:
+        print_json({"would_move": ready, "dry_run": True})
+    else:
+        lines = [f"seller {r['seller_id']} ({r['phase']})" for r in ready] or ["nothing"]
+        console.print("Would move now, in this order: " + ", ".join(lines))
 
 
 def force_move(
@@ -230,8 +241,11 @@ def run_pool(
             for name, bp in zip(CATEGORIES, figures, strict=True):
                 bars.update(tasks[name], completed=bp)
 
-        supervise(Pool(spec), journal, tick)
+        interrupted = supervise(Pool(spec), journal, tick)
     service.snapshot()  # the run's last figures, whatever the period
+    if interrupted is not None:
+        typer.echo(f"Stopped ({interrupted}): every step under way was finished or abandoned "
+                   "safely; run `keranjang migrate run` again to go on.", err=True)  # fmt: skip
     current = service.status()
     if as_json:
         typer.echo(progress_of(current).model_dump_json())

@@ -7,13 +7,17 @@ A change names a table and a row; the row is read as it is now and brought over 
 latest state. The cursor moves in the journal only after commerce has the batch: a crash in
 between applies the batch again, harmlessly. The log's cursor is an opaque string (on
 PostgreSQL a snapshot, so changes committed out of id order are never skipped), kept in the
-move's `position` as `log`; `change_cursor` counts the changes applied.
+move's `position` as `log`; `change_cursor` counts the changes applied. A batch's moves are
+caught up together: one read of the log for all of them (each from its own cursor), one
+`sync.apply` per step, and every move's cursor written in one journal transaction.
 """
 
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from keranjang.infra.database import transaction
@@ -45,9 +49,18 @@ def start_cursor(ctx: Ctx) -> str:
         return changes.cursor_now(s)
 
 
-def read(ctx: Ctx, cursor: str) -> changes.ChangeBatch:
+Cursors = dict[int, str]  # seller -> where its log was read to
+
+
+def cursors(ctx: Ctx) -> Cursors:
+    with ctx.journal() as s:
+        moves = s.scalars(select(journal.MoveRow).where(journal.MoveRow.seller_id.in_(ctx.sellers)))
+        return {m.seller_id: str(journal.position(m)["log"]) for m in moves}
+
+
+def read(ctx: Ctx, where: Cursors) -> changes.ChangeBatch:
     with Session(ctx.social) as s:
-        return changes.changes_since(s, ctx.seller_id, cursor)
+        return changes.changes_of(s, where)
 
 
 def apply_changes(ctx: Ctx, batch: Sequence[changes.Change]) -> None:
@@ -55,8 +68,9 @@ def apply_changes(ctx: Ctx, batch: Sequence[changes.Change]) -> None:
     by_table: dict[str, set[int]] = {}
     for change in batch:
         by_table.setdefault(change.table_name, set()).add(change.row_id)
-    if any(t in by_table for t in SELLER_TABLES):
-        refresh_seller(ctx)
+    refreshed = {c.seller_id for c in batch if c.table_name in SELLER_TABLES}
+    if refreshed:
+        refresh_sellers(ctx, refreshed)
     for step in source.STEPS:
         keys = {k for t, ks in by_table.items() if STEP_OF_TABLE.get(t) == step for k in ks}
         if not keys:
@@ -64,39 +78,37 @@ def apply_changes(ctx: Ctx, batch: Sequence[changes.Change]) -> None:
         with ctx.social.connect() as c:
             if step == "payments":
                 keys = source.orders_of_payments(c, keys)
-            rows = source.by_keys(c, step, ctx.seller_id, keys)
+            rows = source.by_keys(c, step, ctx.sellers, keys)
         sync.apply(ctx, step, rows)
         sync.gone(ctx, step, keys - {sync.key_of(step, r) for r in rows})
 
 
-def refresh_seller(ctx: Ctx) -> None:
-    """The shop's name, city and payout account as the seller keeps them in the app."""
+def refresh_sellers(ctx: Ctx, sellers: set[int]) -> None:
+    """The shops' names, cities and payout accounts as the sellers keep them in the app."""
     with ctx.social.connect() as c:
-        seller, account = source.seller(c, ctx.seller_id), source.payout_account(c, ctx.seller_id)
+        found, accounts = source.sellers_of(c, sellers), source.payout_accounts(c, sellers)
     with ctx.commerce.begin() as c:
-        if seller is not None:
-            target.update_merchant(
-                c, ctx.merchant_id, {"name": seller["name"], "city": seller["city"]}
-            )
-        if account is not None:
-            target.put_payout_account(c, mapping.payout_account(account, ctx.merchant_id))
+        for seller_id, seller in found.items():
+            merchant_id = ctx.merchants[seller_id]
+            target.update_merchant(c, merchant_id, {"name": seller["name"], "city": seller["city"]})
+        for seller_id, account in accounts.items():
+            target.put_payout_account(c, mapping.payout_account(account, ctx.merchants[seller_id]))
 
 
 def catch_up(ctx: Ctx) -> CaughtUp:
-    """Apply the changes made visible since the cursor, then move the cursor."""
-    with ctx.journal() as s:
-        cursor = str(journal.position(s.get_one(journal.MoveRow, ctx.seller_id))["log"])
+    """Apply the changes made visible since the cursors, then move the cursors."""
     started = time.monotonic()
-    batch = read(ctx, cursor)
+    batch = read(ctx, cursors(ctx))
     apply_changes(ctx, batch.changes)
     ctx.checkpoint("catch_up:applied")
     seconds = time.monotonic() - started
+    applied = Counter(c.seller_id for c in batch.changes)
     with transaction(ctx.journal) as s:
-        move = journal.move_for_update(s, ctx.seller_id)
-        rate = _ms_per_change(journal.position(move), len(batch.changes), seconds)
-        journal.set_position(move, log=batch.cursor, ms_per_change=rate)
-        move.change_cursor += len(batch.changes)
-        move.updated_at = ctx.clock.now()
+        for move in journal.moves_for_update(s, ctx.sellers):
+            rate = _ms_per_change(journal.position(move), len(batch.changes), seconds)
+            journal.set_position(move, log=batch.cursor, ms_per_change=rate)
+            move.change_cursor += applied[move.seller_id]
+            move.updated_at = ctx.clock.now()
     return CaughtUp(len(batch.changes), batch.cursor, seconds)
 
 

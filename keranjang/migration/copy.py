@@ -1,6 +1,10 @@
-"""The copy: a seller's rows in key order, step after step (products, buyers, orders, lines,
-holds, events, payments, refunds), in batches, each batch brought over by `sync.apply` and its
-last key then recorded in the move's `position` (`{"copied": {step: last key}, "done": [...]}`).
+"""The copy: a seller's rows (or a batch's sellers' rows, together) in key order, step after step
+(products, buyers, orders, lines, holds, events, payments, refunds), in batches, each batch
+brought over by `sync.apply` and its last key then recorded in the move's `position`
+(`{"copied": {step: last key}, "done": [...]}`): in every move of the batch, in one journal
+transaction. The batch starts from the smallest position its moves record (a step is done when
+it is done for all of them): a batch put together again after a crash, or split, repeats rows
+some of its moves had copied, which `sync` writes idempotently, and skips none.
 
 A slice copies batches until its time is up (the worker then gives other merchants a turn);
 the next slice goes on from the position, so a crash anywhere repeats what was copied since the
@@ -11,9 +15,11 @@ every change committed after it is applied by the catch-up, whatever state the c
 """
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
 from keranjang.infra.database import transaction
@@ -52,15 +58,27 @@ class Throttle:
             self.pace.sleep(ahead)
 
 
+def start(ctx: Ctx) -> tuple[dict[str, int], list[str]]:
+    """Where the batch's copy stands: each step's smallest last key over its moves, and the
+    steps every move has done."""
+    with ctx.journal() as s:
+        moves = s.scalars(select(journal.MoveRow).where(journal.MoveRow.seller_id.in_(ctx.sellers)))
+        where = [journal.position(m) for m in moves]
+    copied: dict[str, int] = {}
+    for step in source.STEPS:
+        keys = [int(w.get("copied", {}).get(step, 0)) for w in where]
+        if min(keys, default=0):
+            copied[step] = min(keys)
+    done = [step for step in source.STEPS if all(step in w.get("done", []) for w in where)]
+    return copied, done
+
+
 def copy_slice(ctx: Ctx, pace: Pace) -> bool:
     """Copy batches until the slice's time is up; True once every step is done."""
-    with ctx.journal() as s:
-        where = journal.position(s.get_one(journal.MoveRow, ctx.seller_id))
-    copied: dict[str, int] = where.get("copied", {})
-    done: list[str] = where.get("done", [])
+    copied, done = start(ctx)
     throttle = Throttle(pace.max_rows_per_second, pace)
     deadline = pace.monotonic() + pace.slice_seconds
-    unrecorded = 0  # rows in commerce the position does not show yet
+    unrecorded: Counter[int] = Counter()  # per seller, rows in commerce not in the position yet
     for step in source.STEPS:
         while step not in done:
             rows = _batch(ctx, step, copied.get(step, 0), pace.batch_rows)
@@ -68,10 +86,10 @@ def copy_slice(ctx: Ctx, pace: Pace) -> bool:
                 copied[step] = sync.key_of(step, rows[-1])
             if len(rows) < pace.batch_rows:
                 done.append(step)
-            unrecorded += len(rows)
-            if unrecorded >= pace.batch_rows:  # a full batch's worth: recorded now
+            unrecorded.update(int(r["owner_id"]) for r in rows)
+            if unrecorded.total() >= pace.batch_rows:  # a full batch's worth: recorded now
                 _record(ctx, copied, done, unrecorded)
-                unrecorded = 0
+                unrecorded = Counter()
             throttle.took(len(rows))
             if pace.monotonic() > deadline:
                 _record(ctx, copied, done, unrecorded)
@@ -82,16 +100,17 @@ def copy_slice(ctx: Ctx, pace: Pace) -> bool:
 
 def _batch(ctx: Ctx, step: str, after: int, limit: int) -> list[RowMapping]:
     with ctx.social.connect() as c:
-        rows = source.batch(c, step, ctx.seller_id, after, limit)
+        rows = source.batch(c, step, ctx.sellers, after, limit)
     sync.apply(ctx, step, rows)
     ctx.checkpoint(f"copy:{step}:applied")
     return rows
 
 
-def _record(ctx: Ctx, copied: dict[str, int], done: list[str], rows: int) -> None:
-    """The batch is in commerce: its last key is the position now."""
+def _record(ctx: Ctx, copied: dict[str, int], done: list[str], rows: Counter[int]) -> None:
+    """The batch is in commerce: its last key is the position now, of every move of it."""
+    now = ctx.clock.now()
     with transaction(ctx.journal) as s:
-        move = journal.move_for_update(s, ctx.seller_id)
-        journal.set_position(move, copied=copied, done=done)
-        move.rows_copied += rows
-        move.updated_at = ctx.clock.now()
+        for move in journal.moves_for_update(s, ctx.sellers):
+            journal.set_position(move, copied=copied, done=done)
+            move.rows_copied += rows[move.seller_id]
+            move.updated_at = now

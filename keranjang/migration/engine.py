@@ -1,5 +1,8 @@
-"""The engine that moves one merchant: `Mover.advance(seller_id)` performs the next phase of that
-seller's move, as the journal has it, and answers the phase the move is in now.
+"""The engine that moves merchants: `Mover.advance(seller_id)` performs the next phase of that
+seller's move, as the journal has it, and answers the phase the move is in now;
+`Mover.advance_batch(seller_ids)` does the same for a batch of small merchants moved together
+(one set of bulk statements per table for the whole batch, one fence, one journal transaction
+per phase for all its moves); a single merchant's move is a batch of one.
 
     planned | rolled_back ──bind──► bound ──start──► copying ──(slices)──► catching_up
     catching_up ──(lag small, way back proven, pause predicted within budget)──► cut_over
@@ -7,50 +10,52 @@ seller's move, as the journal has it, and answers the phase the move is in now.
     cut_over | verified ──rollback (within the window)──► rolled_back
 
 Resuming after a crash anywhere (a SIGKILL included) is calling `advance` again: every phase is
-written to the journal (`moves`, and an `events` row) only once its work is in the other
-databases, and every piece of that work repeats harmlessly (see `sync` for the copy's and the
-catch-up's protocol, `cutover` for the pause's). Nothing is held in memory between calls.
+written to the journal (`moves`, and an `events` row per merchant) only once its work is in the
+other databases, and every piece of that work repeats harmlessly (see `sync` for the copy's and
+the catch-up's protocol, `cutover` for the pause's). Nothing is held in memory between calls:
+a batch is whatever moves a worker hands in (`workers` claims them together), and each move
+keeps its own phase, position and results.
+
+A batch never holds a merchant hostage: a seller not confirmed (bind), a way back that does not
+work (catch-up) or a verification that fails is answered for that merchant alone while the
+others go on; a batch predicted over the pause budget cuts over the merchants that fit and
+leaves the others for the next round (`batch_split` events say which); any other failure
+fails the whole batch, and the workers then move its merchants one by one.
 
 The public interface::
 
     Mover(parts: Parts)
     Mover.advance(seller_id: int) -> Phase     raises NotFound, NotConfirmed, OverBudget,
                                                Mismatch, MigrationError
+    Mover.advance_batch(seller_ids) -> dict[int, Phase | MigrationError]
+                                               raises NotFound, MigrationError (the whole batch)
     Mover.rollback(seller_id, actor, reason) -> Phase   raises NotFound, IllegalPhase,
                                                WindowClosed, MigrationError
     Mover.purge(seller_id, actor) -> Phase     raises NotFound, IllegalPhase, WindowClosed
     build_mover(settings: MigrationSettings) -> Mover
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.infra.database import make_engine, session_factory, transaction
-from keranjang.migration import (
-    capture,
-    cutover,
-    journal,
-    mapping,
-    purge,
-    rollback,
-    source,
-    target,
-    verify,
-)
+from keranjang.migration import binding, capture, cutover, journal, purge, rollback, source, verify
 from keranjang.migration import copy as copying
 from keranjang.migration.config import MigrationSettings
-from keranjang.migration.errors import MigrationError, Mismatch, NotConfirmed, NotFound, OverBudget
+from keranjang.migration.cutover import Prediction
+from keranjang.migration.errors import MigrationError, Mismatch, NotFound, OverBudget
 from keranjang.migration.journal import MoveRow
 from keranjang.migration.phases import Phase, check_next
 from keranjang.migration.sync import Ctx, no_checkpoint
 
 SMALL_LAG = 200  # changes applied in one catch-up round: fewer, and the cutover is tried
+Results = dict[int, Phase | MigrationError]  # seller -> the phase reached, or why not
 
 
 @dataclass
@@ -78,8 +83,16 @@ class Mover:
 
     def advance(self, seller_id: int) -> Phase:
         """Perform the next phase of the seller's move; answer the phase it is in now."""
-        move = self._move(seller_id)
-        steps: dict[Phase, Callable[[MoveRow], Phase]] = {
+        result = self.advance_batch([seller_id])[seller_id]
+        if isinstance(result, MigrationError):
+            raise result
+        return result
+
+    def advance_batch(self, seller_ids: Sequence[int]) -> Results:
+        """Perform the next phase of each move of the batch, moves in one phase together;
+        answer each one's phase now, or why it did not go on."""
+        moves = self._moves(seller_ids)
+        steps: dict[Phase, Callable[[list[MoveRow]], Results]] = {
             Phase.PLANNED: self._bind,
             Phase.ROLLED_BACK: self._bind,
             Phase.BOUND: self._start_copy,
@@ -87,13 +100,16 @@ class Mover:
             Phase.CATCHING_UP: self._catch_up,
             Phase.CUT_OVER: self._verify,
         }
-        step = steps.get(Phase(move.phase))
-        return Phase(move.phase) if step is None else step(move)
+        results: Results = {}
+        for phase in dict.fromkeys(Phase(m.phase) for m in moves):
+            group = [m for m in moves if m.phase == phase.value]
+            step = steps.get(phase)
+            results |= {m.seller_id: phase for m in group} if step is None else step(group)
+        return results
 
     def rollback(self, seller_id: int, actor: str, reason: str) -> Phase:
         """Return a moved merchant to the app with what it did in commerce since the cutover."""
-        move = self._move(seller_id)
-        ctx = self._ctx(move)
+        ctx = self._ctx(self._moves([seller_id]))
         rollback.roll_back(ctx, rollback.Request(actor, reason, self.parts.rollback_window))
         return Phase.ROLLED_BACK
 
@@ -101,167 +117,187 @@ class Mover:
         """Delete the moved seller's shop data, and the buyer data only it needed, from social,
         and its id map from the journal, once the rollback window has closed. `actor`: the
         operator who asked (the journal's event names them), else the engine's own name."""
-        move = self._move(seller_id)
-        purge.purge(self._ctx(move), actor or self.parts.actor)
+        purge.purge(self._ctx(self._moves([seller_id])), actor or self.parts.actor)
         return Phase.PURGED
 
     # -- the phases ---------------------------------------------------------------------------
 
-    def _bind(self, move: MoveRow) -> Phase:
-        check_next(Phase(move.phase), Phase.BOUND)
-        with self.parts.social.connect() as c:
-            seller = source.seller(c, move.seller_id)
-            consent = source.consented(c, move.seller_id)
-            account = source.payout_account(c, move.seller_id)
-        if seller is None:
-            raise NotFound(f"seller {move.seller_id} is not in the app")
-        if not consent and move.forced_reason is None:
-            raise NotConfirmed(
-                f"seller {move.seller_id} has not confirmed the move in the seller tools "
-                "(an operator may force it, with a reason)"
-            )
-        merchant_id = self._open_merchant(move, seller)
-        with self.parts.commerce.begin() as c:  # not on sale in commerce until the cutover
-            target.update_merchant(c, merchant_id, {"selling": False})
-            if account is not None:
-                target.put_payout_account(c, mapping.payout_account(account, merchant_id))
+    def _bind(self, moves: list[MoveRow]) -> Results:
+        for move in moves:
+            check_next(Phase(move.phase), Phase.BOUND)
+        ctx = self._ctx([])
+        found = binding.read(ctx, [m.seller_id for m in moves])
+        results: Results = dict(binding.refused(moves, found))
+        going = [m for m in moves if m.seller_id not in results]
+        if not going:
+            return results
+        merchants = binding.open_merchants(ctx, going, found)
         self.parts.checkpoint("bind:merchant")
         with transaction(self.parts.journal) as s:
-            row = self._advanced(s, move.seller_id, Phase.BOUND)
-            row.commerce_merchant_id = merchant_id
-            if consent:
-                row.confirmed_by = "seller"
-            detail = {"merchant_id": merchant_id, "forced": not consent}
-            journal.add_event(s, row, "bound", detail, self.parts.actor)
-        return Phase.BOUND
+            for row in self._advanced(s, merchants, Phase.BOUND):
+                row.commerce_merchant_id = merchants[row.seller_id]
+                consent = row.seller_id in found.consenting
+                if consent:
+                    row.confirmed_by = "seller"
+                detail = {"merchant_id": row.commerce_merchant_id, "forced": not consent}
+                self._event(s, row, "bound", detail | self._batch(merchants))
+        return results | dict.fromkeys(merchants, Phase.BOUND)
 
-    def _open_merchant(self, move: MoveRow, seller: mapping.Row) -> int:
-        """The seller's merchant in commerce: found by its marker if made before (a crash, a
-        move after a rollback), else opened under the slug the journal chose first."""
-        digest = seller["token_digest"]
-        hashes = (mapping.moving_marker(digest), digest)
-        with self.parts.commerce.connect() as c:
-            found = target.merchant_with_hash(c, hashes)
-            taken = target.slugs_like(c, seller["slug"])
-        if found is not None:
-            return found
-        slug = journal.position(move).get("slug") or mapping.free_slug(seller["slug"], taken)
-        with transaction(self.parts.journal) as s:
-            journal.set_position(journal.move_for_update(s, move.seller_id), slug=slug)
-        now = self.parts.clock.now()
-        try:
-            with self.parts.commerce.begin() as c:
-                values = mapping.merchant(seller, slug, now)
-                return target.open_merchant(c, values, mapping.application(seller, 0, now))
-        except IntegrityError as exc:  # the slug was taken meanwhile: choose again next time
-            with transaction(self.parts.journal) as s:
-                journal.set_position(journal.move_for_update(s, move.seller_id), slug=None)
-            raise MigrationError(f"the shop address {slug!r} was taken meanwhile") from exc
-
-    def _start_copy(self, move: MoveRow) -> Phase:
-        ctx = self._ctx(move)
+    def _start_copy(self, moves: list[MoveRow]) -> Results:
+        ctx = self._ctx(moves)
         cursor = capture.start_cursor(ctx)
         with self.parts.social.connect() as c:
-            total = source.rows_total(c, move.seller_id)
+            totals = source.rows_totals(c, ctx.sellers)
         with transaction(self.parts.journal) as s:
-            row = self._advanced(s, move.seller_id, Phase.COPYING)
-            journal.set_position(row, log=cursor, copied={}, done=[])
-            row.rows_total, row.rows_copied, row.change_cursor = total, 0, 0
-            journal.add_event(s, row, "copy_started", {"rows": total}, self.parts.actor)
-        return Phase.COPYING
+            for row in self._advanced(s, ctx.sellers, Phase.COPYING):
+                journal.set_position(row, log=cursor, copied={}, done=[])
+                row.rows_total, row.rows_copied, row.change_cursor = totals[row.seller_id], 0, 0
+                detail = {"rows": row.rows_total} | self._batch(ctx.sellers)
+                self._event(s, row, "copy_started", detail)
+        return dict.fromkeys(ctx.sellers, Phase.COPYING)
 
-    def _copy(self, move: MoveRow) -> Phase:
-        if not copying.copy_slice(self._ctx(move), self.parts.pace):
-            return Phase.COPYING
+    def _copy(self, moves: list[MoveRow]) -> Results:
+        ctx = self._ctx(moves)
+        if not copying.copy_slice(ctx, self.parts.pace):
+            return dict.fromkeys(ctx.sellers, Phase.COPYING)
         with transaction(self.parts.journal) as s:
-            row = self._advanced(s, move.seller_id, Phase.CATCHING_UP)
-            journal.add_event(s, row, "copied", {"rows": row.rows_copied}, self.parts.actor)
-        return Phase.CATCHING_UP
+            for row in self._advanced(s, ctx.sellers, Phase.CATCHING_UP):
+                self._event(s, row, "copied", {"rows": row.rows_copied})
+        return dict.fromkeys(ctx.sellers, Phase.CATCHING_UP)
 
-    def _catch_up(self, move: MoveRow) -> Phase:
-        ctx = self._ctx(move)
+    def _catch_up(self, moves: list[MoveRow]) -> Results:
+        ctx = self._ctx(moves)
         if capture.catch_up(ctx).applied > SMALL_LAG:
-            return Phase.CATCHING_UP
-        problems = rollback.dry_run(ctx)
-        if problems:
-            self._note(move.seller_id, "cutover_refused", {"way_back": problems[:20]})
-            raise MigrationError(f"the way back does not work, no cutover: {problems[0]}")
+            return dict.fromkeys(ctx.sellers, Phase.CATCHING_UP)
+        results: Results = {}
+        for seller in ctx.sellers:
+            if problems := rollback.dry_run(ctx.alone(seller)):
+                self._note([seller], "cutover_refused", {"way_back": problems[:20]})
+                why = f"the way back does not work, no cutover: {problems[0]}"
+                results[seller] = MigrationError(why)
+        ready = {s: m for s, m in ctx.merchants.items() if s not in results}
+        if not ready:
+            return results
+        return results | self._cut_over(ctx.only(ready))
+
+    def _cut_over(self, ctx: Ctx) -> Results:
+        """The batch cut over together, or, predicted over budget, the sellers that fit; the
+        others wait for the next round."""
         with self.parts.social.connect() as c:
-            seller = source.seller(c, move.seller_id)
-        assert seller is not None  # bound: the seller was there, and only the purge deletes it
+            digests = {
+                s: str(r["token_digest"]) for s, r in source.sellers_of(c, ctx.sellers).items()
+            }
         budget = self.parts.pause_budget_ms
         try:
-            done = cutover.cut_over(ctx, budget, seller["token_digest"])
+            done = cutover.cut_over(ctx, budget, digests)
         except OverBudget as exc:
-            self._note(move.seller_id, "cutover_abandoned", {"why": str(exc), "budget_ms": budget})
-            raise
-        return self._cut_over(move, done)
+            fit = self._fit(ctx, exc)
+            if not fit:
+                self._note(ctx.sellers, "cutover_abandoned", {"why": str(exc), "budget_ms": budget})
+                return dict.fromkeys(ctx.sellers, exc)
+            left = [s for s in ctx.sellers if s not in fit]
+            detail = {"why": str(exc), "cut_over_first": fit, "left": left}
+            self._note(ctx.sellers, "batch_split", detail)
+            rest: Results = {s: OverBudget(f"left for the next round: {exc}") for s in left}
+            return rest | self._cut_over(ctx.only(fit))
+        self._record_cutover(ctx, done)
+        return dict.fromkeys(ctx.sellers, Phase.CUT_OVER)
 
-    def _cut_over(self, move: MoveRow, done: cutover.Cutover) -> Phase:
+    def _fit(self, ctx: Ctx, exc: OverBudget) -> list[int]:
+        """Of a batch predicted over budget, the sellers that fit it together (none for a
+        batch of one: it is abandoned as a whole)."""
+        if len(ctx.sellers) < 2 or not isinstance(exc.predicted, Prediction):
+            return []
+        _, rate = cutover.cursors_and_rate(ctx)
+        fit = exc.predicted.within(
+            self.parts.pause_budget_ms, rate or cutover.DEFAULT_MS_PER_CHANGE
+        )
+        return fit if len(fit) < len(ctx.sellers) else fit[: len(fit) // 2]
+
+    def _record_cutover(self, ctx: Ctx, done: cutover.Cutover) -> None:
         now = self.parts.clock.now()
+        detail = {
+            "pause_ms": round(done.pause_ms, 3),
+            "predicted_ms": round(done.predicted.ms, 3),
+            "budget_ms": self.parts.pause_budget_ms,
+            "lag": done.predicted.lag,
+            "drained": done.drained,
+            "open_orders": done.predicted.open_orders,
+            "ms_per_order": round(done.predicted.ms_per_order, 4),
+            "steps_ms": done.steps_ms,
+        } | self._batch(ctx.sellers)
         with transaction(self.parts.journal) as s:
-            row = self._advanced(s, move.seller_id, Phase.CUT_OVER)
-            journal.set_position(row, log=done.cursor)
-            row.change_cursor += done.drained
-            row.pause_ms = max(1, round(done.pause_ms))
-            row.cutover_at, row.purge_after = now, now + self.parts.rollback_window
-            detail = {
-                "pause_ms": round(done.pause_ms, 3),
-                "predicted_ms": round(done.predicted.ms, 3),
-                "budget_ms": self.parts.pause_budget_ms,
-                "lag": done.predicted.lag,
-                "drained": done.drained,
-                "open_orders": done.predicted.open_orders,
-                "ms_per_order": round(done.predicted.ms_per_order, 4),
-                "steps_ms": done.steps_ms,
-            }
-            journal.add_event(s, row, "cut_over", detail, self.parts.actor)
-        return Phase.CUT_OVER
+            for row in self._advanced(s, ctx.sellers, Phase.CUT_OVER):
+                journal.set_position(row, log=done.cursor)
+                row.change_cursor += done.drained_of.get(row.seller_id, 0)
+                row.pause_ms = max(1, round(done.pause_ms))
+                row.cutover_at, row.purge_after = now, now + self.parts.rollback_window
+                self._event(s, row, "cut_over", detail)
 
-    def _verify(self, move: MoveRow) -> Phase:
-        assert move.cutover_at is not None  # cut over: the journal says when
-        report = verify.verify(self._ctx(move), move.cutover_at)
+    def _verify(self, moves: list[MoveRow]) -> Results:
+        since = {m.seller_id: m.cutover_at for m in moves if m.cutover_at is not None}
+        assert len(since) == len(moves)  # cut over: the journal says when
+        reports = verify.verify(self._ctx(moves), since)
+        passed = [seller for seller, r in reports.items() if r.passed]
+        failed = [seller for seller in reports if seller not in passed]
         with transaction(self.parts.journal) as s:
-            if not report.passed:
-                row = journal.move_for_update(s, move.seller_id)
+            for row in journal.moves_for_update(s, failed):
                 row.updated_at = self.parts.clock.now()
-                journal.add_event(s, row, "mismatch", report.detail(), self.parts.actor)
-            else:
-                row = self._advanced(s, move.seller_id, Phase.VERIFIED)
-                row.verified_at, row.rows_verified = row.updated_at, report.rows
-                journal.add_event(s, row, "verified", report.detail(), self.parts.actor)
-        if not report.passed:
-            raise Mismatch("; ".join(report.differences[:3]))
-        return Phase.VERIFIED
+                self._event(s, row, "mismatch", reports[row.seller_id].detail())
+            for row in self._advanced(s, passed, Phase.VERIFIED):
+                row.verified_at, row.rows_verified = row.updated_at, reports[row.seller_id].rows
+                self._event(s, row, "verified", reports[row.seller_id].detail())
+        return {
+            seller: Phase.VERIFIED if r.passed else Mismatch("; ".join(r.differences[:3]))
+            for seller, r in reports.items()
+        }
 
     # -- journal helpers ----------------------------------------------------------------------
 
-    def _move(self, seller_id: int) -> MoveRow:
+    def _moves(self, seller_ids: Sequence[int]) -> list[MoveRow]:
+        wanted = list(dict.fromkeys(seller_ids))
         with self.parts.journal() as s:
-            move = s.get(MoveRow, seller_id)
-        if move is None:
-            raise NotFound(f"seller {seller_id} is not in the plan; plan first")
-        return move
+            found = {
+                m.seller_id: m
+                for m in s.scalars(select(MoveRow).where(MoveRow.seller_id.in_(wanted)))
+            }
+        missing = [i for i in wanted if i not in found]
+        if missing:
+            raise NotFound(f"seller {missing[0]} is not in the plan; plan first")
+        return [found[i] for i in wanted]
 
-    def _ctx(self, move: MoveRow) -> Ctx:
-        if move.commerce_merchant_id is None:
-            raise MigrationError(f"seller {move.seller_id} is not bound to a merchant yet")
+    def _ctx(self, moves: Sequence[MoveRow]) -> Ctx:
+        unbound = [m.seller_id for m in moves if m.commerce_merchant_id is None]
+        if unbound:
+            raise MigrationError(f"seller {unbound[0]} is not bound to a merchant yet")
+        merchants = {m.seller_id: int(m.commerce_merchant_id or 0) for m in moves}
         p = self.parts
-        return Ctx(p.social, p.commerce, p.journal, p.clock, move.seller_id,
-                   move.commerce_merchant_id, p.checkpoint)  # fmt: skip
+        return Ctx(p.social, p.commerce, p.journal, p.clock, merchants, p.checkpoint)
 
-    def _advanced(self, s: Session, seller_id: int, to: Phase) -> MoveRow:
-        """The move, locked, moved on to `to` (if the rules allow it), with the time."""
-        row = journal.move_for_update(s, seller_id)
-        row.phase = check_next(Phase(row.phase), to).value
-        row.updated_at, row.error = self.parts.clock.now(), None
-        return row
+    def _advanced(
+        self, s: Session, seller_ids: Sequence[int] | dict[int, int], to: Phase
+    ) -> list[MoveRow]:
+        """The moves, locked, moved on to `to` (if the rules allow it), with the time."""
+        rows = journal.moves_for_update(s, seller_ids)
+        now = self.parts.clock.now()
+        for row in rows:
+            row.phase = check_next(Phase(row.phase), to).value
+            row.updated_at, row.error = now, None
+        return rows
 
-    def _note(self, seller_id: int, what: str, detail: dict[str, object]) -> None:
+    def _event(self, s: Session, row: MoveRow, what: str, detail: dict[str, Any]) -> None:
+        journal.add_event(s, row, what, detail, self.parts.actor)
+
+    @staticmethod
+    def _batch(sellers: Sequence[int] | dict[int, int]) -> dict[str, Any]:
+        """What an event says of the batch it was part of (nothing for a move alone)."""
+        return {"batch": sorted(sellers)} if len(sellers) > 1 else {}
+
+    def _note(self, seller_ids: Sequence[int], what: str, detail: dict[str, Any]) -> None:
         with transaction(self.parts.journal) as s:
-            row = journal.move_for_update(s, seller_id)
-            row.updated_at = self.parts.clock.now()
-            journal.add_event(s, row, what, detail, self.parts.actor)
+            for row in journal.moves_for_update(s, seller_ids):
+                row.updated_at = self.parts.clock.now()
+                self._event(s, row, what, detail)
 
 
 def build_mover(settings: MigrationSettings) -> Mover:

@@ -30,7 +30,9 @@ class NotConfirmed(MigrationError):
 
 
 class OverBudget(MigrationError):
-    pass
+    def __init__(self, message: str, predicted: object = None) -> None:
+        super().__init__(message)
+        self.predicted = predicted  # the cutover's `Prediction`, when one was made
 
 
 class Mismatch(MigrationError):

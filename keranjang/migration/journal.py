@@ -4,7 +4,7 @@ the merchant's purge: nothing links a commerce buyer to a social viewer after it
 event log the regulator's audit log observes, and progress snapshots kept for the regulator."""
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -119,6 +119,17 @@ class SnapshotRow(Base):
 # Every phase writes here before it counts; every read of the id map goes through these.
 
 
+def moves_for_update(s: Session, seller_ids: Iterable[int]) -> list[MoveRow]:
+    """The moves of a batch, locked in seller order (two workers never lock them crosswise)."""
+    wanted = sorted(set(seller_ids))
+    query = select(MoveRow).where(MoveRow.seller_id.in_(wanted)).order_by(MoveRow.seller_id)
+    rows = list(s.scalars(query.with_for_update()))
+    if len(rows) != len(wanted):
+        missing = sorted(set(wanted) - {r.seller_id for r in rows})
+        raise NotFound(f"sellers {missing} are not in the plan; plan first")
+    return rows
+
+
 def move_for_update(s: Session, seller_id: int) -> MoveRow:
     row = s.scalar(select(MoveRow).where(MoveRow.seller_id == seller_id).with_for_update())
     if row is None:
@@ -161,13 +172,17 @@ def mapped(s: Session, kind: str, legacy_ids: Iterable[int]) -> dict[int, int]:
     return found
 
 
-def map_ids(s: Session, seller_id: int, kind: str, pairs: dict[int, int]) -> None:
-    """Record (or, for ids taken meanwhile on SQLite, correct) legacy id -> commerce id."""
+def map_ids(
+    s: Session, seller_id: int | Mapping[int, int], kind: str, pairs: dict[int, int]
+) -> None:
+    """Record (or, for ids taken meanwhile on SQLite, correct) legacy id -> commerce id, under
+    the seller whose row it is (`seller_id`: one seller, or legacy id -> seller for a batch)."""
     if not pairs:
         return
+    owner = (lambda _: seller_id) if isinstance(seller_id, int) else seller_id.__getitem__
     known = mapped(s, kind, pairs)
     fresh = [
-        {"seller_id": seller_id, "kind": kind, "legacy_id": a, "commerce_id": b}
+        {"seller_id": owner(a), "kind": kind, "legacy_id": a, "commerce_id": b}
         for a, b in pairs.items()
         if a not in known
     ]
@@ -189,9 +204,10 @@ def highest(s: Session, kind: str) -> int:
     return int(s.scalar(query) or 0)
 
 
-def reverse(s: Session, seller_id: int, kind: str) -> dict[int, int]:
-    """commerce id -> legacy id, for the seller's rows of `kind`."""
+def reverse(s: Session, seller_id: int | Sequence[int], kind: str) -> dict[int, int]:
+    """commerce id -> legacy id, for the seller's (or the sellers') rows of `kind`."""
+    sellers = [seller_id] if isinstance(seller_id, int) else list(seller_id)
     query = select(IdMapRow.commerce_id, IdMapRow.legacy_id).where(
-        IdMapRow.seller_id == seller_id, IdMapRow.kind == kind
+        IdMapRow.seller_id.in_(sellers), IdMapRow.kind == kind
     )
     return {int(b): int(a) for b, a in s.execute(query)}

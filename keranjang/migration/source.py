@@ -1,11 +1,16 @@
-"""Reading one legacy seller's rows out of social's database: in key order and in batches for
-the copy (`after` the last key copied, `limit` rows), by key for the catch-up, and the figures
-the cutover's money and the verification need. Reads only; every function takes the caller's
+"""Reading legacy sellers' rows out of social's database: in key order and in batches for the
+copy (`after` the last key copied, `limit` rows), by key for the catch-up, and the figures the
+cutover's money and the verification need. Reads only; every function takes the caller's
 connection, so a batch reads one consistent state.
 
-Each step of the copy reads one table (or, for buyers, the viewers the seller's orders name)
+Every read takes `Sellers`: one seller, or the sellers of a batch moved together (small
+merchants share one set of statements per step, bench/README.md); a row read for several
+sellers says whose it is in `owner_id`, and answers are grouped per seller where the caller
+needs them apart.
+
+Each step of the copy reads one table (or, for buyers, the viewers the sellers' orders name)
 and answers plain row mappings with the extra columns the mapping needs (a line's order's
-refund, a refund's order), so `mapping` stays free of the database.
+refund, a refund's order, the row's seller), so `mapping` stays free of the database.
 """
 
 from collections.abc import Callable, Iterable, Sequence
@@ -50,59 +55,82 @@ def _latest_attempt() -> Any:
     return ~exists().where(inner.c.order_id == pay.order_id, inner.c.attempt > pay.attempt)
 
 
-def _buyers() -> Select[Any]:
+Sellers = int | Iterable[int]
+
+
+def ids_of(sellers: Sellers) -> list[int]:
+    """The sellers asked for, as a sorted list (one seller is a batch of one)."""
+    return [sellers] if isinstance(sellers, int) else sorted(set(sellers))
+
+
+def _buyers(sellers: list[int]) -> Select[Any]:
     phone = select(legacy.BuyerProfileRow.phone).where(legacy.BuyerProfileRow.viewer_id == v.id)
-    return select(v.id, v.email, v.name, v.created_at, phone.scalar_subquery().label("phone"))
+    owner = select(func.min(o.seller_id)).where(o.viewer_id == v.id, o.seller_id.in_(sellers))
+    return select(
+        v.id,
+        v.email,
+        v.name,
+        v.created_at,
+        phone.scalar_subquery().label("phone"),
+        owner.scalar_subquery().label("owner_id"),  # the batch's first seller it bought from
+    )
 
 
-def _products(seller_id: int) -> tuple[Select[Any], Any]:
-    return select(p).where(p.seller_id == seller_id), p.id
+def _products(sellers: list[int]) -> tuple[Select[Any], Any]:
+    query: Any = select(p, p.seller_id.label("owner_id"))
+    return query.where(p.seller_id.in_(sellers)), p.id
 
 
-def _buyers_of(seller_id: int) -> tuple[Select[Any], Any]:
-    return _buyers().where(exists().where(o.viewer_id == v.id, o.seller_id == seller_id)), v.id
+def _buyers_of(sellers: list[int]) -> tuple[Select[Any], Any]:
+    bought = exists().where(o.viewer_id == v.id, o.seller_id.in_(sellers))
+    return _buyers(sellers).where(bought), v.id
 
 
-def _orders(seller_id: int) -> tuple[Select[Any], Any]:
-    return select(o, _refunded(o.id).label("refunded_idr")).where(o.seller_id == seller_id), o.id
+def _orders(sellers: list[int]) -> tuple[Select[Any], Any]:
+    query = select(o, _refunded(o.id).label("refunded_idr"), o.seller_id.label("owner_id"))
+    return query.where(o.seller_id.in_(sellers)), o.id
 
 
-def _lines(seller_id: int) -> tuple[Select[Any], Any]:
+def _lines(sellers: list[int]) -> tuple[Select[Any], Any]:
     query = select(
         ln,
         _order_refunded(ln.order_id).label("order_refunded"),
         o.created_at.label("order_created_at"),  # a creator's attribution's time
+        o.seller_id.label("owner_id"),
     ).join(o, o.id == ln.order_id)
-    return query.where(o.seller_id == seller_id), ln.id
+    return query.where(o.seller_id.in_(sellers)), ln.id
 
 
-def _holds(seller_id: int) -> tuple[Select[Any], Any]:
-    return select(hd).join(o, o.id == hd.order_id).where(o.seller_id == seller_id), hd.id
+def _holds(sellers: list[int]) -> tuple[Select[Any], Any]:
+    query: Any = select(hd, o.seller_id.label("owner_id")).join(o, o.id == hd.order_id)
+    return query.where(o.seller_id.in_(sellers)), hd.id
 
 
-def _events(seller_id: int) -> tuple[Select[Any], Any]:
-    return select(ev).join(o, o.id == ev.order_id).where(o.seller_id == seller_id), ev.id
+def _events(sellers: list[int]) -> tuple[Select[Any], Any]:
+    query: Any = select(ev, o.seller_id.label("owner_id")).join(o, o.id == ev.order_id)
+    return query.where(o.seller_id.in_(sellers)), ev.id
 
 
-def _payments(seller_id: int) -> tuple[Select[Any], Any]:
+def _payments(sellers: list[int]) -> tuple[Select[Any], Any]:
     """Keyed by the order: an order's latest attempt is its payment in commerce."""
-    query = select(pay).join(o, o.id == pay.order_id)
-    return query.where(o.seller_id == seller_id, _latest_attempt()), pay.order_id
+    query: Any = select(pay, o.seller_id.label("owner_id")).join(o, o.id == pay.order_id)
+    return query.where(o.seller_id.in_(sellers), _latest_attempt()), pay.order_id
 
 
-def _refunds(seller_id: int) -> tuple[Select[Any], Any]:
+def _refunds(sellers: list[int]) -> tuple[Select[Any], Any]:
     query: Any = select(
         rf,
         o.status.label("order_status"),
         o.completed_at.label("order_completed_at"),
         o.shipping_idr.label("order_shipping_idr"),
+        o.seller_id.label("owner_id"),
     ).join(o, o.id == rf.order_id)
-    return query.where(o.seller_id == seller_id), rf.id
+    return query.where(o.seller_id.in_(sellers)), rf.id
 
 
 # Built on demand, one step at a time: building every step's query for each call cost a
 # merchant's move more Python than its statements did (bench/README.md, the migration).
-_STEP_QUERIES: dict[str, Callable[[int], tuple[Select[Any], Any]]] = {
+_STEP_QUERIES: dict[str, Callable[[list[int]], tuple[Select[Any], Any]]] = {
     "products": _products,
     "buyers": _buyers_of,
     "orders": _orders,
@@ -114,32 +142,45 @@ _STEP_QUERIES: dict[str, Callable[[int], tuple[Select[Any], Any]]] = {
 }
 
 
-def step_query(step: str, seller_id: int) -> tuple[Select[Any], Any]:
-    """A step's rows of the seller and the key they are copied in order of."""
-    return _STEP_QUERIES[step](seller_id)
+def step_query(step: str, sellers: Sellers) -> tuple[Select[Any], Any]:
+    """A step's rows of the sellers and the key they are copied in order of."""
+    return _STEP_QUERIES[step](ids_of(sellers))
 
 
-def step_keys(c: Connection, seller_id: int) -> dict[str, set[int]]:
-    """Every step's keys of the seller, read in one statement (one consistent state)."""
-    parts = [
-        step_query(step, seller_id)[0].with_only_columns(literal(step).label("step"), key)
-        for step, key in ((s, step_query(s, seller_id)[1]) for s in STEPS)
-    ]
-    found: dict[str, set[int]] = {step: set() for step in STEPS}
-    for step, key in c.execute(union_all(*parts)):
-        found[str(step)].add(int(key))
+def _owned_keys(step: str, sellers: list[int]) -> Select[Any]:
+    """(step, seller, key) of the sellers' rows of a step: a buyer once per seller it bought
+    from (each seller's verification counts its own buyers)."""
+    if step == "buyers":
+        buyers: Any = select(literal(step).label("step"), o.seller_id, o.viewer_id.label("key"))
+        return buyers.where(o.seller_id.in_(sellers)).distinct()
+    query, key = step_query(step, sellers)
+    owner = query.selected_columns.owner_id.label("seller_id")
+    return query.with_only_columns(literal(step).label("step"), owner, key.label("key"))
+
+
+def owned_keys(c: Connection, sellers: Sellers) -> dict[int, dict[str, set[int]]]:
+    """Every step's keys, per seller, read in one statement (one consistent state)."""
+    wanted = ids_of(sellers)
+    found = {seller: {step: set[int]() for step in STEPS} for seller in wanted}
+    for step, owner, key in c.execute(union_all(*(_owned_keys(s, wanted) for s in STEPS))):
+        found[int(owner)][str(step)].add(int(key))
     return found
 
 
-def batch(c: Connection, step: str, seller_id: int, after: int, limit: int) -> list[RowMapping]:
+def step_keys(c: Connection, seller_id: int) -> dict[str, set[int]]:
+    """Every step's keys of one seller, read in one statement."""
+    return owned_keys(c, seller_id)[seller_id]
+
+
+def batch(c: Connection, step: str, sellers: Sellers, after: int, limit: int) -> list[RowMapping]:
     """The next `limit` rows of a step, in key order, after key `after`."""
-    query, key = step_query(step, seller_id)
+    query, key = step_query(step, sellers)
     return list(c.execute(query.where(key > after).order_by(key).limit(limit)).mappings())
 
 
-def by_keys(c: Connection, step: str, seller_id: int, keys: Iterable[int]) -> list[RowMapping]:
-    """A step's rows of the seller with these keys, as they are now (the catch-up)."""
-    query, key = step_query(step, seller_id)
+def by_keys(c: Connection, step: str, sellers: Sellers, keys: Iterable[int]) -> list[RowMapping]:
+    """A step's rows of the sellers with these keys, as they are now (the catch-up)."""
+    query, key = step_query(step, sellers)
     wanted = sorted(set(keys))
     rows: list[RowMapping] = []
     for start in range(0, len(wanted), MAX_IN):
@@ -168,59 +209,105 @@ def order_lines(c: Connection, order_ids: Iterable[int]) -> dict[int, dict[int, 
 
 
 def seller(c: Connection, seller_id: int) -> RowMapping | None:
-    return (
-        c.execute(select(legacy.SellerRow).where(legacy.SellerRow.id == seller_id))
-        .mappings()
-        .first()
-    )
+    return sellers_of(c, seller_id).get(seller_id)
+
+
+def sellers_of(c: Connection, sellers: Sellers) -> dict[int, RowMapping]:
+    query = select(legacy.SellerRow).where(legacy.SellerRow.id.in_(ids_of(sellers)))
+    return {int(r["id"]): r for r in c.execute(query).mappings()}
 
 
 def payout_account(c: Connection, seller_id: int) -> RowMapping | None:
+    return payout_accounts(c, seller_id).get(seller_id)
+
+
+def payout_accounts(c: Connection, sellers: Sellers) -> dict[int, RowMapping]:
     a = legacy.PayoutAccountRow
-    return c.execute(select(a).where(a.seller_id == seller_id)).mappings().first()
+    query = select(a).where(a.seller_id.in_(ids_of(sellers)))
+    return {int(r["seller_id"]): r for r in c.execute(query).mappings()}
 
 
 def consented(c: Connection, seller_id: int) -> bool:
+    return seller_id in consenting(c, seller_id)
+
+
+def consenting(c: Connection, sellers: Sellers) -> set[int]:
+    """Of the sellers, those who confirmed the move in the seller tools."""
     row = moving.MoveConsentRow
-    return c.scalar(select(row.seller_id).where(row.seller_id == seller_id)) is not None
+    return {
+        int(i) for i in c.scalars(select(row.seller_id).where(row.seller_id.in_(ids_of(sellers))))
+    }
 
 
-def open_escrow(c: Connection, seller_id: int) -> list[tuple[int, str, int]]:
-    """(order id, number, rupiah) the app's escrow holds for each of the seller's orders that
+Escrow = list[tuple[int, str, int]]
+
+
+def open_escrow(c: Connection, seller_id: int) -> Escrow:
+    return escrow_of(c, seller_id).get(seller_id, [])
+
+
+def escrow_of(c: Connection, sellers: Sellers) -> dict[int, Escrow]:
+    """Per seller: (order id, number, rupiah) the app's escrow holds for each of its orders that
     holds any (its open paid orders): escrow is credited, so a holding is minus the sum."""
     post, entry = legacy.LedgerPostingRow, legacy.LedgerEntryRow
     held = func.sum(post.amount_idr)
     query = (
-        select(o.id, o.number, held)
+        select(post.seller_id, o.id, o.number, held)
         .join(entry, entry.order_id == o.id)
         .join(post, post.entry_id == entry.id)
-        .where(post.seller_id == seller_id, post.account == legacy_ledger.Account.ESCROW.value)
-        .group_by(o.id, o.number)
+        .where(
+            post.seller_id.in_(ids_of(sellers)),
+            post.account == legacy_ledger.Account.ESCROW.value,
+        )
+        .group_by(post.seller_id, o.id, o.number)
         .having(held != 0)
         .order_by(o.id)
     )
-    return [(int(i), str(n), -int(amount)) for i, n, amount in c.execute(query)]
+    found: dict[int, Escrow] = {}
+    for seller_id, i, n, amount in c.execute(query):
+        found.setdefault(int(seller_id or 0), []).append((int(i), str(n), -int(amount)))
+    return found
 
 
 def payable(c: Connection, seller_id: int) -> int:
+    return payables(c, seller_id).get(seller_id, 0)
+
+
+def payables(c: Connection, sellers: Sellers) -> dict[int, int]:
+    """Per seller, its payable balance in the app's books (sellers with none: absent)."""
     post = legacy.LedgerPostingRow
-    query = select(func.coalesce(func.sum(post.amount_idr), 0)).where(
-        post.seller_id == seller_id, post.account == legacy_ledger.Account.SELLER_PAYABLE.value
+    query = (
+        select(post.seller_id, func.sum(post.amount_idr))
+        .where(
+            post.seller_id.in_(ids_of(sellers)),
+            post.account == legacy_ledger.Account.SELLER_PAYABLE.value,
+        )
+        .group_by(post.seller_id)
     )
-    return -int(c.scalar(query) or 0)
+    return {int(s or 0): -int(n or 0) for s, n in c.execute(query)}
 
 
 def rows_total(c: Connection, seller_id: int) -> int:
-    """The seller's rows that move: itself, its payout account, and every step's rows (one
-    statement: a count per step, in one round trip)."""
-    a = legacy.PayoutAccountRow
+    return rows_totals(c, seller_id)[seller_id]
+
+
+def rows_totals(c: Connection, sellers: Sellers) -> dict[int, int]:
+    """Per seller, its rows that move: itself, its payout account, and every step's rows (one
+    statement: a count per step and seller, in one round trip)."""
+    wanted, a = ids_of(sellers), legacy.PayoutAccountRow
     counts = [
-        select(func.count()).select_from(step_query(step, seller_id)[0].subquery())
-        for step in STEPS
+        select(q.c.step, q.c.seller_id, func.count()).group_by(q.c.step, q.c.seller_id)
+        for q in (_owned_keys(step, wanted).subquery() for step in STEPS)
     ]
-    account = exists().where(a.seller_id == seller_id)
-    figures = c.execute(select(account, *(q.scalar_subquery() for q in counts))).one()
-    return 1 + sum(int(n or 0) for n in figures)
+    accounts = (
+        select(literal("account"), a.seller_id, func.count())
+        .where(a.seller_id.in_(wanted))
+        .group_by(a.seller_id)
+    )
+    totals = dict.fromkeys(wanted, 1)  # the seller itself
+    for _, seller_id, n in c.execute(union_all(accounts, *counts)):
+        totals[int(seller_id)] += int(n)
+    return totals
 
 
 # -- the change log ---------------------------------------------------------------------------

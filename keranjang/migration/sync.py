@@ -1,5 +1,8 @@
-"""Bringing a batch of one seller's legacy rows into commerce, idempotently: the copy and the
-catch-up both go through `apply` (a step's rows, as read from social now).
+"""Bringing a batch of legacy rows into commerce, idempotently: the copy and the catch-up both go
+through `apply` (a step's rows, as read from social now). The rows may be one seller's or
+those of several sellers moved together (`Ctx.merchants`): each row names its seller
+(`owner_id`), which names its merchant in commerce and the seller its id map row is kept
+under (deleted with that seller's purge).
 
 The protocol for one batch of a kind (product, order, line, hold, event, payment, refund):
 
@@ -22,7 +25,7 @@ there is none (`ON CONFLICT DO NOTHING`), so a buyer moved with two merchants ha
 """
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import RowMapping
@@ -31,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import transaction
 from keranjang.migration import journal, mapping, source, target
+from keranjang.migration.errors import MigrationError
 from keranjang.migration.mapping import Unmappable
 
 KIND_OF_STEP = {
@@ -53,15 +57,43 @@ def no_checkpoint(_: str) -> None:
 
 @dataclass
 class Ctx:
-    """One seller's move, and what it is made with: the three databases and the clock."""
+    """A move of one seller or of a batch of sellers moved together (`merchants`: legacy
+    seller -> its merchant in commerce), and what it is made with: the three databases and
+    the clock."""
 
     social: Engine
     commerce: Engine
     journal: sessionmaker[Session]
     clock: Clock
-    seller_id: int
-    merchant_id: int
+    merchants: dict[int, int]
     checkpoint: Callable[[str], None] = field(default=no_checkpoint)
+
+    @property
+    def sellers(self) -> list[int]:
+        return sorted(self.merchants)
+
+    @property
+    def seller_id(self) -> int:
+        """The seller of a move of one (the rollback and the purge take merchants one by
+        one)."""
+        if len(self.merchants) != 1:
+            raise MigrationError(f"a batch of {len(self.merchants)} sellers is not one seller")
+        return next(iter(self.merchants))
+
+    @property
+    def merchant_id(self) -> int:
+        return self.merchants[self.seller_id]
+
+    def merchant_of(self, row: RowMapping) -> int:
+        return self.merchants[int(row["owner_id"])]
+
+    def alone(self, seller_id: int) -> "Ctx":
+        """The move of one seller of the batch."""
+        return self.only([seller_id])
+
+    def only(self, sellers: Iterable[int]) -> "Ctx":
+        """The move of these sellers of the batch."""
+        return replace(self, merchants={s: self.merchants[s] for s in sorted(sellers)})
 
     def mapped(self, kind: str, legacy_ids: Iterable[int]) -> dict[int, int]:
         with self.journal() as s:
@@ -80,14 +112,20 @@ class _Taken(Exception):
         self.ids = ids
 
 
-def sync(ctx: Ctx, kind_name: str, pairs: Sequence[tuple[int, mapping.Values]]) -> None:
+Owners = dict[int, int]  # legacy id -> its seller
+
+
+def sync(
+    ctx: Ctx, kind_name: str, pairs: Sequence[tuple[int, mapping.Values]], owners: Owners
+) -> None:
     """Write (legacy id, commerce values) pairs of a kind, by the protocol above."""
     if not pairs:
         return
     kind = target.KINDS[kind_name]
     known = ctx.mapped(kind_name, (legacy for legacy, _ in pairs))
     for _ in range(ATTEMPTS):
-        _reserve(ctx, kind, [legacy for legacy, _ in pairs if legacy not in known], known)
+        fresh = [legacy for legacy, _ in pairs if legacy not in known]
+        _reserve(ctx, kind, (fresh, owners), known)
         rows = [{"id": known[legacy], **values} for legacy, values in pairs]
         try:
             with ctx.commerce.begin() as c:
@@ -103,7 +141,10 @@ def sync(ctx: Ctx, kind_name: str, pairs: Sequence[tuple[int, mapping.Values]]) 
     raise Unmappable(f"commerce kept taking the ids reserved for {kind_name} rows; try again")
 
 
-def _reserve(ctx: Ctx, kind: target.Kind, fresh: list[int], known: dict[int, int]) -> None:
+def _reserve(
+    ctx: Ctx, kind: target.Kind, wanted: tuple[list[int], Owners], known: dict[int, int]
+) -> None:
+    fresh, owners = wanted
     if not fresh:
         return
     with ctx.commerce.connect() as c:
@@ -111,7 +152,7 @@ def _reserve(ctx: Ctx, kind: target.Kind, fresh: list[int], known: dict[int, int
         ids = target.reserve(c, kind.table, len(fresh), above)
     pairs = dict(zip(fresh, ids, strict=True))
     with transaction(ctx.journal) as s:
-        journal.map_ids(s, ctx.seller_id, kind.name, pairs)
+        journal.map_ids(s, owners, kind.name, pairs)
     ctx.checkpoint(f"sync:{kind.name}:intent")
     known.update(pairs)
 
@@ -122,7 +163,7 @@ def ensure(ctx: Ctx, step: str, keys: Iterable[int]) -> dict[int, int]:
     found = ctx.mapped(KIND_OF_STEP[step], wanted)
     if wanted - found.keys():
         with ctx.social.connect() as c:
-            rows = source.by_keys(c, step, ctx.seller_id, wanted - found.keys())
+            rows = source.by_keys(c, step, ctx.sellers, wanted - found.keys())
         apply(ctx, step, rows)
         found = ctx.mapped(KIND_OF_STEP[step], wanted)
     if missing := sorted(wanted - found.keys()):
@@ -134,11 +175,18 @@ def key_of(step: str, row: RowMapping) -> int:
     return int(row[KEY_OF_STEP.get(step, "id")])
 
 
+def owners(step: str, rows: Sequence[RowMapping]) -> Owners:
+    """legacy key -> seller, of a step's rows."""
+    key = KEY_OF_STEP.get(step, "id")
+    return {int(r[key]): int(r["owner_id"]) for r in rows}
+
+
 # -- the steps --------------------------------------------------------------------------------
 
 
 def _products(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
-    sync(ctx, "product", [(r["id"], mapping.product(r, ctx.merchant_id)) for r in rows])
+    pairs = [(r["id"], mapping.product(r, ctx.merchant_of(r))) for r in rows]
+    sync(ctx, "product", pairs, owners("products", rows))
 
 
 def _buyers(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
@@ -150,16 +198,16 @@ def _buyers(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
         ids = {viewer: accounts[b["email"]] for viewer, b in buyers.items()}
         target.add_addresses(c, [mapping.address(a, ids[a["viewer_id"]]) for a in saved])
     with transaction(ctx.journal) as s:
-        journal.map_ids(s, ctx.seller_id, "buyer", ids)
+        journal.map_ids(s, owners("buyers", rows), "buyer", ids)
 
 
 def _orders(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
     buyers = ensure(ctx, "buyers", (r["viewer_id"] for r in rows))
 
     def values(r: RowMapping) -> mapping.Values:
-        return mapping.order(r, mapping.OrderIds(ctx.merchant_id, buyers[r["viewer_id"]]))
+        return mapping.order(r, mapping.OrderIds(ctx.merchant_of(r), buyers[r["viewer_id"]]))
 
-    sync(ctx, "order", [(r["id"], values(r)) for r in rows])
+    sync(ctx, "order", [(r["id"], values(r)) for r in rows], owners("orders", rows))
 
 
 def _of_orders(ctx: Ctx, rows: Sequence[RowMapping]) -> tuple[dict[int, int], dict[int, int]]:
@@ -175,16 +223,16 @@ def _lines(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
     came = [
         (r["id"], a)
         for r in rows
-        if (a := mapping.attribution(r, products[r["product_id"]], ctx.merchant_id))
+        if (a := mapping.attribution(r, products[r["product_id"]], ctx.merchant_of(r)))
     ]
-    sync(ctx, "attribution", came)
+    sync(ctx, "attribution", came, owners("lines", rows))
     attributions = ctx.mapped("attribution", (legacy for legacy, _ in came))
 
     def values(r: RowMapping) -> mapping.Values:
         ids = (orders[r["order_id"]], products[r["product_id"]])
         return mapping.line(r, *ids, attributions.get(r["id"]))
 
-    sync(ctx, "line", [(r["id"], values(r)) for r in rows])
+    sync(ctx, "line", [(r["id"], values(r)) for r in rows], owners("lines", rows))
 
 
 def _holds(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
@@ -192,18 +240,19 @@ def _holds(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
     pairs = [
         (r["id"], mapping.hold(r, orders[r["order_id"]], products[r["product_id"]])) for r in rows
     ]
-    sync(ctx, "hold", pairs)
+    sync(ctx, "hold", pairs, owners("holds", rows))
 
 
 def _events(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
     orders, _ = _of_orders(ctx, rows)
-    sync(ctx, "event", [(r["id"], mapping.event(r, orders[r["order_id"]])) for r in rows])
+    pairs = [(r["id"], mapping.event(r, orders[r["order_id"]])) for r in rows]
+    sync(ctx, "event", pairs, owners("events", rows))
 
 
 def _payments(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
     orders, _ = _of_orders(ctx, rows)
     pairs = [(r["order_id"], mapping.payment(r, orders[r["order_id"]])) for r in rows]
-    sync(ctx, "payment", pairs)
+    sync(ctx, "payment", pairs, owners("payments", rows))
 
 
 def _refunds(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
@@ -219,7 +268,7 @@ def _refunds(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
         (r["id"], mapping.refund(r, orders[r["order_id"]], commerce_lines(r["order_id"])))
         for r in rows
     ]
-    sync(ctx, "refund", pairs)
+    sync(ctx, "refund", pairs, owners("refunds", rows))
 
 
 STEPS: dict[str, Callable[[Ctx, Sequence[RowMapping]], None]] = {

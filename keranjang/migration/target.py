@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from psycopg import sql
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from keranjang.commerce.attribution import db as attribution_db
@@ -196,8 +196,23 @@ def merchant_with_hash(c: Connection, hashes: Iterable[str]) -> int | None:
 
 
 def slugs_like(c: Connection, slug: str) -> list[str]:
+    return sorted(slugs_near(c, [slug]))
+
+
+def merchants_with_hashes(c: Connection, hashes: Iterable[str]) -> dict[str, int]:
+    """token hash -> merchant id, of those hashes commerce's merchants carry."""
     m = catalog_db.MerchantRow
-    return list(c.scalars(select(m.slug).where(m.slug.like(f"{slug[:40]}%"))))
+    query = select(m.token_hash, m.id).where(m.token_hash.in_(sorted(set(hashes))))
+    return {str(h): int(i) for h, i in c.execute(query)}
+
+
+def slugs_near(c: Connection, slugs: Iterable[str]) -> set[str]:
+    """The shop addresses taken that start like any of these (one read for a batch)."""
+    m = catalog_db.MerchantRow
+    wanted = sorted({s[:40] for s in slugs})
+    if not wanted:
+        return set()
+    return set(c.scalars(select(m.slug).where(or_(*(m.slug.like(f"{s}%") for s in wanted)))))
 
 
 def open_merchant(c: Connection, merchant: Values, application: Values | None) -> int:

@@ -1,5 +1,5 @@
-"""Verification of one moved merchant in business terms, both sides read now, this merchant's
-rows only: every legacy row of each step is in commerce (counts, and which rows are missing),
+"""Verification of moved merchants in business terms, both sides read now, each merchant's rows
+only (a batch's merchants are read together, and each is compared with its own seller): every legacy row of each step is in commerce (counts, and which rows are missing),
 each order's number, state and amounts, payment sums per status, stock per product, and the
 money (each open order's escrow and the payable balance against the opening entries).
 
@@ -7,7 +7,8 @@ Commerce rows the merchant made since the cutover (new orders, their holds) are 
 never reported as extra; rows changed there since the cutover are not compared field by field
 (the app's copy is the state at the cutover). Another merchant's rows are never read: every
 read is by this seller's keys or this merchant's id (unlike a tenant-scoped row diff, which
-reported other tenants' rows as extra, vitess#16305).
+reported other tenants' rows as extra, vitess#16305); in a batch, every row read carries its
+seller, and a row is compared only with its own seller's merchant's.
 """
 
 from collections import Counter
@@ -59,188 +60,208 @@ def _named(keys: Iterable[Any]) -> str:
     )
 
 
-def verify(ctx: Ctx, cutover_at: datetime) -> Report:
-    report = Report()
+Reports = dict[int, Report]  # seller -> its verification
+Maps = dict[int, dict[str, dict[int, int]]]  # seller -> step -> legacy id -> commerce id
+
+
+@dataclass(frozen=True)
+class Given:
+    maps: Maps
+    since: dict[int, datetime]  # seller -> its cutover
+
+
+def verify(ctx: Ctx, cutover_at: dict[int, datetime]) -> Reports:
+    """Each seller's verification, the batch's sellers read together (one set of statements
+    for all of them), each seller's rows compared with its own merchant's only."""
+    reports = {seller: Report() for seller in ctx.sellers}
     with ctx.social.connect() as social, ctx.commerce.connect() as commerce:
-        maps = _counts(ctx, social, commerce, report)
-        _orders(ctx, social, commerce, (maps["orders"], cutover_at), report)
-        _payments(ctx, social, commerce, (maps["payments"], cutover_at), report)
-        _stock(ctx, social, commerce, (maps["products"], cutover_at), report)
-        _money(ctx, social, commerce, maps["orders"], report)
-        _shop(ctx, social, commerce, report)
-    return report
+        given = Given(_counts(ctx, social, commerce, reports), cutover_at)
+        _orders(ctx, (social, commerce), given, reports)
+        _payments(ctx, (social, commerce), given, reports)
+        _stock(ctx, (social, commerce), given, reports)
+        _money(ctx, (social, commerce), given.maps, reports)
+        _shop(ctx, social, commerce, reports)
+    return reports
 
 
-def _shop(ctx: Ctx, social: Connection, commerce: Connection, report: Report) -> None:
-    """The shop itself and its payout account."""
+Both = tuple[Connection, Connection]  # social, commerce
+
+
+def _shop(ctx: Ctx, social: Connection, commerce: Connection, reports: Reports) -> None:
+    """Each shop itself and its payout account."""
     a = money_db.PayoutAccountRow
     fields = ("bank_code", "account_number", "holder_name")
-    ours = commerce.execute(
-        select(*(getattr(a, f) for f in fields)).where(a.merchant_id == ctx.merchant_id)
-    ).first()
-    theirs = source.payout_account(social, ctx.seller_id)
-    report.rows += 1 + (theirs is not None)
-    if theirs is not None:
-        same = ours is not None and tuple(ours) == tuple(theirs[f] for f in fields)
-        report.check(same, "the payout account differs")
+    query = select(a.merchant_id, *(getattr(a, f) for f in fields))
+    ours = {
+        int(r[0]): tuple(r[1:])
+        for r in commerce.execute(query.where(a.merchant_id.in_(list(ctx.merchants.values()))))
+    }
+    accounts = source.payout_accounts(social, ctx.sellers)
+    for seller, report in reports.items():
+        theirs = accounts.get(seller)
+        report.rows += 1 + (theirs is not None)
+        if theirs is not None:
+            same = ours.get(ctx.merchants[seller]) == tuple(theirs[f] for f in fields)
+            report.check(same, "the payout account differs")
 
 
-def _counts(
-    ctx: Ctx, social: Connection, commerce: Connection, report: Report
-) -> dict[str, dict[int, int]]:
-    """Each step's legacy rows, all in commerce: answers legacy -> commerce ids per step."""
-    maps: dict[str, dict[int, int]] = {}
-    every = source.step_keys(social, ctx.seller_id)
+def _counts(ctx: Ctx, social: Connection, commerce: Connection, reports: Reports) -> Maps:
+    """Each step's legacy rows of each seller, all in commerce: answers, per seller, legacy ->
+    commerce ids per step."""
+    owned = source.owned_keys(social, ctx.sellers)
+    every = {step: {k for keys in owned.values() for k in keys[step]} for step in source.STEPS}
     with ctx.journal() as s:
         mapped = {step: journal.mapped(s, KIND_OF_STEP[step], every[step]) for step in every}
     for step in source.STEPS:
-        keys, found = every[step], mapped[step]
         kind = KIND_OF_STEP[step]
-        if kind in target.KINDS and found:
-            there = target.present(commerce, target.KINDS[kind], found.values())
-            found = {k: v for k, v in found.items() if v in there}
-        maps[step] = found
-        report.rows += len(keys)
-        missing = keys - found.keys()
-        report.check(
-            not missing,
-            f"{step}: {len(missing)} of {len(keys)} not in commerce ({_named(missing)})",
-        )
+        if kind in target.KINDS and mapped[step]:
+            there = target.present(commerce, target.KINDS[kind], mapped[step].values())
+            mapped[step] = {k: v for k, v in mapped[step].items() if v in there}
+    maps: Maps = {}
+    for seller, report in reports.items():
+        maps[seller] = {}
+        for step in source.STEPS:
+            keys = owned[seller][step]
+            found = {k: mapped[step][k] for k in keys if k in mapped[step]}
+            maps[seller][step] = found
+            report.rows += len(keys)
+            missing = keys - found.keys()
+            report.check(
+                not missing,
+                f"{step}: {len(missing)} of {len(keys)} not in commerce ({_named(missing)})",
+            )
     return maps
 
 
-def _orders(
-    ctx: Ctx,
-    social: Connection,
-    commerce: Connection,
-    given: tuple[dict[int, int], datetime],
-    report: Report,
-) -> None:
-    ids, since = given
+ORDER_FIELDS = ("number", "status", "subtotal_idr", "shipping_idr", "total_idr")
+
+
+def _orders(ctx: Ctx, both: Both, given: Given, reports: Reports) -> None:
+    social, commerce = both
     o, co = source.o, order_db.OrderRow
-    fields = ("number", "status", "subtotal_idr", "shipping_idr", "total_idr")
+    fields = ORDER_FIELDS
+    query = select(co.id, co.merchant_id, co.updated_at, *(getattr(co, f) for f in fields))
     theirs = {
         int(r.id): r
-        for r in commerce.execute(
-            select(co.id, co.updated_at, *(getattr(co, f) for f in fields)).where(
-                co.merchant_id == ctx.merchant_id
-            )
-        )
+        for r in commerce.execute(query.where(co.merchant_id.in_(list(ctx.merchants.values()))))
     }
-    differing = []
+    differing: dict[int, list[str]] = {seller: [] for seller in reports}
     for r in social.execute(
-        select(o.id, *(getattr(o, f) for f in fields)).where(o.seller_id == ctx.seller_id)
+        select(o.id, o.seller_id, *(getattr(o, f) for f in fields)).where(
+            o.seller_id.in_(ctx.sellers)
+        )
     ):
-        other = theirs.get(ids.get(int(r.id), -1))
-        if other is None:
+        seller = int(r.seller_id)
+        other = theirs.get(given.maps[seller]["orders"].get(int(r.id), -1))
+        if other is None or other.merchant_id != ctx.merchants[seller]:
             continue  # counted missing above
-        compared = fields if other.updated_at <= since else fields[:1] + fields[2:]
+        compared = fields if other.updated_at <= given.since[seller] else fields[:1] + fields[2:]
         if any(getattr(r, f) != getattr(other, f) for f in compared):
-            differing.append(r.number)
-    report.check(not differing, f"orders differ in state or amounts: {_named(differing)}")
+            differing[seller].append(r.number)
+    for seller, report in reports.items():
+        found = differing[seller]
+        report.check(not found, f"orders differ in state or amounts: {_named(found)}")
 
 
-def _payments(
-    ctx: Ctx,
-    social: Connection,
-    commerce: Connection,
-    given: tuple[dict[int, int], datetime],
-    report: Report,
-) -> None:
+def _payments(ctx: Ctx, both: Both, given: Given, reports: Reports) -> None:
     """Rupiah per payment status, each order's latest attempt, payments changed in commerce
     since the cutover left out on both sides."""
-    ids, since = given
+    social, commerce = both
     p = money_db.PaymentRow
-    wanted = list(ids.values()) or [-1]  # legacy order id -> commerce payment id
-    rows = commerce.execute(
-        select(p.id, p.status, p.amount_idr, p.updated_at).where(p.id.in_(wanted))
-    ).all()
-    changed = {int(r.id) for r in rows if r.updated_at > since}
-    ours: Counter[str] = Counter()
-    for r in rows:
-        if int(r.id) not in changed:
-            ours[r.status] += int(r.amount_idr)
-    query, _ = source.step_query("payments", ctx.seller_id)
-    legacy: Counter[str] = Counter()
+    wanted = sorted({i for m in given.maps.values() for i in m["payments"].values()})
+    rows: list[Any] = []
+    for start in range(0, len(wanted), target.MAX_IN):
+        chunk = wanted[start : start + target.MAX_IN]
+        query = select(p.id, p.status, p.amount_idr, p.updated_at).where(p.id.in_(chunk))
+        rows += commerce.execute(query).all()
+    found = {int(r.id): r for r in rows}
+    query, _ = source.step_query("payments", ctx.sellers)
+    legacy: dict[int, Counter[str]] = {seller: Counter() for seller in reports}
+    ours: dict[int, Counter[str]] = {seller: Counter() for seller in reports}
     for x in social.execute(query).mappings():
-        if ids.get(int(x["order_id"]), 0) not in changed:
-            legacy[x["status"]] += int(x["amount_idr"])
-    for status in sorted(set(ours) | set(legacy)):
-        report.check(
-            ours[status] == legacy[status],
-            f"payments {status}: {legacy[status]} IDR in the app, {ours[status]} IDR in commerce",
-        )
+        seller = int(x["owner_id"])
+        r = found.get(given.maps[seller]["payments"].get(int(x["order_id"]), 0))
+        if r is not None and r.updated_at > given.since[seller]:
+            continue  # changed in commerce since the cutover
+        legacy[seller][x["status"]] += int(x["amount_idr"])
+        if r is not None:
+            ours[seller][r.status] += int(r.amount_idr)
+    for seller, report in reports.items():
+        mine, theirs = ours[seller], legacy[seller]
+        for status in sorted(set(mine) | set(theirs)):
+            report.check(
+                mine[status] == theirs[status],
+                f"payments {status}: {theirs[status]} IDR in the app, "
+                f"{mine[status]} IDR in commerce",
+            )
 
 
-def _stock(
-    ctx: Ctx,
-    social: Connection,
-    commerce: Connection,
-    given: tuple[dict[int, int], datetime],
-    report: Report,
-) -> None:
+def _stock(ctx: Ctx, both: Both, given: Given, reports: Reports) -> None:
     """Stock per product: the app's, against commerce's plus what orders placed in commerce
     since the cutover hold (or took)."""
-    ids, since = given
+    social, commerce = both
     cp, h, co = catalog_db.ProductRow, order_db.StockHoldRow, order_db.OrderRow
-    theirs = {
-        int(r.id): r
-        for r in commerce.execute(
-            select(cp.id, cp.stock, cp.updated_at).where(cp.merchant_id == ctx.merchant_id)
+    merchants = list(ctx.merchants.values())
+    query = select(cp.id, cp.merchant_id, cp.stock, cp.updated_at)
+    theirs = {int(r.id): r for r in commerce.execute(query.where(cp.merchant_id.in_(merchants)))}
+    since = {ctx.merchants[s]: at for s, at in given.since.items()}
+    taken: Counter[int] = Counter()
+    held = (
+        select(h.product_id, co.merchant_id, co.created_at, h.quantity)
+        .join(co, co.id == h.order_id)
+        .where(
+            co.merchant_id.in_(merchants),
+            co.created_at > min(given.since.values()),
+            h.released_at.is_(None),
         )
-    }
-    taken = dict(
-        commerce.execute(
-            select(h.product_id, func.sum(h.quantity))
-            .join(co, co.id == h.order_id)
-            .where(
-                co.merchant_id == ctx.merchant_id, co.created_at > since, h.released_at.is_(None)
-            )
-            .group_by(h.product_id)
-        ).all()
     )
-    differing = []
-    for legacy_id, stock in social.execute(
-        select(source.p.id, source.p.stock).where(source.p.seller_id == ctx.seller_id)
+    for product_id, merchant_id, created_at, quantity in commerce.execute(held):
+        if created_at > since[int(merchant_id)]:
+            taken[int(product_id)] += int(quantity)
+    differing: dict[int, list[str]] = {seller: [] for seller in reports}
+    p = source.p
+    for legacy_id, seller, stock in social.execute(
+        select(p.id, p.seller_id, p.stock).where(p.seller_id.in_(ctx.sellers))
     ):
-        other = theirs.get(ids.get(int(legacy_id), -1))
-        if other is None or other.updated_at > since:
+        seller = int(seller)
+        other = theirs.get(given.maps[seller]["products"].get(int(legacy_id), -1))
+        if other is None or other.updated_at > given.since[seller]:
             continue
-        if stock != other.stock + int(taken.get(other.id, 0)):
-            differing.append(f"{legacy_id} ({stock} in the app, {other.stock} in commerce)")
-    report.check(not differing, f"stock differs for products {_named(differing)}")
+        if stock != other.stock + taken[int(other.id)]:
+            differing[seller].append(f"{legacy_id} ({stock} in the app, {other.stock} in commerce)")
+    for seller, report in reports.items():
+        found = differing[seller]
+        report.check(not found, f"stock differs for products {_named(found)}")
 
 
-def _money(
-    ctx: Ctx, social: Connection, commerce: Connection, orders: dict[int, int], report: Report
-) -> None:
-    """Each open order's escrow and the payable balance, against the opening entries."""
+def _money(ctx: Ctx, both: Both, maps: Maps, reports: Reports) -> None:
+    """Each open order's escrow and each payable balance, against the opening entries."""
+    social, commerce = both
     e, p = money_db.LedgerEntryRow, money_db.LedgerPostingRow
-    opened = {
-        str(ref): int(credit)
-        for ref, credit in commerce.execute(
+    refs = [f"payment:{i}" for m in maps.values() for i in m["orders"].values()]
+    refs += [f"opening:{m}:payable" for m in ctx.merchants.values()]
+    opened: dict[str, int] = {}
+    for start in range(0, len(refs), target.MAX_IN):
+        query = (
             select(e.ref, func.sum(p.credit_idr) - func.sum(p.debit_idr))
             .join(p, p.entry_id == e.id)
             .where(e.kind == "opening", p.account != ledger.MIGRATION_CLEARING)
-            .where(
-                e.ref.in_(
-                    [f"payment:{i}" for i in orders.values()]
-                    + [f"opening:{ctx.merchant_id}:payable"]
-                )
-            )
+            .where(e.ref.in_(refs[start : start + target.MAX_IN]))
             .group_by(e.ref)
         )
-    }
-    differing = [
-        f"{number} ({amount} IDR in the app's escrow, {opened.get(f'payment:{orders.get(i)}', 0)} opened)"
-        for i, number, amount in source.open_escrow(social, ctx.seller_id)
-        if opened.get(f"payment:{orders.get(i)}", 0) != amount
-    ]
-    report.check(not differing, f"escrow differs for orders {_named(differing)}")
-    payable, ours = (
-        source.payable(social, ctx.seller_id),
-        opened.get(f"opening:{ctx.merchant_id}:payable", 0),
-    )
-    report.check(
-        payable == ours, f"payable: {payable} IDR in the app, {ours} IDR opened in commerce"
-    )
+        opened.update({str(ref): int(credit) for ref, credit in commerce.execute(query)})
+    escrow, payables = source.escrow_of(social, ctx.sellers), source.payables(social, ctx.sellers)
+    for seller, report in reports.items():
+        orders = maps[seller]["orders"]
+        differing = [
+            f"{number} ({amount} IDR in the app's escrow, "
+            f"{opened.get(f'payment:{orders.get(i)}', 0)} opened)"
+            for i, number, amount in escrow.get(seller, [])
+            if opened.get(f"payment:{orders.get(i)}", 0) != amount
+        ]
+        report.check(not differing, f"escrow differs for orders {_named(differing)}")
+        payable = payables.get(seller, 0)
+        ours = opened.get(f"opening:{ctx.merchants[seller]}:payable", 0)
+        report.check(
+            payable == ours, f"payable: {payable} IDR in the app, {ours} IDR opened in commerce"
+        )

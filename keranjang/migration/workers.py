@@ -1,8 +1,8 @@
 """Workers: several merchants moved at once, each by one worker at a time.
 
-Work is handed out by the journal itself. A worker claims the first move (in the plan's order)
-that is ready and not held, with `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL (two workers
-never wait on, nor take, the same row), and writes its name and a lease (`worker`,
+Work is handed out by the journal itself (`claims`): a worker claims the first move (in the
+plan's order) that is ready and not held, with `SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL,
+or a batch of small merchants in one phase, and writes its name and a lease (`worker`,
 `lease_until`) in the same transaction. It renews the lease while the engine works; a worker
 that stalls or dies stops renewing, its lease lapses, and another worker takes the merchant over
 (every phase of the engine is idempotent, so the newcomer resumes where the journal says). SQLite
@@ -10,151 +10,36 @@ has one writer at a time: one worker. Why not a job queue such as procrastinate:
 phase, position and results must be in the journal anyway; a second queue would be a second
 record to keep consistent with it, for no gain (README.md, "The migration").
 
-`lease_until` also says "not before": a seller who has not confirmed is tried again later, an
-abandoned cutover soon, a failed phase after a pause (and no more after `max_attempts` failures
-in a row, until an operator looks).
+A batch goes on while its merchants do: one that is refused (not confirmed, over the pause
+budget, a mismatch) leaves the batch with its own outcome and the others go on; a failure of
+the whole batch splits it (`Journal.split`: one by one from then on).
 """
 
 import importlib
 import multiprocessing
 import multiprocessing.process
 import os
+import signal
 import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
-from sqlalchemy import Select, func, or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
 
-from keranjang.infra.clock import Clock, SystemClock
-from keranjang.infra.database import make_engine, session_factory, transaction
+from keranjang.infra.clock import SystemClock
+from keranjang.infra.database import make_engine, session_factory
+from keranjang.migration.claims import CLAIMABLE, IN_FLIGHT, Claim, Journal, Outcome, Rules
 from keranjang.migration.config import MigrationSettings
 from keranjang.migration.errors import MigrationError, NotConfirmed, OverBudget
-from keranjang.migration.journal import MoveRow
 from keranjang.migration.phases import Phase
 from keranjang.migration.service import Mover
 
 log = structlog.get_logger(__name__)
-IN_FLIGHT = (Phase.BOUND, Phase.COPYING, Phase.CATCHING_UP, Phase.CUT_OVER)
-CLAIMABLE = (Phase.PLANNED, *IN_FLIGHT)
 SAME_PHASE_ROUNDS = 20
-
-
-@dataclass(frozen=True)
-class Rules:
-    """How long a claim lasts and when a move is tried again."""
-
-    lease: timedelta = timedelta(seconds=30)
-    after_abandoned_cutover: timedelta = timedelta(seconds=2)
-    after_failure: timedelta = timedelta(seconds=10)
-    wait_for_consent: timedelta = timedelta(minutes=5)
-    max_attempts: int = 5
-    only: int | None = None  # one seller alone (`run --only`)
-
-
-@dataclass(frozen=True)
-class Claim:
-    seller_id: int
-    phase: Phase
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How a claim ended: the phase reached, and when the move may be taken again."""
-
-    phase: Phase | None
-    not_before: datetime | None
-    error: str | None = None
-    failed: bool = False
-
-
-class Journal:
-    """Claims, renewals and releases of moves, each one short transaction on the journal."""
-
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock, rules: Rules) -> None:
-        self.sessions, self.clock, self.rules = sessions, clock, rules
-
-    def claimable(self) -> list[str]:
-        """Phases a run takes. A merchant rolled back is moved again only when named
-        (`run --only`): the rollback was an operator's decision."""
-        phases = [*CLAIMABLE, Phase.ROLLED_BACK] if self.rules.only else CLAIMABLE
-        return [p.value for p in phases]
-
-    def _ready(self, now: datetime) -> Select[MoveRow]:
-        m = MoveRow
-        query = select(m).where(
-            m.phase.in_(self.claimable()),
-            or_(m.lease_until.is_(None), m.lease_until < now),
-            m.attempts < self.rules.max_attempts,
-        )
-        return query if self.rules.only is None else query.where(m.seller_id == self.rules.only)
-
-    def claim(self, worker: str) -> Claim | None:
-        now = self.clock.now()
-        query = self._ready(now).order_by(MoveRow.rank).limit(1)
-        with transaction(self.sessions) as s:
-            row = s.scalar(query.with_for_update(skip_locked=True))
-            if row is None:
-                return None
-            row.worker, row.lease_until = worker[:80], now + self.rules.lease
-            return Claim(row.seller_id, Phase(row.phase))
-
-    def renew(self, seller_id: int, worker: str) -> bool:
-        """Extend the lease; False if another worker has taken the move over meanwhile."""
-        until = self.clock.now() + self.rules.lease
-        with transaction(self.sessions) as s:
-            renewed = s.execute(
-                update(MoveRow)
-                .where(MoveRow.seller_id == seller_id, MoveRow.worker == worker[:80])
-                .values(lease_until=until)
-                .execution_options(synchronize_session=False)
-            )
-            return bool(renewed.rowcount)  # type: ignore[attr-defined]
-
-    def release(self, seller_id: int, worker: str, outcome: Outcome) -> None:
-        """Give the move up, if it is still ours (a worker that stalled past its lease finds
-        the move taken over, and leaves it as the new holder has it)."""
-        with transaction(self.sessions) as s:
-            row = s.scalar(select(MoveRow).where(MoveRow.seller_id == seller_id).with_for_update())
-            if row is None or row.worker != worker[:80]:
-                return
-            row.worker, row.lease_until = None, outcome.not_before
-            if outcome.failed:
-                row.attempts += 1
-                row.error = (outcome.error or "failed")[:500]
-            elif outcome.error is None:
-                row.attempts, row.error = 0, None
-
-    def pending(self) -> int:
-        """Moves a run still has to see through: in flight (held, or waiting to be tried again
-        after an abandoned cutover or a failure), held, or ready now. A seller still to confirm
-        waits outside the run."""
-        now, m = self.clock.now(), MoveRow
-        query = select(func.count()).where(
-            m.phase.in_(self.claimable()),
-            m.attempts < self.rules.max_attempts,
-            or_(
-                m.phase.in_([p.value for p in IN_FLIGHT]),
-                m.worker.is_not(None),
-                m.lease_until.is_(None),
-                m.lease_until < now,
-            ),
-        )
-        if self.rules.only is not None:
-            query = query.where(m.seller_id == self.rules.only)
-        with self.sessions() as s:
-            return int(s.scalar(query) or 0)
-
-    def ready(self, limit: int = 50) -> list[tuple[int, Phase]]:
-        """What a run would take now, in order (for `run --dry-run`)."""
-        query = self._ready(self.clock.now()).order_by(MoveRow.rank).limit(limit)
-        with self.sessions() as s:
-            return [(r.seller_id, Phase(r.phase)) for r in s.scalars(query)]
+__all__ = ["CLAIMABLE", "IN_FLIGHT", "Claim", "Journal", "Outcome", "Pool", "Rules", "Worker"]
 
 
 class Stop(Protocol):
@@ -184,39 +69,68 @@ class Worker:
                 self.stop.wait(self.idle_seconds)
 
     def run_once(self) -> bool:
-        """Take one move and carry it as far as it goes now; False if nothing was ready."""
+        """Take one move (or a batch) and carry it as far as it goes now; False if nothing
+        was ready."""
         claim = self.journal.claim(self.name)
         if claim is None:
             return False
-        with LeaseKeeper(self.journal, claim.seller_id, self.name):
-            outcome = self._advance(claim)
-        self.journal.release(claim.seller_id, self.name, outcome)
+        with LeaseKeeper(self.journal, claim.seller_ids, self.name):
+            outcomes = self._advance(claim)
+        self.journal.release_all(outcomes, self.name)
         return True
 
-    def _advance(self, claim: Claim) -> Outcome:
-        phase, rules, now = claim.phase, self.journal.rules, self.journal.clock.now
+    def _advance(self, claim: Claim) -> dict[int, Outcome]:
+        """Advance the claimed moves phase after phase; each one's outcome."""
+        phase, going = claim.phase, list(claim.seller_ids)
+        outcomes: dict[int, Outcome] = {}
         again = 0
-        try:
-            while phase.value in self.journal.claimable() and not self.stop.is_set():
-                reached = self.mover.advance(claim.seller_id)
-                # The same phase again: work done but not finished (a copy in slices, a lag
-                # not yet small). Go on a while, then let other merchants have the worker.
-                again = again + 1 if reached == phase else 0
-                if again >= SAME_PHASE_ROUNDS:
-                    return Outcome(reached, now() + rules.after_abandoned_cutover)
-                phase = reached
-        except NotConfirmed as exc:
-            return Outcome(phase, now() + rules.wait_for_consent, str(exc))
-        except OverBudget as exc:
-            return Outcome(phase, now() + rules.after_abandoned_cutover, str(exc))
-        except MigrationError as exc:
-            return self._failed(claim, exc)
-        except Exception as exc:  # a bug or a database away: recorded, tried again, never lost
-            log.exception("migration_worker_failed", seller_id=claim.seller_id)
-            return self._failed(claim, exc)
-        return Outcome(phase, None)
+        while going and phase.value in self.journal.claimable() and not self.stop.is_set():
+            try:
+                results = self._step(going)
+            except Exception as exc:  # the whole batch: recorded, tried again, never lost
+                return outcomes | self._batch_failed(going, exc)
+            for seller, result in results.items():
+                if isinstance(result, Exception):
+                    outcomes[seller] = self._refused(phase, result)
+            phases = {s: r for s, r in results.items() if isinstance(r, Phase)}
+            going = [s for s in going if s in phases]
+            reached = {phases[s] for s in going}
+            if len(reached) > 1:  # not one phase any more: each goes on in a claim of its own
+                return outcomes | {s: Outcome(phases[s], None) for s in going}
+            # The same phase again: work done but not finished (a copy in slices, a lag
+            # not yet small). Go on a while, then let other merchants have the worker.
+            now = reached.pop() if reached else phase
+            again = again + 1 if now == phase else 0
+            if again >= SAME_PHASE_ROUNDS:
+                later = self.journal.clock.now() + self.journal.rules.after_abandoned_cutover
+                return outcomes | {s: Outcome(now, later) for s in going}
+            phase = now
+        return outcomes | {s: Outcome(phase, None) for s in going}
 
-    def _failed(self, claim: Claim, exc: Exception) -> Outcome:
+    def _step(self, going: list[int]) -> dict[int, Phase | MigrationError]:
+        if len(going) == 1:
+            try:
+                return {going[0]: self.mover.advance(going[0])}
+            except (NotConfirmed, OverBudget, MigrationError) as exc:
+                return {going[0]: exc}
+        return self.mover.advance_batch(going)
+
+    def _refused(self, phase: Phase, exc: Exception) -> Outcome:
+        rules, now = self.journal.rules, self.journal.clock.now
+        if isinstance(exc, NotConfirmed):
+            return Outcome(phase, now() + rules.wait_for_consent, str(exc))
+        if isinstance(exc, OverBudget):
+            return Outcome(phase, now() + rules.after_abandoned_cutover, str(exc))
+        return self._failed(exc)
+
+    def _batch_failed(self, going: list[int], exc: Exception) -> dict[int, Outcome]:
+        if not isinstance(exc, MigrationError):
+            log.exception("migration_worker_failed", seller_ids=going)
+        if len(going) > 1:
+            self.journal.split(going, f"{type(exc).__name__}: {exc}")
+        return dict.fromkeys(going, self._failed(exc))
+
+    def _failed(self, exc: Exception) -> Outcome:
         message = f"{type(exc).__name__}: {exc}"
         retry = self.journal.clock.now() + self.journal.rules.after_failure
         return Outcome(None, retry, message, failed=True)
@@ -226,8 +140,8 @@ class LeaseKeeper:
     """Renews a claim's lease on a thread of its own while the engine works (a third of the
     lease at a time), so only a stalled or dead worker's lease lapses."""
 
-    def __init__(self, journal: Journal, seller_id: int, worker: str) -> None:
-        self.journal, self.seller_id, self.worker = journal, seller_id, worker
+    def __init__(self, journal: Journal, seller_ids: tuple[int, ...], worker: str) -> None:
+        self.journal, self.seller_ids, self.worker = journal, seller_ids, worker
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._renew, daemon=True, name=f"lease-{worker}")
         self.lost = False
@@ -244,14 +158,14 @@ class LeaseKeeper:
         every = self.journal.rules.lease.total_seconds() / 3
         while not self._done.wait(every):
             try:
-                if not self.journal.renew(self.seller_id, self.worker):
+                if not self.journal.renew(self.seller_ids, self.worker):
                     self.lost = True
                     log.warning(
-                        "migration_lease_lost", seller_id=self.seller_id, worker=self.worker
+                        "migration_lease_lost", seller_ids=self.seller_ids, worker=self.worker
                     )
                     return
             except Exception:  # the journal away for a moment: the next round tries again
-                log.exception("migration_lease_renewal_failed", seller_id=self.seller_id)
+                log.exception("migration_lease_renewal_failed", seller_ids=self.seller_ids)
 
 
 MoverFactory = Callable[[MigrationSettings], Mover]
@@ -267,7 +181,7 @@ class RunSpec:
 
     settings: MigrationSettings
     workers: int = 1
-    rules: Rules = Rules()
+    rules: Rules = field(default_factory=Rules)
     factory: str = ENGINE_FACTORY
     processes: bool = True
 
@@ -293,7 +207,10 @@ def worker_name(index: int) -> str:
 
 
 def worker_process(spec: RunSpec, index: int, stop: Stop) -> None:
-    """The body of one worker process: its own engine on the journal, its own mover."""
+    """The body of one worker process: its own engine on the journal, its own mover. Ctrl-C
+    (sent to the whole process group) and SIGTERM stop it between steps, as `stop` does."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent hears it and sets `stop`
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     engine = make_engine(spec.settings.resolved_database_url)
     try:
         journal = Journal(session_factory(engine), SystemClock(), spec.rules)
@@ -341,16 +258,48 @@ class Pool:
             thread.join(timeout)
 
 
-def supervise(pool: Pool, journal: Journal, tick: Callable[[], None], poll: float = 0.5) -> None:
+def supervise(
+    pool: Pool, journal: Journal, tick: Callable[[], None], poll: float = 0.5
+) -> str | None:
     """Run the pool until the journal shows nothing left for this run (or every worker has
-    stopped), calling `tick` (progress bars, snapshots) on the way."""
-    pool.start(journal)
-    try:
-        while pool.alive():
+    stopped), calling `tick` (progress bars, snapshots) on the way. Ctrl-C or SIGTERM stops it
+    cleanly: every worker finishes the step it is in (each step is written to the journal
+    whole, or repeats harmlessly) and takes no other; answers the signal's name, if one came."""
+    with Interrupted(pool) as interrupted:
+        pool.start(journal)
+        try:
+            while pool.alive() and interrupted.by is None:
+                tick()
+                if journal.pending() == 0:
+                    break
+                time.sleep(poll)
+        finally:
+            pool.close()
             tick()
-            if journal.pending() == 0:
-                break
-            time.sleep(poll)
-    finally:
-        pool.close()
-        tick()
+    return interrupted.by
+
+
+class Interrupted:
+    """SIGINT and SIGTERM, while the pool runs, set its stop instead of killing the run (in the
+    main thread only: a signal handler can be installed nowhere else)."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self, pool: Pool) -> None:
+        self.pool = pool
+        self.by: str | None = None
+        self._before: dict[int, Any] = {}
+
+    def __enter__(self) -> "Interrupted":
+        if threading.current_thread() is threading.main_thread():
+            for number in self.SIGNALS:
+                self._before[number] = signal.signal(number, self._stop)
+        return self
+
+    def _stop(self, number: int, _frame: object) -> None:
+        self.by = signal.Signals(number).name
+        self.pool.stop.set()
+
+    def __exit__(self, *_: object) -> None:
+        for number, handler in self._before.items():
+            signal.signal(number, handler)

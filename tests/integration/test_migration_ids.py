@@ -24,8 +24,8 @@ def test_ids_reserved_again_never_repeat_ids_already_handed_out(moving: Moving) 
         if where == "sync:product:intent" and not taken:
             taken.append(another_shops_product(moving, merchant))
 
-    ctx = sync.Ctx(moving.social, moving.commerce, moving.journal, moving.parts.clock, sid,
-                   merchant, commerce_sells_meanwhile)  # fmt: skip
+    ctx = sync.Ctx(moving.social, moving.commerce, moving.journal, moving.parts.clock,
+                   {sid: merchant}, commerce_sells_meanwhile)  # fmt: skip
     with moving.social.connect() as c:
         products = source.by_keys(c, "products", sid, legacy_ids)
     sync.apply(ctx, "products", products)

@@ -62,6 +62,16 @@ class FakeMover:
             with self._lock:
                 self._busy.discard(seller_id)
 
+    def advance_batch(self, seller_ids: list[int]) -> dict[int, Phase | MigrationError]:
+        """A batch, as the engine answers one: each seller's phase, or why it did not go on."""
+        results: dict[int, Phase | MigrationError] = {}
+        for seller_id in seller_ids:
+            try:
+                results[seller_id] = self.advance(seller_id)
+            except MigrationError as exc:
+                results[seller_id] = exc
+        return results
+
     def _step(self, seller_id: int) -> Phase:
         with transaction(self.sessions) as s:
             row = s.get(MoveRow, seller_id)

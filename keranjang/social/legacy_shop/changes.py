@@ -16,7 +16,7 @@ last id read. Either way the cursor is an opaque string: start from `cursor_now`
 the copy's snapshot transaction, and pass each batch's cursor to the next `changes_since`.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,32 +91,54 @@ def cursor_now(s: Session) -> str:
 
 _SINCE_POSTGRESQL = text(
     """
-    WITH now AS (SELECT pg_current_snapshot() AS snapshot)
-    SELECT c.id, c.seller_id, c.table_name, c.row_id, c.op, c.at, now.snapshot::text AS cursor
-    FROM now LEFT JOIN legacy_changes AS c
-      ON c.seller_id = :seller_id
-     AND c.tx >= pg_snapshot_xmin(CAST(:cursor AS pg_snapshot))::text::bigint
-     AND NOT pg_visible_in_snapshot(c.tx::text::xid8, CAST(:cursor AS pg_snapshot))
-    ORDER BY c.id
+    WITH now AS (SELECT pg_current_snapshot() AS snapshot),
+    wanted AS (
+        SELECT w.seller_id, CAST(w.cursor AS pg_snapshot) AS cursor
+        FROM unnest(CAST(:sellers AS bigint[]), CAST(:cursors AS text[])) AS w(seller_id, cursor)
+    ),
+    found AS (
+        SELECT c.id, c.seller_id, c.table_name, c.row_id, c.op, c.at
+        FROM wanted JOIN legacy_changes AS c
+          ON c.seller_id = wanted.seller_id
+         AND c.tx >= pg_snapshot_xmin(wanted.cursor)::text::bigint
+         AND NOT pg_visible_in_snapshot(c.tx::text::xid8, wanted.cursor)
+    )
+    SELECT found.*, now.snapshot::text AS cursor
+    FROM now LEFT JOIN found ON true
+    ORDER BY found.id
     """
 ).columns(at=UtcDateTime())
 
 
 def changes_since(s: Session, seller_id: int, cursor: str) -> ChangeBatch:
     """A seller's changes made visible since `cursor` (from `cursor_now` or the last batch)."""
+    return changes_of(s, {seller_id: cursor})
+
+
+def changes_of(s: Session, cursors: Mapping[int, str]) -> ChangeBatch:
+    """The changes of several sellers made visible since each one's cursor, in one read; the
+    cursor answered is every one of these sellers' cursor from now on."""
+    sellers = sorted(cursors)
     if s.get_bind().dialect.name == "postgresql":
-        rows = s.execute(_SINCE_POSTGRESQL, {"seller_id": seller_id, "cursor": cursor}).all()
+        values = {"sellers": sellers, "cursors": [cursors[k] for k in sellers]}
+        rows = s.execute(_SINCE_POSTGRESQL, values).all()
         found = tuple(Change(*row[:6]) for row in rows if row.id is not None)
         return ChangeBatch(found, rows[0].cursor)
+    # SQLite: ids are handed out in commit order, so every change of these sellers past the
+    # smallest cursor is read, and those a seller had read already are left out.
+    after = {k: int(v) for k, v in cursors.items()}
     query = (
         select(ChangeRow)
-        .where(ChangeRow.seller_id == seller_id, ChangeRow.id > int(cursor))
+        .where(ChangeRow.seller_id.in_(sellers), ChangeRow.id > min(after.values()))
         .order_by(ChangeRow.id)
     )
+    read = list(s.scalars(query))
     found = tuple(
-        Change(r.id, r.seller_id, r.table_name, r.row_id, r.op, r.at) for r in s.scalars(query)
+        Change(r.id, r.seller_id, r.table_name, r.row_id, r.op, r.at)
+        for r in read
+        if r.id > after[r.seller_id]
     )
-    return ChangeBatch(found, str(found[-1].id) if found else cursor)
+    return ChangeBatch(found, str(max([*after.values(), *(r.id for r in read)])))
 
 
 @contextmanager

@@ -1,0 +1,24 @@
+"""Which merchants of a batch predicted over the pause budget cut over first: those that fit the
+budget together, in seller order, never none (the first goes even alone), and the whole batch
+when it fits."""
+
+from keranjang.migration.cutover import Prediction
+
+
+def prediction(lags: dict[int, int], orders: dict[int, int], fixed_ms: float) -> Prediction:
+    """A batch's prediction at 1 ms per change and 2 ms per open order, plus `fixed_ms`."""
+    lag, open_orders = sum(lags.values()), sum(orders.values())
+    ms = fixed_ms + lag * 1.0 + open_orders * 2.0
+    return Prediction(lag, open_orders, ms, open_orders * 2.0, 2.0, lags, orders)
+
+
+def test_the_merchants_that_fit_the_budget_together_cut_over_first() -> None:
+    p = prediction({1: 10, 2: 10, 3: 10}, {1: 5, 2: 5, 3: 5}, fixed_ms=5)
+    assert p.ms == 65
+    assert p.within(50, 1.0) == [1, 2]  # 5 + 20 + 20 = 45; the third would make 65
+    assert p.within(100, 1.0) == [1, 2, 3]
+
+
+def test_a_first_merchant_over_budget_alone_still_goes_first() -> None:
+    p = prediction({7: 80, 8: 1}, {7: 0, 8: 0}, fixed_ms=5)
+    assert p.within(50, 1.0) == [7]
