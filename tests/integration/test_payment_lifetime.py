@@ -215,6 +215,9 @@ def test_an_order_that_ended_unpaid_hands_out_no_payment(
     assert r.json() == {
         "error": "Conflict",
         "detail": f"order {order['number']} is {ended}: it can no longer be paid",
+        "code": "not_payable",
+        "params": {"number": order["number"]},
+        "message": "Pesanan ini tidak menunggu pembayaran lagi.",
     }
     assert "virtual_account" not in r.text
     assert count(system, money_db.PaymentRow) == 1  # no new attempt either

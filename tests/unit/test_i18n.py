@@ -70,3 +70,9 @@ def test_english_of_the_catalogs_is_found_on_a_page() -> None:
 
 def test_the_projects_catalogs_hold_english() -> None:
     assert "Rules and their results" in english_texts()
+
+
+def test_names_every_language_shares_are_not_english() -> None:
+    texts = {"Shop", "Account"}
+    assert english_on("Keranjang Shop · Bayar dengan Virtual Account BCA", texts) == []
+    assert english_on("Keranjang Shop · Shop", texts) == ["Shop"]
