@@ -1,17 +1,16 @@
 """Commerce's errors as HTTP: the one table of status codes, what library exceptions become, and
-the route classes that answer every refusal in the router's own shape (JSON for the API, a page
-for the shop and the buyer, the seller center's frame for the seller).
+the route classes (`infra.refusals.RefusingRoute`) that answer every refusal in the router's own
+shape (JSON for the API, a page for the shop and the buyer, the seller center's frame for the
+seller).
 
 A library exception never reaches a client as a 500: a unique key lost to a concurrent request
 is a 409 (`Taken`), a database or partner that stays away a 503 with `Retry-After`."""
 
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable
 
 import httpx
 import structlog
 from fastapi import Request, Response
-from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -30,6 +29,7 @@ from keranjang.commerce.errors import (
     Unavailable,
 )
 from keranjang.infra.http_errors import error_json
+from keranjang.infra.refusals import RETRY_AFTER_SECONDS, Refusals, RefusingRoute
 
 log = structlog.get_logger(__name__)
 # The one table: the first class of an error's MRO found here gives its status.
@@ -54,7 +54,6 @@ HANDOFF_STATUS = {
     "bad_signature": 401,
     "unknown_product": 404,
 }
-RETRY_AFTER_SECONDS = 5
 
 
 def status_of(exc: CommerceError) -> int:
@@ -87,35 +86,20 @@ def api_error(exc: CommerceError) -> Response:
 
 LIBRARY_ERRORS = (SQLAlchemyError, DBAPIError, PoolTimeout, httpx.HTTPError)
 Render = Callable[[Request, CommerceError, int], Response]
-
-
-class RefusingRoute(APIRoute):
-    """A route whose refusals are answered by `refuse` (the router's shape: JSON here); library
-    errors are translated first."""
-
-    def refuse(self, request: Request, exc: CommerceError, status: int) -> Response:
-        return api_error(exc)
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def refusing_handler(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except CommerceError as exc:
-                error = exc
-            except LIBRARY_ERRORS as exc:
-                error = from_library(exc)
-            response = self.refuse(request, error, status_of(error))
-            if response.status_code == 503:
-                response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-            return response
-
-        return refusing_handler
+API_REFUSALS = Refusals(
+    CommerceError,
+    status_of,
+    lambda _request, exc, _status: api_error(exc),
+    lambda _request, exc: from_library(exc),
+    LIBRARY_ERRORS,
+    RETRY_AFTER_SECONDS,
+)
 
 
 class ApiRoute(RefusingRoute):
     """JSON routes: `{"error", "detail"}` (and a hand-off's `reason`)."""
+
+    refusals = API_REFUSALS
 
 
 def wants_page(request: Request) -> bool:
@@ -125,8 +109,10 @@ def wants_page(request: Request) -> bool:
 def page_route(page: Render) -> type[RefusingRoute]:
     """Routes of pages: a browser gets `page`, any other client the API's JSON."""
 
+    def refuse(request: Request, exc: CommerceError, status: int) -> Response:
+        return page(request, exc, status) if wants_page(request) else api_error(exc)
+
     class PageRoute(RefusingRoute):
-        def refuse(self, request: Request, exc: CommerceError, status: int) -> Response:
-            return page(request, exc, status) if wants_page(request) else api_error(exc)
+        refusals = API_REFUSALS.rendered_by(refuse)
 
     return PageRoute
