@@ -1,10 +1,18 @@
 """Commerce's side of the way back: the money it holds for the merchant handed back against
 `migration_clearing` (see `rollback` for the protocol).
 
-Per order: its escrow, and the commission it still gives each creator who brought one of its
-lines (pending, or payable once its refund window closed): the app takes the order back with
-its creators (`mapping.back_line`) and books their commission itself when it completes, so
-commerce must not owe it as well. Per merchant: its pending and payable balances."""
+Per order: its escrow, the commission it still gives each creator who brought one of its lines
+(pending, or payable once its refund window closed), and the platform's fee it still gives.
+Per merchant: its pending and payable balances.
+
+Who owns an order's money after the way back: the app, always. The app takes every order back
+with its lines and their creators (`mapping.back_line`) and its escrow journal books the order's
+payment and completion itself (`way_back`): the seller's payable, each creator's commission and
+the platform's fee. So commerce hands back everything the order still gives anyone, the fee
+included: the platform's fee income from an order completed in commerce before the rollback is
+then booked once in total, in the app's journal (commerce's completion credit is cancelled by
+its closing debit), and a refund the app makes later reverses the fee where it is booked.
+Commerce keeps only what it bore itself: the partner's fee on the payment it took."""
 
 from collections import defaultdict
 from typing import Any
@@ -18,6 +26,7 @@ from keranjang.commerce.orders import db as order_db
 from keranjang.migration.sync import Ctx
 
 COMMISSIONS = ("commission_pending:", "commission_payable:")  # ledger.commission_pending(c)…
+OWNED_BY_THE_ORDER = (ledger.ESCROW, ledger.PLATFORM_FEES)
 
 
 def close_books(ctx: Ctx, round_: int) -> None:
@@ -48,9 +57,11 @@ def close_books(ctx: Ctx, round_: int) -> None:
 
 def _held_per_order(s: Session, merchant_id: int) -> dict[int, dict[str, int]]:
     """order id -> account -> what the order's entries leave in it (escrow, creators'
-    commission), non-zero only."""
+    commission, the platform's fee), non-zero only."""
     e, p, co = money_db.LedgerEntryRow, money_db.LedgerPostingRow, order_db.OrderRow
-    accounts = or_(p.account == ledger.ESCROW, *(p.account.startswith(c) for c in COMMISSIONS))
+    accounts = or_(
+        p.account.in_(OWNED_BY_THE_ORDER), *(p.account.startswith(c) for c in COMMISSIONS)
+    )
     rows = s.execute(
         select(e.order_id, p.account, money_sum(p))
         .join(p, p.entry_id == e.id)

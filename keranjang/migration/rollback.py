@@ -16,6 +16,15 @@ merchant's balances against `migration_clearing`. Repeating after a crash writes
 orders are found by their number, payments by (order, attempt), events by (order, state, time),
 products placed in commerce by the id map or (seller, title, creation time), ledger entries by
 name.
+
+The money rule of the way back: every order goes back with all of its money, so the app owns
+it. The app's journal books each order's payment, completion and refund (`way_back_books`; an
+order completed in commerce with the fee and commissions commerce took), and commerce hands
+back against `migration_clearing` everything the order still gives anyone: escrow, creators'
+commission and the platform's fee (`closing`). Each fee and each commission is then booked once
+across both books, and what commerce owes the app is what the app's journal says the partner
+holds for those orders (those placed in commerce; a moved order's opening entry
+cancels against its closing one).
 """
 
 from dataclasses import dataclass

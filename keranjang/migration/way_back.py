@@ -17,16 +17,13 @@ from keranjang.commerce.catalog import db as catalog_db
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.orders import db as order_db
 from keranjang.infra.database import transaction
-from keranjang.migration import journal, mapping, source
+from keranjang.migration import journal, mapping, source, way_back_books
 from keranjang.migration.sync import Ctx
 from keranjang.social import db as promotion
 from keranjang.social.domain import Route
 from keranjang.social.legacy_shop import db as legacy
-from keranjang.social.legacy_shop import ledger as legacy_ledger
 from keranjang.social.legacy_shop.moving import FenceRow
 from keranjang.social.viewers.db import ViewerRow
-
-MONEY_IN = ("paid", "shipped", "delivered", "completed")
 
 
 @dataclass
@@ -39,6 +36,7 @@ class State:
     holds: list[RowMapping]
     events: list[RowMapping]
     payments: list[RowMapping]
+    divided: dict[int, way_back_books.Division]  # commerce order id -> its completion's
     back: dict[str, dict[int, int]] = field(default_factory=dict)  # kind -> commerce -> legacy
 
     @property
@@ -71,6 +69,7 @@ def commerce_state(ctx: Ctx) -> State:
             holds=_children(c, order_db.StockHoldRow, of_orders),
             events=_children(c, order_db.OrderEventRow, of_orders),
             payments=_children(c, money_db.PaymentRow, of_orders),
+            divided=way_back_books.divisions(c, of_orders),
         )
     with ctx.journal() as s:
         state.back = {k: journal.reverse(s, ctx.seller_id, k) for k in ("product", "order", "hold")}
@@ -172,7 +171,8 @@ def write_back(ctx: Ctx, state: State) -> Back:
         _holds(s, state, orders, products)
         _events(s, state.events, orders)
         _payments(s, state, orders)
-        _books(s, ctx.seller_id, state.orders, orders, now)
+        books = way_back_books.Books(ctx.seller_id, state.orders, orders, state.divided)
+        way_back_books.bring_level(s, books, now)
         _flip_back(s, ctx, list(state.products_back.values()), now)
     return back
 
@@ -290,62 +290,6 @@ def _payments(s: Session, state: State, orders: dict[int, int]) -> None:
             s.add(p(**values))
         else:
             s.execute(update(p).where(p.id == same).values(values))
-
-
-def _books(
-    s: Session,
-    seller_id: int,
-    commerce_orders: Sequence[RowMapping],
-    orders: dict[int, int],
-    at: datetime,
-) -> None:
-    """The app's escrow journal brought level with each order's state: its payment, its
-    completion, its refund, each posted once under its name."""
-    for o in commerce_orders:
-        order_id, status = orders[o["id"]], o["status"]
-        if status in MONEY_IN or (status == "refunded" and _posted(s, f"payment:{order_id}")):
-            _post(s, legacy_ledger.payment(order_id, seller_id, o["total_idr"]), at)
-        shares = None
-        if status == "completed" or _posted(s, f"completion:{order_id}"):
-            shares = _shares(s, order_id, o["total_idr"], o["platform_fee_bp"])
-            _post(s, legacy_ledger.completion(order_id, seller_id, o["total_idr"], shares), at)
-        if status == "refunded" and _posted(s, f"payment:{order_id}"):
-            _post(s, legacy_ledger.refund(order_id, seller_id, o["total_idr"], shares), at)
-
-
-def _shares(s: Session, order_id: int, total: int, fee_bp: int) -> legacy_ledger.Shares:
-    x = legacy.OrderLineRow
-    lines = s.execute(
-        select(x.unit_price_idr, x.quantity, x.commission_bp, x.creator_id).where(
-            x.order_id == order_id
-        )
-    )
-    return legacy_ledger.shares(
-        [legacy_ledger.ShareLine(p * q, bp, c) for p, q, bp, c in lines], total, fee_bp
-    )
-
-
-def _posted(s: Session, name: str) -> bool:
-    e = legacy.LedgerEntryRow
-    return s.scalar(select(e.id).where(e.name == name)) is not None
-
-
-def _post(s: Session, entry: legacy_ledger.Entry, at: datetime) -> None:
-    if _posted(s, entry.name):
-        return
-    row = legacy.LedgerEntryRow(name=entry.name, order_id=entry.order_id, at=at)
-    s.add(row)
-    s.flush()
-    s.add_all(
-        legacy.LedgerPostingRow(
-            entry_id=row.id,
-            account=p.account.value,
-            seller_id=p.seller_id,
-            creator_id=p.creator_id,
-            amount_idr=p.amount_idr,
-        )
-        for p in entry.postings
-    )
 
 
 def _flip_back(s: Session, ctx: Ctx, products: list[int], now: datetime) -> None:

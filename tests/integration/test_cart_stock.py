@@ -1,8 +1,8 @@
 """The cart never holds more than the shop has: a quantity above the stock left is cut to it,
 and the cart page says so in Indonesian; a product sold out is not added at all."""
 
+from tests.integration.buyer_pages import add, batik, cart_lines, get, post, sign_up
 from tests.integration.conftest import System
-from tests.integration.test_buyer_pages import add, batik, cart_lines, get, post, sign_up
 
 
 def test_adding_more_than_the_stock_keeps_the_stock_and_says_so(system: System) -> None:

@@ -16,11 +16,11 @@ from keranjang.commerce.money.invoices import InvoiceService
 from keranjang.commerce.orders import db as order_db
 from keranjang.commerce.web.formatting import wib
 from tests.english import english_on, english_texts
+from tests.integration.buyer_pages import HTML, add, batik, check_out, pay_at_partner, sign_up
 from tests.integration.conftest import System
 from tests.integration.payment_partners import SimulatorHarness
-from tests.integration.test_buyer_pages import HTML, add, batik, check_out, pay_at_partner, sign_up
+from tests.integration.seller_pages import LISTING, OWN, sign_in
 from tests.integration.test_paying import deliver
-from tests.integration.test_seller_pages import LISTING, OWN, sign_in
 
 SHOP_PAGES = ("/", "/search?q=batik", "/categories/Fashion", "/shops/batik-sekar", "/cart")
 BUYER_PAGES = ("/checkout", "/orders", "/account", "/orders/999999")

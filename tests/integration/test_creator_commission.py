@@ -8,11 +8,11 @@ import pytest
 
 from tests.integration.conftest import System, bearer
 from tests.integration.payment_partners import SimulatorHarness
+from tests.integration.seller_pages import LISTING, page, post, shop_products
+from tests.integration.seller_pages import sign_in as seller_signs_in
 from tests.integration.test_creator_pages import PASSWORD, dashboard, shown
 from tests.integration.test_creator_pages import sign_in as creator_signs_in
 from tests.integration.test_money import PRICE, Shop
-from tests.integration.test_seller_pages import LISTING, page, post, shop_products
-from tests.integration.test_seller_pages import sign_in as seller_signs_in
 
 QUANTITY = 2  # each completed order of the Shop helper
 GOODS = PRICE * QUANTITY

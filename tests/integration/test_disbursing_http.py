@@ -15,10 +15,10 @@ from keranjang.commerce.money.payout_accounts import PayoutAccountService
 from tests.integration.conftest import System, bearer
 from tests.integration.partner_disbursements import FAILING_ACCOUNT, Replica
 from tests.integration.payment_partners import SimulatorHarness
+from tests.integration.seller_pages import page, sign_in
 from tests.integration.test_disbursement_contract import transfer
 from tests.integration.test_money import Shop
 from tests.integration.test_payouts import MERCHANT_SHARE, released_after_window, rupiah
-from tests.integration.test_seller_pages import page, sign_in
 
 ACCOUNT = {"bank_code": "BCA", "account_number": "1234567890", "holder_name": "Siti Rahayu"}
 

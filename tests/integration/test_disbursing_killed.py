@@ -22,14 +22,14 @@ from keranjang.commerce.money import ledger
 from keranjang.commerce.money.transit import in_transit
 from keranjang.infra.clock import SystemClock
 from keranjang.infra.database import make_engine
-from tests.integration.conftest import OPERATOR, free_port, serving
-from tests.integration.partner_disbursements import IRIS_MERCHANT_KEY, Replica
-from tests.integration.test_commerce_killed import (
+from tests.integration.commerce_kills import (
     WAIT_TIMEOUT,
     CommerceProcess,
     HoldingRelay,
     eventually,
 )
+from tests.integration.conftest import OPERATOR, free_port, serving
+from tests.integration.partner_disbursements import IRIS_MERCHANT_KEY, Replica
 
 PAYABLES = {"batik-sekar": 610_000, "kopi-gayo": 1_250_000, "tenun-sumba": 75_000}
 

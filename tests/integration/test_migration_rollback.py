@@ -57,13 +57,24 @@ def buy_through_a_creator(moving: Moving) -> Bought:
         moving.social,
         f"SELECT commerce_product_id FROM legacy_product_map WHERE legacy_product_id = {legacy_product}",
     )
+    order, auth = check_out(moving, {product: 2})
+    return Bought(creator["id"], legacy_product, product, order, auth)
+
+
+def check_out(moving: Moving, items: dict[int, int]) -> tuple[dict[str, Any], dict[str, str]]:
+    """A buyer new to commerce opens an account there and checks out `items` (commerce product
+    -> quantity) of the moved merchant, paying through the simulator: its order, its auth."""
+    system = moving.legacy.system
     r = system.commerce.post(
         "/api/buyers", json={"email": EMAIL, "name": "Dewi Baru", "password": "rahasia-sekali"}
     )
     assert r.status_code == 201, r.text
     auth = {"Authorization": f"Bearer {r.json()['token']}"}
-    r = system.commerce.put(f"/api/cart/items/{product}", json={"quantity": 2}, headers=auth)
-    assert r.status_code == 200, r.text
+    for product, quantity in items.items():
+        r = system.commerce.put(
+            f"/api/cart/items/{product}", json={"quantity": quantity}, headers=auth
+        )
+        assert r.status_code == 200, r.text
     state = system.commerce.app.state.commerce  # type: ignore[attr-defined]
     state.paying.partner = moving.legacy.sim.partner  # commerce pays through the simulator too
     r = system.commerce.post(
@@ -72,7 +83,26 @@ def buy_through_a_creator(moving: Moving) -> Bought:
         headers=auth | {"Idempotency-Key": uuid.uuid4().hex},
     )
     assert r.status_code == 201, r.text
-    return Bought(creator["id"], legacy_product, product, r.json()["orders"][0], auth)
+    (order,) = r.json()["orders"]
+    return order, auth
+
+
+def complete_in_commerce(moving: Moving, order: dict[str, Any]) -> None:
+    """The buyer pays on the partner's page (commerce learns it from the partner), the seller
+    ships and delivers, the buyer confirms: the order completes in commerce."""
+    legacy = moving.legacy
+    legacy.pay(order)
+    state = legacy.system.commerce.app.state.commerce  # type: ignore[attr-defined]
+    state.reconciliation.partner = legacy.sim.partner
+    state.reconciliation.run()
+    order_id = order["id"]
+    commerce = legacy.system.commerce
+    for step, body in (("ship", {"tracking_number": "JNE777"}), ("deliver", None)):
+        r = commerce.post(f"/api/seller/orders/{order_id}/{step}", json=body,
+                          headers=bearer(moving.seller))  # fmt: skip
+        assert r.status_code == 200, r.text
+    buyer = one(moving.commerce, f"SELECT buyer_id FROM orders WHERE id = {order_id}")
+    assert state.settlement.confirm_received(buyer, order_id).status == OrderStatus.COMPLETED
 
 
 def test_a_buyer_known_only_to_commerce_comes_back_with_the_rollback(moving: Moving) -> None:
@@ -114,20 +144,9 @@ def test_a_buyer_known_only_to_commerce_comes_back_with_the_rollback(moving: Mov
 def test_an_order_completed_in_commerce_comes_back_owing_its_creator_commission_once(
     moving: Moving,
 ) -> None:
-    sid, legacy = moving.seller_id, moving.legacy
+    sid = moving.seller_id
     bought = buy_through_a_creator(moving)
-    legacy.pay(bought.order)  # on the partner's page; commerce learns it from the partner
-    state = legacy.system.commerce.app.state.commerce  # type: ignore[attr-defined]
-    state.reconciliation.partner = legacy.sim.partner
-    state.reconciliation.run()
-    order_id = bought.order["id"]
-    commerce = legacy.system.commerce
-    for step, body in (("ship", {"tracking_number": "JNE777"}), ("deliver", None)):
-        r = commerce.post(f"/api/seller/orders/{order_id}/{step}", json=body,
-                          headers=bearer(moving.seller))  # fmt: skip
-        assert r.status_code == 200, r.text
-    buyer = one(moving.commerce, f"SELECT buyer_id FROM orders WHERE id = {order_id}")
-    assert state.settlement.confirm_received(buyer, order_id).status == OrderStatus.COMPLETED
+    complete_in_commerce(moving, bought.order)
     pending = f"commission_pending:{bought.creator}"
     with Session(moving.commerce) as s:
         commission = money_db.owed(s, pending)
@@ -151,3 +170,118 @@ def test_an_order_completed_in_commerce_comes_back_owing_its_creator_commission_
         debits, credits = money_db.totals(s)
         assert debits == credits
     assert one(moving.social, "SELECT sum(amount_idr) FROM legacy_ledger_postings") == 0
+
+
+def test_an_order_completed_in_commerce_pays_its_platform_fee_once_across_both_books(
+    moving: Moving,
+) -> None:
+    """Commerce booked the order's fee at completion; after the way back, the platform's fee
+    income from that order, summed over commerce's ledger and the app's journal, is the fee
+    once, and the seller's share, the creator's commission and the fee add up to the total."""
+    bought = buy_through_a_creator(moving)
+    complete_in_commerce(moving, bought.order)
+    order_id, total = bought.order["id"], bought.order["total_idr"]
+    fee_bp = one(moving.commerce, f"SELECT platform_fee_bp FROM orders WHERE id = {order_id}")
+    lines = rows(
+        moving.commerce,
+        f"SELECT unit_price_idr * quantity, commission_bp FROM order_lines WHERE order_id = {order_id}",
+    )
+    fee = sum(goods * fee_bp // 10_000 for goods, _ in lines)
+    commission = sum(goods * bp // 10_000 for goods, bp in lines)
+    assert fee > 0 and commission > 0
+    merchant = moving.move().commerce_merchant_id
+
+    assert moving.mover.rollback(moving.seller_id, "operator", "the seller asked") is (
+        Phase.ROLLED_BACK
+    )
+
+    legacy_order = one(
+        moving.social, "SELECT id FROM legacy_orders WHERE number = :n", n=bought.order["number"]
+    )
+    in_app = dict(
+        rows(
+            moving.social,
+            "SELECT p.account, sum(p.amount_idr) FROM legacy_ledger_postings p JOIN"
+            " legacy_ledger_entries e ON e.id = p.entry_id WHERE e.order_id = :o"
+            " GROUP BY p.account",
+            o=legacy_order,
+        )
+    )
+    fee_in_commerce = one(
+        moving.commerce,
+        "SELECT coalesce(sum(p.credit_idr - p.debit_idr), 0) FROM ledger_postings p JOIN"
+        " ledger_entries e ON e.id = p.entry_id WHERE e.order_id = :o"
+        " AND p.account = 'platform_fees'",
+        o=order_id,
+    )
+    assert fee_in_commerce - in_app.get("platform_fees", 0) == fee  # credits: income, once
+    assert in_app["seller_payable"] == -(total - fee - commission)
+    assert in_app["creator_commission"] == -commission
+    assert in_app["partner_clearing"] == total
+    with Session(moving.commerce) as s:
+        assert money_db.owed(s, f"merchant_pending:{merchant}") == 0
+        assert money_db.owed(s, f"merchant_payable:{merchant}") == 0
+        # What commerce owes the app for the merchant, net of what it opened with, is the
+        # order's total: what the app's journal says the partner holds for the order.
+        assert money_db.owed(s, "migration_clearing") == total
+
+
+def test_the_app_books_an_order_completed_in_commerce_with_commerce_shares_to_the_rupiah(
+    moving: Moving,
+) -> None:
+    """Commerce takes its fee line by line, rounded down on each: on two lines of Rp10.019 at
+    5% it is Rp500 + Rp500. The app takes the order back with that fee, not with one computed
+    again on the goods' sum (Rp1.001), so the seller's payable in the app is what commerce
+    gave it, to the rupiah."""
+    assert moving.run(Phase.VERIFIED) is Phase.VERIFIED
+    merchant = moving.move().commerce_merchant_id
+    products = [
+        p
+        for (p,) in rows(
+            moving.commerce,
+            "SELECT id FROM products WHERE merchant_id = :m AND stock > 1 ORDER BY id LIMIT 2",
+            m=merchant,
+        )
+    ]
+    for product in products:
+        r = moving.legacy.system.commerce.patch(
+            f"/api/seller/products/{product}",
+            json={"price_idr": 10_019, "commission_bp": 0},
+            headers=bearer(moving.seller),
+        )
+        assert r.status_code == 200, r.text
+    order, _ = check_out(moving, dict.fromkeys(products, 1))
+    complete_in_commerce(moving, order)
+    fee_bp = one(moving.commerce, f"SELECT platform_fee_bp FROM orders WHERE id = {order['id']}")
+    fee = 2 * (10_019 * fee_bp // 10_000)
+    assert fee < 20_038 * fee_bp // 10_000  # the sum rounds up a rupiah where the lines don't
+    with Session(moving.commerce) as s:
+        merchant_share = money_db.owed(s, f"merchant_pending:{merchant}") - one(
+            moving.commerce,
+            "SELECT coalesce(sum(p.credit_idr - p.debit_idr), 0) FROM ledger_postings p JOIN"
+            " ledger_entries e ON e.id = p.entry_id WHERE e.kind = 'opening'"
+            " AND p.account = :a",
+            a=f"merchant_pending:{merchant}",
+        )
+    assert merchant_share == order["total_idr"] - fee
+
+    assert moving.mover.rollback(moving.seller_id, "operator", "the seller asked") is (
+        Phase.ROLLED_BACK
+    )
+
+    legacy_order = one(
+        moving.social, "SELECT id FROM legacy_orders WHERE number = :n", n=order["number"]
+    )
+    in_app = dict(
+        rows(
+            moving.social,
+            "SELECT p.account, sum(p.amount_idr) FROM legacy_ledger_postings p JOIN"
+            " legacy_ledger_entries e ON e.id = p.entry_id WHERE e.order_id = :o"
+            " GROUP BY p.account",
+            o=legacy_order,
+        )
+    )
+    assert in_app["platform_fees"] == -fee
+    assert in_app["seller_payable"] == -merchant_share
+    with Session(moving.commerce) as s:
+        assert money_db.owed(s, "migration_clearing") == order["total_idr"]

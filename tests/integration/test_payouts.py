@@ -16,8 +16,8 @@ from keranjang.commerce.money.payouts import PayoutService
 from keranjang.commerce.money.settlement import SettlementService
 from tests.integration.conftest import System, bearer
 from tests.integration.payment_partners import SimulatorHarness
+from tests.integration.seller_pages import page, sign_in
 from tests.integration.test_money import PRICE, SHIPPING, Shop
-from tests.integration.test_seller_pages import page, sign_in
 
 # A completed order of two units: the merchant's, the creator's and the platform's shares.
 MERCHANT_SHARE, COMMISSION, FEE = 610_000, 70_000, 35_000

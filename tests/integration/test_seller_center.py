@@ -8,8 +8,8 @@ from keranjang.commerce.catalog.db import ProductRow
 from keranjang.commerce.orders.domain import OrderStatus
 from tests.integration.conftest import System
 from tests.integration.payment_partners import SimulatorHarness
+from tests.integration.seller_pages import paid_through_partner
 from tests.integration.test_checkout import buyer, checkout, put_in_cart
-from tests.integration.test_seller_pages import paid_through_partner
 
 
 def shop_auth(merchant: dict[str, Any]) -> dict[str, str]:

@@ -5,9 +5,9 @@ from typing import Any
 
 from tests.integration.conftest import System
 from tests.integration.payment_partners import SimulatorHarness
+from tests.integration.seller_pages import page, post, sign_in, status_of
 from tests.integration.test_checkout import buyer, checkout, put_in_cart
 from tests.integration.test_paying import HTML, deliver, start_payment
-from tests.integration.test_seller_pages import page, post, sign_in, status_of
 
 
 def paid_order_of_two(system: System, partner: SimulatorHarness) -> tuple[dict[str, Any], int]:

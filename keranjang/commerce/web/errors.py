@@ -1,6 +1,7 @@
 """Commerce's errors as HTTP: the one table of status codes, what library exceptions become, and
-the route classes that answer every refusal in the router's own shape (JSON for the API, a page
-for the shop and the buyer, the seller center's frame for the seller).
+the route classes (`infra.refusals.RefusingRoute`) that answer every refusal in the router's own
+shape (JSON for the API, a page for the shop and the buyer, the seller center's frame for the
+seller).
 
 A JSON refusal is `{"error", "detail", "code", "params", "message"}`: the class, the English
 developer message, the stable code and its parameters, and the message in the request's locale
@@ -10,15 +11,13 @@ A library exception never reaches a client as a 500: a unique key lost to a conc
 is a 409 (`Taken`), a database or partner that stays away a 503 with `Retry-After`."""
 
 import json
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable
 
 import httpx
 import structlog
 from fastapi import Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -39,6 +38,7 @@ from keranjang.commerce.errors import (
 from keranjang.commerce.web.i18n import words_of
 from keranjang.commerce.web.wording import say
 from keranjang.infra.http_errors import error_json
+from keranjang.infra.refusals import RETRY_AFTER_SECONDS, Refusals, RefusingRoute
 
 log = structlog.get_logger(__name__)
 # The one table: the first class of an error's MRO found here gives its status.
@@ -63,7 +63,6 @@ HANDOFF_STATUS = {
     "bad_signature": 401,
     "unknown_product": 404,
 }
-RETRY_AFTER_SECONDS = 5
 
 
 def status_of(exc: CommerceError) -> int:
@@ -105,35 +104,20 @@ def api_error(request: Request, exc: CommerceError) -> Response:
 
 LIBRARY_ERRORS = (SQLAlchemyError, DBAPIError, PoolTimeout, httpx.HTTPError)
 Render = Callable[[Request, CommerceError, int], Response]
-
-
-class RefusingRoute(APIRoute):
-    """A route whose refusals are answered by `refuse` (the router's shape: JSON here); library
-    errors are translated first."""
-
-    def refuse(self, request: Request, exc: CommerceError, status: int) -> Response:
-        return api_error(request, exc)
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def refusing_handler(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except CommerceError as exc:
-                error = exc
-            except LIBRARY_ERRORS as exc:
-                error = from_library(exc)
-            response = self.refuse(request, error, status_of(error))
-            if response.status_code == 503:
-                response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-            return response
-
-        return refusing_handler
+API_REFUSALS = Refusals(
+    CommerceError,
+    status_of,
+    lambda request, exc, _status: api_error(request, exc),
+    lambda _request, exc: from_library(exc),
+    LIBRARY_ERRORS,
+    RETRY_AFTER_SECONDS,
+)
 
 
 class ApiRoute(RefusingRoute):
     """JSON routes: `{"error", "detail"}` (and a hand-off's `reason`)."""
+
+    refusals = API_REFUSALS
 
 
 def wants_page(request: Request) -> bool:
@@ -143,8 +127,10 @@ def wants_page(request: Request) -> bool:
 def page_route(page: Render) -> type[RefusingRoute]:
     """Routes of pages: a browser gets `page`, any other client the API's JSON."""
 
+    def refuse(request: Request, exc: CommerceError, status: int) -> Response:
+        return page(request, exc, status) if wants_page(request) else api_error(request, exc)
+
     class PageRoute(RefusingRoute):
-        def refuse(self, request: Request, exc: CommerceError, status: int) -> Response:
-            return page(request, exc, status) if wants_page(request) else api_error(request, exc)
+        refusals = API_REFUSALS.rendered_by(refuse)
 
     return PageRoute

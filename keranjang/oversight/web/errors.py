@@ -1,16 +1,14 @@
 """Oversight's errors as HTTP, in one table; library exceptions never reach a client as a 500
-(a database that stays away is a 503 with Retry-After)."""
-
-from collections.abc import Callable, Coroutine
-from typing import Any
+(a database that stays away is a 503 with Retry-After). The routes answering them are
+`infra.refusals.RefusingRoute`s: JSON here, the dashboard's error page in `pages.rendering`."""
 
 import structlog
 from fastapi import Request, Response
-from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from keranjang.infra.http_errors import error_json
+from keranjang.infra.refusals import RETRY_AFTER_SECONDS, Refusals, RefusingRoute
 from keranjang.oversight.errors import (
     EvidenceUnavailable,
     InvalidRequest,
@@ -33,7 +31,6 @@ STATUS: dict[type[OversightError], int] = {
     EvidenceUnavailable: 502,
     OversightError: 400,
 }
-RETRY_AFTER_SECONDS = 5
 LIBRARY_ERRORS = (SQLAlchemyError, DBAPIError, PoolTimeout)
 
 
@@ -51,19 +48,22 @@ def refusal(exc: OversightError) -> Response:
     return response
 
 
-class ApiRoute(APIRoute):
+def from_library(_request: Request, exc: Exception) -> OversightError:
+    log.warning("database_unavailable", error=type(exc).__name__)
+    return Unavailable("the monitor's database is not reachable; try again")
+
+
+API_REFUSALS = Refusals(
+    OversightError,
+    status_of,
+    lambda _request, exc, _status: refusal(exc),
+    from_library,
+    LIBRARY_ERRORS,
+    RETRY_AFTER_SECONDS,
+)
+
+
+class ApiRoute(RefusingRoute):
     """Every oversight route: its refusals as `{"error", "detail"}` with the table's status."""
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def refusing_handler(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except OversightError as exc:
-                return refusal(exc)
-            except LIBRARY_ERRORS as exc:
-                log.warning("database_unavailable", error=type(exc).__name__)
-                return refusal(Unavailable("the monitor's database is not reachable; try again"))
-
-        return refusing_handler
+    refusals = API_REFUSALS

@@ -3,6 +3,7 @@ class that turns a missing session into the sign-in page and a refusal into an e
 
 import base64
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -10,11 +11,11 @@ from urllib.parse import quote
 import structlog
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
-from keranjang.oversight.errors import OversightError
-from keranjang.oversight.web.errors import LIBRARY_ERRORS, status_of
+from keranjang.infra.refusals import RefusingRoute
+from keranjang.oversight.errors import OversightError, Unavailable
+from keranjang.oversight.web.errors import API_REFUSALS
 from keranjang.oversight.web.pages import formatting
 from keranjang.oversight.web.pages.chart import legend, progress_svg
 from keranjang.oversight.web.pages.i18n import CATALOG, Words
@@ -63,9 +64,20 @@ def sign_in_first(request: Request) -> Response:
     return RedirectResponse(f"/masuk?next={quote(target, safe='')}", status_code=303)
 
 
-class PageRoute(APIRoute):
+def page_refusal(request: Request, exc: OversightError, status: int) -> Response:
+    return error_page(request, status, str(exc))
+
+
+def database_away(request: Request, exc: Exception) -> OversightError:
+    log.warning("database_unavailable", error=type(exc).__name__)
+    return Unavailable(words_of(request)._("Basis data pemantau tidak dapat dihubungi; coba lagi."))
+
+
+class PageRoute(RefusingRoute):
     """Every dashboard route: no session → sign in; a refusal → an error page with the status
     of oversight's one table; a database away → 503 with Retry-After."""
+
+    refusals = replace(API_REFUSALS.rendered_by(page_refusal), from_library=database_away)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -75,14 +87,5 @@ class PageRoute(APIRoute):
                 return await handler(request)
             except SignInNeeded:
                 return sign_in_first(request)
-            except OversightError as exc:
-                return error_page(request, status_of(exc), str(exc))
-            except LIBRARY_ERRORS as exc:
-                log.warning("database_unavailable", error=type(exc).__name__)
-                words = words_of(request)
-                response = error_page(request, 503, words._("Basis data pemantau tidak dapat "
-                                                            "dihubungi; coba lagi."))  # fmt: skip
-                response.headers["Retry-After"] = "5"
-                return response
 
         return page_handler

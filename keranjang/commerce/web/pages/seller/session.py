@@ -18,13 +18,14 @@ from keranjang.commerce.catalog.service import CatalogService
 from keranjang.commerce.errors import CommerceError, NotFound, Unauthenticated
 from keranjang.commerce.orders.domain import OrderStatus
 from keranjang.commerce.web.deps import Catalog
-from keranjang.commerce.web.errors import RefusingRoute, status_of
+from keranjang.commerce.web.errors import API_REFUSALS, status_of
 from keranjang.commerce.web.forms import CrossSiteChecked, Form
 from keranjang.commerce.web.i18n import words_of
 from keranjang.commerce.web.rendering import address_message, in_words, localised, templates
 from keranjang.commerce.web.sessions import SessionCookie, SignedCookie
 from keranjang.commerce.web.wording import say
 from keranjang.infra.credentials import token_digest
+from keranjang.infra.refusals import RefusingRoute
 from keranjang.infra.throttle import login_attempt
 
 SESSION_COOKIE = "kj_seller"
@@ -53,8 +54,7 @@ class SellerRoute(RefusingRoute):
     login page, a refusal (not found, not permitted) is a seller-center page with its status,
     and no page is cached, framed or named in another site's Referer."""
 
-    def refuse(self, request: Request, exc: CommerceError, status: int) -> Response:
-        return error_page(request, exc)
+    refusals = API_REFUSALS.rendered_by(lambda request, exc, _status: error_page(request, exc))
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
