@@ -12,27 +12,38 @@ the platform's fee. So commerce hands back everything the order still gives anyo
 included: the platform's fee income from an order completed in commerce before the rollback is
 then booked once in total, in the app's journal (commerce's completion credit is cancelled by
 its closing debit), and a refund the app makes later reverses the fee where it is booked.
-Commerce keeps only what it bore itself: the partner's fee on the payment it took."""
+Commerce keeps only what it bore itself: the partner's fee on the payment it took.
+
+Commerce's copies of the orders are closed too, in the same transaction: every one not already
+ended becomes `returned` (a final state). An unpaid one left `awaiting_payment` would be expired
+by commerce's hold sweeper or cancelled by its buyer there, and either writes a payment-end
+request that cancels at the partner the payment the app now owns (the same partner ids), so
+its buyer could no longer pay it in the app; closing writes no such request, moves no stock and
+books nothing (the money was handed back above)."""
 
 from collections import defaultdict
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger
 from keranjang.commerce.orders import db as order_db
+from keranjang.commerce.orders.domain import OrderStatus
 from keranjang.migration.sync import Ctx
 
 COMMISSIONS = ("commission_pending:", "commission_payable:")  # ledger.commission_pending(c)…
 OWNED_BY_THE_ORDER = (ledger.ESCROW, ledger.PLATFORM_FEES)
+ENDED = (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REFUNDED, OrderStatus.RETURNED)
 
 
 def close_books(ctx: Ctx, round_: int) -> None:
     """Each order's escrow and creators' commission, the merchant's pending and payable
     balances, handed back; each entry posted once under its name."""
     with Session(ctx.commerce) as s, s.begin():
+        close_orders(s, ctx.merchant_id, ctx.clock.now())
         for order_id, held in _held_per_order(s, ctx.merchant_id).items():
             head = ledger.Head(
                 "closing", f"closing:{round_}:{order_id}", "back to the old shop", order_id
@@ -53,6 +64,20 @@ def close_books(ctx: Ctx, round_: int) -> None:
                 debits = {account(ctx.merchant_id): amount}
                 clearing = {ledger.MIGRATION_CLEARING: amount}
                 money_db.post(s, ledger.entry(head, debits, clearing), ctx.clock.now())
+
+
+def close_orders(s: Session, merchant_id: int, now: datetime) -> int:
+    """The merchant's orders not ended yet become `returned`: the app owns them now. No
+    payment-end request, no stock moved, no event for the buyer (the app shows the order).
+    Answers how many were closed (none the second time)."""
+    o = order_db.OrderRow
+    closed = s.execute(
+        update(o)
+        .where(o.merchant_id == merchant_id, o.status.not_in([e.value for e in ENDED]))
+        .values(status=OrderStatus.RETURNED.value, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(closed.rowcount)  # type: ignore[attr-defined]
 
 
 def _held_per_order(s: Session, merchant_id: int) -> dict[int, dict[str, int]]:

@@ -73,6 +73,8 @@ def apply_paid(s: Session, order: order_db.OrderRow, news: News) -> str:
     event, now = news.event, news.now
     record(s, order, event, now)
     payment = _payment(s, order)
+    if order.status == OrderStatus.RETURNED.value:
+        return "noted: the order went back to the old shop, which owns its payment"
     if order.status != OrderStatus.AWAITING_PAYMENT.value:
         if _paid_before(s, order, payment, event):
             return f"noted: order is already {order.status}"

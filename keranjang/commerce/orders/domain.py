@@ -16,6 +16,9 @@ class OrderStatus(enum.StrEnum):
     CANCELLED = "cancelled"
     EXPIRED = "expired"
     REFUNDED = "refunded"
+    # Taken back by the old in-app shop with its merchant (a migration's rollback): the app owns
+    # the order and its payment now, so nothing here ends, cancels or refunds it.
+    RETURNED = "returned"
 
 
 S = OrderStatus
@@ -29,6 +32,7 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.CANCELLED: frozenset(),
     S.EXPIRED: frozenset(),
     S.REFUNDED: frozenset(),
+    S.RETURNED: frozenset(),
 }
 # Stock goes back on the shelf when an order ends before it ships.
 RESTOCKING = frozenset({S.CANCELLED, S.EXPIRED})

@@ -215,6 +215,7 @@ STATUS_NAMES = {
     "cancelled": "Dibatalkan",
     "expired": "Kedaluwarsa",
     "refunded": "Dana dikembalikan",
+    "returned": "Kembali ke toko lama",
 }
 # The notes commerce itself writes into an order's history (stored as written: older rows keep
 # them), by their stored text; a note a person typed is shown as typed.

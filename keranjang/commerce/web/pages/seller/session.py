@@ -42,6 +42,7 @@ STATUS_LABELS = {
     S.CANCELLED: "Dibatalkan",
     S.EXPIRED: "Kedaluwarsa",
     S.REFUNDED: "Dana dikembalikan",
+    S.RETURNED: "Kembali ke toko lama",
 }
 
 

@@ -1,0 +1,75 @@
+"""The way back for an order placed in commerce and not paid yet: the app takes it back with its
+payment (the same ids at the partner), and commerce's copy is closed (`returned`), so neither
+commerce's hold sweeper nor its buyer there ends at the partner the payment the app now owns:
+the app's buyer pays it, once, in the app. On SQLite and PostgreSQL."""
+
+from sqlalchemy.orm import Session
+
+from keranjang.commerce.money import db as money_db
+from keranjang.migration.phases import Phase
+from keranjang.payments import PaymentMethod, PaymentStatus
+from tests.integration.legacy_fixtures import legacy_fixture  # noqa: F401
+from tests.integration.test_migration_engine import Moving, moving_fixture, one, rows  # noqa: F401
+from tests.integration.test_migration_rollback import check_out
+
+
+def test_an_unpaid_order_goes_back_payable_in_the_app_and_commerce_ends_nothing(
+    moving: Moving,
+) -> None:
+    assert moving.run(Phase.VERIFIED) is Phase.VERIFIED
+    merchant = moving.move().commerce_merchant_id
+    product = one(
+        moving.commerce,
+        "SELECT min(id) FROM products WHERE merchant_id = :m AND stock > 0",
+        m=merchant,
+    )
+    order, buyer = check_out(moving, {product: 1})
+    number, total = order["number"], order["total_idr"]
+    commerce = moving.legacy.system.commerce
+    state = commerce.app.state.commerce  # type: ignore[attr-defined]
+
+    assert moving.mover.rollback(moving.seller_id, "operator", "the seller asked") is (
+        Phase.ROLLED_BACK
+    )
+
+    assert one(moving.commerce, f"SELECT status FROM orders WHERE id = {order['id']}") == (
+        "returned"
+    )
+    r = commerce.post(f"/api/orders/{order['id']}/cancel", json={"reason": "batal"}, headers=buyer)
+    assert r.status_code == 409, r.text
+    (legacy_order, viewer), *more = rows(
+        moving.social, "SELECT id, viewer_id FROM legacy_orders WHERE number = :n", n=number
+    )
+    assert not more
+    # The app's buyer pays the order in the app: the payment commerce opened at the partner.
+    payment = moving.legacy.shop.paying.start(viewer, legacy_order, PaymentMethod.VIRTUAL_ACCOUNT)
+    assert (payment.partner_order_id, payment.amount_idr) == (number, total)
+    assert payment.redirect_url is not None
+    moving.legacy.pay({"payment": {"redirect_url": payment.redirect_url}})
+    for news in moving.legacy.sim.shop.take():  # the partner's news, delivered to the app
+        r = moving.legacy.social.post(
+            "/legacy/payments/notifications",
+            content=news.body,
+            headers={"content-type": "application/json"},
+        )
+        assert r.status_code == 200, r.text
+    assert one(moving.social, f"SELECT status FROM legacy_orders WHERE id = {legacy_order}") == (
+        "paid"
+    )
+
+    # Past the hold, commerce's sweeper and its payment-end runs find nothing of it to end.
+    moving.legacy.system.clock.advance(days=3)
+    state.buying.release_expired_holds()
+    state.payment_ends.drain()
+    assert one(moving.commerce, f"SELECT status FROM orders WHERE id = {order['id']}") == (
+        "returned"
+    )
+    assert (
+        rows(moving.commerce, f"SELECT id FROM payment_ends WHERE order_id = {order['id']}") == []
+    )
+    assert rows(moving.commerce, f"SELECT id FROM refunds WHERE order_id = {order['id']}") == []
+    assert moving.legacy.sim.partner.status(number).status is PaymentStatus.PAID
+    with Session(moving.commerce) as s:
+        debits, credits = money_db.totals(s)
+        assert debits == credits
+    assert one(moving.social, "SELECT sum(amount_idr) FROM legacy_ledger_postings") == 0
