@@ -69,6 +69,8 @@ def print_reconciliation(report: "Report") -> None:
                 p.order_number, p.order_status, p.partner_order_id, amount, p.paid_with, p.state
             )
         console.print(late)
+    if report.payment_ends:
+        print_payment_ends(report)
     if not report.disagreements:
         console.print("[green]Commerce and the partner agree.[/green]")
         return
@@ -79,3 +81,13 @@ def print_reconciliation(report: "Report") -> None:
     for d in report.disagreements:
         table.add_row(d.order_number, d.commerce, d.partner)
     console.print(table)
+
+
+def print_payment_ends(report: "Report") -> None:
+    ends = Table(title=f"{len(report.payment_ends)} payments of ended orders not yet ended")
+    for column in ("order", "ending", "state", "tries", "next try", "the partner said"):
+        ends.add_column(column)
+    for e in report.payment_ends:
+        next_try = f"{e.next_at:%Y-%m-%d %H:%M} UTC"
+        ends.add_row(e.order_number, e.ending, e.status, str(e.attempts), next_try, e.outcome)
+    console.print(ends)

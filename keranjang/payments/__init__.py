@@ -31,6 +31,7 @@ from keranjang.payments.errors import (
     PaymentError,
     UnknownPayment,
 )
+from keranjang.payments.http_client import within
 
 __all__ = [
     "AlreadyPaid",
@@ -52,4 +53,5 @@ __all__ = [
     "UnknownPayment",
     "VirtualAccount",
     "partner_from_settings",
+    "within",
 ]

@@ -14,11 +14,19 @@ to repeat (`retries`), and every lower-level error raised again as one of the pa
 
 Each adapter keeps only what is its partner's own: its URLs, its bodies, and its judge (how an
 answer says it failed: Midtrans puts its real status code in the body, Xendit an error code).
+
+`within(seconds)` gives every call made inside it, all together, that much time: no retries, each
+request's timeouts cut to what is left, and `PartnerUnavailable` once nothing is. A caller that
+must answer a person quickly (a buyer's cancel) asks a partner that way, whatever the adapter.
+httpx bounds each read, not a whole answer: a partner trickling bytes slowly can overrun by one
+read's wait, never more.
 """
 
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
@@ -37,9 +45,29 @@ from keranjang.payments.retries import with_retries
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 RETRY_DELAYS = (0.2, 0.5)
+# When the calls now being made must be done by (time.monotonic()), if they must: `within`.
+_DEADLINE: ContextVar[float | None] = ContextVar("partner_deadline", default=None)
 Model = TypeVar("Model", bound=BaseModel)
 T = TypeVar("T")
 P = ParamSpec("P")
+
+
+@contextmanager
+def within(seconds: float) -> Iterator[None]:
+    """Every partner call made in this block, all together, takes at most `seconds` (a deadline
+    already set and sooner stays): tried once each, and `PartnerUnavailable` when time is up."""
+    now, outer = time.monotonic(), _DEADLINE.get()
+    deadline = now + max(seconds, 0.0)
+    token = _DEADLINE.set(deadline if outer is None else min(outer, deadline))
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def _time_left() -> float | None:
+    deadline = _DEADLINE.get()
+    return None if deadline is None else deadline - time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -143,9 +171,10 @@ class PartnerHttp:
     def send(self, call: Call) -> httpx.Response:
         """The answer to `call`, not yet judged: one try, or (a safe call) one more after each
         delay while the partner cannot be reached or says the trouble is its own (5xx)."""
+        hurried = _DEADLINE.get() is not None
         return with_retries(
             lambda: self._once(call),
-            self.retry_delays if call.safe else (),
+            self.retry_delays if call.safe and not hurried else (),
             lambda response: self._in_trouble(response, call),
             self.sleep,
         )
@@ -173,15 +202,20 @@ class PartnerHttp:
             raise PartnerUnavailable(f"{self.partner} answered unreadably: {exc}") from exc
 
     def _once(self, call: Call) -> httpx.Response:
+        left = _time_left()
+        if left is not None and left <= 0:
+            raise PartnerUnavailable(f"{self.partner} was not asked for {call.what}: out of time")
+        timeout = httpx.USE_CLIENT_DEFAULT if left is None else _cut(self.client.timeout, left)
         try:
-            return self.client.request(
+            request = self.client.build_request(
                 call.method,
                 call.url,
                 json=call.body,
                 params=call.params,
-                auth=self.auth,
                 headers={"accept": "application/json", **(call.headers or {})},
+                timeout=timeout,
             )
+            return self.client.send(request, auth=self.auth)
         except httpx.HTTPError as exc:
             raise PartnerUnavailable(
                 f"{self.partner} could not be reached for {call.what} ({type(exc).__name__}: {exc})"
@@ -206,3 +240,17 @@ class PartnerHttp:
         else:
             verb = "refused"
         return error(f"{self.partner} {verb} {what} ({status}): {message}", status)
+
+
+def _cut(timeout: httpx.Timeout, left: float) -> httpx.Timeout:
+    """The client's timeouts, none longer than `left` seconds."""
+
+    def cut(value: float | None) -> float:
+        return left if value is None else min(value, left)
+
+    return httpx.Timeout(
+        connect=cut(timeout.connect),
+        read=cut(timeout.read),
+        write=cut(timeout.write),
+        pool=cut(timeout.pool),
+    )

@@ -19,6 +19,7 @@ from keranjang import cli
 from keranjang.cli import reconcile as reconcile_command
 from keranjang.commerce import bootstrap
 from keranjang.commerce.money import db as money_db
+from keranjang.commerce.money.payment_ends import EXPIRY_GRACE
 from keranjang.commerce.money.reconciliation import ReconciliationService, Report
 from keranjang.payments import PaymentPartner, RefundRequest
 from tests.integration.conftest import System, bearer
@@ -142,9 +143,14 @@ def test_money_taken_for_an_expired_order_is_returned_to_the_buyer(
     shop.partner.set_faults(drop_probability=1.0)
     order = unpaid_order(shop)
     pay_at_partner(shop, order)
-    shop.system.clock.advance(minutes=31)
     state = shop.system.commerce.app.state.commerce  # type: ignore[attr-defined]
     state.payment_ends.partner = shop.partner.unreachable()  # expiring the payment fails too
+    shop.system.clock.advance(minutes=31)
+    assert state.buying.release_expired_holds() == 0  # the partner cannot say: left due
+    assert status(shop.system, order["id"]) == "awaiting_payment"
+    shop.system.clock.advance(
+        seconds=EXPIRY_GRACE.total_seconds()
+    )  # so long that the stock is let go all the same
     assert state.buying.release_expired_holds() == 1
 
     first = reconciliation.run()

@@ -282,28 +282,37 @@ class BuyingService:
             self.payment_ends.after_commit(order_ids)
 
     def release_expired_holds(self) -> int:
-        """Orders still unpaid past their hold expire, and their stock goes back on sale."""
+        """Orders still unpaid past their hold expire, and their stock goes back on sale; the
+        partner is asked to end their payments first (money's `expire_holds`), so one paid in
+        time whose news is late is paid, not expired."""
         now = self.clock.now()
         with self.sessions() as s:
             due = s.scalars(
-                select(order_db.OrderRow.id).where(
+                select(order_db.OrderRow.id)
+                .where(
                     order_db.OrderRow.status == OrderStatus.AWAITING_PAYMENT.value,
                     order_db.OrderRow.hold_expires_at <= now,
                 )
+                .order_by(order_db.OrderRow.hold_expires_at, order_db.OrderRow.id)
             ).all()
-        expired = []
-        for order_id in due:  # one transaction each: an order paid meanwhile is left alone
-            try:
-                with transaction(self.sessions) as s:
-                    order = s.get_one(order_db.OrderRow, order_id)
-                    reason = "no payment in time"
-                    move = Move(OrderStatus.EXPIRED, "system:hold-expiry", reason)
-                    order_db.move_order(s, order, move, now)
-                expired.append(order_id)
-            except (OrderChanged, IllegalTransition):
-                continue
-        self._payments_ended(expired)  # their payments expired at the partner, after commit
-        return len(expired)
+        if self.payment_ends is not None:
+            return self.payment_ends.expire_holds(due, self.expire_hold)
+        return sum(self.expire_hold(order_id) for order_id in due)
+
+    def expire_hold(self, order_id: int) -> bool:
+        """Expire one unpaid order whose hold ran out, in its own transaction: False if it was
+        paid (or moved) meanwhile."""
+        now = self.clock.now()
+        try:
+            with transaction(self.sessions) as s:
+                order = s.get_one(order_db.OrderRow, order_id)
+                if order.hold_expires_at > now:
+                    return False
+                move = Move(OrderStatus.EXPIRED, "system:hold-expiry", "no payment in time")
+                order_db.move_order(s, order, move, now)
+        except (OrderChanged, IllegalTransition):
+            return False
+        return True
 
 
 # ----------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ a payment marks the order paid (ledger entry, invoice); a second payment of an o
 paid or ended is booked as owed back and its refund queued; a payment's status only moves
 forward. And how the partner names a payment attempt (`<number>` or `<number>-<attempt>`)."""
 
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass
@@ -184,7 +185,11 @@ def _stray(s: Session, order: order_db.OrderRow, news: News) -> str:
     s.add(
         money_db.RefundRow(
             order_id=order.id,
-            refund_key=late_refund_key(order.number, event.order_id) if late else _new_key(),
+            refund_key=(
+                late_refund_key(order.number, event.order_id, event.partner_transaction_id)
+                if late
+                else _new_key()
+            ),
             paid_with=_method(s, order, event),
             amount_idr=event.gross_amount,
             shipping_idr=0,
@@ -203,12 +208,14 @@ def _stray(s: Session, order: order_db.OrderRow, news: News) -> str:
     return f"stray: order is already {order.status}; this payment is being returned"
 
 
-def late_refund_key(number: str, partner_id: str) -> str:
+def late_refund_key(number: str, partner_id: str, transaction: str) -> str:
     """The fixed key of the refund of a payment that landed after its order ended: one per
-    order and partner payment, so however often its news comes, it is refunded once."""
-    if partner_id == number or partner_id.startswith(number + "-"):
-        return f"late-{partner_id}"
-    return f"late-{partner_id}-{number}"  # the order's share of a checkout's one payment
+    order, partner payment and transaction (a partner may take two payments under one id: Xendit
+    does not hold reference ids unique), so however often its news comes, each is refunded once.
+    Stable, and at most 64 characters (the column, and what partners take as a refund key): the
+    partner's id for reading, then a digest of all three."""
+    digest = hashlib.sha256(f"{number}\n{partner_id}\n{transaction}".encode()).hexdigest()
+    return f"late-{partner_id[:34]}-{digest[:24]}"
 
 
 def _new_key() -> str:

@@ -35,6 +35,7 @@ from keranjang.commerce.money.late_payments import LatePayment, late_payments
 from keranjang.commerce.money.paying import MAX_ATTEMPTS, PayingService, partner_order_id
 from keranjang.commerce.money.reconcile_together import check_checkout_payments, paid_together
 from keranjang.commerce.money.refunding import RefundService
+from keranjang.commerce.money.stuck_payment_ends import StuckPaymentEnd, stuck_payment_ends
 from keranjang.commerce.orders import db as order_db
 from keranjang.commerce.orders.domain import ENDED_UNPAID, OrderStatus
 from keranjang.infra.clock import Clock
@@ -86,7 +87,8 @@ class Report:
     `recorded`: ended payments recorded; `unreachable`: orders the partner did not answer for
     (nothing of theirs is changed); `failed`: orders whose change the database refused this run
     (a payment stored at the same moment, say): the run goes on, and the next tries again;
-    `late_payments`: payments that landed after their order ended, and their refunds."""
+    `late_payments`: payments that landed after their order ended, and their refunds;
+    `payment_ends`: payments of ended orders the partner refused to end, or failed to for long."""
 
     checked: int = 0
     settled: int = 0
@@ -96,9 +98,15 @@ class Report:
     failed: int = 0
     disagreements: list[Disagreement] = field(default_factory=list)
     late_payments: list[LatePayment] = field(default_factory=list)
+    payment_ends: list[StuckPaymentEnd] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        """The report as JSON takes it (times in ISO 8601)."""
+        return asdict(self, dict_factory=_json_ready)
+
+
+def _json_ready(items: list[tuple[str, object]]) -> dict[str, object]:
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in items}
 
 
 @dataclass(frozen=True)
@@ -208,6 +216,7 @@ class ReconciliationService:
         self._together(report, cutoff)
         self._unreturned(report)
         report.late_payments = late_payments(self.sessions, cutoff)
+        report.payment_ends = stuck_payment_ends(self.sessions)
         log.info(
             "reconciled",
             checked=report.checked,

@@ -2,7 +2,7 @@
 buyers see and cancel their own. Each public method is one transaction."""
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from sqlalchemy import func, select
@@ -35,6 +35,11 @@ class PaymentEnds(Protocol):
 
     def after_commit(self, order_ids: Sequence[int]) -> None:
         """End the payments of these orders, just ended; never raises (what fails is retried)."""
+
+    def expire_holds(self, order_ids: Sequence[int], expire: Callable[[int], bool]) -> int:
+        """Expire these orders, whose hold ran out, once the partner has ended their payments
+        (`expire` expires one, in its own transaction); an order the partner says was paid in
+        time is paid instead. How many expired."""
 
 
 class FulfilmentService:
