@@ -15,17 +15,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from keranjang.commerce.orders import db as order_db
-from keranjang.payments import Ending, NewPayment, PaymentMethod, PaymentStatus
+from keranjang.payments import Ending, NewPayment, PaymentEvent, PaymentMethod, PaymentStatus
 from keranjang.payments.midtrans import MidtransPartner
 from tests.integration.conftest import System
 from tests.integration.payment_partners import SimulatorHarness
 from tests.integration.test_checkout import buyer, checkout, put_in_cart
-from tests.integration.test_paying import start_payment, status_of, unpaid_order
+from tests.integration.test_paying import ledger_balances, start_payment, status_of, unpaid_order
 from tests.integration.test_payment_ends import (
     Recording,
     cancel_as_buyer,
     commerce,
     end_request,
+    refunds_of,
 )
 
 
@@ -304,3 +305,37 @@ def test_an_order_whose_only_payment_was_never_stored_has_it_ended(
     with system.commerce_engine.connect() as conn:
         outcome = conn.scalar(select(order_db.PaymentEndRow.outcome))
     assert (outcome or "").startswith(f"{order['number']} recorded: cancelled"), outcome
+
+
+def test_two_late_payments_under_one_partner_id_are_each_returned_once(
+    system: System, partner: SimulatorHarness
+) -> None:
+    """A partner may take two payments under one id (Xendit holds reference ids not unique):
+    after the order was cancelled, each is booked as owed back and refunded under its own key,
+    and each one's news coming again changes nothing."""
+    order, auth = unpaid_order(system)
+    start_payment(system, order, auth)
+    cancel_as_buyer(system, order, auth)
+    paying = commerce(system).paying
+
+    def paid(transaction: str) -> PaymentEvent:
+        return PaymentEvent(
+            order["number"],
+            PaymentStatus.PAID,
+            order["total_idr"],
+            transaction,
+            "settlement",
+            "200",
+            system.clock.now(),
+            PaymentMethod.QRIS,
+        )
+
+    outcomes = [paying.apply_status(paid(t)) for t in ("trx-1", "trx-2", "trx-1", "trx-2")]
+    assert [o.startswith("stray") for o in outcomes] == [True, True, False, False], outcomes
+    keys = [key for key, *_ in refunds_of(system, order["id"])]
+    assert len(set(keys)) == 2 and all(k.startswith("late-") and len(k) <= 64 for k in keys)
+    assert -ledger_balances(system)["stray_payments"] == 2 * order["total_idr"]
+    late = commerce(system).reconciliation.run().late_payments
+    assert [(p.order_number, p.amount_idr) for p in late] == [
+        (order["number"], order["total_idr"])
+    ] * 2
