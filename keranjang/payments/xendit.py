@@ -62,7 +62,7 @@ from keranjang.payments.contract import (
     RefundRequest,
     RefundResult,
 )
-from keranjang.payments.ending import ENDED, explained, not_paid
+from keranjang.payments.ending import ENDED, not_paid
 from keranjang.payments.errors import (
     DuplicateOrder,
     NotificationRejected,
@@ -92,8 +92,6 @@ from keranjang.payments.xendit_wire import (
 BASE_URL = "https://api.xendit.co"
 MAX_NOTIFICATION_BYTES = 64 * 1024
 DEFAULT_EXPIRY = timedelta(hours=24)
-DEFAULT_VA_BANK = "BNI"
-VA_NAME = "Keranjang"  # the VA holder's name the bank shows: the shop, never the buyer
 INVOICE_WALLETS = ("OVO", "DANA", "SHOPEEPAY", "LINKAJA")
 REFUND_REASONS = {"FRAUDULENT", "DUPLICATE", "REQUESTED_BY_CUSTOMER", "CANCELLATION", "OTHERS"}
 
@@ -138,7 +136,7 @@ class XenditPartner:
     def create_payment(self, new: NewPayment) -> CreatedPayment:
         if new.method is PaymentMethod.EWALLET:
             return self._create_invoice(new)
-        body = payment_request_body(new, self.clock.now() + (new.expires_in or DEFAULT_EXPIRY))
+        body = xw.payment_request_body(new, self.clock.now() + (new.expires_in or DEFAULT_EXPIRY))
         headers = {"Idempotency-key": f"keranjang-create-{uuid.uuid4()}"}
         call = Call(
             "POST",
@@ -192,15 +190,21 @@ class XenditPartner:
     def cancel(self, order_id: str, ending: Ending = Ending.CANCEL) -> PaymentEvent:
         """Xendit expires, whichever the reason: an invoice (`POST /invoices/{id}/expire!`), or
         a payment request's one-time payment method (`POST /v2/payment_methods/{id}/expire`),
-        after which the request cannot be paid. Paid or ended already: answered by its status."""
-        found = self._find(order_id)
-        current = not_paid(found.event, self.http.partner)
-        if current.status in ENDED:
-            return current
-        invoice = found.refund_field == "invoice_id"
+        after which the request cannot be paid. Xendit may hold more than one payment under the
+        order id (an invoice's `external_id` may repeat: two creates racing make two), so every
+        open one is expired. Paid (any of them) or ended already: answered by its status."""
+        held = self._held(order_id)
+        for found in held:
+            not_paid(found.event, self.http.partner)
+        for found in held:
+            if found.event.status not in ENDED:
+                self._expire(order_id, found)
+        return not_paid(self.status(order_id), self.http.partner)
+
+    def _expire(self, order_id: str, found: Found) -> None:
         path = (
             f"/invoices/{found.id}/expire!"
-            if invoice
+            if found.refund_field == "invoice_id"
             else f"/v2/payment_methods/{found.method_id}/expire"
         )
         call = Call("POST", self._url(path), f"the expiry of order {order_id}", safe=True)
@@ -208,9 +212,10 @@ class XenditPartner:
             self.http.checked(call)
         except UnknownPayment:
             raise
-        except PartnerRefused as refused:
-            return explained(self.status, order_id, refused, self.http.partner)
-        return not_paid(self.status(order_id), self.http.partner)
+        except PartnerRefused as refused:  # explained by that payment's status now
+            now = next((f for f in self._held(order_id) if f.id == found.id), found)
+            if not_paid(now.event, self.http.partner).status not in ENDED:
+                raise refused from None
 
     # the two APIs ---------------------------------------------------------------------------
     def _create_invoice(self, new: NewPayment) -> CreatedPayment:
@@ -244,6 +249,21 @@ class XenditPartner:
         if invoices:
             return self.http.readable(found_invoice, invoices)
         raise UnknownPayment(f"Xendit has no payment for order {order_id}", 404)
+
+    def _held(self, order_id: str) -> list[Found]:
+        """Every payment Xendit holds under the order id: its payment requests, else its
+        invoices (a payment request's reference id is unique; an invoice's external id not)."""
+        url, params = self._url("/payment_requests"), {"reference_id": order_id}
+        call = Call("GET", url, f"order {order_id}", params=params, safe=True)
+        requests = self.http.answer(call, x.PaymentRequestList).data
+        held = [
+            self.http.readable(found_request, [r]) for r in requests if r.reference_id == order_id
+        ]
+        if not held:
+            held = [self.http.readable(found_invoice, [i]) for i in self._invoices(order_id)]
+        if not held:
+            raise UnknownPayment(f"Xendit has no payment for order {order_id}", 404)
+        return held
 
     def _invoices(self, order_id: str) -> list[x.InvoiceView]:
         url, params = self._url("/v2/invoices"), {"external_id": order_id}
@@ -298,34 +318,6 @@ class XenditPartner:
                 NotificationRejected.BAD_SIGNATURE,
                 "x-callback-token does not match this account's callback verification token",
             )
-
-
-def payment_request_body(new: NewPayment, expires_at: Any) -> dict[str, Any]:
-    expiry = xw.format_time(expires_at)
-    method: dict[str, Any] = {
-        "reusability": "ONE_TIME_USE",
-        "reference_id": new.order_id,
-        "metadata": {"order_id": new.order_id, "gross_amount": str(new.gross_amount)},
-    }
-    if new.method is PaymentMethod.VIRTUAL_ACCOUNT:
-        bank = (new.va_bank or DEFAULT_VA_BANK).upper()
-        method["type"] = "VIRTUAL_ACCOUNT"
-        method["virtual_account"] = {
-            "channel_code": bank,
-            "amount": new.gross_amount,
-            "channel_properties": {"customer_name": VA_NAME, "expires_at": expiry},
-        }
-    else:
-        method["type"] = "QR_CODE"
-        method["qr_code"] = {"channel_code": "QRIS", "channel_properties": {"expires_at": expiry}}
-    return {
-        "reference_id": new.order_id,
-        "amount": new.gross_amount,
-        "currency": "IDR",
-        "country": "ID",
-        "description": new.description.strip()[:255] or f"Order {new.order_id}",
-        "payment_method": method,
-    }
 
 
 def parse_callback(body: bytes) -> BaseModel:

@@ -258,3 +258,35 @@ def _known(statuses: dict[str, PaymentStatus], status: str) -> PaymentStatus:
     if status not in statuses:
         raise ValueError(f"unknown Xendit status {status!r}")
     return statuses[status]
+
+
+DEFAULT_VA_BANK = "BNI"
+VA_NAME = "Keranjang"  # the VA holder's name the bank shows: the shop, never the buyer
+
+
+def payment_request_body(new: NewPayment, expires_at: Any) -> dict[str, Any]:
+    expiry = format_time(expires_at)
+    method: dict[str, Any] = {
+        "reusability": "ONE_TIME_USE",
+        "reference_id": new.order_id,
+        "metadata": {"order_id": new.order_id, "gross_amount": str(new.gross_amount)},
+    }
+    if new.method is PaymentMethod.VIRTUAL_ACCOUNT:
+        bank = (new.va_bank or DEFAULT_VA_BANK).upper()
+        method["type"] = "VIRTUAL_ACCOUNT"
+        method["virtual_account"] = {
+            "channel_code": bank,
+            "amount": new.gross_amount,
+            "channel_properties": {"customer_name": VA_NAME, "expires_at": expiry},
+        }
+    else:
+        method["type"] = "QR_CODE"
+        method["qr_code"] = {"channel_code": "QRIS", "channel_properties": {"expires_at": expiry}}
+    return {
+        "reference_id": new.order_id,
+        "amount": new.gross_amount,
+        "currency": "IDR",
+        "country": "ID",
+        "description": new.description.strip()[:255] or f"Order {new.order_id}",
+        "payment_method": method,
+    }

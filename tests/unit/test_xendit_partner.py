@@ -362,3 +362,18 @@ def test_a_refund_callback_not_made_by_the_adapter_is_rejected() -> None:
     with pytest.raises(NotificationRejected) as rejected:
         partner(answering(500, {})).parse_notification(TOKEN, body)
     assert rejected.value.reason == "malformed"
+
+
+def test_every_open_invoice_under_an_order_id_is_expired() -> None:
+    """Two creates racing made two invoices under one external_id (Xendit lets it repeat):
+    ending the order's payment expires both, so neither can be paid."""
+    fake = FakeXendit(CLOCK)
+    xendit = partner(fake.handle)
+    body = {"external_id": "ORD-1", "amount": 350_000, "payment_methods": ["OVO"]}
+    with httpx.Client(transport=httpx.MockTransport(fake.handle)) as direct:
+        for _ in range(2):
+            made = direct.post(f"{URL}/v2/invoices", json=body, auth=(SECRET_KEY, ""))
+            assert made.status_code == 200, made.text
+    ended = xendit.cancel("ORD-1")
+    assert ended.status is PaymentStatus.EXPIRED
+    assert [i["status"] for i in fake.invoices.values()] == ["EXPIRED", "EXPIRED"]
