@@ -15,9 +15,10 @@ from keranjang.commerce.money.disbursing import DisbursingService
 from keranjang.payments import CreatedPayment, PaymentMethod, PaymentStatus
 from tests.integration.buyer_pages import SAME_ORIGIN, get
 from tests.integration.conftest import System, bearer
+from tests.integration.fake_xendit import FakeXendit
 from tests.integration.partner_disbursements import FAILING_ACCOUNT, Replica
 from tests.integration.partner_midtrans import MidtransHarness
-from tests.integration.partner_xendit import FakeXendit, XenditHarness
+from tests.integration.partner_xendit import XenditHarness
 from tests.integration.test_checkout import buyer, checkout, put_in_cart
 from tests.integration.test_money import status
 

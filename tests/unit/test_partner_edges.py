@@ -22,7 +22,7 @@ from keranjang.payments import (
 from keranjang.payments.midtrans import MidtransPartner
 from keranjang.payments.simulator_partner import SimulatorPartner
 from keranjang.payments.xendit import XenditPartner
-from tests.integration.partner_xendit import CALLBACK_TOKEN, SECRET_KEY, FakeXendit
+from tests.integration.fake_xendit import CALLBACK_TOKEN, SECRET_KEY, FakeXendit
 
 CLOCK = FixedClock(datetime(2024, 3, 27, 9, 0, tzinfo=UTC))
 Handler = Callable[[httpx.Request], httpx.Response]
