@@ -124,7 +124,8 @@ class PaymentEndRow(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
     ending: Mapped[str] = mapped_column(String(10))  # "cancel" or "expire"
-    status: Mapped[str] = mapped_column(String(12))  # "pending" until done, or "refused"
+    # "pending" until "done"; "refused" while the partner refuses (asked again all the same)
+    status: Mapped[str] = mapped_column(String(12))
     attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     next_at: Mapped[datetime] = mapped_column(UtcDateTime)
     outcome: Mapped[str | None] = mapped_column(String(300))
