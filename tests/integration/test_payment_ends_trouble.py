@@ -9,8 +9,10 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -28,6 +30,7 @@ from tests.integration.test_payment_ends import (
     end_request,
     refunds_of,
 )
+from tests.integration.test_reconciliation import run_command
 
 
 @contextmanager
@@ -339,3 +342,23 @@ def test_two_late_payments_under_one_partner_id_are_each_returned_once(
     assert [(p.order_number, p.amount_idr) for p in late] == [
         (order["number"], order["total_idr"])
     ] * 2
+
+
+def test_the_reconcile_command_lists_a_refused_payment_end(
+    system: System, partner: SimulatorHarness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order, auth = orders_to_end(system, 1)[0]
+    commerce(system).payment_ends.partner = partner.with_wrong_credentials()
+    cancel_as_buyer(system, order, auth)
+    table = run_command(system, partner.partner, tmp_path, monkeypatch)
+    assert table.exit_code == 0, table.output
+    assert "1 payments of ended orders not yet ended" in table.output
+    assert "refused" in table.output
+    as_json = run_command(system, partner.partner, tmp_path, monkeypatch, "--json")
+    [listed] = json.loads(as_json.stdout)["payment_ends"]
+    assert (listed["order_number"], listed["status"], listed["attempts"]) == (
+        order["number"],
+        "refused",
+        1,
+    )
+    assert "401" in listed["outcome"] and listed["next_at"] > listed["since"]

@@ -27,7 +27,8 @@ that request alone is asked again later; the others go on.
 
 Hold expiry goes the other way round (`expire_holds`): the partner is asked to expire the
 payments first, outside any transaction, and the order expires only once it has; a partner that
-answers that the buyer paid in time gets the order paid instead. A partner out of reach leaves
+answers that the buyer paid in time gets the order paid instead. An order with no payment stored
+(a checkout left unpaid) expires at once, unasked, and its request is asked later like a cancel's. A partner out of reach leaves
 the order due (the sweep stops asking at the first), until `EXPIRY_GRACE` past its hold: then the
 order expires all the same (its stock is not held for ever) and its payments are ended here.
 
@@ -233,6 +234,8 @@ class PaymentEndingService:
             if order.status != OrderStatus.AWAITING_PAYMENT.value:
                 return Heard("", False)
             target = target_of(s, order, Ending.EXPIRE, expiring_at=now)
+        if target.attempt is None:  # no payment stored: none paid in time that commerce knows
+            return Heard("", False)  # of; it expires now, and `drain` ends any at the partner
         heard = self._ask(target)
         return Heard(heard.words, heard.paid, target.attempt)
 
