@@ -45,7 +45,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.infra.database import make_engine, session_factory, transaction
-from keranjang.migration import binding, capture, cutover, journal, purge, rollback, source, verify
+from keranjang.migration import (
+    binding,
+    capture,
+    cutover,
+    journal,
+    pause,
+    purge,
+    rollback,
+    source,
+    verify,
+)
 from keranjang.migration import copy as copying
 from keranjang.migration.config import MigrationSettings
 from keranjang.migration.cutover import Prediction
@@ -188,12 +198,15 @@ class Mover:
                 s: str(r["token_digest"]) for s, r in source.sellers_of(c, ctx.sellers).items()
             }
         budget = self.parts.pause_budget_ms
+        with self.parts.journal() as s:
+            factor = pause.learned_factor(s)
         try:
-            done = cutover.cut_over(ctx, budget, digests)
+            done = cutover.cut_over(ctx, budget, digests, factor)
         except OverBudget as exc:
             fit = self._fit(ctx, exc)
+            if not fit or exc.paused_ms is not None:
+                self._note(ctx.sellers, "cutover_abandoned", self._abandoned(exc, budget))
             if not fit:
-                self._note(ctx.sellers, "cutover_abandoned", {"why": str(exc), "budget_ms": budget})
                 return dict.fromkeys(ctx.sellers, exc)
             left = [s for s in ctx.sellers if s not in fit]
             detail = {"why": str(exc), "cut_over_first": fit, "left": left}
@@ -202,6 +215,16 @@ class Mover:
             return rest | self._cut_over(ctx.only(fit))
         self._record_cutover(ctx, done)
         return dict.fromkeys(ctx.sellers, Phase.CUT_OVER)
+
+    @staticmethod
+    def _abandoned(exc: OverBudget, budget: float) -> dict[str, Any]:
+        """What the journal keeps of an abandoned cutover: why, and for one abandoned inside
+        the pause how long the sellers were fenced against what was predicted (`pause`
+        learns from it)."""
+        detail: dict[str, Any] = {"why": str(exc), "budget_ms": budget}
+        if exc.paused_ms is not None and isinstance(exc.predicted, Prediction):
+            detail |= {"pause_ms": round(exc.paused_ms, 3), "predicted_ms": exc.predicted.ms}
+        return detail
 
     def _fit(self, ctx: Ctx, exc: OverBudget) -> list[int]:
         """Of a batch predicted over budget, the sellers that fit it together (none for a

@@ -6,7 +6,8 @@ Errors::
     ├── IllegalPhase      a move cannot go to that phase from its own
     ├── NotFound          no such merchant in the plan or the legacy shop
     ├── NotConfirmed      the seller has not confirmed the move (an operator may force it, with a reason)
-    ├── OverBudget        the cutover's predicted pause exceeds the budget: abandoned, tried later
+    ├── OverBudget        the cutover's pause, predicted or under way, would exceed the budget:
+    │                     abandoned (the fence lifted), tried later
     ├── Mismatch          verification found the two sides disagree (the difference names the rows)
     ├── WindowClosed      the rollback window has closed (or not yet, for a purge)
     └── Claimed           another worker holds this merchant's lease
@@ -30,9 +31,12 @@ class NotConfirmed(MigrationError):
 
 
 class OverBudget(MigrationError):
-    def __init__(self, message: str, predicted: object = None) -> None:
+    def __init__(
+        self, message: str, predicted: object = None, paused_ms: float | None = None
+    ) -> None:
         super().__init__(message)
         self.predicted = predicted  # the cutover's `Prediction`, when one was made
+        self.paused_ms = paused_ms  # how long the sellers were fenced, if they were
 
 
 class Mismatch(MigrationError):

@@ -1,0 +1,103 @@
+"""The money at the cutover: each seller's escrow per open order and its payable balance, read
+from the app's books, become opening entries against `migration_clearing` in commerce's ledger.
+
+The balances are read once before the fence (the prediction's rehearsal reads them anyway) and
+read again inside the pause only for the sellers the drain brought changes of. That is safe
+because every write that moves escrow or a payable (a payment, a completion, a refund) writes
+the change log in its own transaction, and the log's cursor never skips a change committed out
+of order: a seller whose log had nothing between the catch-up's cursor and the fence (the drain
+found nothing of it) wrote nothing since before the balances were read, so they still hold; one
+that wrote anything is read again while fenced, when nothing can move them.
+"""
+
+from dataclasses import dataclass, field
+from typing import cast
+
+from sqlalchemy import Table, bindparam, update
+from sqlalchemy.orm import Session
+
+from keranjang.commerce.catalog import db as catalog_db
+from keranjang.commerce.money import db as money_db
+from keranjang.commerce.money import ledger
+from keranjang.migration import source
+from keranjang.migration.sync import Ctx
+
+
+@dataclass
+class Maps:
+    """The id map the pause needs, read before the fence (and again after a drain that applied
+    anything, since it may have mapped new rows): orders legacy -> commerce, products
+    commerce -> legacy."""
+
+    orders: dict[int, int]
+    products: dict[int, int]
+
+
+@dataclass
+class Balances:
+    """The app's books for the batch's sellers: per seller, (order id, number, rupiah) held in
+    escrow for each open paid order, and its payable balance."""
+
+    held: dict[int, source.Escrow] = field(default_factory=dict)
+    payable: dict[int, int] = field(default_factory=dict)
+
+    def updated(self, fresher: "Balances", sellers: list[int]) -> "Balances":
+        """These balances with `sellers`' replaced by `fresher`'s."""
+        held = {s: v for s, v in self.held.items() if s not in sellers} | fresher.held
+        payable = {s: v for s, v in self.payable.items() if s not in sellers} | fresher.payable
+        return Balances(held, payable)
+
+
+def read_balances(ctx: Ctx) -> Balances:
+    """The app's books for `ctx`'s sellers, now."""
+    with ctx.social.connect() as c:
+        return Balances(source.escrow_of(c, ctx.sellers), source.payables(c, ctx.sellers))
+
+
+def openings(ctx: Ctx, ids: Maps, books: Balances) -> dict[int, ledger.Opening]:
+    """Each seller's opening balances in commerce's terms."""
+    unknown = [i for orders in books.held.values() for i, _, _ in orders if i not in ids.orders]
+    if unknown:  # not mapped when the maps were read
+        ids.orders.update(ctx.mapped("order", unknown))
+    return {
+        seller: ledger.Opening(
+            merchant_id,
+            tuple(
+                ledger.OpenOrder(ids.orders[i], number, amount)
+                for i, number, amount in books.held.get(seller, [])
+            ),
+            payable_idr=books.payable.get(seller, 0),
+        )
+        for seller, merchant_id in ctx.merchants.items()
+    }
+
+
+def entries(opened: dict[int, ledger.Opening]) -> list[ledger.Entry]:
+    return [e for seller in sorted(opened) for e in ledger.opening(opened[seller])]
+
+
+def post(s: Session, ctx: Ctx, opened: dict[int, ledger.Opening]) -> int:
+    """Every opening entry posted in bulk in the caller's transaction (those posted before
+    skipped); how many were posted now."""
+    return money_db.post_many(s, entries(opened), ctx.clock.now())
+
+
+def open_books(
+    s: Session, ctx: Ctx, digests: dict[int, str], opened: dict[int, ledger.Opening]
+) -> int:
+    """In the caller's commerce transaction: every opening entry posted in bulk (a few
+    statements whatever the number of orders; entries posted before are skipped), each
+    seller's tools opened (its own token) and the shops put on sale. Answers how many entries
+    were posted now."""
+    merchants = cast(Table, catalog_db.MerchantRow.__table__)
+    tools = [
+        {"_id": ctx.merchants[seller], "_digest": digest} for seller, digest in digests.items()
+    ]
+    posted = post(s, ctx, opened)
+    s.connection().execute(
+        update(merchants)
+        .where(merchants.c.id == bindparam("_id"))
+        .values(token_hash=bindparam("_digest"), selling=True),
+        tools,
+    )
+    return posted
