@@ -55,6 +55,7 @@ from keranjang.migration import (
     rollback,
     source,
     verify,
+    way_back,
 )
 from keranjang.migration import copy as copying
 from keranjang.migration.config import MigrationSettings
@@ -180,8 +181,8 @@ class Mover:
         if capture.catch_up(ctx).applied > SMALL_LAG:
             return dict.fromkeys(ctx.sellers, Phase.CATCHING_UP)
         results: Results = {}
-        for seller in ctx.sellers:
-            if problems := rollback.dry_run(ctx.alone(seller)):
+        for seller, problems in way_back.prove(ctx).items():
+            if problems:
                 self._note([seller], "cutover_refused", {"way_back": problems[:20]})
                 why = f"the way back does not work, no cutover: {problems[0]}"
                 results[seller] = MigrationError(why)

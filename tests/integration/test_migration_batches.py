@@ -23,7 +23,7 @@ from keranjang.infra.database import make_engine, session_factory, transaction
 from keranjang.migration import plan as planning
 from keranjang.migration.copy import Pace
 from keranjang.migration.engine import Mover, Parts
-from keranjang.migration.errors import Mismatch, NotConfirmed
+from keranjang.migration.errors import MigrationError, Mismatch, NotConfirmed
 from keranjang.migration.journal import MIGRATIONS, EventRow, MoveRow
 from keranjang.migration.phases import Phase
 from keranjang.migration.workers import Journal, Rules, Worker
@@ -237,6 +237,35 @@ def test_one_bad_merchant_does_not_block_the_rest_of_its_batch(batch: Batch) -> 
     assert stuck.phase == Phase.COPYING and stuck.attempts == Rules().max_attempts
     assert stuck.error is not None and "email" in stuck.error
     no_entry_twice(batch)
+
+
+def test_a_merchant_whose_way_back_is_broken_is_refused_and_the_rest_of_its_batch_cuts_over(
+    batch: Batch,
+) -> None:
+    """The way back is proven for the whole batch at once, and a broken one (a line of the
+    merchant's pointing at another merchant's product) names that merchant alone."""
+    batch.run(Phase.CATCHING_UP)
+    bad, other = batch.sellers[1], batch.sellers[2]
+    bad_merchant, other_merchant = (batch.move(s).commerce_merchant_id for s in (bad, other))
+    line = one(batch.commerce, f"SELECT min(l.id) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.merchant_id = {bad_merchant}")  # fmt: skip
+    theirs = one(batch.commerce, f"SELECT min(id) FROM products WHERE merchant_id = {other_merchant}")  # fmt: skip
+    with batch.commerce.begin() as c:
+        c.execute(text(f"UPDATE order_lines SET product_id = {theirs} WHERE id = {line}"))
+
+    results = batch.mover.advance_batch(batch.sellers)
+
+    assert isinstance(results[bad], MigrationError) and f"order line {line}" in str(results[bad])
+    assert {s: r for s, r in results.items() if s != bad} == {
+        s: Phase.CUT_OVER for s in batch.sellers if s != bad
+    }
+    refused = batch.events(bad)[-1]
+    assert refused.what == "cutover_refused"
+    assert json.loads(refused.detail)["way_back"] == [
+        f"order line {line}: product {theirs} is not the merchant's"
+    ]
+    assert batch.move(bad).phase == Phase.CATCHING_UP
+    route = one(batch.social, f"SELECT route FROM merchant_routes WHERE legacy_seller_id = {bad}")
+    assert route in (None, "legacy")  # still selling in the app
 
 
 BATCH_KILL_POINTS = [
