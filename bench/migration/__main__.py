@@ -110,6 +110,12 @@ def floor(figures: dict[str, Any], merchants: int, workers: int) -> dict[str, fl
             **figures["floor"]}  # fmt: skip
 
 
+def _fenced(pauses: list[float]) -> str:
+    if not pauses:
+        return "0"
+    return f"{len(pauses)}: {pauses[len(pauses) // 2]:.1f} / {pauses[-1]:.1f}"
+
+
 def report(result: dict[str, Any]) -> None:
     p, f, t = result["pause_ms"], result["floor"], result["journal"]["transactions"]
     c = result["journal"]["cpu"]
@@ -121,6 +127,8 @@ def report(result: dict[str, Any]) -> None:
         (f"cutover pause p50 / p99 / max (ms), {p['cutovers']} cutovers of {p['merchants']}",
          f"{p['p50']:.1f} / {p['p99']:.1f} / {p['max']:.1f}",
          f"target p99 <= {TARGET_P99_MS:g}"),
+        ("attempts abandoned inside the pause: how many, fenced p50 / max (ms)",
+         _fenced(result["journal"].get("abandoned_in_pause_ms", [])), ""),
         ("pause steps p50 / p99 (ms)", ", ".join(
             f"{k} {v['p50']:.1f} / {v['p99']:.1f}"
             for k, v in result["journal"]["pause_steps_ms"].items()), ""),

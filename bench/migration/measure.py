@@ -131,13 +131,18 @@ def journal_figures(migration_url: str) -> dict[str, Any]:
         abandoned = conn.execute(
             "SELECT count(*) FROM events WHERE what = 'cutover_abandoned'"
         ).fetchone()
+        # Attempts abandoned inside the pause: the sellers were fenced that long, too.
+        query = "SELECT DISTINCT detail FROM events WHERE what = 'cutover_abandoned'"
+        late = [_detail(d) for (d,) in conn.execute(query).fetchall()]
+    fenced = sorted(float(d["pause_ms"]) for d in late if "pause_ms" in d)
     # One pause per cutover: a batch's merchants share theirs (each has a `cut_over` event).
     cutovers = {tuple(d.get("batch") or [i]): d for i, d in details}
     pauses = sorted(float(d["pause_ms"]) for d in cutovers.values())
     return {"pause_steps_ms": _by_step(list(cutovers.values())), "merchants_cut_over": len(details),
             "rows_copied": int(copied or 0), "rows_verified": int(verified or 0),
             "rows_total": int(total or 0), "phases": phases, "pauses_ms": pauses,
-            "abandoned_cutovers": int(abandoned[0]) if abandoned else 0}  # fmt: skip
+            "abandoned_cutovers": int(abandoned[0]) if abandoned else 0,
+            "abandoned_in_pause_ms": fenced}  # fmt: skip
 
 
 def _by_step(details: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
