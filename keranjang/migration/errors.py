@@ -9,6 +9,7 @@ Errors::
     ├── OverBudget        the cutover's predicted pause exceeds the budget: abandoned, tried later
     ├── Mismatch          verification found the two sides disagree (the difference names the rows)
     ├── WindowClosed      the rollback window has closed (or not yet, for a purge)
+    ├── Unsettled         a rollback waits: a payout or refund of the merchant is still in flight
     └── Claimed           another worker holds this merchant's lease
 """
 
@@ -40,6 +41,10 @@ class Mismatch(MigrationError):
 
 
 class WindowClosed(MigrationError):
+    pass
+
+
+class Unsettled(MigrationError):
     pass
 
 
