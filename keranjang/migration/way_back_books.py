@@ -5,10 +5,13 @@ The app owns the money of every order it takes back, so its journal books each o
 payment, completion and refund itself, each once under its name. An order that completed in
 commerce is booked with the division commerce made at its completion (its `completion:<id>`
 entry): the platform's fee and each creator's commission as commerce took them, line by line
-and rounded down on each, and the seller the rest of the total. Computing them again on the
-app's rule (the fee on the goods' sum) could differ by a rupiah per line, and the seller's
-payable in the app would no longer be what commerce showed it. Commerce hands the same fee
-and commissions back (`closing`), so across both books each is booked once.
+and rounded down on each, and the seller the rest of what escrow still held (the total less
+the refunds commerce made before completion). Refunds made in commerce are booked as commerce
+booked them (`way_back_money`); an order refunded in the app before the cutover keeps the
+app's own whole refund. Computing the shares again on the app's rule (the fee on the goods'
+sum) could differ by a rupiah per line, and the seller's payable in the app would no longer be
+what commerce showed it. Commerce hands the same fee and commissions back (`closing`), so
+across both books each is booked once.
 """
 
 from collections.abc import Sequence

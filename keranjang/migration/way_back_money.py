@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger, transit
 from keranjang.commerce.money.domain import RefundStage, RefundStatus
+from keranjang.migration.errors import MigrationError
 from keranjang.social.legacy_shop import db as legacy
 from keranjang.social.legacy_shop import ledger as legacy_ledger
 from keranjang.social.legacy_shop.ledger import Account, Posting
@@ -111,7 +112,7 @@ def _posting(account: str, amount: int, seller_id: int) -> Posting:
         return Posting(Account.PLATFORM_FEES, amount, seller_id=seller_id)
     if account.startswith("partner_clearing:"):
         return Posting(Account.PARTNER_CLEARING, amount)
-    raise ValueError(f"a refund in commerce moved {account}, which the app has no account for")
+    raise MigrationError(f"a refund in commerce moved {account}: the app has no such account")
 
 
 @dataclass(frozen=True)
@@ -183,10 +184,8 @@ def payouts(s: Session, merchant_id: int) -> dict[int, int]:
         .join(p, p.entry_id == e.id)
         .where(e.kind == "payout", p.account == ledger.merchant_payable(merchant_id))
     ).all()
-    failed = set(
-        s.scalars(select(e.ref).where(e.kind == "payout_failed", e.ref.like("payout_failed:%")))
-    )
     found = {int(ref.removeprefix("payout:")): int(n) for ref, n in made if n}
+    failed = set(s.scalars(select(e.ref).where(e.ref.in_([f"payout_failed:{i}" for i in found]))))
     return {i: n for i, n in found.items() if f"payout_failed:{i}" not in failed}
 
 
