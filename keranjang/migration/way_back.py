@@ -26,6 +26,8 @@ from keranjang.social.legacy_shop import db as legacy
 from keranjang.social.legacy_shop.moving import FenceRow
 from keranjang.social.viewers.db import ViewerRow
 
+PAID = ("paid", "partially_refunded", "refunded")  # a payment's statuses once money came in
+
 
 @dataclass
 class State:
@@ -174,7 +176,7 @@ def write_back(ctx: Ctx, state: State) -> Back:
         _holds(s, state, orders, products)
         _events(s, state.events, orders)
         _payments(s, state, orders)
-        _refunds(s, state, orders, now)
+        _refunds(s, state, orders, products, now)
         books = way_back_books.Books(
             ctx.seller_id, state.orders, orders, state.divided, state.refunds
         )
@@ -305,16 +307,32 @@ def _payments(s: Session, state: State, orders: dict[int, int]) -> None:
             s.add(p(**values))
         else:
             s.execute(update(p).where(p.id == same).values(values))
+        if pay["status"] in PAID:  # the app refunds the order through the payment that paid it
+            o = legacy.OrderRow
+            s.execute(
+                update(o)
+                .where(o.id == order_id, o.paid_by.is_(None))
+                .values(paid_by=values["partner_order_id"])
+            )
 
 
-def _refunds(s: Session, state: State, orders: dict[int, int], now: datetime) -> None:
-    """The refunds commerce made, as succeeded refunds of the app's orders."""
+def _refunds(s: Session, state: State, orders: dict[int, int], products: dict[int, int],
+             now: datetime) -> None:  # fmt: skip
+    """The refunds commerce made, as succeeded refunds of the app's orders, and each line's
+    refunded units as commerce counts them."""
     titles = {p["id"]: p["title"] for p in state.products}
     numbers = {o["id"]: o["number"] for o in state.orders}
+    x = legacy.OrderLineRow
     for order_id, carried in state.refunds.items():
         paid_by = mapping.partner_order_id(numbers[order_id], 1)
         on = way_back_money.Where(orders[order_id], paid_by, now)
         way_back_money.carry_refunds(s, on, carried, titles)
+        for line in (y for y in state.lines if y["order_id"] == order_id):
+            s.execute(
+                update(x)
+                .where(x.order_id == on.order_id, x.product_id == products[line["product_id"]])
+                .values(refunded_quantity=line["refunded_quantity"])
+            )
 
 
 def _flip_back(s: Session, ctx: Ctx, products: list[int], now: datetime) -> None:

@@ -35,6 +35,7 @@ from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger, transit
 from keranjang.commerce.money.domain import RefundStage, RefundStatus
 from keranjang.migration.errors import MigrationError
+from keranjang.social.legacy_shop import books
 from keranjang.social.legacy_shop import db as legacy
 from keranjang.social.legacy_shop import ledger as legacy_ledger
 from keranjang.social.legacy_shop.ledger import Account, Posting
@@ -134,7 +135,7 @@ def refund_row(x: CarriedRefund, on: Where, titles: dict[int, str]) -> legacy.Re
         order_id=on.order_id,
         refund_key=f"commerce-{x.refund_id}",
         partner_order_id=(x.partner_order_id or on.paid_by)[:50],
-        kind="commerce",
+        kind=books.PARTLY,
         amount_idr=x.amount_idr,
         reason=f"{x.reason} (dikembalikan di commerce: {what or 'tanpa barang'})"[:500],
         status="succeeded",

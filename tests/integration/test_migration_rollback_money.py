@@ -233,3 +233,88 @@ def test_a_payout_in_transit_makes_the_rollback_wait_until_it_settles(
     )
     assert app_balance(moving)[1] == 0  # all of it was paid out, in commerce
     both_books_balance(moving)
+
+
+def partly_refunded_and_rolled_back(moving: Moving) -> tuple[dict[str, Any], int, int]:
+    """An order placed and paid in commerce, one line and the shipping refunded there, taken
+    back to the app: the order, its id in the app, and what is left of it."""
+    order, lines = an_order_of_two_products(moving)
+    paid_in_commerce(moving, order)
+    left = order["total_idr"] - refund_in_commerce(moving, order, lines[0])
+    assert left == lines[1]["price"]
+    assert moving.mover.rollback(moving.seller_id, "operator", "the seller asked") is (
+        Phase.ROLLED_BACK
+    )
+    legacy_order = one(
+        moving.social, "SELECT id FROM legacy_orders WHERE number = :n", n=order["number"]
+    )
+    refunded = rows(
+        moving.social,
+        "SELECT title, quantity, refunded_quantity FROM legacy_order_lines WHERE order_id = :o",
+        o=legacy_order,
+    )
+    assert sorted(refunded) == sorted([(lines[0]["title"], 1, 1), (lines[1]["title"], 1, 0)])
+    return order, legacy_order, left
+
+
+def order_money_in_app(moving: Moving, legacy_order: int) -> dict[str, int]:
+    return dict(
+        rows(
+            moving.social,
+            "SELECT p.account, sum(p.amount_idr) FROM legacy_ledger_postings p JOIN"
+            " legacy_ledger_entries e ON e.id = p.entry_id WHERE e.order_id = :o"
+            " GROUP BY p.account",
+            o=legacy_order,
+        )
+    )
+
+
+def test_an_order_partly_refunded_in_commerce_completes_in_the_app_on_what_is_left(
+    moving: Moving,
+) -> None:
+    _, legacy_order, left = partly_refunded_and_rolled_back(moving)
+    fee_bp = one(
+        moving.social, f"SELECT platform_fee_bp FROM legacy_orders WHERE id = {legacy_order}"
+    )
+    fee = left * fee_bp // 10_000  # on the goods left: the refunded line is not charged
+    app = moving.legacy.social
+    r = app.post(f"/legacy/api/seller/orders/{legacy_order}/ship",
+                 json={"tracking_number": "JNE888"}, headers=bearer(moving.seller))  # fmt: skip
+    assert r.status_code == 200, r.text
+    r = app.post(
+        f"/legacy/api/seller/orders/{legacy_order}/delivered", headers=bearer(moving.seller)
+    )
+    assert r.status_code == 200, r.text
+    moving.legacy.system.clock.advance(days=4)
+    assert moving.legacy.shop.run_jobs()["completed"] >= 1
+
+    assert one(moving.social, f"SELECT status FROM legacy_orders WHERE id = {legacy_order}") == (
+        "completed"
+    )
+    money = order_money_in_app(moving, legacy_order)
+    assert money["escrow"] == 0  # what was left, divided; nothing more
+    assert money["seller_payable"] == -(left - fee)
+    assert money.get("platform_fees", 0) == -fee
+    both_books_balance(moving)
+
+
+def test_an_order_partly_refunded_in_commerce_is_refunded_in_the_app_only_for_what_is_left(
+    moving: Moving,
+) -> None:
+    order, legacy_order, left = partly_refunded_and_rolled_back(moving)
+    r = moving.legacy.social.post(
+        f"/legacy/api/seller/orders/{legacy_order}/cancel",
+        json={"reason": "Stok habis"},
+        headers=bearer(moving.seller),
+    )
+    assert r.status_code == 200, r.text
+
+    assert rows(
+        moving.social,
+        "SELECT amount_idr, status FROM legacy_refunds WHERE order_id = :o AND kind = 'order'",
+        o=legacy_order,
+    ) == [(left, "succeeded")]
+    assert order_money_in_app(moving, legacy_order) == {"escrow": 0, "partner_clearing": 0}
+    at_partner = moving.legacy.sim.partner.status(order["number"])
+    assert at_partner.refunded_amount == order["total_idr"]  # once, in two parts
+    both_books_balance(moving)

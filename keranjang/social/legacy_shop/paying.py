@@ -280,7 +280,9 @@ class PayingService:
         if order.paid_by is None:
             raise domain.Conflict(f"order {order.number} has no payment to return",
                                   "nothing_to_refund", number=order.number)  # fmt: skip
-        row = rows.refund_row(order.id, order.paid_by, order.total_idr, reason, self.clock.now())
+        row = rows.refund_row(
+            order.id, order.paid_by, books.left_of(s, order), reason, self.clock.now()
+        )
         s.add(row)
         s.flush()
         return row.id
