@@ -38,6 +38,7 @@ STATUS: dict[type[errors.MigrationError], int] = {
     errors.OverBudget: 409,
     errors.Mismatch: 409,
     errors.WindowClosed: 409,
+    errors.Unsettled: 409,
     errors.Claimed: 409,
 }
 

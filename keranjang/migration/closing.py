@@ -30,8 +30,11 @@ from sqlalchemy.orm import Session
 
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger
+from keranjang.commerce.money.payouts import one_batch_at_a_time
 from keranjang.commerce.orders import db as order_db
 from keranjang.commerce.orders.domain import OrderStatus
+from keranjang.migration import way_back_money
+from keranjang.migration.errors import Unsettled
 from keranjang.migration.sync import Ctx
 
 COMMISSIONS = ("commission_pending:", "commission_payable:")  # ledger.commission_pending(c)…
@@ -39,10 +42,20 @@ OWNED_BY_THE_ORDER = (ledger.ESCROW, ledger.PLATFORM_FEES)
 ENDED = (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REFUNDED, OrderStatus.RETURNED)
 
 
-def close_books(ctx: Ctx, round_: int) -> None:
+def close_books(ctx: Ctx, round_: int) -> dict[int, int]:
     """Each order's escrow and creators' commission, the merchant's pending and payable
-    balances, handed back; each entry posted once under its name."""
+    balances, handed back; each entry posted once under its name. Answers the payouts made of
+    the merchant's payable (payout id -> rupiah), read under the payout batch's lock in the
+    same transaction, so none is paid between them and the payable handed back. A payout or
+    refund still unsettled refuses with nothing written (`way_back_money`)."""
     with Session(ctx.commerce) as s, s.begin():
+        one_batch_at_a_time(s)
+        of_orders = select(order_db.OrderRow.id).where(
+            order_db.OrderRow.merchant_id == ctx.merchant_id
+        )
+        if problems := way_back_money.unsettled(s, ctx.merchant_id, of_orders):
+            raise Unsettled(f"the way back waits: {problems[0]}; roll back again once it settles")
+        paid_out = way_back_money.payouts(s, ctx.merchant_id)
         close_orders(s, ctx.merchant_id, ctx.clock.now())
         for order_id, held in _held_per_order(s, ctx.merchant_id).items():
             head = ledger.Head(
@@ -64,6 +77,7 @@ def close_books(ctx: Ctx, round_: int) -> None:
                 debits = {account(ctx.merchant_id): amount}
                 clearing = {ledger.MIGRATION_CLEARING: amount}
                 money_db.post(s, ledger.entry(head, debits, clearing), ctx.clock.now())
+    return paid_out
 
 
 def close_orders(s: Session, merchant_id: int, now: datetime) -> int:

@@ -10,6 +10,7 @@ Errors::
     │                     abandoned (the fence lifted), tried later
     ├── Mismatch          verification found the two sides disagree (the difference names the rows)
     ├── WindowClosed      the rollback window has closed (or not yet, for a purge)
+    ├── Unsettled         a rollback waits: a payout or refund of the merchant is still in flight
     └── Claimed           another worker holds this merchant's lease
 """
 
@@ -44,6 +45,10 @@ class Mismatch(MigrationError):
 
 
 class WindowClosed(MigrationError):
+    pass
+
+
+class Unsettled(MigrationError):
     pass
 
 

@@ -93,6 +93,9 @@ REFUSALS: dict[type[MigrationError], str] = {
     errors.WindowClosed: N_(
         "Batas waktu kembali sudah lewat (atau, untuk pembersihan, belum lewat)."
     ),
+    errors.Unsettled: N_(
+        "Masih ada pencairan atau pengembalian dana yang belum selesai; kembalikan lagi nanti."
+    ),
     errors.Claimed: N_("Pekerja lain sedang memindahkan penjual ini; coba lagi sebentar lagi."),
 }
 REFUSED = N_("Migrasi menolak tindakan ini.")

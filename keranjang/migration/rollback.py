@@ -24,7 +24,9 @@ back against `migration_clearing` everything the order still gives anyone: escro
 commission and the platform's fee (`closing`). Each fee and each commission is then booked once
 across both books, and what commerce owes the app is what the app's journal says the partner
 holds for those orders (those placed in commerce; a moved order's opening entry
-cancels against its closing one).
+cancels against its closing one). Refunds and payouts made in commerce go back too
+(`way_back_money`): the app's escrow and the seller's payable there are what is still held and
+owed, to the rupiah; a payout or refund still in flight makes the rollback wait (`Unsettled`).
 """
 
 from dataclasses import dataclass
@@ -32,8 +34,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from keranjang.migration import closing, journal, mapping, way_back
-from keranjang.migration.errors import IllegalPhase, MigrationError, WindowClosed
+from keranjang.commerce.orders import db as order_db
+from keranjang.migration import closing, journal, mapping, way_back, way_back_money
+from keranjang.migration.errors import IllegalPhase, MigrationError, Unsettled, WindowClosed
 from keranjang.migration.phases import Phase, check_next
 from keranjang.migration.sync import Ctx
 from keranjang.social.legacy_shop import domain as legacy_domain
@@ -75,6 +78,7 @@ def roll_back(ctx: Ctx, request: Request) -> None:
     move = _check(ctx, request)
     if problems := dry_run(ctx):
         raise MigrationError(f"the way back does not work: {problems[0]}")
+    _check_settled(ctx)  # before anything is fenced; `closing` checks again under its lock
     with ctx.social.connect() as c:
         digest = way_back.seller_digest(c, ctx.seller_id)
     way_back.fence(ctx, mapping.moving_marker(digest))  # no more orders or seller writes there
@@ -85,7 +89,8 @@ def roll_back(ctx: Ctx, request: Request) -> None:
         raise
     ctx.checkpoint("rollback:written")
     rounds = _rounds(ctx)
-    closing.close_books(ctx, rounds)
+    paid_out = closing.close_books(ctx, rounds)
+    way_back.carry_payouts(ctx, paid_out)
     with way_back.journal_transaction(ctx) as s:
         row = journal.move_for_update(s, ctx.seller_id)
         row.phase = check_next(Phase(row.phase), Phase.ROLLED_BACK).value
@@ -109,6 +114,13 @@ def _check(ctx: Ctx, request: Request) -> str:
     if ctx.clock.now() > cutover_at + request.window:
         raise WindowClosed(f"the rollback window of seller {ctx.seller_id} closed")
     return phase.value
+
+
+def _check_settled(ctx: Ctx) -> None:
+    of_orders = select(order_db.OrderRow.id).where(order_db.OrderRow.merchant_id == ctx.merchant_id)
+    with ctx.commerce.connect() as c:
+        if problems := way_back_money.unsettled(c, ctx.merchant_id, of_orders):
+            raise Unsettled(f"the way back waits: {problems[0]}; roll back again once it settles")
 
 
 def _rounds(ctx: Ctx) -> int:

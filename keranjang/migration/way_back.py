@@ -17,14 +17,17 @@ from keranjang.commerce.catalog import db as catalog_db
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.orders import db as order_db
 from keranjang.infra.database import transaction
-from keranjang.migration import journal, mapping, source, way_back_books
+from keranjang.migration import journal, mapping, source, way_back_books, way_back_money
 from keranjang.migration.sync import Ctx
 from keranjang.social import db as promotion
 from keranjang.social.domain import Route
+from keranjang.social.legacy_shop import books
 from keranjang.social.legacy_shop import db as legacy
 from keranjang.social.legacy_shop import domain as legacy_domain
 from keranjang.social.legacy_shop.moving import FenceRow
 from keranjang.social.viewers.db import ViewerRow
+
+PAID = ("paid", "partially_refunded", "refunded")  # a payment's statuses once money came in
 
 
 @dataclass
@@ -38,6 +41,7 @@ class State:
     events: list[RowMapping]
     payments: list[RowMapping]
     divided: dict[int, way_back_books.Division]  # commerce order id -> its completion's
+    refunds: dict[int, list[way_back_money.CarriedRefund]]  # commerce order id -> made there
     back: dict[str, dict[int, int]] = field(default_factory=dict)  # kind -> commerce -> legacy
 
     @property
@@ -71,6 +75,7 @@ def commerce_state(ctx: Ctx) -> State:
             events=_children(c, order_db.OrderEventRow, of_orders),
             payments=_children(c, money_db.PaymentRow, of_orders),
             divided=way_back_books.divisions(c, of_orders),
+            refunds=way_back_money.refunds(c, of_orders),
         )
     with ctx.journal() as s:
         state.back = {k: journal.reverse(s, ctx.seller_id, k) for k in ("product", "order", "hold")}
@@ -230,10 +235,22 @@ def write_back(ctx: Ctx, state: State) -> Back:
         _holds(s, state, orders, products)
         _events(s, state.events, orders)
         _payments(s, state, orders)
-        books = way_back_books.Books(ctx.seller_id, state.orders, orders, state.divided)
+        _refunds(s, state, orders, products, now)
+        books = way_back_books.Books(
+            ctx.seller_id, state.orders, orders, state.divided, state.refunds
+        )
         way_back_books.bring_level(s, books, now)
         _flip_back(s, ctx, list(state.products_back.values()), now)
     return back
+
+
+def carry_payouts(ctx: Ctx, paid_out: dict[int, int]) -> None:
+    """What commerce paid the seller out, off the seller's payable in the app (each once)."""
+    with Session(ctx.social) as s, s.begin():
+        for payout_id, amount in sorted(paid_out.items()):
+            books.post(
+                s, way_back_money.payout_entry(payout_id, ctx.seller_id, amount), ctx.clock.now()
+            )
 
 
 def _open_viewers(s: Session, state: State, now: datetime) -> None:
@@ -349,6 +366,32 @@ def _payments(s: Session, state: State, orders: dict[int, int]) -> None:
             s.add(p(**values))
         else:
             s.execute(update(p).where(p.id == same).values(values))
+        if pay["status"] in PAID:  # the app refunds the order through the payment that paid it
+            o = legacy.OrderRow
+            s.execute(
+                update(o)
+                .where(o.id == order_id, o.paid_by.is_(None))
+                .values(paid_by=values["partner_order_id"])
+            )
+
+
+def _refunds(s: Session, state: State, orders: dict[int, int], products: dict[int, int],
+             now: datetime) -> None:  # fmt: skip
+    """The refunds commerce made, as succeeded refunds of the app's orders, and each line's
+    refunded units as commerce counts them."""
+    titles = {p["id"]: p["title"] for p in state.products}
+    numbers = {o["id"]: o["number"] for o in state.orders}
+    x = legacy.OrderLineRow
+    for order_id, carried in state.refunds.items():
+        paid_by = mapping.partner_order_id(numbers[order_id], 1)
+        on = way_back_money.Where(orders[order_id], paid_by, now)
+        way_back_money.carry_refunds(s, on, carried, titles)
+        for line in (y for y in state.lines if y["order_id"] == order_id):
+            s.execute(
+                update(x)
+                .where(x.order_id == on.order_id, x.product_id == products[line["product_id"]])
+                .values(refunded_quantity=line["refunded_quantity"])
+            )
 
 
 def _flip_back(s: Session, ctx: Ctx, products: list[int], now: datetime) -> None:

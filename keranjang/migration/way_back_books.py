@@ -5,10 +5,13 @@ The app owns the money of every order it takes back, so its journal books each o
 payment, completion and refund itself, each once under its name. An order that completed in
 commerce is booked with the division commerce made at its completion (its `completion:<id>`
 entry): the platform's fee and each creator's commission as commerce took them, line by line
-and rounded down on each, and the seller the rest of the total. Computing them again on the
-app's rule (the fee on the goods' sum) could differ by a rupiah per line, and the seller's
-payable in the app would no longer be what commerce showed it. Commerce hands the same fee
-and commissions back (`closing`), so across both books each is booked once.
+and rounded down on each, and the seller the rest of what escrow still held (the total less
+the refunds commerce made before completion). Refunds made in commerce are booked as commerce
+booked them (`way_back_money`); an order refunded in the app before the cutover keeps the
+app's own whole refund. Computing the shares again on the app's rule (the fee on the goods'
+sum) could differ by a rupiah per line, and the seller's payable in the app would no longer be
+what commerce showed it. Commerce hands the same fee and commissions back (`closing`), so
+across both books each is booked once.
 """
 
 from collections.abc import Sequence
@@ -22,6 +25,8 @@ from sqlalchemy.orm import Session
 
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger
+from keranjang.migration import way_back_money
+from keranjang.social.legacy_shop import books as books_
 from keranjang.social.legacy_shop import db as legacy
 from keranjang.social.legacy_shop import ledger as legacy_ledger
 
@@ -75,32 +80,41 @@ def divisions(c: Connection, of_orders: Any) -> dict[int, Division]:
 @dataclass(frozen=True)
 class Books:
     """What the app's journal is brought level with: the merchant's orders in commerce, the
-    app's id of each (commerce id -> legacy id), and commerce's divisions of completed ones."""
+    app's id of each (commerce id -> legacy id), commerce's divisions of completed ones, and
+    the refunds commerce made of them (commerce order id -> its refunds)."""
 
     seller_id: int
     commerce_orders: Sequence[RowMapping]
     orders: dict[int, int]
     divided: dict[int, Division]
+    refunds: dict[int, list[way_back_money.CarriedRefund]] = field(default_factory=dict)
 
 
 def bring_level(s: Session, books: Books, at: datetime) -> None:
     """The app's escrow journal brought level with each order's state: its payment, its
-    completion, its refund, each posted once under its name."""
+    completion, its refunds, each posted once under its name. An order refunded in commerce
+    (in part or whole) carries commerce's refunds; one refunded in the app before the cutover
+    keeps the app's own refund."""
     seller_id = books.seller_id
     for o in books.commerce_orders:
         order_id, status, total = books.orders[o["id"]], o["status"], o["total_idr"]
-        if status in MONEY_IN or (status == "refunded" and _posted(s, f"payment:{order_id}")):
-            _post(s, legacy_ledger.payment(order_id, seller_id, total), at)
+        carried = books.refunds.get(o["id"], [])
+        refunded_here = status == "refunded" and _posted(s, f"payment:{order_id}")
+        if status in MONEY_IN or carried or refunded_here:
+            books_.post(s, legacy_ledger.payment(order_id, seller_id, total), at)
         shares = None
         if status == "completed" or _posted(s, f"completion:{order_id}"):
+            left = total - way_back_money.from_escrow(carried)
             division = books.divided.get(o["id"])
             if division is None:  # completed in the app before the cutover, or never divided
-                shares = _shares(s, order_id, total, o["platform_fee_bp"])
+                shares = _shares(s, order_id, left, o["platform_fee_bp"])
             else:
-                shares = division.shares(total)
-            _post(s, legacy_ledger.completion(order_id, seller_id, total, shares), at)
-        if status == "refunded" and _posted(s, f"payment:{order_id}"):
-            _post(s, legacy_ledger.refund(order_id, seller_id, total, shares), at)
+                shares = division.shares(left)
+            books_.post(s, legacy_ledger.completion(order_id, seller_id, left, shares), at)
+        for x in carried:
+            books_.post(s, way_back_money.refund_entry(x, order_id, seller_id), at)
+        if refunded_here and not carried:
+            books_.post(s, legacy_ledger.refund(order_id, seller_id, total, shares), at)
 
 
 def _shares(s: Session, order_id: int, total: int, fee_bp: int) -> legacy_ledger.Shares:
@@ -116,23 +130,4 @@ def _shares(s: Session, order_id: int, total: int, fee_bp: int) -> legacy_ledger
 
 
 def _posted(s: Session, name: str) -> bool:
-    e = legacy.LedgerEntryRow
-    return s.scalar(select(e.id).where(e.name == name)) is not None
-
-
-def _post(s: Session, entry: legacy_ledger.Entry, at: datetime) -> None:
-    if _posted(s, entry.name):
-        return
-    row = legacy.LedgerEntryRow(name=entry.name, order_id=entry.order_id, at=at)
-    s.add(row)
-    s.flush()
-    s.add_all(
-        legacy.LedgerPostingRow(
-            entry_id=row.id,
-            account=p.account.value,
-            seller_id=p.seller_id,
-            creator_id=p.creator_id,
-            amount_idr=p.amount_idr,
-        )
-        for p in entry.postings
-    )
+    return books_.posted(s, name)

@@ -73,3 +73,62 @@ def test_an_unpaid_order_goes_back_payable_in_the_app_and_commerce_ends_nothing(
         debits, credits = money_db.totals(s)
         assert debits == credits
     assert one(moving.social, "SELECT sum(amount_idr) FROM legacy_ledger_postings") == 0
+
+
+def test_an_order_paid_after_the_rollback_through_commerces_payment_is_paid_once_in_the_app(
+    moving: Moving,
+) -> None:
+    """The buyer pays on the partner's page commerce gave it, after the rollback: the partner's
+    news goes to commerce (which created the payment) and commerce only notes it; the app's own
+    reconciliation asks the partner and pays the order, once, however often it runs or the news
+    comes."""
+    assert moving.run(Phase.VERIFIED) is Phase.VERIFIED
+    merchant = moving.move().commerce_merchant_id
+    product = one(
+        moving.commerce,
+        "SELECT min(id) FROM products WHERE merchant_id = :m AND stock > 0",
+        m=merchant,
+    )
+    order, _ = check_out(moving, {product: 1})
+    number, total = order["number"], order["total_idr"]
+    assert moving.mover.rollback(moving.seller_id, "operator", "the seller asked") is (
+        Phase.ROLLED_BACK
+    )
+    legacy_order = one(moving.social, "SELECT id FROM legacy_orders WHERE number = :n", n=number)
+
+    moving.legacy.pay(order)  # on the page commerce sent the buyer to
+    news = moving.legacy.sim.shop.take()
+    assert news and not moving.legacy.inbox.delivered  # the news went to commerce only
+    commerce = moving.legacy.system.commerce
+    for delivered in news:
+        r = commerce.post("/payments/notifications", content=delivered.body,
+                          headers={"content-type": "application/json"})  # fmt: skip
+        assert r.status_code == 200, r.text
+    status = f"SELECT status FROM legacy_orders WHERE id = {legacy_order}"
+    assert one(moving.social, status) == "awaiting_payment"  # nobody told the app
+
+    assert moving.legacy.shop.run_jobs()["reconciled"] == 1
+    assert moving.legacy.shop.run_jobs()["reconciled"] == 0
+    for delivered in news:  # the same news reaching the app late changes nothing
+        r = moving.legacy.social.post("/legacy/payments/notifications", content=delivered.body,
+                                      headers={"content-type": "application/json"})  # fmt: skip
+        assert r.status_code == 200, r.text
+
+    assert one(moving.social, status) == "paid"
+    assert rows(
+        moving.social,
+        "SELECT p.account, p.amount_idr FROM legacy_ledger_postings p JOIN legacy_ledger_entries e"
+        " ON e.id = p.entry_id WHERE e.order_id = :o ORDER BY p.account",
+        o=legacy_order,
+    ) == [("escrow", -total), ("partner_clearing", total)]
+    assert (
+        rows(moving.commerce, f"SELECT ref FROM ledger_entries WHERE order_id = {order['id']}")
+        == []
+    )
+    assert one(moving.commerce, f"SELECT status FROM orders WHERE id = {order['id']}") == (
+        "returned"
+    )
+    with Session(moving.commerce) as s:
+        debits, credits = money_db.totals(s)
+        assert debits == credits
+    assert one(moving.social, "SELECT sum(amount_idr) FROM legacy_ledger_postings") == 0

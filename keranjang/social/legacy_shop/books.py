@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 from keranjang.social.legacy_shop import db, domain, ledger
 from keranjang.social.legacy_shop.ledger import Account
 
+PARTLY = "commerce"  # a refund of part of an order, made in commerce before a rollback
+
 
 def post(s: Session, entry: ledger.Entry, at: datetime) -> bool:
     """Post a balanced entry once: False if one of that name is already posted. Callers hold
@@ -37,19 +39,35 @@ def posted(s: Session, name: str) -> bool:
 
 
 def order_shares(s: Session, order: db.OrderRow) -> ledger.Shares:
+    """How what is left of the order divides: the units not refunded, the total less what was
+    refunded (an order a rollback brought back from commerce may have been refunded in part)."""
     lines = s.scalars(select(db.OrderLineRow).where(db.OrderLineRow.order_id == order.id))
     share_lines = [
-        ledger.ShareLine(x.unit_price_idr * x.quantity, x.commission_bp, x.creator_id)
+        ledger.ShareLine(
+            x.unit_price_idr * (x.quantity - x.refunded_quantity), x.commission_bp, x.creator_id
+        )
         for x in lines
     ]
-    return ledger.shares(share_lines, order.total_idr, order.platform_fee_bp)
+    return ledger.shares(share_lines, left_of(s, order), order.platform_fee_bp)
+
+
+def left_of(s: Session, order: db.OrderRow) -> int:
+    """The order's total less the refunds that already took part of it (in commerce, before a
+    rollback; the app itself refunds whole orders)."""
+    r = db.RefundRow
+    taken = s.scalar(
+        select(func.coalesce(func.sum(r.amount_idr), 0)).where(
+            r.order_id == order.id, r.kind == PARTLY, r.status == "succeeded"
+        )
+    )
+    return order.total_idr - int(taken or 0)
 
 
 def complete(s: Session, order: db.OrderRow, actor: str, at: datetime) -> None:
     """Delivered → completed: the escrow is divided (seller payable, fee, commissions)."""
     db.move_order(s, order, domain.Move(domain.OrderStatus.COMPLETED, actor, "", at))
     order.completed_at = at
-    entry = ledger.completion(order.id, order.seller_id, order.total_idr, order_shares(s, order))
+    entry = ledger.completion(order.id, order.seller_id, left_of(s, order), order_shares(s, order))
     post(s, entry, at)
 
 

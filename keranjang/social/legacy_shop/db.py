@@ -180,6 +180,8 @@ class OrderLineRow(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     commission_bp: Mapped[int] = mapped_column(Integer)
     creator_id: Mapped[int | None] = mapped_column(Id)
+    # Units refunded (in commerce, before a rollback brought the order back).
+    refunded_quantity: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
 
 
 class StockHoldRow(Base):

@@ -6,7 +6,6 @@ order they come (a unique dedupe key), a settlement confirmed with the partner's
 an order is paid, and refunds asked again, with the same key, until the partner answers."""
 
 import json
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
@@ -34,6 +33,7 @@ from keranjang.payments import (
     UnknownPayment,
 )
 from keranjang.social.legacy_shop import books, db, domain, ledger, moving, views
+from keranjang.social.legacy_shop import paying_rows as rows
 from keranjang.social.legacy_shop.domain import OrderStatus
 
 # A partner counts a payment's life from its own clock: this much of the hold is kept back.
@@ -172,9 +172,14 @@ class PayingService:
             event = self.partner.parse_notification(headers, body)
         except NotificationRejected as exc:
             raise domain.NotificationRefused(f"notification refused ({exc.reason}): {exc}") from exc
+        return self.take(event)
+
+    def take(self, event: PaymentEvent, *, confirmed: bool = False) -> str:
+        """Apply the partner's view of a payment once (by its dedupe key), from a notification
+        or (`confirmed`) from the partner's own status answer (`reconciling`)."""
         try:
             self._check_seller(event, writing=False)  # before asking the partner
-            if event.is_paid and not self._confirm(event):
+            if event.is_paid and not confirmed and not self._confirm(event):
                 return _anomaly("unknown_at_partner", event, UNKNOWN_AT_PARTNER)
             with transaction(self.sessions) as s:
                 self._check_seller(event, s)
@@ -185,7 +190,7 @@ class PayingService:
                 ):
                     return "duplicate: already handled"
                 outcome, refund_id = self._apply(s, event)
-                s.add(_news_row(event, outcome, self.clock.now()))
+                s.add(rows.news_row(event, outcome, self.clock.now()))
         except domain.SellerMoved:
             return MOVED  # commerce's reconciliation finds the payment under the same id
         if refund_id is not None:
@@ -234,7 +239,9 @@ class PayingService:
             select(db.PaymentRow).where(db.PaymentRow.partner_order_id == event.order_id)
         )
         if payment is None:
-            payment = _payment_from(event, order.id, attempt, self.partner.name, self.clock.now())
+            payment = rows.payment_from(
+                event, order.id, attempt, self.partner.name, self.clock.now()
+            )
             s.add(payment)
         elif STAGE[event.status] > STAGE.get(PaymentStatus(payment.status), 0):
             payment.status, payment.updated_at = event.status.value, self.clock.now()
@@ -261,7 +268,7 @@ class PayingService:
         now = self.clock.now()
         books.post(s, ledger.stray_payment(order.id, event.order_id, event.gross_amount), now)
         reason = f"paid after the order was {order.status}: returned to the buyer"
-        refund = _refund_row(order.id, event.order_id, event.gross_amount, reason, now)
+        refund = rows.refund_row(order.id, event.order_id, event.gross_amount, reason, now)
         refund.kind = "stray"
         s.add(refund)
         s.flush()
@@ -273,7 +280,9 @@ class PayingService:
         if order.paid_by is None:
             raise domain.Conflict(f"order {order.number} has no payment to return",
                                   "nothing_to_refund", number=order.number)  # fmt: skip
-        row = _refund_row(order.id, order.paid_by, order.total_idr, reason, self.clock.now())
+        row = rows.refund_row(
+            order.id, order.paid_by, books.left_of(s, order), reason, self.clock.now()
+        )
         s.add(row)
         s.flush()
         return row.id
@@ -336,58 +345,12 @@ class PayingService:
         return status == "succeeded"
 
 
-def _news_row(event: PaymentEvent, outcome: str, now: datetime) -> db.PaymentNewsRow:
-    return db.PaymentNewsRow(
-        dedupe_key=event.dedupe_key[:200],
-        partner_order_id=event.order_id[:50],
-        status=event.status.value,
-        amount_idr=event.gross_amount,
-        outcome=outcome[:200],
-        received_at=now,
-    )
-
-
 def _refund_entry(s: Session, row: db.RefundRow) -> ledger.Entry:
     if row.kind == "stray":
         return ledger.stray_returned(row.order_id, row.partner_order_id, row.amount_idr)
     order = s.get_one(db.OrderRow, row.order_id)
     shares = books.order_shares(s, order) if books.posted(s, f"completion:{order.id}") else None
     return ledger.refund(order.id, order.seller_id, row.amount_idr, shares)
-
-
-def _refund_row(
-    order_id: int, partner_order_id: str, amount: int, reason: str, now: datetime
-) -> db.RefundRow:
-    return db.RefundRow(
-        order_id=order_id,
-        refund_key="lrf-" + secrets.token_hex(12),
-        partner_order_id=partner_order_id,
-        kind="order",
-        amount_idr=amount,
-        reason=reason[:500],
-        status="requested",
-        created_at=now,
-        updated_at=now,
-    )
-
-
-def _payment_from(
-    event: PaymentEvent, order_id: int, attempt: int, partner: str, now: datetime
-) -> db.PaymentRow:
-    """A payment row made from its news (social stopped before storing the one it asked for)."""
-    return db.PaymentRow(
-        order_id=order_id,
-        attempt=attempt,
-        partner_order_id=event.order_id,
-        partner=partner,
-        partner_transaction_id=event.partner_transaction_id,
-        method=event.method.value if event.method else "",
-        amount_idr=event.gross_amount,
-        status=event.status.value,
-        instructions=json.dumps({}),
-        created_at=now,
-        updated_at=now,
-    )
 
 
 def _anomaly(kind: str, event: PaymentEvent, outcome: str) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.infra.clock import Clock
 from keranjang.payments import PaymentPartner
-from keranjang.social.legacy_shop import changes, evidence  # noqa: F401  (changes: its table joins the metadata)
+from keranjang.social.legacy_shop import changes, evidence, reconciling  # noqa: F401  (changes: its table joins the metadata)
 from keranjang.social.legacy_shop.buying import BuyingService
 from keranjang.social.legacy_shop.catalog import ShopCatalog
 from keranjang.social.legacy_shop.checkout import CheckoutService, Rules
@@ -36,9 +36,10 @@ class LegacyShop:
         return evidence.buyer_data_counts(self.sessions)
 
     def run_jobs(self) -> dict[str, int]:
-        """The shop's periodic work: unpaid holds released, delivered orders completed,
-        refunds asked again."""
+        """The shop's periodic work: payments awaited asked of the partner (`reconciling`),
+        unpaid holds released, delivered orders completed, refunds asked again."""
         return {
+            "reconciled": reconciling.reconcile(self.paying),
             "expired": self.checkout.release_expired_holds(),
             "completed": self.buying.complete_due(),
             "refunded": self.paying.ask_refunds(),
