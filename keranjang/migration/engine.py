@@ -55,7 +55,7 @@ from keranjang.migration import (
     rollback,
     source,
     verify,
-    way_back,
+    way_back_proof,
 )
 from keranjang.migration import copy as copying
 from keranjang.migration.config import MigrationSettings
@@ -181,7 +181,7 @@ class Mover:
         if capture.catch_up(ctx).applied > SMALL_LAG:
             return dict.fromkeys(ctx.sellers, Phase.CATCHING_UP)
         results: Results = {}
-        for seller, problems in way_back.prove(ctx).items():
+        for seller, problems in way_back_proof.prove(ctx).items():
             if problems:
                 self._note([seller], "cutover_refused", {"way_back": problems[:20]})
                 why = f"the way back does not work, no cutover: {problems[0]}"

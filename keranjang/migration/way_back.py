@@ -23,7 +23,6 @@ from keranjang.social import db as promotion
 from keranjang.social.domain import Route
 from keranjang.social.legacy_shop import books
 from keranjang.social.legacy_shop import db as legacy
-from keranjang.social.legacy_shop import domain as legacy_domain
 from keranjang.social.legacy_shop.moving import FenceRow
 from keranjang.social.viewers.db import ViewerRow
 
@@ -62,8 +61,10 @@ def commerce_state(ctx: Ctx) -> State:
     of_orders = select(co.id).where(co.merchant_id == ctx.merchant_id)
     with ctx.commerce.connect() as c:
         state = State(
-            products=_all(c, select(cp).where(cp.merchant_id == ctx.merchant_id).order_by(cp.id)),
-            orders=_all(
+            products=all_rows(
+                c, select(cp).where(cp.merchant_id == ctx.merchant_id).order_by(cp.id)
+            ),
+            orders=all_rows(
                 c,
                 select(co, b.email.label("buyer_email"), b.name.label("buyer_name"))
                 .join(b, b.id == co.buyer_id)
@@ -82,65 +83,7 @@ def commerce_state(ctx: Ctx) -> State:
     return state
 
 
-def prove(ctx: Ctx) -> dict[int, list[str]]:
-    """The way back proven for every seller of a batch before the switch, nothing written: per
-    seller, the problems found mapping its commerce rows back to the app (empty: the way back
-    works). One set of statements for the whole batch: one commerce read of the merchants'
-    orders, one of their lines and one of their products, one journal read of their products'
-    map, one social read of their buyers. A buyer with no account in the app is no problem:
-    the way back opens one for it, unclaimed."""
-    co, ol, cp, b = (
-        order_db.OrderRow,
-        order_db.OrderLineRow,
-        catalog_db.ProductRow,
-        buying_db.BuyerRow,
-    )
-    merchants = list(ctx.merchants.values())
-    with ctx.commerce.connect() as c:
-        orders = _all(
-            c,
-            select(co, b.email.label("buyer_email"))
-            .join(b, b.id == co.buyer_id)
-            .where(co.merchant_id.in_(merchants))
-            .order_by(co.id),
-        )
-        lines = c.execute(
-            select(ol.id, ol.product_id, co.merchant_id)
-            .join(co, co.id == ol.order_id)
-            .where(co.merchant_id.in_(merchants))
-            .order_by(ol.id)
-        ).all()
-        products = c.execute(select(cp.id, cp.merchant_id).where(cp.merchant_id.in_(merchants)))
-        own = {(int(m), int(i)) for i, m in products}
-    with ctx.journal() as s:
-        own |= {(ctx.merchants[seller], i) for seller, i in _products_mapped(s, ctx.sellers)}
-    with ctx.social.connect() as c:
-        viewers = source.viewer_ids_by_email(c, {o["buyer_email"] for o in orders})
-    seller_of = {merchant: seller for seller, merchant in ctx.merchants.items()}
-    problems: dict[int, list[str]] = {seller: [] for seller in ctx.sellers}
-    for order in orders:
-        seller = seller_of[order["merchant_id"]]
-        try:
-            legacy_domain.OrderStatus(order["status"])
-            mapping.back_order(order, seller, viewers.get(order["buyer_email"], 0), 0)
-        except (ValueError, mapping.Unmappable) as exc:
-            problems[seller].append(f"order {order['number']}: {exc}")
-    for line_id, product_id, merchant in lines:
-        if (merchant, product_id) not in own:
-            problems[seller_of[merchant]].append(
-                f"order line {line_id}: product {product_id} is not the merchant's"
-            )
-    return problems
-
-
-def _products_mapped(s: Session, sellers: Sequence[int]) -> list[tuple[int, int]]:
-    """(seller, commerce product id) of every product the sellers' id map holds."""
-    m = journal.IdMapRow
-    query = select(m.seller_id, m.commerce_id).where(m.seller_id.in_(sellers), m.kind == "product")
-    return [(int(seller), int(i)) for seller, i in s.execute(query)]
-
-
-def _all(c: Connection, query: Any) -> list[RowMapping]:
+def all_rows(c: Connection, query: Any) -> list[RowMapping]:
     return list(c.execute(query).mappings())
 
 
@@ -153,11 +96,11 @@ def _lines_with_creators(c: Connection, of_orders: Any) -> list[RowMapping]:
         .where(ol.order_id.in_(of_orders))
         .order_by(ol.id)
     )
-    return _all(c, query)
+    return all_rows(c, query)
 
 
 def _children(c: Connection, model: Any, of_orders: Any) -> list[RowMapping]:
-    return _all(c, select(model).where(model.order_id.in_(of_orders)).order_by(model.id))
+    return all_rows(c, select(model).where(model.order_id.in_(of_orders)).order_by(model.id))
 
 
 def viewers_of(c: Connection, state: State) -> dict[str, int]:

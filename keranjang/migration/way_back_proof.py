@@ -1,0 +1,74 @@
+"""The way back proven before the switch (see `rollback` for the protocol): every order and
+line of the batch's merchants in commerce must map back to the app, read with one set of
+statements for the whole batch and nothing written."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from keranjang.commerce.buying import db as buying_db
+from keranjang.commerce.catalog import db as catalog_db
+from keranjang.commerce.orders import db as order_db
+from keranjang.migration import journal, mapping, source
+from keranjang.migration.sync import Ctx
+from keranjang.migration.way_back import all_rows
+from keranjang.social.legacy_shop import domain as legacy_domain
+
+
+def prove(ctx: Ctx) -> dict[int, list[str]]:
+    """The way back proven for every seller of a batch before the switch, nothing written: per
+    seller, the problems found mapping its commerce rows back to the app (empty: the way back
+    works). One set of statements for the whole batch: one commerce read of the merchants'
+    orders, one of their lines and one of their products, one journal read of their products'
+    map, one social read of their buyers. A buyer with no account in the app is no problem:
+    the way back opens one for it, unclaimed."""
+    co, ol, cp, b = (
+        order_db.OrderRow,
+        order_db.OrderLineRow,
+        catalog_db.ProductRow,
+        buying_db.BuyerRow,
+    )
+    merchants = list(ctx.merchants.values())
+    with ctx.commerce.connect() as c:
+        orders = all_rows(
+            c,
+            select(co, b.email.label("buyer_email"))
+            .join(b, b.id == co.buyer_id)
+            .where(co.merchant_id.in_(merchants))
+            .order_by(co.id),
+        )
+        lines = c.execute(
+            select(ol.id, ol.product_id, co.merchant_id)
+            .join(co, co.id == ol.order_id)
+            .where(co.merchant_id.in_(merchants))
+            .order_by(ol.id)
+        ).all()
+        products = c.execute(select(cp.id, cp.merchant_id).where(cp.merchant_id.in_(merchants)))
+        own = {(int(m), int(i)) for i, m in products}
+    with ctx.journal() as s:
+        own |= {(ctx.merchants[seller], i) for seller, i in _products_mapped(s, ctx.sellers)}
+    with ctx.social.connect() as c:
+        viewers = source.viewer_ids_by_email(c, {o["buyer_email"] for o in orders})
+    seller_of = {merchant: seller for seller, merchant in ctx.merchants.items()}
+    problems: dict[int, list[str]] = {seller: [] for seller in ctx.sellers}
+    for order in orders:
+        seller = seller_of[order["merchant_id"]]
+        try:
+            legacy_domain.OrderStatus(order["status"])
+            mapping.back_order(order, seller, viewers.get(order["buyer_email"], 0), 0)
+        except (ValueError, mapping.Unmappable) as exc:
+            problems[seller].append(f"order {order['number']}: {exc}")
+    for line_id, product_id, merchant in lines:
+        if (merchant, product_id) not in own:
+            problems[seller_of[merchant]].append(
+                f"order line {line_id}: product {product_id} is not the merchant's"
+            )
+    return problems
+
+
+def _products_mapped(s: Session, sellers: Sequence[int]) -> list[tuple[int, int]]:
+    """(seller, commerce product id) of every product the sellers' id map holds."""
+    m = journal.IdMapRow
+    query = select(m.seller_id, m.commerce_id).where(m.seller_id.in_(sellers), m.kind == "product")
+    return [(int(seller), int(i)) for seller, i in s.execute(query)]
