@@ -27,7 +27,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "legacy_order_lines": (
         "id", "order_id", "product_id", "title", "unit_price_idr", "quantity", "commission_bp",
-        "creator_id",
+        "creator_id", "refunded_quantity",
     ),
     "legacy_stock_holds": (
         "id", "order_id", "product_id", "quantity", "expires_at", "released_at",
@@ -132,7 +132,7 @@ def _order(rng: random.Random, world: World, placing: Placing, out: money.Out) -
         out.add(
             "legacy_order_lines",
             (out.take("legacy_order_lines"), order_id, product_id, catalog.titles[position],
-             price, quantity, commission, creator),
+             price, quantity, commission, creator, 0),
         )  # fmt: skip
         hold = (out.take("legacy_stock_holds"), order_id, product_id, quantity)
         out.add("legacy_stock_holds", (*hold, life.hold_expires_at, released))
