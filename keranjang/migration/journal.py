@@ -173,14 +173,21 @@ def mapped(s: Session, kind: str, legacy_ids: Iterable[int]) -> dict[int, int]:
 
 
 def map_ids(
-    s: Session, seller_id: int | Mapping[int, int], kind: str, pairs: dict[int, int]
+    s: Session,
+    seller_id: int | Mapping[int, int],
+    kind: str,
+    pairs: dict[int, int],
+    *,
+    known: dict[int, int] | None = None,
 ) -> None:
     """Record (or, for ids taken meanwhile on SQLite, correct) legacy id -> commerce id, under
-    the seller whose row it is (`seller_id`: one seller, or legacy id -> seller for a batch)."""
+    the seller whose row it is (`seller_id`: one seller, or legacy id -> seller for a batch).
+    `known`: what the map holds of these legacy ids, if the caller has just read it."""
     if not pairs:
         return
     owner = (lambda _: seller_id) if isinstance(seller_id, int) else seller_id.__getitem__
-    known = mapped(s, kind, pairs)
+    if known is None:
+        known = mapped(s, kind, pairs)
     fresh = [
         {"seller_id": owner(a), "kind": kind, "legacy_id": a, "commerce_id": b}
         for a, b in pairs.items()

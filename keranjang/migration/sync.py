@@ -67,6 +67,12 @@ class Ctx:
     clock: Clock
     merchants: dict[int, int]
     checkpoint: Callable[[str], None] = field(default=no_checkpoint)
+    # The id map as this move has read or written it, per kind. A `Ctx` lives for one phase of
+    # one batch, whose moves its worker holds: nobody else maps these sellers' rows meanwhile,
+    # so a step's parents (its orders, products, buyers) are read from the journal once a
+    # phase, not once a step. Only what the map holds is kept: a row not mapped yet is asked
+    # for again. Shared with the batch's parts (`only`, `alone`).
+    ids: dict[str, dict[int, int]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def sellers(self) -> list[int]:
@@ -96,8 +102,16 @@ class Ctx:
         return replace(self, merchants={s: self.merchants[s] for s in sorted(sellers)})
 
     def mapped(self, kind: str, legacy_ids: Iterable[int]) -> dict[int, int]:
-        with self.journal() as s:
-            return journal.mapped(s, kind, legacy_ids)
+        wanted = set(legacy_ids)
+        known = self.ids.setdefault(kind, {})
+        if missing := wanted - known.keys():
+            with self.journal() as s:
+                known.update(journal.mapped(s, kind, missing))
+        return {i: known[i] for i in wanted if i in known}
+
+    def remember(self, kind: str, pairs: dict[int, int]) -> None:
+        """Pairs just committed to the journal's map."""
+        self.ids.setdefault(kind, {}).update(pairs)
 
     def highest(self, kind: str) -> int:
         with self.journal() as s:
@@ -125,11 +139,11 @@ def sync(
     known = ctx.mapped(kind_name, (legacy for legacy, _ in pairs))
     for _ in range(ATTEMPTS):
         fresh = [legacy for legacy, _ in pairs if legacy not in known]
-        _reserve(ctx, kind, (fresh, owners), known)
+        new = _reserve(ctx, kind, (fresh, owners), known)
         rows = [{"id": known[legacy], **values} for legacy, values in pairs]
         try:
             with ctx.commerce.begin() as c:
-                taken = target.write(c, kind, rows)
+                taken = target.write(c, kind, rows, new)
                 if taken:
                     raise _Taken(taken)
                 ctx.checkpoint(f"sync:{kind_name}:writing")  # before commerce's commit
@@ -143,18 +157,26 @@ def sync(
 
 def _reserve(
     ctx: Ctx, kind: target.Kind, wanted: tuple[list[int], Owners], known: dict[int, int]
-) -> None:
+) -> frozenset[int]:
+    """Ids reserved for the rows the map lacks, committed to the map; answers those no row of
+    commerce can hold yet (PostgreSQL's sequence never hands one out twice; on SQLite another
+    writer may have taken one, so none is answered)."""
     fresh, owners = wanted
     if not fresh:
-        return
+        return frozenset()
     with ctx.commerce.connect() as c:
-        above = 0 if target.postgresql_backend(c) else ctx.highest(kind.name)
+        postgresql = target.postgresql_backend(c)
+        above = 0 if postgresql else ctx.highest(kind.name)
         ids = target.reserve(c, kind.table, len(fresh), above)
     pairs = dict(zip(fresh, ids, strict=True))
+    held = ctx.ids.get(kind.name, {})
+    before = {a: held[a] for a in pairs if a in held}  # ids taken meanwhile (SQLite): corrected
     with transaction(ctx.journal) as s:
-        journal.map_ids(s, owners, kind.name, pairs)
+        journal.map_ids(s, owners, kind.name, pairs, known=before)
     ctx.checkpoint(f"sync:{kind.name}:intent")
+    ctx.remember(kind.name, pairs)
     known.update(pairs)
+    return frozenset(ids) if postgresql else frozenset()
 
 
 def ensure(ctx: Ctx, step: str, keys: Iterable[int]) -> dict[int, int]:
@@ -199,6 +221,7 @@ def _buyers(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
         target.add_addresses(c, [mapping.address(a, ids[a["viewer_id"]]) for a in saved])
     with transaction(ctx.journal) as s:
         journal.map_ids(s, owners("buyers", rows), "buyer", ids)
+    ctx.remember("buyer", ids)
 
 
 def _orders(ctx: Ctx, rows: Sequence[RowMapping]) -> None:

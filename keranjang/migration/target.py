@@ -91,11 +91,13 @@ def present(c: Connection, kind: Kind, ids: Iterable[int]) -> dict[int, Any]:
     return found
 
 
-def write(c: Connection, kind: Kind, rows: Sequence[Values]) -> list[int]:
+def write(
+    c: Connection, kind: Kind, rows: Sequence[Values], new: frozenset[int] = frozenset()
+) -> list[int]:
     """Insert the rows (each with its reserved `id`) commerce lacks, update those it holds; the
     ids held by a row that is not ours (SQLite, taken meanwhile) are answered, nothing written
-    for them."""
-    there = present(c, kind, (r["id"] for r in rows))
+    for them. `new`: ids reserved just now, which no row can hold yet (not looked up)."""
+    there = present(c, kind, (r["id"] for r in rows if r["id"] not in new))
     stolen = [r["id"] for r in rows if r["id"] in there and there[r["id"]] != r[kind.owner]]
     fresh = [r for r in rows if r["id"] not in there]
     known = [r for r in rows if r["id"] in there and r["id"] not in stolen]
