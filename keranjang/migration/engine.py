@@ -269,7 +269,12 @@ class Mover:
                 row.updated_at = self.parts.clock.now()
                 self._event(s, row, "mismatch", reports[row.seller_id].detail())
             for row in self._advanced(s, passed, Phase.VERIFIED):
-                row.verified_at, row.rows_verified = row.updated_at, reports[row.seller_id].rows
+                # What the merchant has now, every row of it in commerce and verified: the
+                # rows written in the app since the copy started (brought by the catch-up and
+                # the drain) count as moved, and in the total (counted when the copy started).
+                rows = reports[row.seller_id].rows
+                row.verified_at, row.rows_verified = row.updated_at, rows
+                row.rows_copied = row.rows_total = rows
                 self._event(s, row, "verified", reports[row.seller_id].detail())
         return {
             seller: Phase.VERIFIED if r.passed else Mismatch("; ".join(r.differences[:3]))
