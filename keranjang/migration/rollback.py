@@ -3,9 +3,10 @@ did in commerce since the cutover (products' listings and stock, orders' states 
 history, orders placed in commerce with their lines, holds and payments, and the money of
 those orders in the app's escrow journal).
 
-`dry_run` maps every commerce row of the merchant back without writing anything; the cutover
-runs it first and does not switch over a merchant whose way back is broken (vitess#16794:
-switches that went ahead with a broken reverse lost tables).
+`way_back_proof.prove` maps every commerce row of the merchant back without writing anything;
+the cutover runs it first and does not switch over a merchant whose way back is broken
+(vitess#16794: switches that went ahead with a broken reverse lost tables), and the rollback
+runs it again before it writes anything.
 
 `roll_back` fences the merchant in commerce first (off sale: a checkout in flight finishes
 before the fence, every later one is refused and retried by the buyer; the seller tools
@@ -35,11 +36,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from keranjang.commerce.orders import db as order_db
-from keranjang.migration import closing, journal, mapping, way_back, way_back_money
+from keranjang.migration import closing, journal, mapping, way_back, way_back_money, way_back_proof
 from keranjang.migration.errors import IllegalPhase, MigrationError, Unsettled, WindowClosed
 from keranjang.migration.phases import Phase, check_next
 from keranjang.migration.sync import Ctx
-from keranjang.social.legacy_shop import domain as legacy_domain
 
 
 @dataclass(frozen=True)
@@ -49,34 +49,9 @@ class Request:
     window: timedelta
 
 
-def dry_run(ctx: Ctx) -> list[str]:
-    """Every commerce row of the merchant mapped back to the app, nothing written: the
-    problems found (empty: the way back works). A buyer with no account in the app is no
-    problem: the way back opens one for it, unclaimed."""
-    state = way_back.commerce_state(ctx)
-    problems: list[str] = []
-    with ctx.social.connect() as c:
-        viewers = way_back.viewers_of(c, state)
-    for order in state.orders:
-        try:
-            legacy_domain.OrderStatus(order["status"])
-            mapping.back_order(order, ctx.seller_id, viewers.get(order["buyer_email"], 0), 0)
-        except (ValueError, mapping.Unmappable) as exc:
-            problems.append(f"order {order['number']}: {exc}")
-    for line in state.lines:
-        if (
-            line["product_id"] not in state.products_back
-            and line["product_id"] not in state.new_products
-        ):
-            problems.append(
-                f"order line {line['id']}: product {line['product_id']} is not the merchant's"
-            )
-    return problems
-
-
 def roll_back(ctx: Ctx, request: Request) -> None:
     move = _check(ctx, request)
-    if problems := dry_run(ctx):
+    if problems := way_back_proof.prove(ctx)[ctx.seller_id]:
         raise MigrationError(f"the way back does not work: {problems[0]}")
     _check_settled(ctx)  # before anything is fenced; `closing` checks again under its lock
     with ctx.social.connect() as c:
