@@ -9,10 +9,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from sqlalchemy.orm import Session
 
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.orders.domain import OrderStatus
+from keranjang.migration.errors import MigrationError
 from keranjang.migration.phases import Phase
 from tests.integration.conftest import HTML, bearer
 from tests.integration.legacy_fixtures import legacy_fixture  # noqa: F401
@@ -285,3 +287,28 @@ def test_the_app_books_an_order_completed_in_commerce_with_commerce_shares_to_th
     assert in_app["seller_payable"] == -merchant_share
     with Session(moving.commerce) as s:
         assert money_db.owed(s, "migration_clearing") == order["total_idr"]
+
+
+def test_a_rollback_whose_way_back_is_broken_is_refused_with_nothing_written(
+    moving: Moving,
+) -> None:
+    """The rollback proves its way back first (the cutover's own proof): an order of the
+    merchant's in a state the app has no word for is named, and nothing moves."""
+    sid = moving.seller_id
+    moving.run(Phase.VERIFIED)
+    merchant = moving.move().commerce_merchant_id
+    order, number = rows(moving.commerce, f"SELECT id, number FROM orders WHERE merchant_id = {merchant} ORDER BY id LIMIT 1")[0]  # fmt: skip
+    with moving.commerce.begin() as c:
+        c.exec_driver_sql(f"UPDATE orders SET status = 'returned' WHERE id = {order}")
+    legacy_orders = one(moving.social, f"SELECT count(*) FROM legacy_orders WHERE seller_id = {sid}")  # fmt: skip
+
+    with pytest.raises(MigrationError, match=f"the way back does not work: order {number}"):
+        moving.mover.rollback(sid, "operator", "the seller asked")
+
+    assert moving.move().phase == Phase.VERIFIED
+    route = one(moving.social, f"SELECT route FROM merchant_routes WHERE legacy_seller_id = {sid}")
+    assert route == "commerce"  # still selling where the money is
+    assert one(moving.commerce, f"SELECT selling FROM merchants WHERE id = {merchant}") in (True, 1)
+    assert one(moving.social, f"SELECT count(*) FROM legacy_orders WHERE seller_id = {sid}") == (
+        legacy_orders
+    )
