@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.progress_bar import ProgressBar
 from rich.table import Table
 
+from keranjang.cli.migrate_status import end_of_run, print_left, print_status, status_json
 from keranjang.cli.shared import DataDir, console, log_to_stderr
 
 if TYPE_CHECKING:
     from keranjang.migration.config import MigrationSettings
-    from keranjang.migration.service import MigrationService, Status
+    from keranjang.migration.service import MigrationService
     from keranjang.migration.workers import Journal
 
 app = typer.Typer(no_args_is_help=True)
@@ -33,6 +33,7 @@ ACTOR = "operator:cli"
 BATCH_SIZE, BATCH_ROWS = 20, 3_000
 BatchSize = Annotated[int, typer.Option(min=1, max=1_000, help="Small merchants moved together, at most.")]  # fmt: skip
 BatchRows = Annotated[int, typer.Option(min=1, help="Planned rows of a batch, at most (a larger merchant goes alone).")]  # fmt: skip
+MaxAbandons = Annotated[int, typer.Option(min=1, max=1_000, help="Cutovers abandoned in a row (the merchant alone over the pause budget) before its move is left for the operator.")]  # fmt: skip
 
 
 def settings_for(data_dir: Path, **changes: object) -> "MigrationSettings":
@@ -105,36 +106,15 @@ def plan(
 
 @app.command()
 def status(*, data_dir: DataDir = Path(".keranjang"), as_json: Json = False) -> None:
-    """Progress per category and overall, throughput, the ETA and merchants per phase."""
-    from keranjang.migration.reports import progress_of
-
-    current = open_service(settings_for(data_dir)).status()
+    """Progress per category and overall, throughput, the ETA, merchants per phase, and the
+    moves left for the operator with the command that tries each again."""
+    service = open_service(settings_for(data_dir))
+    current, left = service.status(), service.left_for_operator()
     if as_json:
-        typer.echo(progress_of(current).model_dump_json())
+        typer.echo(status_json(current, left))
         return
     print_status(current)
-
-
-def print_status(current: "Status") -> None:
-    p, w, t = current.progress, current.weights, current.throughput
-    bars = Table(title="Migration progress", show_header=True)
-    for heading in ("category", "weight", "", "done"):
-        bars.add_column(heading, justify="right" if heading == "done" else "left")
-    for name, bp, weight in (
-        ("payment", p.payment_bp, str(w.payment)),
-        ("data", p.data_bp, str(w.data)),
-        ("merchant operations", p.operations_bp, str(w.operations)),
-        ("overall", p.overall_bp, ""),
-    ):
-        bars.add_row(
-            name, weight, ProgressBar(total=10_000, completed=bp, width=40), f"{bp / 100:.2f}%"
-        )
-    console.print(bars)
-    eta = t.eta.isoformat(timespec="minutes") if t.eta else "not yet known"
-    console.print(f"{p.merchants_moved} of {p.merchants_total} merchants transact in commerce; "
-                  f"{t.rows_per_second:,.1f} rows/s, {t.merchants_per_hour:,.1f} merchants/hour; "
-                  f"ETA {eta}.")  # fmt: skip
-    console.print(", ".join(f"{phase.value} {n}" for phase, n in current.phases.items() if n))
+    print_left(left)
 
 
 @app.command()
@@ -150,6 +130,7 @@ def run(
     ] = 50,
     batch_size: BatchSize = BATCH_SIZE,
     batch_rows: BatchRows = BATCH_ROWS,
+    max_abandons: MaxAbandons = 5,
     only: Only = None,
     force: Annotated[
         bool, typer.Option(help="Move --only's seller without its confirmation.")
@@ -162,18 +143,24 @@ def run(
     engine: Engine = None,
 ) -> None:
     """Move the planned merchants: bind, copy, catch up, cut over, verify; until nothing is left
-    to do now (sellers still to confirm wait for a later run)."""
+    to do now (sellers still to confirm wait for a later run). A merchant whose cutover is
+    abandoned --max-abandons times in a row is left for the operator (exit code 3 at the end);
+    --only tries such a move again, with the --pause-budget-ms given."""
     from keranjang.migration.errors import MigrationError
     from keranjang.migration.workers import ENGINE_FACTORY, Journal, Rules
 
     settings = settings_for(data_dir, pause_budget_ms=pause_budget_ms)
     service = open_service(settings)
     rules = Rules(lease=timedelta(seconds=settings.lease_seconds), only=only,
-                  batch_size=batch_size, batch_rows=batch_rows)  # fmt: skip
+                  batch_size=batch_size, batch_rows=batch_rows,
+                  max_abandons=max_abandons)  # fmt: skip
     journal = Journal(service.parts.journal, service.parts.clock, rules)
     try:
         if force:
             force_move(service, only, reason, dry_run)
+        if only is not None and not dry_run and journal.retry(only, ACTOR, pause_budget_ms):
+            typer.echo(f"Seller {only} is tried again with a pause budget of {pause_budget_ms} "
+                       "ms (its abandons count from 0).", err=True)  # fmt: skip
     except MigrationError as exc:
         raise refuse(str(exc)) from exc
     if dry_run:
@@ -218,7 +205,6 @@ def run_pool(
     """The workers, with bars per category and overall while they work (not with --json)."""
     from datetime import timedelta
 
-    from keranjang.migration.reports import progress_of
     from keranjang.migration.workers import Pool, RunSpec, supervise
 
     workers, factory = how
@@ -246,11 +232,15 @@ def run_pool(
     if interrupted is not None:
         typer.echo(f"Stopped ({interrupted}): every step under way was finished or abandoned "
                    "safely; run `keranjang migrate run` again to go on.", err=True)  # fmt: skip
-    current = service.status()
+    current, left = service.status(), service.left_for_operator()
+    if journal.rules.only is not None:
+        left = [m for m in left if m.seller_id == journal.rules.only]
     if as_json:
-        typer.echo(progress_of(current).model_dump_json())
+        typer.echo(status_json(current, left))
     else:
         print_status(current)
+        print_left(left)
+    end_of_run(left)
 
 
 CATEGORIES = ("payment", "data", "merchant operations", "overall")

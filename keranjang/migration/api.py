@@ -1,5 +1,5 @@
 """The migration service's JSON: the operator's API (`/api/…`, operator token: plan, status,
-merchants, force a move with a reason, roll back, purge) and the regulator's read-only evidence
+merchants, the moves left for the operator, force a move with a reason, roll back, purge) and the regulator's read-only evidence
 (`/evidence/migration/…`, regulator or operator token). Entry points only translate HTTP to the
 service's use cases and its answers to the evidence contract's models."""
 
@@ -16,7 +16,9 @@ from keranjang.infra.http_errors import PathId
 from keranjang.migration import errors
 from keranjang.migration.phases import Phase
 from keranjang.migration.reports import (
+    LeftForOperatorList,
     events_of,
+    left_of,
     move_of,
     moves_of,
     progress_of,
@@ -154,6 +156,13 @@ def plan(svc: Service, _who: Operator, dry_run: bool = False) -> PlanOut:
     first = [m.seller_id for m in report.added[:20]]
     return PlanOut(added=len(report.added), refreshed=report.refreshed, total=report.total,
                    dry_run=report.dry_run, first=first)  # fmt: skip
+
+
+@api.get("/left-for-operator", response_model=LeftForOperatorList)
+def left_for_operator(svc: Service, _who: Operator, limit: Limit = MAX_PAGE) -> LeftForOperatorList:
+    """Moves a run stopped trying (their cutover abandoned again and again, the merchant alone
+    under the fence), with the pause each expected and the command that tries it again."""
+    return left_of(svc.left_for_operator(limit))
 
 
 @api.get("/merchants/{seller_id}", response_model=evidence.MerchantMove)

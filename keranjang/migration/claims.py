@@ -13,13 +13,20 @@ a `batch_split` event says why), so one bad merchant never holds the others back
 `lease_until` also says "not before": a seller who has not confirmed is tried again later, an
 abandoned cutover soon, a failed phase after a pause (and no more after `max_attempts` failures
 in a row, until an operator looks).
+
+A merchant whose own cutover was abandoned `max_abandons` times in a row (alone under the
+fence, its pause predicted or found over the budget: the engine counts them on the move) is
+left for the operator (`left_at`): a run neither takes it nor waits for it, so `migrate run`
+ends; the operator tries it again with a larger budget (`retry`, `migrate run --only`). Being
+left for the next round by a batch cut at the fence is not an abandon of that merchant: it
+did not get its own try.
 """
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.infra.clock import Clock
@@ -42,6 +49,7 @@ class Rules:
     after_failure: timedelta = timedelta(seconds=10)
     wait_for_consent: timedelta = timedelta(minutes=5)
     max_attempts: int = 5
+    max_abandons: int = 5
     only: int | None = None  # one seller alone (`run --only`)
     batch_size: int = 1
     batch_rows: int = 5_000
@@ -66,6 +74,7 @@ class Outcome:
     not_before: datetime | None
     error: str | None = None
     failed: bool = False
+    abandoned: bool = False  # its own cutover abandoned (not left for the next round)
 
 
 def batch_of(rows: Sequence[MoveRow], rules: Rules) -> list[MoveRow]:
@@ -105,7 +114,7 @@ class Journal:
         query = select(m).where(
             m.phase.in_(self.claimable()),
             or_(m.lease_until.is_(None), m.lease_until < now),
-            m.attempts < self.rules.max_attempts,
+            *self._not_given_up(),
         )
         return query if self.rules.only is None else query.where(m.seller_id == self.rules.only)
 
@@ -156,6 +165,41 @@ class Journal:
                     row.error = (outcome.error or "failed")[:500]
                 elif outcome.error is None:
                     row.attempts, row.error = 0, None
+                if outcome.abandoned and row.abandons >= self.rules.max_abandons:
+                    self._leave_for_operator(s, row)
+
+    def _not_given_up(self) -> list[ColumnElement[bool]]:
+        """A move a run still tries: not failed nor abandoned too often in a row, not left
+        for the operator."""
+        m = MoveRow
+        return [
+            m.attempts < self.rules.max_attempts,
+            m.abandons < self.rules.max_abandons,
+            m.left_at.is_(None),
+        ]
+
+    def _leave_for_operator(self, s: Session, row: MoveRow) -> None:
+        row.left_at = row.updated_at = self.clock.now()
+        detail = {
+            "abandons": row.abandons,
+            "predicted_ms": row.predicted_pause_ms,
+            "budget_ms": row.abandoned_budget_ms,
+        }
+        journal.add_event(s, row, "left_for_operator", detail, "workers")
+
+    def retry(self, seller_id: int, actor: str, budget_ms: int) -> bool:
+        """An operator's new try of a move left for them (or abandoned lately): its count of
+        abandons starts again, and it is ready now; False if there was nothing to reset."""
+        now = self.clock.now()
+        with transaction(self.sessions) as s:
+            row = journal.move_for_update(s, seller_id)
+            if row.abandons == 0 and row.left_at is None:
+                return False
+            detail = {"abandons": row.abandons, "predicted_ms": row.predicted_pause_ms,
+                      "budget_ms": budget_ms}  # fmt: skip
+            row.abandons, row.left_at, row.lease_until, row.updated_at = 0, None, None, now
+            journal.add_event(s, row, "retried", detail, actor)
+            return True
 
     def split(self, seller_ids: Sequence[int], why: str) -> None:
         """A batch that failed as a whole: its merchants are moved one by one from now on."""
@@ -174,7 +218,7 @@ class Journal:
         now, m = self.clock.now(), MoveRow
         query = select(func.count()).where(
             m.phase.in_(self.claimable()),
-            m.attempts < self.rules.max_attempts,
+            *self._not_given_up(),
             or_(
                 m.phase.in_([p.value for p in IN_FLIGHT]),
                 m.worker.is_not(None),

@@ -19,7 +19,9 @@ keeps its own phase, position and results.
 A batch never holds a merchant hostage: a seller not confirmed (bind), a way back that does not
 work (catch-up) or a verification that fails is answered for that merchant alone while the
 others go on; a batch predicted over the pause budget cuts over the merchants that fit and
-leaves the others for the next round (`batch_split` events say which); any other failure
+leaves the others for the next round (counted on each move, not as its abandon: a
+`batch_split` event says so the first time); a merchant alone whose cutover is abandoned
+counts one more abandon in a row (`claims` leaves it for the operator); any other failure
 fails the whole batch, and the workers then move its merchants one by one.
 
 The public interface::
@@ -35,6 +37,7 @@ The public interface::
     build_mover(settings: MigrationSettings) -> Mover
 """
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -66,6 +69,7 @@ from keranjang.migration.phases import Phase, check_next
 from keranjang.migration.sync import Ctx, no_checkpoint
 
 SMALL_LAG = 200  # changes applied in one catch-up round: fewer, and the cutover is tried
+LEFT_BEHIND_EVENT_EVERY = 50  # a `batch_split` the first time a seller is left, then each 50th
 Results = dict[int, Phase | MigrationError]  # seller -> the phase reached, or why not
 
 
@@ -205,14 +209,17 @@ class Mover:
             done = cutover.cut_over(ctx, budget, digests, factor)
         except OverBudget as exc:
             fit = self._fit(ctx, exc)
-            if not fit or exc.paused_ms is not None:
-                self._note(ctx.sellers, "cutover_abandoned", self._abandoned(exc, budget))
             if not fit:
+                self._count_abandon(ctx.sellers, exc, budget)
                 return dict.fromkeys(ctx.sellers, exc)
+            if exc.paused_ms is not None:  # fenced for a while: `pause` learns from it
+                self._note(ctx.sellers, "cutover_abandoned", self._abandoned(exc, budget))
             left = [s for s in ctx.sellers if s not in fit]
-            detail = {"why": str(exc), "cut_over_first": fit, "left": left}
-            self._note(ctx.sellers, "batch_split", detail)
-            rest: Results = {s: OverBudget(f"left for the next round: {exc}") for s in left}
+            self._left_behind(left, {"why": str(exc), "cut_over_first": fit, "left": left})
+            rest: Results = {
+                s: OverBudget(f"left for the next round: {exc}", exc.predicted, left=True)
+                for s in left
+            }
             return rest | self._cut_over(ctx.only(fit))
         self._record_cutover(ctx, done)
         return dict.fromkeys(ctx.sellers, Phase.CUT_OVER)
@@ -226,6 +233,35 @@ class Mover:
         if exc.paused_ms is not None and isinstance(exc.predicted, Prediction):
             detail |= {"pause_ms": round(exc.paused_ms, 3), "predicted_ms": exc.predicted.ms}
         return detail
+
+    def _count_abandon(self, seller_ids: Sequence[int], exc: OverBudget, budget: float) -> None:
+        """A cutover abandoned with the merchant alone under the fence: one more in its row
+        (`claims` leaves the move for the operator after `Rules.max_abandons`), with the pause
+        it would have needed. The journal says so the first time in a row, and every time it
+        was abandoned inside the pause (how long it was fenced teaches `pause`); a prediction
+        over budget again is only counted."""
+        needed = max(_expected_ms(exc), exc.paused_ms or 0.0)
+        with transaction(self.parts.journal) as s:
+            for row in journal.moves_for_update(s, seller_ids):
+                row.updated_at = self.parts.clock.now()
+                row.abandons += 1
+                row.predicted_pause_ms = math.ceil(needed) if needed else None
+                row.abandoned_budget_ms = math.ceil(budget)
+                if row.abandons == 1 or exc.paused_ms is not None:
+                    detail = self._abandoned(exc, budget) | {"abandons": row.abandons}
+                    self._event(s, row, "cutover_abandoned", detail)
+
+    def _left_behind(self, seller_ids: Sequence[int], detail: dict[str, Any]) -> None:
+        """Sellers a batch cut at the fence leaves for the next round (not an abandon of
+        theirs): counted on the move, said in the journal the first time since its last
+        cutover and every `LEFT_BEHIND_EVENT_EVERY`th."""
+        with transaction(self.parts.journal) as s:
+            for row in journal.moves_for_update(s, seller_ids):
+                row.updated_at = self.parts.clock.now()
+                row.left_behind += 1
+                if row.left_behind == 1 or row.left_behind % LEFT_BEHIND_EVENT_EVERY == 0:
+                    times = {"times": row.left_behind}
+                    self._event(s, row, "batch_split", detail | times)
 
     def _fit(self, ctx: Ctx, exc: OverBudget) -> list[int]:
         """Of a batch predicted over budget, the sellers that fit it together (none for a
@@ -256,6 +292,7 @@ class Mover:
                 row.change_cursor += done.drained_of.get(row.seller_id, 0)
                 row.pause_ms = max(1, round(done.pause_ms))
                 row.cutover_at, row.purge_after = now, now + self.parts.rollback_window
+                row.abandons, row.left_behind, row.left_at = 0, 0, None
                 self._event(s, row, "cut_over", detail)
 
     def _verify(self, moves: list[MoveRow]) -> Results:
@@ -340,3 +377,8 @@ def build_mover(settings: MigrationSettings) -> Mover:
         pace=copying.Pace(max_rows_per_second=settings.max_rows_per_second),
     )
     return Mover(parts)
+
+
+def _expected_ms(exc: OverBudget) -> float:
+    """The pause an abandoned cutover was expected to take (scaled as the budget saw it)."""
+    return exc.predicted.scaled if isinstance(exc.predicted, Prediction) else 0.0

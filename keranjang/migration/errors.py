@@ -33,11 +33,18 @@ class NotConfirmed(MigrationError):
 
 class OverBudget(MigrationError):
     def __init__(
-        self, message: str, predicted: object = None, paused_ms: float | None = None
+        self,
+        message: str,
+        predicted: object = None,
+        paused_ms: float | None = None,
+        *,
+        left: bool = False,
     ) -> None:
         super().__init__(message)
         self.predicted = predicted  # the cutover's `Prediction`, when one was made
         self.paused_ms = paused_ms  # how long the sellers were fenced, if they were
+        # Left for the next round by a batch cut at the fence: not this merchant's own try.
+        self.left = left
 
 
 class Mismatch(MigrationError):

@@ -62,6 +62,16 @@ class MoveRow(Base):
     rows_verified: Mapped[int] = mapped_column(BigInteger, default=0)
     rows_purged: Mapped[int] = mapped_column(BigInteger, default=0)
     pause_ms: Mapped[int | None] = mapped_column(Integer)
+    # Cutovers abandoned in a row with this merchant alone under the fence (predicted, or
+    # found in the pause, over the budget), the last pause expected and the budget it missed;
+    # `left_at`: when a run stopped trying and left the move for an operator (`claims`).
+    abandons: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    predicted_pause_ms: Mapped[int | None] = mapped_column(Integer)
+    abandoned_budget_ms: Mapped[int | None] = mapped_column(Integer)
+    left_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Times a batch cut at the fence left it for the next round since its last cutover (the
+    # journal says so the first time and every `engine.LEFT_BEHIND_EVENT_EVERY`th).
+    left_behind: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     cutover_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     purge_after: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -86,8 +96,10 @@ class IdMapRow(Base):
 
 
 class EventRow(Base):
-    """What happened to a move, append-only: every phase entered, every cutover abandoned,
-    every operator action (with who and why), every verification result."""
+    """What happened to a move, append-only: every phase entered, every operator action (with
+    who and why), every verification result; of the cutovers abandoned, each one abandoned
+    inside the pause and the first of a row predicted over budget (the move counts the rest),
+    and a move left for the operator."""
 
     __tablename__ = "events"
     id: Mapped[int] = mapped_column(Id, primary_key=True)

@@ -1,6 +1,7 @@
 """The operator's pages, in Indonesian first (English by `?lang=en`, the remembered switch or
 the browser; the catalog is `migration/locale/en/LC_MESSAGES/migration.po`), at phone width: progress per category and overall, the
-ETA, each merchant's phase (the page refreshes itself), and on a merchant's page the actions:
+ETA, the moves a run left for the operator (with the command that tries each again), each
+merchant's phase (the page refreshes itself), and on a merchant's page the actions:
 force a move with a reason, roll back with a reason, purge.
 
 An operator signs in by pasting the operator token; the browser keeps a signed, dated session
@@ -30,6 +31,7 @@ from keranjang.migration import errors
 from keranjang.migration.api import Service, status_of
 from keranjang.migration.errors import MigrationError
 from keranjang.migration.phases import Phase
+from keranjang.migration.reports import retry_command
 
 router = APIRouter(include_in_schema=False)
 COOKIE = "kj_migration_operator"
@@ -79,6 +81,9 @@ EVENTS = {
     "rolled_back": N_("Dikembalikan ke aplikasi"),
     "forced": N_("Dipaksa pindah oleh operator"),
     "way_back": N_("Jalan kembali disiapkan"),
+    "batch_split": N_("Kelompok dipecah; sebagian menunggu putaran berikutnya"),
+    "left_for_operator": N_("Ditinggalkan untuk operator"),
+    "retried": N_("Dicoba lagi oleh operator"),
 }
 # What the operator is told of a refusal, by the migration's error class (its English developer
 # message follows as the technical detail).
@@ -129,6 +134,7 @@ templates.env.globals.update(
     rupiah=lambda amount: format_currency(amount, "IDR", locale=LOCALE),
     phases=list(Phase),
     actions=ACTIONS,
+    retry_command=retry_command,
     N_=N_,
 )
 
@@ -258,7 +264,8 @@ def dashboard(
 ) -> HTMLResponse:
     status = svc.status()
     moves = svc.merchants(phase, 0, 200)
-    return render(request, "dashboard.html", status=status, moves=moves, phase=phase,
+    left = svc.left_for_operator(50)
+    return render(request, "dashboard.html", status=status, moves=moves, phase=phase, left=left,
                   refresh=REFRESH_SECONDS)  # fmt: skip
 
 

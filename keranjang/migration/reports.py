@@ -1,11 +1,15 @@
-"""The service's answers in the evidence contract's models (`keranjang.evidence.migration`), for
-the HTTP API and the command line's `--json` alike (no web framework here)."""
+"""The service's answers in the evidence contract's models (`keranjang.evidence.migration`), and
+the operator's list of moves left for them, for the HTTP API and the command line's `--json`
+alike (no web framework here)."""
 
 import json
+from datetime import datetime
+
+from pydantic import BaseModel, Field
 
 from keranjang.evidence import migration as evidence
 from keranjang.migration.journal import EventRow, SnapshotRow
-from keranjang.migration.service import MoveView, Status, Verification
+from keranjang.migration.service import LeftMove, MoveView, Status, Verification
 
 
 def percent(bp: int) -> float:
@@ -98,3 +102,43 @@ def _counted(detail: str) -> dict[str, evidence.Scalar]:
         str(k): len(v) if isinstance(v, (list, dict)) else v
         for k, v in (loaded.items() if isinstance(loaded, dict) else ())
     }
+
+
+class LeftForOperator(BaseModel):
+    """A move a run stopped trying: its cutover abandoned again and again with the merchant
+    alone under the fence; `command` tries it again with a budget its pause fits."""
+
+    seller_id: int
+    phase: str
+    abandons: int = Field(ge=0, description="Cutovers abandoned in a row.")
+    predicted_pause_ms: int | None = Field(description="The pause the last one expected.")
+    budget_ms: int | None = Field(description="The budget it missed.")
+    suggested_budget_ms: int = Field(ge=1)
+    since: datetime
+    command: str
+
+
+class LeftForOperatorList(BaseModel):
+    moves: list[LeftForOperator] = Field(description="In the plan's order.")
+
+
+def retry_command(left: LeftMove) -> str:
+    """What the operator runs to try the move again (`migrate run`'s own options)."""
+    return (
+        f"keranjang migrate run --only {left.seller_id} "
+        f"--pause-budget-ms {left.suggested_budget_ms}"
+    )
+
+
+def left_of(moves: list[LeftMove]) -> LeftForOperatorList:
+    return LeftForOperatorList(
+        moves=[
+            LeftForOperator(
+                seller_id=m.seller_id, phase=m.phase.value, abandons=m.abandons,
+                predicted_pause_ms=m.predicted_ms, budget_ms=m.budget_ms,
+                suggested_budget_ms=m.suggested_budget_ms, since=m.since,
+                command=retry_command(m),
+            )
+            for m in moves
+        ]
+    )  # fmt: skip

@@ -65,6 +65,8 @@ class MoveView:
     verified_at: datetime | None
     purge_after: datetime | None
     purged_at: datetime | None
+    abandons: int = 0
+    left: "LeftMove | None" = None  # left for the operator: what it needs
 
     @classmethod
     def of(cls, row: MoveRow) -> "MoveView":
@@ -73,8 +75,35 @@ class MoveView:
             row.seller_id, row.rank, Phase(row.phase), row.commerce_merchant_id,
             row.confirmed_by, row.forced_reason is not None, row.worker, row.lease_until,
             row.attempts, row.error, row.sales_idr, rows, row.pause_ms, row.cutover_at,
-            row.verified_at, row.purge_after, row.purged_at,
+            row.verified_at, row.purge_after, row.purged_at, row.abandons or 0,
+            LeftMove.of(row) if row.left_at is not None else None,
         )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LeftMove:
+    """A move a run left for the operator: its cutover was abandoned `abandons` times in a row
+    with the merchant alone under the fence, the last expecting a pause of `predicted_ms`
+    against `budget_ms`. Tried again with a budget of at least `suggested_budget_ms`."""
+
+    seller_id: int
+    phase: Phase
+    abandons: int
+    predicted_ms: int | None
+    budget_ms: int | None
+    since: datetime
+
+    @classmethod
+    def of(cls, row: MoveRow) -> "LeftMove":
+        assert row.left_at is not None
+        return cls(row.seller_id, Phase(row.phase), row.abandons, row.predicted_pause_ms,
+                   row.abandoned_budget_ms, row.left_at)  # fmt: skip
+
+    @property
+    def suggested_budget_ms(self) -> int:
+        """The pause expected, rounded up to the next 10 ms (above the budget it missed)."""
+        needed = max(self.predicted_ms or 0, (self.budget_ms or 0) + 1, 1)
+        return -(-needed // 10) * 10
 
 
 @dataclass(frozen=True)
@@ -180,6 +209,12 @@ class MigrationService:
             if row is None:
                 raise NotFound(f"seller {seller_id} is not in the plan; plan first")
             return MoveView.of(row)
+
+    def left_for_operator(self, limit: int = MAX_PAGE) -> list[LeftMove]:
+        """Moves a run stopped trying, in the plan's order: each needs an operator's retry."""
+        query = select(MoveRow).where(MoveRow.left_at.is_not(None)).order_by(MoveRow.rank)
+        with self.parts.journal() as s:
+            return [LeftMove.of(r) for r in s.scalars(query.limit(min(limit, MAX_PAGE)))]
 
     def events(self, seller_id: int, limit: int = 50) -> list[EventRow]:
         query = select(EventRow).where(EventRow.seller_id == seller_id)

@@ -120,7 +120,8 @@ class Worker:
         if isinstance(exc, NotConfirmed):
             return Outcome(phase, now() + rules.wait_for_consent, str(exc))
         if isinstance(exc, OverBudget):
-            return Outcome(phase, now() + rules.after_abandoned_cutover, str(exc))
+            later = now() + rules.after_abandoned_cutover
+            return Outcome(phase, later, str(exc), abandoned=not exc.left)
         return self._failed(exc)
 
     def _batch_failed(self, going: list[int], exc: Exception) -> dict[int, Outcome]:
