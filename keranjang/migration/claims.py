@@ -93,6 +93,12 @@ def batch_of(rows: Sequence[MoveRow], rules: Rules) -> list[MoveRow]:
     return taken
 
 
+def gives_up(outcome: Outcome, abandons: int, rules: Rules) -> bool:
+    """The merchant's own cutover abandoned (not its being left for the next round by a batch
+    cut at the fence) for the `max_abandons`th time in a row: a run stops trying it."""
+    return outcome.abandoned and abandons >= rules.max_abandons
+
+
 def _alone(row: MoveRow) -> bool:
     return bool(journal.position(row).get("alone"))
 
@@ -165,7 +171,7 @@ class Journal:
                     row.error = (outcome.error or "failed")[:500]
                 elif outcome.error is None:
                     row.attempts, row.error = 0, None
-                if outcome.abandoned and row.abandons >= self.rules.max_abandons:
+                if gives_up(outcome, row.abandons, self.rules):
                     self._leave_for_operator(s, row)
 
     def _not_given_up(self) -> list[ColumnElement[bool]]:

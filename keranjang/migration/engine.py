@@ -247,7 +247,7 @@ class Mover:
                 row.abandons += 1
                 row.predicted_pause_ms = math.ceil(needed) if needed else None
                 row.abandoned_budget_ms = math.ceil(budget)
-                if row.abandons == 1 or exc.paused_ms is not None:
+                if says_abandon(row.abandons, exc.paused_ms):
                     detail = self._abandoned(exc, budget) | {"abandons": row.abandons}
                     self._event(s, row, "cutover_abandoned", detail)
 
@@ -259,7 +259,7 @@ class Mover:
             for row in journal.moves_for_update(s, seller_ids):
                 row.updated_at = self.parts.clock.now()
                 row.left_behind += 1
-                if row.left_behind == 1 or row.left_behind % LEFT_BEHIND_EVENT_EVERY == 0:
+                if says_left_behind(row.left_behind):
                     times = {"times": row.left_behind}
                     self._event(s, row, "batch_split", detail | times)
 
@@ -377,6 +377,18 @@ def build_mover(settings: MigrationSettings) -> Mover:
         pace=copying.Pace(max_rows_per_second=settings.max_rows_per_second),
     )
     return Mover(parts)
+
+
+def says_abandon(abandons: int, paused_ms: float | None) -> bool:
+    """Whether the journal gets a `cutover_abandoned` event for a merchant's abandon: the first
+    in a row, and any abandoned inside the pause (the pause measured teaches `pause`)."""
+    return abandons == 1 or paused_ms is not None
+
+
+def says_left_behind(times: int) -> bool:
+    """Whether the journal gets a `batch_split` event for a seller left for the next round the
+    `times`th time since its last cutover: the first time, then every 50th."""
+    return times == 1 or times % LEFT_BEHIND_EVENT_EVERY == 0
 
 
 def _expected_ms(exc: OverBudget) -> float:

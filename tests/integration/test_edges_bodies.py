@@ -25,7 +25,7 @@ from keranjang.payments.simulator.app import create_app as simulator_app
 from keranjang.payments.simulator.config import PaymentsSettings
 from keranjang.social.app import create_app as social_app
 from keranjang.social.config import SocialSettings
-from tests.integration.test_migration_workers import FakeMover
+from tests.integration.migration_fakes import FakeMover
 from tests.integration.test_openapi_fuzz import NoCatalog
 
 OPERATOR = "edges-operator-token"

@@ -81,7 +81,7 @@ def test_the_migration_service_refuses_every_write_of_the_regulator(
     database_url: Callable[[str], str], tmp_path: Path
 ) -> None:
     app_module = pytest.importorskip("keranjang.migration.app")
-    workers = pytest.importorskip("tests.integration.test_migration_workers")
+    workers = pytest.importorskip("tests.integration.migration_fakes")
     settings = app_module.ServiceSettings(
         data_dir=tmp_path, database_url=database_url("migration"),
         social_database_url=database_url("social"), commerce_database_url=database_url("commerce"),

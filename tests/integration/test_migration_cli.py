@@ -16,7 +16,7 @@ from keranjang.infra.database import make_engine, session_factory
 from keranjang.migration.config import MigrationSettings
 from keranjang.social.legacy_shop.generator import seeding
 from keranjang.social.legacy_shop.generator.plan import Size
-from tests.integration.test_migration_workers import FakeMover
+from tests.integration.migration_fakes import FakeMover
 
 ENGINE = f"{__name__}:fake_engine"
 T0 = datetime(2024, 3, 14, 9, 0, tzinfo=UTC)

@@ -13,13 +13,13 @@ from keranjang.migration.config import MigrationSettings
 from keranjang.migration.journal import MoveRow
 from keranjang.migration.phases import Phase
 from keranjang.migration.workers import Journal, Pool, Rules, RunSpec, supervise
-from tests.integration.test_migration_workers import (  # noqa: F401
+from tests.integration.migration_fakes import (  # noqa: F401
     FakeMover,
     journal_engine,
     phases,
     plan_sellers,
 )
-from tests.integration.test_migration_workers import sessions as sessions
+from tests.integration.migration_fakes import sessions as sessions
 
 MOVERS: list[FakeMover] = []
 

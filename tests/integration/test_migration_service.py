@@ -19,7 +19,7 @@ from keranjang.migration.service import MigrationService
 from keranjang.migration.workers import Journal, Rules, Worker
 from keranjang.social.legacy_shop.generator import seeding
 from keranjang.social.legacy_shop.generator.plan import Size
-from tests.integration.test_migration_workers import FakeMover
+from tests.integration.migration_fakes import FakeMover
 
 OPERATOR = "operator-token-for-tests"
 REGULATOR = "regulator-token-for-tests"

@@ -7,142 +7,31 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from keranjang.infra import schema
 from keranjang.infra.clock import FixedClock, SystemClock
 from keranjang.infra.database import make_engine, session_factory, transaction
 from keranjang.migration import plan as planning
 from keranjang.migration.config import MigrationSettings
-from keranjang.migration.errors import IllegalPhase, MigrationError, NotConfirmed, OverBudget
-from keranjang.migration.journal import MIGRATIONS, EventRow, MoveRow, SnapshotRow
+from keranjang.migration.journal import EventRow, MoveRow, SnapshotRow
 from keranjang.migration.phases import Phase
 from keranjang.migration.service import MigrationService, Parts
 from keranjang.migration.workers import Journal, Pool, Rules, RunSpec, Worker, share, supervise
-
-NEXT = {
-    Phase.PLANNED: Phase.BOUND,
-    Phase.BOUND: Phase.COPYING,
-    Phase.COPYING: Phase.CATCHING_UP,
-    Phase.CATCHING_UP: Phase.CUT_OVER,
-    Phase.CUT_OVER: Phase.VERIFIED,
-}
-T0 = datetime(2024, 3, 14, 9, 0, tzinfo=UTC)
-
-
-class FakeMover:
-    """Moves a merchant one phase a call in the journal, as the engine would, and notes every
-    call: which worker made it, and whether another call for the same merchant was under way."""
-
-    def __init__(self, sessions: sessionmaker[Session], work: float = 0.0) -> None:
-        self.sessions, self.work = sessions, work
-        self.moved: list[tuple[str, int, Phase]] = []
-        self.purged_by: list[tuple[int, str | None]] = []
-        self.overlaps: list[int] = []
-        self.unconfirmed: set[int] = set()
-        self.failing: dict[int, int] = {}  # seller -> calls that fail
-        self.over_budget: dict[int, int] = {}
-        self._busy: set[int] = set()
-        self._lock = threading.Lock()
-
-    def advance(self, seller_id: int) -> Phase:
-        with self._lock:
-            if seller_id in self._busy:
-                self.overlaps.append(seller_id)
-            self._busy.add(seller_id)
-        try:
-            time.sleep(self.work)
-            return self._step(seller_id)
-        finally:
-            with self._lock:
-                self._busy.discard(seller_id)
-
-    def advance_batch(self, seller_ids: list[int]) -> dict[int, Phase | MigrationError]:
-        """A batch, as the engine answers one: each seller's phase, or why it did not go on."""
-        results: dict[int, Phase | MigrationError] = {}
-        for seller_id in seller_ids:
-            try:
-                results[seller_id] = self.advance(seller_id)
-            except MigrationError as exc:
-                results[seller_id] = exc
-        return results
-
-    def _step(self, seller_id: int) -> Phase:
-        with transaction(self.sessions) as s:
-            row = s.get(MoveRow, seller_id)
-            assert row is not None
-            phase = Phase(row.phase)
-            if phase is Phase.PLANNED and seller_id in self.unconfirmed and not row.forced_reason:
-                raise NotConfirmed(f"seller {seller_id} has not confirmed the move")
-            if self.failing.get(seller_id, 0) > 0:
-                self.failing[seller_id] -= 1
-                raise MigrationError("commerce refused the merchant's slug")
-            if phase is Phase.CATCHING_UP and self.over_budget.get(seller_id, 0) > 0:
-                self.over_budget[seller_id] -= 1
-                raise OverBudget("predicted pause 80 ms, budget 50 ms")
-            target = NEXT[phase]
-            row.phase = target.value
-            if target is Phase.CATCHING_UP:
-                row.rows_copied = row.rows_total
-            if target is Phase.VERIFIED:
-                row.rows_verified = row.rows_total
-            row.updated_at = datetime.now(UTC)
-        self.moved.append((threading.current_thread().name, seller_id, target))
-        return target
-
-    def rollback(self, seller_id: int, actor: str, reason: str) -> Phase:
-        with self.sessions() as s:
-            row = s.get(MoveRow, seller_id)
-            if row is None or row.phase not in ("cut_over", "verified"):
-                raise IllegalPhase(f"seller {seller_id} is not in commerce: nothing to roll back")
-        return self._set(seller_id, Phase.ROLLED_BACK)
-
-    def purge(self, seller_id: int, actor: str | None = None) -> Phase:
-        self.purged_by.append((seller_id, actor))
-        return self._set(seller_id, Phase.PURGED)
-
-    def _set(self, seller_id: int, phase: Phase) -> Phase:
-        with transaction(self.sessions) as s:
-            row = s.get(MoveRow, seller_id)
-            assert row is not None
-            row.phase = phase.value
-            if phase is Phase.PURGED:
-                row.rows_purged = row.rows_total
-        return phase
-
-
-@pytest.fixture
-def journal_engine(database_url: Callable[[str], str]) -> Iterator[Engine]:
-    engine = make_engine(database_url("migration"))
-    schema.upgrade(MIGRATIONS, engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(journal_engine: Engine) -> sessionmaker[Session]:
-    return session_factory(journal_engine)
-
-
-def postgres_only(engine: Engine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("several workers need PostgreSQL; SQLite runs one")
-
-
-def plan_sellers(sessions: sessionmaker[Session], sales: dict[int, int]) -> None:
-    sizes = [planning.SellerSize(s, idr, 10) for s, idr in sales.items()]
-    with transaction(sessions) as s:
-        planning.plan(s, sizes, T0, dry_run=False)
-
-
-def phases(sessions: sessionmaker[Session]) -> dict[int, Phase]:
-    with sessions() as s:
-        return {r.seller_id: Phase(r.phase) for r in s.scalars(select(MoveRow))}
+from tests.integration.migration_fakes import (
+    NEXT,
+    T0,
+    FakeMover,
+    phases,
+    plan_sellers,
+    postgres_only,
+)
+from tests.integration.migration_fakes import journal_engine as journal_engine
+from tests.integration.migration_fakes import sessions as sessions
 
 
 def test_the_plan_puts_the_largest_sellers_first_and_replanning_never_reorders(
