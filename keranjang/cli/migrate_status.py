@@ -56,16 +56,19 @@ def print_left(left: "list[LeftMove]") -> None:
 
     if not left:
         return
-    table = Table(
-        title=f"Left for the operator ({len(left)}): cutover abandoned, pause over budget"
-    )
-    for heading in ("seller", "expected pause", "budget", "abandons", "to try again"):
-        table.add_column(heading)
+    title = f"Left for the operator ({len(left)}): cutover abandoned, pause over budget"
+    table = Table(title=title)
+    for heading in ("seller", "expected pause", "budget", "abandons"):
+        table.add_column(heading, justify="right")
     for m in left:
         expected = f"{m.predicted_ms:,} ms" if m.predicted_ms is not None else "-"
         budget = f"{m.budget_ms:,} ms" if m.budget_ms is not None else "-"
-        table.add_row(str(m.seller_id), expected, budget, str(m.abandons), retry_command(m))
-    console.print(table, soft_wrap=True)
+        table.add_row(str(m.seller_id), expected, budget, str(m.abandons))
+    console.print(table)
+    # One line each, never wrapped: the operator copies them as they are.
+    typer.echo("To try each again with a budget its pause fits:")
+    for m in left:
+        typer.echo(f"  {retry_command(m)}")
 
 
 def end_of_run(left: "list[LeftMove]") -> None:

@@ -84,6 +84,9 @@ def batches(world: World, size: int) -> Iterator[dict[str, list[Row]]]:
         while made < goal:
             status = rng.choices(statuses, cum_weights=cum)[0]
             count = 2 if total - made >= 2 and rng.random() < 0.08 else 1
+            # Never more sellers than there are (one seller alone: the draw above is kept,
+            # so every other marketplace comes out as before).
+            count = min(count, world.plan.size.merchants)
             _checkout(rng, world, (status, count), out)
             made += count
         yield batch
