@@ -143,9 +143,8 @@ def run(
     engine: Engine = None,
 ) -> None:
     """Move the planned merchants: bind, copy, catch up, cut over, verify; until nothing is left
-    to do now (sellers still to confirm wait for a later run). A merchant whose cutover is
-    abandoned --max-abandons times in a row is left for the operator (exit code 3 at the end);
-    --only tries such a move again, with the --pause-budget-ms given."""
+    to do now (sellers still to confirm wait for a later run; moves left for the operator after
+    --max-abandons: exit code 3, and --only tries one again with the --pause-budget-ms given)."""
     from keranjang.migration.errors import MigrationError
     from keranjang.migration.workers import ENGINE_FACTORY, Journal, Rules
 
@@ -158,9 +157,7 @@ def run(
     try:
         if force:
             force_move(service, only, reason, dry_run)
-        if only is not None and not dry_run and journal.retry(only, ACTOR, pause_budget_ms):
-            typer.echo(f"Seller {only} is tried again with a pause budget of {pause_budget_ms} "
-                       "ms (its abandons count from 0).", err=True)  # fmt: skip
+        retry_named(journal, pause_budget_ms, dry_run)
     except MigrationError as exc:
         raise refuse(str(exc)) from exc
     if dry_run:
@@ -171,6 +168,15 @@ def run(
                      "Set KERANJANG_MIGRATION_DATABASE_URL to a PostgreSQL database, or run "
                      "with one worker.", 2)  # fmt: skip
     run_pool(service, journal, settings, (workers, engine or ENGINE_FACTORY), as_json)
+
+
+def retry_named(journal: "Journal", budget_ms: int, dry_run: bool) -> None:
+    """`--only` names a move left for the operator (or abandoned lately): its count of abandons
+    starts again, and this run tries it with the budget given."""
+    only = journal.rules.only
+    if only is not None and not dry_run and journal.retry(only, ACTOR, budget_ms):
+        typer.echo(f"Seller {only} is tried again with a pause budget of {budget_ms} ms (its "
+                   "abandons count from 0).", err=True)  # fmt: skip
 
 
 def would_move(journal: "Journal", as_json: bool) -> None:
