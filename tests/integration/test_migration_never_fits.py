@@ -7,11 +7,12 @@ itself round after round."""
 
 import json
 import math
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from keranjang.cli import app
@@ -126,25 +127,19 @@ def test_migrate_run_ends_leaving_the_merchant_that_never_fits_and_its_command_m
 
 
 def journal_said(batch: Batch, giant: int) -> None:
-    """One `cutover_abandoned` for the giant's row of predicted abandons (more only for those
-    abandoned inside the pause), one `left_for_operator`, and no merchant's `batch_split` twice
+    """One `left_for_operator`; of the `cutover_abandoned` events, only the first of a row
+    predicted over budget and those abandoned inside the pause (a busy machine may abandon a
+    small batch there too: the pause learner needs them); no `batch_split` twice for a seller
     in a run this short."""
     with batch.journal() as s:
-        query = select(EventRow.seller_id, EventRow.what, func.count()).group_by(
-            EventRow.seller_id, EventRow.what
-        )
-        said = {(seller, what): n for seller, what, n in s.execute(query)}
-        abandoned = [
-            json.loads(d)
-            for d in s.scalars(
-                select(EventRow.detail).where(
-                    EventRow.seller_id == giant, EventRow.what == "cutover_abandoned"
-                )
-            )
-        ]
-    print(f"\nevents: {said}")
+        query = select(EventRow.seller_id, EventRow.what, EventRow.detail)
+        found = s.execute(query.order_by(EventRow.id)).all()
+    said = Counter((seller, what) for seller, what, _ in found)
+    print(f"\nevents: {dict(said)}")
     assert said[(giant, "left_for_operator")] == 1
-    assert abandoned and abandoned[0]["abandons"] == 1  # the first of the row
-    assert all("pause_ms" in d for d in abandoned[1:])  # later ones only from inside the pause
+    abandoned = [json.loads(d) for seller, what, d in found if what == "cutover_abandoned"]
+    giants = [json.loads(d) for seller, what, d in found
+              if what == "cutover_abandoned" and seller == giant]  # fmt: skip
+    assert giants and giants[0].get("abandons") == 1  # the first of its row
+    assert all("pause_ms" in d or d.get("abandons") == 1 for d in abandoned)
     assert all(n == 1 for (_, what), n in said.items() if what == "batch_split")
-    assert all(said.get((s, "cutover_abandoned"), 0) == 0 for s in batch.sellers if s != giant)
