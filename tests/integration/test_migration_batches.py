@@ -17,19 +17,18 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from keranjang.infra import schema
 from keranjang.infra.clock import FixedClock
-from keranjang.infra.database import make_engine, session_factory, transaction
-from keranjang.migration import plan as planning
+from keranjang.infra.database import make_engine, session_factory
 from keranjang.migration.copy import Pace
 from keranjang.migration.engine import Mover, Parts
 from keranjang.migration.errors import MigrationError, Mismatch, NotConfirmed
-from keranjang.migration.journal import MIGRATIONS, EventRow, MoveRow
+from keranjang.migration.journal import EventRow, MoveRow
 from keranjang.migration.phases import Phase
 from keranjang.migration.workers import Journal, Rules, Worker
 from keranjang.social.legacy_shop.generator import seeding
 from keranjang.social.legacy_shop.generator.plan import Size
 from tests.integration.legacy_fixtures import Legacy, legacy_fixture  # noqa: F401
+from tests.integration.migration_planned import confirmed, planned_marketplace
 from tests.integration.test_migration_engine import one, rows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,21 +90,12 @@ def batch_fixture(
 ) -> Iterator[Batch]:
     """A generated marketplace in the app, planned; every seller has confirmed."""
     request = seeding.SeedRequest(SIZE, KEY, clock.now(), batch_orders=100)
-    seeding.seed(legacy.engine, request, lambda _n: None)
-    engine = make_engine(database_url("migration"))
-    schema.upgrade(MIGRATIONS, engine)
-    journal = session_factory(engine)
-    with legacy.engine.connect() as c:
-        sizes = planning.legacy_sizes(c)
-    with transaction(journal) as s:
-        planning.plan(s, sizes, clock.now(), dry_run=False)
-        sellers = sorted(s.scalars(select(MoveRow.seller_id)))
-    for seller_id in sellers:
-        legacy.shop.moving.confirm(seller_id)
-    parts = Parts(journal, legacy.engine, legacy.system.commerce_engine, clock,
+    planned = planned_marketplace(legacy, database_url("migration"), clock.now(), request)
+    sellers = confirmed(legacy, planned.sellers)
+    parts = Parts(planned.journal, legacy.engine, legacy.system.commerce_engine, clock,
                   pause_budget_ms=GENEROUS_MS, pace=Pace(batch_rows=40, slice_seconds=0.05))  # fmt: skip
-    yield Batch(legacy, journal, parts, sellers)
-    engine.dispose()
+    yield Batch(legacy, planned.journal, parts, sellers)
+    planned.engine.dispose()
 
 
 def assert_moved_once(batch: Batch, sid: int) -> None:

@@ -14,19 +14,17 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.commerce.money import db as money_db
-from keranjang.infra import schema
 from keranjang.infra.clock import FixedClock
-from keranjang.infra.database import make_engine, session_factory, transaction
-from keranjang.migration import plan as planning
 from keranjang.migration.copy import Pace
 from keranjang.migration.engine import Mover, Parts
 from keranjang.migration.errors import NotConfirmed, OverBudget
-from keranjang.migration.journal import MIGRATIONS, EventRow, MoveRow
+from keranjang.migration.journal import EventRow, MoveRow
 from keranjang.migration.phases import Phase
 from keranjang.social.legacy_shop.generator import seeding, tokens
 from keranjang.social.legacy_shop.generator.plan import Size
 from tests.integration.conftest import bearer
 from tests.integration.legacy_fixtures import Legacy, legacy_fixture  # noqa: F401
+from tests.integration.migration_planned import confirmed, planned_marketplace
 
 KEY = b"migration-test-key-0123456789abc"
 SIZE = Size(merchants=4, products_per_merchant=4, buyers=30, orders=160, seed=1)
@@ -97,21 +95,12 @@ def moving_fixture(
 ) -> Iterator[Moving]:
     """A generated marketplace in the app, planned; its busiest seller has confirmed."""
     request = seeding.SeedRequest(SIZE, KEY, clock.now(), batch_orders=100)
-    seeding.seed(legacy.engine, request, lambda _n: None)
-    engine = make_engine(database_url("migration"))
-    schema.upgrade(MIGRATIONS, engine)
-    journal = session_factory(engine)
-    with legacy.engine.connect() as c:
-        sizes = planning.legacy_sizes(c)
-    with transaction(journal) as s:
-        planning.plan(s, sizes, clock.now(), dry_run=False)
-        seller_id = s.scalar(select(MoveRow.seller_id).order_by(MoveRow.rank).limit(1))
-    assert seller_id is not None
-    legacy.shop.moving.confirm(seller_id)
-    parts = Parts(journal, legacy.engine, legacy.system.commerce_engine, clock,
+    planned = planned_marketplace(legacy, database_url("migration"), clock.now(), request)
+    (seller_id,) = confirmed(legacy, planned.sellers[:1])  # the busiest
+    parts = Parts(planned.journal, legacy.engine, legacy.system.commerce_engine, clock,
                   pause_budget_ms=GENEROUS_MS, pace=Pace(batch_rows=40, slice_seconds=0.05))  # fmt: skip
-    yield Moving(legacy, journal, parts, seller_id)
-    engine.dispose()
+    yield Moving(legacy, planned.journal, parts, seller_id)
+    planned.engine.dispose()
 
 
 def test_a_seller_moves_end_to_end_and_verifies(moving: Moving) -> None:

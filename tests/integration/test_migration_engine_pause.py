@@ -16,18 +16,16 @@ from sqlalchemy.orm import Session
 
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger
-from keranjang.infra import schema
 from keranjang.infra.clock import FixedClock
-from keranjang.infra.database import make_engine, session_factory, transaction
-from keranjang.migration import plan as planning
 from keranjang.migration.copy import Pace
 from keranjang.migration.engine import Mover, Parts
 from keranjang.migration.errors import OverBudget
-from keranjang.migration.journal import MIGRATIONS, EventRow, MoveRow
+from keranjang.migration.journal import EventRow
 from keranjang.migration.phases import Phase
 from keranjang.social.legacy_shop.generator import seeding
 from keranjang.social.legacy_shop.generator.plan import Size
 from tests.integration.legacy_fixtures import Legacy, legacy_fixture  # noqa: F401
+from tests.integration.migration_planned import planned_marketplace
 
 KEY = b"migration-test-key-0123456789abc"
 # A functional budget, not the speed target: the 50 ms default is measured in bench/migration
@@ -42,15 +40,8 @@ def _moved_pauses(
     """Every seller moved to its cutover under the default budget (an abandoned cutover is
     tried again, as a worker would); the `cut_over` events' details."""
     request = seeding.SeedRequest(SIZE, KEY, clock.now(), batch_orders=200)
-    seeding.seed(legacy.engine, request, lambda _n: None)
-    engine = make_engine(database_url("migration"))
-    schema.upgrade(MIGRATIONS, engine)
-    journal = session_factory(engine)
-    with legacy.engine.connect() as c:
-        sizes = planning.legacy_sizes(c)
-    with transaction(journal) as s:
-        planning.plan(s, sizes, clock.now(), dry_run=False)
-        sellers = list(s.scalars(select(MoveRow.seller_id).order_by(MoveRow.rank)))
+    planned = planned_marketplace(legacy, database_url("migration"), clock.now(), request)
+    journal, sellers = planned.journal, planned.sellers
     parts = Parts(journal, legacy.engine, legacy.system.commerce_engine, clock,
                   pause_budget_ms=BUDGET_MS, pace=Pace(batch_rows=500))  # fmt: skip
     mover = Mover(parts)
@@ -66,7 +57,7 @@ def _moved_pauses(
     with journal() as s:
         events = s.scalars(select(EventRow).where(EventRow.what == "cut_over"))
         details = [json.loads(e.detail) for e in events]
-    engine.dispose()
+    planned.engine.dispose()
     return details
 
 

@@ -10,19 +10,17 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlalchemy import select
 
-from keranjang.infra import schema
 from keranjang.infra.clock import FixedClock
-from keranjang.infra.database import make_engine, session_factory, transaction
 from keranjang.migration import cutover, pause
-from keranjang.migration import plan as planning
 from keranjang.migration.copy import Pace
 from keranjang.migration.engine import Parts
-from keranjang.migration.journal import MIGRATIONS, MoveRow
+from keranjang.migration.journal import MoveRow
 from keranjang.migration.phases import Phase
 from keranjang.migration.sync import Ctx
 from keranjang.social.legacy_shop.generator import seeding
 from keranjang.social.legacy_shop.generator.plan import Size
 from tests.integration.legacy_fixtures import Legacy, legacy_fixture  # noqa: F401
+from tests.integration.migration_planned import confirmed, planned_marketplace
 from tests.integration.test_migration_batches import (
     GENEROUS_MS,
     KEY,
@@ -42,21 +40,12 @@ def batch_fixture(
 ) -> Iterator[Batch]:
     """A generated marketplace in the app, planned; every seller has confirmed."""
     request = seeding.SeedRequest(SIZE, KEY, clock.now(), batch_orders=200)
-    seeding.seed(legacy.engine, request, lambda _n: None)
-    engine = make_engine(database_url("migration"))
-    schema.upgrade(MIGRATIONS, engine)
-    journal = session_factory(engine)
-    with legacy.engine.connect() as c:
-        sizes = planning.legacy_sizes(c)
-    with transaction(journal) as s:
-        planning.plan(s, sizes, clock.now(), dry_run=False)
-        sellers = sorted(s.scalars(select(MoveRow.seller_id)))
-    for seller_id in sellers:
-        legacy.shop.moving.confirm(seller_id)
-    parts = Parts(journal, legacy.engine, legacy.system.commerce_engine, clock,
+    planned = planned_marketplace(legacy, database_url("migration"), clock.now(), request)
+    sellers = confirmed(legacy, planned.sellers)
+    parts = Parts(planned.journal, legacy.engine, legacy.system.commerce_engine, clock,
                   pause_budget_ms=GENEROUS_MS, pace=Pace(batch_rows=2_000))  # fmt: skip
-    yield Batch(legacy, journal, parts, sellers)
-    engine.dispose()
+    yield Batch(legacy, planned.journal, parts, sellers)
+    planned.engine.dispose()
 
 
 ROUNDS = 400
