@@ -76,7 +76,9 @@ def test_migrate_run_ends_leaving_the_merchant_that_never_fits_and_its_command_m
     others = max(ms for s, ms in alone.items() if s != giant)
     print(f"\npredicted alone (ms): {alone}")
     assert alone[giant] > 3 * others  # the marketplace this test needs
-    budget = math.floor(math.sqrt(alone[giant] * others))  # far from both
+    # Below the giant's least prediction (its predictions only grow: the learned factor is at
+    # least 1), and as far above the others' as that allows: a busy machine stretches theirs.
+    budget = math.floor(alone[giant] * 0.6)
     env = {
         "KERANJANG_DATA_DIR": str(tmp_path),
         "KERANJANG_MIGRATION_DATABASE_URL": url(batch.journal.kw["bind"]),
