@@ -136,7 +136,8 @@ class _Late(Exception):
 def maps(ctx: Ctx) -> Maps:
     with ctx.journal() as s:
         orders = {b: a for a, b in journal.reverse(s, ctx.sellers, "order").items()}
-        return Maps(orders, journal.reverse(s, ctx.sellers, "product"))
+        products = journal.reverse(s, ctx.sellers, "product")
+        return Maps(orders, products, journal.rounds(s, ctx.sellers))
 
 
 def predict(

@@ -31,6 +31,7 @@ class Maps:
 
     orders: dict[int, int]
     products: dict[int, int]
+    rounds: dict[int, int] = field(default_factory=dict)  # seller -> its move's round
 
 
 @dataclass
@@ -67,6 +68,7 @@ def openings(ctx: Ctx, ids: Maps, books: Balances) -> dict[int, ledger.Opening]:
                 for i, number, amount in books.held.get(seller, [])
             ),
             payable_idr=books.payable.get(seller, 0),
+            round=ids.rounds.get(seller, 1),
         )
         for seller, merchant_id in ctx.merchants.items()
     }

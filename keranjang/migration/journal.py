@@ -230,3 +230,15 @@ def reverse(s: Session, seller_id: int | Sequence[int], kind: str) -> dict[int, 
         IdMapRow.seller_id.in_(sellers), IdMapRow.kind == kind
     )
     return {int(b): int(a) for b, a in s.execute(query)}
+
+
+def rounds(s: Session, seller_ids: Sequence[int]) -> dict[int, int]:
+    """Each seller's move in order: 1, and one more after each rollback (a move's opening
+    entries in commerce are named by it; the rollback's closing ones count the same way)."""
+    query = (
+        select(EventRow.seller_id, func.count())
+        .where(EventRow.seller_id.in_(list(seller_ids)), EventRow.what == "rolled_back")
+        .group_by(EventRow.seller_id)
+    )
+    back = {int(seller): int(n) for seller, n in s.execute(query)}
+    return {seller: back.get(seller, 0) + 1 for seller in seller_ids}

@@ -235,11 +235,21 @@ def _stock(ctx: Ctx, both: Both, given: Given, reports: Reports) -> None:
 
 
 def _money(ctx: Ctx, both: Both, maps: Maps, reports: Reports) -> None:
-    """Each open order's escrow and each payable balance, against the opening entries."""
+    """Each open order's escrow and each payable balance, against the opening entries of this
+    move (a merchant moved again after a rollback opens under names of its own)."""
     social, commerce = both
     e, p = money_db.LedgerEntryRow, money_db.LedgerPostingRow
-    refs = [f"payment:{i}" for m in maps.values() for i in m["orders"].values()]
-    refs += [f"opening:{m}:payable" for m in ctx.merchants.values()]
+    with ctx.journal() as s:
+        rounds = journal.rounds(s, ctx.sellers)
+
+    def escrow_ref(seller: int, order_id: int | None) -> str:
+        return ledger.moved_again(f"payment:{order_id}", rounds[seller])
+
+    def payable_ref(seller: int) -> str:
+        return ledger.moved_again(f"opening:{ctx.merchants[seller]}:payable", rounds[seller])
+
+    refs = [escrow_ref(s, i) for s, m in maps.items() for i in m["orders"].values()]
+    refs += [payable_ref(s) for s in ctx.merchants]
     opened: dict[str, int] = {}
     for start in range(0, len(refs), target.MAX_IN):
         query = (
@@ -255,13 +265,13 @@ def _money(ctx: Ctx, both: Both, maps: Maps, reports: Reports) -> None:
         orders = maps[seller]["orders"]
         differing = [
             f"{number} ({amount} IDR in the app's escrow, "
-            f"{opened.get(f'payment:{orders.get(i)}', 0)} opened)"
+            f"{opened.get(escrow_ref(seller, orders.get(i)), 0)} opened)"
             for i, number, amount in escrow.get(seller, [])
-            if opened.get(f"payment:{orders.get(i)}", 0) != amount
+            if opened.get(escrow_ref(seller, orders.get(i)), 0) != amount
         ]
         report.check(not differing, f"escrow differs for orders {_named(differing)}")
         payable = payables.get(seller, 0)
-        ours = opened.get(f"opening:{ctx.merchants[seller]}:payable", 0)
+        ours = opened.get(payable_ref(seller), 0)
         report.check(
             payable == ours, f"payable: {payable} IDR in the app, {ours} IDR opened in commerce"
         )

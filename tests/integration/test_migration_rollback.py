@@ -312,3 +312,30 @@ def test_a_rollback_whose_way_back_is_broken_is_refused_with_nothing_written(
     assert one(moving.social, f"SELECT count(*) FROM legacy_orders WHERE seller_id = {sid}") == (
         legacy_orders
     )
+
+
+def test_a_merchant_moved_again_after_a_rollback_opens_its_escrow_anew(moving: Moving) -> None:
+    """The rollback closed the first move's opening entries; moving the merchant again opens
+    each open order's escrow again, under names of its own (the first move's are posted), so
+    commerce holds what the app held, to the rupiah, and verification checks this move's."""
+    moving.run(Phase.VERIFIED)
+    merchant = moving.move().commerce_merchant_id
+    paid = one(moving.commerce, f"SELECT min(id) FROM orders WHERE merchant_id = {merchant} AND status = 'paid'")  # fmt: skip
+    total = one(moving.commerce, f"SELECT total_idr FROM orders WHERE id = {paid}")
+    held = (
+        "SELECT coalesce(sum(p.credit_idr - p.debit_idr), 0) FROM ledger_postings p"
+        f" JOIN ledger_entries e ON e.id = p.entry_id WHERE e.order_id = {paid}"
+        " AND p.account = 'escrow'"
+    )
+    assert one(moving.commerce, held) == total
+    assert moving.mover.rollback(moving.seller_id, "operator", "once") is Phase.ROLLED_BACK
+    assert one(moving.commerce, held) == 0  # handed back to the app
+
+    assert moving.run(Phase.VERIFIED) is Phase.VERIFIED
+
+    assert one(moving.commerce, held) == total
+    refs = [r for (r,) in rows(moving.commerce, f"SELECT ref FROM ledger_entries WHERE order_id = {paid} AND kind = 'opening' ORDER BY id")]  # fmt: skip
+    assert refs == [f"payment:{paid}", f"payment:{paid}:move2"]
+    with Session(moving.commerce) as s:
+        debits, credits = money_db.totals(s)
+    assert debits == credits

@@ -30,7 +30,8 @@ escrow of each of its open paid orders, and its pending and payable balances, ea
 against `migration_clearing`. An open order's escrow is posted under the very name a payment
 would have, `payment:<order id>` (kind `opening`), so every rule that asks whether an order's
 payment was booked (a late notification of it, completion, refunds, attribution) treats a moved
-order like any other, and a payment notification for it can never book it a second time.
+order like any other, and a payment notification for it can never book it a second time; moved
+again after a rollback, it opens anew under `<name>:move<n>` (`moved_again`).
 """
 
 from collections.abc import Iterable, Mapping
@@ -325,14 +326,13 @@ def payout(payout_id: int, payable_account: str, partner: str, amount_idr: int) 
     )
 
 
-# ----------------------------------------------------------------------------------------------
-# Opening balances of a merchant moved from the old in-app shop
+# -- Opening balances of a merchant moved from the old in-app shop ------------------------------
 
 
 @dataclass(frozen=True)
 class OpenOrder:
-    """An open paid order (paid, shipped or delivered) moved with its merchant, and what the old
-    shop's escrow held for it: its total less what had been refunded of it there."""
+    """An open paid order moved with its merchant, and the old shop's escrow for it (its total
+    less what had been refunded of it there)."""
 
     order_id: int
     number: str
@@ -348,6 +348,7 @@ class Opening:
     orders: tuple[OpenOrder, ...] = ()
     pending_idr: int = 0
     payable_idr: int = 0
+    round: int = 1  # its move: 2 after a rollback and a move again (names its entries anew)
 
     @property
     def total_idr(self) -> int:
@@ -355,7 +356,7 @@ class Opening:
         return sum(o.escrow_idr for o in self.orders) + self.pending_idr + self.payable_idr
 
 
-def opening_escrow(merchant_id: int, order: OpenOrder) -> Entry | None:
+def opening_escrow(merchant_id: int, order: OpenOrder, round_: int = 1) -> Entry | None:
     """An open order's escrow, booked as its payment (`payment:<order id>`, kind `opening`), so
     completion later takes it out of escrow as for any order. None when nothing is held."""
     if order.escrow_idr < 0:
@@ -363,14 +364,11 @@ def opening_escrow(merchant_id: int, order: OpenOrder) -> Entry | None:
     if not order.escrow_idr:
         return None
     memo = f"order {order.number} paid in the old shop (merchant {merchant_id} moved)"
-    return entry(
-        Head("opening", f"payment:{order.order_id}", memo, order.order_id),
-        {MIGRATION_CLEARING: order.escrow_idr},
-        {ESCROW: order.escrow_idr},
-    )
+    head = Head("opening", moved_again(f"payment:{order.order_id}", round_), memo, order.order_id)
+    return entry(head, {MIGRATION_CLEARING: order.escrow_idr}, {ESCROW: order.escrow_idr})
 
 
-def opening_balance(merchant_id: int, what: str, amount_idr: int) -> Entry | None:
+def opening_balance(merchant_id: int, what: str, amount_idr: int, round_: int = 1) -> Entry | None:
     """A merchant's `pending` or `payable` balance from the old shop, named
     `opening:<merchant id>:<what>`; None for zero. A negative balance (the merchant owed the old
     shop) is debited to the merchant's account instead."""
@@ -379,19 +377,22 @@ def opening_balance(merchant_id: int, what: str, amount_idr: int) -> Entry | Non
         raise ValueError(f"an opening balance is 'pending' or 'payable', not {what!r}")
     if not amount_idr:
         return None
-    return entry(
-        Head("opening", f"opening:{merchant_id}:{what}", f"{what} balance from the old shop"),
-        {MIGRATION_CLEARING: amount_idr},
-        {accounts[what](merchant_id): amount_idr},
-    )
+    memo = f"{what} balance from the old shop"
+    head = Head("opening", moved_again(f"opening:{merchant_id}:{what}", round_), memo)
+    return entry(head, {MIGRATION_CLEARING: amount_idr}, {accounts[what](merchant_id): amount_idr})
+
+
+def moved_again(ref: str, round_: int) -> str:
+    """An opening entry's name on the merchant's `round_`th move (after as many rollbacks)."""
+    return ref if round_ == 1 else f"{ref}:move{round_}"
 
 
 def opening(o: Opening) -> list[Entry]:
     """Every opening entry of a moved merchant, zero amounts left out; each balances, and
     together they debit `migration_clearing` by `o.total_idr`, to the rupiah."""
-    escrows = [opening_escrow(o.merchant_id, order) for order in o.orders]
+    escrows = [opening_escrow(o.merchant_id, order, o.round) for order in o.orders]
     balances = [
-        opening_balance(o.merchant_id, "pending", o.pending_idr),
-        opening_balance(o.merchant_id, "payable", o.payable_idr),
+        opening_balance(o.merchant_id, what, amount, o.round)
+        for what, amount in (("pending", o.pending_idr), ("payable", o.payable_idr))
     ]
     return [e for e in (*escrows, *balances) if e is not None]
