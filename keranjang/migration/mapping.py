@@ -159,14 +159,19 @@ class OrderIds:
 
 
 def order(o: Row, ids: OrderIds) -> Values:
-    """`refunded_idr` (in the row, from the source) is what refunds took or are taking."""
+    """In the row, from the source: `refunded_idr`, what refunds took or are taking;
+    `order_refunded`, whether the app refunds the whole order; `partly_shipping_idr`, the
+    shipping refunds made in commerce before a rollback took."""
     values = {f: o[f] for f in ORDER_FIELDS}
     completed = o["status"] in ("completed", "refunded") and o["completed_at"] is not None
+    whole = o.get("order_refunded")
     return values | {
         "merchant_id": ids.merchant_id,
         "buyer_id": ids.buyer_id,
         "refunded_idr": int(o.get("refunded_idr") or 0),
-        "refunded_shipping_idr": o["shipping_idr"] if o.get("refunded_idr") else 0,
+        "refunded_shipping_idr": o["shipping_idr"]
+        if whole
+        else int(o.get("partly_shipping_idr") or 0),
         # Settled in the app: nothing is held here to release after the refund window.
         "released_at": o["completed_at"] if completed else None,
     }
@@ -192,7 +197,8 @@ def attribution(x: Row, product_id: int, merchant_id: int) -> Values | None:
 
 
 def line(x: Row, order_id: int, product_id: int, attribution_id: int | None = None) -> Values:
-    """`order_refunded` (in the row, from the source): the app refunded whole orders.
+    """`order_refunded` (in the row, from the source): the app refunds whole orders; units
+    refunded in commerce before a rollback are the line's own `refunded_quantity`.
     `attribution_id`: the line's attribution in commerce, if a creator brought it."""
     return {
         "order_id": order_id,
@@ -202,7 +208,9 @@ def line(x: Row, order_id: int, product_id: int, attribution_id: int | None = No
         "quantity": x["quantity"],
         "attribution_id": attribution_id,
         "commission_bp": x["commission_bp"],
-        "refunded_quantity": x["quantity"] if x.get("order_refunded") else 0,
+        "refunded_quantity": (
+            x["quantity"] if x.get("order_refunded") else int(x.get("refunded_quantity") or 0)
+        ),
     }
 
 
@@ -232,18 +240,30 @@ def payment(p: Row, order_id: int) -> Values:
     return {"order_id": order_id, **{f: p[f] for f in PAYMENT_FIELDS}}
 
 
+def refund_lines(r: Row) -> dict[int, int] | None:
+    """The units (legacy product id -> quantity) a refund made in commerce before a rollback
+    took; None for the app's own (the whole order, or a second payment)."""
+    if r.get("lines") is None:
+        return None
+    return {int(p): int(n) for p, n in json.loads(r["lines"]).items()}
+
+
 def refund(r: Row, order_id: int, lines: Mapping[int, int]) -> Values:
-    """A legacy refund (`lines`: the order's commerce product ids and quantities). The app
+    """A legacy refund (`lines`: the commerce product ids and quantities it took). The app
     refunded whole orders (`order`), out of escrow or, after completion, out of the shares; or
-    a second payment (`stray`)."""
+    a second payment (`stray`); a refund made in commerce before a rollback took part of one
+    (its own units and shipping)."""
     stray = r["kind"] == "stray"
+    shipping = r.get("shipping_idr")
+    if shipping is None:
+        shipping = 0 if stray else int(r.get("order_shipping_idr") or 0)
     stage = "stray" if stray else ("shares" if r.get("order_completed_at") else "escrow")
     then = r.get("order_status") if r.get("order_status") in ("refunded", "cancelled") else None
     return {
         "order_id": order_id,
         "refund_key": r["refund_key"],
         "amount_idr": r["amount_idr"],
-        "shipping_idr": 0 if stray else int(r.get("order_shipping_idr") or 0),
+        "shipping_idr": int(shipping),
         "lines": json.dumps({} if stray else {str(k): v for k, v in sorted(lines.items())}),
         "reason": r["reason"],
         "actor": "system:legacy-shop",

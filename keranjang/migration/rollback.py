@@ -72,6 +72,7 @@ def roll_back(ctx: Ctx, request: Request) -> None:
         row.updated_at, row.purge_after = ctx.clock.now(), None
         journal.map_ids(s, ctx.seller_id, "order", back.orders)
         journal.map_ids(s, ctx.seller_id, "product", back.products)
+        journal.map_ids(s, ctx.seller_id, "refund", back.refunds)
         detail = {
             "reason": request.reason,
             "was": move,

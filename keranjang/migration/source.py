@@ -24,6 +24,7 @@ from keranjang.social import db as promotion
 from keranjang.social.legacy_shop import db as legacy
 from keranjang.social.legacy_shop import ledger as legacy_ledger
 from keranjang.social.legacy_shop import moving
+from keranjang.social.legacy_shop.books import PARTLY
 from keranjang.social.legacy_shop.changes import ChangeRow
 from keranjang.social.viewers.db import ViewerRow
 
@@ -36,10 +37,24 @@ MAX_IN = 900  # ids per IN (...): under SQLite's bound-parameter limit
 
 
 def _refunded(order_id: Any) -> Any:
-    """What the order's refunds took or are taking (the app refunded whole orders)."""
+    """What the order's refunds took or are taking: the app's own (whole orders) and those
+    made in commerce before a rollback (part of one)."""
     return (
         select(func.coalesce(func.sum(rf.amount_idr), 0))
-        .where(rf.order_id == order_id, rf.kind == "order", rf.status.in_(OPEN_REFUND_STATUSES))
+        .where(
+            rf.order_id == order_id,
+            rf.kind.in_(("order", PARTLY)),
+            rf.status.in_(OPEN_REFUND_STATUSES),
+        )
+        .scalar_subquery()
+    )
+
+
+def _partly_shipping(order_id: Any) -> Any:
+    """The shipping refunds made in commerce before a rollback took."""
+    return (
+        select(func.coalesce(func.sum(rf.shipping_idr), 0))
+        .where(rf.order_id == order_id, rf.kind == PARTLY, rf.status == "succeeded")
         .scalar_subquery()
     )
 
@@ -87,7 +102,13 @@ def _buyers_of(sellers: list[int]) -> tuple[Select[Any], Any]:
 
 
 def _orders(sellers: list[int]) -> tuple[Select[Any], Any]:
-    query = select(o, _refunded(o.id).label("refunded_idr"), o.seller_id.label("owner_id"))
+    query = select(
+        o,
+        _refunded(o.id).label("refunded_idr"),
+        _order_refunded(o.id).label("order_refunded"),
+        _partly_shipping(o.id).label("partly_shipping_idr"),
+        o.seller_id.label("owner_id"),
+    )
     return query.where(o.seller_id.in_(sellers)), o.id
 
 
@@ -196,9 +217,11 @@ def addresses(c: Connection, viewer_ids: Sequence[int]) -> list[RowMapping]:
 
 
 def order_lines(c: Connection, order_ids: Iterable[int]) -> dict[int, dict[int, int]]:
-    """Per legacy order: legacy product id -> quantity."""
+    """Per legacy order: legacy product id -> the units not refunded in part (in commerce,
+    before a rollback): what a refund of the whole order took."""
     found: dict[int, dict[int, int]] = {}
-    query = select(ln.order_id, ln.product_id, ln.quantity).where(ln.order_id.in_(set(order_ids)))
+    left = ln.quantity - ln.refunded_quantity
+    query = select(ln.order_id, ln.product_id, left).where(ln.order_id.in_(set(order_ids)))
     for order_id, product_id, quantity in c.execute(query):
         lines = found.setdefault(int(order_id), {})
         lines[int(product_id)] = lines.get(int(product_id), 0) + int(quantity)

@@ -36,6 +36,7 @@ from keranjang.infra.database import transaction
 from keranjang.migration import journal, mapping, source, target
 from keranjang.migration.errors import MigrationError
 from keranjang.migration.mapping import Unmappable
+from keranjang.social.legacy_shop.books import PARTLY
 
 KIND_OF_STEP = {
     "products": "product",
@@ -279,17 +280,30 @@ def _payments(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
 
 
 def _refunds(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
+    """A refund takes its own units (one made in commerce before a rollback) or what the
+    order had left (the app's refund of the whole order). One made in commerce that the
+    rollback mapped back to its row there is left as commerce keeps it (its keys, the
+    partner's reference)."""
+    theirs = ctx.mapped("refund", [r["id"] for r in rows if r["kind"] == PARTLY])
+    rows = [r for r in rows if r["id"] not in theirs]
+    if not rows:
+        return
     orders, _ = _of_orders(ctx, rows)
     with ctx.social.connect() as c:
         lines = source.order_lines(c, orders)
-    products = ensure(ctx, "products", {p for q in lines.values() for p in q})
 
-    def commerce_lines(order_id: int) -> dict[int, int]:
-        return {products[p]: n for p, n in lines.get(order_id, {}).items()}
+    def took_by(r: RowMapping) -> dict[int, int]:
+        own = mapping.refund_lines(r)
+        return lines.get(r["order_id"], {}) if own is None else own
+
+    took = {r["id"]: took_by(r) for r in rows}
+    products = ensure(ctx, "products", {p for q in took.values() for p in q})
+
+    def commerce_lines(refund_id: int) -> dict[int, int]:
+        return {products[p]: n for p, n in took[refund_id].items() if n}
 
     pairs = [
-        (r["id"], mapping.refund(r, orders[r["order_id"]], commerce_lines(r["order_id"])))
-        for r in rows
+        (r["id"], mapping.refund(r, orders[r["order_id"]], commerce_lines(r["id"]))) for r in rows
     ]
     sync(ctx, "refund", pairs, owners("refunds", rows))
 

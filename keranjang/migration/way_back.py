@@ -150,6 +150,7 @@ class Back:
 
     orders: dict[int, int] = field(default_factory=dict)
     products: dict[int, int] = field(default_factory=dict)
+    refunds: dict[int, int] = field(default_factory=dict)  # made in commerce, carried back
 
 
 def write_back(ctx: Ctx, state: State) -> Back:
@@ -178,7 +179,7 @@ def write_back(ctx: Ctx, state: State) -> Back:
         _holds(s, state, orders, products)
         _events(s, state.events, orders)
         _payments(s, state, orders)
-        _refunds(s, state, orders, products, now)
+        back.refunds = _refunds(s, state, orders, products, now)
         books = way_back_books.Books(
             ctx.seller_id, state.orders, orders, state.divided, state.refunds
         )
@@ -319,22 +320,25 @@ def _payments(s: Session, state: State, orders: dict[int, int]) -> None:
 
 
 def _refunds(s: Session, state: State, orders: dict[int, int], products: dict[int, int],
-             now: datetime) -> None:  # fmt: skip
+             now: datetime) -> dict[int, int]:  # fmt: skip
     """The refunds commerce made, as succeeded refunds of the app's orders, and each line's
-    refunded units as commerce counts them."""
+    refunded units as commerce counts them; answers legacy refund id -> commerce refund id (so
+    a later move finds each refund again instead of copying it a second time)."""
+    carried_back: dict[int, int] = {}
     titles = {p["id"]: p["title"] for p in state.products}
     numbers = {o["id"]: o["number"] for o in state.orders}
     x = legacy.OrderLineRow
     for order_id, carried in state.refunds.items():
         paid_by = mapping.partner_order_id(numbers[order_id], 1)
         on = way_back_money.Where(orders[order_id], paid_by, now)
-        way_back_money.carry_refunds(s, on, carried, titles)
+        carried_back |= way_back_money.carry_refunds(s, on, carried, titles, products)
         for line in (y for y in state.lines if y["order_id"] == order_id):
             s.execute(
                 update(x)
                 .where(x.order_id == on.order_id, x.product_id == products[line["product_id"]])
                 .values(refunded_quantity=line["refunded_quantity"])
             )
+    return carried_back
 
 
 def _flip_back(s: Session, ctx: Ctx, products: list[int], now: datetime) -> None:

@@ -125,8 +125,11 @@ class Where:
     at: datetime
 
 
-def refund_row(x: CarriedRefund, on: Where, titles: dict[int, str]) -> legacy.RefundRow:
-    """The app's record of the refund: succeeded, its goods and shipping in words."""
+def refund_row(
+    x: CarriedRefund, on: Where, titles: dict[int, str], products: dict[int, int]
+) -> legacy.RefundRow:
+    """The app's record of the refund: succeeded, its goods and shipping in words, and kept as
+    figures (`products`: commerce product id -> the app's) for a later move."""
     goods = ", ".join(f"{n} x {titles.get(p, f'produk {p}')}" for p, n in sorted(x.lines.items()))
     what = "; ".join(
         w for w in (goods, f"ongkir Rp{x.shipping_idr}" if x.shipping_idr else "") if w
@@ -138,6 +141,8 @@ def refund_row(x: CarriedRefund, on: Where, titles: dict[int, str]) -> legacy.Re
         kind=books.PARTLY,
         amount_idr=x.amount_idr,
         reason=f"{x.reason} (dikembalikan di commerce: {what or 'tanpa barang'})"[:500],
+        lines=json.dumps({str(products[p]): n for p, n in sorted(x.lines.items())}),
+        shipping_idr=x.shipping_idr,
         status="succeeded",
         created_at=on.at,
         updated_at=on.at,
@@ -145,12 +150,23 @@ def refund_row(x: CarriedRefund, on: Where, titles: dict[int, str]) -> legacy.Re
 
 
 def carry_refunds(
-    s: Session, on: Where, carried: Sequence[CarriedRefund], titles: dict[int, str]
-) -> None:
-    """Each refund's row on the app's order, once (by its key)."""
+    s: Session,
+    on: Where,
+    carried: Sequence[CarriedRefund],
+    titles: dict[int, str],
+    products: dict[int, int],
+) -> dict[int, int]:
+    """Each refund's row on the app's order, once (by its key); answers legacy refund id ->
+    commerce refund id of every one of them."""
     r = legacy.RefundRow
-    have = set(s.scalars(select(r.refund_key).where(r.order_id == on.order_id)))
-    s.add_all(refund_row(x, on, titles) for x in carried if f"commerce-{x.refund_id}" not in have)
+    found = s.execute(select(r.refund_key, r.id).where(r.order_id == on.order_id))
+    have = {str(key): int(i) for key, i in found}
+    fresh = [x for x in carried if f"commerce-{x.refund_id}" not in have]
+    rows = {x.refund_id: refund_row(x, on, titles, products) for x in fresh}
+    s.add_all(rows.values())
+    s.flush()
+    have |= {row.refund_key: row.id for row in rows.values()}
+    return {int(have[f"commerce-{x.refund_id}"]): x.refund_id for x in carried}
 
 
 # payouts --------------------------------------------------------------------------------------

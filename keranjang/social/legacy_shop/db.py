@@ -258,6 +258,10 @@ class RefundRow(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # A refund made in commerce before a rollback (`books.PARTLY`): the units it took (legacy
+    # product id -> quantity, JSON) and its shipping, so a later move gives commerce the same.
+    lines: Mapped[str | None] = mapped_column(Text)
+    shipping_idr: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class LedgerEntryRow(Base):
