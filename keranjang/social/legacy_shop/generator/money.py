@@ -25,7 +25,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "legacy_refunds": (
         "id", "order_id", "refund_key", "partner_order_id", "kind", "amount_idr", "reason",
-        "status", "last_error", "created_at", "updated_at",
+        "status", "last_error", "created_at", "updated_at", "lines", "shipping_idr",
     ),
     "legacy_ledger_entries": ("id", "name", "order_id", "at"),
     "legacy_ledger_postings": (
@@ -184,7 +184,8 @@ def _refund(rng: random.Random, order: OrderMoney, refund: Refund, out: Out) -> 
     out.add(
         "legacy_refunds",
         (out.take("legacy_refunds"), order.order_id, key, refund.partner_order_id, "order",
-         order.total_idr, order.reason, "succeeded", None, order.life.last, refund.answered),
+         order.total_idr, order.reason, "succeeded", None, order.life.last, refund.answered,
+         None, None),
     )  # fmt: skip
     what = (refund.partner_order_id, "refunded", order.total_idr, "recorded: refunded")
     _news(out, (refund.transaction_id, "refund", order.total_idr), what, refund.answered)
