@@ -9,6 +9,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,14 +101,17 @@ def move(env: dict[str, str], size: Size) -> tuple[float, dict[str, Any]]:
     return time.perf_counter() - started, json.loads(done.stdout)
 
 
-def baseline(social_url: str) -> tuple[int, float]:
-    """Rows and seconds of PostgreSQL copying the same tables into new ones by itself."""
+def baseline(social_url: str, connect: Callable[..., Any] | None = None) -> tuple[int, float]:
+    """Rows and seconds of PostgreSQL copying the same tables into new ones by itself
+    (`connect`: how to open the connection, psycopg's own by default)."""
     import psycopg
 
     from bench.kit.postgres import conninfo
 
     rows, seconds = 0, 0.0
-    with psycopg.connect(conninfo(social_url), autocommit=True) as conn:
+    if connect is None:
+        connect = lambda url, **options: psycopg.connect(conninfo(url), **options)  # noqa: E731
+    with connect(social_url, autocommit=True) as conn:
         for table in COPIED:
             conn.execute(f"CREATE TABLE bench_{table} (LIKE {table} INCLUDING ALL)")
             started = time.perf_counter()

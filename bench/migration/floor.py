@@ -1,0 +1,171 @@
+"""`python -m bench.migration.floor`: the best any engine could do moving the migration bench's
+rows between two databases, against the bench's own baseline, in the same run.
+
+On a legacy marketplace generated as `python -m bench.migration` generates it (fresh social,
+commerce and journal databases), each round measures, for the same rows:
+
+a. `INSERT INTO bench_x SELECT * FROM x` inside social (the migration bench's baseline);
+b. COPY streams from social into plain tables of commerce's database with the same columns
+   (binary and text, with social's indexes; binary without), no Python per row;
+c. every seller's rows into commerce's real tables, with Python per row remapping ids through
+   dicts and the id map written to the journal's database as the rows go (`floor_remap`);
+d. c verified per seller by aggregates read from both sides and compared (`floor_verify`).
+
+Each figure is the median over the rounds; the table gives rows/s and the ratio to (a), and the
+CPU of this process (the client: all the Python of c and d) and of PostgreSQL's backends
+serving the bench's databases. bench/README.md has the figures and what they say.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from bench.kit.cpu import CpuSnapshot, cpu_usage
+from bench.kit.errors import BenchError
+from bench.kit.postgres import default_admin_url, postgres_databases
+from bench.kit.results import RESULTS_DIR, code_version, machine, utc_timestamp, write_result
+from bench.kit.tables import print_table, say
+from bench.migration.floor_backends import backends
+from bench.migration.floor_copy import Stream, cross_database_copy
+from bench.migration.floor_remap import prepare_remap, remap_copy
+from bench.migration.floor_verify import verify
+from bench.migration.measure import Size, baseline, environment, generate
+
+TARGET_RATIO = 0.25
+STREAMS = (Stream("binary"), Stream("text"), Stream("binary", indexes=False))
+BASELINE = "a. INSERT … SELECT in social"
+REMAP = "c. remapped into commerce's tables, id map kept"
+VERIFY = "d. per-seller aggregates, both sides"
+COPY_AND_VERIFY = "c + d: copied, then verified"
+
+
+def options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.migration.floor",
+                                     description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser.add_argument("--merchants", type=int, default=2000)
+    parser.add_argument("--products-per-merchant", type=int, default=10)
+    parser.add_argument("--buyers", type=int, default=5000)
+    parser.add_argument("--orders", type=int, default=9000, help="orders in all")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--pg-url", default=default_admin_url())
+    parser.add_argument("--results-dir", default=str(RESULTS_DIR))
+    args = parser.parse_args()
+    if min(args.merchants, args.buyers, args.orders, args.rounds) < 1:
+        parser.error("--merchants, --buyers, --orders and --rounds take 1 or more")
+    return args
+
+
+def timed(what: Callable[[], Any]) -> tuple[Any, dict[str, float]]:
+    """`what()`'s answer and the CPU of the window: seconds of this process (the client) and of
+    the PostgreSQL backends serving its connections (`floor_backends`), and the cores the
+    whole machine kept busy (other work on a shared machine included)."""
+    before, served = CpuSnapshot.take(), backends.seconds
+    answer = what()
+    after = CpuSnapshot.take()
+    cpu = cpu_usage(before, after, {}, with_postgres=False)
+    return answer, {"client_s": after.client - before.client,
+                    "postgres_s": backends.seconds - served,
+                    "machine_busy_cores": cpu.get("machine_busy_cores", float("nan"))}  # fmt: skip
+
+
+def one_round(urls: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Every measure once, in the order a-d: {measure: rows, seconds, cpu}."""
+    found: dict[str, dict[str, Any]] = {}
+    (rows, seconds), cpu = timed(lambda: baseline(urls["social"], backends.connect))
+    found[BASELINE] = {"rows": rows, "seconds": seconds, "cpu": cpu}
+    for stream in STREAMS:
+        (rows, seconds), cpu = timed(
+            partial(cross_database_copy, urls["social"], urls["commerce"], stream)
+        )
+        found[f"b. {stream.name}"] = {"rows": rows, "seconds": seconds, "cpu": cpu}
+    (rows, seconds, maps, per_table), cpu = timed(lambda: remap_copy(urls))
+    found[REMAP] = {"rows": rows, "seconds": seconds, "cpu": cpu, "per_table": per_table}
+    (checked, seconds, wrong), cpu = timed(lambda: verify(urls, maps["merchant"]))
+    if wrong:
+        raise BenchError("the copy does not verify: " + "; ".join(wrong[:5]))
+    found[VERIFY] = {"rows": checked, "seconds": seconds, "cpu": cpu}
+    return found
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    size = Size(args.merchants, args.products_per_merchant, args.buyers, args.orders, workers=0)
+    purposes = ("social", "commerce", "migration")
+    rounds = []
+    with postgres_databases(args.pg_url, purposes) as urls, tempfile.TemporaryDirectory() as tmp:
+        say(f"Generating {size.merchants:,} merchants …")
+        seeded_s = generate(environment(urls, tmp), size)
+        prepare_remap(urls["commerce"], urls["migration"])
+        for n in range(args.rounds):
+            say(f"Round {n + 1} of {args.rounds} …")
+            rounds.append(one_round(urls))
+    return {"benchmark": "migration-floor", "timestamp": utc_timestamp(), "code": code_version(),
+            "machine": machine(), "size": size.__dict__, "seed_seconds": seeded_s,
+            "rounds": rounds, "measures": summarise(rounds)}  # fmt: skip
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def summarise(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, float]]:
+    """Per measure, the medians over the rounds, with c + d as one measure (the rows of c over
+    the seconds of both), and each rate's ratio to the baseline's."""
+    out: dict[str, dict[str, float]] = {}
+    for name in rounds[0]:
+        runs = [r[name] for r in rounds]
+        out[name] = {
+            "rows": runs[0]["rows"],
+            "seconds": _median([r["seconds"] for r in runs]),
+            "client_cpu_s": _median([r["cpu"]["client_s"] for r in runs]),
+            "postgres_cpu_s": _median([r["cpu"]["postgres_s"] for r in runs]),
+            "machine_busy_cores": _median([r["cpu"]["machine_busy_cores"] for r in runs]),
+        }
+    both = [r[REMAP]["seconds"] + r[VERIFY]["seconds"] for r in rounds]
+    c, d = out[REMAP], out[VERIFY]
+    out[COPY_AND_VERIFY] = {"rows": c["rows"], "seconds": _median(both),
+                            "client_cpu_s": c["client_cpu_s"] + d["client_cpu_s"],
+                            "postgres_cpu_s": c["postgres_cpu_s"] + d["postgres_cpu_s"],
+                            "machine_busy_cores": max(c["machine_busy_cores"],
+                                                      d["machine_busy_cores"])}  # fmt: skip
+    base = out[BASELINE]["rows"] / out[BASELINE]["seconds"]
+    for figures in out.values():
+        figures["rows_per_second"] = figures["rows"] / figures["seconds"]
+        figures["ratio"] = figures["rows_per_second"] / base
+    return out
+
+
+def report(result: dict[str, Any]) -> None:
+    rows = [
+        (name, f"{m['rows']:,}", f"{m['seconds']:.3f}", f"{m['rows_per_second']:,.0f}",
+         f"{m['ratio']:.3f}", f"{m['client_cpu_s']:.2f} / {m['postgres_cpu_s']:.2f}",
+         f"{m['machine_busy_cores']:.2f}")
+        for name, m in result["measures"].items()
+    ]  # fmt: skip
+    print_table(("measure (median of rounds)", "rows", "s", "rows/s", "ratio to a",
+                 "CPU s: client / postgres", "machine busy"), rows)  # fmt: skip
+    c = result["measures"][COPY_AND_VERIFY]["ratio"]
+    say(f"Copied and verified between two databases: {c:.3f} of INSERT … SELECT "
+        f"(the migration bench's target: >= {TARGET_RATIO}).")  # fmt: skip
+
+
+def main() -> int:
+    args = options()
+    try:
+        result = run(args)
+    except BenchError as exc:
+        print(f"bench failed: {exc}", file=sys.stderr)
+        return 1
+    report(result)
+    say(f"Result in {write_result(args.results_dir, 'migration-floor', result)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

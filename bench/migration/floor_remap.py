@@ -1,0 +1,125 @@
+"""The floor's third measure: every seller's rows from social into commerce's real tables (their
+indexes, unique keys and foreign keys as commerce's own migrations make them), with the Python
+per row any engine must run here: the ids remapped through dicts (`floor_steps`), ids reserved
+from commerce's sequences in blocks, and the id map written to a third database (a plain table
+with the journal's `id_map` columns and indexes) as the rows go, as the engine's journal must
+keep it for the catch-up and the way back.
+
+Three streams at once per step: a server-side cursor on social (one REPEATABLE READ snapshot
+for every step), COPY into commerce, COPY into the id map; one commerce and one map
+transaction per step. No batching per merchant, no journal transaction per phase: the shape of
+a bulk copy of the whole marketplace at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from bench.kit.postgres import conninfo
+from bench.migration.floor_backends import backends
+from bench.migration.floor_steps import STEPS, Step
+
+FETCH = 10_000  # rows per fetch of social's cursor, and ids per reservation
+ID_MAP = "floor_id_map"
+ID_MAP_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {ID_MAP} (id bigserial PRIMARY KEY, seller_id bigint NOT NULL, "
+    "kind varchar(30) NOT NULL, legacy_id bigint NOT NULL, commerce_id bigint NOT NULL, "
+    "CONSTRAINT uq_floor_id_map_legacy UNIQUE (kind, legacy_id))",
+    f"CREATE INDEX IF NOT EXISTS ix_floor_id_map_seller ON {ID_MAP} (seller_id)",
+)
+
+
+def reserved(conn: Any, table: str) -> Iterator[int]:
+    """Ids of commerce's own sequence for `table`, reserved a block at a time (nobody else can
+    be handed them, as in `keranjang.migration.target.reserve`); blocks grow from 1,000 to
+    FETCH, so a short step does not take ten thousand ids it leaves unused."""
+    query = "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)"
+    block = 1_000
+    while True:
+        yield from sorted(int(i) for (i,) in conn.execute(query, (table, block)).fetchall())
+        block = min(FETCH, block * 2)
+
+
+def copy_step(streams: tuple[Any, Any, Any], step: Step, ids: Iterator[int],
+              maps: dict[str, dict[int, int]]) -> int:  # fmt: skip
+    """One step's rows, converted and written as they are read; answers how many."""
+    social, commerce, journal = streams
+    found = maps.setdefault(step.kind, {})
+    columns = ", ".join(("id", *step.columns))
+    rows = 0
+    with (
+        social.cursor(name=f"floor_{step.kind}") as read,
+        commerce.transaction(),
+        commerce.cursor() as write,
+        write.copy(f"COPY {step.table} ({columns}) FROM STDIN") as into,
+        journal.transaction(),
+        journal.cursor() as keep,
+        keep.copy(f"COPY {ID_MAP} (seller_id, kind, legacy_id, commerce_id) FROM STDIN") as kept,
+    ):
+        read.itersize = FETCH
+        read.execute(step.query)
+        convert, mapped = step.convert, step.mapped
+        for row in read:
+            new = next(ids)
+            into.write_row((new, *convert(row, maps)))
+            if mapped:
+                found[row[0]] = new
+                kept.write_row((row[1], step.kind, row[0], new))
+            rows += 1
+    return rows
+
+
+def prepare_remap(commerce_url: str, journal_url: str) -> None:
+    """Commerce's tables as its migrations make them (empty), and the id map's table."""
+    import psycopg
+
+    from keranjang.commerce.tables import MIGRATIONS
+    from keranjang.infra import schema
+    from keranjang.infra.database import make_engine
+
+    engine = make_engine(commerce_url)
+    schema.upgrade(MIGRATIONS, engine)
+    engine.dispose()
+    with psycopg.connect(conninfo(journal_url), autocommit=True) as conn:
+        for statement in ID_MAP_DDL:
+            conn.execute(statement)
+
+
+def empty_targets(commerce_url: str, journal_url: str) -> None:
+    """What an earlier round wrote, gone (ids start again, so rounds write the same rows)."""
+    import psycopg
+
+    tables = ", ".join(step.table for step in STEPS)
+    with psycopg.connect(conninfo(commerce_url), autocommit=True) as conn:
+        conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    with psycopg.connect(conninfo(journal_url), autocommit=True) as conn:
+        conn.execute(f"TRUNCATE {ID_MAP} RESTART IDENTITY")
+
+
+def remap_copy(
+    urls: dict[str, str],
+) -> tuple[int, float, dict[str, dict[int, int]], dict[str, int]]:
+    """Rows written into commerce, seconds, the id maps (kind -> legacy -> commerce id), and
+    rows per commerce table."""
+    import psycopg
+
+    empty_targets(urls["commerce"], urls["migration"])
+    maps: dict[str, dict[int, int]] = {}
+    per_table: dict[str, int] = {}
+    with (
+        backends.connect(urls["social"]) as social,
+        backends.connect(urls["commerce"], autocommit=True) as commerce,
+        backends.connect(urls["commerce"], autocommit=True) as sequences,
+        backends.connect(urls["migration"], autocommit=True) as journal,
+    ):
+        social.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        social.read_only = True
+        started = time.perf_counter()
+        for step in STEPS:
+            streams = (social, commerce, journal)
+            per_table[step.table] = copy_step(streams, step, reserved(sequences, step.table), maps)
+        seconds = time.perf_counter() - started
+        social.rollback()
+    return sum(per_table.values()), seconds, maps, per_table
