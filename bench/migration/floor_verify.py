@@ -11,7 +11,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bench.migration.floor_backends import backends
 from bench.migration.floor_steps import OPEN
 
 Figures = dict[tuple[str, int], tuple[int, int]]  # (kind, seller or merchant) -> (rows, sum)
@@ -68,6 +67,8 @@ COMMERCE = " UNION ALL ".join(
 
 
 def _read(url: str, query: str) -> Figures:
+    from bench.migration.floor_backends import backends  # psutil: the bench's extra only
+
     with backends.connect(url) as conn:
         return as_figures(conn.execute(query).fetchall())
 
