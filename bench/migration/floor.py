@@ -28,7 +28,7 @@ from typing import Any
 
 from bench.kit.cpu import CpuSnapshot, cpu_usage
 from bench.kit.errors import BenchError
-from bench.kit.postgres import default_admin_url, postgres_databases
+from bench.kit.postgres import database_name, default_admin_url, postgres_databases
 from bench.kit.results import RESULTS_DIR, code_version, machine, utc_timestamp, write_result
 from bench.kit.tables import print_table, say
 from bench.migration.floor_backends import backends
@@ -37,9 +37,10 @@ from bench.migration.floor_remap import prepare_remap, remap_copy
 from bench.migration.floor_verify import verify
 from bench.migration.measure import Size, baseline, environment, generate
 
-TARGET_RATIO = 0.25
+TARGET_RATIO, FULL_MERCHANTS = 0.25, 100_000
 STREAMS = (Stream("binary"), Stream("text"), Stream("binary", indexes=False))
 BASELINE = "a. INSERT … SELECT in social"
+REMAP_BARE = "c. remapped into commerce's tables, no id map"
 REMAP = "c. remapped into commerce's tables, id map kept"
 VERIFY = "d. per-seller aggregates, both sides"
 COPY_AND_VERIFY = "c + d: copied, then verified"
@@ -62,32 +63,39 @@ def options() -> argparse.Namespace:
     return args
 
 
-def timed(what: Callable[[], Any]) -> tuple[Any, dict[str, float]]:
+def timed(what: Callable[[], Any], purposes: dict[str, str]) -> tuple[Any, dict[str, Any]]:
     """`what()`'s answer and the CPU of the window: seconds of this process (the client) and of
-    the PostgreSQL backends serving its connections (`floor_backends`), and the cores the
+    the PostgreSQL backends serving its connections (`floor_backends`), in all and per
+    database (`purposes`: database name -> social, commerce, migration), and the cores the
     whole machine kept busy (other work on a shared machine included)."""
-    before, served = CpuSnapshot.take(), backends.seconds
+    before, served = CpuSnapshot.take(), dict(backends.by_database)
     answer = what()
     after = CpuSnapshot.take()
     cpu = cpu_usage(before, after, {}, with_postgres=False)
+    spent = {purposes.get(name, name): seconds - served.get(name, 0.0)
+             for name, seconds in backends.by_database.items()}  # fmt: skip
     return answer, {"client_s": after.client - before.client,
-                    "postgres_s": backends.seconds - served,
+                    "postgres_s": sum(spent.values()), "postgres_by_database_s": spent,
                     "machine_busy_cores": cpu.get("machine_busy_cores", float("nan"))}  # fmt: skip
 
 
 def one_round(urls: dict[str, str]) -> dict[str, dict[str, Any]]:
     """Every measure once, in the order a-d: {measure: rows, seconds, cpu}."""
+    purposes = {database_name(url): purpose for purpose, url in urls.items()}
     found: dict[str, dict[str, Any]] = {}
-    (rows, seconds), cpu = timed(lambda: baseline(urls["social"], backends.connect))
+    (rows, seconds), cpu = timed(lambda: baseline(urls["social"], backends.connect), purposes)
     found[BASELINE] = {"rows": rows, "seconds": seconds, "cpu": cpu}
     for stream in STREAMS:
-        (rows, seconds), cpu = timed(
-            partial(cross_database_copy, urls["social"], urls["commerce"], stream)
-        )
+        copy = partial(cross_database_copy, urls["social"], urls["commerce"], stream)
+        (rows, seconds), cpu = timed(copy, purposes)
         found[f"b. {stream.name}"] = {"rows": rows, "seconds": seconds, "cpu": cpu}
-    (rows, seconds, maps, per_table), cpu = timed(lambda: remap_copy(urls))
-    found[REMAP] = {"rows": rows, "seconds": seconds, "cpu": cpu, "per_table": per_table}
-    (checked, seconds, wrong), cpu = timed(lambda: verify(urls, maps["merchant"]))
+    bare, cpu = timed(lambda: remap_copy(urls, keep_map=False), purposes)
+    found[REMAP_BARE] = {"rows": bare.rows, "seconds": bare.seconds, "cpu": cpu,
+                         "steps": bare.steps}  # fmt: skip
+    copied, cpu = timed(lambda: remap_copy(urls), purposes)
+    found[REMAP] = {"rows": copied.rows, "seconds": copied.seconds, "cpu": cpu,
+                    "steps": copied.steps}  # fmt: skip
+    (checked, seconds, wrong), cpu = timed(lambda: verify(urls, copied.maps["merchant"]), purposes)
     if wrong:
         raise BenchError("the copy does not verify: " + "; ".join(wrong[:5]))
     found[VERIFY] = {"rows": checked, "seconds": seconds, "cpu": cpu}
@@ -105,19 +113,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for n in range(args.rounds):
             say(f"Round {n + 1} of {args.rounds} …")
             rounds.append(one_round(urls))
-    return {"benchmark": "migration-floor", "timestamp": utc_timestamp(), "code": code_version(),
-            "machine": machine(), "size": size.__dict__, "seed_seconds": seeded_s,
-            "rounds": rounds, "measures": summarise(rounds)}  # fmt: skip
+    result = {"benchmark": "migration-floor", "timestamp": utc_timestamp(),
+              "code": code_version(), "machine": machine(), "size": size.__dict__,
+              "seed_seconds": seeded_s, "rounds": rounds, "measures": summarise(rounds),
+              "remap_steps": remap_steps(rounds)}  # fmt: skip
+    result["at_100k_minutes"] = at_full_scale(result)
+    return result
 
 
 def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
-def summarise(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, float]]:
+def summarise(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
     """Per measure, the medians over the rounds, with c + d as one measure (the rows of c over
     the seconds of both), and each rate's ratio to the baseline's."""
-    out: dict[str, dict[str, float]] = {}
+    out: dict[str, dict[str, Any]] = {}
     for name in rounds[0]:
         runs = [r[name] for r in rounds]
         out[name] = {
@@ -126,7 +137,12 @@ def summarise(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, fl
             "client_cpu_s": _median([r["cpu"]["client_s"] for r in runs]),
             "postgres_cpu_s": _median([r["cpu"]["postgres_s"] for r in runs]),
             "machine_busy_cores": _median([r["cpu"]["machine_busy_cores"] for r in runs]),
-        }
+            "postgres_by_database_s": {
+                purpose: _median([r["cpu"]["postgres_by_database_s"].get(purpose, 0.0)
+                                  for r in runs])
+                for purpose in runs[0]["cpu"]["postgres_by_database_s"]
+            },
+        }  # fmt: skip
     both = [r[REMAP]["seconds"] + r[VERIFY]["seconds"] for r in rounds]
     c, d = out[REMAP], out[VERIFY]
     out[COPY_AND_VERIFY] = {"rows": c["rows"], "seconds": _median(both),
@@ -141,6 +157,23 @@ def summarise(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, fl
     return out
 
 
+def remap_steps(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, float]]:
+    """c (id map kept) step by step: rows, median seconds, rows/s."""
+    out = {}
+    for table, first in rounds[0][REMAP]["steps"].items():
+        seconds = _median([r[REMAP]["steps"][table]["seconds"] for r in rounds])
+        out[table] = {"rows": first["rows"], "seconds": seconds,
+                      "rows_per_second": first["rows"] / seconds if seconds else float("nan")}  # fmt: skip
+    return out
+
+
+def at_full_scale(result: dict[str, Any]) -> dict[str, float]:
+    """Minutes for 100,000 merchants of this marketplace's rows per merchant, at each rate."""
+    merchants = result["size"]["merchants"]
+    return {name: FULL_MERCHANTS * m["rows"] / merchants / m["rows_per_second"] / 60
+            for name, m in result["measures"].items()}  # fmt: skip
+
+
 def report(result: dict[str, Any]) -> None:
     rows = [
         (name, f"{m['rows']:,}", f"{m['seconds']:.3f}", f"{m['rows_per_second']:,.0f}",
@@ -150,6 +183,16 @@ def report(result: dict[str, Any]) -> None:
     ]  # fmt: skip
     print_table(("measure (median of rounds)", "rows", "s", "rows/s", "ratio to a",
                  "CPU s: client / postgres", "machine busy"), rows)  # fmt: skip
+    steps = [(table, f"{m['rows']:,}", f"{m['seconds']:.3f}", f"{m['rows_per_second']:,.0f}")
+             for table, m in result["remap_steps"].items()]  # fmt: skip
+    print_table(("c, id map kept: commerce table", "rows", "s", "rows/s"), steps)
+    by_db = result["measures"][REMAP]["postgres_by_database_s"]
+    say("c's PostgreSQL CPU by database (s): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in by_db.items()))  # fmt: skip
+    full = result["at_100k_minutes"]
+    say(f"100,000 merchants of these ({result['size']['merchants']:,} merchants' rows scaled): "
+        f"a {full[BASELINE]:.1f} min, c {full[REMAP]:.1f} min, "
+        f"c + d {full[COPY_AND_VERIFY]:.1f} min.")  # fmt: skip
     c = result["measures"][COPY_AND_VERIFY]["ratio"]
     say(f"Copied and verified between two databases: {c:.3f} of INSERT … SELECT "
         f"(the migration bench's target: >= {TARGET_RATIO}).")  # fmt: skip

@@ -27,21 +27,25 @@ def _cpu_seconds(pid: int) -> float:
 
 
 class Backends:
-    """Connections whose backends' CPU seconds add up in `seconds`."""
+    """Connections whose backends' CPU seconds add up, per database (`by_database`)."""
 
     def __init__(self) -> None:
-        self.seconds = 0.0
+        self.by_database: dict[str, float] = {}
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.by_database.values())
 
     @contextlib.contextmanager
     def connect(self, url: str, **options: Any) -> Iterator[Any]:
         import psycopg
 
         with psycopg.connect(conninfo(url), **options) as conn:
-            pid = conn.info.backend_pid
+            pid, name = conn.info.backend_pid, conn.info.dbname
             try:
                 yield conn
             finally:
-                self.seconds += _cpu_seconds(pid)
+                self.by_database[name] = self.by_database.get(name, 0.0) + _cpu_seconds(pid)
 
 
 backends = Backends()  # the floor's connections, all of them

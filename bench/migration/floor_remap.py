@@ -13,8 +13,10 @@ a bulk copy of the whole marketplace at once.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from bench.kit.postgres import conninfo
@@ -42,9 +44,25 @@ def reserved(conn: Any, table: str) -> Iterator[int]:
         block = min(FETCH, block * 2)
 
 
-def copy_step(streams: tuple[Any, Any, Any], step: Step, ids: Iterator[int],
+@contextlib.contextmanager
+def id_map_writer(journal: Any | None) -> Iterator[Any]:
+    """COPY into the id map, in a transaction of its own; None when the map is not kept."""
+    if journal is None:
+        yield None
+        return
+    columns = "seller_id, kind, legacy_id, commerce_id"
+    with (
+        journal.transaction(),
+        journal.cursor() as cursor,
+        cursor.copy(f"COPY {ID_MAP} ({columns}) FROM STDIN") as kept,
+    ):
+        yield kept
+
+
+def copy_step(streams: tuple[Any, Any, Any | None], step: Step, ids: Iterator[int],
               maps: dict[str, dict[int, int]]) -> int:  # fmt: skip
-    """One step's rows, converted and written as they are read; answers how many."""
+    """One step's rows, converted and written as they are read (the id map too, given a
+    journal connection); answers how many."""
     social, commerce, journal = streams
     found = maps.setdefault(step.kind, {})
     columns = ", ".join(("id", *step.columns))
@@ -54,9 +72,7 @@ def copy_step(streams: tuple[Any, Any, Any], step: Step, ids: Iterator[int],
         commerce.transaction(),
         commerce.cursor() as write,
         write.copy(f"COPY {step.table} ({columns}) FROM STDIN") as into,
-        journal.transaction(),
-        journal.cursor() as keep,
-        keep.copy(f"COPY {ID_MAP} (seller_id, kind, legacy_id, commerce_id) FROM STDIN") as kept,
+        id_map_writer(journal) as kept,
     ):
         read.itersize = FETCH
         read.execute(step.query)
@@ -66,7 +82,8 @@ def copy_step(streams: tuple[Any, Any, Any], step: Step, ids: Iterator[int],
             into.write_row((new, *convert(row, maps)))
             if mapped:
                 found[row[0]] = new
-                kept.write_row((row[1], step.kind, row[0], new))
+                if kept is not None:
+                    kept.write_row((row[1], step.kind, row[0], new))
             rows += 1
     return rows
 
@@ -98,16 +115,21 @@ def empty_targets(commerce_url: str, journal_url: str) -> None:
         conn.execute(f"TRUNCATE {ID_MAP} RESTART IDENTITY")
 
 
-def remap_copy(
-    urls: dict[str, str],
-) -> tuple[int, float, dict[str, dict[int, int]], dict[str, int]]:
-    """Rows written into commerce, seconds, the id maps (kind -> legacy -> commerce id), and
-    rows per commerce table."""
+@dataclass
+class Remapped:
+    rows: int  # written into commerce
+    seconds: float
+    maps: dict[str, dict[int, int]]  # kind -> legacy id -> commerce id ("merchant": by seller)
+    steps: dict[str, dict[str, float]]  # commerce table -> rows, seconds
+
+
+def remap_copy(urls: dict[str, str], keep_map: bool = True) -> Remapped:
+    """Every step in one pass; the id map written to the journal's database unless told not
+    to (what keeping it costs)."""
     import psycopg
 
     empty_targets(urls["commerce"], urls["migration"])
-    maps: dict[str, dict[int, int]] = {}
-    per_table: dict[str, int] = {}
+    done = Remapped(0, 0.0, {}, {})
     with (
         backends.connect(urls["social"]) as social,
         backends.connect(urls["commerce"], autocommit=True) as commerce,
@@ -116,10 +138,12 @@ def remap_copy(
     ):
         social.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         social.read_only = True
-        started = time.perf_counter()
+        streams = (social, commerce, journal if keep_map else None)
         for step in STEPS:
-            streams = (social, commerce, journal)
-            per_table[step.table] = copy_step(streams, step, reserved(sequences, step.table), maps)
-        seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            rows = copy_step(streams, step, reserved(sequences, step.table), done.maps)
+            seconds = time.perf_counter() - started
+            done.steps[step.table] = {"rows": rows, "seconds": seconds}
+            done.rows, done.seconds = done.rows + rows, done.seconds + seconds
         social.rollback()
-    return sum(per_table.values()), seconds, maps, per_table
+    return done
