@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from keranjang.migration import mapping
+from keranjang.social.legacy_shop.books import PARTLY
 
 Maps = Mapping[str, Mapping[int, int]]
 Row = tuple[Any, ...]
@@ -60,11 +61,13 @@ def _address(r: Row, m: Maps) -> Row:
 
 
 def _order(r: Row, m: Maps) -> Row:
-    fields, refunded = r[3:-1], int(r[-1])
+    """`taken`: what refunds took or are taking; `whole`: the app refunds the whole order;
+    `partly`: the shipping refunds made in commerce before a rollback took."""
+    fields, (taken, whole, partly) = r[3:-3], r[-3:]
     status, shipping, completed_at = fields[1], fields[3], fields[9]
     released = completed_at if status in ("completed", "refunded") and completed_at else None
-    return (m["merchant"][r[1]], m["buyer"][r[2]], *fields, refunded,
-            shipping if refunded else 0, released)  # fmt: skip
+    return (m["merchant"][r[1]], m["buyer"][r[2]], *fields, int(taken or 0),
+            shipping if whole else int(partly or 0), released)  # fmt: skip
 
 
 def _attribution(r: Row, m: Maps) -> Row:
@@ -74,9 +77,10 @@ def _attribution(r: Row, m: Maps) -> Row:
 
 
 def _line(r: Row, m: Maps) -> Row:
-    line_id, _, order_id, product_id, title, price, quantity, commission, refunded = r
+    line_id, _, order_id, product_id, title, price, quantity, commission, whole, units = r
     return (m["order"][order_id], m["product"][product_id], title, price, quantity,
-            m["attribution"].get(line_id), commission, quantity if refunded else 0)  # fmt: skip
+            m["attribution"].get(line_id), commission,
+            quantity if whole else int(units or 0))  # fmt: skip
 
 
 def _of_order(r: Row, m: Maps) -> Row:
@@ -94,13 +98,19 @@ def _event(r: Row, m: Maps) -> Row:
 
 
 def _refund(r: Row, m: Maps) -> Row:
+    """`left`: the order's units not refunded in part (what a whole-order refund took);
+    `own`, `own_shipping`: what a refund made in commerce before a rollback took."""
     (_, _, order_id, kind, key, amount, reason, partner_order_id, status, error, created,
-     updated, order_status, order_completed_at, order_shipping, lines) = r  # fmt: skip
+     updated, order_status, order_completed_at, order_shipping, left, own,
+     own_shipping) = r  # fmt: skip
     stray = kind == "stray"
+    took = (left or {}) if own is None else json.loads(own)
     products = m["product"]
-    moved = {} if stray else dict(sorted((products[int(p)], q) for p, q in (lines or {}).items()))
+    moved = {} if stray else dict(sorted((products[int(p)], n) for p, n in took.items() if n))
     then = order_status if order_status in ("refunded", "cancelled") else None
-    return (m["order"][order_id], key, amount, 0 if stray else int(order_shipping or 0),
+    if own_shipping is None:
+        own_shipping = 0 if stray else int(order_shipping or 0)
+    return (m["order"][order_id], key, amount, int(own_shipping),
             json.dumps({str(k): v for k, v in moved.items()}), reason, "system:legacy-shop",
             "stray" if stray else ("shares" if order_completed_at else "escrow"),
             partner_order_id, None if stray else then, status, None,
@@ -128,9 +138,11 @@ STEPS = (
          "ON b.viewer_id = a.viewer_id", _address, mapped=False),
     Step("order", "orders", ("merchant_id", "buyer_id", *mapping.ORDER_FIELDS, "refunded_idr",
                              "refunded_shipping_idr", "released_at"),
-         f"SELECT o.id, o.seller_id, o.viewer_id, {ORDER_FIELDS}, coalesce(r.taken, 0) "
-         "FROM legacy_orders o LEFT JOIN (SELECT order_id, sum(amount_idr) AS taken "
-         f"FROM legacy_refunds WHERE kind = 'order' AND status IN ({OPEN}) GROUP BY 1) r "
+         f"SELECT o.id, o.seller_id, o.viewer_id, {ORDER_FIELDS}, r.taken, r.whole, r.partly "
+         "FROM legacy_orders o LEFT JOIN (SELECT order_id, sum(amount_idr) FILTER (WHERE "
+         f"kind IN ('order', '{PARTLY}') AND status IN ({OPEN})) AS taken, bool_or(kind = "
+         f"'order' AND status IN ({OPEN})) AS whole, sum(shipping_idr) FILTER (WHERE kind = "
+         f"'{PARTLY}' AND status = 'succeeded') AS partly FROM legacy_refunds GROUP BY 1) r "
          "ON r.order_id = o.id", _order),
     Step("attribution", "attributions", ("jti", "creator_id", "content_id", "pin_id",
                                          "product_id", "merchant_id", "campaign", "at"),
@@ -142,8 +154,8 @@ STEPS = (
                                  "refunded_quantity"),
          "SELECT l.id, o.seller_id, l.order_id, l.product_id, l.title, l.unit_price_idr, "
          "l.quantity, l.commission_bp, EXISTS (SELECT 1 FROM legacy_refunds r WHERE "
-         f"r.order_id = l.order_id AND r.kind = 'order' AND r.status IN ({OPEN})) "
-         "FROM legacy_order_lines l JOIN legacy_orders o ON o.id = l.order_id", _line),
+         f"r.order_id = l.order_id AND r.kind = 'order' AND r.status IN ({OPEN})), "
+         "l.refunded_quantity FROM legacy_order_lines l JOIN legacy_orders o ON o.id = l.order_id", _line),
     Step("hold", "stock_holds", ("order_id", "product_id", "quantity", "expires_at",
                                  "released_at"),
          "SELECT h.id, o.seller_id, h.order_id, h.product_id, h.quantity, h.expires_at, "
@@ -166,7 +178,8 @@ STEPS = (
          "SELECT r.id, o.seller_id, r.order_id, r.kind, r.refund_key, r.amount_idr, "
          "r.reason, r.partner_order_id, r.status, r.last_error, r.created_at, r.updated_at, "
          "o.status, o.completed_at, o.shipping_idr, (SELECT json_object_agg(product_id, q) "
-         "FROM (SELECT product_id, sum(quantity) AS q FROM legacy_order_lines "
-         "WHERE order_id = r.order_id GROUP BY 1) x) FROM legacy_refunds r "
+         "FROM (SELECT product_id, sum(quantity - refunded_quantity) AS q "
+         "FROM legacy_order_lines WHERE order_id = r.order_id GROUP BY 1) x), r.lines, "
+         "r.shipping_idr FROM legacy_refunds r "
          "JOIN legacy_orders o ON o.id = r.order_id", _refund),
 )  # fmt: skip

@@ -11,7 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bench.migration.floor_steps import OPEN
+from bench.migration.floor_steps import OPEN, PARTLY
 
 Figures = dict[tuple[str, int], tuple[int, int]]  # (kind, seller or merchant) -> (rows, sum)
 
@@ -39,7 +39,7 @@ SOCIAL = " UNION ALL ".join(
         "JOIN legacy_orders o ON o.id = r.order_id GROUP BY 2",
         # What the orders carry as refunded: the money verification of the refunds' effect.
         "SELECT 'refunded', o.seller_id, count(*), sum(r.taken) FROM (SELECT order_id, "
-        "sum(amount_idr) AS taken FROM legacy_refunds WHERE kind = 'order' "
+        f"sum(amount_idr) AS taken FROM legacy_refunds WHERE kind IN ('order', '{PARTLY}') "
         f"AND status IN ({OPEN}) GROUP BY 1) r JOIN legacy_orders o ON o.id = r.order_id "
         "WHERE r.taken > 0 GROUP BY 2",
     )

@@ -10,6 +10,7 @@ import pytest
 from bench.migration.floor_steps import STEPS, Maps, Row
 from bench.migration.floor_verify import differences
 from keranjang.migration import mapping
+from keranjang.social.legacy_shop.books import PARTLY
 
 AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 LATER = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
@@ -42,26 +43,35 @@ def test_a_buyer_is_opened_unclaimed_with_its_email_cleaned() -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "completed_at", "refunded"),
-    [("completed", LATER, 0), ("refunded", LATER, 95_000), ("paid", None, 0)],
+    ("status", "completed_at", "refunded", "whole", "partly"),
+    [
+        ("completed", LATER, None, None, None),
+        ("refunded", LATER, 95_000, True, None),
+        ("paid", None, None, None, None),
+        # Part of it refunded in commerce before a rollback: its own shipping, not the order's.
+        ("completed", LATER, 30_000, False, 2_000),
+    ],
 )
 def test_an_order_keeps_its_money_and_refund(status: str, completed_at: object,
-                                             refunded: int) -> None:  # fmt: skip
+                                             refunded: int | None, whole: bool | None,
+                                             partly: int | None) -> None:  # fmt: skip
     fields = {"number": "LGC-1", "status": status, "subtotal_idr": 90_000, "shipping_idr": 5_000,
               "total_idr": 95_000, "platform_fee_bp": 500, "shipping_address": "{}",
               "tracking_number": None, "hold_expires_at": AT, "completed_at": completed_at,
               "created_at": AT, "updated_at": LATER}  # fmt: skip
-    order = {"id": 21, **fields, "refunded_idr": refunded}
-    row = (21, 7, 8, *(fields[f] for f in mapping.ORDER_FIELDS), refunded)
+    order = {"id": 21, **fields, "refunded_idr": refunded, "order_refunded": whole,
+             "partly_shipping_idr": partly}  # fmt: skip
+    row = (21, 7, 8, *(fields[f] for f in mapping.ORDER_FIELDS), refunded, whole, partly)
     expected = mapping.order(order, mapping.OrderIds(merchant_id=70, buyer_id=80))
     assert floor_values("order", row) == expected
 
 
-@pytest.mark.parametrize("refunded", [True, False])
-def test_a_line_points_at_its_order_product_and_attribution(refunded: bool) -> None:
+@pytest.mark.parametrize(("refunded", "units"), [(True, 0), (False, 0), (False, 1)])
+def test_a_line_points_at_its_order_product_and_attribution(refunded: bool, units: int) -> None:
     line = {"id": 31, "title": "Kopi", "unit_price_idr": 45_000, "quantity": 2,
-            "commission_bp": 300, "order_refunded": refunded}  # fmt: skip
-    row = (31, 7, 21, 11, "Kopi", 45_000, 2, 300, refunded)
+            "commission_bp": 300, "order_refunded": refunded,
+            "refunded_quantity": units}  # fmt: skip
+    row = (31, 7, 21, 11, "Kopi", 45_000, 2, 300, refunded, units)
     assert floor_values("line", row) == mapping.line(line, 210, 110, 310)
 
 
@@ -87,8 +97,21 @@ def test_a_refund_names_its_lines_in_commerce(kind: str, completed_at: object) -
               "last_error": None, "created_at": AT, "updated_at": LATER,
               "order_status": "refunded", "order_completed_at": completed_at,
               "order_shipping_idr": 5_000}  # fmt: skip
-    row = (51, 7, *refund.values(), {"12": 1, "11": 2})
-    expected = mapping.refund(refund, 210, {110: 2, 120: 1})
+    # The order's units left: product 12 was refunded in full before, so it takes none of it.
+    row = (51, 7, *refund.values(), {"12": 0, "11": 2}, None, None)
+    expected = mapping.refund(refund | {"lines": None, "shipping_idr": None}, 210, {110: 2})
+    assert floor_values("refund", row) == expected
+
+
+def test_a_refund_made_in_commerce_before_a_rollback_takes_its_own_units() -> None:
+    refund = {"order_id": 21, "kind": PARTLY, "refund_key": "rk-2", "amount_idr": 47_000,
+              "reason": "rusak", "partner_order_id": "LGC-1", "status": "succeeded",
+              "last_error": None, "created_at": AT, "updated_at": LATER,
+              "order_status": "completed", "order_completed_at": LATER,
+              "order_shipping_idr": 5_000}  # fmt: skip
+    own = {"lines": '{"12": 1}', "shipping_idr": 2_000}
+    row = (52, 7, *refund.values(), {"12": 1, "11": 2}, own["lines"], own["shipping_idr"])
+    expected = mapping.refund(refund | own, 210, {120: 1})
     assert floor_values("refund", row) == expected
 
 
