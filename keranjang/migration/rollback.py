@@ -70,9 +70,8 @@ def roll_back(ctx: Ctx, request: Request) -> None:
         row = journal.move_for_update(s, ctx.seller_id)
         row.phase = check_next(Phase(row.phase), Phase.ROLLED_BACK).value
         row.updated_at, row.purge_after = ctx.clock.now(), None
-        journal.map_ids(s, ctx.seller_id, "order", back.orders)
-        journal.map_ids(s, ctx.seller_id, "product", back.products)
-        journal.map_ids(s, ctx.seller_id, "refund", back.refunds)
+        for kind, pairs in back.made.items():
+            journal.map_ids(s, ctx.seller_id, kind, pairs)
         detail = {
             "reason": request.reason,
             "was": move,

@@ -249,7 +249,8 @@ def _lines(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
         for r in rows
         if (a := mapping.attribution(r, products[r["product_id"]], ctx.merchant_of(r)))
     ]
-    sync(ctx, "attribution", came, owners("lines", rows))
+    kept = _attributions_kept(ctx, [legacy for legacy, _ in came])
+    sync(ctx, "attribution", [p for p in came if p[0] not in kept], owners("lines", rows))
     attributions = ctx.mapped("attribution", (legacy for legacy, _ in came))
 
     def values(r: RowMapping) -> mapping.Values:
@@ -257,6 +258,19 @@ def _lines(ctx: Ctx, rows: Sequence[RowMapping]) -> None:
         return mapping.line(r, *ids, attributions.get(r["id"]))
 
     sync(ctx, "line", [(r["id"], values(r)) for r in rows], owners("lines", rows))
+
+
+def _attributions_kept(ctx: Ctx, legacy_lines: list[int]) -> set[int]:
+    """Of these legacy lines, those whose line in commerce already points at the attribution
+    the map names: left as commerce keeps it (a creator's hand-off there, carried back by a
+    rollback, keeps its content, pin and campaign when the merchant moves again)."""
+    attributions = ctx.mapped("attribution", legacy_lines)
+    if not attributions:
+        return set()
+    lines = ctx.mapped("line", attributions)
+    with ctx.commerce.connect() as c:
+        pointing = target.attributions_of_lines(c, lines.values())
+    return {x for x, line in lines.items() if pointing.get(line) == attributions[x]}
 
 
 def _holds(ctx: Ctx, rows: Sequence[RowMapping]) -> None:

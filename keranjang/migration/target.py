@@ -91,6 +91,17 @@ def present(c: Connection, kind: Kind, ids: Iterable[int]) -> dict[int, Any]:
     return found
 
 
+def attributions_of_lines(c: Connection, ids: Iterable[int]) -> dict[int, int]:
+    """line id -> its attribution, of these order lines commerce holds that a creator brought."""
+    ol, wanted, found = order_db.OrderLineRow, sorted(set(ids)), {}
+    for start in range(0, len(wanted), MAX_IN):
+        query = select(ol.id, ol.attribution_id).where(
+            ol.id.in_(wanted[start : start + MAX_IN]), ol.attribution_id.is_not(None)
+        )
+        found.update({int(i): int(a) for i, a in c.execute(query)})
+    return found
+
+
 def write(
     c: Connection, kind: Kind, rows: Sequence[Values], new: frozenset[int] = frozenset()
 ) -> list[int]:

@@ -146,11 +146,19 @@ def journal_transaction(ctx: Ctx) -> Iterator[Session]:
 
 @dataclass
 class Back:
-    """Legacy id -> commerce id of the rows the way back made in the app."""
+    """Legacy id -> commerce id of the rows the way back made in the app, per kind of the id
+    map (`order`, `product`, `line`, `attribution`, `hold`, `event`, `payment` keyed by its
+    legacy order, `refund`): the rollback maps them, so a later move finds each one again in
+    commerce instead of copying it a second time."""
 
-    orders: dict[int, int] = field(default_factory=dict)
-    products: dict[int, int] = field(default_factory=dict)
-    refunds: dict[int, int] = field(default_factory=dict)  # made in commerce, carried back
+    made: dict[str, dict[int, int]] = field(default_factory=dict)
+
+    def add(self, kind: str, legacy_id: int, commerce_id: int) -> None:
+        self.made.setdefault(kind, {})[legacy_id] = commerce_id
+
+    @property
+    def orders(self) -> dict[int, int]:
+        return self.made.get("order", {})
 
 
 def write_back(ctx: Ctx, state: State) -> Back:
@@ -167,8 +175,9 @@ def write_back(ctx: Ctx, state: State) -> Back:
             legacy_id = state.orders_back.get(o["id"]) or known.get(o["number"])
             if legacy_id is None:
                 legacy_id = _new_order(s, ctx.seller_id, o, viewers[o["buyer_email"]])
-                back.orders[legacy_id] = o["id"]
-                _lines(s, [x for x in state.lines if x["order_id"] == o["id"]], legacy_id, products)
+                back.add("order", legacy_id, o["id"])
+                lines = [x for x in state.lines if x["order_id"] == o["id"]]
+                _lines(s, lines, (legacy_id, products), back)
             else:
                 s.execute(
                     update(legacy.OrderRow)
@@ -176,10 +185,10 @@ def write_back(ctx: Ctx, state: State) -> Back:
                     .values(mapping.back_order_state(o))
                 )
             orders[o["id"]] = legacy_id
-        _holds(s, state, orders, products)
-        _events(s, state.events, orders)
-        _payments(s, state, orders)
-        back.refunds = _refunds(s, state, orders, products, now)
+        _holds(s, state, (orders, products), back)
+        _events(s, state.events, orders, back)
+        _payments(s, state, orders, back)
+        back.made["refund"] = _refunds(s, state, orders, products, now)
         books = way_back_books.Books(
             ctx.seller_id, state.orders, orders, state.divided, state.refunds
         )
@@ -233,7 +242,7 @@ def _products(s: Session, ctx: Ctx, state: State, back: Back) -> dict[int, int]:
             s.flush()
             same = made.id
         found[row["id"]] = same
-        back.products[same] = row["id"]
+        back.add("product", same, row["id"])
     return found
 
 
@@ -253,53 +262,62 @@ def _new_order(s: Session, seller_id: int, o: RowMapping, viewer_id: int) -> int
     return int(order.id)
 
 
+def _made(s: Session, row: Any) -> int:
+    s.add(row)
+    s.flush()
+    return int(row.id)
+
+
 def _lines(
-    s: Session, lines: Sequence[RowMapping], order_id: int, products: dict[int, int]
+    s: Session, lines: Sequence[RowMapping], into: tuple[int, dict[int, int]], back: Back
 ) -> None:
-    s.add_all(
-        legacy.OrderLineRow(**mapping.back_line(x, order_id, products[x["product_id"]]))
-        for x in lines
-    )
+    """An order's lines placed in commerce; each one's attribution (a creator brought it) is
+    mapped under the legacy line, as the copy keys it."""
+    order_id, products = into
+    for x in lines:
+        made = _made(
+            s, legacy.OrderLineRow(**mapping.back_line(x, order_id, products[x["product_id"]]))
+        )
+        back.add("line", made, x["id"])
+        if x["attribution_id"] is not None:
+            back.add("attribution", made, x["attribution_id"])
 
 
-def _holds(s: Session, state: State, orders: dict[int, int], products: dict[int, int]) -> None:
+def _holds(
+    s: Session, state: State, ids: tuple[dict[int, int], dict[int, int]], back: Back
+) -> None:
     h = legacy.StockHoldRow
+    orders, products = ids
     for hold in state.holds:
         legacy_id = state.back["hold"].get(hold["id"])
         if legacy_id is not None:
             s.execute(update(h).where(h.id == legacy_id).values(released_at=hold["released_at"]))
             continue
-        order_id = orders[hold["order_id"]]
-        if (
-            s.scalar(
-                select(h.id).where(
-                    h.order_id == order_id, h.product_id == products[hold["product_id"]]
-                )
+        order_id, product_id = orders[hold["order_id"]], products[hold["product_id"]]
+        same = s.scalar(select(h.id).where(h.order_id == order_id, h.product_id == product_id))
+        if same is None:
+            keys = ("quantity", "expires_at", "released_at")
+            same = _made(
+                s, h(order_id=order_id, product_id=product_id, **{k: hold[k] for k in keys})
             )
-            is None
-        ):
-            s.add(
-                h(
-                    order_id=order_id,
-                    product_id=products[hold["product_id"]],
-                    quantity=hold["quantity"],
-                    expires_at=hold["expires_at"],
-                    released_at=hold["released_at"],
-                )
-            )
+        back.add("hold", same, hold["id"])
 
 
-def _events(s: Session, events: Sequence[RowMapping], orders: dict[int, int]) -> None:
+def _events(s: Session, events: Sequence[RowMapping], orders: dict[int, int], back: Back) -> None:
+    """State changes made in commerce (the app's own are there already, by order, state and
+    time)."""
     e = legacy.OrderEventRow
     query = select(e.order_id, e.to_status, e.at).where(e.order_id.in_(list(orders.values())))
     have = {tuple(r) for r in s.execute(query)}
     for event in events:
         order_id = orders[event["order_id"]]
         if (order_id, event["to_status"], event["at"]) not in have:
-            s.add(e(**mapping.back_event(event, order_id)))
+            back.add("event", _made(s, e(**mapping.back_event(event, order_id))), event["id"])
 
 
-def _payments(s: Session, state: State, orders: dict[int, int]) -> None:
+def _payments(s: Session, state: State, orders: dict[int, int], back: Back) -> None:
+    """Payments as commerce has them; one the app lacked is mapped by its order (as the copy
+    keys an order's payment)."""
     p = legacy.PaymentRow
     numbers = {o["id"]: o["number"] for o in state.orders}
     for pay in state.payments:
@@ -308,6 +326,7 @@ def _payments(s: Session, state: State, orders: dict[int, int]) -> None:
         same = s.scalar(select(p.id).where(p.order_id == order_id, p.attempt == pay["attempt"]))
         if same is None:
             s.add(p(**values))
+            back.add("payment", order_id, pay["id"])
         else:
             s.execute(update(p).where(p.id == same).values(values))
         if pay["status"] in PAID:  # the app refunds the order through the payment that paid it

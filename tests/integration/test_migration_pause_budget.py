@@ -88,8 +88,9 @@ def test_a_tiny_budget_splits_the_batch_and_every_recorded_pause_is_within_it(
     together = least_predicted(batch, batch.sellers)
     # Between what the largest merchant alone and the four together are predicted to need: the
     # batch cannot go under one fence, each merchant can alone (a fixed figure would fit all
-    # four on a fast machine and none on a slow one).
-    budget = round((alone + together) / 2, 2)
+    # four on a fast machine and none on a slow one). As near the four's as still splits them,
+    # so a merchant alone has the most room on a busy machine.
+    budget = round(max((alone + together) / 2, 0.9 * together), 2)
     print(f"\npredicted: the largest alone {alone:.2f} ms, the four together {together:.2f} ms")
     assert together > 1.3 * alone
 
