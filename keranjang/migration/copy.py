@@ -9,7 +9,8 @@ some of its moves had copied, which `sync` writes idempotently, and skips none.
 A slice copies batches until its time is up (the worker then gives other merchants a turn);
 the next slice goes on from the position, so a crash anywhere repeats what was copied since the
 position was last recorded, which `sync` writes idempotently. The position is recorded once a
-full batch's worth of rows is in commerce, and at the end of the slice: the short and empty
+full batch's worth of rows is in commerce (per 20 merchants of the batch: recording writes
+every move of it), and at the end of the slice: the short and empty
 steps of a small merchant (most of them) share one journal transaction instead of one each. The change log's cursor is taken before the first batch is read:
 every change committed after it is applied by the catch-up, whatever state the copy saw.
 """
@@ -25,6 +26,8 @@ from sqlalchemy.engine import RowMapping
 from keranjang.infra.database import transaction
 from keranjang.migration import journal, source, sync
 from keranjang.migration.sync import Ctx
+
+RECORD_SELLERS = 20  # a batch of more records its position after a batch of rows per 20
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ def copy_slice(ctx: Ctx, pace: Pace) -> bool:
     throttle = Throttle(pace.max_rows_per_second, pace)
     deadline = pace.monotonic() + pace.slice_seconds
     unrecorded: Counter[int] = Counter()  # per seller, rows in commerce not in the position yet
+    # Recording writes every move of the batch: a large batch records after more rows.
+    record_every = pace.batch_rows * max(1, len(ctx.sellers) // RECORD_SELLERS)
     for step in source.STEPS:
         while step not in done:
             rows = _batch(ctx, step, copied.get(step, 0), pace.batch_rows)
@@ -87,7 +92,7 @@ def copy_slice(ctx: Ctx, pace: Pace) -> bool:
             if len(rows) < pace.batch_rows:
                 done.append(step)
             unrecorded.update(int(r["owner_id"]) for r in rows)
-            if unrecorded.total() >= pace.batch_rows:  # a full batch's worth: recorded now
+            if unrecorded.total() >= record_every:  # a full batch's worth: recorded now
                 _record(ctx, copied, done, unrecorded)
                 unrecorded = Counter()
             throttle.took(len(rows))

@@ -42,8 +42,8 @@ rows of one bulk INSERT.
 
 A batch is cut over together, under one fence over all its sellers: one drain, one bulk post of
 every merchant's opening entries, one flip; the budget bounds the batch's pause. A batch
-predicted over budget cuts over the sellers that fit (`Prediction.within`) and leaves the
-others for the next round (`engine`).
+predicted over budget is divided into groups that fit (`Prediction.groups`), cut over one
+after another (`cutting`).
 
 Every step repeats safely after a crash: the fence is raised once, draining reads the log from
 the journal's cursor, opening entries are posted once under their names, the flip writes values
@@ -62,7 +62,7 @@ from sqlalchemy.orm import Session
 
 from keranjang.commerce.catalog import db as catalog_db
 from keranjang.commerce.money import ledger
-from keranjang.migration import capture, journal
+from keranjang.migration import capture, journal, pause
 from keranjang.migration import cutover_money as money
 from keranjang.migration.cutover_money import Balances, Maps
 from keranjang.migration.errors import OverBudget
@@ -90,6 +90,7 @@ class Prediction:
     orders: dict[int, int] = field(default_factory=dict)
     trip_ms: float = 0.0  # one small social transaction, measured now
     factor: float = 1.0  # measured / predicted pause lately (`pause`): what `ms` is scaled by
+    flip_ms_per_seller: float = 0.0  # learned (`pause`): the flip's cost per merchant
 
     @property
     def scaled(self) -> float:
@@ -107,16 +108,27 @@ class Prediction:
 
     def within(self, budget_ms: float, ms_per_change: float) -> list[int]:
         """The sellers, in order, that fit the budget together (at least the first), scaled by
-        the factor: what a batch predicted over budget cuts over first, the others after."""
+        the factor: the first group a batch predicted over budget is cut over in."""
+        return self.groups(budget_ms, ms_per_change)[0]
+
+    def groups(self, budget_ms: float, ms_per_change: float) -> list[list[int]]:
+        """The sellers, in order, divided into groups that each fit the budget under a fence
+        of their own (the pause's fixed part, then each seller's lag and open orders), scaled
+        by the factor; a seller over budget alone is a group of its own."""
+        per_seller = self.flip_ms_per_seller
         fixed = self.ms - self.lag * ms_per_change - self.open_orders * self.ms_per_order
-        taken: list[int] = []
-        ms = max(fixed, 0.0)
+        fixed -= len(self.lags) * per_seller
+        groups: list[list[int]] = []
+        ms = 0.0
         for seller in sorted(self.lags):
-            ms += self.lags[seller] * ms_per_change + self.orders.get(seller, 0) * self.ms_per_order
-            if taken and ms * self.factor > budget_ms:
-                break
-            taken.append(seller)
-        return taken
+            own = self.lags[seller] * ms_per_change + self.orders.get(seller, 0) * self.ms_per_order
+            own += per_seller
+            if not groups or (ms + own) * self.factor > budget_ms:
+                groups.append([])
+                ms = max(fixed, 0.0)
+            groups[-1].append(seller)
+            ms += own
+        return groups or [[]]
 
 
 @dataclass(frozen=True)
@@ -141,21 +153,29 @@ def maps(ctx: Ctx) -> Maps:
 
 
 def predict(
-    ctx: Ctx, where: capture.Cursors, ms_per_change: float, ids: Maps, factor: float = 1.0
+    ctx: Ctx,
+    where: capture.Cursors,
+    ms_per_change: float,
+    ids: Maps,
+    learned: pause.Learned | None = None,
 ) -> tuple[Prediction, Balances]:
     """The pause, before anything is fenced: the changes still in the log at the catch-up's
-    measured cost per change, the money step as a rehearsal costs it now, and social's round
-    trips measured now; with the app's balances the rehearsal read."""
+    measured cost per change, the money step as a rehearsal costs it now, social's round
+    trips measured now, and the flip per merchant as recent pauses took it; with the app's
+    balances the rehearsal read."""
+    learned = learned or pause.Learned(factor=1.0, flip_ms_per_seller=0.0)
     behind = Counter(c.seller_id for c in capture.read(ctx, where).changes)
     social_ms = _social_round_trip(ctx)
     orders, money_ms, books = rehearse(ctx, ids)
     open_orders = sum(orders.values())
     per = ms_per_change if ms_per_change > 0 else DEFAULT_MS_PER_CHANGE
     lag = behind.total()
-    ms = PAUSE_SOCIAL_TRIPS * social_ms + money_ms + lag * per
+    flip_ms = learned.flip_ms_per_seller * len(ctx.sellers)
+    ms = PAUSE_SOCIAL_TRIPS * social_ms + money_ms + lag * per + flip_ms
     lags = {seller: behind[seller] for seller in ctx.sellers}
     per_order = money_ms / max(open_orders, 1)
-    found = Prediction(lag, open_orders, ms, money_ms, per_order, lags, orders, social_ms, factor)
+    found = Prediction(lag, open_orders, ms, money_ms, per_order, lags, orders, social_ms,
+                       learned.factor, learned.flip_ms_per_seller)  # fmt: skip
     return found, books
 
 
@@ -183,13 +203,15 @@ def rehearse(ctx: Ctx, ids: Maps) -> tuple[dict[int, int], float, Balances]:
     return orders, (time.perf_counter() - started) * 1000, books
 
 
-def cut_over(ctx: Ctx, budget_ms: float, digests: dict[int, str], factor: float = 1.0) -> Cutover:
+def cut_over(
+    ctx: Ctx, budget_ms: float, digests: dict[int, str], learned: pause.Learned | None = None
+) -> Cutover:
     """Fence, drain, move the money, flip and lift, for every seller of the batch together;
     `OverBudget` if the pause is predicted over `budget_ms` (nothing fenced) or would run over
     it (abandoned inside the pause, nothing posted or flipped, the fence lifted)."""
     where, rate = cursors_and_rate(ctx)
     ids = maps(ctx)
-    predicted, books = predict(ctx, where, rate, ids, factor)
+    predicted, books = predict(ctx, where, rate, ids, learned)
     if predicted.scaled > budget_ms:
         abandon(ctx)
         raise OverBudget(f"cutover abandoned: {_why(predicted, budget_ms)}", predicted)

@@ -18,11 +18,10 @@ keeps its own phase, position and results.
 
 A batch never holds a merchant hostage: a seller not confirmed (bind), a way back that does not
 work (catch-up) or a verification that fails is answered for that merchant alone while the
-others go on; a batch predicted over the pause budget cuts over the merchants that fit and
-leaves the others for the next round (counted on each move, not as its abandon: a
-`batch_split` event says so the first time); a merchant alone whose cutover is abandoned
-counts one more abandon in a row (`claims` leaves it for the operator); any other failure
-fails the whole batch, and the workers then move its merchants one by one.
+others go on; a batch predicted over the pause budget is cut over in groups that fit, one
+after another (`cutting`), and a merchant alone whose cutover is abandoned counts one more
+abandon in a row (`claims` leaves it for the operator); any other failure fails the whole
+batch, and the workers then move its merchants one by one.
 
 The public interface::
 
@@ -37,7 +36,6 @@ The public interface::
     build_mover(settings: MigrationSettings) -> Mover
 """
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -51,9 +49,8 @@ from keranjang.infra.database import make_engine, session_factory, transaction
 from keranjang.migration import (
     binding,
     capture,
-    cutover,
+    cutting,
     journal,
-    pause,
     purge,
     rollback,
     source,
@@ -62,14 +59,14 @@ from keranjang.migration import (
 )
 from keranjang.migration import copy as copying
 from keranjang.migration.config import MigrationSettings
-from keranjang.migration.cutover import Prediction
-from keranjang.migration.errors import MigrationError, Mismatch, NotFound, OverBudget
+from keranjang.migration.errors import MigrationError, Mismatch, NotFound
 from keranjang.migration.journal import MoveRow
 from keranjang.migration.phases import Phase, check_next
 from keranjang.migration.sync import Ctx, no_checkpoint
 
-SMALL_LAG = 200  # changes applied in one catch-up round: fewer, and the cutover is tried
-LEFT_BEHIND_EVENT_EVERY = 50  # a `batch_split` the first time a seller is left, then each 50th
+# Changes applied in one catch-up round: fewer, and the cutover is tried (per batch, and per
+# merchant of a large one: each group's own prediction counts its lag against the budget).
+SMALL_LAG, SMALL_LAG_PER_MERCHANT = 200, 10
 Results = dict[int, Phase | MigrationError]  # seller -> the phase reached, or why not
 
 
@@ -182,7 +179,8 @@ class Mover:
 
     def _catch_up(self, moves: list[MoveRow]) -> Results:
         ctx = self._ctx(moves)
-        if capture.catch_up(ctx).applied > SMALL_LAG:
+        small = max(SMALL_LAG, SMALL_LAG_PER_MERCHANT * len(ctx.sellers))
+        if capture.catch_up(ctx).applied > small:
             return dict.fromkeys(ctx.sellers, Phase.CATCHING_UP)
         results: Results = {}
         for seller, problems in way_back_proof.prove(ctx).items():
@@ -193,107 +191,7 @@ class Mover:
         ready = {s: m for s, m in ctx.merchants.items() if s not in results}
         if not ready:
             return results
-        return results | self._cut_over(ctx.only(ready))
-
-    def _cut_over(self, ctx: Ctx) -> Results:
-        """The batch cut over together, or, predicted over budget, the sellers that fit; the
-        others wait for the next round."""
-        with self.parts.social.connect() as c:
-            digests = {
-                s: str(r["token_digest"]) for s, r in source.sellers_of(c, ctx.sellers).items()
-            }
-        budget = self.parts.pause_budget_ms
-        with self.parts.journal() as s:
-            factor = pause.learned_factor(s)
-        try:
-            done = cutover.cut_over(ctx, budget, digests, factor)
-        except OverBudget as exc:
-            fit = self._fit(ctx, exc)
-            if not fit:
-                self._count_abandon(ctx.sellers, exc, budget)
-                return dict.fromkeys(ctx.sellers, exc)
-            if exc.paused_ms is not None:  # fenced for a while: `pause` learns from it
-                self._note(ctx.sellers, "cutover_abandoned", self._abandoned(exc, budget))
-            left = [s for s in ctx.sellers if s not in fit]
-            self._left_behind(left, {"why": str(exc), "cut_over_first": fit, "left": left})
-            rest: Results = {
-                s: OverBudget(f"left for the next round: {exc}", exc.predicted, left=True)
-                for s in left
-            }
-            return rest | self._cut_over(ctx.only(fit))
-        self._record_cutover(ctx, done)
-        return dict.fromkeys(ctx.sellers, Phase.CUT_OVER)
-
-    @staticmethod
-    def _abandoned(exc: OverBudget, budget: float) -> dict[str, Any]:
-        """What the journal keeps of an abandoned cutover: why, and for one abandoned inside
-        the pause how long the sellers were fenced against what was predicted (`pause`
-        learns from it)."""
-        detail: dict[str, Any] = {"why": str(exc), "budget_ms": budget}
-        if exc.paused_ms is not None and isinstance(exc.predicted, Prediction):
-            detail |= {"pause_ms": round(exc.paused_ms, 3), "predicted_ms": exc.predicted.ms}
-        return detail
-
-    def _count_abandon(self, seller_ids: Sequence[int], exc: OverBudget, budget: float) -> None:
-        """A cutover abandoned with the merchant alone under the fence: one more in its row
-        (`claims` leaves the move for the operator after `Rules.max_abandons`), with the pause
-        it would have needed. The journal says so the first time in a row, and every time it
-        was abandoned inside the pause (how long it was fenced teaches `pause`); a prediction
-        over budget again is only counted."""
-        needed = max(_expected_ms(exc), exc.paused_ms or 0.0)
-        with transaction(self.parts.journal) as s:
-            for row in journal.moves_for_update(s, seller_ids):
-                row.updated_at = self.parts.clock.now()
-                row.abandons += 1
-                row.predicted_pause_ms = math.ceil(needed) if needed else None
-                row.abandoned_budget_ms = math.ceil(budget)
-                if says_abandon(row.abandons, exc.paused_ms):
-                    detail = self._abandoned(exc, budget) | {"abandons": row.abandons}
-                    self._event(s, row, "cutover_abandoned", detail)
-
-    def _left_behind(self, seller_ids: Sequence[int], detail: dict[str, Any]) -> None:
-        """Sellers a batch cut at the fence leaves for the next round (not an abandon of
-        theirs): counted on the move, said in the journal the first time since its last
-        cutover and every `LEFT_BEHIND_EVENT_EVERY`th."""
-        with transaction(self.parts.journal) as s:
-            for row in journal.moves_for_update(s, seller_ids):
-                row.updated_at = self.parts.clock.now()
-                row.left_behind += 1
-                if says_left_behind(row.left_behind):
-                    times = {"times": row.left_behind}
-                    self._event(s, row, "batch_split", detail | times)
-
-    def _fit(self, ctx: Ctx, exc: OverBudget) -> list[int]:
-        """Of a batch predicted over budget, the sellers that fit it together (none for a
-        batch of one: it is abandoned as a whole)."""
-        if len(ctx.sellers) < 2 or not isinstance(exc.predicted, Prediction):
-            return []
-        _, rate = cutover.cursors_and_rate(ctx)
-        fit = exc.predicted.within(
-            self.parts.pause_budget_ms, rate or cutover.DEFAULT_MS_PER_CHANGE
-        )
-        return fit if len(fit) < len(ctx.sellers) else fit[: len(fit) // 2]
-
-    def _record_cutover(self, ctx: Ctx, done: cutover.Cutover) -> None:
-        now = self.parts.clock.now()
-        detail = {
-            "pause_ms": round(done.pause_ms, 3),
-            "predicted_ms": round(done.predicted.ms, 3),
-            "budget_ms": self.parts.pause_budget_ms,
-            "lag": done.predicted.lag,
-            "drained": done.drained,
-            "open_orders": done.predicted.open_orders,
-            "ms_per_order": round(done.predicted.ms_per_order, 4),
-            "steps_ms": done.steps_ms,
-        } | self._batch(ctx.sellers)
-        with transaction(self.parts.journal) as s:
-            for row in self._advanced(s, ctx.sellers, Phase.CUT_OVER):
-                journal.set_position(row, log=done.cursor)
-                row.change_cursor += done.drained_of.get(row.seller_id, 0)
-                row.pause_ms = max(1, round(done.pause_ms))
-                row.cutover_at, row.purge_after = now, now + self.parts.rollback_window
-                row.abandons, row.left_behind, row.left_at = 0, 0, None
-                self._event(s, row, "cut_over", detail)
+        return results | cutting.Cutting(self.parts).cut_over(ctx.only(ready))
 
     def _verify(self, moves: list[MoveRow]) -> Results:
         since = {m.seller_id: m.cutover_at for m in moves if m.cutover_at is not None}
@@ -356,8 +254,7 @@ class Mover:
 
     @staticmethod
     def _batch(sellers: Sequence[int] | dict[int, int]) -> dict[str, Any]:
-        """What an event says of the batch it was part of (nothing for a move alone)."""
-        return {"batch": sorted(sellers)} if len(sellers) > 1 else {}
+        return cutting.of_batch(sellers)
 
     def _note(self, seller_ids: Sequence[int], what: str, detail: dict[str, Any]) -> None:
         with transaction(self.parts.journal) as s:
@@ -377,20 +274,3 @@ def build_mover(settings: MigrationSettings) -> Mover:
         pace=copying.Pace(max_rows_per_second=settings.max_rows_per_second),
     )
     return Mover(parts)
-
-
-def says_abandon(abandons: int, paused_ms: float | None) -> bool:
-    """Whether the journal gets a `cutover_abandoned` event for a merchant's abandon: the first
-    in a row, and any abandoned inside the pause (the pause measured teaches `pause`)."""
-    return abandons == 1 or paused_ms is not None
-
-
-def says_left_behind(times: int) -> bool:
-    """Whether the journal gets a `batch_split` event for a seller left for the next round the
-    `times`th time since its last cutover: the first time, then every 50th."""
-    return times == 1 or times % LEFT_BEHIND_EVENT_EVERY == 0
-
-
-def _expected_ms(exc: OverBudget) -> float:
-    """The pause an abandoned cutover was expected to take (scaled as the budget saw it)."""
-    return exc.predicted.scaled if isinstance(exc.predicted, Prediction) else 0.0

@@ -18,12 +18,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
-    insert,
     select,
     update,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from keranjang.infra.bulk import among, chunks, insert_rows
 from keranjang.infra.types import Id, UtcDateTime
 from keranjang.migration.errors import NotFound
 
@@ -70,7 +70,7 @@ class MoveRow(Base):
     abandoned_budget_ms: Mapped[int | None] = mapped_column(Integer)
     left_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Times a batch cut at the fence left it for the next round since its last cutover (the
-    # journal says so the first time and every `engine.LEFT_BEHIND_EVENT_EVERY`th).
+    # journal says so the first time and every `cutting.LEFT_BEHIND_EVENT_EVERY`th).
     left_behind: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     cutover_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -173,12 +173,10 @@ def set_position(move: MoveRow, **changes: Any) -> None:
 
 def mapped(s: Session, kind: str, legacy_ids: Iterable[int]) -> dict[int, int]:
     """legacy id -> commerce id, for those of `legacy_ids` the map holds."""
-    ids = sorted(set(legacy_ids))
     found: dict[int, int] = {}
-    for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit, with a margin
-        chunk = ids[start : start + 900]
+    for chunk in chunks(s, legacy_ids):
         query = select(IdMapRow.legacy_id, IdMapRow.commerce_id).where(
-            IdMapRow.kind == kind, IdMapRow.legacy_id.in_(chunk)
+            IdMapRow.kind == kind, among(s, IdMapRow.legacy_id, chunk)
         )
         found.update({int(a): int(b) for a, b in s.execute(query)})
     return found
@@ -205,8 +203,7 @@ def map_ids(
         for a, b in pairs.items()
         if a not in known
     ]
-    if fresh:
-        s.execute(insert(IdMapRow), fresh)
+    insert_rows(s.connection(), IdMapRow.__table__, fresh)  # type: ignore[arg-type]
     for legacy_id, commerce_id in pairs.items():
         if legacy_id in known and known[legacy_id] != commerce_id:
             s.execute(

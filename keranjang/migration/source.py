@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, exists, func, literal, select, union_all
 from sqlalchemy.engine import RowMapping
 
+from keranjang.infra.bulk import among, chunks
 from keranjang.migration.mapping import OPEN_REFUND_STATUSES
 from keranjang.social import db as promotion
 from keranjang.social.legacy_shop import db as legacy
@@ -202,11 +203,9 @@ def batch(c: Connection, step: str, sellers: Sellers, after: int, limit: int) ->
 def by_keys(c: Connection, step: str, sellers: Sellers, keys: Iterable[int]) -> list[RowMapping]:
     """A step's rows of the sellers with these keys, as they are now (the catch-up)."""
     query, key = step_query(step, sellers)
-    wanted = sorted(set(keys))
     rows: list[RowMapping] = []
-    for start in range(0, len(wanted), MAX_IN):
-        chunk = wanted[start : start + MAX_IN]
-        rows += c.execute(query.where(key.in_(chunk)).order_by(key)).mappings()
+    for chunk in chunks(c, keys):
+        rows += c.execute(query.where(among(c, key, chunk)).order_by(key)).mappings()
     return rows
 
 

@@ -16,7 +16,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from psycopg import sql
 from sqlalchemy import Connection, Table, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -25,9 +24,9 @@ from keranjang.commerce.buying import db as buying_db
 from keranjang.commerce.catalog import db as catalog_db
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.orders import db as order_db
+from keranjang.infra.bulk import among, chunks, insert_rows
 
 Values = dict[str, Any]
-MAX_IN = 900
 
 
 @dataclass(frozen=True)
@@ -82,23 +81,21 @@ def reserve(c: Connection, table: Table, n: int, above: int = 0) -> list[int]:
 
 def present(c: Connection, kind: Kind, ids: Iterable[int]) -> dict[int, Any]:
     """Of `ids`, those commerce holds, with their owner column's value."""
-    wanted, found = sorted(set(ids)), {}
-    owner = kind.table.c[kind.owner]
-    for start in range(0, len(wanted), MAX_IN):
-        chunk = wanted[start : start + MAX_IN]
-        query = select(kind.table.c.id, owner).where(kind.table.c.id.in_(chunk))
+    found, owner = {}, kind.table.c[kind.owner]
+    for chunk in chunks(c, ids):
+        query = select(kind.table.c.id, owner).where(among(c, kind.table.c.id, chunk))
         found.update({int(i): v for i, v in c.execute(query)})
     return found
 
 
 def attributions_of_lines(c: Connection, ids: Iterable[int]) -> dict[int, int]:
     """line id -> its attribution, of these order lines commerce holds that a creator brought."""
-    ol, wanted, found = order_db.OrderLineRow, sorted(set(ids)), {}
-    for start in range(0, len(wanted), MAX_IN):
+    ol, found = order_db.OrderLineRow, {}
+    for chunk in chunks(c, ids):
         query = select(ol.id, ol.attribution_id).where(
-            ol.id.in_(wanted[start : start + MAX_IN]), ol.attribution_id.is_not(None)
+            among(c, ol.id, chunk), ol.attribution_id.is_not(None)
         )
-        found.update({int(i): int(a) for i, a in c.execute(query)})
+        found.update({int(i): int(a or 0) for i, a in c.execute(query)})
     return found
 
 
@@ -118,19 +115,7 @@ def write(
 
 
 def bulk_insert(c: Connection, table: Table, rows: Sequence[Values]) -> None:
-    if not rows:
-        return
-    if not postgresql_backend(c):
-        c.execute(insert(table), list(rows))
-        return
-    columns = list(rows[0])
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
-    )
-    raw = c.connection.driver_connection  # the psycopg connection, in this transaction
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-        for row in rows:
-            copy.write_row(tuple(row[k] for k in columns))
+    insert_rows(c, table, list(rows))
 
 
 def bulk_update(c: Connection, table: Table, rows: Sequence[Values]) -> None:
@@ -164,9 +149,9 @@ def insert_ignoring(c: Connection, table: Table, rows: Sequence[Values]) -> None
 
 def buyers_by_email(c: Connection, emails: Iterable[str]) -> dict[str, int]:
     b = buying_db.BuyerRow
-    wanted, found = sorted(set(emails)), {}
-    for start in range(0, len(wanted), MAX_IN):
-        query = select(b.email, b.id).where(b.email.in_(wanted[start : start + MAX_IN]))
+    found = {}
+    for chunk in chunks(c, emails):
+        query = select(b.email, b.id).where(among(c, b.email, chunk))
         found.update({str(e): int(i) for e, i in c.execute(query)})
     return found
 
@@ -183,12 +168,9 @@ def add_addresses(c: Connection, addresses: Sequence[Values]) -> int:
     buyer moved with two merchants keeps one copy)."""
     a = buying_db.AddressRow
     keys = ("buyer_id", "label", "recipient", "phone", "street", "city", "postal_code")
-    owners = sorted({x["buyer_id"] for x in addresses})
     have: set[tuple[Any, ...]] = set()
-    for start in range(0, len(owners), MAX_IN):
-        query = select(*(a.__table__.c[k] for k in keys)).where(
-            a.buyer_id.in_(owners[start : start + MAX_IN])
-        )
+    for chunk in chunks(c, (x["buyer_id"] for x in addresses)):
+        query = select(*(a.__table__.c[k] for k in keys)).where(among(c, a.buyer_id, chunk))
         have.update(tuple(r) for r in c.execute(query))
     fresh = []
     for x in addresses:

@@ -23,6 +23,7 @@ from keranjang.commerce.catalog import db as catalog_db
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger
 from keranjang.commerce.orders import db as order_db
+from keranjang.infra.bulk import among, chunks
 from keranjang.migration import journal, source, target
 from keranjang.migration.sync import KIND_OF_STEP, Ctx
 
@@ -168,12 +169,11 @@ def _payments(ctx: Ctx, both: Both, given: Given, reports: Reports) -> None:
     since the cutover left out on both sides."""
     social, commerce = both
     p = money_db.PaymentRow
-    wanted = sorted({i for m in given.maps.values() for i in m["payments"].values()})
+    wanted = {i for m in given.maps.values() for i in m["payments"].values()}
     rows: list[Any] = []
-    for start in range(0, len(wanted), target.MAX_IN):
-        chunk = wanted[start : start + target.MAX_IN]
-        query = select(p.id, p.status, p.amount_idr, p.updated_at).where(p.id.in_(chunk))
-        rows += commerce.execute(query).all()
+    for chunk in chunks(commerce, wanted):
+        query = select(p.id, p.status, p.amount_idr, p.updated_at)
+        rows += commerce.execute(query.where(among(commerce, p.id, chunk))).all()
     found = {int(r.id): r for r in rows}
     query, _ = source.step_query("payments", ctx.sellers)
     legacy: dict[int, Counter[str]] = {seller: Counter() for seller in reports}
@@ -251,12 +251,12 @@ def _money(ctx: Ctx, both: Both, maps: Maps, reports: Reports) -> None:
     refs = [escrow_ref(s, i) for s, m in maps.items() for i in m["orders"].values()]
     refs += [payable_ref(s) for s in ctx.merchants]
     opened: dict[str, int] = {}
-    for start in range(0, len(refs), target.MAX_IN):
+    for chunk in chunks(commerce, refs):
         query = (
             select(e.ref, func.sum(p.credit_idr) - func.sum(p.debit_idr))
             .join(p, p.entry_id == e.id)
             .where(e.kind == "opening", p.account != ledger.MIGRATION_CLEARING)
-            .where(e.ref.in_(refs[start : start + target.MAX_IN]))
+            .where(among(commerce, e.ref, chunk))
             .group_by(e.ref)
         )
         opened.update({str(ref): int(credit) for ref, credit in commerce.execute(query)})

@@ -58,12 +58,12 @@ def least_predicted(batch: Batch, sellers: list[int]) -> float:
     with batch.journal() as s:
         moves = s.scalars(select(MoveRow).where(MoveRow.seller_id.in_(sellers)))
         merchants = {m.seller_id: int(m.commerce_merchant_id or 0) for m in moves}
-        factor = pause.learned_factor(s)
+        learned = pause.learned(s)
     p = batch.parts
     ctx = Ctx(p.social, p.commerce, p.journal, p.clock, merchants)
     where, rate = cutover.cursors_and_rate(ctx)
     ids = cutover.maps(ctx)
-    return min(cutover.predict(ctx, where, rate, ids, factor)[0].scaled for _ in range(4))
+    return min(cutover.predict(ctx, where, rate, ids, learned)[0].scaled for _ in range(4))
 
 
 def cut_over_under(batch: Batch, budget_ms: float) -> list[int]:

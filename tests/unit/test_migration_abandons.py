@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from keranjang.infra.clock import FixedClock
 from keranjang.migration.claims import Outcome, Rules, gives_up
-from keranjang.migration.engine import LEFT_BEHIND_EVENT_EVERY, says_abandon, says_left_behind
+from keranjang.migration.cutting import LEFT_BEHIND_EVENT_EVERY, says_abandon, says_left_behind
 from keranjang.migration.errors import MigrationError, NotConfirmed, OverBudget
 from keranjang.migration.phases import Phase
 from keranjang.migration.reports import left_of, retry_command

@@ -22,3 +22,21 @@ def test_the_merchants_that_fit_the_budget_together_cut_over_first() -> None:
 def test_a_first_merchant_over_budget_alone_still_goes_first() -> None:
     p = prediction({7: 80, 8: 1}, {7: 0, 8: 0}, fixed_ms=5)
     assert p.within(50, 1.0) == [7]
+
+
+def test_a_batch_over_budget_is_divided_into_groups_that_each_fit_under_a_fence_of_their_own() -> (
+    None
+):
+    lags = {1: 10, 2: 10, 3: 10, 4: 30, 5: 2, 6: 2}
+    p = prediction(lags, dict.fromkeys(lags, 5), fixed_ms=5)
+    # Each group pays the fixed 5 ms again: 5+20+20 | 5+20, then 4 (40) alone, | 5+12+12.
+    assert p.groups(50, 1.0) == [[1, 2], [3], [4], [5, 6]]
+    assert [s for g in p.groups(50, 1.0) for s in g] == sorted(lags)  # each seller once
+    assert p.groups(1_000, 1.0) == [sorted(lags)]
+
+
+def test_a_merchant_over_budget_alone_is_a_group_of_its_own_and_the_others_go_on() -> None:
+    p = prediction({7: 80, 8: 1, 9: 1}, {7: 0, 8: 0, 9: 0}, fixed_ms=5)
+    assert p.groups(50, 1.0) == [[7], [8, 9]]
+    p = prediction({7: 1, 8: 80, 9: 1}, {7: 0, 8: 0, 9: 0}, fixed_ms=5)
+    assert p.groups(50, 1.0) == [[7], [8], [9]]
