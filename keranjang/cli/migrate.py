@@ -29,8 +29,9 @@ Only = Annotated[int | None, typer.Option(min=1, help="This legacy seller alone.
 Engine = Annotated[str | None, typer.Option(hidden=True, envvar="KERANJANG_MIGRATION_ENGINE")]
 ACTOR = "operator:cli"
 # Small merchants moved together by default: their fixed cost per merchant (a phase's journal,
-# social and commerce transactions) shared by up to 20 (bench/README.md, the batches).
-BATCH_SIZE, BATCH_ROWS = 20, 3_000
+# social and commerce transactions) shared by up to 500; the cutover divides a batch into
+# fences that each fit the pause budget (bench/README.md, "Fences that fit").
+BATCH_SIZE, BATCH_ROWS = 500, 30_000
 BatchSize = Annotated[int, typer.Option(min=1, max=1_000, help="Small merchants moved together, at most.")]  # fmt: skip
 BatchRows = Annotated[int, typer.Option(min=1, help="Planned rows of a batch, at most (a larger merchant goes alone).")]  # fmt: skip
 MaxAbandons = Annotated[int, typer.Option(min=1, max=1_000, help="Cutovers abandoned in a row (the merchant alone over the pause budget) before its move is left for the operator.")]  # fmt: skip

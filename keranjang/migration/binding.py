@@ -76,11 +76,14 @@ def open_merchants(ctx: Ctx, moves: Sequence[MoveRow], found: Found) -> dict[int
     fresh = [m for m in moves if m.seller_id not in merchants]
     if fresh:
         merchants |= _open(ctx, fresh, found, _slugs(ctx, fresh, found, taken))
+    accounts = [
+        mapping.payout_account(account, merchant_id)
+        for seller_id, merchant_id in merchants.items()
+        if (account := found.accounts.get(seller_id)) is not None
+    ]
     with ctx.commerce.begin() as c:  # not on sale in commerce until the cutover
-        for seller_id, merchant_id in merchants.items():
-            target.update_merchant(c, merchant_id, {"selling": False})
-            if (account := found.accounts.get(seller_id)) is not None:
-                target.put_payout_account(c, mapping.payout_account(account, merchant_id))
+        target.not_selling(c, merchants.values())
+        target.put_payout_accounts(c, accounts)
     return merchants
 
 
@@ -104,14 +107,14 @@ def _open(
     ctx: Ctx, moves: Sequence[MoveRow], found: Found, slugs: dict[int, str]
 ) -> dict[int, int]:
     now = ctx.clock.now()
-    opened: dict[int, int] = {}
+    sellers = [found.sellers[move.seller_id] for move in moves]
+    merchants = [
+        (mapping.merchant(seller, slugs[seller["id"]], now), mapping.application(seller, 0, now))
+        for seller in sellers
+    ]
     try:
         with ctx.commerce.begin() as c:
-            for move in moves:
-                seller = found.sellers[move.seller_id]
-                values = mapping.merchant(seller, slugs[move.seller_id], now)
-                application = mapping.application(seller, 0, now)
-                opened[move.seller_id] = target.open_merchant(c, values, application)
+            ids = target.open_merchants(c, merchants)
     except IntegrityError as exc:  # a slug was taken meanwhile: choose again next time
         with transaction(ctx.journal) as s:
             for row in journal.moves_for_update(s, slugs):
@@ -119,4 +122,4 @@ def _open(
         raise MigrationError(
             f"a shop address of {sorted(slugs.values())[:5]} was taken meanwhile"
         ) from exc
-    return opened
+    return {move.seller_id: i for move, i in zip(moves, ids, strict=True)}

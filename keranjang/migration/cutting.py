@@ -137,7 +137,8 @@ class Cutting:
             "lag": done.predicted.lag,
             "drained": done.drained,
             "open_orders": done.predicted.open_orders,
-            "ms_per_order": round(done.predicted.ms_per_order, 4),
+            "ms_per_entry": round(done.predicted.ms_per_entry, 4),
+            "trip_ms": round(done.predicted.trip_ms, 3),
             "steps_ms": done.steps_ms,
         } | of_batch(ctx.sellers)
         with transaction(self.parts.journal) as s:

@@ -12,8 +12,8 @@ a batch that goes under one fence. A machine that gets busier raises the factor 
 cutovers; one that gets quieter lowers it as the slow ones age out of the window.
 
 It also learns what the flip costs per merchant under one fence (`flip_ms_per_seller`: each
-merchant's route and its products' pins, from the `steps_ms` of recent cutovers of five
-merchants or more), the one part of the pause that grows with the merchants and that nothing
+merchant's route and its products' pins, from the `steps_ms` of recent cutovers of several
+merchants, less the two commits' round trips each measured before its fence), the one part of the pause that grows with the merchants and that nothing
 rehearses before the fence (a rehearsal would lock the merchants' routes, holding up their
 buyers outside the budget's account). Without it, a batch divided into groups by its
 prediction packed fences of 50-70 small merchants predicted at 15 ms that took 30-45 ms, and
@@ -33,9 +33,12 @@ WINDOW = 16  # the distinct recent pauses learned from
 QUANTILE = 0.9  # of their measured / predicted ratios
 DEFAULT_FACTOR = 1.5  # before anything is measured: about what a busy machine showed
 MIN_FACTOR, MAX_FACTOR = 1.0, 8.0
+SIGNIFICANT = 0.2  # of the budget: pauses predicted at less teach no factor
 LEARNED_FROM = ("cut_over", "cutover_abandoned")
 DEFAULT_FLIP_MS_PER_SELLER = 0.5  # before anything is measured: about what this machine showed
-FLIP_LEARNED_FROM_SELLERS = 5  # fences this large at least: the flip's fixed part amortised
+FLIP_LEARNED_FROM_SELLERS = 3  # fences this large at least
+FLIP_FIXED_TRIPS = 2  # the flip's step ends with the two commits (`cutover.COMMITS`)
+MIN_FLIP_MS_PER_SELLER = 0.05
 
 
 @dataclass(frozen=True)
@@ -49,13 +52,18 @@ class Learned:
 
 def ratios(details: Iterable[str]) -> list[float]:
     """The measured / predicted ratio of each distinct pause among events' details (a batch
-    writes the same detail once per merchant: counted once)."""
+    writes the same detail once per merchant: counted once), of those predicted at
+    `SIGNIFICANT` of their budget or more: a pause predicted at a few ms is mostly a commit's
+    jitter, and its ratio (3 or 4 under load) made every later group a quarter of the size
+    it could be, whose pauses were then jitter too."""
     seen: set[tuple[float, float]] = set()
     found: list[float] = []
     for raw in dict.fromkeys(details):
         detail = json.loads(raw)
         measured, predicted = detail.get("pause_ms"), detail.get("predicted_ms")
         if measured is None or not predicted:
+            continue
+        if float(predicted) < SIGNIFICANT * float(detail.get("budget_ms") or 0):
             continue
         key = (float(measured), float(predicted))
         if key not in seen:
@@ -75,17 +83,22 @@ def factor_of(found: list[float]) -> float:
 
 def flip_per_seller(details: Iterable[str]) -> float:
     """The flip's ms per merchant under the fence, from recent cutovers' details (newest
-    first): the `QUANTILE` of those of `FLIP_LEARNED_FROM_SELLERS` merchants or more."""
+    first): the median, over those of `FLIP_LEARNED_FROM_SELLERS` merchants or more, of the
+    flip less its commits' round trips, per merchant (the factor covers the slow ones: a high
+    quantile here too counted one stall of a small fence twice, at 7 ms a merchant). (Dividing the whole flip shrank the
+    fences under load: the fixed part, spread over a small fence, said each merchant cost
+    more, and the next fences were made smaller still.)"""
     found: list[float] = []
     for raw in dict.fromkeys(details):
         detail = json.loads(raw)
         sellers, flip = len(detail.get("batch", [0])), detail.get("steps_ms", {}).get("flip")
         if flip is not None and sellers >= FLIP_LEARNED_FROM_SELLERS:
-            found.append(float(flip) / sellers)
+            fixed = FLIP_FIXED_TRIPS * float(detail.get("trip_ms", 0.0))
+            found.append(max(MIN_FLIP_MS_PER_SELLER, (float(flip) - fixed) / sellers))
     if not found:
         return DEFAULT_FLIP_MS_PER_SELLER
     ordered = sorted(found[:WINDOW])
-    return ordered[min(len(ordered) - 1, round(QUANTILE * (len(ordered) - 1)))]
+    return ordered[len(ordered) // 2]
 
 
 def learned(s: Session) -> Learned:

@@ -210,21 +210,37 @@ def slugs_near(c: Connection, slugs: Iterable[str]) -> set[str]:
     return set(c.scalars(select(m.slug).where(or_(*(m.slug.like(f"{s}%") for s in wanted)))))
 
 
-def open_merchant(c: Connection, merchant: Values, application: Values | None) -> int:
+def open_merchants(c: Connection, merchants: Sequence[tuple[Values, Values | None]]) -> list[int]:
+    """Open the merchants (each with its application, if any) in one statement each: their
+    ids, in order."""
     m = _t(catalog_db.MerchantRow)
-    merchant_id = int(c.execute(insert(m).values(merchant).returning(m.c.id)).scalar_one())
-    if application is not None:
-        c.execute(
-            insert(_t(catalog_db.MerchantApplicationRow)),
-            application | {"merchant_id": merchant_id},
-        )
-    return merchant_id
+    statement = insert(m).returning(m.c.id, sort_by_parameter_order=True)
+    ids = [int(i) for i in c.execute(statement, [v for v, _ in merchants]).scalars()]
+    applications = [
+        a | {"merchant_id": i} for i, (_, a) in zip(ids, merchants, strict=True) if a is not None
+    ]
+    if applications:
+        c.execute(insert(_t(catalog_db.MerchantApplicationRow)), applications)
+    return ids
 
 
 def put_payout_account(c: Connection, account: Values) -> None:
+    put_payout_accounts(c, [account])
+
+
+def put_payout_accounts(c: Connection, accounts: Sequence[Values]) -> None:
+    """Each merchant's payout account, replacing the one it had."""
+    if not accounts:
+        return
     a = _t(money_db.PayoutAccountRow)
-    c.execute(a.delete().where(a.c.merchant_id == account["merchant_id"]))
-    c.execute(insert(a), account)
+    c.execute(a.delete().where(a.c.merchant_id.in_([x["merchant_id"] for x in accounts])))
+    c.execute(insert(a), list(accounts))
+
+
+def not_selling(c: Connection, merchant_ids: Iterable[int]) -> None:
+    m = _t(catalog_db.MerchantRow)
+    for chunk in chunks(c, merchant_ids):
+        c.execute(update(m).where(among(c, m.c.id, chunk)).values(selling=False))
 
 
 def update_merchant(c: Connection, merchant_id: int, values: Values) -> None:
