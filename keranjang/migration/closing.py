@@ -3,7 +3,9 @@
 
 Per order: its escrow, the commission it still gives each creator who brought one of its lines
 (pending, or payable once its refund window closed), and the platform's fee it still gives.
-Per merchant: its pending and payable balances.
+Per merchant: its pending and payable balances. Per creator: what commerce had already paid
+it of these orders' commission (a payout pays a creator's whole payable), which commerce paid
+for the app: off what commerce owes the app, and off what the app owes the creator.
 
 Who owns an order's money after the way back: the app, always. The app takes every order back
 with its lines and their creators (`mapping.back_line`) and its escrow journal books the order's
@@ -22,6 +24,7 @@ its buyer could no longer pay it in the app; closing writes no such request, mov
 books nothing (the money was handed back above)."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -42,12 +45,22 @@ OWNED_BY_THE_ORDER = (ledger.ESCROW, ledger.PLATFORM_FEES)
 ENDED = (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REFUNDED, OrderStatus.RETURNED)
 
 
-def close_books(ctx: Ctx, round_: int) -> dict[int, int]:
+@dataclass(frozen=True)
+class Closed:
+    """What commerce paid out of what it handed back: the merchant's payouts (payout id ->
+    rupiah), and each creator's commission of these orders already paid to the creator
+    (creator id -> rupiah)."""
+
+    paid_out: dict[int, int]
+    creators_paid: dict[int, int]
+
+
+def close_books(ctx: Ctx, round_: int) -> Closed:
     """Each order's escrow and creators' commission, the merchant's pending and payable
-    balances, handed back; each entry posted once under its name. Answers the payouts made of
-    the merchant's payable (payout id -> rupiah), read under the payout batch's lock in the
-    same transaction, so none is paid between them and the payable handed back. A payout or
-    refund still unsettled refuses with nothing written (`way_back_money`)."""
+    balances, handed back; each entry posted once under its name. Answers what of it commerce
+    had already paid out, read under the payout batch's lock in the same transaction, so none
+    is paid between them and the balances handed back. A payout or refund still unsettled
+    refuses with nothing written (`way_back_money`)."""
     with Session(ctx.commerce) as s, s.begin():
         one_batch_at_a_time(s)
         of_orders = select(order_db.OrderRow.id).where(
@@ -57,7 +70,9 @@ def close_books(ctx: Ctx, round_: int) -> dict[int, int]:
             raise Unsettled(f"the way back waits: {problems[0]}; roll back again once it settles")
         paid_out = way_back_money.payouts(s, ctx.merchant_id)
         close_orders(s, ctx.merchant_id, ctx.clock.now())
+        creators: set[str] = set()
         for order_id, held in _held_per_order(s, ctx.merchant_id).items():
+            creators.update(a for a in held if a.startswith(COMMISSIONS[1]))
             head = ledger.Head(
                 "closing", f"closing:{round_}:{order_id}", "back to the old shop", order_id
             )
@@ -77,7 +92,36 @@ def close_books(ctx: Ctx, round_: int) -> dict[int, int]:
                 debits = {account(ctx.merchant_id): amount}
                 clearing = {ledger.MIGRATION_CLEARING: amount}
                 money_db.post(s, ledger.entry(head, debits, clearing), ctx.clock.now())
-    return paid_out
+        prefix = f"closing:{round_}:{ctx.merchant_id}:creator:"
+        _paid_for_the_app(s, prefix, sorted(creators), ctx.clock.now())
+        return Closed(paid_out, _creators_paid(s, prefix))
+
+
+def _paid_for_the_app(s: Session, prefix: str, accounts: list[str], now: datetime) -> None:
+    """A creator's payable the hand-back left below zero: commerce had already paid the
+    creator that part of these orders' commission (a payout batch pays a creator's whole
+    payable, whichever orders it came from). It paid it for the app, which owns the orders
+    now: commerce owes the app that much less, and the creator's payable is back at zero
+    (`way_back` tells the app the creator was paid it)."""
+    for account in accounts:
+        short = -money_db.owed(s, account)
+        if short > 0:
+            creator = account.removeprefix(COMMISSIONS[1])
+            head = ledger.Head("closing", f"{prefix}{creator}", "commission paid for the old shop")
+            debits = {ledger.MIGRATION_CLEARING: short}
+            money_db.post(s, ledger.entry(head, debits, {account: short}), now)
+
+
+def _creators_paid(s: Session, prefix: str) -> dict[int, int]:
+    """creator id -> what commerce paid it for the app, as this round's closing says (so a
+    rollback repeated after a crash tells the app the same)."""
+    e, p = money_db.LedgerEntryRow, money_db.LedgerPostingRow
+    query = (
+        select(e.ref, p.credit_idr)
+        .join(p, p.entry_id == e.id)
+        .where(e.ref.startswith(prefix, autoescape=True), p.credit_idr > 0)
+    )
+    return {int(ref.removeprefix(prefix)): int(n) for ref, n in s.execute(query)}
 
 
 def close_orders(s: Session, merchant_id: int, now: datetime) -> int:

@@ -64,8 +64,8 @@ def roll_back(ctx: Ctx, request: Request) -> None:
         raise
     ctx.checkpoint("rollback:written")
     rounds = _rounds(ctx)
-    paid_out = closing.close_books(ctx, rounds)
-    way_back.carry_payouts(ctx, paid_out)
+    closed = closing.close_books(ctx, rounds)
+    way_back.carry_payouts(ctx, closed, rounds)
     with way_back.journal_transaction(ctx) as s:
         row = journal.move_for_update(s, ctx.seller_id)
         row.phase = check_next(Phase(row.phase), Phase.ROLLED_BACK).value

@@ -17,7 +17,7 @@ from keranjang.commerce.catalog import db as catalog_db
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.orders import db as order_db
 from keranjang.infra.database import transaction
-from keranjang.migration import journal, mapping, source, way_back_books, way_back_money
+from keranjang.migration import closing, journal, mapping, source, way_back_books, way_back_money
 from keranjang.migration.sync import Ctx
 from keranjang.social import db as promotion
 from keranjang.social.domain import Route
@@ -197,13 +197,20 @@ def write_back(ctx: Ctx, state: State) -> Back:
     return back
 
 
-def carry_payouts(ctx: Ctx, paid_out: dict[int, int]) -> None:
-    """What commerce paid the seller out, off the seller's payable in the app (each once)."""
+def carry_payouts(ctx: Ctx, closed: closing.Closed, round_: int) -> None:
+    """What commerce paid out, off what the app owes (each once): the seller's payouts off its
+    payable, and each creator's commission of these orders commerce paid off the creator's."""
+    entries = [
+        way_back_money.payout_entry(payout_id, ctx.seller_id, amount)
+        for payout_id, amount in sorted(closed.paid_out.items())
+    ]
+    entries += [
+        way_back_money.creator_paid_entry(f"{round_}:{ctx.seller_id}:{creator}", creator, amount)
+        for creator, amount in sorted(closed.creators_paid.items())
+    ]
     with Session(ctx.social) as s, s.begin():
-        for payout_id, amount in sorted(paid_out.items()):
-            books.post(
-                s, way_back_money.payout_entry(payout_id, ctx.seller_id, amount), ctx.clock.now()
-            )
+        for entry in entries:
+            books.post(s, entry, ctx.clock.now())
 
 
 def _open_viewers(s: Session, state: State, now: datetime) -> None:

@@ -41,6 +41,8 @@ from keranjang.social.legacy_shop import ledger as legacy_ledger
 from keranjang.social.legacy_shop.ledger import Account, Posting
 
 PAYOUT = "payout-commerce:"
+CREATOR_PAID = "creator-paid-commerce:"
+CREATOR_PAYABLE = "commission_payable:"  # ledger.commission_payable(creator)
 
 
 @dataclass(frozen=True)
@@ -178,11 +180,31 @@ def unsettled(s: Session | Connection, merchant_id: int, of_orders: Any) -> list
     account = transit.in_transit(ledger.merchant_payable(merchant_id))
     if held := _owed(s, account):
         problems.append(f"a payout of Rp{held} to the seller is still in transit")
+    problems += _creators_in_transit(s, of_orders)
     r = money_db.RefundRow
     asked = s.execute(
         select(r.id).where(r.order_id.in_(of_orders), r.status == RefundStatus.REQUESTED.value)
     ).all()
     problems += [f"refund {i} is still being asked of the partner" for (i,) in asked]
+    return problems
+
+
+def _creators_in_transit(s: Session | Connection, of_orders: Any) -> list[str]:
+    """Payouts in transit to creators these orders owe commission: what of it commerce has
+    paid is known once they settle (`closing`)."""
+    e, p = money_db.LedgerEntryRow, money_db.LedgerPostingRow
+    query = (
+        select(p.account)
+        .join(e, e.id == p.entry_id)
+        .where(e.order_id.in_(of_orders), p.account.startswith(CREATOR_PAYABLE, autoescape=True))
+        .distinct()
+        .order_by(p.account)
+    )
+    problems = []
+    for account in s.execute(query).scalars():
+        if held := _owed(s, transit.in_transit(account)):
+            creator = account.removeprefix(CREATOR_PAYABLE)
+            problems.append(f"a payout of Rp{held} to creator {creator} is still in transit")
     return problems
 
 
@@ -212,6 +234,19 @@ def payout_entry(payout_id: int, seller_id: int, amount_idr: int) -> legacy_ledg
         None,
         (
             Posting(Account.SELLER_PAYABLE, amount_idr, seller_id=seller_id),
+            Posting(Account.PARTNER_CLEARING, -amount_idr),
+        ),
+    )
+
+
+def creator_paid_entry(name: str, creator_id: int, amount_idr: int) -> legacy_ledger.Entry:
+    """A creator's commission commerce paid out before the way back, off what the app owes the
+    creator; the partner holds that much less for the app (`closing`)."""
+    return legacy_ledger.Entry(
+        f"{CREATOR_PAID}{name}",
+        None,
+        (
+            Posting(Account.CREATOR_COMMISSION, amount_idr, creator_id=creator_id),
             Posting(Account.PARTNER_CLEARING, -amount_idr),
         ),
     )

@@ -195,8 +195,8 @@ def test_payouts_made_in_commerce_leave_the_app_owing_the_seller_only_the_rest(
     both_books_balance(moving)
 
 
-@pytest.fixture
-def disbursing(moving: Moving) -> tuple[DisbursingService, SimulatorPayouts]:
+@pytest.fixture(name="disbursing")
+def disbursing_fixture(moving: Moving) -> tuple[DisbursingService, SimulatorPayouts]:
     """Commerce paying out through the simulator's disbursements (callbacks read by hand)."""
     sim = SimulatorPayouts(moving.legacy.sim.app, moving.legacy.sim.client, [])
     state = commerce_state(moving)
