@@ -27,7 +27,9 @@ across both books, and what commerce owes the app is what the app's journal says
 holds for those orders (those placed in commerce; a moved order's opening entry
 cancels against its closing one). Refunds and payouts made in commerce go back too
 (`way_back_money`): the app's escrow and the seller's payable there are what is still held and
-owed, to the rupiah; a payout or refund still in flight makes the rollback wait (`Unsettled`).
+owed, to the rupiah; so does a creator's commission commerce already paid out (`closing`: the
+app then owes the creator only the rest); a payout or refund still in flight makes the rollback
+wait (`Unsettled`).
 """
 
 from dataclasses import dataclass
