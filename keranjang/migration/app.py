@@ -134,7 +134,7 @@ def jobs(settings: ServiceSettings, service: MigrationService) -> tuple[Periodic
 def migration_error(request: Request, exc: errors.MigrationError) -> Response:
     status = api.status_of(exc)
     if wants_json(request, "/api/", "/evidence/"):
-        return error_json(type(exc).__name__, str(exc), status)
+        return error_json(type(exc).__name__, str(exc), status, code=exc.code)
     return pages.error_page(request, status, str(exc))
 
 

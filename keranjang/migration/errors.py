@@ -1,4 +1,6 @@
 """Every error the migration raises, in one tree (the service maps them to HTTP in one table).
+Each carries a stable `code` (snake_case) that the service's JSON answers name beside the
+message, so a client branches on it rather than on the English.
 
 Errors::
 
@@ -18,20 +20,24 @@ Errors::
 class MigrationError(Exception):
     """Anything the migration refuses or stops on, with a message an operator can act on."""
 
+    code = "migration_refused"
+
 
 class IllegalPhase(MigrationError):
-    pass
+    code = "illegal_phase"
 
 
 class NotFound(MigrationError):
-    pass
+    code = "not_found"
 
 
 class NotConfirmed(MigrationError):
-    pass
+    code = "not_confirmed"
 
 
 class OverBudget(MigrationError):
+    code = "over_budget"
+
     def __init__(
         self,
         message: str,
@@ -48,16 +54,16 @@ class OverBudget(MigrationError):
 
 
 class Mismatch(MigrationError):
-    pass
+    code = "mismatch"
 
 
 class WindowClosed(MigrationError):
-    pass
+    code = "window_closed"
 
 
 class Unsettled(MigrationError):
-    pass
+    code = "unsettled"
 
 
 class Claimed(MigrationError):
-    pass
+    code = "claimed"

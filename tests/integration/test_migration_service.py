@@ -173,12 +173,13 @@ def test_an_operator_forces_rolls_back_and_purges(migration: Service) -> None:
     migration.move_everyone()
     assert c.get("/api/merchants/1", headers=op()).json()["phase"] == "verified"
     again = c.post("/api/merchants/1/force", headers=op(), json={"reason": "again"})
-    assert again.status_code == 409
+    assert again.status_code == 409 and again.json()["code"] == "illegal_phase", again.text
     r = c.post("/api/merchants/2/rollback", headers=op(), json={"reason": "the seller asked"})
     assert r.status_code == 200 and r.json()["phase"] == "rolled_back"
     assert c.post("/api/merchants/3/purge", headers=op()).json()["phase"] == "purged"
     assert migration.mover.purged_by == [(3, "operator:api")]  # the journal names who purged
-    assert c.post("/api/merchants/99/purge", headers=op()).status_code == 404
+    missing = c.post("/api/merchants/99/purge", headers=op())
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found", missing.text
     empty = c.post("/api/merchants/4/rollback", headers=op(), json={"reason": ""})
     assert empty.status_code == 422
 
