@@ -38,7 +38,6 @@ from keranjang.payments.contract import (
     RefundResult,
     VirtualAccount,
 )
-from keranjang.payments.ending import explained
 from keranjang.payments.errors import (
     DuplicateOrder,
     PartnerRefused,
@@ -60,6 +59,7 @@ from keranjang.payments.midtrans_models import (
     RefundAnswer,
     SnapAnswer,
     TransactionView,
+    end_transaction,
     event,
     notified_event,
     refund_body,
@@ -146,14 +146,7 @@ class MidtransPartner:
             return self._end(order_id, Ending.EXPIRE)
 
     def _end(self, order_id: str, ending: Ending) -> PaymentEvent:
-        url = f"{self.api_url}/v2/{quote(order_id, safe='')}/{ending.value}"
-        call = Call("POST", url, f"the {ending.value} of order {order_id}", safe=True)
-        try:
-            return self.http.readable(event, self.http.answer(call, TransactionView))
-        except UnknownPayment:
-            raise
-        except PartnerRefused as refused:
-            return explained(self.status, order_id, refused, "Midtrans")
+        return end_transaction(self.http, self.api_url, order_id, ending, self.status)
 
     # Snap -----------------------------------------------------------------------------------
     def _snap(self, new: NewPayment) -> CreatedPayment:

@@ -5,14 +5,23 @@ carries `status_code` as a string, and amounts and times are strings ("350000.00
 "2024-03-27 16:00:00" in Western Indonesian Time), read with `midtrans_wire`.
 """
 
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from keranjang.payments import midtrans_wire as wire
-from keranjang.payments.contract import PaymentEvent, PaymentStatus, RefundRequest, RefundResult
-from keranjang.payments.errors import NotificationRejected
-from keranjang.payments.http_client import first_error
+from keranjang.payments.contract import (
+    Ending,
+    PaymentEvent,
+    PaymentStatus,
+    RefundRequest,
+    RefundResult,
+)
+from keranjang.payments.ending import explained
+from keranjang.payments.errors import NotificationRejected, PartnerRefused, UnknownPayment
+from keranjang.payments.http_client import Call, PartnerHttp, first_error
 
 MAX_NOTIFICATION_BYTES = 64 * 1024
 
@@ -160,3 +169,23 @@ def notified_event(body: bytes, server_key: str, sender: str) -> PaymentEvent:
         return event(n)
     except ValueError as exc:
         raise NotificationRejected(NotificationRejected.MALFORMED, str(exc)) from exc
+
+
+def end_transaction(
+    http: PartnerHttp,
+    url: str,
+    order_id: str,
+    ending: Ending,
+    status: Callable[[str], PaymentEvent],
+) -> PaymentEvent:
+    """`POST {url}/v2/{order_id}/cancel` or `/expire` (Midtrans' API, and the simulator's copy
+    of it): the payment as it ended. A refusal is explained by the payment's status (paid, or
+    ended already); an unknown payment is raised as it is."""
+    target = f"{url}/v2/{quote(order_id, safe='')}/{ending.value}"
+    call = Call("POST", target, f"the {ending.value} of order {order_id}", safe=True)
+    try:
+        return http.readable(event, http.answer(call, TransactionView))
+    except UnknownPayment:
+        raise
+    except PartnerRefused as refused:
+        return explained(status, order_id, refused, http.partner)

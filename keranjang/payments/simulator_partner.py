@@ -25,8 +25,7 @@ from keranjang.payments.contract import (
     RefundResult,
     VirtualAccount,
 )
-from keranjang.payments.ending import explained
-from keranjang.payments.errors import DuplicateOrder, PartnerRefused, UnknownPayment
+from keranjang.payments.errors import DuplicateOrder, PartnerRefused
 from keranjang.payments.http_client import (
     RETRY_DELAYS,
     Call,
@@ -42,6 +41,7 @@ from keranjang.payments.midtrans_models import (
     TransactionView,
     VaNumber,
     Wire,
+    end_transaction,
     event,
     notified_event,
     refund_body,
@@ -125,14 +125,7 @@ class SimulatorPartner:
 
     def cancel(self, order_id: str, ending: Ending = Ending.CANCEL) -> PaymentEvent:
         """`POST /v2/{order_id}/cancel` or `/expire`, as Midtrans'; ending again is harmless."""
-        url = f"{self.base_url}/v2/{quote(order_id, safe='')}/{ending.value}"
-        call = Call("POST", url, f"the {ending.value} of order {order_id}", safe=True)
-        try:
-            return self.http.readable(event, self.http.answer(call, TransactionView))
-        except UnknownPayment:
-            raise
-        except PartnerRefused as refused:
-            return explained(self.status, order_id, refused, self.http.partner)
+        return end_transaction(self.http, self.base_url, order_id, ending, self.status)
 
 
 def charge_body(new: NewPayment) -> dict[str, Any]:
