@@ -229,6 +229,8 @@ def run_pool(
 
         def tick() -> None:
             service.snapshot(every=timedelta(seconds=10))
+            if as_json:  # no bars to move: the figures are read once, at the end
+                return
             p = service.status().progress
             figures = (p.payment_bp, p.data_bp, p.operations_bp, p.overall_bp)
             for name, bp in zip(CATEGORIES, figures, strict=True):

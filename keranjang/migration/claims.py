@@ -25,6 +25,7 @@ did not get its own try.
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -221,8 +222,18 @@ class Journal:
         """Moves a run still has to see through: in flight (held, or waiting to be tried again
         after an abandoned cutover or a failure), held, or ready now. A seller still to confirm
         waits outside the run."""
+        with self.sessions() as s:
+            return int(s.scalar(select(func.count()).select_from(self._pending().subquery())) or 0)
+
+    def over(self) -> bool:
+        """Nothing pending: what a run's supervisor asks twice a second, so it reads one row at
+        most (counting 100,000 planned moves took 50 ms each time)."""
+        with self.sessions() as s:
+            return s.scalar(self._pending().limit(1)) is None
+
+    def _pending(self) -> Select[Any]:
         now, m = self.clock.now(), MoveRow
-        query = select(func.count()).where(
+        query = select(m.seller_id).where(
             m.phase.in_(self.claimable()),
             *self._not_given_up(),
             or_(
@@ -234,8 +245,7 @@ class Journal:
         )
         if self.rules.only is not None:
             query = query.where(m.seller_id == self.rules.only)
-        with self.sessions() as s:
-            return int(s.scalar(query) or 0)
+        return query
 
     def ready(self, limit: int = 50) -> list[tuple[int, Phase]]:
         """What a run would take now, in order (for `run --dry-run`)."""

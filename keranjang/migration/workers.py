@@ -271,7 +271,7 @@ def supervise(
         try:
             while pool.alive() and interrupted.by is None:
                 tick()
-                if journal.pending() == 0:
+                if journal.over():
                     break
                 time.sleep(poll)
         finally:

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, bindparam, select
+from sqlalchemy import Boolean, ForeignKey, Index, String, bindparam, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keranjang.infra.types import Id, UtcDateTime
@@ -12,6 +12,8 @@ from keranjang.social.viewers import domain
 
 class ViewerRow(Base):
     __tablename__ = "viewers"
+    # Buyers are looked up by email whatever its case (the migration's way back).
+    __table_args__ = (Index("ix_viewers_email_lower", func.lower(text("email"))),)
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(80))
