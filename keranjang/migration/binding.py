@@ -18,7 +18,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from keranjang.infra.database import transaction
-from keranjang.migration import journal, mapping, source, target
+from keranjang.migration import journal, mapping, source_books, target
 from keranjang.migration.errors import MigrationError, NotConfirmed, NotFound
 from keranjang.migration.journal import MoveRow
 from keranjang.migration.sync import Ctx
@@ -36,9 +36,9 @@ class Found:
 def read(ctx: Ctx, sellers: Sequence[int]) -> Found:
     with ctx.social.connect() as c:
         return Found(
-            source.sellers_of(c, sellers),
-            source.consenting(c, sellers),
-            source.payout_accounts(c, sellers),
+            source_books.sellers_of(c, sellers),
+            source_books.consenting(c, sellers),
+            source_books.payout_accounts(c, sellers),
         )
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from keranjang.infra.database import transaction
-from keranjang.migration import journal, mapping, source, sync, target
+from keranjang.migration import journal, mapping, source, source_books, sync, target
 from keranjang.migration.sync import Ctx
 from keranjang.social.legacy_shop import changes
 
@@ -86,7 +86,10 @@ def apply_changes(ctx: Ctx, batch: Sequence[changes.Change]) -> None:
 def refresh_sellers(ctx: Ctx, sellers: set[int]) -> None:
     """The shops' names, cities and payout accounts as the sellers keep them in the app."""
     with ctx.social.connect() as c:
-        found, accounts = source.sellers_of(c, sellers), source.payout_accounts(c, sellers)
+        found, accounts = (
+            source_books.sellers_of(c, sellers),
+            source_books.payout_accounts(c, sellers),
+        )
     with ctx.commerce.begin() as c:
         for seller_id, seller in found.items():
             merchant_id = ctx.merchants[seller_id]

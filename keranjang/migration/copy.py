@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.engine import RowMapping
 
 from keranjang.infra.database import transaction
@@ -84,9 +84,10 @@ def copy_slice(ctx: Ctx, pace: Pace) -> bool:
     unrecorded: Counter[int] = Counter()  # per seller, rows in commerce not in the position yet
     # Recording writes every move of the batch: a large batch records after more rows.
     record_every = pace.batch_rows * max(1, len(ctx.sellers) // RECORD_SELLERS)
+    orders = _Orders(ctx)
     for step in source.STEPS:
         while step not in done:
-            rows = _batch(ctx, step, copied.get(step, 0), pace.batch_rows)
+            rows = _batch(ctx, (step, orders), copied.get(step, 0), pace.batch_rows)
             if rows:
                 copied[step] = sync.key_of(step, rows[-1])
             if len(rows) < pace.batch_rows:
@@ -103,9 +104,24 @@ def copy_slice(ctx: Ctx, pace: Pace) -> bool:
     return True
 
 
-def _batch(ctx: Ctx, step: str, after: int, limit: int) -> list[RowMapping]:
+class _Orders:
+    """The batch's orders, read once a slice, when a step under orders first needs them."""
+
+    def __init__(self, ctx: Ctx) -> None:
+        self.ctx, self.read = ctx, False
+        self.ids: list[int] | None = None
+
+    def of(self, c: Connection) -> list[int] | None:
+        if not self.read:
+            self.ids, self.read = source.orders_to_name(c, self.ctx.sellers), True
+        return self.ids
+
+
+def _batch(ctx: Ctx, of: tuple[str, _Orders], after: int, limit: int) -> list[RowMapping]:
+    step, orders = of
     with ctx.social.connect() as c:
-        rows = source.batch(c, step, ctx.sellers, after, limit)
+        named = orders.of(c) if step in source.ORDER_OF else None
+        rows = source.batch(c, step, ctx.sellers, after, limit, named)
     sync.apply(ctx, step, rows)
     ctx.checkpoint(f"copy:{step}:applied")
     return rows

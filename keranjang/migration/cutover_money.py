@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from keranjang.commerce.catalog import db as catalog_db
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger
-from keranjang.migration import source
+from keranjang.migration import source_books
 from keranjang.migration.sync import Ctx
 
 
@@ -39,7 +39,7 @@ class Balances:
     """The app's books for the batch's sellers: per seller, (order id, number, rupiah) held in
     escrow for each open paid order, and its payable balance."""
 
-    held: dict[int, source.Escrow] = field(default_factory=dict)
+    held: dict[int, source_books.Escrow] = field(default_factory=dict)
     payable: dict[int, int] = field(default_factory=dict)
 
     def updated(self, fresher: "Balances", sellers: list[int]) -> "Balances":
@@ -52,7 +52,9 @@ class Balances:
 def read_balances(ctx: Ctx) -> Balances:
     """The app's books for `ctx`'s sellers, now."""
     with ctx.social.connect() as c:
-        return Balances(source.escrow_of(c, ctx.sellers), source.payables(c, ctx.sellers))
+        return Balances(
+            source_books.escrow_of(c, ctx.sellers), source_books.payables(c, ctx.sellers)
+        )
 
 
 def openings(ctx: Ctx, ids: Maps, books: Balances) -> dict[int, ledger.Opening]:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from keranjang.infra.database import transaction
-from keranjang.migration import cutover, journal, pause, source
+from keranjang.migration import cutover, journal, pause, source_books
 from keranjang.migration.cutover import Prediction
 from keranjang.migration.errors import MigrationError, OverBudget
 from keranjang.migration.phases import Phase, check_next
@@ -53,7 +53,7 @@ class Cutting:
     def cut_over(self, ctx: Ctx) -> Results:
         """The batch cut over under one fence, or group after group (see the module)."""
         with self.parts.social.connect() as c:
-            sellers = source.sellers_of(c, ctx.sellers)
+            sellers = source_books.sellers_of(c, ctx.sellers)
         digests = {s: str(r["token_digest"]) for s, r in sellers.items()}
         with self.parts.journal() as s:
             learned = pause.learned(s)

@@ -37,7 +37,7 @@ The public interface::
 """
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.infra.database import make_engine, session_factory, transaction
+from keranjang.infra.statistics import Freshness
 from keranjang.migration import (
     binding,
     capture,
@@ -90,6 +91,10 @@ class Parts:
 class Mover:
     def __init__(self, parts: Parts) -> None:
         self.parts = parts
+        # The copy fills commerce's tables and the journal from empty: their statistics are
+        # refreshed as they grow, whether or not the server's autovacuum does it.
+        engines = (parts.commerce, parts.journal.kw.get("bind"), parts.social)
+        self.statistics = Freshness([e for e in engines if isinstance(e, Engine)])
 
     # -- the public interface -----------------------------------------------------------------
 
@@ -103,6 +108,7 @@ class Mover:
     def advance_batch(self, seller_ids: Sequence[int]) -> Results:
         """Perform the next phase of each move of the batch, moves in one phase together;
         answer each one's phase now, or why it did not go on."""
+        self.statistics.keep()
         moves = self._moves(seller_ids)
         steps: dict[Phase, Callable[[list[MoveRow]], Results]] = {
             Phase.PLANNED: self._bind,
@@ -169,7 +175,7 @@ class Mover:
         return dict.fromkeys(ctx.sellers, Phase.COPYING)
 
     def _copy(self, moves: list[MoveRow]) -> Results:
-        ctx = self._ctx(moves)
+        ctx = replace(self._ctx(moves), whole_maps=True)
         if not copying.copy_slice(ctx, self.parts.pace):
             return dict.fromkeys(ctx.sellers, Phase.COPYING)
         with transaction(self.parts.journal) as s:

@@ -86,7 +86,7 @@ class IdMapRow(Base):
     __tablename__ = "id_map"
     __table_args__ = (
         UniqueConstraint("kind", "legacy_id", name="uq_id_map_legacy"),
-        Index("ix_id_map_seller", "seller_id"),
+        Index("ix_id_map_seller_kind", "seller_id", "kind"),
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     seller_id: Mapped[int] = mapped_column(BigInteger)
@@ -218,6 +218,14 @@ def highest(s: Session, kind: str) -> int:
     reserved on SQLite are chosen above it, since a mapped row may not be written yet."""
     query = select(func.max(IdMapRow.commerce_id)).where(IdMapRow.kind == kind)
     return int(s.scalar(query) or 0)
+
+
+def pairs_of(s: Session, sellers: Sequence[int], kind: str) -> dict[int, int]:
+    """legacy id -> commerce id, of the sellers' rows of `kind`."""
+    query = select(IdMapRow.legacy_id, IdMapRow.commerce_id).where(
+        among(s, IdMapRow.seller_id, list(sellers)), IdMapRow.kind == kind
+    )
+    return {int(a): int(b) for a, b in s.execute(query)}
 
 
 def reverse(s: Session, seller_id: int | Sequence[int], kind: str) -> dict[int, int]:

@@ -74,6 +74,13 @@ class Ctx:
     # phase, not once a step. Only what the map holds is kept: a row not mapped yet is asked
     # for again. Shared with the batch's parts (`only`, `alone`).
     ids: dict[str, dict[int, int]] = field(default_factory=dict, repr=False, compare=False)
+    # The copy reads a kind's whole map of its sellers at once (`whole_maps`), then asks the
+    # journal no more: looking each batch's parents up by id cost more than anything else at
+    # 100,000 merchants (a giant's lines asked for 700 orders a batch, 35 ms; bench/README.md).
+    # `loaded`: the sellers each kind's whole map was read for. Buyers are shared between
+    # sellers (another worker may map one meanwhile): always looked up.
+    whole_maps: bool = False
+    loaded: dict[str, frozenset[int]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def sellers(self) -> list[int]:
@@ -105,10 +112,23 @@ class Ctx:
     def mapped(self, kind: str, legacy_ids: Iterable[int]) -> dict[int, int]:
         wanted = set(legacy_ids)
         known = self.ids.setdefault(kind, {})
+        if self._whole(kind, known):
+            return {i: known[i] for i in wanted if i in known}
         if missing := wanted - known.keys():
             with self.journal() as s:
                 known.update(journal.mapped(s, kind, missing))
         return {i: known[i] for i in wanted if i in known}
+
+    def _whole(self, kind: str, known: dict[int, int]) -> bool:
+        """Whether `known` holds every pair of the sellers' rows of `kind` (read now if not)."""
+        if not self.whole_maps or kind == "buyer":
+            return False
+        sellers = frozenset(self.merchants)
+        if not sellers <= self.loaded.get(kind, frozenset()):
+            with self.journal() as s:
+                known.update(journal.pairs_of(s, sorted(sellers), kind))
+            self.loaded[kind] = sellers
+        return True
 
     def remember(self, kind: str, pairs: dict[int, int]) -> None:
         """Pairs just committed to the journal's map."""

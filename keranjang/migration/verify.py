@@ -24,7 +24,7 @@ from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger
 from keranjang.commerce.orders import db as order_db
 from keranjang.infra.bulk import among, chunks
-from keranjang.migration import journal, source, target
+from keranjang.migration import journal, source, source_books, target
 from keranjang.migration.sync import KIND_OF_STEP, Ctx
 
 SHOWN = 20  # rows named per difference at most
@@ -97,7 +97,7 @@ def _shop(ctx: Ctx, social: Connection, commerce: Connection, reports: Reports) 
         int(r[0]): tuple(r[1:])
         for r in commerce.execute(query.where(a.merchant_id.in_(list(ctx.merchants.values()))))
     }
-    accounts = source.payout_accounts(social, ctx.sellers)
+    accounts = source_books.payout_accounts(social, ctx.sellers)
     for seller, report in reports.items():
         theirs = accounts.get(seller)
         report.rows += 1 + (theirs is not None)
@@ -260,7 +260,10 @@ def _money(ctx: Ctx, both: Both, maps: Maps, reports: Reports) -> None:
             .group_by(e.ref)
         )
         opened.update({str(ref): int(credit) for ref, credit in commerce.execute(query)})
-    escrow, payables = source.escrow_of(social, ctx.sellers), source.payables(social, ctx.sellers)
+    escrow, payables = (
+        source_books.escrow_of(social, ctx.sellers),
+        source_books.payables(social, ctx.sellers),
+    )
     for seller, report in reports.items():
         orders = maps[seller]["orders"]
         differing = [

@@ -17,7 +17,15 @@ from keranjang.commerce.catalog import db as catalog_db
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.orders import db as order_db
 from keranjang.infra.database import transaction
-from keranjang.migration import closing, journal, mapping, source, way_back_books, way_back_money
+from keranjang.migration import (
+    closing,
+    journal,
+    mapping,
+    source,
+    source_books,
+    way_back_books,
+    way_back_money,
+)
 from keranjang.migration.sync import Ctx
 from keranjang.social import db as promotion
 from keranjang.social.domain import Route
@@ -108,7 +116,7 @@ def viewers_of(c: Connection, state: State) -> dict[str, int]:
 
 
 def seller_digest(c: Connection, seller_id: int) -> str:
-    seller = source.seller(c, seller_id)
+    seller = source_books.seller(c, seller_id)
     if seller is None:
         raise mapping.Unmappable(f"seller {seller_id} is no longer in the app")
     return str(seller["token_digest"])

@@ -7,7 +7,7 @@ positive)."""
 from sqlalchemy import text
 
 from keranjang.infra.clock import FixedClock
-from keranjang.migration import source
+from keranjang.migration import source, source_books
 from keranjang.migration.sync import key_of
 from keranjang.social.legacy_shop.generator import seeding
 from keranjang.social.legacy_shop.generator.plan import Size
@@ -35,7 +35,7 @@ def test_a_sellers_keys_and_total_are_its_own_rows_step_by_step(
             for step in PER_SELLER:  # not buyers: a buyer may buy from two sellers
                 assert not merged[step] & seen[step], f"{step} of two sellers"
                 seen[step] |= merged[step]
-            account = source.payout_account(c, seller_id) is not None
+            account = source_books.payout_account(c, seller_id) is not None
             expected = 1 + account + sum(len(keys) for keys in merged.values())
             assert source.rows_total(c, seller_id) == expected
     assert len(sellers) == SIZE.merchants

@@ -1,0 +1,90 @@
+"""Reading a legacy seller out of social's database: the seller, its consent to the move, its
+payout account and its books (the escrow of its open orders, its payable balance), for one
+seller or a batch of them (`source.Sellers`). Reads only, on the caller's connection."""
+
+from sqlalchemy import Connection, func, select
+from sqlalchemy.engine import RowMapping
+
+from keranjang.migration.source import Sellers, ids_of, o
+from keranjang.social.legacy_shop import db as legacy
+from keranjang.social.legacy_shop import ledger as legacy_ledger
+from keranjang.social.legacy_shop import moving
+
+
+def seller(c: Connection, seller_id: int) -> RowMapping | None:
+    return sellers_of(c, seller_id).get(seller_id)
+
+
+def sellers_of(c: Connection, sellers: Sellers) -> dict[int, RowMapping]:
+    query = select(legacy.SellerRow).where(legacy.SellerRow.id.in_(ids_of(sellers)))
+    return {int(r["id"]): r for r in c.execute(query).mappings()}
+
+
+def payout_account(c: Connection, seller_id: int) -> RowMapping | None:
+    return payout_accounts(c, seller_id).get(seller_id)
+
+
+def payout_accounts(c: Connection, sellers: Sellers) -> dict[int, RowMapping]:
+    a = legacy.PayoutAccountRow
+    query = select(a).where(a.seller_id.in_(ids_of(sellers)))
+    return {int(r["seller_id"]): r for r in c.execute(query).mappings()}
+
+
+def consented(c: Connection, seller_id: int) -> bool:
+    return seller_id in consenting(c, seller_id)
+
+
+def consenting(c: Connection, sellers: Sellers) -> set[int]:
+    """Of the sellers, those who confirmed the move in the seller tools."""
+    row = moving.MoveConsentRow
+    return {
+        int(i) for i in c.scalars(select(row.seller_id).where(row.seller_id.in_(ids_of(sellers))))
+    }
+
+
+Escrow = list[tuple[int, str, int]]
+
+
+def open_escrow(c: Connection, seller_id: int) -> Escrow:
+    return escrow_of(c, seller_id).get(seller_id, [])
+
+
+def escrow_of(c: Connection, sellers: Sellers) -> dict[int, Escrow]:
+    """Per seller: (order id, number, rupiah) the app's escrow holds for each of its orders that
+    holds any (its open paid orders): escrow is credited, so a holding is minus the sum."""
+    post, entry = legacy.LedgerPostingRow, legacy.LedgerEntryRow
+    held = func.sum(post.amount_idr)
+    query = (
+        select(post.seller_id, o.id, o.number, held)
+        .join(entry, entry.order_id == o.id)
+        .join(post, post.entry_id == entry.id)
+        .where(
+            post.seller_id.in_(ids_of(sellers)),
+            post.account == legacy_ledger.Account.ESCROW.value,
+        )
+        .group_by(post.seller_id, o.id, o.number)
+        .having(held != 0)
+        .order_by(o.id)
+    )
+    found: dict[int, Escrow] = {}
+    for seller_id, i, n, amount in c.execute(query):
+        found.setdefault(int(seller_id or 0), []).append((int(i), str(n), -int(amount)))
+    return found
+
+
+def payable(c: Connection, seller_id: int) -> int:
+    return payables(c, seller_id).get(seller_id, 0)
+
+
+def payables(c: Connection, sellers: Sellers) -> dict[int, int]:
+    """Per seller, its payable balance in the app's books (sellers with none: absent)."""
+    post = legacy.LedgerPostingRow
+    query = (
+        select(post.seller_id, func.sum(post.amount_idr))
+        .where(
+            post.seller_id.in_(ids_of(sellers)),
+            post.account == legacy_ledger.Account.SELLER_PAYABLE.value,
+        )
+        .group_by(post.seller_id)
+    )
+    return {int(s or 0): -int(n or 0) for s, n in c.execute(query)}
