@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.infra.clock import FixedClock
@@ -270,6 +270,32 @@ BATCH_KILL_POINTS = [
     "cutover:money:1",  # every merchant's opening entries posted, no route flipped
     "cutover:flipped:1",  # routed to commerce, the journal not told
 ]
+
+
+def test_the_copy_reads_the_id_map_of_each_kind_whole_not_a_batch_of_rows_at_a_time(
+    batch: Batch,
+) -> None:
+    """Every batch of lines needs its orders' and products' ids in commerce: the copy reads
+    each kind's map of its sellers once a slice, and looks up by id only buyers (shared by
+    sellers, so another worker may map one meanwhile)."""
+    batch.run(Phase.BOUND)
+    journal = batch.journal.kw["bind"]
+    lookups: list[str] = []
+
+    def seen(_c: object, _cur: object, statement: str, parameters: object, *_: object) -> None:
+        if "FROM id_map" in statement and "legacy_id" in statement.partition("WHERE")[2]:
+            lookups.append(repr(parameters))
+
+    event.listen(journal, "before_cursor_execute", seen)
+    try:
+        batch.run(Phase.CATCHING_UP)
+    finally:
+        event.remove(journal, "before_cursor_execute", seen)
+    assert lookups, "the buyers are looked up"
+    assert all("'buyer'" in p for p in lookups), [p[:80] for p in lookups if "'buyer'" not in p]
+    batch.run(Phase.VERIFIED)  # and what was copied so is whole
+    for sid in batch.sellers:
+        assert_moved_once(batch, sid)
 
 
 @pytest.mark.parametrize("kill_at", BATCH_KILL_POINTS)
