@@ -87,7 +87,7 @@ def copy_slice(ctx: Ctx, pace: Pace) -> bool:
     orders = _Orders(ctx)
     for step in source.STEPS:
         while step not in done:
-            rows = _batch(ctx, (step, orders), copied.get(step, 0), pace.batch_rows)
+            rows = _batch(ctx, step, (copied.get(step, 0), pace.batch_rows), orders)
             if rows:
                 copied[step] = sync.key_of(step, rows[-1])
             if len(rows) < pace.batch_rows:
@@ -117,11 +117,11 @@ class _Orders:
         return self.ids
 
 
-def _batch(ctx: Ctx, of: tuple[str, _Orders], after: int, limit: int) -> list[RowMapping]:
-    step, orders = of
+def _batch(ctx: Ctx, step: str, page: tuple[int, int], orders: _Orders) -> list[RowMapping]:
+    """The next page of a step's rows (after a key, how many) read and brought over."""
     with ctx.social.connect() as c:
         named = orders.of(c) if step in source.ORDER_OF else None
-        rows = source.batch(c, step, ctx.sellers, after, limit, named)
+        rows = source.batch(c, step, ctx.sellers, page, named)
     sync.apply(ctx, step, rows)
     ctx.checkpoint(f"copy:{step}:applied")
     return rows

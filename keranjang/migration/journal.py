@@ -231,10 +231,7 @@ def pairs_of(s: Session, sellers: Sequence[int], kind: str) -> dict[int, int]:
 def reverse(s: Session, seller_id: int | Sequence[int], kind: str) -> dict[int, int]:
     """commerce id -> legacy id, for the seller's (or the sellers') rows of `kind`."""
     sellers = [seller_id] if isinstance(seller_id, int) else list(seller_id)
-    query = select(IdMapRow.commerce_id, IdMapRow.legacy_id).where(
-        IdMapRow.seller_id.in_(sellers), IdMapRow.kind == kind
-    )
-    return {int(b): int(a) for b, a in s.execute(query)}
+    return {b: a for a, b in pairs_of(s, sellers, kind).items()}
 
 
 def rounds(s: Session, seller_ids: Sequence[int]) -> dict[int, int]:

@@ -1,7 +1,7 @@
 """Reading legacy sellers' rows out of social's database: in key order and in batches for the
 copy (`after` the last key copied, `limit` rows), by key for the catch-up, and the figures the
-verification needs (the seller itself and its books: `source_books`). Reads only; every function takes the caller's
-connection, so a batch reads one consistent state.
+verification needs (the seller itself and its books are `source_books`'). Reads only; every
+function takes the caller's connection, so a batch reads one consistent state.
 
 Every read takes `Sellers`: one seller, or the sellers of a batch moved together (small
 merchants share one set of statements per step, bench/README.md); a row read for several
@@ -228,12 +228,12 @@ def batch(
     c: Connection,
     step: str,
     sellers: Sellers,
-    after: int,
-    limit: int,
+    page: tuple[int, int],
     orders: list[int] | None = None,
 ) -> list[RowMapping]:
-    """The next `limit` rows of a step, in key order, after key `after`. `orders`: the
-    sellers' orders (`orders_to_name`), if known."""
+    """The next rows of a step, in key order: `page` is (the key they come after, how many at
+    most). `orders`: the sellers' orders (`orders_to_name`), if known."""
+    after, limit = page
     query, key = step_query(step, sellers)
     if step == "buyers" and c.dialect.name == "postgresql":
         wanted = ids_of(sellers)

@@ -30,7 +30,7 @@ def test_a_sellers_keys_and_total_are_its_own_rows_step_by_step(
         for seller_id in sellers:
             merged = source.step_keys(c, seller_id)
             for step in source.STEPS:
-                alone = source.batch(c, step, seller_id, 0, 1_000_000)
+                alone = source.batch(c, step, seller_id, (0, 1_000_000))
                 assert merged[step] == {key_of(step, r) for r in alone}, step
             for step in PER_SELLER:  # not buyers: a buyer may buy from two sellers
                 assert not merged[step] & seen[step], f"{step} of two sellers"
