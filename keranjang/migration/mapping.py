@@ -286,6 +286,14 @@ def partner_order_id(number: str, attempt: int) -> str:
     return number if attempt == 1 else f"{number}-{attempt}"
 
 
+def paid_through(p: Row, number: str) -> str:
+    """The id the partner knows a commerce payment by, as commerce's
+    `payment_news.paid_through` reads it: the order's number and attempt, or the checkout's one
+    payment (`KRG-…`) for several orders, named in the payment's instructions."""
+    named = json.loads(p["instructions"] or "{}").get("partner_order_id")
+    return str(named) if named else partner_order_id(number, int(p["attempt"]))
+
+
 def back_order(o: Row, seller_id: int, viewer_id: int, checkout_id: int) -> Values:
     if len(o["number"]) > 32:
         raise Unmappable(f"order {o['number']}: the number does not fit the app's 32 characters")

@@ -349,7 +349,7 @@ def _payments(s: Session, state: State, orders: dict[int, int], back: Back) -> N
             s.execute(
                 update(o)
                 .where(o.id == order_id, o.paid_by.is_(None))
-                .values(paid_by=values["partner_order_id"])
+                .values(paid_by=mapping.paid_through(pay, numbers[pay["order_id"]]))
             )
 
 
@@ -363,7 +363,9 @@ def _refunds(s: Session, state: State, orders: dict[int, int], products: dict[in
     numbers = {o["id"]: o["number"] for o in state.orders}
     x = legacy.OrderLineRow
     for order_id, carried in state.refunds.items():
-        paid_by = mapping.partner_order_id(numbers[order_id], 1)
+        paid = [p for p in state.payments if p["order_id"] == order_id]
+        number = numbers[order_id]
+        paid_by = mapping.paid_through(paid[0], number) if paid else number
         on = way_back_money.Where(orders[order_id], paid_by, now)
         carried_back |= way_back_money.carry_refunds(s, on, carried, titles, products)
         for line in (y for y in state.lines if y["order_id"] == order_id):

@@ -58,6 +58,13 @@ def test_partner_order_ids_name_the_attempt_and_read_back() -> None:
     assert domain.order_number_and_attempt("LGC-ABC") == ("LGC-ABC", 1)
 
 
+def test_a_payment_back_from_commerce_is_known_by_its_checkouts_payment() -> None:
+    """A rolled-back order paid in commerce with a checkout's one payment is refunded there."""
+    assert domain.known_by("LGC-ABC-2", "{}") == "LGC-ABC-2"
+    assert domain.known_by("KRJ-1", '{"va_number": "8808"}') == "KRJ-1"
+    assert domain.known_by("KRJ-1", '{"partner_order_id": "KRG-9"}') == "KRG-9"
+
+
 def test_a_foreign_seller_keeps_what_it_gave_and_missing_names_the_rest() -> None:
     reg = listings.check_registration(
         listings.Registration("toko-luar", "Toko Luar", domain.SellerKind.FOREIGN, owner_name="Li")

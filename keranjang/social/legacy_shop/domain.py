@@ -337,6 +337,14 @@ def partner_order_id(number: str, attempt: int) -> str:
     return number if attempt == 1 else f"{number}-{attempt}"
 
 
+def known_by(partner_order_id: str, instructions: str) -> str:
+    """The id the partner knows a payment by: its own, or, for one that came back from commerce
+    after paying a checkout across shops there, that checkout's one payment (`KRG-…`), named in
+    its instructions."""
+    named = json.loads(instructions or "{}").get("partner_order_id")
+    return str(named) if named else partner_order_id
+
+
 def order_number_and_attempt(partner_id: str) -> tuple[str, int]:
     """The inverse of `partner_order_id` (legacy order numbers are `LGC-<hex>`, one '-')."""
     head, dash, tail = partner_id.rpartition("-")

@@ -83,7 +83,9 @@ class PayingService:
             moving.check_open(s, seller_id, writing=False)  # before asking the partner
             latest = views.latest_payment(s, order_id)
             if order.status != OrderStatus.AWAITING_PAYMENT.value:
-                if latest is not None and order.paid_by == latest.partner_order_id:
+                if latest is not None and order.paid_by == domain.known_by(
+                    latest.partner_order_id, latest.instructions
+                ):
                     return views.payment_view(latest, order_id)
                 raise domain.Conflict(f"order {order.number} is {order.status}: nothing to pay",
                                       "nothing_to_pay", number=order.number, status=order.status)  # fmt: skip
