@@ -29,11 +29,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger, transit
 from keranjang.commerce.money.domain import RefundStage, RefundStatus
+from keranjang.commerce.orders import db as order_db
+from keranjang.commerce.orders.domain import OrderStatus
 from keranjang.migration.errors import MigrationError
 from keranjang.social.legacy_shop import books
 from keranjang.social.legacy_shop import db as legacy
@@ -175,7 +177,8 @@ def carry_refunds(
 
 
 def unsettled(s: Session | Connection, merchant_id: int, of_orders: Any) -> list[str]:
-    """What stops the rollback now: payouts in transit, refunds still asked of the partner."""
+    """What stops the rollback now: payouts in transit, refunds still asked of the partner,
+    unpaid orders sharing a checkout's payment with another shop."""
     problems = []
     account = transit.in_transit(ledger.merchant_payable(merchant_id))
     if held := _owed(s, account):
@@ -186,7 +189,33 @@ def unsettled(s: Session | Connection, merchant_id: int, of_orders: Any) -> list
         select(r.id).where(r.order_id.in_(of_orders), r.status == RefundStatus.REQUESTED.value)
     ).all()
     problems += [f"refund {i} is still being asked of the partner" for (i,) in asked]
-    return problems
+    return problems + _shared_payments_open(s, of_orders)
+
+
+def _shared_payments_open(s: Session | Connection, of_orders: Any) -> list[str]:
+    """Unpaid orders whose payment is a checkout's one payment (`KRG-…`) shared with another
+    shop's order: paid after the way back, that money would land in commerce for an order the
+    app then owns, so the rollback waits until it is paid or ends."""
+    o, cp = order_db.OrderRow, money_db.CheckoutPaymentRow
+    mine, other = (
+        aliased(money_db.CheckoutPaymentOrderRow),
+        aliased(money_db.CheckoutPaymentOrderRow),
+    )
+    shared = select(other.order_id).where(
+        other.checkout_payment_id == mine.checkout_payment_id, other.order_id.not_in(of_orders)
+    )
+    query = (
+        select(o.number, cp.number)
+        .join(mine, mine.order_id == o.id)
+        .join(cp, cp.id == mine.checkout_payment_id)
+        .where(o.id.in_(of_orders), o.status == OrderStatus.AWAITING_PAYMENT.value)
+        .where(shared.exists())
+        .order_by(o.id)
+    )
+    return [
+        f"order {n} awaits payment {paid_by}, shared with another shop's order"
+        for n, paid_by in s.execute(query)
+    ]
 
 
 def _creators_in_transit(s: Session | Connection, of_orders: Any) -> list[str]:

@@ -1,15 +1,19 @@
 """A rolled-back order that was paid in commerce as part of a checkout across shops: the partner
 knows that money only by the checkout's one payment (`KRG-…`), not by the order's number. The
 app refunds such an order through that payment, for the order's share only, and the other
-shop's order stays paid in commerce. On SQLite and PostgreSQL."""
+shop's order stays paid in commerce. While such an order is still unpaid, the rollback waits:
+paid later, its money would land in commerce for an order the app owns. On SQLite and
+PostgreSQL."""
 
 import uuid
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from keranjang.commerce.money import db as money_db
+from keranjang.migration.errors import Unsettled
 from keranjang.migration.phases import Phase
 from tests.integration.conftest import bearer
 from tests.integration.legacy_fixtures import legacy_fixture  # noqa: F401
@@ -96,4 +100,35 @@ def test_an_order_paid_with_a_checkout_payment_is_refunded_in_the_app_through_th
     assert at_partner.refunded_amount == moved["total_idr"]  # the moved shop's share only
     assert at_partner.gross_amount == moved["total_idr"] + other["total_idr"]
     assert one(moving.commerce, "SELECT status FROM orders WHERE id = :o", o=other["id"]) == "paid"
+    both_books_balance(moving)
+
+
+def test_an_unpaid_order_sharing_a_checkout_payment_makes_the_rollback_wait(
+    moving: Moving,
+) -> None:
+    """Unpaid, its money would land in commerce after the way back: the rollback waits, names
+    the order and changes nothing; once the buyer pays, it goes ahead."""
+    orders = two_shops_checkout(moving)
+    merchant = moving.move().commerce_merchant_id
+    (moved,) = [o for o in orders if o["merchant_id"] == merchant]
+    number = checkout_payment(moving)
+
+    with pytest.raises(Unsettled, match=f"order {moved['number']} awaits payment {number}"):
+        moving.mover.rollback(moving.seller_id, "operator", "the seller asked")
+    assert moving.move().phase == Phase.VERIFIED.value
+    assert one(moving.social, "SELECT count(*) FROM legacy_orders WHERE number = :n",
+               n=moved["number"]) == 0  # fmt: skip
+    assert one(moving.commerce, "SELECT status FROM orders WHERE id = :o", o=moved["id"]) == (
+        "awaiting_payment"
+    )
+
+    moving.legacy.pay(moved)
+    state = commerce_state(moving)
+    state.reconciliation.partner = moving.legacy.sim.partner
+    state.reconciliation.run()
+    assert moving.mover.rollback(moving.seller_id, "operator", "the seller asked") is (
+        Phase.ROLLED_BACK
+    )
+    assert rows(moving.social, "SELECT status, paid_by FROM legacy_orders WHERE number = :n",
+                n=moved["number"]) == [("paid", number)]  # fmt: skip
     both_books_balance(moving)
