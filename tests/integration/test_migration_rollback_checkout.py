@@ -15,11 +15,14 @@ from sqlalchemy.orm import Session
 from keranjang.commerce.money import db as money_db
 from keranjang.migration.errors import Unsettled
 from keranjang.migration.phases import Phase
-from tests.integration.conftest import bearer
 from tests.integration.legacy_fixtures import legacy_fixture  # noqa: F401
 from tests.integration.test_checkout import ADDRESS
 from tests.integration.test_migration_engine import Moving, moving_fixture, one, rows  # noqa: F401
-from tests.integration.test_migration_rollback_money import both_books_balance, commerce_state
+from tests.integration.test_migration_rollback_money import (
+    both_books_balance,
+    cancelled_by_the_seller_in_the_app,
+    commerce_state,
+)
 
 
 def two_shops_checkout(moving: Moving) -> list[dict[str, Any]]:
@@ -84,18 +87,8 @@ def test_an_order_paid_with_a_checkout_payment_is_refunded_in_the_app_through_th
         n=moved["number"],
     )[0]
     assert paid_by == number  # the app knows where the money is
-    r = moving.legacy.social.post(
-        f"/legacy/api/seller/orders/{legacy_order}/cancel",
-        json={"reason": "Stok habis"},
-        headers=bearer(moving.seller),
-    )
-    assert r.status_code == 200, r.text
-
-    assert rows(
-        moving.social,
-        "SELECT partner_order_id, amount_idr, status FROM legacy_refunds WHERE order_id = :o",
-        o=legacy_order,
-    ) == [(number, moved["total_idr"], "succeeded")]
+    refunds = cancelled_by_the_seller_in_the_app(moving, legacy_order)
+    assert refunds == [(number, moved["total_idr"], "succeeded")]
     at_partner = moving.legacy.sim.partner.status(number)
     assert at_partner.refunded_amount == moved["total_idr"]  # the moved shop's share only
     assert at_partner.gross_amount == moved["total_idr"] + other["total_idr"]

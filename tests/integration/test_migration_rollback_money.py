@@ -257,6 +257,23 @@ def partly_refunded_and_rolled_back(moving: Moving) -> tuple[dict[str, Any], int
     return order, legacy_order, left
 
 
+def cancelled_by_the_seller_in_the_app(moving: Moving, legacy_order: int) -> list[Any]:
+    """The seller cancels a paid order in the app: the refunds it asked for there, each as
+    (the partner's id of the payment refunded, amount, status)."""
+    r = moving.legacy.social.post(
+        f"/legacy/api/seller/orders/{legacy_order}/cancel",
+        json={"reason": "Stok habis"},
+        headers=bearer(moving.seller),
+    )
+    assert r.status_code == 200, r.text
+    return rows(
+        moving.social,
+        "SELECT partner_order_id, amount_idr, status FROM legacy_refunds"
+        " WHERE order_id = :o AND kind = 'order' ORDER BY id",
+        o=legacy_order,
+    )
+
+
 def order_money_in_app(moving: Moving, legacy_order: int) -> dict[str, int]:
     return dict(
         rows(
@@ -302,18 +319,8 @@ def test_an_order_partly_refunded_in_commerce_is_refunded_in_the_app_only_for_wh
     moving: Moving,
 ) -> None:
     order, legacy_order, left = partly_refunded_and_rolled_back(moving)
-    r = moving.legacy.social.post(
-        f"/legacy/api/seller/orders/{legacy_order}/cancel",
-        json={"reason": "Stok habis"},
-        headers=bearer(moving.seller),
-    )
-    assert r.status_code == 200, r.text
-
-    assert rows(
-        moving.social,
-        "SELECT amount_idr, status FROM legacy_refunds WHERE order_id = :o AND kind = 'order'",
-        o=legacy_order,
-    ) == [(left, "succeeded")]
+    refunds = cancelled_by_the_seller_in_the_app(moving, legacy_order)
+    assert refunds == [(order["number"], left, "succeeded")]
     assert order_money_in_app(moving, legacy_order) == {"escrow": 0, "partner_clearing": 0}
     at_partner = moving.legacy.sim.partner.status(order["number"])
     assert at_partner.refunded_amount == order["total_idr"]  # once, in two parts
