@@ -190,10 +190,6 @@ def merchant_with_hash(c: Connection, hashes: Iterable[str]) -> int | None:
     return c.scalar(select(m.id).where(m.token_hash.in_(list(hashes))))
 
 
-def slugs_like(c: Connection, slug: str) -> list[str]:
-    return sorted(slugs_near(c, [slug]))
-
-
 def merchants_with_hashes(c: Connection, hashes: Iterable[str]) -> dict[str, int]:
     """token hash -> merchant id, of those hashes commerce's merchants carry."""
     m = catalog_db.MerchantRow
@@ -202,12 +198,20 @@ def merchants_with_hashes(c: Connection, hashes: Iterable[str]) -> dict[str, int
 
 
 def slugs_near(c: Connection, slugs: Iterable[str]) -> set[str]:
-    """The shop addresses taken that start like any of these (one read for a batch)."""
+    """The shop addresses taken among these, and those `mapping.free_slug` would try instead
+    of a taken one (`<slug>-moved…`). The slugs are looked up whole, through the unique index;
+    only the few taken are looked up by prefix. (A batch's 500 prefixes as one `LIKE … OR …`
+    scanned every merchant for each: about 45 ms a batch at 10,000 merchants, growing with
+    commerce.)"""
     m = catalog_db.MerchantRow
-    wanted = sorted({s[:40] for s in slugs})
-    if not wanted:
-        return set()
-    return set(c.scalars(select(m.slug).where(or_(*(m.slug.like(f"{s}%") for s in wanted)))))
+    taken: set[str] = set()
+    for chunk in chunks(c, slugs):
+        taken |= set(c.scalars(select(m.slug).where(among(c, m.slug, chunk))))
+    prefixes = sorted({f"{s[:40]}-moved" for s in taken})
+    if prefixes:
+        near = or_(*(m.slug.startswith(p, autoescape=True) for p in prefixes))
+        taken |= set(c.scalars(select(m.slug).where(near)))
+    return taken
 
 
 def open_merchants(c: Connection, merchants: Sequence[tuple[Values, Values | None]]) -> list[int]:

@@ -1,13 +1,15 @@
 """Commerce ids the engine reserves for a merchant's rows, on SQLite and PostgreSQL: SQLite has no
 sequence, so commerce's own insert can take a reserved id before the engine's row lands; the
 ids reserved again must lie above every id the journal has handed out (the batch's other rows
-are mapped and not written yet), or two of the merchant's products would share one row."""
+are mapped and not written yet), or two of the merchant's products would share one row. A
+shop address commerce already has is not taken twice: the merchant opens at the next free
+`<slug>-moved…`."""
 
 from keranjang.commerce.catalog import db as catalog_db
 from keranjang.migration import source, sync
 from keranjang.migration.phases import Phase
 from tests.integration.legacy_fixtures import legacy_fixture  # noqa: F401
-from tests.integration.test_migration_engine import Moving, moving_fixture, rows  # noqa: F401
+from tests.integration.test_migration_engine import Moving, moving_fixture, one, rows  # noqa: F401
 
 
 def test_ids_reserved_again_never_repeat_ids_already_handed_out(moving: Moving) -> None:
@@ -77,3 +79,17 @@ def another_shops_product(moving: Moving, merchant: int) -> int:
                 .returning(catalog_db.ProductRow.id)
             ).scalar_one()
         )
+
+
+def test_a_shop_address_commerce_already_has_is_not_taken_twice(moving: Moving) -> None:
+    """Commerce has the seller's slug and its first `-moved` already (and an unrelated shop
+    that merely starts the same): the merchant opens at `<slug>-moved-2`."""
+    slug = one(moving.social, "SELECT slug FROM legacy_sellers WHERE id = :s", s=moving.seller_id)
+    system = moving.legacy.system
+    for taken in (slug, f"{slug}-moved", f"{slug}x"):
+        system.merchant(taken, f"Toko {taken}")
+    assert moving.run(Phase.BOUND) is Phase.BOUND
+    merchant = moving.move().commerce_merchant_id
+    assert one(moving.commerce, "SELECT slug FROM merchants WHERE id = :m", m=merchant) == (
+        f"{slug}-moved-2"
+    )

@@ -211,7 +211,11 @@ class PayoutAccountRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-_INSERT_POSTINGS = insert(LedgerPostingRow.__table__)  # type: ignore[arg-type]
+# RETURNING makes SQLAlchemy send an executemany of postings as multi-row INSERTs
+# ("insertmanyvalues"); without it psycopg 3 pipelines one INSERT per posting, each parsed,
+# planned and executed on the server (the cutover posts thousands inside its pause).
+_POSTINGS: Table = LedgerPostingRow.__table__  # type: ignore[assignment]
+_INSERT_POSTINGS = insert(_POSTINGS).returning(_POSTINGS.c.id)
 _ENTRIES: Table = LedgerEntryRow.__table__  # type: ignore[assignment]
 _INSERT_ENTRIES = insert(_ENTRIES).returning(_ENTRIES.c.ref, _ENTRIES.c.id)
 
