@@ -36,7 +36,9 @@ class Pace:
     cap)."""
 
     batch_rows: int = 1000
-    slice_seconds: float = 1.0
+    # A slice re-reads the batch's id maps and orders (`sync.Ctx.whole_maps`, `_Orders`): a
+    # giant's run to 100,000 ids, so a short slice spends much of itself reading them again.
+    slice_seconds: float = 3.0
     max_rows_per_second: int = 0
     # The clock the slice and the throttle read, and how they wait (a test passes fakes).
     monotonic: Callable[[], float] = field(default=time.monotonic, compare=False)
