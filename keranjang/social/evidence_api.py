@@ -8,9 +8,8 @@ import re
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy import Connection, column, func, inspect, select, table
 from sqlalchemy.orm import Session
 
@@ -24,8 +23,8 @@ from keranjang.evidence.social import (
     SocialEvidence,
 )
 from keranjang.evidence.social import Personalisation as PersonalisationFigures
+from keranjang.evidence.web import Window, regulator
 from keranjang.infra import secret_files
-from keranjang.infra.auth import bearer
 from keranjang.infra.database import session_factory
 from keranjang.infra.observability import RouteTimes
 from keranjang.social import db as promotion
@@ -55,26 +54,7 @@ TEMPLATE_FOLDERS = (
     Path(promotion.__file__).parent / "templates",
     Path(shop_evidence.__file__).parent / "templates",
 )
-Window = Annotated[
-    int,
-    Query(
-        ge=serving.MIN_WINDOW_SECONDS,
-        le=serving.MAX_WINDOW_SECONDS,
-        description="How far back the window goes from now, in seconds.",
-    ),
-]
 router = APIRouter(prefix="/evidence", tags=["evidence"])
-
-
-def regulator(request: Request, token: Annotated[str | None, Depends(bearer)]) -> None:
-    """The regulator's token, or 401 (none) / 403 (any other token)."""
-    admission = serving.admit(token, request.app.state.regulator_token())
-    if admission is serving.Admission.NO_TOKEN:
-        raise HTTPException(
-            401, "the regulator's token is needed", {"WWW-Authenticate": 'Bearer realm="evidence"'}
-        )
-    if admission is serving.Admission.NOT_REGULATOR:
-        raise HTTPException(403, "evidence is for the regulator's token only")
 
 
 @router.get(

@@ -5,17 +5,16 @@ payments (Pasal 21(3)). Counts and sums in grouped queries, never a payment's ro
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from keranjang.evidence import serving
 from keranjang.evidence.payments import NotificationTarget, PaymentsEvidence
 from keranjang.evidence.shared import StatusFigure, SystemIdentity
+from keranjang.evidence.web import Window, regulator
 from keranjang.infra import secret_files
-from keranjang.infra.auth import bearer
 from keranjang.infra.database import session_factory
 from keranjang.payments.simulator.config import PaymentsSettings
 from keranjang.payments.simulator.db import NotificationRow, TransactionRow, split_urls
@@ -23,14 +22,6 @@ from keranjang.payments.simulator.notifications import DeliveryState
 from keranjang.payments.simulator.service import SimulatorService
 
 NO_HOST = "(none)"
-Window = Annotated[
-    int,
-    Query(
-        ge=serving.MIN_WINDOW_SECONDS,
-        le=serving.MAX_WINDOW_SECONDS,
-        description="How far back the window goes from now, in seconds.",
-    ),
-]
 router = APIRouter(prefix="/evidence", tags=["evidence"])
 
 
@@ -49,17 +40,6 @@ class HostFigures:
 
 def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
     return max(a, b) if a and b else (a or b)
-
-
-def regulator(request: Request, token: Annotated[str | None, Depends(bearer)]) -> None:
-    """The regulator's token, or 401 (none) / 403 (any other token)."""
-    admission = serving.admit(token, request.app.state.regulator_token())
-    if admission is serving.Admission.NO_TOKEN:
-        raise HTTPException(
-            401, "the regulator's token is needed", {"WWW-Authenticate": 'Bearer realm="evidence"'}
-        )
-    if admission is serving.Admission.NOT_REGULATOR:
-        raise HTTPException(403, "evidence is for the regulator's token only")
 
 
 @router.get(

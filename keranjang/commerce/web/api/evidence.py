@@ -5,7 +5,7 @@ features' figures (catalog, attribution, money), read in one session."""
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
 from keranjang.commerce.attribution import evidence as attribution_figures
@@ -31,19 +31,12 @@ from keranjang.evidence.commerce import (
     StandardsProof,
 )
 from keranjang.evidence.shared import StatusFigure, SystemIdentity
+from keranjang.evidence.web import Window
 from keranjang.infra.auth import bearer
 from keranjang.infra.database import session_factory
 
 MAX_LISTINGS = 10_000
 MAX_GAPS = 1_000
-Window = Annotated[
-    int,
-    Query(
-        ge=serving.MIN_WINDOW_SECONDS,
-        le=serving.MAX_WINDOW_SECONDS,
-        description="How far back the window goes from now, in seconds.",
-    ),
-]
 router = APIRouter(prefix="/evidence", tags=["evidence"], route_class=ApiRoute)
 
 
