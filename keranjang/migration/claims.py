@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import BindParameter
 
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import transaction
@@ -119,15 +120,18 @@ class Journal:
     def _ready(self, now: datetime) -> Select[MoveRow]:
         m = MoveRow
         query = select(m).where(
-            m.phase.in_(self.claimable()),
-            or_(m.lease_until.is_(None), m.lease_until < now),
-            *self._not_given_up(),
+            or_(m.lease_until.is_(None), m.lease_until < now), *self._not_given_up()
         )
-        return query if self.rules.only is None else query.where(m.seller_id == self.rules.only)
+        if self.rules.only is None:  # through the partial index, in the plan's order
+            return query.where(journal.ready_to_claim())
+        return query.where(m.phase.in_(self.claimable()), m.seller_id == self.rules.only)
 
     def claim(self, worker: str) -> Claim | None:
         now = self.clock.now()
-        query = self._ready(now).order_by(MoveRow.rank).limit(max(1, self.rules.batch_size))
+        size: BindParameter[int] = bindparam(
+            "size", max(1, self.rules.batch_size), literal_execute=True
+        )
+        query = self._ready(now).order_by(MoveRow.rank).limit(size)
         with transaction(self.sessions) as s:
             rows = list(s.scalars(query.with_for_update(skip_locked=True)))
             if not rows:

@@ -17,11 +17,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.sql.elements import BindParameter
 
 from keranjang.infra.bulk import among, chunks, insert_rows
 from keranjang.infra.types import Id, UtcDateTime
@@ -34,12 +37,28 @@ class Base(DeclarativeBase):
     pass
 
 
+# The phases a run claims moves in (`claims.CLAIMABLE`), written out: the claim's query names
+# them as literals, so PostgreSQL matches it to the partial index below in every plan (a bound
+# parameter proves nothing about a generic plan).
+READY_PHASES = ("planned", "bound", "copying", "catching_up", "cut_over")
+READY_SQL = "phase IN ({})".format(", ".join(f"'{p}'" for p in READY_PHASES))
+
+
 class MoveRow(Base):
     """A legacy seller's move into commerce. Every phase writes here before it is done, so a
     worker that dies resumes where the journal says (idempotent phases)."""
 
     __tablename__ = "moves"
-    __table_args__ = (Index("ix_moves_phase_rank", "phase", "rank"),)
+    __table_args__ = (
+        Index("ix_moves_phase_rank", "phase", "rank"),
+        # The moves still to claim in the plan's order: the claim walks it from the front.
+        Index(
+            "ix_moves_claimable",
+            "rank",
+            postgresql_where=text(READY_SQL),
+            sqlite_where=text(READY_SQL),
+        ),
+    )
     seller_id: Mapped[int] = mapped_column(Id, primary_key=True)  # legacy_sellers.id
     rank: Mapped[int] = mapped_column(Integer)  # the plan's order (largest sales first)
     phase: Mapped[str] = mapped_column(String(20))
@@ -78,6 +97,14 @@ class MoveRow(Base):
     purged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+def ready_to_claim() -> Any:
+    """`phase` one of `READY_PHASES`, written as literals (see `ix_moves_claimable`)."""
+    phases: BindParameter[list[str]] = bindparam(
+        "ready_phases", list(READY_PHASES), expanding=True, literal_execute=True
+    )
+    return MoveRow.phase.in_(phases)
 
 
 class IdMapRow(Base):

@@ -6,6 +6,7 @@ operator is told what to run."""
 from datetime import UTC, datetime, timedelta
 
 from keranjang.infra.clock import FixedClock
+from keranjang.migration import claims, journal
 from keranjang.migration.claims import Outcome, Rules, gives_up
 from keranjang.migration.cutting import LEFT_BEHIND_EVENT_EVERY, says_abandon, says_left_behind
 from keranjang.migration.errors import MigrationError, NotConfirmed, OverBudget
@@ -71,3 +72,12 @@ def test_the_operator_is_told_the_command_with_a_budget_the_pause_fits() -> None
     listed = left_of([left]).moves[0]
     assert (listed.seller_id, listed.predicted_pause_ms, listed.abandons) == (7, 318, 5)
     assert listed.command.endswith("--pause-budget-ms 320")
+
+
+def test_the_claims_index_covers_exactly_the_phases_a_run_claims() -> None:
+    """The partial index the claim walks names the claimable phases as text: a phase added to
+    one and not the other would be claimed without it, or never claimed."""
+    assert tuple(p.value for p in claims.CLAIMABLE) == journal.READY_PHASES
+    assert journal.READY_SQL == (
+        "phase IN ('planned', 'bound', 'copying', 'catching_up', 'cut_over')"
+    )
