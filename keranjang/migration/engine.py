@@ -41,7 +41,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from keranjang.infra.clock import Clock, SystemClock
@@ -272,11 +272,20 @@ class Mover:
 def build_mover(settings: MigrationSettings) -> Mover:
     """The engine on the configured databases (the workers' and the service's factory)."""
     parts = Parts(
-        journal=session_factory(make_engine(settings.resolved_database_url)),
-        social=make_engine(settings.resolved_social_url),
-        commerce=make_engine(settings.resolved_commerce_url),
+        journal=session_factory(_engine(settings.resolved_database_url)),
+        social=_engine(settings.resolved_social_url),
+        commerce=_engine(settings.resolved_commerce_url),
         pause_budget_ms=float(settings.pause_budget_ms),
         rollback_window=timedelta(days=settings.rollback_window_days),
         pace=copying.Pace(max_rows_per_second=settings.max_rows_per_second),
     )
     return Mover(parts)
+
+
+def _engine(url: str) -> Engine:
+    """An engine for the mover. On PostgreSQL without JIT compilation: a batch's reads (its
+    rows counted per step, its keys for verification) cost enough for the server to compile
+    them, 105 ms of compiling for a 35 ms query, on every batch."""
+    if make_url(url).get_backend_name() != "postgresql":
+        return make_engine(url)
+    return make_engine(url, connect_args={"options": "-c jit=off"})
