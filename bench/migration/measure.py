@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.kit.errors import BenchError
-from bench.kit.results import REPOSITORY
+from bench.kit.results import REPOSITORY, RESULTS_DIR
+from bench.kit.tables import say
 
 # The legacy tables the engine reads for a seller's move (the change log and the escrow
 # journal are read, not copied row for row; they are left out of the baseline too).
+LOG = RESULTS_DIR / "migration-run.log"  # the last run's log lines, if it wrote any
 COPIED = ("legacy_products", "legacy_buyer_profiles", "legacy_addresses", "legacy_orders",
           "legacy_order_lines", "legacy_stock_holds", "legacy_order_events",
           "legacy_payments", "legacy_refunds")  # fmt: skip
@@ -98,7 +100,11 @@ def move(env: dict[str, str], size: Size) -> tuple[float, dict[str, Any]]:
     # Exit code 3: over, with merchants whose pause never fits the budget left for the operator.
     command = ("migrate", "run", "--workers", str(size.workers), *batching, "--json")
     done = keranjang(env, *command, ok=(0, 3))
-    return time.perf_counter() - started, json.loads(done.stdout)
+    moved_s = time.perf_counter() - started
+    if done.stderr.strip():  # the run's own log lines (warnings, a batch that failed)
+        LOG.write_text(done.stderr)
+        say(f"{len(done.stderr.splitlines())} log lines from migrate run: {LOG}")
+    return moved_s, json.loads(done.stdout)
 
 
 def baseline(social_url: str, connect: Callable[..., Any] | None = None) -> tuple[int, float]:

@@ -31,6 +31,7 @@ import structlog
 
 from keranjang.infra.clock import SystemClock
 from keranjang.infra.database import make_engine, session_factory
+from keranjang.infra.logs import configure_logging
 from keranjang.migration.claims import CLAIMABLE, IN_FLIGHT, Claim, Journal, Outcome, Rules
 from keranjang.migration.config import MigrationSettings
 from keranjang.migration.errors import MigrationError, NotConfirmed, OverBudget
@@ -212,6 +213,10 @@ def worker_process(spec: RunSpec, index: int, stop: Stop) -> None:
     (sent to the whole process group) and SIGTERM stop it between steps, as `stop` does."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent hears it and sets `stop`
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # A spawned process starts with structlog's defaults, which print to standard output:
+    # there a worker's warning broke `migrate run --json`'s answer. Logs go where the
+    # command's own go.
+    configure_logging(to_stderr=True)
     engine = make_engine(spec.settings.resolved_database_url)
     try:
         journal = Journal(session_factory(engine), SystemClock(), spec.rules)
