@@ -10,9 +10,10 @@ it ANALYZEs the tables changed by more than a fraction of their rows since their
 ANALYZE (the server's own count, `n_mod_since_analyze`). No library does this; it is one
 query and one statement per table. SQLite plans without gathered statistics: nothing to do.
 
-Not VACUUM: run so, at 100,000 merchants, 78 merchants were left for the operator instead of
-23-29 and the longest pause was 136 ms (a VACUUM that truncates a table, the fences' say,
-locks it whole for a moment, in the middle of other workers' pauses).
+Not VACUUM: the 100,000-merchant run that vacuumed here left 78 merchants for the operator
+instead of 23-29, and its longest pause was 136 ms. The likely cause: a VACUUM that truncates
+a table (the fences', say) locks it whole for a moment, in the middle of other workers'
+pauses (bench/README.md).
 """
 
 import time
