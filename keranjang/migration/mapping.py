@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from keranjang.commerce.catalog.domain import missing_for_foreign
+from keranjang.social.legacy_shop import domain as legacy_domain
 
 Row = Mapping[Any, Any]  # a database row's mapping, or a dict
 Values = dict[str, Any]
@@ -290,8 +291,8 @@ def paid_through(p: Row, number: str) -> str:
     """The id the partner knows a commerce payment by, as commerce's
     `payment_news.paid_through` reads it: the order's number and attempt, or the checkout's one
     payment (`KRG-…`) for several orders, named in the payment's instructions."""
-    named = json.loads(p["instructions"] or "{}").get("partner_order_id")
-    return str(named) if named else partner_order_id(number, int(p["attempt"]))
+    own = partner_order_id(number, int(p["attempt"]))
+    return legacy_domain.known_by(own, str(p["instructions"] or "{}"))
 
 
 def back_order(o: Row, seller_id: int, viewer_id: int, checkout_id: int) -> Values:

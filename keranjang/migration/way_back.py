@@ -362,10 +362,10 @@ def _refunds(s: Session, state: State, orders: dict[int, int], products: dict[in
     titles = {p["id"]: p["title"] for p in state.products}
     numbers = {o["id"]: o["number"] for o in state.orders}
     x = legacy.OrderLineRow
+    payment_of = {p["order_id"]: p for p in state.payments}  # one per order in commerce
     for order_id, carried in state.refunds.items():
-        paid = [p for p in state.payments if p["order_id"] == order_id]
-        number = numbers[order_id]
-        paid_by = mapping.paid_through(paid[0], number) if paid else number
+        number, paid = numbers[order_id], payment_of.get(order_id)
+        paid_by = number if paid is None else mapping.paid_through(paid, number)
         on = way_back_money.Where(orders[order_id], paid_by, now)
         carried_back |= way_back_money.carry_refunds(s, on, carried, titles, products)
         for line in (y for y in state.lines if y["order_id"] == order_id):
