@@ -136,6 +136,17 @@ def test_paying_without_choosing_a_method_changes_nothing(sim: SimulatorHarness)
     assert sim.partner.status(created.order_id).status is PaymentStatus.PENDING
 
 
+def test_refusals_carry_a_code_to_act_on(sim: SimulatorHarness) -> None:
+    unknown = sim.client.get("/v2/ORD-nobody/status", auth=(SERVER_KEY, ""))
+    assert unknown.status_code == 404
+    assert (unknown.json()["code"], unknown.json()["status_code"]) == ("not_found", "404")
+    created = create(sim)
+    assert sim.pay(created).status_code in (200, 303)
+    late = sim.client.post(f"/v2/{created.order_id}/cancel", auth=(SERVER_KEY, ""))
+    assert late.status_code == 412 and late.json()["code"] == "cannot_modify"
+    assert sim.partner.status(created.order_id).status is PaymentStatus.PAID
+
+
 # expiry --------------------------------------------------------------------------------------
 def test_an_unpaid_payment_expires_and_is_notified(
     sim: SimulatorHarness, clock: FixedClock
@@ -228,7 +239,7 @@ def test_without_a_notification_url_notifications_wait(
 def test_the_shop_api_needs_the_server_key(sim: SimulatorHarness) -> None:
     body = {"payment_type": "qris", "transaction_details": {"order_id": "A-1", "gross_amount": 1}}
     missing = sim.client.post("/v2/charge", json=body)
-    assert missing.status_code == 401
+    assert missing.status_code == 401 and missing.json()["code"] == "unauthenticated"
     assert missing.headers["www-authenticate"].startswith("Basic")
     wrong = sim.client.post("/v2/charge", json=body, auth=("guess", ""))
     assert wrong.status_code == 401
@@ -254,7 +265,7 @@ def test_an_unknown_bank_is_refused_with_the_banks_to_choose(sim: SimulatorHarne
     }
     answer = sim.client.post("/v2/charge", json=body, auth=(SERVER_KEY, ""))
     assert answer.status_code == 422
-    assert "bca" in answer.json()["status_message"]
+    assert answer.json()["code"] == "invalid" and "bca" in answer.json()["status_message"]
 
 
 def test_fault_switches_need_the_operator_token(sim: SimulatorHarness) -> None:

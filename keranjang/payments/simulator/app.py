@@ -91,7 +91,7 @@ def _service(
 def simulator_error(request: Request, exc: domain.SimulatorError) -> Response:
     """The API answers as Midtrans does (`status_code`, `status_message`); pages with a page."""
     if wants_json(request, "/v2/", "/admin/", "/iris/"):
-        extra = {"status_code": str(exc.status), "status_message": str(exc)}
+        extra = {"status_code": str(exc.status), "status_message": str(exc), "code": exc.code}
         response = error_json(type(exc).__name__, str(exc), exc.status, **extra)
         if exc.status == 401:
             response.headers["WWW-Authenticate"] = 'Basic realm="payments"'

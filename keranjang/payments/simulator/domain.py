@@ -24,33 +24,43 @@ from keranjang.payments.simulator import instructions
 
 
 class SimulatorError(Exception):
+    """Every refusal of the simulator: an HTTP `status` as Midtrans answers it, and a stable
+    `code` (snake_case) that JSON answers carry beside it for clients to act on."""
+
     status = 400
+    code = "refused"
 
 
 class NotFound(SimulatorError):
     status = 404
+    code = "not_found"
 
 
 class Invalid(SimulatorError):
     status = 422
+    code = "invalid"
 
 
 class Conflict(SimulatorError):
     status = 409
+    code = "conflict"
 
 
 class CannotModify(SimulatorError):
     """Midtrans' 412 "Merchant cannot modify the status of the transaction"."""
 
     status = 412
+    code = "cannot_modify"
 
 
 class NotPermitted(SimulatorError):
     status = 403
+    code = "not_permitted"
 
 
 class Unauthenticated(SimulatorError):
     status = 401
+    code = "unauthenticated"
 
 
 class TxStatus(enum.StrEnum):
