@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from pathlib import Path
 from typing import Any
 
 import bench.migration
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         prepare(urls, tmp)
         before, cpu = transactions(args.pg_url, urls), cpu_window()
         say(f"Moving them with {size.workers} workers …")
-        moved_s, last = move(env, size)
+        moved_s, last = move(env, size, Path(args.results_dir))
         cpu, after = cpu_window(cpu), transactions(args.pg_url, urls)
         figures = journal_figures(urls["migration"])
         figures["transactions"] = {k: after[k] - before[k] for k in after}

@@ -11,15 +11,16 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bench.kit.errors import BenchError
-from bench.kit.results import REPOSITORY, RESULTS_DIR
+from bench.kit.results import REPOSITORY
 from bench.kit.tables import say
 
 # The legacy tables the engine reads for a seller's move (the change log and the escrow
 # journal are read, not copied row for row; they are left out of the baseline too).
-LOG = RESULTS_DIR / "migration-run.log"  # the last run's log lines, if it wrote any
+LOG_NAME = "migration-run.log"  # the last run's log lines, if it wrote any, beside the results
 COPIED = ("legacy_products", "legacy_buyer_profiles", "legacy_addresses", "legacy_orders",
           "legacy_order_lines", "legacy_stock_holds", "legacy_order_events",
           "legacy_payments", "legacy_refunds")  # fmt: skip
@@ -92,8 +93,9 @@ def _text(query: str) -> Any:
     return text(query)
 
 
-def move(env: dict[str, str], size: Size) -> tuple[float, dict[str, Any]]:
-    """`migrate run` to the end: its wall clock and its last figures."""
+def move(env: dict[str, str], size: Size, results_dir: Path) -> tuple[float, dict[str, Any]]:
+    """`migrate run` to the end: its wall clock and its last figures (its log lines, if any,
+    in `results_dir`)."""
     started = time.perf_counter()
     batching = [f"--batch-size={size.batch_size}"] if size.batch_size else []
     batching += [f"--batch-rows={size.batch_rows}"] if size.batch_rows else []
@@ -102,8 +104,9 @@ def move(env: dict[str, str], size: Size) -> tuple[float, dict[str, Any]]:
     done = keranjang(env, *command, ok=(0, 3))
     moved_s = time.perf_counter() - started
     if done.stderr.strip():  # the run's own log lines (warnings, a batch that failed)
-        LOG.write_text(done.stderr)
-        say(f"{len(done.stderr.splitlines())} log lines from migrate run: {LOG}")
+        results_dir.mkdir(parents=True, exist_ok=True)  # a fresh checkout has none yet
+        (results_dir / LOG_NAME).write_text(done.stderr)
+        say(f"{len(done.stderr.splitlines())} log lines from migrate run: {results_dir / LOG_NAME}")
     return moved_s, json.loads(done.stdout)
 
 

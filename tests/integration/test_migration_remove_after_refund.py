@@ -9,8 +9,9 @@ from keranjang.commerce.orders.domain import OrderStatus
 from keranjang.migration.phases import Phase
 from tests.integration.conftest import bearer
 from tests.integration.legacy_fixtures import legacy_fixture  # noqa: F401
+from tests.integration.migration_books import both_books_balance
 from tests.integration.test_migration_engine import Moving, moving_fixture, one, rows  # noqa: F401
-from tests.integration.test_migration_rollback_money import both_books_balance, commerce_state
+from tests.integration.test_migration_rollback_money import commerce_state
 
 
 def test_a_partial_refund_comes_back_to_commerce_when_the_merchant_moves_again(

@@ -18,6 +18,12 @@ from keranjang.migration.errors import MigrationError
 from keranjang.migration.phases import Phase
 from tests.integration.conftest import HTML, bearer
 from tests.integration.legacy_fixtures import legacy_fixture  # noqa: F401
+from tests.integration.migration_books import (
+    both_books_balance,
+    credited_in_commerce,
+    legacy_order_numbered,
+    order_money_in_app,
+)
 from tests.integration.test_checkout import ADDRESS
 from tests.integration.test_migration_engine import Moving, moving_fixture, one, rows  # noqa: F401
 
@@ -156,9 +162,7 @@ def test_an_order_completed_in_commerce_comes_back_owing_its_creator_commission_
 
     assert moving.mover.rollback(sid, "operator", "the seller asked") is Phase.ROLLED_BACK
 
-    legacy_order = one(
-        moving.social, "SELECT id FROM legacy_orders WHERE number = :n", n=bought.order["number"]
-    )
+    legacy_order = legacy_order_numbered(moving, bought.order["number"])
     owed_in_app = rows(
         moving.social,
         "SELECT p.creator_id, sum(p.amount_idr) FROM legacy_ledger_postings p JOIN"
@@ -169,9 +173,7 @@ def test_an_order_completed_in_commerce_comes_back_owing_its_creator_commission_
     assert owed_in_app == [(bought.creator, -commission)]  # a credit: owed to the creator
     with Session(moving.commerce) as s:
         assert money_db.owed(s, pending) == 0  # handed back: commerce owes it no more
-        debits, credits = money_db.totals(s)
-        assert debits == credits
-    assert one(moving.social, "SELECT sum(amount_idr) FROM legacy_ledger_postings") == 0
+    both_books_balance(moving)
 
 
 def test_an_order_completed_in_commerce_pays_its_platform_fee_once_across_both_books(
@@ -197,25 +199,9 @@ def test_an_order_completed_in_commerce_pays_its_platform_fee_once_across_both_b
         Phase.ROLLED_BACK
     )
 
-    legacy_order = one(
-        moving.social, "SELECT id FROM legacy_orders WHERE number = :n", n=bought.order["number"]
-    )
-    in_app = dict(
-        rows(
-            moving.social,
-            "SELECT p.account, sum(p.amount_idr) FROM legacy_ledger_postings p JOIN"
-            " legacy_ledger_entries e ON e.id = p.entry_id WHERE e.order_id = :o"
-            " GROUP BY p.account",
-            o=legacy_order,
-        )
-    )
-    fee_in_commerce = one(
-        moving.commerce,
-        "SELECT coalesce(sum(p.credit_idr - p.debit_idr), 0) FROM ledger_postings p JOIN"
-        " ledger_entries e ON e.id = p.entry_id WHERE e.order_id = :o"
-        " AND p.account = 'platform_fees'",
-        o=order_id,
-    )
+    legacy_order = legacy_order_numbered(moving, bought.order["number"])
+    in_app = order_money_in_app(moving, legacy_order)
+    fee_in_commerce = credited_in_commerce(moving, "platform_fees", order=order_id)
     assert fee_in_commerce - in_app.get("platform_fees", 0) == fee  # credits: income, once
     assert in_app["seller_payable"] == -(total - fee - commission)
     assert in_app["creator_commission"] == -commission
@@ -258,12 +244,8 @@ def test_the_app_books_an_order_completed_in_commerce_with_commerce_shares_to_th
     fee = 2 * (10_019 * fee_bp // 10_000)
     assert fee < 20_038 * fee_bp // 10_000  # the sum rounds up a rupiah where the lines don't
     with Session(moving.commerce) as s:
-        merchant_share = money_db.owed(s, f"merchant_pending:{merchant}") - one(
-            moving.commerce,
-            "SELECT coalesce(sum(p.credit_idr - p.debit_idr), 0) FROM ledger_postings p JOIN"
-            " ledger_entries e ON e.id = p.entry_id WHERE e.kind = 'opening'"
-            " AND p.account = :a",
-            a=f"merchant_pending:{merchant}",
+        merchant_share = money_db.owed(s, f"merchant_pending:{merchant}") - credited_in_commerce(
+            moving, f"merchant_pending:{merchant}", kind="opening"
         )
     assert merchant_share == order["total_idr"] - fee
 
@@ -271,18 +253,8 @@ def test_the_app_books_an_order_completed_in_commerce_with_commerce_shares_to_th
         Phase.ROLLED_BACK
     )
 
-    legacy_order = one(
-        moving.social, "SELECT id FROM legacy_orders WHERE number = :n", n=order["number"]
-    )
-    in_app = dict(
-        rows(
-            moving.social,
-            "SELECT p.account, sum(p.amount_idr) FROM legacy_ledger_postings p JOIN"
-            " legacy_ledger_entries e ON e.id = p.entry_id WHERE e.order_id = :o"
-            " GROUP BY p.account",
-            o=legacy_order,
-        )
-    )
+    legacy_order = legacy_order_numbered(moving, order["number"])
+    in_app = order_money_in_app(moving, legacy_order)
     assert in_app["platform_fees"] == -fee
     assert in_app["seller_payable"] == -merchant_share
     with Session(moving.commerce) as s:
@@ -322,20 +294,13 @@ def test_a_merchant_moved_again_after_a_rollback_opens_its_escrow_anew(moving: M
     merchant = moving.move().commerce_merchant_id
     paid = one(moving.commerce, f"SELECT min(id) FROM orders WHERE merchant_id = {merchant} AND status = 'paid'")  # fmt: skip
     total = one(moving.commerce, f"SELECT total_idr FROM orders WHERE id = {paid}")
-    held = (
-        "SELECT coalesce(sum(p.credit_idr - p.debit_idr), 0) FROM ledger_postings p"
-        f" JOIN ledger_entries e ON e.id = p.entry_id WHERE e.order_id = {paid}"
-        " AND p.account = 'escrow'"
-    )
-    assert one(moving.commerce, held) == total
+    assert credited_in_commerce(moving, "escrow", order=paid) == total
     assert moving.mover.rollback(moving.seller_id, "operator", "once") is Phase.ROLLED_BACK
-    assert one(moving.commerce, held) == 0  # handed back to the app
+    assert credited_in_commerce(moving, "escrow", order=paid) == 0  # handed back to the app
 
     assert moving.run(Phase.VERIFIED) is Phase.VERIFIED
 
-    assert one(moving.commerce, held) == total
+    assert credited_in_commerce(moving, "escrow", order=paid) == total
     refs = [r for (r,) in rows(moving.commerce, f"SELECT ref FROM ledger_entries WHERE order_id = {paid} AND kind = 'opening' ORDER BY id")]  # fmt: skip
     assert refs == [f"payment:{paid}", f"payment:{paid}:move2"]
-    with Session(moving.commerce) as s:
-        debits, credits = money_db.totals(s)
-    assert debits == credits
+    both_books_balance(moving)

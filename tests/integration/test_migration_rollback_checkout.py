@@ -16,10 +16,10 @@ from keranjang.commerce.money import db as money_db
 from keranjang.migration.errors import Unsettled
 from keranjang.migration.phases import Phase
 from tests.integration.legacy_fixtures import legacy_fixture  # noqa: F401
+from tests.integration.migration_books import both_books_balance
 from tests.integration.test_checkout import ADDRESS
 from tests.integration.test_migration_engine import Moving, moving_fixture, one, rows  # noqa: F401
 from tests.integration.test_migration_rollback_money import (
-    both_books_balance,
     cancelled_by_the_seller_in_the_app,
     commerce_state,
 )

@@ -16,11 +16,11 @@ from keranjang.commerce.money.disbursing import DisbursingService
 from keranjang.migration.errors import Unsettled
 from keranjang.migration.phases import Phase
 from tests.integration.legacy_fixtures import legacy_fixture  # noqa: F401
+from tests.integration.migration_books import both_books_balance
 from tests.integration.partner_disbursements import SimulatorPayouts
 from tests.integration.test_migration_engine import Moving, moving_fixture, one  # noqa: F401
 from tests.integration.test_migration_rollback import buy_through_a_creator, complete_in_commerce
 from tests.integration.test_migration_rollback_money import (  # noqa: F401
-    both_books_balance,
     commerce_state,
     disbursing_fixture,
 )

@@ -15,6 +15,12 @@ from keranjang.migration.errors import Unsettled
 from keranjang.migration.phases import Phase
 from tests.integration.conftest import bearer
 from tests.integration.legacy_fixtures import legacy_fixture  # noqa: F401
+from tests.integration.migration_books import (
+    app_balance,
+    both_books_balance,
+    order_money_in_app,
+    owed_in_commerce,
+)
 from tests.integration.partner_disbursements import SimulatorPayouts
 from tests.integration.test_migration_engine import Moving, moving_fixture, one, rows  # noqa: F401
 from tests.integration.test_migration_rollback import check_out, complete_in_commerce
@@ -22,36 +28,6 @@ from tests.integration.test_migration_rollback import check_out, complete_in_com
 
 def commerce_state(moving: Moving) -> Any:
     return moving.legacy.system.commerce.app.state.commerce  # type: ignore[attr-defined]
-
-
-def app_balance(moving: Moving) -> tuple[int, int]:
-    """The seller's (escrow, payable) in the app's journal: what the app holds and owes it."""
-    held = dict(
-        rows(
-            moving.social,
-            "SELECT account, coalesce(sum(amount_idr), 0) FROM legacy_ledger_postings"
-            " WHERE seller_id = :s AND account IN ('escrow', 'seller_payable') GROUP BY account",
-            s=moving.seller_id,
-        )
-    )
-    return -held.get("escrow", 0), -held.get("seller_payable", 0)
-
-
-def owed_in_commerce(moving: Moving, merchant: int) -> int:
-    """What commerce owes the merchant now: its pending and payable balances."""
-    with Session(moving.commerce) as s:
-        return money_db.owed(s, f"merchant_pending:{merchant}") + money_db.owed(
-            s, f"merchant_payable:{merchant}"
-        )
-
-
-def both_books_balance(moving: Moving) -> None:
-    with Session(moving.commerce) as s:
-        debits, credits = money_db.totals(s)
-    assert debits == credits
-    assert (
-        one(moving.social, "SELECT coalesce(sum(amount_idr), 0) FROM legacy_ledger_postings") == 0
-    )
 
 
 def an_order_of_two_products(moving: Moving) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -129,15 +105,7 @@ def test_a_partial_refund_made_in_commerce_goes_back_to_the_apps_escrow(moving: 
     assert (amount, status) == (refunded, "succeeded")
     assert f"1 x {lines[0]['title']}" in reason and f"ongkir Rp{shipping}" in reason
     assert lines[1]["title"] not in reason
-    in_app = dict(
-        rows(
-            moving.social,
-            "SELECT p.account, sum(p.amount_idr) FROM legacy_ledger_postings p JOIN"
-            " legacy_ledger_entries e ON e.id = p.entry_id WHERE e.order_id = :o"
-            " GROUP BY p.account",
-            o=legacy_order,
-        )
-    )
+    in_app = order_money_in_app(moving, legacy_order)
     assert in_app == {"partner_clearing": left, "escrow": -left}
     with Session(moving.commerce) as s:
         assert money_db.owed(s, "migration_clearing") == left  # what commerce owes the app
@@ -271,18 +239,6 @@ def cancelled_by_the_seller_in_the_app(moving: Moving, legacy_order: int) -> lis
         "SELECT partner_order_id, amount_idr, status FROM legacy_refunds"
         " WHERE order_id = :o AND kind = 'order' ORDER BY id",
         o=legacy_order,
-    )
-
-
-def order_money_in_app(moving: Moving, legacy_order: int) -> dict[str, int]:
-    return dict(
-        rows(
-            moving.social,
-            "SELECT p.account, sum(p.amount_idr) FROM legacy_ledger_postings p JOIN"
-            " legacy_ledger_entries e ON e.id = p.entry_id WHERE e.order_id = :o"
-            " GROUP BY p.account",
-            o=legacy_order,
-        )
     )
 
 

@@ -3,12 +3,10 @@ payment (the same ids at the partner), and commerce's copy is closed (`returned`
 commerce's hold sweeper nor its buyer there ends at the partner the payment the app now owns:
 the app's buyer pays it, once, in the app. On SQLite and PostgreSQL."""
 
-from sqlalchemy.orm import Session
-
-from keranjang.commerce.money import db as money_db
 from keranjang.migration.phases import Phase
 from keranjang.payments import PaymentMethod, PaymentStatus
 from tests.integration.legacy_fixtures import legacy_fixture  # noqa: F401
+from tests.integration.migration_books import both_books_balance
 from tests.integration.test_migration_engine import Moving, moving_fixture, one, rows  # noqa: F401
 from tests.integration.test_migration_rollback import check_out
 
@@ -69,10 +67,7 @@ def test_an_unpaid_order_goes_back_payable_in_the_app_and_commerce_ends_nothing(
     )
     assert rows(moving.commerce, f"SELECT id FROM refunds WHERE order_id = {order['id']}") == []
     assert moving.legacy.sim.partner.status(number).status is PaymentStatus.PAID
-    with Session(moving.commerce) as s:
-        debits, credits = money_db.totals(s)
-        assert debits == credits
-    assert one(moving.social, "SELECT sum(amount_idr) FROM legacy_ledger_postings") == 0
+    both_books_balance(moving)
 
 
 def test_an_order_paid_after_the_rollback_through_commerces_payment_is_paid_once_in_the_app(
@@ -128,7 +123,4 @@ def test_an_order_paid_after_the_rollback_through_commerces_payment_is_paid_once
     assert one(moving.commerce, f"SELECT status FROM orders WHERE id = {order['id']}") == (
         "returned"
     )
-    with Session(moving.commerce) as s:
-        debits, credits = money_db.totals(s)
-        assert debits == credits
-    assert one(moving.social, "SELECT sum(amount_idr) FROM legacy_ledger_postings") == 0
+    both_books_balance(moving)
