@@ -137,11 +137,14 @@ def delete(c: Connection, kind: Kind, ids: Iterable[int]) -> None:
 
 
 def insert_ignoring(c: Connection, table: Table, rows: Sequence[Values]) -> None:
-    """Insert, leaving out rows whose unique key is taken (a buyer opened meanwhile)."""
+    """Insert, leaving out rows whose unique key is taken (a buyer opened meanwhile).
+    RETURNING makes SQLAlchemy send the rows as multi-row INSERTs ("insertmanyvalues"):
+    without it psycopg 3 sent one INSERT per buyer (427,362 of them at 100,000 merchants)."""
     if not rows:
         return
     module = postgresql if postgresql_backend(c) else sqlite
-    c.execute(module.insert(table).on_conflict_do_nothing(), list(rows))
+    statement = module.insert(table).on_conflict_do_nothing().returning(table.c.id)
+    c.execute(statement, list(rows)).all()
 
 
 # -- buyers -----------------------------------------------------------------------------------
