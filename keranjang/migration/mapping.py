@@ -282,16 +282,11 @@ def refund(r: Row, order_id: int, lines: Mapping[int, int]) -> Values:
 # -- back to the app (rollback) ---------------------------------------------------------------
 
 
-def partner_order_id(number: str, attempt: int) -> str:
-    """The id the partner knows an attempt by, on both sides: `<number>`, then `<number>-<n>`."""
-    return number if attempt == 1 else f"{number}-{attempt}"
-
-
 def paid_through(p: Row, number: str) -> str:
     """The id the partner knows a commerce payment by, as commerce's
     `payment_news.paid_through` reads it: the order's number and attempt, or the checkout's one
     payment (`KRG-…`) for several orders, named in the payment's instructions."""
-    own = partner_order_id(number, int(p["attempt"]))
+    own = legacy_domain.partner_order_id(number, int(p["attempt"]))
     return legacy_domain.known_by(own, str(p["instructions"] or "{}"))
 
 
@@ -326,7 +321,7 @@ def back_payment(p: Row, order_id: int, number: str) -> Values:
     values = {f: p[f] for f in PAYMENT_FIELDS}
     return values | {
         "order_id": order_id,
-        "partner_order_id": partner_order_id(number, int(p["attempt"])),
+        "partner_order_id": legacy_domain.partner_order_id(number, int(p["attempt"])),
     }
 
 

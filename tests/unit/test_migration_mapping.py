@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
+from keranjang.commerce.money import payment_news
 from keranjang.migration import mapping
+from keranjang.social.legacy_shop import domain as legacy_domain
 
 AT = datetime(2024, 3, 14, 9, 0, tzinfo=UTC)
 ORDER: dict[str, Any] = {
@@ -106,7 +108,8 @@ def test_a_refunded_orders_lines_and_refund_say_what_was_returned() -> None:
 def test_a_payment_keeps_its_partner_ids_and_an_event_its_actor_within_commerces_limit() -> None:
     payment = dict.fromkeys(mapping.PAYMENT_FIELDS, "x") | {"attempt": 2, "amount_idr": 715_000}
     assert mapping.payment(payment, 5)["attempt"] == 2
-    assert mapping.partner_order_id(ORDER["number"], 2) == f"{ORDER['number']}-2"
+    back = mapping.back_payment(payment, 9, ORDER["number"])
+    assert back["partner_order_id"] == f"{ORDER['number']}-2"
     event = {
         "from_status": None,
         "to_status": "awaiting_payment",
@@ -121,3 +124,12 @@ def test_the_way_back_refuses_an_order_number_the_app_cannot_hold() -> None:
     assert mapping.back_order(ORDER, 1, 2, 3)["number"] == ORDER["number"]
     with pytest.raises(mapping.Unmappable, match="32 characters"):
         mapping.back_order(ORDER | {"number": "KRJ-" + "F" * 40}, 1, 2, 3)
+
+
+def test_the_app_and_commerce_name_a_payment_attempt_to_the_partner_alike() -> None:
+    """A payment moved either way keeps the id the partner knows it by only if both sides
+    derive it from the order number and attempt by the same rule."""
+    for attempt in (1, 2, 7):
+        assert legacy_domain.partner_order_id("LGC-1A2B", attempt) == (
+            payment_news.partner_order_id("LGC-1A2B", attempt)
+        )
