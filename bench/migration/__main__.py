@@ -13,7 +13,7 @@ from bench.kit.errors import BenchError
 from bench.kit.postgres import default_admin_url, postgres_databases
 from bench.kit.results import RESULTS_DIR, code_version, machine, utc_timestamp, write_result
 from bench.kit.tables import print_table, say
-from bench.migration.finish import finish, summary
+from bench.migration.finish import finish
 from bench.migration.measure import (
     Size,
     baseline,
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         figures["cpu"] = cpu
         if args.finish:
             say("Moving those left for the operator, one by one, as an operator would …")
-            figures["finished"] = summary(finish(env, urls["migration"]))
+            figures["finished"] = finish(env, urls["migration"])
         say("Baseline: INSERT … SELECT of the same tables …")
         base_rows, base_s = baseline(urls["social"])
     return summarise(size, figures, (seeded_s, moved_s, base_rows, base_s), last)

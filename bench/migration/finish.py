@@ -6,7 +6,7 @@ figures say what moving *every* merchant took, not only those whose pause fits 5
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bench.migration.measure import keranjang
@@ -22,29 +22,33 @@ class Finished:
     left: int = 0
     moved: int = 0
     seconds: float = 0.0
-    rows: int = 0
+    rows_verified: int = 0
     budgets_ms: list[int] = field(default_factory=list)
     pauses_ms: list[int] = field(default_factory=list)
 
 
-def left_for_operator(migration_url: str) -> list[tuple[int, int]]:
-    """(seller, the pause its last attempt predicted, in ms) of each move left for the operator,
-    largest first."""
+def _journal(migration_url: str, query: str, *params: object) -> list[tuple[Any, ...]]:
     import psycopg
 
     from bench.kit.postgres import conninfo
 
+    with psycopg.connect(conninfo(migration_url)) as conn:
+        return conn.execute(query, params or None).fetchall()
+
+
+def left_for_operator(migration_url: str) -> list[tuple[int, int]]:
+    """(seller, the pause its last attempt predicted, in ms) of each move left for the operator,
+    in the plan's order."""
     query = ("SELECT seller_id, coalesce(predicted_pause_ms, 0) FROM moves"
              " WHERE left_at IS NOT NULL ORDER BY rank")  # fmt: skip
-    with psycopg.connect(conninfo(migration_url)) as conn:
-        return [(int(s), int(ms)) for s, ms in conn.execute(query).fetchall()]
+    return [(int(s), int(ms)) for s, ms in _journal(migration_url, query)]
 
 
 def budget_for(predicted_ms: int) -> int:
     return max(LEAST_BUDGET_MS, BUDGET_TIMES_PREDICTED * predicted_ms)
 
 
-def finish(env: dict[str, str], migration_url: str) -> Finished:
+def finish(env: dict[str, str], migration_url: str) -> dict[str, Any]:
     """Move every merchant left for the operator, one `migrate run --only` each, and read back
     how each went."""
     left = left_for_operator(migration_url)
@@ -54,26 +58,10 @@ def finish(env: dict[str, str], migration_url: str) -> Finished:
         keranjang(env, "migrate", "run", "--only", str(seller), "--pause-budget-ms", str(budget),
                   "--json", ok=(0, 3))  # fmt: skip
     done.seconds = time.perf_counter() - started
-    for phase, pause_ms, rows in _outcomes(migration_url, [s for s, _ in left]):
-        if phase == "verified":
-            done.moved, done.rows = done.moved + 1, done.rows + rows
-            done.pauses_ms.append(pause_ms)
+    query = ("SELECT coalesce(pause_ms, 0), rows_verified FROM moves"
+             " WHERE seller_id = ANY(%s) AND phase = 'verified'")  # fmt: skip
+    for pause_ms, rows in _journal(migration_url, query, [s for s, _ in left]):
+        done.moved, done.rows_verified = done.moved + 1, done.rows_verified + int(rows)
+        done.pauses_ms.append(int(pause_ms))
     done.pauses_ms.sort()
-    return done
-
-
-def _outcomes(migration_url: str, sellers: list[int]) -> list[tuple[str, int, int]]:
-    import psycopg
-
-    from bench.kit.postgres import conninfo
-
-    query = ("SELECT phase, coalesce(pause_ms, 0), rows_verified FROM moves"
-             " WHERE seller_id = ANY(%s)")  # fmt: skip
-    with psycopg.connect(conninfo(migration_url)) as conn:
-        return [(str(p), int(ms), int(r)) for p, ms, r in conn.execute(query, (sellers,))]
-
-
-def summary(done: Finished) -> dict[str, Any]:
-    return {"left": done.left, "moved": done.moved, "seconds": done.seconds,
-            "rows_verified": done.rows, "budgets_ms": done.budgets_ms,
-            "pauses_ms": done.pauses_ms}  # fmt: skip
+    return asdict(done)

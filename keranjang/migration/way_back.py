@@ -363,12 +363,15 @@ def _refunds(s: Session, state: State, orders: dict[int, int], products: dict[in
     numbers = {o["id"]: o["number"] for o in state.orders}
     x = legacy.OrderLineRow
     payment_of = {p["order_id"]: p for p in state.payments}  # one per order in commerce
+    lines_of: dict[int, list[Any]] = {order_id: [] for order_id in state.refunds}
+    for y in (y for y in state.lines if y["order_id"] in lines_of):
+        lines_of[y["order_id"]].append(y)
     for order_id, carried in state.refunds.items():
         number, paid = numbers[order_id], payment_of.get(order_id)
         paid_by = number if paid is None else mapping.paid_through(paid, number)
         on = way_back_money.Where(orders[order_id], paid_by, now)
         carried_back |= way_back_money.carry_refunds(s, on, carried, titles, products)
-        for line in (y for y in state.lines if y["order_id"] == order_id):
+        for line in lines_of[order_id]:
             s.execute(
                 update(x)
                 .where(x.order_id == on.order_id, x.product_id == products[line["product_id"]])
