@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 
 from psycopg import sql
-from sqlalchemy import BigInteger, Connection, Table, Text, any_, bindparam, insert
+from sqlalchemy import BigInteger, Connection, Table, Text, any_, bindparam, insert, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -29,6 +29,18 @@ SQLITE_CHUNK = 900  # ids per IN (...): under SQLite's bound-parameter limit, wi
 def _postgresql(bind: Connection | Session) -> bool:
     dialect = bind.get_bind().dialect if isinstance(bind, Session) else bind.dialect
     return dialect.name == "postgresql"
+
+
+def postgresql(bind: Connection | Session) -> bool:
+    """The database behind `bind` is PostgreSQL (COPY, arrays and sequences to hand)."""
+    return _postgresql(bind)
+
+
+def next_ids(c: Connection, table: Table, n: int) -> list[int]:
+    """`n` fresh ids from the sequence behind `table.id` (PostgreSQL only), in increasing order:
+    rows written by COPY with their ids known beforehand, so their children can name them."""
+    query = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)")
+    return sorted(int(i) for i in c.scalars(query, {"table": table.name, "n": n}))
 
 
 def chunks(bind: Connection | Session, ids: Iterable[T]) -> Iterator[list[T]]:

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from keranjang.commerce.attribution import db as attribution_db
@@ -24,7 +24,7 @@ from keranjang.commerce.buying import db as buying_db
 from keranjang.commerce.catalog import db as catalog_db
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.orders import db as order_db
-from keranjang.infra.bulk import among, chunks, insert_rows
+from keranjang.infra.bulk import among, chunks, insert_rows, next_ids
 
 Values = dict[str, Any]
 
@@ -71,10 +71,7 @@ def reserve(c: Connection, table: Table, n: int, above: int = 0) -> list[int]:
     if n <= 0:
         return []
     if postgresql_backend(c):
-        query = text(
-            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
-        )
-        return sorted(int(i) for i in c.scalars(query, {"table": table.name, "n": n}))
+        return next_ids(c, table, n)
     top = max(int(c.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0), above)
     return list(range(top + 1, top + 1 + n))
 
