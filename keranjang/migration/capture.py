@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from keranjang.infra.bulk import one_of
 from keranjang.infra.database import transaction
 from keranjang.migration import journal, mapping, source, source_books, sync, target
 from keranjang.migration.sync import Ctx
@@ -54,7 +55,9 @@ Cursors = dict[int, str]  # seller -> where its log was read to
 
 def cursors(ctx: Ctx) -> Cursors:
     with ctx.journal() as s:
-        moves = s.scalars(select(journal.MoveRow).where(journal.MoveRow.seller_id.in_(ctx.sellers)))
+        moves = s.scalars(
+            select(journal.MoveRow).where(one_of(journal.MoveRow.seller_id, ctx.sellers))
+        )
         return {m.seller_id: str(journal.position(m)["log"]) for m in moves}
 
 

@@ -31,6 +31,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, upda
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.elements import BindParameter
 
+from keranjang.infra.bulk import one_of
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import transaction
 from keranjang.migration import journal
@@ -148,7 +149,7 @@ class Journal:
         with transaction(self.sessions) as s:
             renewed = s.execute(
                 update(MoveRow)
-                .where(MoveRow.seller_id.in_(wanted), MoveRow.worker == worker[:80])
+                .where(one_of(MoveRow.seller_id, wanted), MoveRow.worker == worker[:80])
                 .values(lease_until=until)
                 .execution_options(synchronize_session=False)
             )
@@ -163,7 +164,7 @@ class Journal:
         with transaction(self.sessions) as s:
             for row in s.scalars(
                 select(MoveRow)
-                .where(MoveRow.seller_id.in_(sorted(outcomes)))
+                .where(one_of(MoveRow.seller_id, sorted(outcomes)))
                 .order_by(MoveRow.seller_id)
                 .with_for_update()
             ):

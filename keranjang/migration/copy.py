@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, select
 from sqlalchemy.engine import RowMapping
 
+from keranjang.infra.bulk import one_of
 from keranjang.infra.database import transaction
 from keranjang.migration import journal, source, sync
 from keranjang.migration.sync import Ctx
@@ -67,7 +68,9 @@ def start(ctx: Ctx) -> tuple[dict[str, int], list[str]]:
     """Where the batch's copy stands: each step's smallest last key over its moves, and the
     steps every move has done."""
     with ctx.journal() as s:
-        moves = s.scalars(select(journal.MoveRow).where(journal.MoveRow.seller_id.in_(ctx.sellers)))
+        moves = s.scalars(
+            select(journal.MoveRow).where(one_of(journal.MoveRow.seller_id, ctx.sellers))
+        )
         where = [journal.position(m) for m in moves]
     copied: dict[str, int] = {}
     for step in source.STEPS:

@@ -59,7 +59,7 @@ from sqlalchemy.orm import Session
 
 from keranjang.commerce.catalog import db as catalog_db
 from keranjang.commerce.money import ledger
-from keranjang.infra.bulk import insert_rows
+from keranjang.infra.bulk import insert_rows, one_of
 from keranjang.migration import capture, journal, pause
 from keranjang.migration import cutover_money as money
 from keranjang.migration.cutover_money import Balances, Maps
@@ -282,7 +282,7 @@ def cursors_and_rate(ctx: Ctx) -> tuple[capture.Cursors, float]:
     """The batch's log cursors and the apply cost per change its catch-up measured (the
     highest of its moves': the pause is predicted on the safe side)."""
     with ctx.journal() as s:
-        query = select(journal.MoveRow).where(journal.MoveRow.seller_id.in_(ctx.sellers))
+        query = select(journal.MoveRow).where(one_of(journal.MoveRow.seller_id, ctx.sellers))
         where = [journal.position(m) | {"seller": m.seller_id} for m in s.scalars(query)]
     rate = max(float(w.get("ms_per_change") or 0) for w in where)
     return {int(w["seller"]): str(w["log"]) for w in where}, rate
@@ -342,10 +342,10 @@ def raise_fence(ctx: Ctx) -> None:
     and every later one sees the fence (`keranjang.social.legacy_shop.moving`)."""
     routes, now = promotion.MerchantRouteRow, ctx.clock.now()
     with Session(ctx.social) as s, s.begin():
-        query = select(routes.legacy_seller_id).where(routes.legacy_seller_id.in_(ctx.sellers))
+        query = select(routes.legacy_seller_id).where(one_of(routes.legacy_seller_id, ctx.sellers))
         routed = set(s.scalars(query.order_by(routes.legacy_seller_id).with_for_update()))
         fenced = set(
-            s.scalars(select(FenceRow.seller_id).where(FenceRow.seller_id.in_(ctx.sellers)))
+            s.scalars(select(FenceRow.seller_id).where(one_of(FenceRow.seller_id, ctx.sellers)))
         )
         for seller_id in ctx.sellers:
             if seller_id not in routed:
@@ -364,12 +364,12 @@ def not_selling(ctx: Ctx) -> None:
     merchants = catalog_db.MerchantRow
     wanted = list(ctx.merchants.values())
     with ctx.commerce.begin() as c:
-        c.execute(update(merchants).where(merchants.id.in_(wanted)).values(selling=False))
+        c.execute(update(merchants).where(one_of(merchants.id, wanted)).values(selling=False))
 
 
 def lift_fence(ctx: Ctx) -> None:
     with ctx.social.begin() as c:
-        c.execute(delete(FenceRow).where(FenceRow.seller_id.in_(ctx.sellers)))
+        c.execute(delete(FenceRow).where(one_of(FenceRow.seller_id, ctx.sellers)))
 
 
 def flip(s: Session, ctx: Ctx, to: Route, moved: dict[int, int]) -> None:
@@ -389,11 +389,11 @@ def flip(s: Session, ctx: Ctx, to: Route, moved: dict[int, int]) -> None:
         .values(route=to.value, commerce_merchant_id=bindparam("_merchant"), changed_at=now),
         flips,
     )
-    s.execute(delete(products).where(products.legacy_product_id.in_(list(moved.values()))))
+    s.execute(delete(products).where(one_of(products.legacy_product_id, list(moved.values()))))
     if to is Route.COMMERCE and moved:
         pins = [
             {"legacy_product_id": legacy, "commerce_product_id": new, "mapped_at": now}
             for new, legacy in moved.items()
         ]
         insert_rows(s.connection(), cast(Table, products.__table__), pins)
-    s.execute(delete(FenceRow).where(FenceRow.seller_id.in_(ctx.sellers)))
+    s.execute(delete(FenceRow).where(one_of(FenceRow.seller_id, ctx.sellers)))

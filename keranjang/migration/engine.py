@@ -44,6 +44,7 @@ from typing import Any
 from sqlalchemy import Engine, make_url, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from keranjang.infra.bulk import one_of
 from keranjang.infra.clock import Clock, SystemClock
 from keranjang.infra.database import make_engine, session_factory, transaction
 from keranjang.infra.statistics import Freshness
@@ -229,7 +230,7 @@ class Mover:
         with self.parts.journal() as s:
             found = {
                 m.seller_id: m
-                for m in s.scalars(select(MoveRow).where(MoveRow.seller_id.in_(wanted)))
+                for m in s.scalars(select(MoveRow).where(one_of(MoveRow.seller_id, wanted)))
             }
         missing = [i for i in wanted if i not in found]
         if missing:

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import BindParameter
 
-from keranjang.infra.bulk import among, chunks, insert_rows
+from keranjang.infra.bulk import among, chunks, insert_rows, one_of
 from keranjang.infra.types import Id, UtcDateTime
 from keranjang.migration.errors import NotFound
 
@@ -161,7 +161,7 @@ class SnapshotRow(Base):
 def moves_for_update(s: Session, seller_ids: Iterable[int]) -> list[MoveRow]:
     """The moves of a batch, locked in seller order (two workers never lock them crosswise)."""
     wanted = sorted(set(seller_ids))
-    query = select(MoveRow).where(MoveRow.seller_id.in_(wanted)).order_by(MoveRow.seller_id)
+    query = select(MoveRow).where(one_of(MoveRow.seller_id, wanted)).order_by(MoveRow.seller_id)
     rows = list(s.scalars(query.with_for_update()))
     if len(rows) != len(wanted):
         missing = sorted(set(wanted) - {r.seller_id for r in rows})
@@ -266,7 +266,7 @@ def rounds(s: Session, seller_ids: Sequence[int]) -> dict[int, int]:
     entries in commerce are named by it; the rollback's closing ones count the same way)."""
     query = (
         select(EventRow.seller_id, func.count())
-        .where(EventRow.seller_id.in_(list(seller_ids)), EventRow.what == "rolled_back")
+        .where(one_of(EventRow.seller_id, list(seller_ids)), EventRow.what == "rolled_back")
         .group_by(EventRow.seller_id)
     )
     back = {int(seller): int(n) for seller, n in s.execute(query)}

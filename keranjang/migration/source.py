@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, exists, func, literal, select, union_all
 from sqlalchemy.engine import RowMapping
 
-from keranjang.infra.bulk import among, chunks
+from keranjang.infra.bulk import among, chunks, one_of
 from keranjang.migration.mapping import OPEN_REFUND_STATUSES
 from keranjang.social import db as promotion
 from keranjang.social.legacy_shop import db as legacy
@@ -78,7 +78,7 @@ def ids_of(sellers: Sellers) -> list[int]:
 
 def _buyers(sellers: list[int]) -> Select[Any]:
     phone = select(legacy.BuyerProfileRow.phone).where(legacy.BuyerProfileRow.viewer_id == v.id)
-    owner = select(func.min(o.seller_id)).where(o.viewer_id == v.id, o.seller_id.in_(sellers))
+    owner = select(func.min(o.seller_id)).where(o.viewer_id == v.id, one_of(o.seller_id, sellers))
     return select(
         v.id,
         v.email,
@@ -91,11 +91,11 @@ def _buyers(sellers: list[int]) -> Select[Any]:
 
 def _products(sellers: list[int]) -> tuple[Select[Any], Any]:
     query: Any = select(p, p.seller_id.label("owner_id"))
-    return query.where(p.seller_id.in_(sellers)), p.id
+    return query.where(one_of(p.seller_id, sellers)), p.id
 
 
 def _buyers_of(sellers: list[int]) -> tuple[Select[Any], Any]:
-    bought = exists().where(o.viewer_id == v.id, o.seller_id.in_(sellers))
+    bought = exists().where(o.viewer_id == v.id, one_of(o.seller_id, sellers))
     return _buyers(sellers).where(bought), v.id
 
 
@@ -107,7 +107,7 @@ def _orders(sellers: list[int]) -> tuple[Select[Any], Any]:
         _partly_shipping(o.id).label("partly_shipping_idr"),
         o.seller_id.label("owner_id"),
     )
-    return query.where(o.seller_id.in_(sellers)), o.id
+    return query.where(one_of(o.seller_id, sellers)), o.id
 
 
 def _lines(sellers: list[int]) -> tuple[Select[Any], Any]:
@@ -117,23 +117,23 @@ def _lines(sellers: list[int]) -> tuple[Select[Any], Any]:
         o.created_at.label("order_created_at"),  # a creator's attribution's time
         o.seller_id.label("owner_id"),
     ).join(o, o.id == ln.order_id)
-    return query.where(o.seller_id.in_(sellers)), ln.id
+    return query.where(one_of(o.seller_id, sellers)), ln.id
 
 
 def _holds(sellers: list[int]) -> tuple[Select[Any], Any]:
     query: Any = select(hd, o.seller_id.label("owner_id")).join(o, o.id == hd.order_id)
-    return query.where(o.seller_id.in_(sellers)), hd.id
+    return query.where(one_of(o.seller_id, sellers)), hd.id
 
 
 def _events(sellers: list[int]) -> tuple[Select[Any], Any]:
     query: Any = select(ev, o.seller_id.label("owner_id")).join(o, o.id == ev.order_id)
-    return query.where(o.seller_id.in_(sellers)), ev.id
+    return query.where(one_of(o.seller_id, sellers)), ev.id
 
 
 def _payments(sellers: list[int]) -> tuple[Select[Any], Any]:
     """Keyed by the order: an order's latest attempt is its payment in commerce."""
     query: Any = select(pay, o.seller_id.label("owner_id")).join(o, o.id == pay.order_id)
-    return query.where(o.seller_id.in_(sellers), _latest_attempt()), pay.order_id
+    return query.where(one_of(o.seller_id, sellers), _latest_attempt()), pay.order_id
 
 
 def _refunds(sellers: list[int]) -> tuple[Select[Any], Any]:
@@ -144,7 +144,7 @@ def _refunds(sellers: list[int]) -> tuple[Select[Any], Any]:
         o.shipping_idr.label("order_shipping_idr"),
         o.seller_id.label("owner_id"),
     ).join(o, o.id == rf.order_id)
-    return query.where(o.seller_id.in_(sellers)), rf.id
+    return query.where(one_of(o.seller_id, sellers)), rf.id
 
 
 # Built on demand, one step at a time: building every step's query for each call cost a
@@ -172,7 +172,7 @@ def _owned_keys(c: Connection, step: str, sellers: list[int], orders: list[int] 
     named (`orders_to_name`), if known."""
     if step == "buyers":
         buyers: Any = select(literal(step).label("step"), o.seller_id, o.viewer_id.label("key"))
-        return buyers.where(o.seller_id.in_(sellers)).distinct()
+        return buyers.where(one_of(o.seller_id, sellers)).distinct()
     query, key = step_query(step, sellers)
     if step in ORDER_OF and orders is not None:
         query = query.where(among(c, ORDER_OF[step], orders))
@@ -222,7 +222,7 @@ def orders_to_name(c: Connection, sellers: Sellers) -> list[int] | None:
     Orders placed after this read are the catch-up's: its cursor was taken before."""
     if c.dialect.name != "postgresql":
         return None
-    query = select(o.id).where(o.seller_id.in_(ids_of(sellers))).limit(FEW_ORDERS + 1)
+    query = select(o.id).where(one_of(o.seller_id, ids_of(sellers))).limit(FEW_ORDERS + 1)
     orders = [int(i) for i in c.scalars(query)]
     return None if len(orders) > FEW_ORDERS else orders
 
@@ -273,7 +273,7 @@ def by_keys(c: Connection, step: str, sellers: Sellers, keys: Iterable[int]) -> 
 
 def addresses(c: Connection, viewer_ids: Sequence[int]) -> list[RowMapping]:
     a = legacy.AddressRow
-    query = select(a).where(a.viewer_id.in_(list(viewer_ids))).order_by(a.id)
+    query = select(a).where(one_of(a.viewer_id, list(viewer_ids))).order_by(a.id)
     return list(c.execute(query).mappings())
 
 
@@ -282,7 +282,7 @@ def order_lines(c: Connection, order_ids: Iterable[int]) -> dict[int, dict[int, 
     before a rollback): what a refund of the whole order took."""
     found: dict[int, dict[int, int]] = {}
     left = ln.quantity - ln.refunded_quantity
-    query = select(ln.order_id, ln.product_id, left).where(ln.order_id.in_(set(order_ids)))
+    query = select(ln.order_id, ln.product_id, left).where(one_of(ln.order_id, set(order_ids)))
     for order_id, product_id, quantity in c.execute(query):
         lines = found.setdefault(int(order_id), {})
         lines[int(product_id)] = lines.get(int(product_id), 0) + int(quantity)
@@ -303,7 +303,7 @@ def rows_totals(c: Connection, sellers: Sellers) -> dict[int, int]:
     ]
     accounts = (
         select(literal("account"), a.seller_id, func.count())
-        .where(a.seller_id.in_(wanted))
+        .where(one_of(a.seller_id, wanted))
         .group_by(a.seller_id)
     )
     totals = dict.fromkeys(wanted, 1)  # the seller itself
@@ -335,10 +335,10 @@ def viewer_ids_by_email(c: Connection, emails: Iterable[str]) -> dict[str, int]:
 
 
 def order_ids_by_number(c: Connection, seller_id: int, numbers: Iterable[str]) -> dict[str, int]:
-    query = select(o.number, o.id).where(o.seller_id == seller_id, o.number.in_(list(numbers)))
+    query = select(o.number, o.id).where(o.seller_id == seller_id, one_of(o.number, list(numbers)))
     return {str(n): int(i) for n, i in c.execute(query)}
 
 
 def orders_of_payments(c: Connection, payment_ids: Iterable[int]) -> set[int]:
-    query = select(pay.order_id).where(pay.id.in_(sorted(set(payment_ids))))
+    query = select(pay.order_id).where(one_of(pay.id, sorted(set(payment_ids))))
     return {int(i) for i in c.scalars(query)}

@@ -5,6 +5,7 @@ seller or a batch of them (`source.Sellers`). Reads only, on the caller's connec
 from sqlalchemy import Connection, func, select
 from sqlalchemy.engine import RowMapping
 
+from keranjang.infra.bulk import one_of
 from keranjang.migration.source import Sellers, ids_of, o
 from keranjang.social.legacy_shop import db as legacy
 from keranjang.social.legacy_shop import ledger as legacy_ledger
@@ -16,7 +17,7 @@ def seller(c: Connection, seller_id: int) -> RowMapping | None:
 
 
 def sellers_of(c: Connection, sellers: Sellers) -> dict[int, RowMapping]:
-    query = select(legacy.SellerRow).where(legacy.SellerRow.id.in_(ids_of(sellers)))
+    query = select(legacy.SellerRow).where(one_of(legacy.SellerRow.id, ids_of(sellers)))
     return {int(r["id"]): r for r in c.execute(query).mappings()}
 
 
@@ -26,7 +27,7 @@ def payout_account(c: Connection, seller_id: int) -> RowMapping | None:
 
 def payout_accounts(c: Connection, sellers: Sellers) -> dict[int, RowMapping]:
     a = legacy.PayoutAccountRow
-    query = select(a).where(a.seller_id.in_(ids_of(sellers)))
+    query = select(a).where(one_of(a.seller_id, ids_of(sellers)))
     return {int(r["seller_id"]): r for r in c.execute(query).mappings()}
 
 
@@ -38,7 +39,8 @@ def consenting(c: Connection, sellers: Sellers) -> set[int]:
     """Of the sellers, those who confirmed the move in the seller tools."""
     row = moving.MoveConsentRow
     return {
-        int(i) for i in c.scalars(select(row.seller_id).where(row.seller_id.in_(ids_of(sellers))))
+        int(i)
+        for i in c.scalars(select(row.seller_id).where(one_of(row.seller_id, ids_of(sellers))))
     }
 
 
@@ -59,7 +61,7 @@ def escrow_of(c: Connection, sellers: Sellers) -> dict[int, Escrow]:
         .join(entry, entry.order_id == o.id)
         .join(post, post.entry_id == entry.id)
         .where(
-            post.seller_id.in_(ids_of(sellers)),
+            one_of(post.seller_id, ids_of(sellers)),
             post.account == legacy_ledger.Account.ESCROW.value,
         )
         .group_by(post.seller_id, o.id, o.number)
@@ -82,7 +84,7 @@ def payables(c: Connection, sellers: Sellers) -> dict[int, int]:
     query = (
         select(post.seller_id, func.sum(post.amount_idr))
         .where(
-            post.seller_id.in_(ids_of(sellers)),
+            one_of(post.seller_id, ids_of(sellers)),
             post.account == legacy_ledger.Account.SELLER_PAYABLE.value,
         )
         .group_by(post.seller_id)

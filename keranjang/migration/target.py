@@ -25,7 +25,7 @@ from keranjang.commerce.buying import db as buying_db
 from keranjang.commerce.catalog import db as catalog_db
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.orders import db as order_db
-from keranjang.infra.bulk import among, chunks, insert_rows, next_ids
+from keranjang.infra.bulk import among, chunks, insert_rows, next_ids, one_of
 
 Values = dict[str, Any]
 
@@ -131,7 +131,7 @@ def bulk_update(c: Connection, table: Table, rows: Sequence[Values]) -> None:
 def delete(c: Connection, kind: Kind, ids: Iterable[int]) -> None:
     wanted = sorted(set(ids))
     if wanted:
-        c.execute(kind.table.delete().where(kind.table.c.id.in_(wanted)))
+        c.execute(kind.table.delete().where(one_of(kind.table.c.id, wanted)))
 
 
 def insert_ignoring(c: Connection, table: Table, rows: Sequence[Values]) -> None:
@@ -198,13 +198,13 @@ def add_addresses(c: Connection, addresses: Sequence[Values]) -> int:
 
 def merchant_with_hash(c: Connection, hashes: Iterable[str]) -> int | None:
     m = catalog_db.MerchantRow
-    return c.scalar(select(m.id).where(m.token_hash.in_(list(hashes))))
+    return c.scalar(select(m.id).where(one_of(m.token_hash, list(hashes))))
 
 
 def merchants_with_hashes(c: Connection, hashes: Iterable[str]) -> dict[str, int]:
     """token hash -> merchant id, of those hashes commerce's merchants carry."""
     m = catalog_db.MerchantRow
-    query = select(m.token_hash, m.id).where(m.token_hash.in_(sorted(set(hashes))))
+    query = select(m.token_hash, m.id).where(one_of(m.token_hash, sorted(set(hashes))))
     return {str(h): int(i) for h, i in c.execute(query)}
 
 
@@ -248,7 +248,7 @@ def put_payout_accounts(c: Connection, accounts: Sequence[Values]) -> None:
     if not accounts:
         return
     a = _t(money_db.PayoutAccountRow)
-    c.execute(a.delete().where(a.c.merchant_id.in_([x["merchant_id"] for x in accounts])))
+    c.execute(a.delete().where(one_of(a.c.merchant_id, [x["merchant_id"] for x in accounts])))
     c.execute(insert(a), list(accounts))
 
 

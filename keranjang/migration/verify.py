@@ -23,7 +23,7 @@ from keranjang.commerce.catalog import db as catalog_db
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger
 from keranjang.commerce.orders import db as order_db
-from keranjang.infra.bulk import among, chunks
+from keranjang.infra.bulk import among, chunks, one_of
 from keranjang.migration import journal, source, source_books, target
 from keranjang.migration.sync import KIND_OF_STEP, Ctx
 
@@ -95,7 +95,7 @@ def _shop(ctx: Ctx, social: Connection, commerce: Connection, reports: Reports) 
     query = select(a.merchant_id, *(getattr(a, f) for f in fields))
     ours = {
         int(r[0]): tuple(r[1:])
-        for r in commerce.execute(query.where(a.merchant_id.in_(list(ctx.merchants.values()))))
+        for r in commerce.execute(query.where(one_of(a.merchant_id, list(ctx.merchants.values()))))
     }
     accounts = source_books.payout_accounts(social, ctx.sellers)
     for seller, report in reports.items():
@@ -144,12 +144,12 @@ def _orders(ctx: Ctx, both: Both, given: Given, reports: Reports) -> None:
     query = select(co.id, co.merchant_id, co.updated_at, *(getattr(co, f) for f in fields))
     theirs = {
         int(r.id): r
-        for r in commerce.execute(query.where(co.merchant_id.in_(list(ctx.merchants.values()))))
+        for r in commerce.execute(query.where(one_of(co.merchant_id, list(ctx.merchants.values()))))
     }
     differing: dict[int, list[str]] = {seller: [] for seller in reports}
     for r in social.execute(
         select(o.id, o.seller_id, *(getattr(o, f) for f in fields)).where(
-            o.seller_id.in_(ctx.sellers)
+            one_of(o.seller_id, ctx.sellers)
         )
     ):
         seller = int(r.seller_id)
@@ -203,14 +203,16 @@ def _stock(ctx: Ctx, both: Both, given: Given, reports: Reports) -> None:
     cp, h, co = catalog_db.ProductRow, order_db.StockHoldRow, order_db.OrderRow
     merchants = list(ctx.merchants.values())
     query = select(cp.id, cp.merchant_id, cp.stock, cp.updated_at)
-    theirs = {int(r.id): r for r in commerce.execute(query.where(cp.merchant_id.in_(merchants)))}
+    theirs = {
+        int(r.id): r for r in commerce.execute(query.where(one_of(cp.merchant_id, merchants)))
+    }
     since = {ctx.merchants[s]: at for s, at in given.since.items()}
     taken: Counter[int] = Counter()
     held = (
         select(h.product_id, co.merchant_id, co.created_at, h.quantity)
         .join(co, co.id == h.order_id)
         .where(
-            co.merchant_id.in_(merchants),
+            one_of(co.merchant_id, merchants),
             co.created_at > min(given.since.values()),
             h.released_at.is_(None),
         )
@@ -221,7 +223,7 @@ def _stock(ctx: Ctx, both: Both, given: Given, reports: Reports) -> None:
     differing: dict[int, list[str]] = {seller: [] for seller in reports}
     p = source.p
     for legacy_id, seller, stock in social.execute(
-        select(p.id, p.seller_id, p.stock).where(p.seller_id.in_(ctx.sellers))
+        select(p.id, p.seller_id, p.stock).where(one_of(p.seller_id, ctx.sellers))
     ):
         seller = int(seller)
         other = theirs.get(given.maps[seller]["products"].get(int(legacy_id), -1))

@@ -16,6 +16,7 @@ from keranjang.commerce.buying import db as buying_db
 from keranjang.commerce.catalog import db as catalog_db
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.orders import db as order_db
+from keranjang.infra.bulk import one_of
 from keranjang.infra.database import transaction
 from keranjang.migration import (
     closing,
@@ -101,14 +102,14 @@ def _lines_with_creators(c: Connection, of_orders: Any) -> list[RowMapping]:
     query = (
         select(ol, at.creator_id)
         .outerjoin(at, at.id == ol.attribution_id)
-        .where(ol.order_id.in_(of_orders))
+        .where(one_of(ol.order_id, of_orders))
         .order_by(ol.id)
     )
     return all_rows(c, query)
 
 
 def _children(c: Connection, model: Any, of_orders: Any) -> list[RowMapping]:
-    return all_rows(c, select(model).where(model.order_id.in_(of_orders)).order_by(model.id))
+    return all_rows(c, select(model).where(one_of(model.order_id, of_orders)).order_by(model.id))
 
 
 def viewers_of(c: Connection, state: State) -> dict[str, int]:
@@ -322,7 +323,7 @@ def _events(s: Session, events: Sequence[RowMapping], orders: dict[int, int], ba
     """State changes made in commerce (the app's own are there already, by order, state and
     time)."""
     e = legacy.OrderEventRow
-    query = select(e.order_id, e.to_status, e.at).where(e.order_id.in_(list(orders.values())))
+    query = select(e.order_id, e.to_status, e.at).where(one_of(e.order_id, list(orders.values())))
     have = {tuple(r) for r in s.execute(query)}
     for event in events:
         order_id = orders[event["order_id"]]
@@ -389,7 +390,7 @@ def _flip_back(s: Session, ctx: Ctx, products: list[int], now: datetime) -> None
     )
     s.execute(
         delete(promotion.ProductMapRow).where(
-            promotion.ProductMapRow.legacy_product_id.in_(products)
+            one_of(promotion.ProductMapRow.legacy_product_id, products)
         )
     )
     s.execute(delete(FenceRow).where(FenceRow.seller_id == ctx.seller_id))

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger
+from keranjang.infra.bulk import one_of
 from keranjang.migration import way_back_money
 from keranjang.social.legacy_shop import books as books_
 from keranjang.social.legacy_shop import db as legacy
@@ -60,7 +61,7 @@ def divisions(c: Connection, of_orders: Any) -> dict[int, Division]:
         .join(p, p.entry_id == e.id)
         .where(
             e.kind == "completion",
-            e.order_id.in_(of_orders),
+            one_of(e.order_id, of_orders),
             or_(p.account == ledger.PLATFORM_FEES, p.account.startswith(COMMISSION)),
         )
     )

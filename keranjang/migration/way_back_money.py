@@ -36,6 +36,7 @@ from keranjang.commerce.money import ledger, transit
 from keranjang.commerce.money.domain import RefundStage, RefundStatus
 from keranjang.commerce.orders import db as order_db
 from keranjang.commerce.orders.domain import OrderStatus
+from keranjang.infra.bulk import one_of
 from keranjang.migration.errors import MigrationError
 from keranjang.social.legacy_shop import books
 from keranjang.social.legacy_shop import db as legacy
@@ -68,7 +69,7 @@ def refunds(c: Connection, of_orders: Any) -> dict[int, list[CarriedRefund]]:
     made = c.execute(
         select(r)
         .where(
-            r.order_id.in_(of_orders),
+            one_of(r.order_id, of_orders),
             r.status == RefundStatus.SUCCEEDED.value,
             r.stage != RefundStage.STRAY.value,
         )
@@ -186,7 +187,7 @@ def unsettled(s: Session | Connection, merchant_id: int, of_orders: Any) -> list
     problems += _creators_in_transit(s, of_orders)
     r = money_db.RefundRow
     asked = s.execute(
-        select(r.id).where(r.order_id.in_(of_orders), r.status == RefundStatus.REQUESTED.value)
+        select(r.id).where(one_of(r.order_id, of_orders), r.status == RefundStatus.REQUESTED.value)
     ).all()
     problems += [f"refund {i} is still being asked of the partner" for (i,) in asked]
     return problems + _shared_payments_open(s, of_orders)
@@ -208,7 +209,7 @@ def _shared_payments_open(s: Session | Connection, of_orders: Any) -> list[str]:
         select(o.number, cp.number)
         .join(mine, mine.order_id == o.id)
         .join(cp, cp.id == mine.checkout_payment_id)
-        .where(o.id.in_(of_orders), o.status == OrderStatus.AWAITING_PAYMENT.value)
+        .where(one_of(o.id, of_orders), o.status == OrderStatus.AWAITING_PAYMENT.value)
         .where(shared.exists())
         .order_by(o.id)
     )
@@ -225,7 +226,9 @@ def _creators_in_transit(s: Session | Connection, of_orders: Any) -> list[str]:
     query = (
         select(p.account)
         .join(e, e.id == p.entry_id)
-        .where(e.order_id.in_(of_orders), p.account.startswith(CREATOR_PAYABLE, autoescape=True))
+        .where(
+            one_of(e.order_id, of_orders), p.account.startswith(CREATOR_PAYABLE, autoescape=True)
+        )
         .distinct()
         .order_by(p.account)
     )
@@ -253,7 +256,9 @@ def payouts(s: Session, merchant_id: int) -> dict[int, int]:
         .where(e.kind == "payout", p.account == ledger.merchant_payable(merchant_id))
     ).all()
     found = {int(ref.removeprefix("payout:")): int(n) for ref, n in made if n}
-    failed = set(s.scalars(select(e.ref).where(e.ref.in_([f"payout_failed:{i}" for i in found]))))
+    failed = set(
+        s.scalars(select(e.ref).where(one_of(e.ref, [f"payout_failed:{i}" for i in found])))
+    )
     return {i: n for i, n in found.items() if f"payout_failed:{i}" not in failed}
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from keranjang.commerce.catalog import db as catalog_db
 from keranjang.commerce.orders import db as order_db
+from keranjang.infra.bulk import one_of
 from keranjang.migration import journal, mapping
 from keranjang.migration.sync import Ctx
 from keranjang.migration.way_back import all_rows
@@ -28,15 +29,15 @@ def prove(ctx: Ctx) -> dict[int, list[str]]:
     with ctx.commerce.connect() as c:
         orders = all_rows(
             c,
-            select(co).where(co.merchant_id.in_(merchants)).order_by(co.id),
+            select(co).where(one_of(co.merchant_id, merchants)).order_by(co.id),
         )
         lines = c.execute(
             select(ol.id, ol.product_id, co.merchant_id)
             .join(co, co.id == ol.order_id)
-            .where(co.merchant_id.in_(merchants))
+            .where(one_of(co.merchant_id, merchants))
             .order_by(ol.id)
         ).all()
-        products = c.execute(select(cp.id, cp.merchant_id).where(cp.merchant_id.in_(merchants)))
+        products = c.execute(select(cp.id, cp.merchant_id).where(one_of(cp.merchant_id, merchants)))
         own = {(int(m), int(i)) for i, m in products}
     with ctx.journal() as s:
         own |= {(ctx.merchants[seller], i) for seller, i in _products_mapped(s, ctx.sellers)}
@@ -60,5 +61,7 @@ def prove(ctx: Ctx) -> dict[int, list[str]]:
 def _products_mapped(s: Session, sellers: Sequence[int]) -> list[tuple[int, int]]:
     """(seller, commerce product id) of every product the sellers' id map holds."""
     m = journal.IdMapRow
-    query = select(m.seller_id, m.commerce_id).where(m.seller_id.in_(sellers), m.kind == "product")
+    query = select(m.seller_id, m.commerce_id).where(
+        one_of(m.seller_id, sellers), m.kind == "product"
+    )
     return [(int(seller), int(i)) for seller, i in s.execute(query)]

@@ -1,0 +1,56 @@
+"""`infra.bulk.one_of`: a column among a list of ids, as one bound value, on both databases;
+the same statement reused with other ids (SQLAlchemy's compiled cache) finds the new ones,
+never the ids of the statement compiled first."""
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import BigInteger, Column, Engine, MetaData, Table, Text, delete, select, update
+
+from keranjang.infra.bulk import one_of
+from keranjang.infra.database import make_engine
+
+METADATA = MetaData()
+ROWS = Table(
+    "bulk_rows", METADATA, Column("id", BigInteger, primary_key=True), Column("email", Text)
+)
+
+
+@pytest.fixture
+def engine(database_url: Callable[[str], str]) -> Iterator[Engine]:
+    engine = make_engine(database_url("bulk"))
+    METADATA.create_all(engine)
+    with engine.begin() as c:
+        c.execute(ROWS.insert(), [{"id": i, "email": f"b{i}@contoh.id"} for i in range(1, 1201)])
+    yield engine
+    engine.dispose()
+
+
+def _ids(engine: Engine, wanted: object) -> list[int]:
+    with engine.connect() as c:
+        return sorted(c.scalars(select(ROWS.c.id).where(one_of(ROWS.c.id, wanted))))  # type: ignore[arg-type]
+
+
+def test_the_same_statement_finds_each_call_its_own_ids(engine: Engine) -> None:
+    assert _ids(engine, [3, 1, 2]) == [1, 2, 3]
+    assert _ids(engine, [7]) == [7]  # the statement compiled above, reused: its ids, not 1-3
+    assert _ids(engine, []) == []
+    assert _ids(engine, [5, 5, 9999]) == [5]  # an id twice, and one not there
+
+
+def test_more_ids_than_sqlite_takes_parameters(engine: Engine) -> None:
+    # 1,200 ids are one bound value: SQLite's limit on parameters (999 on older builds) is
+    # not reached, and nothing is cut off.
+    assert _ids(engine, range(1, 1201)) == list(range(1, 1201))
+
+
+def test_texts_updates_and_deletes(engine: Engine) -> None:
+    with engine.begin() as c:
+        emails = ["b4@contoh.id", "b9@contoh.id", "nobody@contoh.id"]
+        found = c.scalars(select(ROWS.c.id).where(one_of(ROWS.c.email, emails)))
+        assert sorted(found) == [4, 9]
+        changed = c.execute(update(ROWS).where(one_of(ROWS.c.id, [4, 9])).values(email="x"))
+        assert changed.rowcount == 2
+        gone = c.execute(delete(ROWS).where(one_of(ROWS.c.id, [1, 2, 3])))
+        assert gone.rowcount == 3
+        assert c.scalar(select(ROWS.c.id).where(ROWS.c.id <= 3)) is None
