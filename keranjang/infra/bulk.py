@@ -36,7 +36,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import ClauseElement, ColumnElement
 from sqlalchemy.sql.type_api import TypeEngine
 from sqlalchemy.sql.visitors import InternalTraversal
 
@@ -135,9 +135,12 @@ class _OneOf(ColumnElement[bool]):
         self.column, self.ids = column, ids
 
 
-def one_of(column: Any, ids: Iterable[int] | Iterable[str]) -> ColumnElement[bool]:
+def one_of(column: Any, ids: Iterable[int] | Iterable[str] | ClauseElement) -> ColumnElement[bool]:
     """`column` is one of `ids` (integers, or texts such as emails), in a statement of the same
-    text whatever their number: `= ANY(array)` on PostgreSQL, `IN (json_each(…))` on SQLite."""
+    text whatever their number: `= ANY(array)` on PostgreSQL, `IN (json_each(…))` on SQLite.
+    A subquery instead of ids is `column IN (subquery)`, as `in_()` makes it."""
+    if isinstance(ids, ClauseElement):
+        return column.in_(ids)
     values = list(ids)
     of = _TEXT_IDS if values and isinstance(values[0], str) else _INT_IDS
     return _OneOf(column, bindparam(None, values, type_=of, unique=True))

@@ -14,9 +14,9 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Text,
-    UniqueConstraint,
     bindparam,
     func,
     select,
@@ -112,13 +112,14 @@ class IdMapRow(Base):
 
     __tablename__ = "id_map"
     __table_args__ = (
-        UniqueConstraint("kind", "legacy_id", name="uq_id_map_legacy"),
+        PrimaryKeyConstraint("kind", "legacy_id", name="pk_id_map"),
         Index("ix_id_map_seller_kind", "seller_id", "kind"),
     )
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    seller_id: Mapped[int] = mapped_column(BigInteger)
+    # Keyed by the legacy row (no surrogate id: the copy's largest write, a sequence and an
+    # index a row for nothing; journal revision 0005).
     kind: Mapped[str] = mapped_column(String(30))
     legacy_id: Mapped[int] = mapped_column(BigInteger)
+    seller_id: Mapped[int] = mapped_column(BigInteger)
     commerce_id: Mapped[int] = mapped_column(BigInteger)
 
 

@@ -54,3 +54,9 @@ def test_texts_updates_and_deletes(engine: Engine) -> None:
         gone = c.execute(delete(ROWS).where(one_of(ROWS.c.id, [1, 2, 3])))
         assert gone.rowcount == 3
         assert c.scalar(select(ROWS.c.id).where(ROWS.c.id <= 3)) is None
+
+
+def test_a_subquery_instead_of_ids(engine: Engine) -> None:
+    with engine.connect() as c:
+        small = select(ROWS.c.id).where(ROWS.c.id < 4)
+        assert sorted(c.scalars(select(ROWS.c.id).where(one_of(ROWS.c.id, small)))) == [1, 2, 3]
