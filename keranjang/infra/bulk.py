@@ -24,6 +24,7 @@ from sqlalchemy import (
     Boolean,
     Connection,
     Dialect,
+    String,
     Table,
     Text,
     TypeDecorator,
@@ -142,7 +143,8 @@ def one_of(column: Any, ids: Iterable[int] | Iterable[str] | ClauseElement) -> C
     if isinstance(ids, ClauseElement):
         return column.in_(ids)
     values = list(ids)
-    of = _TEXT_IDS if values and isinstance(values[0], str) else _INT_IDS
+    texts = isinstance(getattr(column, "type", None), String)  # by the column: ids may be none
+    of = _TEXT_IDS if texts or (values and isinstance(values[0], str)) else _INT_IDS
     return _OneOf(column, bindparam(None, values, type_=of, unique=True))
 
 

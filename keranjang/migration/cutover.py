@@ -35,7 +35,7 @@ scaled, is kept for them) and the lift of a fence abandoned at the last check: a
 abandoned there was fenced for about the budget plus one round trip.
 
 Posting the money before the fence and correcting it inside was left: corrections would need
-entries beside each open order's `payment:<order id>`, to save the rows of one bulk INSERT.
+entries beside each open order's `payment:<order id>`, to save one COPY of the entries.
 
 A batch is cut over together, under one fence over all its sellers: one drain, one bulk post of
 every merchant's opening entries, one flip; the budget bounds the batch's pause. A batch
@@ -281,9 +281,10 @@ def _switch(
 def cursors_and_rate(ctx: Ctx) -> tuple[capture.Cursors, float]:
     """The batch's log cursors and the apply cost per change its catch-up measured (the
     highest of its moves': the pause is predicted on the safe side)."""
-    with ctx.journal() as s:
-        query = select(journal.MoveRow).where(one_of(journal.MoveRow.seller_id, ctx.sellers))
-        where = [journal.position(m) | {"seller": m.seller_id} for m in s.scalars(query)]
+    m = journal.MoveRow
+    with ctx.journal() as s:  # two columns, not whole moves: read for every group of a batch
+        rows = s.execute(select(m.seller_id, m.position).where(one_of(m.seller_id, ctx.sellers)))
+        where = [journal.position_of(r.position) | {"seller": r.seller_id} for r in rows]
     rate = max(float(w.get("ms_per_change") or 0) for w in where)
     return {int(w["seller"]): str(w["log"]) for w in where}, rate
 

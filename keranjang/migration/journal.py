@@ -191,7 +191,12 @@ def add_event(s: Session, move: MoveRow, what: str, detail: dict[str, Any], acto
 
 
 def position(move: MoveRow) -> dict[str, Any]:
-    found = json.loads(move.position or "{}")
+    return position_of(move.position)
+
+
+def position_of(text: str | None) -> dict[str, Any]:
+    """A move's position, from its column as read."""
+    found = json.loads(text or "{}")
     return found if isinstance(found, dict) else {}
 
 

@@ -60,3 +60,9 @@ def test_a_subquery_instead_of_ids(engine: Engine) -> None:
     with engine.connect() as c:
         small = select(ROWS.c.id).where(ROWS.c.id < 4)
         assert sorted(c.scalars(select(ROWS.c.id).where(one_of(ROWS.c.id, small)))) == [1, 2, 3]
+
+
+def test_no_texts_at_all(engine: Engine) -> None:
+    # An empty list has no first id to tell its type by: the column tells it.
+    with engine.connect() as c:
+        assert c.scalars(select(ROWS.c.id).where(one_of(ROWS.c.email, []))).all() == []
