@@ -1,12 +1,15 @@
 """Statements over many rows, as each database takes them best: `column IN (ids)` for long
-lists of ids (`chunks`, `among`), and inserting many rows (`insert_rows`).
+lists of ids (`one_of`; `chunks` and `among` where the connection is at hand), inserting many
+rows (`insert_rows`), and ids drawn ahead from a table's sequence (`next_ids`).
 
 SQLAlchemy renders `in_()` with one bound parameter per id, and psycopg parses a statement that
 long again on every execution (its statement cache keeps short ones only): for the thousands
 of ids a bulk copy looks up, most of the time went there. On PostgreSQL the ids are therefore
 one array parameter (`column = ANY(:ids)`, a statement of constant length); on SQLite, which
-has no arrays, they stay an `IN` list, cut in chunks under its bound-parameter limit.
-SQLAlchemy offers no such switch, hence these few lines.
+has no arrays, they stay an `IN` list, cut in chunks under its bound-parameter limit
+(`among`), or one JSON value read by `json_each` (`one_of`, which needs no connection: its
+form is chosen when the statement is compiled). SQLAlchemy offers no such switch, hence these
+few lines.
 
 Many rows go in with COPY on PostgreSQL (one stream, no statement per row: psycopg's
 `executemany` sends one INSERT per row, and SQLAlchemy's insertmanyvalues, which batches rows
