@@ -48,14 +48,10 @@ T = TypeVar("T", int, str)
 SQLITE_CHUNK = 900  # ids per IN (...): under SQLite's bound-parameter limit, with a margin
 
 
-def _postgresql(bind: Connection | Session) -> bool:
-    dialect = bind.get_bind().dialect if isinstance(bind, Session) else bind.dialect
-    return dialect.name == "postgresql"
-
-
 def postgresql(bind: Connection | Session) -> bool:
     """The database behind `bind` is PostgreSQL (COPY, arrays and sequences to hand)."""
-    return _postgresql(bind)
+    dialect = bind.get_bind().dialect if isinstance(bind, Session) else bind.dialect
+    return dialect.name == "postgresql"
 
 
 def next_ids(c: Connection, table: Table, n: int) -> list[int]:
@@ -68,7 +64,7 @@ def next_ids(c: Connection, table: Table, n: int) -> list[int]:
 def chunks(bind: Connection | Session, ids: Iterable[T]) -> Iterator[list[T]]:
     """The ids, sorted and once each, in as few lists as the database takes in one statement."""
     wanted = sorted(set(ids))
-    size = len(wanted) if _postgresql(bind) else SQLITE_CHUNK
+    size = len(wanted) if postgresql(bind) else SQLITE_CHUNK
     for start in range(0, len(wanted), max(size, 1)):
         yield wanted[start : start + size]
 
@@ -77,7 +73,7 @@ def among(
     bind: Connection | Session, column: Any, ids: list[int] | list[str]
 ) -> ColumnElement[bool]:
     """`column` is one of `ids` (a list `chunks` made: integers, or text such as emails)."""
-    if _postgresql(bind):
+    if postgresql(bind):
         of = Text() if ids and isinstance(ids[0], str) else BigInteger()
         return column == any_(bindparam(None, ids, type_=ARRAY(of), unique=True))
     result: ColumnElement[bool] = column.in_(ids)
@@ -88,7 +84,7 @@ def insert_rows(c: Connection, table: Table, rows: list[dict[str, Any]]) -> None
     """Insert the rows (each with the same keys) in the caller's transaction."""
     if not rows:
         return
-    if not _postgresql(c):
+    if not postgresql(c):
         c.execute(insert(table), rows)
         return
     columns = list(rows[0])
@@ -158,6 +154,6 @@ def _one_of(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
 
 
 @compiles(_OneOf, "postgresql")
-def _one_of_postgresql(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+def _one_ofpostgresql(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
     column, ids = compiler.process(element.column, **kw), compiler.process(element.ids, **kw)
     return f"{column} = ANY({ids})"

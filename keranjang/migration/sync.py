@@ -31,6 +31,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session, sessionmaker
 
+from keranjang.infra import bulk
 from keranjang.infra.clock import Clock
 from keranjang.infra.database import transaction
 from keranjang.migration import journal, mapping, source, target
@@ -186,8 +187,8 @@ def _reserve(
     if not fresh:
         return frozenset()
     with ctx.commerce.connect() as c:
-        postgresql = target.postgresql_backend(c)
-        above = 0 if postgresql else ctx.highest(kind.name)
+        sequenced = bulk.postgresql(c)
+        above = 0 if sequenced else ctx.highest(kind.name)
         ids = target.reserve(c, kind.table, len(fresh), above)
     pairs = dict(zip(fresh, ids, strict=True))
     held = ctx.ids.get(kind.name, {})
@@ -197,7 +198,7 @@ def _reserve(
     ctx.checkpoint(f"sync:{kind.name}:intent")
     ctx.remember(kind.name, pairs)
     known.update(pairs)
-    return frozenset(ids) if postgresql else frozenset()
+    return frozenset(ids) if sequenced else frozenset()
 
 
 def ensure(ctx: Ctx, step: str, keys: Iterable[int]) -> dict[int, int]:

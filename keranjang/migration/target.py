@@ -17,15 +17,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
 from keranjang.commerce.attribution import db as attribution_db
 from keranjang.commerce.buying import db as buying_db
 from keranjang.commerce.catalog import db as catalog_db
 from keranjang.commerce.money import db as money_db
 from keranjang.commerce.orders import db as order_db
-from keranjang.infra.bulk import among, chunks, insert_rows, next_ids, one_of
+from keranjang.infra.bulk import among, chunks, insert_rows, next_ids, one_of, postgresql
 
 Values = dict[str, Any]
 
@@ -61,17 +62,13 @@ KINDS = {
 }
 
 
-def postgresql_backend(c: Connection) -> bool:
-    return c.dialect.name == "postgresql"
-
-
 def reserve(c: Connection, table: Table, n: int, above: int = 0) -> list[int]:
     """`n` fresh ids for `table`, in increasing order. On SQLite they are chosen above the
     table's largest id and above `above` (the highest id the journal has handed out for the
     table: rows mapped but not written yet, after a crash or a batch retried, hold theirs)."""
     if n <= 0:
         return []
-    if postgresql_backend(c):
+    if postgresql(c):
         return next_ids(c, table, n)
     top = max(int(c.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0), above)
     return list(range(top + 1, top + 1 + n))
@@ -142,7 +139,7 @@ def insert_ignoring(c: Connection, table: Table, rows: Sequence[Values]) -> None
     RETURNING makes SQLAlchemy send the rows as multi-row INSERTs ("insertmanyvalues")."""
     if not rows:
         return
-    if not postgresql_backend(c):
+    if not postgresql(c):
         c.execute(sqlite.insert(table).on_conflict_do_nothing().returning(table.c.id), rows).all()
         return
     columns = list(rows[0])
@@ -151,7 +148,7 @@ def insert_ignoring(c: Connection, table: Table, rows: Sequence[Values]) -> None
         for k in columns
     ]
     c.execute(
-        postgresql.insert(table).from_select(columns, select(*arrays)).on_conflict_do_nothing()
+        postgresql_insert(table).from_select(columns, select(*arrays)).on_conflict_do_nothing()
     )
 
 

@@ -36,7 +36,7 @@ from keranjang.commerce.orders.db import (
     line_view,
 )
 from keranjang.commerce.tables import Base
-from keranjang.infra.bulk import among, chunks, insert_rows, next_ids, postgresql
+from keranjang.infra.bulk import insert_rows, next_ids, one_of, postgresql
 from keranjang.infra.types import Id, UtcDateTime
 
 
@@ -247,9 +247,8 @@ def post_many(s: Session, entries: Sequence[ledger.Entry], at: datetime) -> int:
     rehearses that before it). Answers how many were posted.
     A concurrent posting of one of the refs fails the whole write on the unique key."""
     fresh = {e.ref: e for e in entries}
-    for chunk in chunks(s, fresh):
-        for ref in s.scalars(select(LedgerEntryRow.ref).where(among(s, LedgerEntryRow.ref, chunk))):
-            del fresh[ref]
+    for ref in s.scalars(select(LedgerEntryRow.ref).where(one_of(LedgerEntryRow.ref, fresh))):
+        del fresh[ref]
     todo = list(fresh.values())
     if todo and postgresql(s):
         _copy_entries(s.connection(), todo, at)
