@@ -15,6 +15,7 @@ steps of a small merchant (most of them) share one journal transaction instead o
 every change committed after it is applied by the catch-up, whatever state the copy saw.
 """
 
+import bisect
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -89,13 +90,13 @@ def copy_slice(ctx: Ctx, pace: Pace) -> bool:
     unrecorded: Counter[int] = Counter()  # per seller, rows in commerce not in the position yet
     # Recording writes every move of the batch: a large batch records after more rows.
     record_every = pace.batch_rows * max(1, len(ctx.sellers) // RECORD_SELLERS)
-    orders = _Orders(ctx)
+    pages = _Pages(ctx, pace.batch_rows)
     for step in source.STEPS:
         while step not in done:
-            rows = _batch(ctx, step, (copied.get(step, 0), pace.batch_rows), orders)
-            if rows:
-                copied[step] = sync.key_of(step, rows[-1])
-            if len(rows) < pace.batch_rows:
+            rows, last, more = pages.next(step, copied.get(step, 0))
+            if last is not None:
+                copied[step] = last
+            if not more:
                 done.append(step)
             unrecorded.update(int(r["owner_id"]) for r in rows)
             if unrecorded.total() >= record_every:  # a full batch's worth: recorded now
@@ -109,27 +110,46 @@ def copy_slice(ctx: Ctx, pace: Pace) -> bool:
     return True
 
 
-class _Orders:
-    """The batch's orders, read once a slice, when a step under orders first needs them."""
+Page = tuple[list[RowMapping], int | None, bool]  # rows, the last key read, whether more follow
 
-    def __init__(self, ctx: Ctx) -> None:
-        self.ctx, self.read = ctx, False
-        self.ids: list[int] | None = None
 
-    def of(self, c: Connection) -> list[int] | None:
+class _Pages:
+    """The batch's pages of rows, each brought over as it is read. Where the batch's orders can
+    be named (`source.orders_to_name`, read once a slice), a step's keys are listed once a
+    slice and its pages read by key; else (SQLite, a giant) each page is the next rows after
+    the last key. Rows written after the listing are the catch-up's (its cursor was taken
+    before the copy began); a listed row deleted meanwhile is skipped, the step going on past
+    its key. Buyers are always read a page at a time (`source.batch` lists them from the
+    orders)."""
+
+    def __init__(self, ctx: Ctx, limit: int) -> None:
+        self.ctx, self.limit = ctx, limit
+        self.orders: list[int] | None = None
+        self.read = False
+        self.keys: dict[str, list[int]] = {}
+
+    def next(self, step: str, after: int) -> Page:
+        with self.ctx.social.connect() as c:
+            page = self._read(c, step, after)
+        sync.apply(self.ctx, step, page[0])
+        self.ctx.checkpoint(f"copy:{step}:applied")
+        return page
+
+    def _read(self, c: Connection, step: str, after: int) -> Page:
         if not self.read:
-            self.ids, self.read = source.orders_to_name(c, self.ctx.sellers), True
-        return self.ids
-
-
-def _batch(ctx: Ctx, step: str, page: tuple[int, int], orders: _Orders) -> list[RowMapping]:
-    """The next page of a step's rows (after a key, how many) read and brought over."""
-    with ctx.social.connect() as c:
-        named = orders.of(c) if step in source.ORDER_OF else None
-        rows = source.batch(c, step, ctx.sellers, page, named)
-    sync.apply(ctx, step, rows)
-    ctx.checkpoint(f"copy:{step}:applied")
-    return rows
+            self.orders, self.read = source.orders_to_name(c, self.ctx.sellers), True
+        if self.orders is None or step == "buyers":  # buyers: listed from orders a page at a time
+            named = self.orders if step in source.ORDER_OF else None
+            rows = source.batch(c, step, self.ctx.sellers, (after, self.limit), named)
+            last = sync.key_of(step, rows[-1]) if rows else None
+            return rows, last, len(rows) == self.limit
+        if step not in self.keys:
+            self.keys[step] = source.keys_after(c, step, self.ctx.sellers, after, self.orders)
+        listed = self.keys[step]
+        wanted = listed[bisect.bisect_right(listed, after) :][: self.limit]
+        rows = source.by_keys(c, step, self.ctx.sellers, wanted)
+        more = bool(wanted) and wanted[-1] < listed[-1]
+        return rows, (wanted[-1] if wanted else None), more
 
 
 def _record(ctx: Ctx, copied: dict[str, int], done: list[str], rows: Counter[int]) -> None:

@@ -31,12 +31,17 @@ def prove(ctx: Ctx) -> dict[int, list[str]]:
             c,
             select(co).where(one_of(co.merchant_id, merchants)).order_by(co.id),
         )
-        lines = c.execute(
-            select(ol.id, ol.product_id, co.merchant_id)
-            .join(co, co.id == ol.order_id)
-            .where(one_of(co.merchant_id, merchants))
-            .order_by(ol.id)
-        ).all()
+        # By the orders just read, not joined to them by merchant: PostgreSQL expected a
+        # giant's share of lines for each small merchant and hashed the whole table.
+        merchant_of = {int(o["id"]): int(o["merchant_id"]) for o in orders}
+        lines = [
+            (line_id, product_id, merchant_of[int(order_id)])
+            for line_id, product_id, order_id in c.execute(
+                select(ol.id, ol.product_id, ol.order_id)
+                .where(one_of(ol.order_id, list(merchant_of)))
+                .order_by(ol.id)
+            )
+        ]
         products = c.execute(select(cp.id, cp.merchant_id).where(one_of(cp.merchant_id, merchants)))
         own = {(int(m), int(i)) for i, m in products}
     with ctx.journal() as s:

@@ -40,3 +40,29 @@ def test_a_sellers_keys_and_total_are_its_own_rows_step_by_step(
             assert source.rows_total(c, seller_id) == expected
     assert len(sellers) == SIZE.merchants
     assert all(seen[step] for step in ("products", "orders", "lines", "payments"))
+
+
+def test_each_sellers_escrow_is_what_its_open_orders_hold_in_the_apps_books(
+    legacy: Legacy, clock: FixedClock
+) -> None:
+    """`escrow_of` (its postings' orders looked up by key) against the books joined plainly."""
+    request = seeding.SeedRequest(
+        SIZE, b"migration-test-key-0123456789abc", clock.now(), batch_orders=100
+    )
+    seeding.seed(legacy.engine, request, lambda _n: None)
+    joined = text(
+        "SELECT p.seller_id, o.id, o.number, -sum(p.amount_idr) FROM legacy_ledger_postings p "
+        "JOIN legacy_ledger_entries e ON e.id = p.entry_id JOIN legacy_orders o ON o.id = "
+        "e.order_id WHERE p.account = 'escrow' GROUP BY p.seller_id, o.id, o.number "
+        "HAVING sum(p.amount_idr) != 0 ORDER BY o.id"
+    )
+    with legacy.engine.connect() as c:
+        sellers = [int(i) for i in c.scalars(text("SELECT id FROM legacy_sellers ORDER BY id"))]
+        expected: dict[int, list[tuple[int, str, int]]] = {}
+        for seller, order_id, number, amount in c.execute(joined):
+            expected.setdefault(int(seller), []).append((int(order_id), number, int(amount)))
+        assert source_books.escrow_of(c, sellers) == expected
+        assert source_books.escrow_of(c, sellers[1:2]) == {
+            s: v for s, v in expected.items() if s == sellers[1]
+        }
+    assert sum(len(v) for v in expected.values()) >= 3  # open paid orders hold escrow
