@@ -13,7 +13,7 @@ commerce database (bind, copy, catch-up, cutover, verify). Measured:
 - the cutover pause per merchant (p50, p99, max; target p99 <= 50 ms), from the journal;
 - merchants per minute, and the extrapolation to 100,000 merchants.
 
-No traffic runs during the bench: the pause under the traffic driver is measured by the
-acceptance tests (tests/integration/test_migration_acceptance.py prints it). Results go to
+No traffic runs during this bench: the pause under the traffic driver is measured by
+`python -m bench.migration.traffic`, through real services. Results go to
 bench/results/migration-<timestamp>.json; figures and commands in bench/README.md.
 """
