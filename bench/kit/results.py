@@ -3,10 +3,13 @@ JSON, under bench/results/ (gitignored) unless told otherwise."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
 import subprocess
+import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -66,3 +69,25 @@ def write_result(results_dir: str | Path, name: str, result: dict[str, Any]) -> 
     out = folder / f"{name}-{result['timestamp']}.json"
     out.write_text(json.dumps(finite(result), indent=2, allow_nan=False) + "\n")
     return out
+
+
+def run_bench(
+    name: str,
+    options: Callable[[], argparse.Namespace],
+    run: Callable[[argparse.Namespace], dict[str, Any]],
+    report: Callable[[dict[str, Any]], None],
+) -> int:
+    """A benchmark's `main`: its options, its run, its table, its result file; exit code 1
+    with the reason if it failed."""
+    from bench.kit.errors import BenchError
+    from bench.kit.tables import say
+
+    args = options()
+    try:
+        result = run(args)
+    except BenchError as exc:
+        print(f"bench failed: {exc}", file=sys.stderr)
+        return 1
+    report(result)
+    say(f"Result in {write_result(args.results_dir, name, result)}")
+    return 0

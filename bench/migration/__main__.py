@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import bench.migration
-from bench.kit.errors import BenchError
 from bench.kit.postgres import default_admin_url, postgres_databases
-from bench.kit.results import RESULTS_DIR, code_version, machine, utc_timestamp, write_result
+from bench.kit.results import RESULTS_DIR, code_version, machine, run_bench, utc_timestamp
 from bench.kit.tables import print_table, say
 from bench.migration.finish import finish
 from bench.migration.measure import (
@@ -174,15 +173,7 @@ def _finished_rows(result: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 def main() -> int:
-    args = options()
-    try:
-        result = run(args)
-    except BenchError as exc:
-        print(f"bench failed: {exc}", file=sys.stderr)
-        return 1
-    report(result)
-    say(f"Result in {write_result(args.results_dir, 'migration', result)}")
-    return 0
+    return run_bench("migration", options, run, report)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from typing import Any
 from bench.kit.cpu import CpuSnapshot, cpu_usage
 from bench.kit.errors import BenchError
 from bench.kit.postgres import database_name, default_admin_url, postgres_databases
-from bench.kit.results import RESULTS_DIR, code_version, machine, utc_timestamp, write_result
+from bench.kit.results import RESULTS_DIR, code_version, machine, run_bench, utc_timestamp
 from bench.kit.tables import print_table, say
 from bench.migration.floor_backends import backends
 from bench.migration.floor_copy import Stream, cross_database_copy
@@ -215,15 +215,7 @@ def report(result: dict[str, Any]) -> None:
 
 
 def main() -> int:
-    args = options()
-    try:
-        result = run(args)
-    except BenchError as exc:
-        print(f"bench failed: {exc}", file=sys.stderr)
-        return 1
-    report(result)
-    say(f"Result in {write_result(args.results_dir, 'migration-floor', result)}")
-    return 0
+    return run_bench("migration-floor", options, run, report)
 
 
 if __name__ == "__main__":
