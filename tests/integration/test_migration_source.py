@@ -17,13 +17,18 @@ SIZE = Size(merchants=4, products_per_merchant=4, buyers=30, orders=160, seed=3)
 PER_SELLER = ("products", "orders", "lines", "holds", "events", "payments", "refunds")
 
 
-def test_a_sellers_keys_and_total_are_its_own_rows_step_by_step(
-    legacy: Legacy, clock: FixedClock
-) -> None:
+def seeded(legacy: Legacy, clock: FixedClock) -> None:
+    """The generated marketplace in the app."""
     request = seeding.SeedRequest(
         SIZE, b"migration-test-key-0123456789abc", clock.now(), batch_orders=100
     )
     seeding.seed(legacy.engine, request, lambda _n: None)
+
+
+def test_a_sellers_keys_and_total_are_its_own_rows_step_by_step(
+    legacy: Legacy, clock: FixedClock
+) -> None:
+    seeded(legacy, clock)
     with legacy.engine.connect() as c:
         sellers = [int(i) for i in c.scalars(text("SELECT id FROM legacy_sellers ORDER BY id"))]
         seen: dict[str, set[int]] = {step: set() for step in source.STEPS}
@@ -46,10 +51,7 @@ def test_each_sellers_escrow_is_what_its_open_orders_hold_in_the_apps_books(
     legacy: Legacy, clock: FixedClock
 ) -> None:
     """`escrow_of` (its postings' orders looked up by key) against the books joined plainly."""
-    request = seeding.SeedRequest(
-        SIZE, b"migration-test-key-0123456789abc", clock.now(), batch_orders=100
-    )
-    seeding.seed(legacy.engine, request, lambda _n: None)
+    seeded(legacy, clock)
     joined = text(
         "SELECT p.seller_id, o.id, o.number, -sum(p.amount_idr) FROM legacy_ledger_postings p "
         "JOIN legacy_ledger_entries e ON e.id = p.entry_id JOIN legacy_orders o ON o.id = "
