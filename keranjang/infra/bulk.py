@@ -154,6 +154,6 @@ def _one_of(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
 
 
 @compiles(_OneOf, "postgresql")
-def _one_ofpostgresql(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
+def _one_of_postgresql(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
     column, ids = compiler.process(element.column, **kw), compiler.process(element.ids, **kw)
     return f"{column} = ANY({ids})"

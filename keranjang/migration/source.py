@@ -271,8 +271,9 @@ def keys_after(
     batch of three large sellers were all read and sorted for each page of 1,000, 85 ms a
     page at 100,000 merchants (bench/README.md)."""
     query, key = step_query(step, sellers)
-    listed = query.with_only_columns(key)
-    if step in ORDER_OF:  # the sellers' orders name their rows: no need to join them
+    if step not in ORDER_OF:
+        listed = query.with_only_columns(key)
+    else:  # the sellers' orders name their rows: no need to join them
         listed = select(key).where(one_of(ORDER_OF[step], orders))
         listed = listed.where(_latest_attempt()) if step == "payments" else listed
     return [int(k) for k in c.scalars(listed.where(key > after).order_by(key))]
