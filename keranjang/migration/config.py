@@ -21,6 +21,9 @@ class MigrationSettings(ServiceSettings):
     # How long a merchant's legacy writes may be fenced at cutover; a cutover predicted to take
     # longer is abandoned and tried again later.
     pause_budget_ms: int = Field(default=50, ge=1, le=60_000)
+    # On PostgreSQL, post a cutover's opening entries before the fence, in a commerce
+    # transaction held open through the pause (`staging`); off, they are posted inside it.
+    stage_opening_entries: bool = True
     # How long a moved merchant can be rolled back; its legacy data is purged after this.
     rollback_window_days: float = Field(default=7.0, ge=0)
     # Category weights for overall progress (payment, data, merchant operations).

@@ -4,10 +4,10 @@ ledger, the seller tools opened there), the routing table flipped and the fence 
 
 The pause runs from the fence's commit to the commit that flips the route and lifts the fence
 (one social transaction: a buyer never finds the seller both unfenced and still in the app after
-the flip). It is predicted first, from the lag still in the log, the apply cost per change the
-catch-up measured, the money step rehearsed now (posted and rolled back), social's round trip
-(measured now) and the flip per merchant (learned, `pause`); a cutover predicted over the
-budget is abandoned before anything is fenced.
+the flip). It is predicted first (`prediction`), from the lag still in the log, the apply
+cost per change the catch-up measured, the opening entries staged now (`staging`), social's
+round trip (measured now) and the flip per merchant (learned, `pause`); a cutover predicted
+over the budget is abandoned before anything is fenced.
 
 **The budget bounds the pause measured, not only the one predicted.** On a busy machine the
 pause came out about twice its prediction (p99 212 ms against a 50 ms budget, batches of 20),
@@ -27,18 +27,17 @@ things, together, keep the measured pause within the budget:
   seller sells on in the app would go stale;
 - what does not need the fence is done before it: the id maps and the app's balances are read
   before (the balances read again inside only for sellers the drain brought changes of, see
-  `cutover_money`), so the pause holds the drain, one bulk post of the opening entries, one flip
-  (one statement per table) and the commits.
+  `cutover_money`), and on PostgreSQL the opening entries are posted before it, in a commerce
+  transaction held open through the pause (`staging`): the pause holds the drain, the entries
+  the drain changed put right, one flip (one statement per table) and the commits. A giant's
+  thousands of open orders no longer keep its pause over any budget.
 
 What the enforcement cannot bound is the two commits themselves (a reserve of two round trips,
 scaled, is kept for them) and the lift of a fence abandoned at the last check: an attempt
 abandoned there was fenced for about the budget plus one round trip.
 
-Posting the money before the fence and correcting it inside was left: corrections would need
-entries beside each open order's `payment:<order id>`, to save one COPY of the entries.
-
-A batch is cut over together, under one fence over all its sellers: one drain, one bulk post of
-every merchant's opening entries, one flip; the budget bounds the batch's pause. A batch
+A batch is cut over together, under one fence over all its sellers: one drain, every
+merchant's opening entries staged together, one flip; the budget bounds the batch's pause. A batch
 predicted over budget is divided into groups that fit (`Prediction.groups`), cut over one
 after another (`cutting`).
 
@@ -51,87 +50,30 @@ and flips). A fence a crash left behind is lifted by the next attempt, or by an 
 
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import cast
 
 from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from keranjang.commerce.catalog import db as catalog_db
-from keranjang.commerce.money import ledger
 from keranjang.infra.bulk import insert_rows, one_of
 from keranjang.migration import capture, journal, pause
 from keranjang.migration import cutover_money as money
 from keranjang.migration.cutover_money import Balances, Maps
 from keranjang.migration.errors import OverBudget
+from keranjang.migration.prediction import (
+    DEFAULT_MS_PER_CHANGE,
+    PAUSE_SOCIAL_TRIPS,
+    Prediction,
+)
+from keranjang.migration.staging import Restage, Staged
 from keranjang.migration.sync import Ctx
 from keranjang.social import db as promotion
 from keranjang.social.domain import Route
 from keranjang.social.legacy_shop.moving import FenceRow
 
-DEFAULT_MS_PER_CHANGE = 2.0  # until the catch-up has measured it
-PAUSE_SOCIAL_TRIPS = 3  # social round trips in a pause besides the money: drain's read, the flip
-COMMITS = 2  # the money's commit in commerce, the flip's in social: after the last check
 TRIPS_TIMED = 3  # the least of these: one stall is not the machine's round trip
-
-
-@dataclass(frozen=True)
-class Prediction:
-    lag: int
-    open_orders: int
-    ms: float
-    # What posting the opening entries costs now, measured by a rehearsal (posted and rolled
-    # back): `money_ms` in all, `ms_per_entry` of it per entry: each open order's escrow, and
-    # each merchant's own (its balances, its seller tools). Per open order only, a batch of
-    # merchants with none had all its money "fixed", and was divided into fences of one.
-    money_ms: float = 0.0
-    ms_per_entry: float = 0.0
-    # Per seller of a batch: the changes it is behind and its open orders.
-    lags: dict[int, int] = field(default_factory=dict)
-    orders: dict[int, int] = field(default_factory=dict)
-    trip_ms: float = 0.0  # one small social transaction, measured now
-    factor: float = 1.0  # measured / predicted pause lately (`pause`): what `ms` is scaled by
-    flip_ms_per_seller: float = 0.0  # learned (`pause`): the flip's cost per merchant
-
-    @property
-    def scaled(self) -> float:
-        """The pause to expect: the prediction times the factor learned."""
-        return self.ms * self.factor
-
-    @property
-    def after_drain_ms(self) -> float:
-        """What the pause still needs once drained (money, flip, commits), scaled."""
-        flip_ms = self.flip_ms_per_seller * len(self.lags)
-        return (self.money_ms + flip_ms + (PAUSE_SOCIAL_TRIPS - 1) * self.trip_ms) * self.factor
-
-    @property
-    def commits_ms(self) -> float:
-        return COMMITS * self.trip_ms * self.factor
-
-    def within(self, budget_ms: float, ms_per_change: float) -> list[int]:
-        """The sellers, in order, that fit the budget together (at least the first), scaled by
-        the factor: the first group a batch predicted over budget is cut over in."""
-        return self.groups(budget_ms, ms_per_change)[0]
-
-    def groups(self, budget_ms: float, ms_per_change: float) -> list[list[int]]:
-        """The sellers, in order, divided into groups that each fit the budget under a fence
-        of their own (the pause's fixed part, then each seller's lag and open orders), scaled
-        by the factor; a seller over budget alone is a group of its own."""
-        per_seller = self.flip_ms_per_seller
-        per_seller += self.ms_per_entry  # its own entries
-        fixed = self.ms - self.lag * ms_per_change - self.open_orders * self.ms_per_entry
-        fixed -= len(self.lags) * per_seller
-        groups: list[list[int]] = []
-        ms = 0.0
-        for seller in sorted(self.lags):
-            own = self.lags[seller] * ms_per_change + self.orders.get(seller, 0) * self.ms_per_entry
-            own += per_seller
-            if not groups or (ms + own) * self.factor > budget_ms:
-                groups.append([])
-                ms = max(fixed, 0.0)
-            groups[-1].append(seller)
-            ms += own
-        return groups or [[]]
 
 
 @dataclass(frozen=True)
@@ -142,6 +84,8 @@ class Cutover:
     cursor: str
     steps_ms: dict[str, float] = field(default_factory=dict)  # drain, money, flip
     drained_of: dict[int, int] = field(default_factory=dict)  # per seller
+    # Opening entries staged before the fence (held, on PostgreSQL), and posted in the pause.
+    entries: tuple[int, int] = (0, 0)
 
 
 class _Late(Exception):
@@ -157,29 +101,36 @@ def maps(ctx: Ctx) -> Maps:
 
 def predict(
     ctx: Ctx,
-    where: capture.Cursors,
-    ms_per_change: float,
+    log: tuple[capture.Cursors, float],
     ids: Maps,
     learned: pause.Learned | None = None,
+    staged: Staged | None = None,
 ) -> tuple[Prediction, Balances]:
     """The pause, before anything is fenced: the changes still in the log at the catch-up's
-    measured cost per change, the money step as a rehearsal costs it now, social's round
-    trips measured now, and the flip per merchant as recent pauses took it; with the app's
-    balances the rehearsal read."""
+    measured cost per change, the opening entries staged now (`staging`: posted and held, or
+    rehearsed), social's round trips measured now, and the flip per merchant as recent pauses
+    took it; with the app's balances the staging read. Without `staged`, staged in a
+    transaction of its own and rolled back."""
+    where, ms_per_change = log  # the cursors, and the catch-up's cost per change
+    if staged is None:
+        with Session(ctx.commerce) as s:
+            return predict(ctx, log, ids, learned, Staged(s, ctx))
     learned = learned or pause.Learned(factor=1.0, flip_ms_per_seller=0.0)
     behind = Counter(c.seller_id for c in capture.read(ctx, where).changes)
     social_ms = _social_round_trip(ctx)
-    orders, money_ms, books = rehearse(ctx, ids)
-    open_orders = sum(orders.values())
+    books = money.read_balances(ctx)
+    opened = money.openings(ctx, ids, books)
+    staged.stage(opened, last=list(behind))
+    orders = {seller: len(o.orders) for seller, o in opened.items()}
     per = ms_per_change if ms_per_change > 0 else DEFAULT_MS_PER_CHANGE
-    lag = behind.total()
-    flip_ms = learned.flip_ms_per_seller * len(ctx.sellers)
-    ms = PAUSE_SOCIAL_TRIPS * social_ms + money_ms + lag * per + flip_ms
     lags = {seller: behind[seller] for seller in ctx.sellers}
-    per_entry = money_ms / max(open_orders + len(ctx.sellers), 1)
-    found = Prediction(lag, open_orders, ms, money_ms, per_entry, lags, orders, social_ms,
-                       learned.factor, learned.flip_ms_per_seller)  # fmt: skip
-    return found, books
+    per_entry = staged.ms / max(sum(orders.values()) + len(ctx.sellers), 1)
+    found = Prediction(behind.total(), sum(orders.values()), 0.0, 0.0, per_entry, lags, orders,
+                       social_ms, learned.factor, learned.flip_ms_per_seller,
+                       staged.held)  # fmt: skip
+    money_ms = found.money_in_pause()
+    ms = PAUSE_SOCIAL_TRIPS * social_ms + money_ms + found.lag * per + found.flip_ms
+    return replace(found, ms=ms, money_ms=money_ms), books
 
 
 def _social_round_trip(ctx: Ctx) -> float:
@@ -198,55 +149,56 @@ def _social_round_trip(ctx: Ctx) -> float:
     return min(took)
 
 
-def rehearse(ctx: Ctx, ids: Maps) -> tuple[dict[int, int], float, Balances]:
-    """The money step as the pause will do it (the opening entries posted in bulk), rolled
-    back: how many open orders it moves per seller, what posting them costs, in ms, and the
-    balances read for it. The real cost of these merchants' entries on this database now; the
-    balances' read is not timed, since the pause reads them before the fence."""
-    books = money.read_balances(ctx)
-    opened = money.openings(ctx, ids, books)
-    started = time.perf_counter()  # the balances are read before the fence: not the pause's
-    with Session(ctx.commerce) as s:
-        money.post(s, ctx, opened)
-        s.rollback()
-    orders = {seller: len(o.orders) for seller, o in opened.items()}
-    return orders, (time.perf_counter() - started) * 1000, books
-
-
 def cut_over(
-    ctx: Ctx, budget_ms: float, digests: dict[int, str], learned: pause.Learned | None = None
+    ctx: Ctx,
+    budget_ms: float,
+    digests: dict[int, str],
+    learned: pause.Learned | None = None,
+    stage: bool = True,
 ) -> Cutover:
     """Fence, drain, move the money, flip and lift, for every seller of the batch together;
     `OverBudget` if the pause is predicted over `budget_ms` (nothing fenced) or would run over
-    it (abandoned inside the pause, nothing posted or flipped, the fence lifted)."""
+    it (abandoned inside the pause, nothing posted or flipped, the fence lifted). The opening
+    entries are staged in `books` before the fence (`staging`); it is closed, and what it held
+    rolled back, before any abandon (which writes the merchants it may hold)."""
     where, rate = cursors_and_rate(ctx)
     ids = maps(ctx)
-    predicted, books = predict(ctx, where, rate, ids, learned)
-    if predicted.scaled > budget_ms:
-        abandon(ctx)
-        raise OverBudget(f"cutover abandoned: {_why(predicted, budget_ms)}", predicted)
-    raise_fence(ctx)
-    clock = _Steps(budget_ms, predicted)
-    ctx.checkpoint("cutover:fenced")
-    try:
-        drained, cursor = drain(ctx, where)
-        if drained:  # the drain may have mapped rows the maps lack, and moved the money
-            ids = maps(ctx)
-            books = books.updated(money.read_balances(ctx.only(drained)), list(drained))
-        clock.lap("drain")
-        ctx.checkpoint("cutover:drained")
-        clock.in_time(predicted.after_drain_ms, "drained")
-        _switch(ctx, digests, money.openings(ctx, ids, books), ids, clock)
-    except _Late as late:
-        abandon(ctx)
-        paused = clock.since_fence()
-        why = f"cutover abandoned in the pause after {paused:.1f} ms: {late}"
-        raise OverBudget(why, predicted, paused) from None
-    except BaseException:
-        abandon(ctx)
-        raise
+    with Session(ctx.commerce) as books:
+        staged = Staged(books, ctx, hold=stage)
+        predicted, balances = predict(ctx, (where, rate), ids, learned, staged)
+        ctx.checkpoint("cutover:staged")
+        if predicted.scaled > budget_ms:
+            books.close()
+            abandon(ctx)
+            raise OverBudget(f"cutover abandoned: {_why(predicted, budget_ms)}", predicted)
+        raise_fence(ctx)
+        clock = _Steps(budget_ms, predicted)
+        ctx.checkpoint("cutover:fenced")
+        try:
+            drained, cursor = drain(ctx, where)
+            if drained:  # the drain may have mapped rows the maps lack, and moved the money
+                ids = maps(ctx)
+                fresher = money.read_balances(ctx.only(drained))
+                balances = balances.updated(fresher, list(drained))
+            clock.lap("drain")
+            ctx.checkpoint("cutover:drained")
+            plan = staged.plan(money.openings(ctx, ids, balances))
+            clock.in_time(predicted.after_drain_ms(plan.entries), "drained")
+            posted = _switch(ctx, staged, (digests, plan), ids, clock)
+        except _Late as late:
+            books.close()
+            abandon(ctx)
+            paused = clock.since_fence()
+            why = f"cutover abandoned in the pause after {paused:.1f} ms: {late}"
+            raise OverBudget(why, predicted, paused) from None
+        except BaseException:
+            books.close()
+            abandon(ctx)
+            raise
     ctx.checkpoint("cutover:flipped")
-    return Cutover(clock.total(), predicted, drained.total(), cursor, clock.laps, dict(drained))
+    entries = (staged.count if staged.held else 0, posted)
+    return Cutover(clock.total(), predicted, drained.total(), cursor, clock.laps, dict(drained),
+                   entries)  # fmt: skip
 
 
 def _why(predicted: Prediction, budget_ms: float) -> str:
@@ -260,22 +212,27 @@ def _why(predicted: Prediction, budget_ms: float) -> str:
 
 def _switch(
     ctx: Ctx,
-    digests: dict[int, str],
-    opened: dict[int, ledger.Opening],
+    staged: Staged,
+    shops: tuple[dict[int, str], Restage],
     ids: Maps,
     clock: "_Steps",
-) -> None:
-    """The money and the flip, every statement run before either commits; the commits only if
-    they fit what is left of the budget. The money's commit first (see the module's notes)."""
-    with Session(ctx.commerce) as books, Session(ctx.social) as routes:
-        money.open_books(books, ctx, digests, opened)
+) -> int:
+    """The money (the staged entries put right, the shops opened with their seller tools) and
+    the flip, every statement run before either commits; the commits only if they fit what is
+    left of the budget. The money's commit first (see the module's notes). Answers how many
+    entries were posted in the pause."""
+    digests, plan = shops
+    with Session(ctx.social) as routes:
+        posted = staged.restage(plan)
+        money.open_shops(staged.s, ctx, digests)
         clock.lap("money")
         flip(routes, ctx, Route.COMMERCE, ids.products)
         clock.in_time(clock.predicted.commits_ms, "ready to commit")
-        books.commit()
+        staged.s.commit()
         ctx.checkpoint("cutover:money")
         routes.commit()
         clock.lap("flip")
+    return posted
 
 
 def cursors_and_rate(ctx: Ctx) -> tuple[capture.Cursors, float]:

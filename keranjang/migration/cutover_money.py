@@ -17,7 +17,6 @@ from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 
 from keranjang.commerce.catalog import db as catalog_db
-from keranjang.commerce.money import db as money_db
 from keranjang.commerce.money import ledger
 from keranjang.migration import source_books
 from keranjang.migration.sync import Ctx
@@ -76,32 +75,16 @@ def openings(ctx: Ctx, ids: Maps, books: Balances) -> dict[int, ledger.Opening]:
     }
 
 
-def entries(opened: dict[int, ledger.Opening]) -> list[ledger.Entry]:
-    return [e for seller in sorted(opened) for e in ledger.opening(opened[seller])]
-
-
-def post(s: Session, ctx: Ctx, opened: dict[int, ledger.Opening]) -> int:
-    """Every opening entry posted in bulk in the caller's transaction (those posted before
-    skipped); how many were posted now."""
-    return money_db.post_many(s, entries(opened), ctx.clock.now())
-
-
-def open_books(
-    s: Session, ctx: Ctx, digests: dict[int, str], opened: dict[int, ledger.Opening]
-) -> int:
-    """In the caller's commerce transaction: every opening entry posted in bulk (a few
-    statements whatever the number of orders; entries posted before are skipped), each
-    seller's tools opened (its own token) and the shops put on sale. Answers how many entries
-    were posted now."""
+def open_shops(s: Session, ctx: Ctx, digests: dict[int, str]) -> None:
+    """In the caller's commerce transaction: each seller's tools opened (its own token) and
+    the shops put on sale, one statement."""
     merchants = cast(Table, catalog_db.MerchantRow.__table__)
     tools = [
         {"_id": ctx.merchants[seller], "_digest": digest} for seller, digest in digests.items()
     ]
-    posted = post(s, ctx, opened)
     s.connection().execute(
         update(merchants)
         .where(merchants.c.id == bindparam("_id"))
         .values(token_hash=bindparam("_digest"), selling=True),
         tools,
     )
-    return posted

@@ -64,7 +64,8 @@ class Cutting:
     ) -> Results:
         budget, (digests, learned) = self.parts.pause_budget_ms, given
         try:
-            done = cutover.cut_over(ctx, budget, {s: digests[s] for s in ctx.sellers}, learned)
+            mine = {s: digests[s] for s in ctx.sellers}
+            done = cutover.cut_over(ctx, budget, mine, learned, self.parts.stage_opening_entries)
         except OverBudget as exc:
             groups = self._groups(ctx, exc)
             if not groups:
@@ -140,6 +141,7 @@ class Cutting:
             "ms_per_entry": round(done.predicted.ms_per_entry, 4),
             "trip_ms": round(done.predicted.trip_ms, 3),
             "steps_ms": done.steps_ms,
+            "entries": {"staged": done.entries[0], "in_pause": done.entries[1]},
         } | of_batch(ctx.sellers)
         with transaction(self.parts.journal) as s:
             for row in journal.moves_for_update(s, ctx.sellers):

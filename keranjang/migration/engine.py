@@ -82,6 +82,7 @@ class Parts:
     commerce: Engine
     clock: Clock = field(default_factory=SystemClock)
     pause_budget_ms: float = 50.0
+    stage_opening_entries: bool = True  # before the fence, on PostgreSQL (`staging`)
     rollback_window: timedelta = timedelta(days=7)
     pace: copying.Pace = field(default_factory=copying.Pace)
     # Called at named points between writes; a test kills the process there.
@@ -277,6 +278,7 @@ def build_mover(settings: MigrationSettings) -> Mover:
         social=_engine(settings.resolved_social_url),
         commerce=_engine(settings.resolved_commerce_url),
         pause_budget_ms=float(settings.pause_budget_ms),
+        stage_opening_entries=settings.stage_opening_entries,
         rollback_window=timedelta(days=settings.rollback_window_days),
         pace=copying.Pace(max_rows_per_second=settings.max_rows_per_second),
     )

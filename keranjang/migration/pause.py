@@ -2,7 +2,7 @@
 which the pauses measured exceeded their predictions.
 
 The prediction (`cutover.predict`) is made of costs measured just before the fence (a round
-trip to social, the money step rehearsed), but the pause itself runs a moment later, under
+trip to social, the opening entries staged, `staging`), but the pause itself runs a moment later, under
 whatever load the machine has then: on a busy machine it came out about twice the prediction
 (bench/README.md, "Batches of small merchants"). So the engine keeps the ratio of measured to
 predicted pause of its recent cutovers (the `cut_over` events, and the attempts abandoned inside

@@ -24,7 +24,7 @@ POINTS = (
     "sync:payment:intent", "sync:payment:written", "copy:payments:applied",
     "copy:refunds:applied",
     "catch_up:applied",
-    "cutover:fenced", "cutover:drained", "cutover:money", "cutover:flipped",
+    "cutover:staged", "cutover:fenced", "cutover:drained", "cutover:money", "cutover:flipped",
 )  # fmt: skip
 PURGE_POINT = "purge:social"
 
