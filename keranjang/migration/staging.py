@@ -36,20 +36,23 @@ from keranjang.migration.sync import Ctx
 
 CHUNK = 128  # entries between savepoints
 Owned = list[tuple[int, ledger.Entry]]  # (seller, entry), in the order staged
+Span = tuple[int, int]
 
 
 @dataclass(frozen=True)
 class Restage:
-    """The entries wanted in the order staged, the first to post again (those before it stay
-    as staged), and the savepoint to roll back to first (an index of `Staged.marks`)."""
+    """What putting the staged entries right takes: the entries to post from `start` on (those
+    before it stay as staged), after rolling back to a savepoint (`mark`, an index of
+    `Staged.marks`; none when nothing posted changes, or nothing is held)."""
 
-    wanted: Owned
+    tail: Owned
     start: int
     mark: int | None
+    opened: dict[int, ledger.Opening]
 
     @property
     def entries(self) -> int:
-        return max(len(self.wanted) - self.start, 0)
+        return len(self.tail)
 
 
 class Staged:
@@ -59,8 +62,8 @@ class Staged:
         self.s, self.ctx = s, ctx
         self.held = hold and postgresql(s)
         self.last: set[int] = set()  # sellers behind in the log when staged: posted last
-        self.opened: dict[int, ledger.Opening] = {}  # what was staged (none: rehearsed)
-        self.posted: list[ledger.Entry] = []
+        self.opened: dict[int, ledger.Opening] = {}  # what is staged (none: rehearsed)
+        self.posted: Owned = []
         self.marks: list[tuple[int, SessionTransaction]] = []  # (first entry, savepoint)
         self.ms, self.count = 0.0, 0
 
@@ -72,7 +75,7 @@ class Staged:
     def stage(self, opened: dict[int, ledger.Opening], last: Iterable[int] = ()) -> None:
         """Post every entry of `opened` (held), or rehearse it (posted, timed, rolled back)."""
         self.last = set(last)
-        wanted = self.ordered(opened)
+        wanted = [(s, e) for s in self.sellers(opened) for e in ledger.opening(opened[s])]
         started = time.perf_counter()
         self._post_from(0, wanted)
         self.ms, self.count = (time.perf_counter() - started) * 1000, len(wanted)
@@ -82,18 +85,27 @@ class Staged:
             self.s.rollback()
             self.posted = []
 
-    def ordered(self, opened: dict[int, ledger.Opening]) -> Owned:
-        """Every entry with its seller, in the order staged: sellers behind in the log last."""
-        sellers = sorted(opened, key=lambda s: (s in self.last, s))
-        return [(s, e) for s in sellers for e in ledger.opening(opened[s])]
+    def sellers(self, opened: dict[int, ledger.Opening]) -> list[int]:
+        """The order staged: sellers behind in the log last."""
+        return sorted(opened, key=lambda s: (s in self.last, s))
 
     def plan(self, opened: dict[int, ledger.Opening]) -> Restage:
-        """What making the staged entries `opened`'s takes: nothing when they are what was
-        staged (no seller's books changed: compared whole, not entry by entry)."""
-        if opened == self.opened:
-            return Restage([], len(self.posted), None)
-        wanted = self.ordered(opened)
-        return Restage(wanted, *self._start(wanted))
+        """What making the staged entries `opened`'s takes. Only the sellers whose books
+        changed are compared entry by entry (a giant's thousands are not rebuilt for a batch
+        whose drain changed one small seller), from the first that differs."""
+        changed = {s for s in opened.keys() | self.opened.keys()
+                   if opened.get(s) != self.opened.get(s)}  # fmt: skip
+        if not self.held:
+            return Restage(self._from(0, opened, set(opened)), 0, None, opened)
+        spans = self._spans(opened)
+        first = self._first_difference(opened, changed, spans)
+        if first is None:
+            return Restage([], len(self.posted), None, opened)
+        if first == len(self.posted):  # only new entries, after every staged one
+            return Restage(self._from(first, opened, changed, spans), first, None, opened)
+        mark = max(k for k, (at, _) in enumerate(self.marks) if at <= first)
+        start = self.marks[mark][0]
+        return Restage(self._from(start, opened, changed, spans), start, mark, opened)
 
     def restage(self, plan: Restage) -> int:
         """Carry out `plan`: roll back to its savepoint (the savepoints after it go with it)
@@ -101,33 +113,72 @@ class Staged:
         if plan.mark is not None:
             self.marks[plan.mark][1].rollback()
             del self.marks[plan.mark :]
-        if plan.wanted:
-            del self.posted[plan.start :]
-            self._post_from(plan.start, plan.wanted)
+        del self.posted[plan.start :]
+        self._post_from(plan.start, plan.tail)
+        if self.held:
+            self.opened = plan.opened
         return plan.entries
 
-    def _start(self, wanted: Owned) -> tuple[int, int | None]:
-        """Where a restage begins, and the savepoint (an index of `marks`) to roll back to:
-        none when what is staged is all the same (the new entries, if any, follow it) or
-        nothing is held (everything is posted)."""
-        same = 0
-        for staged, (_, entry) in zip(self.posted, wanted, strict=False):
-            if staged != entry:
-                break
-            same += 1
-        if same == len(self.posted):
-            return same, None
-        mark = max(k for k, (at, _) in enumerate(self.marks) if at <= same)
-        return self.marks[mark][0], mark
+    def _spans(self, opened: dict[int, ledger.Opening]) -> dict[int, tuple[int, int]]:
+        """Each seller's entries as staged: [start, end) in `posted` (empty where it has none,
+        at the place its entries would take)."""
+        ends: dict[int, int] = {}
+        for i, (owner, _) in enumerate(self.posted):
+            ends[owner] = i + 1
+        spans, at = {}, 0
+        for seller in self.sellers(opened):
+            end = ends.get(seller, at)
+            spans[seller], at = (at, end), end
+        return spans
+
+    def _first_difference(
+        self, opened: dict[int, ledger.Opening], changed: set[int], spans: dict[int, Span]
+    ) -> int | None:
+        """The first place in `posted` whose entry the books now want otherwise (its length
+        when the only change is entries after every staged one); none when nothing differs."""
+        for seller in self.sellers(opened):
+            if seller not in changed:
+                continue
+            a, b = spans[seller]
+            new, old = ledger.opening(opened[seller]), [e for _, e in self.posted[a:b]]
+            same = next((i for i, (x, y) in enumerate(zip(old, new, strict=False)) if x != y), None)
+            if same is not None:
+                return a + same
+            if len(new) != len(old):
+                return a + min(len(new), len(old))
+        return None
+
+    def _from(
+        self,
+        start: int,
+        opened: dict[int, ledger.Opening],
+        changed: set[int],
+        spans: dict[int, Span] | None = None,
+    ) -> Owned:
+        """The entries wanted from `start` on: the changed sellers' from their books, the
+        others' as staged."""
+        spans = spans or {}
+        tail: Owned = []
+        for seller in self.sellers(opened):
+            a, b = spans.get(seller, (start, start))
+            if b < start:  # before the first difference: stays as staged
+                continue
+            entries = (
+                ledger.opening(opened[seller])
+                if seller in changed
+                else [e for _, e in self.posted[a:b]]
+            )
+            tail += [(seller, e) for e in entries[max(start - a, 0) :]]
+        return tail
 
     def _post_from(self, start: int, wanted: Owned) -> None:
-        """Post `wanted[start:]`, a savepoint every `CHUNK` entries and before the sellers
+        """Post `wanted` from `start` on, a savepoint every `CHUNK` entries and before the sellers
         behind in the log. (A savepoint and a bulk post per seller cost a batch of 500 small
         sellers half a second.)"""
         at = self.ctx.clock.now()
         chunk: list[ledger.Entry] = []
         seller: int | None = None
-        for i, (owner, entry) in enumerate(wanted[start:], start):
+        for i, (owner, entry) in enumerate(wanted, start):
             behind = (owner in self.last) != (seller in self.last)
             if chunk and (behind or len(chunk) >= CHUNK):
                 money_db.post_many(self.s, chunk, at)
@@ -136,6 +187,6 @@ class Staged:
                 self.marks.append((i, self.s.begin_nested()))
             seller = owner
             chunk.append(entry)
-            self.posted.append(entry)
+            self.posted.append((owner, entry))
         if chunk:
             money_db.post_many(self.s, chunk, at)
