@@ -9,9 +9,9 @@ until the flip commits it, the pause only puts right the entries the drain chang
 The ledger is append-only (a trigger refuses to change or delete a posted entry), and these
 entries are not yet posted: they are rows of a transaction not committed. Putting one right is
 rolling back to the savepoint before it and posting again from there, never a delete. The
-entries go in a known order, a savepoint every `CHUNK` entries, the sellers already behind in
-the change log last and after a savepoint of their own (the drain is likeliest to change
-theirs), so a change re-posts little.
+entries go in a known order, a savepoint every `CHUNK` entries (more for a giant), the sellers
+already behind in the change log last and after a savepoint of their own (the drain is
+likeliest to change theirs), so a change re-posts little.
 
 Held only on PostgreSQL. SQLite has one writer: a commerce transaction held open would keep the
 drain from writing. There the staging is a rehearsal (posted, timed, rolled back) and the
@@ -34,7 +34,13 @@ from keranjang.commerce.money import ledger
 from keranjang.infra.bulk import postgresql
 from keranjang.migration.sync import Ctx
 
-CHUNK = 128  # entries between savepoints
+CHUNK = 128  # entries between savepoints, at least
+# PostgreSQL keeps 64 subtransactions of a transaction in shared memory
+# (PGPROC_MAX_CACHED_SUBXIDS). Past that, every snapshot taken anywhere while the transaction is
+# open is "suboverflowed" and looks transactions up in pg_subtrans: a known slowdown of the
+# whole server. A giant's chunks grow so that its staging keeps under that (at 128 entries a
+# chunk, about 8,000 open orders would pass it).
+MAX_SAVEPOINTS = 48
 Owned = list[tuple[int, ledger.Entry]]  # (seller, entry), in the order staged
 Span = tuple[int, int]
 
@@ -66,6 +72,7 @@ class Staged:
         self.posted: Owned = []
         self.marks: list[tuple[int, SessionTransaction]] = []  # (first entry, savepoint)
         self.ms, self.count = 0.0, 0
+        self.chunk = CHUNK
 
     @property
     def ms_per_entry(self) -> float:
@@ -76,6 +83,7 @@ class Staged:
         """Post every entry of `opened` (held), or rehearse it (posted, timed, rolled back)."""
         self.last = set(last)
         wanted = [(s, e) for s in self.sellers(opened) for e in ledger.opening(opened[s])]
+        self.chunk = max(CHUNK, -(-len(wanted) // MAX_SAVEPOINTS))
         started = time.perf_counter()
         self._post_from(0, wanted)
         self.ms, self.count = (time.perf_counter() - started) * 1000, len(wanted)
@@ -180,7 +188,7 @@ class Staged:
         seller: int | None = None
         for i, (owner, entry) in enumerate(wanted, start):
             behind = (owner in self.last) != (seller in self.last)
-            if chunk and (behind or len(chunk) >= CHUNK):
+            if chunk and (behind or len(chunk) >= self.chunk):
                 money_db.post_many(self.s, chunk, at)
                 chunk = []
             if not chunk and self.held:

@@ -118,6 +118,16 @@ def test_a_new_entry_after_every_staged_one_is_only_added() -> None:
     assert after(before, held, db, books) == 1
 
 
+def test_a_giant_s_staging_keeps_under_postgresql_s_cached_subtransactions() -> None:
+    giant = {1: opening(1, [5] * 20_000, payable=3)}
+    held, db = staged(giant)
+    assert len(db.entries) == 20_001
+    assert len(db.savepoints) <= staging.MAX_SAVEPOINTS + 1 < 64
+    books = giant | {1: opening(1, [5] * 19_999 + [6], payable=3)}  # its last order refunded
+    assert after(giant, held, db, books) <= held.chunk + 1
+    assert sum(sp.active for sp in db.savepoints) <= staging.MAX_SAVEPOINTS + 1
+
+
 amounts = st.lists(st.integers(min_value=0, max_value=5), min_size=0, max_size=7)
 book = st.builds(lambda o, p: (o, p), amounts, st.integers(min_value=0, max_value=3))
 books_of = st.dictionaries(st.integers(min_value=1, max_value=5), book, min_size=1, max_size=5)
