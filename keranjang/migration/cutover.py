@@ -37,9 +37,9 @@ scaled, is kept for them) and the lift of a fence abandoned at the last check: a
 abandoned there was fenced for about the budget plus one round trip.
 
 A batch is cut over together, under one fence over all its sellers: one drain, every
-merchant's opening entries staged together, one flip; the budget bounds the batch's pause. A batch
-predicted over budget is divided into groups that fit (`Prediction.groups`), cut over one
-after another (`cutting`).
+merchant's opening entries staged together, one flip; the budget bounds the batch's pause. A
+batch predicted over budget is divided into groups that fit (`Prediction.groups`), cut over
+one after another (`cutting`).
 
 Every step repeats safely after a crash: the fence is raised once, draining reads the log from
 the journal's cursor, opening entries are posted once under their names, the flip writes values
@@ -182,7 +182,8 @@ def cut_over(
                 balances = balances.updated(fresher, list(drained))
             clock.lap("drain")
             ctx.checkpoint("cutover:drained")
-            plan = staged.plan(money.openings(ctx, ids, balances))
+            unchanged = staged.held and not drained  # what was staged still holds
+            plan = staged.plan(staged.opened if unchanged else money.openings(ctx, ids, balances))
             clock.in_time(predicted.after_drain_ms(plan.entries), "drained")
             posted = _switch(ctx, staged, (digests, plan), ids, clock)
         except _Late as late:

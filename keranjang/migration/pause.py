@@ -2,13 +2,13 @@
 which the pauses measured exceeded their predictions.
 
 The prediction (`cutover.predict`) is made of costs measured just before the fence (a round
-trip to social, the opening entries staged, `staging`), but the pause itself runs a moment later, under
-whatever load the machine has then: on a busy machine it came out about twice the prediction
-(bench/README.md, "Batches of small merchants"). So the engine keeps the ratio of measured to
-predicted pause of its recent cutovers (the `cut_over` events, and the attempts abandoned inside
-the pause, which record how long they were fenced) and scales its predictions by a high
-quantile of that ratio before it compares them with the budget and before it sizes the part of
-a batch that goes under one fence. A machine that gets busier raises the factor within a few
+trip to social, the opening entries staged, `staging`), but the pause itself runs a moment
+later, under whatever load the machine has then: on a busy machine it came out about twice
+the prediction (bench/README.md, "Batches of small merchants"). So the engine keeps the ratio
+of measured to predicted pause of its recent cutovers (the `cut_over` events, and the attempts
+abandoned inside the pause, which record how long they were fenced) and scales its predictions
+by a high quantile of that ratio before it compares them with the budget and before it sizes
+the part of a batch that goes under one fence. A machine that gets busier raises the factor within a few
 cutovers; one that gets quieter lowers it as the slow ones age out of the window.
 
 It also learns what the flip costs per merchant under one fence (`flip_ms_per_seller`: each

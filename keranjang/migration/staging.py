@@ -74,11 +74,6 @@ class Staged:
         self.ms, self.count = 0.0, 0
         self.chunk = CHUNK
 
-    @property
-    def ms_per_entry(self) -> float:
-        """What posting one entry cost when staged, savepoints included."""
-        return self.ms / max(self.count, 1)
-
     def stage(self, opened: dict[int, ledger.Opening], last: Iterable[int] = ()) -> None:
         """Post every entry of `opened` (held), or rehearse it (posted, timed, rolled back)."""
         self.last = set(last)
@@ -101,10 +96,10 @@ class Staged:
         """What making the staged entries `opened`'s takes. Only the sellers whose books
         changed are compared entry by entry (a giant's thousands are not rebuilt for a batch
         whose drain changed one small seller), from the first that differs."""
-        changed = {s for s in opened.keys() | self.opened.keys()
-                   if opened.get(s) != self.opened.get(s)}  # fmt: skip
         if not self.held:
             return Restage(self._from(0, opened, set(opened)), 0, None, opened)
+        changed = {s for s in opened.keys() | self.opened.keys()
+                   if opened.get(s) != self.opened.get(s)}  # fmt: skip
         spans = self._spans(opened)
         first = self._first_difference(opened, changed, spans)
         if first is None:
