@@ -175,11 +175,7 @@ def cut_over(
         clock = _Steps(budget_ms, predicted)
         ctx.checkpoint("cutover:fenced")
         try:
-            drained, cursor = drain(ctx, where)
-            if drained:  # the drain may have mapped rows the maps lack, and moved the money
-                ids = maps(ctx)
-                fresher = money.read_balances(ctx.only(drained))
-                balances = balances.updated(fresher, list(drained))
+            drained, cursor, ids, balances = _drained(ctx, where, ids, balances)
             clock.lap("drain")
             ctx.checkpoint("cutover:drained")
             unchanged = staged.held and not drained  # what was staged still holds
@@ -200,6 +196,17 @@ def cut_over(
     entries = (staged.count if staged.held else 0, posted)
     return Cutover(clock.total(), predicted, drained.total(), cursor, clock.laps, dict(drained),
                    entries)  # fmt: skip
+
+
+def _drained(
+    ctx: Ctx, where: capture.Cursors, ids: Maps, balances: Balances
+) -> tuple[Counter[int], str, Maps, Balances]:
+    """Drain the log; the drain may have mapped rows the maps lack, and moved the money."""
+    drained, cursor = drain(ctx, where)
+    if drained:
+        ids = maps(ctx)
+        balances = balances.updated(money.read_balances(ctx.only(drained)), list(drained))
+    return drained, cursor, ids, balances
 
 
 def _why(predicted: Prediction, budget_ms: float) -> str:

@@ -202,12 +202,14 @@ def test_pin_thumbnails_load_on_the_feed(page: Page, marketplace: "RunningMarket
     page.goto(f"{marketplace.social_url}/")
     thumbnail = page.locator('[data-testid="pin"] img').first
     expect(thumbnail).to_be_visible()
-    page.wait_for_load_state("load")
-    widths = page.locator('[data-testid="pin"] img').evaluate_all(
-        # Pictures load lazily: judge those in the first screenful.
-        "imgs => imgs.filter(img => img.getBoundingClientRect().top < innerHeight)"
-        ".map(img => img.complete ? img.naturalWidth : -1)"
+    # Pictures load lazily, so the page's load event does not wait for them: judge those in
+    # the first screenful once each has finished (a broken one finishes with no width).
+    first_screen = (
+        "[...document.querySelectorAll('[data-testid=\"pin\"] img')]"
+        ".filter(img => img.getBoundingClientRect().top < innerHeight)"
     )
+    page.wait_for_function(f"{first_screen}.every(img => img.complete)", timeout=15_000)
+    widths = page.evaluate(f"{first_screen}.map(img => img.naturalWidth)")
     assert widths and all(w > 0 for w in widths), f"pin pictures that did not load: {widths}"
 
 
