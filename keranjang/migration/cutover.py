@@ -26,7 +26,8 @@ things, together, keep the measured pause within the budget:
   the money was committed was not an option: opening entries posted and then left while the
   seller sells on in the app would go stale;
 - what does not need the fence is done before it: the id maps and the app's balances are read
-  before (the balances read again inside only for sellers the drain brought changes of, see
+  before, the pins' map written before (`flipping`: social reads it only once the route says
+  commerce) (the balances read again inside only for sellers the drain brought changes of, see
   `cutover_money`), and on PostgreSQL the opening entries are posted before it, in a commerce
   transaction held open through the pause (`staging`): the pause holds the drain, the entries
   the drain changed put right, one flip (one statement per table) and the commits. A giant's
@@ -53,12 +54,12 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
 from keranjang.commerce.catalog import db as catalog_db
 from keranjang.infra.bulk import insert_rows, one_of
-from keranjang.migration import capture, journal, pause
+from keranjang.migration import capture, flipping, journal, pause
 from keranjang.migration import cutover_money as money
 from keranjang.migration.cutover_money import Balances, Maps
 from keranjang.migration.errors import OverBudget
@@ -70,7 +71,6 @@ from keranjang.migration.prediction import (
 from keranjang.migration.staging import Restage, Staged
 from keranjang.migration.sync import Ctx
 from keranjang.social import db as promotion
-from keranjang.social.domain import Route
 from keranjang.social.legacy_shop.moving import FenceRow
 
 TRIPS_TIMED = 3  # the least of these: one stall is not the machine's round trip
@@ -171,6 +171,7 @@ def cut_over(
             books.close()
             abandon(ctx)
             raise OverBudget(f"cutover abandoned: {_why(predicted, budget_ms)}", predicted)
+        mapped = flipping.map_products(ctx, ids.products)
         raise_fence(ctx)
         clock = _Steps(budget_ms, predicted)
         ctx.checkpoint("cutover:fenced")
@@ -181,7 +182,7 @@ def cut_over(
             unchanged = staged.held and not drained  # what was staged still holds
             plan = staged.plan(staged.opened if unchanged else money.openings(ctx, ids, balances))
             clock.in_time(predicted.after_drain_ms(plan.entries), "drained")
-            posted = _switch(ctx, staged, (digests, plan), ids, clock)
+            posted = _switch(ctx, staged, (digests, plan), (ids, mapped), clock)
         except _Late as late:
             books.close()
             abandon(ctx)
@@ -222,19 +223,19 @@ def _switch(
     ctx: Ctx,
     staged: Staged,
     shops: tuple[dict[int, str], Restage],
-    ids: Maps,
+    products: tuple[Maps, flipping.Products],
     clock: "_Steps",
 ) -> int:
     """The money (the staged entries put right, the shops opened with their seller tools) and
     the flip, every statement run before either commits; the commits only if they fit what is
     left of the budget. The money's commit first (see the module's notes). Answers how many
     entries were posted in the pause."""
-    digests, plan = shops
+    (digests, plan), (ids, mapped) = shops, products
     with Session(ctx.social) as routes:
         posted = staged.restage(plan)
         money.open_shops(staged.s, ctx, digests)
         clock.lap("money")
-        flip(routes, ctx, Route.COMMERCE, ids.products)
+        flipping.flip(routes, ctx, ids.products, mapped)
         clock.in_time(clock.predicted.commits_ms, "ready to commit")
         staged.s.commit()
         ctx.checkpoint("cutover:money")
@@ -336,30 +337,3 @@ def not_selling(ctx: Ctx) -> None:
 def lift_fence(ctx: Ctx) -> None:
     with ctx.social.begin() as c:
         c.execute(delete(FenceRow).where(one_of(FenceRow.seller_id, ctx.sellers)))
-
-
-def flip(s: Session, ctx: Ctx, to: Route, moved: dict[int, int]) -> None:
-    """In the caller's social transaction: point the sellers' yellow carts (and products' pins:
-    `moved` is commerce id -> legacy id) at `to`, and lift the fences; one statement per
-    table."""
-    routes, products = promotion.MerchantRouteRow, promotion.ProductMapRow
-    now = ctx.clock.now()
-    table = cast(Table, routes.__table__)
-    flips = [
-        {"_seller": seller, "_merchant": merchant if to is Route.COMMERCE else None}
-        for seller, merchant in sorted(ctx.merchants.items())
-    ]
-    s.connection().execute(
-        update(table)
-        .where(table.c.legacy_seller_id == bindparam("_seller"))
-        .values(route=to.value, commerce_merchant_id=bindparam("_merchant"), changed_at=now),
-        flips,
-    )
-    s.execute(delete(products).where(one_of(products.legacy_product_id, list(moved.values()))))
-    if to is Route.COMMERCE and moved:
-        pins = [
-            {"legacy_product_id": legacy, "commerce_product_id": new, "mapped_at": now}
-            for new, legacy in moved.items()
-        ]
-        insert_rows(s.connection(), cast(Table, products.__table__), pins)
-    s.execute(delete(FenceRow).where(one_of(FenceRow.seller_id, ctx.sellers)))
