@@ -1,6 +1,7 @@
 """Statements over many rows, as each database takes them best: `column IN (ids)` for long
 lists of ids (`one_of`; `chunks` and `among` where the connection is at hand), inserting many
-rows (`insert_rows`), and ids drawn ahead from a table's sequence (`next_ids`).
+rows (`insert_rows`), updating many rows each with values of its own (`update_rows`), and ids
+drawn ahead from a table's sequence (`next_ids`).
 
 SQLAlchemy renders `in_()` with one bound parameter per id, and psycopg parses a statement that
 long again on every execution (its statement cache keeps short ones only): for the thousands
@@ -10,6 +11,11 @@ has no arrays, they stay an `IN` list, cut in chunks under its bound-parameter l
 (`among`), or one JSON value read by `json_each` (`one_of`, which needs no connection: its
 form is chosen when the statement is compiled). SQLAlchemy offers no such switch, hence these
 few lines.
+
+Many rows are updated each with its own values in one UPDATE joined to them as arrays
+(`unnest`) on PostgreSQL, where psycopg's `executemany` sends one UPDATE per row (a cutover's
+fence of 150 merchants: 150 statements inside its pause); SQLite, which has no arrays, runs
+one per row, calls rather than round trips.
 
 Many rows go in with COPY on PostgreSQL (one stream, no statement per row: psycopg's
 `executemany` sends one INSERT per row, and SQLAlchemy's insertmanyvalues, which batches rows
@@ -33,8 +39,10 @@ from sqlalchemy import (
     TypeDecorator,
     any_,
     bindparam,
+    func,
     insert,
     text,
+    update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
@@ -95,6 +103,31 @@ def insert_rows(c: Connection, table: Table, rows: list[dict[str, Any]]) -> None
     with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
         for row in rows:
             copy.write_row(tuple(row[k] for k in columns))
+
+
+def update_rows(
+    c: Connection, table: Table, key: str, rows: list[dict[str, Any]], same: dict[str, Any]
+) -> None:
+    """Each row of `rows` (each with the same keys, among them `key`, integers or texts) sets
+    its own values where `table.c[key]` is its key, and `same` alike on every one, in the
+    caller's transaction."""
+    if not rows:
+        return
+    names = [name for name in rows[0] if name != key]
+    if not postgresql(c):
+        by_key = update(table).where(table.c[key] == bindparam(f"_{key}"))
+        params: dict[str, Any] = {name: bindparam(f"_{name}") for name in names}
+        c.execute(by_key.values(params | same), [{f"_{k}": v for k, v in r.items()} for r in rows])
+        return
+    arrays = [_array(name, [r[name] for r in rows]) for name in (key, *names)]
+    given = func.unnest(*arrays).table_valued(key, *names).render_derived(name="given")
+    values = {name: given.c[name] for name in names}
+    c.execute(update(table).where(table.c[key] == given.c[key]).values(values | same))
+
+
+def _array(name: str, values: list[Any]) -> BindParameter[Any]:
+    of = Text() if values and isinstance(values[0], str) else BigInteger()
+    return bindparam(f"_{name}", values, type_=ARRAY(of))
 
 
 class _Ids(TypeDecorator[list[Any]]):

@@ -13,11 +13,12 @@ that wrote anything is read again while fenced, when nothing can move them.
 from dataclasses import dataclass, field
 from typing import cast
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from keranjang.commerce.catalog import db as catalog_db
 from keranjang.commerce.money import ledger
+from keranjang.infra.bulk import update_rows
 from keranjang.migration import source_books
 from keranjang.migration.sync import Ctx
 
@@ -77,14 +78,10 @@ def openings(ctx: Ctx, ids: Maps, books: Balances) -> dict[int, ledger.Opening]:
 
 def open_shops(s: Session, ctx: Ctx, digests: dict[int, str]) -> None:
     """In the caller's commerce transaction: each seller's tools opened (its own token) and
-    the shops put on sale, one statement."""
+    the shops put on sale, one statement (`update_rows`)."""
     merchants = cast(Table, catalog_db.MerchantRow.__table__)
     tools = [
-        {"_id": ctx.merchants[seller], "_digest": digest} for seller, digest in digests.items()
+        {"id": ctx.merchants[seller], "token_hash": digest}
+        for seller, digest in sorted(digests.items())
     ]
-    s.connection().execute(
-        update(merchants)
-        .where(merchants.c.id == bindparam("_id"))
-        .values(token_hash=bindparam("_digest"), selling=True),
-        tools,
-    )
+    update_rows(s.connection(), merchants, "id", tools, {"selling": True})

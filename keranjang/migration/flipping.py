@@ -19,11 +19,10 @@ The public interface::
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import BigInteger, Table, bindparam, delete, func, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Table, delete
 from sqlalchemy.orm import Session
 
-from keranjang.infra.bulk import insert_rows, one_of, postgresql
+from keranjang.infra.bulk import insert_rows, one_of, update_rows
 from keranjang.migration.sync import Ctx
 from keranjang.social import db as promotion
 from keranjang.social.domain import Route
@@ -69,27 +68,15 @@ def _write_map(
 
 
 def _route_to_commerce(s: Session, merchants: dict[int, int], now: datetime) -> None:
-    """Each seller's route to commerce, with its merchant (`merchants`: seller -> merchant).
-    On PostgreSQL one UPDATE joined to the pairs as two arrays (`unnest`); SQLite, which has
-    no arrays, takes one UPDATE per seller (its statements are calls, not round trips)."""
+    """Each seller's route to commerce, with its merchant (`merchants`: seller -> merchant),
+    in one statement on PostgreSQL (`update_rows`)."""
+    routes = [{"legacy_seller_id": x, "commerce_merchant_id": m} for x, m in merchants.items()]
+    same = {"route": Route.COMMERCE.value, "changed_at": now}
     table = cast(Table, promotion.MerchantRouteRow.__table__)
-    values = {"route": Route.COMMERCE.value, "changed_at": now}
-    sellers = sorted(merchants)
-    if postgresql(s):
-        ids = ARRAY(BigInteger())
-        pairs = (
-            func.unnest(
-                bindparam("sellers", sellers, type_=ids),
-                bindparam("merchants", [merchants[x] for x in sellers], type_=ids),
-            )
-            .table_valued("seller", "merchant")
-            .render_derived(name="pairs")
-        )
-        query = update(table).where(table.c.legacy_seller_id == pairs.c.seller)
-        s.execute(query.values(commerce_merchant_id=pairs.c.merchant, **values))
-        return
-    by_seller = update(table).where(table.c.legacy_seller_id == bindparam("_seller"))
-    s.connection().execute(
-        by_seller.values(commerce_merchant_id=bindparam("_merchant"), **values),
-        [{"_seller": x, "_merchant": merchants[x]} for x in sellers],
+    update_rows(
+        s.connection(),
+        table,
+        "legacy_seller_id",
+        sorted(routes, key=lambda r: r["legacy_seller_id"]),
+        same,
     )
