@@ -12,17 +12,20 @@ the part of a batch that goes under one fence. A machine that gets busier raises
 cutovers; one that gets quieter lowers it as the slow ones age out of the window.
 
 It also learns what the flip costs per merchant under one fence (`flip_ms_per_seller`: each
-merchant's route and its products' pins, from the `steps_ms` of recent cutovers of several
-merchants, less the two commits' round trips each measured before its fence), the one part of the pause that grows with the merchants and that nothing
-rehearses before the fence (a rehearsal would lock the merchants' routes, holding up their
-buyers outside the budget's account). Without it, a batch divided into groups by its
-prediction packed fences of 50-70 small merchants predicted at 15 ms that took 30-45 ms, and
-the factor, learned from them, then shrank every other group.
+merchant's route and its shop opened in commerce, from the `steps_ms` of recent cutovers of
+several merchants, less the two commits' round trips each measured before its fence and the
+opening entries posted in the pause, which are predicted apart), the one part of the pause
+that grows with the merchants and that nothing rehearses before the fence (a rehearsal would
+lock the merchants' routes, holding up their buyers outside the budget's account). Without it,
+a batch divided into groups by its prediction packed fences of 50-70 small merchants
+predicted at 15 ms that took 30-45 ms, and the factor, learned from them, then shrank every
+other group.
 """
 
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -83,22 +86,35 @@ def factor_of(found: list[float]) -> float:
 
 def flip_per_seller(details: Iterable[str]) -> float:
     """The flip's ms per merchant under the fence, from recent cutovers' details (newest
-    first): the median, over those of `FLIP_LEARNED_FROM_SELLERS` merchants or more, of the
-    flip less its commits' round trips, per merchant (the factor covers the slow ones: a high
-    quantile here too counted one stall of a small fence twice, at 7 ms a merchant). (Dividing the whole flip shrank the
-    fences under load: the fixed part, spread over a small fence, said each merchant cost
-    more, and the next fences were made smaller still.)"""
+    first): the median, over those of `FLIP_LEARNED_FROM_SELLERS` merchants or more, of
+    `_per_seller` (the factor covers the slow ones: a high quantile here too counted one stall
+    of a small fence twice, at 7 ms a merchant). (Dividing the whole flip shrank the fences
+    under load: the fixed part, spread over a small fence, said each merchant cost more, and
+    the next fences were made smaller still.)"""
     found: list[float] = []
     for raw in dict.fromkeys(details):
-        detail = json.loads(raw)
-        sellers, flip = len(detail.get("batch", [0])), detail.get("steps_ms", {}).get("flip")
-        if flip is not None and sellers >= FLIP_LEARNED_FROM_SELLERS:
-            fixed = FLIP_FIXED_TRIPS * float(detail.get("trip_ms", 0.0))
-            found.append(max(MIN_FLIP_MS_PER_SELLER, (float(flip) - fixed) / sellers))
+        per = _per_seller(json.loads(raw))
+        if per is not None:
+            found.append(per)
     if not found:
         return DEFAULT_FLIP_MS_PER_SELLER
     ordered = sorted(found[:WINDOW])
     return ordered[len(ordered) // 2]
+
+
+def _per_seller(detail: dict[str, Any]) -> float | None:
+    """What one cutover's pause cost per merchant besides its drain and its opening entries:
+    the flip with its two commits' round trips taken out, and the rest of the money step (each
+    shop opened, the held transaction's commit: with the entries staged before the fence,
+    nothing else in the prediction grows with the merchants, and fences of 270 merchants,
+    sized by the flip alone, paused for 52 ms at p99 against a 50 ms budget)."""
+    sellers, steps = len(detail.get("batch", [0])), detail.get("steps_ms", {})
+    if steps.get("flip") is None or sellers < FLIP_LEARNED_FROM_SELLERS:
+        return None
+    fixed = FLIP_FIXED_TRIPS * float(detail.get("trip_ms", 0.0))
+    posted = detail.get("entries", {}).get("in_pause", 0) * detail.get("ms_per_entry", 0.0)
+    shops = max(float(steps.get("money", 0.0)) - float(posted), 0.0)
+    return max(MIN_FLIP_MS_PER_SELLER, (float(steps["flip"]) + shops - fixed) / sellers)
 
 
 def learned(s: Session) -> Learned:

@@ -33,6 +33,19 @@ def test_the_flip_per_merchant_leaves_out_the_commits_round_trips() -> None:
     assert pause.flip_per_seller([big, small]) == 0.5
 
 
+def test_the_shops_opened_count_per_merchant_and_the_entries_posted_in_the_pause_do_not() -> None:
+    # 20 merchants: flip 14 ms (4 of them the commits), money 10 ms of which 3 entries posted
+    # in the pause at 2 ms each: (14 - 4 + 10 - 6) / 20 = 0.7 ms a merchant.
+    steps = {"flip": 14.0, "money": 10.0}
+    restaged = detail(40, 30, batch=list(range(20)), steps_ms=steps, trip_ms=2.0,
+                      entries={"staged": 90, "in_pause": 3}, ms_per_entry=2.0)  # fmt: skip
+    assert pause.flip_per_seller([restaged]) == 0.7
+    # Nothing posted in the pause: the whole money step is the shops' (0.5 + 0.5).
+    opened = detail(40, 30, batch=list(range(20)), steps_ms=steps, trip_ms=2.0,
+                    entries={"staged": 90, "in_pause": 0}, ms_per_entry=2.0)  # fmt: skip
+    assert pause.flip_per_seller([opened]) == 1.0
+
+
 def test_fences_too_small_to_tell_are_left_out_and_nothing_known_is_the_default() -> None:
     alone = detail(12, 10, steps_ms={"flip": 9.0}, trip_ms=1.0)
     assert pause.flip_per_seller([alone]) == pause.DEFAULT_FLIP_MS_PER_SELLER
