@@ -26,9 +26,9 @@ things, together, keep the measured pause within the budget:
   the money was committed was not an option: opening entries posted and then left while the
   seller sells on in the app would go stale;
 - what does not need the fence is done before it: the id maps and the app's balances are read
-  before, the pins' map written before (`flipping`: social reads it only once the route says
-  commerce) (the balances read again inside only for sellers the drain brought changes of, see
-  `cutover_money`), and on PostgreSQL the opening entries are posted before it, in a commerce
+  before (the balances read again inside only for sellers the drain brought changes of, see
+  `cutover_money`), the pins' map is written before (`flipping`: social reads it only once the
+  route says commerce), and on PostgreSQL the opening entries are posted before it, in a commerce
   transaction held open through the pause (`staging`): the pause holds the drain, the entries
   the drain changed put right, one flip (one statement per table) and the commits. A giant's
   thousands of open orders no longer keep its pause over any budget.

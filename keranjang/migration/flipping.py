@@ -34,8 +34,9 @@ Products = dict[int, int]  # commerce product id -> legacy product id
 def map_products(ctx: Ctx, moved: Products) -> Products:
     """Before the fence: the pins' map of the batch's products as `moved` says, committed;
     answers what was written (what the flip compares the drained map with)."""
+    pairs = set(moved.items())
     with Session(ctx.social) as s, s.begin():
-        _write_map(s, set(moved.items()), set(moved.items()), ctx.clock.now())
+        _write_map(s, pairs, pairs, ctx.clock.now())
     return dict(moved)
 
 
@@ -70,13 +71,9 @@ def _write_map(
 def _route_to_commerce(s: Session, merchants: dict[int, int], now: datetime) -> None:
     """Each seller's route to commerce, with its merchant (`merchants`: seller -> merchant),
     in one statement on PostgreSQL (`update_rows`)."""
-    routes = [{"legacy_seller_id": x, "commerce_merchant_id": m} for x, m in merchants.items()]
+    routes = [
+        {"legacy_seller_id": x, "commerce_merchant_id": m} for x, m in sorted(merchants.items())
+    ]
     same = {"route": Route.COMMERCE.value, "changed_at": now}
     table = cast(Table, promotion.MerchantRouteRow.__table__)
-    update_rows(
-        s.connection(),
-        table,
-        "legacy_seller_id",
-        sorted(routes, key=lambda r: r["legacy_seller_id"]),
-        same,
-    )
+    update_rows(s.connection(), table, "legacy_seller_id", routes, same)

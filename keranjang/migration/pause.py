@@ -8,8 +8,8 @@ the prediction (bench/README.md, "Batches of small merchants"). So the engine ke
 of measured to predicted pause of its recent cutovers (the `cut_over` events, and the attempts
 abandoned inside the pause, which record how long they were fenced) and scales its predictions
 by a high quantile of that ratio before it compares them with the budget and before it sizes
-the part of a batch that goes under one fence. A machine that gets busier raises the factor within a few
-cutovers; one that gets quieter lowers it as the slow ones age out of the window.
+the part of a batch that goes under one fence. A machine that gets busier raises the factor
+within a few cutovers; one that gets quieter lowers it as the slow ones age out of the window.
 
 It also learns what the flip costs per merchant under one fence (`flip_ms_per_seller`: each
 merchant's route and its shop opened in commerce, from the `steps_ms` of recent cutovers of
@@ -104,10 +104,10 @@ def flip_per_seller(details: Iterable[str]) -> float:
 
 def _per_seller(detail: dict[str, Any]) -> float | None:
     """What one cutover's pause cost per merchant besides its drain and its opening entries:
-    the flip with its two commits' round trips taken out, and the rest of the money step (each
-    shop opened, the held transaction's commit: with the entries staged before the fence,
-    nothing else in the prediction grows with the merchants, and fences of 270 merchants,
-    sized by the flip alone, paused for 52 ms at p99 against a 50 ms budget)."""
+    the flip (with both commits) less the commits' round trips, and the rest of the money step
+    (each shop opened: with the entries staged before the fence, nothing else in the
+    prediction grows with the merchants, and fences of 270 merchants, sized by the flip alone,
+    paused for 52 ms at p99 against a 50 ms budget)."""
     sellers, steps = len(detail.get("batch", [0])), detail.get("steps_ms", {})
     if steps.get("flip") is None or sellers < FLIP_LEARNED_FROM_SELLERS:
         return None
