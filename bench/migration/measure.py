@@ -131,6 +131,9 @@ def baseline(social_url: str, connect: Callable[..., Any] | None = None) -> tupl
     return rows, seconds
 
 
+LONGEST = 5  # abandoned attempts whose reasons the results keep
+
+
 def journal_figures(migration_url: str) -> dict[str, Any]:
     """Rows copied and verified, merchants by phase, and every cutover's pause (ms)."""
     import psycopg
@@ -151,7 +154,8 @@ def journal_figures(migration_url: str) -> dict[str, Any]:
         # Attempts abandoned inside the pause: the sellers were fenced that long, too.
         query = "SELECT DISTINCT detail FROM events WHERE what = 'cutover_abandoned'"
         late = [_detail(d) for (d,) in conn.execute(query).fetchall()]
-    fenced = sorted(float(d["pause_ms"]) for d in late if "pause_ms" in d)
+    inside = sorted((d for d in late if "pause_ms" in d), key=lambda d: float(d["pause_ms"]))
+    fenced = [float(d["pause_ms"]) for d in inside]
     # One pause per cutover: a batch's merchants share theirs (each has a `cut_over` event).
     cutovers = {tuple(d.get("batch") or [i]): d for i, d in details}
     pauses = sorted(float(d["pause_ms"]) for d in cutovers.values())
@@ -159,7 +163,9 @@ def journal_figures(migration_url: str) -> dict[str, Any]:
             "rows_copied": int(copied or 0), "rows_verified": int(verified or 0),
             "rows_total": int(total or 0), "phases": phases, "pauses_ms": pauses,
             "abandoned_cutovers": int(abandoned[0]) if abandoned else 0,
-            "abandoned_in_pause_ms": fenced}  # fmt: skip
+            "abandoned_in_pause_ms": fenced,
+            # where the longest were stopped (the check that caught them, and when)
+            "longest_abandons": [str(d.get("why")) for d in inside[-LONGEST:]]}  # fmt: skip
 
 
 def _by_step(details: list[dict[str, Any]]) -> dict[str, dict[str, float]]:

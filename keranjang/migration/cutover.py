@@ -108,15 +108,17 @@ def predict(
 ) -> tuple[Prediction, Balances]:
     """The pause, before anything is fenced: the changes still in the log at the catch-up's
     measured cost per change, the opening entries staged now (`staging`: posted and held, or
-    rehearsed), social's round trips measured now, and the flip per merchant as recent pauses
-    took it; with the app's balances the staging read. Without `staged`, staged in a
-    transaction of its own and rolled back."""
+    rehearsed), social's round trips and the drain's read of the log measured now, and the flip
+    per merchant as recent pauses took it; with the app's balances the staging read. Without
+    `staged`, staged in a transaction of its own and rolled back."""
     where, ms_per_change = log  # the cursors, and the catch-up's cost per change
     if staged is None:
         with Session(ctx.commerce) as s:
             return predict(ctx, log, ids, learned, Staged(s, ctx))
     learned = learned or pause.Learned(factor=1.0, flip_ms_per_seller=0.0)
+    started = time.perf_counter()
     behind = Counter(c.seller_id for c in capture.read(ctx, where).changes)
+    read_ms = (time.perf_counter() - started) * 1000  # what the drain's first read will cost
     social_ms = _social_round_trip(ctx)
     books = money.read_balances(ctx)
     opened = money.openings(ctx, ids, books)
@@ -127,9 +129,10 @@ def predict(
     per_entry = staged.ms / max(sum(orders.values()) + len(ctx.sellers), 1)
     found = Prediction(behind.total(), sum(orders.values()), 0.0, 0.0, per_entry, lags, orders,
                        social_ms, learned.factor, learned.flip_ms_per_seller,
-                       staged.held)  # fmt: skip
+                       staged.held, max(read_ms, social_ms))  # fmt: skip
     money_ms = found.money_in_pause()
-    ms = PAUSE_SOCIAL_TRIPS * social_ms + money_ms + found.lag * per + found.flip_ms
+    trips = (PAUSE_SOCIAL_TRIPS - 1) * social_ms + found.read_ms
+    ms = trips + money_ms + found.lag * per + found.flip_ms
     return replace(found, ms=ms, money_ms=money_ms), books
 
 
@@ -184,9 +187,7 @@ def cut_over(
             clock.in_time(predicted.after_drain_ms(plan.entries), "drained")
             posted = _switch(ctx, staged, (digests, plan), (ids, mapped), clock)
         except _Late as late:
-            books.close()
-            abandon(ctx)
-            paused = clock.since_fence()
+            paused = _abandoned_in_pause(ctx, books, clock)
             why = f"cutover abandoned in the pause after {paused:.1f} ms: {late}"
             raise OverBudget(why, predicted, paused) from None
         except BaseException:
@@ -208,6 +209,19 @@ def _drained(
         ids = maps(ctx)
         balances = balances.updated(money.read_balances(ctx.only(drained)), list(drained))
     return drained, cursor, ids, balances
+
+
+def _abandoned_in_pause(ctx: Ctx, books: Session, clock: "_Steps") -> float:
+    """Abandon a cutover inside its pause, the fence lifted first (nothing the pause did is
+    committed: the flip's session is closed, the staged entries not yet rolled back are
+    commerce's alone); answers how long the sellers were fenced. (Lifted last, after the staged
+    transaction's rollback and the shops taken off sale, the sellers of an attempt abandoned at
+    2 ms were fenced for 20-27 ms under the traffic driver.)"""
+    lift_fence(ctx)
+    paused = clock.since_fence()
+    books.close()
+    not_selling(ctx)
+    return paused
 
 
 def _why(predicted: Prediction, budget_ms: float) -> str:

@@ -140,6 +140,7 @@ class Cutting:
             "open_orders": done.predicted.open_orders,
             "ms_per_entry": round(done.predicted.ms_per_entry, 4),
             "trip_ms": round(done.predicted.trip_ms, 3),
+            "read_ms": round(done.predicted.read_ms, 3),
             "steps_ms": done.steps_ms,
             "entries": {"staged": done.entries[0], "in_pause": done.entries[1]},
         } | of_batch(ctx.sellers)
