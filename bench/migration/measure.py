@@ -131,7 +131,7 @@ def baseline(social_url: str, connect: Callable[..., Any] | None = None) -> tupl
     return rows, seconds
 
 
-LONGEST = 5  # abandoned attempts whose reasons the results keep
+LONGEST = 10  # the longest pauses, and abandoned attempts whose reasons, the results keep
 
 
 def journal_figures(migration_url: str) -> dict[str, Any]:
