@@ -6,8 +6,9 @@ The pause runs from the fence's commit to the commit that flips the route and li
 (one social transaction: a buyer never finds the seller both unfenced and still in the app after
 the flip). It is predicted first (`prediction`), from the lag still in the log, the apply
 cost per change the catch-up measured, the opening entries staged now (`staging`), social's
-round trip (measured now) and the flip per merchant (learned, `pause`); a cutover predicted
-over the budget is abandoned before anything is fenced.
+round trip and the drain's read of the log (both measured now) and the flip per merchant
+(learned, `pause`); a cutover predicted over the budget is abandoned before anything is
+fenced.
 
 **The budget bounds the pause measured, not only the one predicted.** On a busy machine the
 pause came out about twice its prediction (p99 212 ms against a 50 ms budget, batches of 20),
@@ -20,9 +21,10 @@ things, together, keep the measured pause within the budget:
 - the deadline is enforced inside the pause, at the two points where stopping is still clean:
   after the drain (the rest of the pause, as predicted and scaled, must fit what is left of the
   budget) and once every statement of the money and the flip has run but nothing is committed
-  (the two commits must fit). Past either, the cutover is abandoned there: the commerce and
-  social transactions roll back, the fence is lifted, nothing was posted or flipped, and the
-  journal records how long the sellers were fenced, which teaches the factor. Abandoning after
+  (the two commits must fit). Past either, the cutover is abandoned there: the flip's social
+  transaction rolls back, the fence is lifted (first: the sellers wait for nothing more),
+  commerce's transaction rolls back, nothing was posted or flipped, and the journal records
+  how long the sellers were fenced, which teaches the factor. Abandoning after
   the money was committed was not an option: opening entries posted and then left while the
   seller sells on in the app would go stale;
 - what does not need the fence is done before it: the id maps and the app's balances are read
