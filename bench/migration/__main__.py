@@ -14,13 +14,13 @@ from bench.kit.results import RESULTS_DIR, code_version, machine, run_bench, utc
 from bench.kit.tables import print_table, say
 from bench.migration.finish import finish
 from bench.migration.measure import (
-    LONGEST,
     Size,
     baseline,
     cpu_window,
     environment,
     generate,
     journal_figures,
+    kept,
     move,
     prepare,
     quantile,
@@ -93,7 +93,7 @@ def summarise(size: Size, figures: dict[str, Any], timing: tuple[float, float, i
     return {
         "benchmark": "migration", "timestamp": utc_timestamp(), "code": code_version(),
         "machine": machine(), "size": size.__dict__, "seed_seconds": seeded_s,
-        "move_seconds": moved_s, "journal": figures | {"pauses_ms": None, "longest_pauses_ms": pauses[-LONGEST:]},
+        "move_seconds": moved_s, "journal": kept(figures),
         "rows_copied_and_verified": done_rows, "engine_rows_per_second": engine_rate,
         "baseline_rows": base_rows, "baseline_seconds": base_s,
         "baseline_rows_per_second": base_rate, "ratio": engine_rate / base_rate,

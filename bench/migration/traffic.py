@@ -26,7 +26,7 @@ from bench.kit.errors import BenchError
 from bench.kit.postgres import default_admin_url, postgres_databases
 from bench.kit.results import RESULTS_DIR, code_version, machine, run_bench, utc_timestamp
 from bench.kit.tables import print_table, say
-from bench.migration.measure import LONGEST, journal_figures, quantile
+from bench.migration.measure import journal_figures, kept, quantile
 
 TARGET_P99_MS = 50.0
 PURPOSES = ("social", "commerce", "payments", "migration")
@@ -87,7 +87,7 @@ def summarise(args: argparse.Namespace, figures: dict[str, Any], timing: tuple[f
         "benchmark": "migration-traffic", "timestamp": utc_timestamp(), "code": code_version(),
         "machine": machine(), "size": {k: v for k, v in vars(args).items() if k != "pg_url"},
         "move_seconds": moved_s, "driver_seconds": driven_s,
-        "moved_under_traffic": under_traffic, "journal": figures | {"pauses_ms": None, "longest_pauses_ms": pauses[-LONGEST:]},
+        "moved_under_traffic": under_traffic, "journal": kept(figures),
         "pause_ms": {"p50": quantile(pauses, 0.5), "p99": quantile(pauses, 0.99),
                      "max": max(pauses, default=float("nan")), "cutovers": len(pauses),
                      "merchants": merchants},

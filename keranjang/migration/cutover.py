@@ -56,12 +56,11 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import cast
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
-from keranjang.commerce.catalog import db as catalog_db
 from keranjang.infra.bulk import insert_rows, one_of
-from keranjang.migration import capture, flipping, journal, pause
+from keranjang.migration import capture, flipping, journal, pause, target
 from keranjang.migration import cutover_money as money
 from keranjang.migration.cutover_money import Balances, Maps
 from keranjang.migration.errors import OverBudget
@@ -164,8 +163,8 @@ def cut_over(
     """Fence, drain, move the money, flip and lift, for every seller of the batch together;
     `OverBudget` if the pause is predicted over `budget_ms` (nothing fenced) or would run over
     it (abandoned inside the pause, nothing posted or flipped, the fence lifted). The opening
-    entries are staged in `books` before the fence (`staging`); it is closed, and what it held
-    rolled back, before any abandon (which writes the merchants it may hold)."""
+    entries are staged in `books` before the fence (`staging`); an abandon closes it, what it
+    held rolled back, before it writes the merchants `books` may hold (`abandon`)."""
     where, rate = cursors_and_rate(ctx)
     ids = maps(ctx)
     with Session(ctx.commerce) as books:
@@ -173,8 +172,7 @@ def cut_over(
         predicted, balances = predict(ctx, (where, rate), ids, learned, staged)
         ctx.checkpoint("cutover:staged")
         if predicted.scaled > budget_ms:
-            books.close()
-            abandon(ctx)
+            abandon(ctx, books)
             raise OverBudget(f"cutover abandoned: {_why(predicted, budget_ms)}", predicted)
         mapped = flipping.map_products(ctx, ids.products)
         raise_fence(ctx)
@@ -189,12 +187,11 @@ def cut_over(
             clock.in_time(predicted.after_drain_ms(plan.entries), "drained")
             posted = _switch(ctx, staged, (digests, plan), (ids, mapped), clock)
         except _Late as late:
-            paused = _abandoned_in_pause(ctx, books, clock)
+            paused = clock.until(abandon(ctx, books))
             why = f"cutover abandoned in the pause after {paused:.1f} ms: {late}"
             raise OverBudget(why, predicted, paused) from None
         except BaseException:
-            books.close()
-            abandon(ctx)
+            abandon(ctx, books)
             raise
     ctx.checkpoint("cutover:flipped")
     entries = (staged.count if staged.held else 0, posted)
@@ -211,19 +208,6 @@ def _drained(
         ids = maps(ctx)
         balances = balances.updated(money.read_balances(ctx.only(drained)), list(drained))
     return drained, cursor, ids, balances
-
-
-def _abandoned_in_pause(ctx: Ctx, books: Session, clock: "_Steps") -> float:
-    """Abandon a cutover inside its pause, the fence lifted first (nothing the pause did is
-    committed: the flip's session is closed, the staged entries not yet rolled back are
-    commerce's alone); answers how long the sellers were fenced. (Lifted last, after the staged
-    transaction's rollback and the shops taken off sale, the sellers of an attempt abandoned at
-    2 ms were fenced for 20-27 ms under the traffic driver.)"""
-    lift_fence(ctx)
-    paused = clock.since_fence()
-    books.close()
-    not_selling(ctx)
-    return paused
 
 
 def _why(predicted: Prediction, budget_ms: float) -> str:
@@ -271,11 +255,18 @@ def cursors_and_rate(ctx: Ctx) -> tuple[capture.Cursors, float]:
     return {int(w["seller"]): str(w["log"]) for w in where}, rate
 
 
-def abandon(ctx: Ctx) -> None:
-    """A cutover that does not go ahead: a crash may have left the shops open in commerce,
-    still routed here, and the fence up."""
-    not_selling(ctx)
+def abandon(ctx: Ctx, books: Session) -> float:
+    """A cutover that does not go ahead: the fence lifted first, then commerce tidied (the
+    staged transaction `books` closed, what it held rolled back; the shops off sale, which a
+    crash may have left open, still routed here). Nothing the attempt did is committed, so the
+    sellers need not wait for commerce: lifted last, the sellers of an attempt abandoned 2 ms
+    into its pause stayed fenced for 20-27 ms under the traffic driver. Answers when the fence
+    was lifted (`time.perf_counter`)."""
     lift_fence(ctx)
+    lifted = time.perf_counter()
+    books.close()
+    not_selling(ctx)
+    return lifted
 
 
 class _Steps:
@@ -295,7 +286,11 @@ class _Steps:
         return (self.last - self.started) * 1000
 
     def since_fence(self) -> float:
-        return (time.perf_counter() - self.started) * 1000
+        return self.until(time.perf_counter())
+
+    def until(self, moment: float) -> float:
+        """Milliseconds from the fence's commit to `moment` (a `time.perf_counter`)."""
+        return (moment - self.started) * 1000
 
     def in_time(self, more_ms: float, where: str) -> None:
         """`_Late` if `more_ms` from now would end the pause past the budget."""
@@ -344,10 +339,8 @@ def raise_fence(ctx: Ctx) -> None:
 
 def not_selling(ctx: Ctx) -> None:
     """The shops off sale in commerce again (a cutover that did not reach the flip)."""
-    merchants = catalog_db.MerchantRow
-    wanted = list(ctx.merchants.values())
     with ctx.commerce.begin() as c:
-        c.execute(update(merchants).where(one_of(merchants.id, wanted)).values(selling=False))
+        target.not_selling(c, ctx.merchants.values())
 
 
 def lift_fence(ctx: Ctx) -> None:
